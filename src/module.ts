@@ -1,0 +1,151 @@
+/**
+ * Module 0 — the `Module` tree (Task 0.4).
+ *
+ * A `Module` is a node in a tree of modules. Its children are simply the fields that hold
+ * other modules, and its parameters the fields that hold `Parameter`s: assigning
+ * `this.layer1 = new Linear(2, 3)` in a constructor is all it takes to register a child.
+ * We find them by walking the object's own fields when asked (no proxies, no decorators),
+ * so what you see in the class is exactly what the tree contains.
+ *
+ * @packageDocumentation
+ */
+
+/** A value that carries a gradient flag (Scalar and Tensor both implement it). */
+interface GradTracked {
+  requiresGrad_(flag: boolean): unknown;
+}
+
+function isGradTracked(x: unknown): x is GradTracked {
+  return typeof x === 'object' && x !== null && typeof (x as GradTracked).requiresGrad_ === 'function';
+}
+
+/**
+ * A learnable value held by a `Module`. Optimisers replace `value` through `update`, which
+ * also marks the new value as needing a gradient.
+ */
+export class Parameter<T = unknown> {
+  /** The current value (a number, a `Scalar` or a `Tensor`). */
+  value: T;
+  /** Optional display name. */
+  name: string | undefined;
+
+  constructor(value: T, name?: string) {
+    this.value = value;
+    this.name = name;
+    if (isGradTracked(value)) value.requiresGrad_(true);
+  }
+
+  /** Replace the value (keeps gradient tracking on). */
+  update(value: T): void {
+    this.value = value;
+    if (isGradTracked(value)) value.requiresGrad_(true);
+  }
+
+  /** Short description, e.g. `Parameter(0.5)`. */
+  toString(): string {
+    return `Parameter(${String(this.value)})`;
+  }
+}
+
+/** Fields that belong to the tree's own bookkeeping, never children or parameters. */
+const RESERVED = new Set(['training']);
+
+/**
+ * Base class of every model. Subclass it and assign sub-modules and `Parameter`s as fields.
+ * Arrays of modules or parameters are walked too (named `layers.0`, `layers.1`, …).
+ */
+export class Module {
+  /** True in training mode (the default), false after `eval()`. */
+  training = true;
+
+  /** Direct child modules with their field names, in field order. */
+  namedChildren(): Array<[string, Module]> {
+    // BEGIN SOLUTION 0.4
+    const out: Array<[string, Module]> = [];
+    for (const [key, value] of Object.entries(this)) {
+      if (RESERVED.has(key)) continue;
+      if (value instanceof Module) out.push([key, value]);
+      else if (Array.isArray(value)) {
+        value.forEach((v, i) => {
+          if (v instanceof Module) out.push([`${key}.${i}`, v]);
+        });
+      }
+    }
+    return out;
+    // END SOLUTION
+  }
+
+  /** Direct child modules, in field order. */
+  children(): Module[] {
+    return this.namedChildren().map(([, m]) => m);
+  }
+
+  /** All descendant modules (children, their children, …), depth first; not `this`. */
+  modules(): Module[] {
+    // BEGIN SOLUTION 0.4
+    const out: Module[] = [];
+    for (const child of this.children()) out.push(child, ...child.modules());
+    return out;
+    // END SOLUTION
+  }
+
+  /** Parameters held directly by this module (not by its children), with field names. */
+  namedOwnParameters(): Array<[string, Parameter]> {
+    const out: Array<[string, Parameter]> = [];
+    for (const [key, value] of Object.entries(this)) {
+      if (value instanceof Parameter) out.push([key, value]);
+      else if (Array.isArray(value)) {
+        value.forEach((v, i) => {
+          if (v instanceof Parameter) out.push([`${key}.${i}`, v]);
+        });
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Every parameter of this module and its descendants, named by its dotted path from
+   * here (`layer1.weights`), own parameters first.
+   */
+  namedParameters(): Array<[string, Parameter]> {
+    // BEGIN SOLUTION 0.4
+    const out = this.namedOwnParameters();
+    for (const [name, child] of this.namedChildren()) {
+      for (const [pname, p] of child.namedParameters()) out.push([`${name}.${pname}`, p]);
+    }
+    return out;
+    // END SOLUTION
+  }
+
+  /** Every parameter of this module and its descendants. */
+  parameters(): Parameter[] {
+    return this.namedParameters().map(([, p]) => p);
+  }
+
+  /** Put this module and every descendant in training mode. Returns `this`. */
+  train(): this {
+    // BEGIN SOLUTION 0.4
+    this.training = true;
+    for (const m of this.modules()) m.training = true;
+    return this;
+    // END SOLUTION
+  }
+
+  /** Put this module and every descendant in evaluation mode. Returns `this`. */
+  eval(): this {
+    // BEGIN SOLUTION 0.4
+    this.training = false;
+    for (const m of this.modules()) m.training = false;
+    return this;
+    // END SOLUTION
+  }
+
+  /** An indented, PyTorch-like description of the tree. */
+  toString(): string {
+    const children = this.namedChildren();
+    const name = this.constructor.name;
+    if (children.length === 0) return `${name}()`;
+    const lines = children.map(([key, m]) => `  (${key}): ${m.toString().split('\n').join('\n  ')}`);
+    return `${name}(\n${lines.join('\n')}\n)`;
+  }
+}
