@@ -11,3 +11,4 @@ export { Scalar, scalar, noGrad } from './scalar';
 export type { ScalarLike, ScalarHistory } from './scalar';
 export { scalarFunctions } from './scalarFunctions';
 export type { ScalarFunction, ScalarOp } from './scalarFunctions';
+export { Random } from './random';

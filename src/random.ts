@@ -1,0 +1,54 @@
+/**
+ * A small seeded random number generator, so datasets, initial weights and dropout masks
+ * are repeatable run to run (JavaScript's `Math.random` cannot be seeded).
+ *
+ * @packageDocumentation
+ */
+
+/**
+ * Mulberry32: a 32-bit generator, tiny and fast, plenty for teaching and initialisation
+ * (not for cryptography).
+ */
+export class Random {
+  private state: number;
+
+  /** Start the stream from `seed` (any integer). */
+  constructor(seed = 42) {
+    this.state = seed >>> 0;
+  }
+
+  /** A float uniform in [0, 1). */
+  next(): number {
+    this.state = (this.state + 0x6d2b79f5) >>> 0;
+    let t = this.state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  }
+
+  /** A float uniform in [lo, hi). */
+  uniform(lo = 0, hi = 1): number {
+    return lo + (hi - lo) * this.next();
+  }
+
+  /** An integer uniform in [0, n). */
+  int(n: number): number {
+    return Math.floor(this.next() * n);
+  }
+
+  /** A standard normal sample (Box–Muller). */
+  normal(): number {
+    const u = 1 - this.next(); // in (0, 1], so log(u) is finite
+    const v = this.next();
+    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
+  }
+
+  /** Shuffle an array in place (Fisher–Yates) and return it. */
+  shuffle<T>(xs: T[]): T[] {
+    for (let i = xs.length - 1; i > 0; i--) {
+      const j = this.int(i + 1);
+      [xs[i], xs[j]] = [xs[j], xs[i]];
+    }
+    return xs;
+  }
+}
