@@ -51,6 +51,28 @@ export class Context<T = unknown> {
   }
 }
 
+/** Whether new operations record history (see `noGrad`). Shared by Scalar and Tensor. */
+let gradEnabled = true;
+
+/** True unless inside `noGrad`. */
+export function isGradEnabled(): boolean {
+  return gradEnabled;
+}
+
+/**
+ * Run `fn` without recording history: for evaluation and parameter updates, where building
+ * a graph would only waste memory.
+ */
+export function noGrad<T>(fn: () => T): T {
+  const prev = gradEnabled;
+  gradEnabled = false;
+  try {
+    return fn();
+  } finally {
+    gradEnabled = prev;
+  }
+}
+
 let nextId = 0;
 /** A fresh, increasing id for a new variable (used to key derivatives and sort stably). */
 export function newVariableId(): number {

@@ -5,10 +5,18 @@
  */
 export * as operators from './operators';
 export { Module, Parameter } from './module';
-export { centralDifference, Context, topologicalSort, backpropagate } from './autodiff';
+export { centralDifference, Context, topologicalSort, backpropagate, noGrad, isGradEnabled } from './autodiff';
 export type { Variable } from './autodiff';
-export { Scalar, scalar, noGrad } from './scalar';
+export { Scalar, scalar, lift } from './scalar';
 export type { ScalarLike, ScalarHistory } from './scalar';
 export { scalarFunctions } from './scalarFunctions';
 export type { ScalarFunction, ScalarOp } from './scalarFunctions';
 export { Random } from './random';
+export * from './tensorData';
+export * from './tensorOps';
+export { tensorFunctions } from './tensorFunctions';
+export type { OpArgs, TensorOp, TensorFunction, TensorFunctionTable } from './tensorFunctions';
+export { Tensor, sumTo, tensor, fromFlat, zeros, ones, full, arange, rand, randn } from './tensor';
+export type { TensorLike, NestedArray, TensorOptions, RandomOptions, TensorHistory } from './tensor';
+export { getBackend, registerBackend, defaultBackend, setDefaultBackend } from './backends';
+export type { BackendName, BackendLike } from './backends';

@@ -3,7 +3,7 @@
  *
  * @packageDocumentation
  */
-import { Context, Variable, backpropagate, newVariableId } from './autodiff';
+import { Context, Variable, backpropagate, isGradEnabled, newVariableId } from './autodiff';
 import { ScalarOp, scalarFunctions } from './scalarFunctions';
 
 /** How a non-leaf Scalar was made: the function, its saved context and its inputs. */
@@ -15,20 +15,6 @@ export interface ScalarHistory {
 
 /** A number or a Scalar: numbers are lifted to constant Scalars. */
 export type ScalarLike = number | Scalar;
-
-/** Whether new operations record history (see `noGrad`). */
-let gradEnabled = true;
-
-/** Run `fn` without recording history (evaluation, parameter updates). */
-export function noGrad<T>(fn: () => T): T {
-  const prev = gradEnabled;
-  gradEnabled = false;
-  try {
-    return fn();
-  } finally {
-    gradEnabled = prev;
-  }
-}
 
 /**
  * A single real number with autodiff. Build expressions with its methods
@@ -60,7 +46,7 @@ export class Scalar implements Variable<number> {
   /** Apply a scalar function to Scalars or numbers, recording history when needed. */
   static apply(op: ScalarOp, ...values: ScalarLike[]): Scalar {
     const inputs = values.map(lift);
-    const needsGrad = gradEnabled && inputs.some((x) => !x.isConstant());
+    const needsGrad = isGradEnabled() && inputs.some((x) => !x.isConstant());
     const ctx = new Context<number>(!needsGrad);
     const out = scalarFunctions[op].forward(ctx, ...inputs.map((x) => x.data));
     if (!needsGrad) return new Scalar(out, { requiresGrad: false });

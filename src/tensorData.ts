@@ -1,0 +1,251 @@
+/**
+ * Module 2 — how a tensor's numbers are laid out in memory (Tasks 2.1 and 2.2).
+ *
+ * A tensor's values live in one flat `storage` array. Its `shape` says how many entries each
+ * dimension has, and its `strides` say how far to jump in storage to move one step along each
+ * dimension. Permuting, viewing and broadcasting change shape and strides only: the storage
+ * is shared, nothing is copied.
+ *
+ * The index functions here are plain loops over plain arrays, so the parallel CPU backend can
+ * call them from worker threads unchanged.
+ *
+ * @packageDocumentation
+ */
+
+/** The sizes of a tensor's dimensions, e.g. `[2, 3]`. */
+export type Shape = number[];
+/** Steps in storage per unit step along each dimension. */
+export type Strides = number[];
+/** A multi-dimensional index, one entry per dimension. */
+export type Index = ArrayLike<number>;
+/** A writable index buffer (reused across iterations to avoid allocation in hot loops). */
+export type OutIndex = { [i: number]: number; length: number };
+/** The flat storage of tensor values. */
+export type Storage = Float64Array;
+
+/** Raised when an index, shape, permutation or broadcast is invalid. */
+export class IndexingError extends RangeError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'IndexingError';
+  }
+}
+
+/** `[2, 3]` → `"[2, 3]"`, for error messages. */
+export function formatShape(shape: ArrayLike<number>): string {
+  return `[${Array.from(shape).join(', ')}]`;
+}
+
+/** Number of elements in a tensor of this shape (1 for the empty shape). */
+export function shapeSize(shape: ArrayLike<number>): number {
+  let n = 1;
+  for (let i = 0; i < shape.length; i++) n *= shape[i];
+  return n;
+}
+
+/** Row-major ("C order") strides for a contiguous tensor of this shape. */
+export function stridesFromShape(shape: ArrayLike<number>): Strides {
+  const strides = new Array<number>(shape.length);
+  let step = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    strides[i] = step;
+    step *= shape[i];
+  }
+  return strides;
+}
+
+/** Position in storage of the element at `index`: Σ index[i]·strides[i] (Task 2.1). */
+export function indexToPosition(index: Index, strides: ArrayLike<number>): number {
+  // BEGIN SOLUTION 2.1
+  let position = 0;
+  for (let i = 0; i < index.length; i++) position += index[i] * strides[i];
+  return position;
+  // END SOLUTION
+}
+
+/**
+ * Convert an ordinal (0 … size−1, row-major order) to the multi-dimensional index it names in
+ * `shape`, written into `outIndex` (Task 2.1). Not always the inverse of `indexToPosition`:
+ * it ignores strides, so it enumerates indices, not storage positions.
+ */
+export function toIndex(ordinal: number, shape: ArrayLike<number>, outIndex: OutIndex): void {
+  // BEGIN SOLUTION 2.1
+  let rest = ordinal;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    const size = shape[i];
+    outIndex[i] = rest % size;
+    rest = Math.floor(rest / size);
+  }
+  // END SOLUTION
+}
+
+/**
+ * Map an index into the broadcast ("big") shape to the index of a smaller tensor that was
+ * broadcast to it (Task 2.2): drop the extra leading dims, and use 0 along dims of size 1.
+ */
+export function broadcastIndex(
+  bigIndex: Index,
+  bigShape: ArrayLike<number>,
+  shape: ArrayLike<number>,
+  outIndex: OutIndex,
+): void {
+  // BEGIN SOLUTION 2.2
+  const offset = bigShape.length - shape.length;
+  for (let i = 0; i < shape.length; i++) {
+    outIndex[i] = shape[i] === 1 ? 0 : bigIndex[i + offset];
+  }
+  // END SOLUTION
+}
+
+/**
+ * The shape two tensors broadcast to (Task 2.2): align dims from the right; each pair must be
+ * equal or contain a 1. Throws an `IndexingError` naming both shapes otherwise.
+ */
+export function shapeBroadcast(a: ArrayLike<number>, b: ArrayLike<number>): Shape {
+  // BEGIN SOLUTION 2.2
+  const n = Math.max(a.length, b.length);
+  const out = new Array<number>(n);
+  for (let i = 0; i < n; i++) {
+    const da = i < n - a.length ? 1 : a[i - (n - a.length)];
+    const db = i < n - b.length ? 1 : b[i - (n - b.length)];
+    if (da !== db && da !== 1 && db !== 1) {
+      throw new IndexingError(`cannot broadcast shapes ${formatShape(a)} and ${formatShape(b)}`);
+    }
+    out[i] = da === 1 ? db : da;
+  }
+  return out;
+  // END SOLUTION
+}
+
+/** Check that `shape` is a list of non-negative integers; throw a clear error if not. */
+export function checkShape(shape: ArrayLike<number>, what = 'shape'): void {
+  for (let i = 0; i < shape.length; i++) {
+    const d = shape[i];
+    if (!Number.isInteger(d) || d < 0) {
+      throw new IndexingError(`${what} ${formatShape(shape)} has an invalid dimension ${d} (must be an integer >= 0)`);
+    }
+  }
+}
+
+/**
+ * A tensor's data: storage plus the shape and strides that give it meaning.
+ * Views (`permute`, `withLayout`) share the storage.
+ */
+export class TensorData {
+  /** The flat storage (shared between views). */
+  readonly storage: Storage;
+  /** Dimension sizes. */
+  readonly shape: Shape;
+  /** Storage step per dimension. */
+  readonly strides: Strides;
+  /** Number of elements. */
+  readonly size: number;
+
+  constructor(storage: Storage, shape: Shape, strides?: Strides) {
+    checkShape(shape);
+    const size = shapeSize(shape);
+    const st = strides ?? stridesFromShape(shape);
+    if (st.length !== shape.length) {
+      throw new IndexingError(`strides ${formatShape(st)} do not match shape ${formatShape(shape)}`);
+    }
+    if (strides === undefined && storage.length !== size) {
+      throw new IndexingError(`storage of length ${storage.length} does not fit shape ${formatShape(shape)} (size ${size})`);
+    }
+    this.storage = storage;
+    this.shape = shape.slice();
+    this.strides = st.slice();
+    this.size = size;
+  }
+
+  /** A zero-filled contiguous tensor of this shape. */
+  static zeros(shape: Shape): TensorData {
+    checkShape(shape);
+    return new TensorData(new Float64Array(shapeSize(shape)), shape);
+  }
+
+  /** Number of dimensions. */
+  get dims(): number {
+    return this.shape.length;
+  }
+
+  /** True when strides are the row-major strides of the shape (no gaps, no reordering). */
+  isContiguous(): boolean {
+    let expected = 1;
+    for (let i = this.shape.length - 1; i >= 0; i--) {
+      if (this.shape[i] !== 1 && this.strides[i] !== expected) return false;
+      expected *= this.shape[i];
+    }
+    return true;
+  }
+
+  /** Storage position of `index`, after checking it is a valid index for this shape. */
+  index(index: Index): number {
+    if (index.length !== this.shape.length) {
+      throw new IndexingError(`index ${formatShape(index)} has ${index.length} dims but the tensor has shape ${formatShape(this.shape)}`);
+    }
+    for (let i = 0; i < index.length; i++) {
+      if (!Number.isInteger(index[i]) || index[i] < 0 || index[i] >= this.shape[i]) {
+        throw new IndexingError(`index ${formatShape(index)} is out of range for shape ${formatShape(this.shape)}`);
+      }
+    }
+    return indexToPosition(index, this.strides);
+  }
+
+  /** The value at `index`. */
+  get(index: Index): number {
+    return this.storage[this.index(index)];
+  }
+
+  /** Write `value` at `index` (in place: every view of this storage sees it). */
+  set(index: Index, value: number): void {
+    this.storage[this.index(index)] = value;
+  }
+
+  /** Every valid index, in row-major order. */
+  *indices(): Generator<number[]> {
+    const idx = new Array<number>(this.shape.length).fill(0);
+    for (let i = 0; i < this.size; i++) {
+      toIndex(i, this.shape, idx);
+      yield idx.slice();
+    }
+  }
+
+  /** The same storage seen with another shape and strides (a view). */
+  withLayout(shape: Shape, strides: Strides): TensorData {
+    return new TensorData(this.storage, shape, strides);
+  }
+
+  /**
+   * Reorder the dimensions (Task 2.1): dimension `i` of the result is dimension `order[i]`
+   * of this tensor. Shares storage.
+   */
+  permute(...order: number[]): TensorData {
+    const n = this.shape.length;
+    const seen = new Set(order);
+    if (order.length !== n || seen.size !== n || order.some((d) => !Number.isInteger(d) || d < 0 || d >= n)) {
+      throw new IndexingError(`permute: ${formatShape(order)} is not a permutation of the ${n} dims of shape ${formatShape(this.shape)}`);
+    }
+    // BEGIN SOLUTION 2.1
+    return this.withLayout(
+      order.map((d) => this.shape[d]),
+      order.map((d) => this.strides[d]),
+    );
+    // END SOLUTION
+  }
+
+  /** Values in row-major order as a new contiguous array (reads through the strides). */
+  toFlatArray(): Float64Array {
+    const out = new Float64Array(this.size);
+    const idx = new Array<number>(this.shape.length).fill(0);
+    for (let i = 0; i < this.size; i++) {
+      toIndex(i, this.shape, idx);
+      out[i] = this.storage[indexToPosition(idx, this.strides)];
+    }
+    return out;
+  }
+
+  /** Layout summary, e.g. `TensorData(shape=[2, 3], strides=[3, 1])`. */
+  toString(): string {
+    return `TensorData(shape=${formatShape(this.shape)}, strides=${formatShape(this.strides)})`;
+  }
+}

@@ -1,0 +1,244 @@
+/**
+ * Module 2 — differentiable tensor functions (Tasks 2.3 and 2.4).
+ *
+ * Each function has a `forward`, which computes the result's data with the tensor's backend,
+ * and a `backward`, which turns the gradient of the result into one gradient per input.
+ * Gradients for broadcast inputs are summed back to each input's shape in one place
+ * (`Tensor.chainRule`), so a backward here may return a gradient of the broadcast shape.
+ *
+ * The table is typed `{ [K in TensorOp]: TensorFunction<OpArgs[K]> }`: an op added to
+ * `OpArgs` does not compile until it has both a forward and a backward.
+ *
+ * @packageDocumentation
+ */
+import type { Context } from './autodiff';
+import type { Tensor } from './tensor';
+import { Shape, TensorData, stridesFromShape } from './tensorData';
+import type { BinaryOp, UnaryOp } from './tensorOps';
+
+/** The extra, non-tensor argument each op takes (`undefined` for none). */
+export interface OpArgs {
+  neg: undefined;
+  sigmoid: undefined;
+  relu: undefined;
+  log: undefined;
+  exp: undefined;
+  inv: undefined;
+  add: undefined;
+  mul: undefined;
+  lt: undefined;
+  eq: undefined;
+  isClose: undefined;
+  /** The dimension to sum (kept with size 1). */
+  sum: number;
+  /** The new order of dimensions. */
+  permute: number[];
+  /** The new shape (same size; input must be contiguous). */
+  view: Shape;
+  /** A contiguous copy. */
+  contiguous: undefined;
+  matmul: undefined;
+}
+
+/** Names of every differentiable tensor function. */
+export type TensorOp = keyof OpArgs;
+
+/** A differentiable function of tensors with an extra argument of type `A`. */
+export interface TensorFunction<A> {
+  /** Compute the output data from (detached) inputs; save what `backward` needs in `ctx`. */
+  forward(ctx: Context<Tensor>, inputs: Tensor[], arg: A): TensorData;
+  /** One gradient per input (any broadcast-compatible shape), given the output's gradient. */
+  backward(ctx: Context<Tensor>, grad: Tensor, arg: A): Tensor[];
+}
+
+/** The whole table: one entry per `TensorOp`. */
+export type TensorFunctionTable = { [K in TensorOp]: TensorFunction<OpArgs[K]> };
+
+/** Forward of an elementwise one-input op (no saved values needed by the helper itself). */
+function mapForward(op: UnaryOp, [a]: Tensor[]): TensorData {
+  return a.backend.map(op, a.data);
+}
+
+/** Forward of an elementwise two-input op. */
+function zipForward(op: BinaryOp, [a, b]: Tensor[]): TensorData {
+  return a.backend.zip(op, a.data, b.data);
+}
+
+/** Gradient of a comparison: zero everywhere (a step function is flat almost everywhere). */
+function zeroGrads(ctx: Context<Tensor>): Tensor[] {
+  return ctx.savedValues.map((t) => t.zeros());
+}
+
+/** Swap the last two dimensions (matrix transpose of every batch entry). */
+function transposeLast(t: Tensor): Tensor {
+  const order = t.shape.map((_, i) => i);
+  order[order.length - 2] = order.length - 1;
+  order[order.length - 1] = order.length - 2;
+  return t.permute(...order);
+}
+
+/** The forward and backward of every tensor function. */
+export const tensorFunctions: TensorFunctionTable = {
+  neg: {
+    forward: (_ctx, inputs) => mapForward('neg', inputs),
+    backward: (_ctx, grad) => [grad.neg()],
+  },
+  sigmoid: {
+    forward(ctx, inputs) {
+      // BEGIN SOLUTION 2.3
+      ctx.saveForBackward(inputs[0]);
+      return mapForward('sigmoid', inputs);
+      // END SOLUTION
+    },
+    backward(ctx, grad) {
+      // BEGIN SOLUTION 2.4
+      const [a] = ctx.savedValues;
+      return [a.fromData(a.backend.zip('sigmoidBack', a.data, grad.data))];
+      // END SOLUTION
+    },
+  },
+  relu: {
+    forward(ctx, inputs) {
+      // BEGIN SOLUTION 2.3
+      ctx.saveForBackward(inputs[0]);
+      return mapForward('relu', inputs);
+      // END SOLUTION
+    },
+    backward(ctx, grad) {
+      // BEGIN SOLUTION 2.4
+      const [a] = ctx.savedValues;
+      return [a.fromData(a.backend.zip('reluBack', a.data, grad.data))];
+      // END SOLUTION
+    },
+  },
+  log: {
+    forward(ctx, inputs) {
+      // BEGIN SOLUTION 2.3
+      ctx.saveForBackward(inputs[0]);
+      return mapForward('log', inputs);
+      // END SOLUTION
+    },
+    backward(ctx, grad) {
+      // BEGIN SOLUTION 2.4
+      const [a] = ctx.savedValues;
+      return [a.fromData(a.backend.zip('logBack', a.data, grad.data))];
+      // END SOLUTION
+    },
+  },
+  exp: {
+    forward(ctx, inputs) {
+      // BEGIN SOLUTION 2.3
+      const out = mapForward('exp', inputs);
+      ctx.saveForBackward(inputs[0].fromData(out));
+      return out;
+      // END SOLUTION
+    },
+    backward(ctx, grad) {
+      // BEGIN SOLUTION 2.4
+      return [grad.mul(ctx.savedValues[0])];
+      // END SOLUTION
+    },
+  },
+  inv: {
+    forward(ctx, inputs) {
+      // BEGIN SOLUTION 2.3
+      ctx.saveForBackward(inputs[0]);
+      return mapForward('inv', inputs);
+      // END SOLUTION
+    },
+    backward(ctx, grad) {
+      // BEGIN SOLUTION 2.4
+      const [a] = ctx.savedValues;
+      return [a.fromData(a.backend.zip('invBack', a.data, grad.data))];
+      // END SOLUTION
+    },
+  },
+  add: {
+    forward: (_ctx, inputs) => zipForward('add', inputs),
+    backward: (_ctx, grad) => [grad, grad],
+  },
+  mul: {
+    forward(ctx, inputs) {
+      // BEGIN SOLUTION 2.3
+      ctx.saveForBackward(inputs[0], inputs[1]);
+      return zipForward('mul', inputs);
+      // END SOLUTION
+    },
+    backward(ctx, grad) {
+      // BEGIN SOLUTION 2.4
+      const [a, b] = ctx.savedValues;
+      return [grad.mul(b), grad.mul(a)];
+      // END SOLUTION
+    },
+  },
+  lt: {
+    forward(ctx, inputs) {
+      ctx.saveForBackward(...inputs);
+      return zipForward('lt', inputs);
+    },
+    backward: (ctx) => zeroGrads(ctx),
+  },
+  eq: {
+    forward(ctx, inputs) {
+      ctx.saveForBackward(...inputs);
+      return zipForward('eq', inputs);
+    },
+    backward: (ctx) => zeroGrads(ctx),
+  },
+  isClose: {
+    forward(ctx, inputs) {
+      ctx.saveForBackward(...inputs);
+      return zipForward('isClose', inputs);
+    },
+    backward: (ctx) => zeroGrads(ctx),
+  },
+  sum: {
+    forward(ctx, [a], dim) {
+      // BEGIN SOLUTION 2.3
+      ctx.saveForBackward(a);
+      return a.backend.reduce('sum', a.data, dim);
+      // END SOLUTION
+    },
+    backward(ctx, grad) {
+      // BEGIN SOLUTION 2.4
+      // Every input element along `dim` contributed once: copy the gradient back along it.
+      const [a] = ctx.savedValues;
+      return [grad.expand(a.shape)];
+      // END SOLUTION
+    },
+  },
+  permute: {
+    forward: (_ctx, [a], order) => a.data.permute(...order),
+    backward(_ctx, grad, order) {
+      // BEGIN SOLUTION 2.4
+      const inverse = new Array<number>(order.length);
+      order.forEach((d, i) => (inverse[d] = i));
+      return [grad.permute(...inverse)];
+      // END SOLUTION
+    },
+  },
+  view: {
+    forward(ctx, [a], shape) {
+      ctx.saveForBackward(a);
+      return a.data.withLayout(shape, stridesFromShape(shape));
+    },
+    backward(ctx, grad) {
+      return [grad.contiguous().view(...ctx.savedValues[0].shape)];
+    },
+  },
+  contiguous: {
+    forward: (_ctx, [a]) => a.backend.map('id', a.data),
+    backward: (_ctx, grad) => [grad],
+  },
+  matmul: {
+    forward(ctx, [a, b]) {
+      ctx.saveForBackward(a, b);
+      return a.backend.matmul(a.data, b.data);
+    },
+    backward(ctx, grad) {
+      // d(A·B)/dA = G·Bᵀ and d(A·B)/dB = Aᵀ·G; batch broadcasting is summed in chainRule.
+      const [a, b] = ctx.savedValues;
+      return [grad.matmul(transposeLast(b)), transposeLast(a).matmul(grad)];
+    },
+  },
+};

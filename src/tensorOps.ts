@@ -1,0 +1,267 @@
+/**
+ * Module 2 — the tensor backend: every tensor operation bottoms out in one of three
+ * higher-order loops, `map`, `zip` and `reduce`, plus `matmul` (Task 2.3).
+ *
+ * Elementwise functions are referred to by *name* (`'neg'`, `'add'`, …), never passed as
+ * closures: a name can be sent to a worker thread or compiled into a GPU shader, a closure
+ * cannot. The tables below map each name to its scalar function from `operators`.
+ *
+ * The loops are written once, as "kernels" over a range of output positions, so the Simple
+ * backend runs them over the whole output and the Fast backend over chunks in parallel.
+ *
+ * @packageDocumentation
+ */
+import * as ops from './operators';
+import {
+  IndexingError,
+  Shape,
+  Storage,
+  TensorData,
+  broadcastIndex,
+  formatShape,
+  indexToPosition,
+  shapeBroadcast,
+  toIndex,
+} from './tensorData';
+
+/** Names of elementwise one-input functions. */
+export type UnaryOp = 'id' | 'neg' | 'sigmoid' | 'relu' | 'log' | 'exp' | 'inv';
+/** Names of elementwise two-input functions. */
+export type BinaryOp =
+  | 'add'
+  | 'mul'
+  | 'div'
+  | 'lt'
+  | 'eq'
+  | 'isClose'
+  | 'max'
+  | 'logBack'
+  | 'invBack'
+  | 'reluBack'
+  | 'sigmoidBack';
+/** Names of reductions along one dimension. */
+export type ReduceOp = 'sum' | 'max' | 'prod';
+
+/** The scalar function behind each unary op. */
+export const unaryFns: Record<UnaryOp, (x: number) => number> = {
+  id: ops.id,
+  neg: ops.neg,
+  sigmoid: ops.sigmoid,
+  relu: ops.relu,
+  log: ops.log,
+  exp: ops.exp,
+  inv: ops.inv,
+};
+
+/** The scalar function behind each binary op. */
+export const binaryFns: Record<BinaryOp, (x: number, y: number) => number> = {
+  add: ops.add,
+  mul: ops.mul,
+  div: (x, y) => x / y,
+  lt: ops.lt,
+  eq: ops.eq,
+  isClose: ops.isClose,
+  max: ops.max,
+  logBack: ops.logBack,
+  invBack: ops.invBack,
+  reluBack: ops.reluBack,
+  sigmoidBack: ops.sigmoidBack,
+};
+
+/** The combining function and starting value of each reduction. */
+export const reduceFns: Record<ReduceOp, { fn: (acc: number, x: number) => number; start: number }> = {
+  sum: { fn: ops.add, start: 0 },
+  max: { fn: ops.max, start: -Infinity },
+  prod: { fn: ops.mul, start: 1 },
+};
+
+/**
+ * What every backend provides. Inputs are never modified; each call returns a new
+ * contiguous `TensorData` created by `zeros` (so a backend controls where memory lives).
+ */
+export interface TensorBackend {
+  /** Short name used in error messages and `tensor.backend.name`. */
+  readonly name: string;
+  /** A zero-filled contiguous tensor in this backend's memory. */
+  zeros(shape: Shape): TensorData;
+  /**
+   * Apply `op` to every element of `a`. With `outShape`, `a` is first broadcast to that
+   * shape (used to expand gradients).
+   */
+  map(op: UnaryOp, a: TensorData, outShape?: Shape): TensorData;
+  /** Apply `op` elementwise to `a` and `b`, broadcast to a common shape. */
+  zip(op: BinaryOp, a: TensorData, b: TensorData): TensorData;
+  /** Reduce `dim` of `a` with `op`; the result keeps `dim` with size 1. */
+  reduce(op: ReduceOp, a: TensorData, dim: number): TensorData;
+  /**
+   * Batched matrix product over the last two dims: `[..., n, m] @ [..., m, p]` →
+   * `[..., n, p]`, batch dims broadcast.
+   */
+  matmul(a: TensorData, b: TensorData): TensorData;
+}
+
+/** The raw arrays a kernel reads or writes: storage with the layout that gives it meaning. */
+export interface StridedArray {
+  storage: Storage;
+  shape: ArrayLike<number>;
+  strides: ArrayLike<number>;
+}
+
+/**
+ * Map kernel (Task 2.3): for output ordinals `start … end−1`, write `fn` of the matching
+ * (broadcast) input element.
+ */
+export function mapKernel(fn: (x: number) => number, out: StridedArray, a: StridedArray, start: number, end: number): void {
+  const outIndex = new Array<number>(out.shape.length).fill(0);
+  const aIndex = new Array<number>(a.shape.length).fill(0);
+  // BEGIN SOLUTION 2.3
+  for (let i = start; i < end; i++) {
+    toIndex(i, out.shape, outIndex);
+    broadcastIndex(outIndex, out.shape, a.shape, aIndex);
+    const value = a.storage[indexToPosition(aIndex, a.strides)];
+    out.storage[indexToPosition(outIndex, out.strides)] = fn(value);
+  }
+  // END SOLUTION
+}
+
+/** Zip kernel (Task 2.3): `out[i] = fn(a[i'], b[i''])` with both inputs broadcast to `out`. */
+export function zipKernel(
+  fn: (x: number, y: number) => number,
+  out: StridedArray,
+  a: StridedArray,
+  b: StridedArray,
+  start: number,
+  end: number,
+): void {
+  const outIndex = new Array<number>(out.shape.length).fill(0);
+  const aIndex = new Array<number>(a.shape.length).fill(0);
+  const bIndex = new Array<number>(b.shape.length).fill(0);
+  // BEGIN SOLUTION 2.3
+  for (let i = start; i < end; i++) {
+    toIndex(i, out.shape, outIndex);
+    broadcastIndex(outIndex, out.shape, a.shape, aIndex);
+    broadcastIndex(outIndex, out.shape, b.shape, bIndex);
+    const x = a.storage[indexToPosition(aIndex, a.strides)];
+    const y = b.storage[indexToPosition(bIndex, b.strides)];
+    out.storage[indexToPosition(outIndex, out.strides)] = fn(x, y);
+  }
+  // END SOLUTION
+}
+
+/**
+ * Reduce kernel (Task 2.3): each output element (where `out.shape[dim]` is 1) folds the
+ * `a.shape[dim]` input elements along `dim` with `fn`, starting from `start`.
+ */
+export function reduceKernel(
+  fn: (acc: number, x: number) => number,
+  startValue: number,
+  out: StridedArray,
+  a: StridedArray,
+  dim: number,
+  start: number,
+  end: number,
+): void {
+  const outIndex = new Array<number>(out.shape.length).fill(0);
+  const n = a.shape[dim];
+  const step = a.strides[dim];
+  // BEGIN SOLUTION 2.3
+  for (let i = start; i < end; i++) {
+    toIndex(i, out.shape, outIndex);
+    // outIndex[dim] is 0, so this is the position of the first element being reduced.
+    let position = indexToPosition(outIndex, a.strides);
+    let acc = startValue;
+    for (let j = 0; j < n; j++) {
+      acc = fn(acc, a.storage[position]);
+      position += step;
+    }
+    out.storage[indexToPosition(outIndex, out.strides)] = acc;
+  }
+  // END SOLUTION
+}
+
+/** Check `dim` is a valid dimension of `shape` (negative dims count from the end). */
+export function normalizeDim(dim: number, shape: ArrayLike<number>): number {
+  const n = shape.length;
+  if (!Number.isInteger(dim) || dim < -n || dim >= n) {
+    throw new IndexingError(`dim ${dim} is out of range for shape ${formatShape(shape)} (${n} dims)`);
+  }
+  return dim < 0 ? dim + n : dim;
+}
+
+/** Output shape of reducing `dim` of `shape`: that dim becomes 1. */
+export function reducedShape(shape: Shape, dim: number): Shape {
+  const out = shape.slice();
+  out[dim] = 1;
+  return out;
+}
+
+/**
+ * Output shape of a batched matmul, with the error messages every backend shares:
+ * `[..., n, m] @ [..., m, p]` → `[...broadcast batch, n, p]`.
+ */
+export function matmulShape(a: Shape, b: Shape): Shape {
+  if (a.length < 2 || b.length < 2) {
+    throw new IndexingError(`matmul needs at least 2-D tensors, got shapes ${formatShape(a)} and ${formatShape(b)}`);
+  }
+  const m = a[a.length - 1];
+  if (m !== b[b.length - 2]) {
+    throw new IndexingError(
+      `matmul: inner dimensions differ: ${formatShape(a)} @ ${formatShape(b)} (${m} vs ${b[b.length - 2]})`,
+    );
+  }
+  const batch = shapeBroadcast(a.slice(0, -2), b.slice(0, -2));
+  return [...batch, a[a.length - 2], b[b.length - 1]];
+}
+
+/**
+ * The Simple backend: the kernels above run over the whole output on the calling thread.
+ * Written for reading, not speed; matmul is a broadcast multiply followed by a sum, exactly
+ * as one would derive it on paper.
+ */
+export class SimpleBackend implements TensorBackend {
+  readonly name: string = 'simple';
+
+  zeros(shape: Shape): TensorData {
+    return TensorData.zeros(shape);
+  }
+
+  map(op: UnaryOp, a: TensorData, outShape?: Shape): TensorData {
+    const shape = outShape ?? a.shape;
+    if (outShape !== undefined) {
+      const b = shapeBroadcast(a.shape, outShape);
+      if (formatShape(b) !== formatShape(outShape)) {
+        throw new IndexingError(`cannot broadcast shape ${formatShape(a.shape)} to ${formatShape(outShape)}`);
+      }
+    }
+    const out = this.zeros(shape);
+    mapKernel(unaryFns[op], out, a, 0, out.size);
+    return out;
+  }
+
+  zip(op: BinaryOp, a: TensorData, b: TensorData): TensorData {
+    const out = this.zeros(shapeBroadcast(a.shape, b.shape));
+    zipKernel(binaryFns[op], out, a, b, 0, out.size);
+    return out;
+  }
+
+  reduce(op: ReduceOp, a: TensorData, dim: number): TensorData {
+    const d = normalizeDim(dim, a.shape);
+    const out = this.zeros(reducedShape(a.shape, d));
+    const { fn, start } = reduceFns[op];
+    reduceKernel(fn, start, out, a, d, 0, out.size);
+    return out;
+  }
+
+  matmul(a: TensorData, b: TensorData): TensorData {
+    const outShape = matmulShape(a.shape, b.shape);
+    // [..., n, m, 1] * [..., 1, m, p] → [..., n, m, p], then sum over m.
+    const aView = a.withLayout([...a.shape, 1], [...a.strides, 0]);
+    const bShape = b.shape.slice();
+    const bStrides = b.strides.slice();
+    bShape.splice(bShape.length - 2, 0, 1);
+    bStrides.splice(bStrides.length - 2, 0, 0);
+    const product = this.zip('mul', aView, b.withLayout(bShape, bStrides));
+    const summed = this.reduce('sum', product, product.dims - 2);
+    return new TensorData(summed.storage, outShape);
+  }
+}
