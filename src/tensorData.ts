@@ -132,8 +132,7 @@ export function checkShape(shape: ArrayLike<number>, what = 'shape'): void {
  * Views (`permute`, `withLayout`) share the storage.
  */
 export class TensorData {
-  /** The flat storage (shared between views). */
-  readonly storage: Storage;
+  private readonly _storage: Storage;
   /** Dimension sizes. */
   readonly shape: Shape;
   /** Storage step per dimension. */
@@ -151,10 +150,18 @@ export class TensorData {
     if (strides === undefined && storage.length !== size) {
       throw new IndexingError(`storage of length ${storage.length} does not fit shape ${formatShape(shape)} (size ${size})`);
     }
-    this.storage = storage;
+    this._storage = storage;
     this.shape = shape.slice();
     this.strides = st.slice();
     this.size = size;
+  }
+
+  /**
+   * The flat storage, shared between views. An accessor (not a field) so that a backend
+   * keeping data elsewhere, such as on a GPU, can subclass `TensorData` and fetch it lazily.
+   */
+  get storage(): Storage {
+    return this._storage;
   }
 
   /** A zero-filled contiguous tensor of this shape. */
@@ -236,10 +243,11 @@ export class TensorData {
   /** Values in row-major order as a new contiguous array (reads through the strides). */
   toFlatArray(): Float64Array {
     const out = new Float64Array(this.size);
+    const storage = this.storage;
     const idx = new Array<number>(this.shape.length).fill(0);
     for (let i = 0; i < this.size; i++) {
       toIndex(i, this.shape, idx);
-      out[i] = this.storage[indexToPosition(idx, this.strides)];
+      out[i] = storage[indexToPosition(idx, this.strides)];
     }
     return out;
   }

@@ -114,12 +114,14 @@ export interface StridedArray {
 export function mapKernel(fn: (x: number) => number, out: StridedArray, a: StridedArray, start: number, end: number): void {
   const outIndex = new Array<number>(out.shape.length).fill(0);
   const aIndex = new Array<number>(a.shape.length).fill(0);
+  const outStorage = out.storage;
+  const aStorage = a.storage;
   // BEGIN SOLUTION 2.3
   for (let i = start; i < end; i++) {
     toIndex(i, out.shape, outIndex);
     broadcastIndex(outIndex, out.shape, a.shape, aIndex);
-    const value = a.storage[indexToPosition(aIndex, a.strides)];
-    out.storage[indexToPosition(outIndex, out.strides)] = fn(value);
+    const value = aStorage[indexToPosition(aIndex, a.strides)];
+    outStorage[indexToPosition(outIndex, out.strides)] = fn(value);
   }
   // END SOLUTION
 }
@@ -136,14 +138,17 @@ export function zipKernel(
   const outIndex = new Array<number>(out.shape.length).fill(0);
   const aIndex = new Array<number>(a.shape.length).fill(0);
   const bIndex = new Array<number>(b.shape.length).fill(0);
+  const outStorage = out.storage;
+  const aStorage = a.storage;
+  const bStorage = b.storage;
   // BEGIN SOLUTION 2.3
   for (let i = start; i < end; i++) {
     toIndex(i, out.shape, outIndex);
     broadcastIndex(outIndex, out.shape, a.shape, aIndex);
     broadcastIndex(outIndex, out.shape, b.shape, bIndex);
-    const x = a.storage[indexToPosition(aIndex, a.strides)];
-    const y = b.storage[indexToPosition(bIndex, b.strides)];
-    out.storage[indexToPosition(outIndex, out.strides)] = fn(x, y);
+    const x = aStorage[indexToPosition(aIndex, a.strides)];
+    const y = bStorage[indexToPosition(bIndex, b.strides)];
+    outStorage[indexToPosition(outIndex, out.strides)] = fn(x, y);
   }
   // END SOLUTION
 }
@@ -164,6 +169,8 @@ export function reduceKernel(
   const outIndex = new Array<number>(out.shape.length).fill(0);
   const n = a.shape[dim];
   const step = a.strides[dim];
+  const outStorage = out.storage;
+  const aStorage = a.storage;
   // BEGIN SOLUTION 2.3
   for (let i = start; i < end; i++) {
     toIndex(i, out.shape, outIndex);
@@ -171,10 +178,10 @@ export function reduceKernel(
     let position = indexToPosition(outIndex, a.strides);
     let acc = startValue;
     for (let j = 0; j < n; j++) {
-      acc = fn(acc, a.storage[position]);
+      acc = fn(acc, aStorage[position]);
       position += step;
     }
-    out.storage[indexToPosition(outIndex, out.strides)] = acc;
+    outStorage[indexToPosition(outIndex, out.strides)] = acc;
   }
   // END SOLUTION
 }
