@@ -7,8 +7,8 @@
  *
  * @packageDocumentation
  */
-import type { TopLevelSpec } from 'vega-lite';
 import { Module } from '../module';
+import { VEGA_LITE_SCHEMA, VegaLiteSpec } from './render';
 
 /** One module of a tree, as `moduleRows` lists it. */
 export interface ModuleRow {
@@ -101,7 +101,7 @@ const EVAL_COLOR = '#c62828';
  * field name and class, own/total parameter counts, and `train`/`eval` in green/red. Pass it
  * to `show`. Hover a row for its dotted path.
  */
-export function moduleTreeSpec(module: Module, rootName = 'model'): TopLevelSpec {
+export function moduleTreeSpec(module: Module, rootName = 'model'): VegaLiteSpec {
   const rows = moduleRows(module, rootName);
   const label = (r: ModuleRow) => `${r.name}: ${r.className}`;
   const count = (r: ModuleRow) => `${r.ownParameters} / ${r.totalParameters}`;
@@ -145,7 +145,7 @@ export function moduleTreeSpec(module: Module, rootName = 'model'): TopLevelSpec
   const withParent = [{ filter: 'datum.parent >= 0' }];
 
   return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    $schema: VEGA_LITE_SCHEMA,
     title: `${rootName}: ${rows.length} modules, ${rows[0].totalParameters} parameters`,
     width,
     height,
