@@ -83,8 +83,18 @@ export class Module {
   /** All descendant modules (children, their children, …), depth first; not `this`. */
   modules(): Module[] {
     // BEGIN SOLUTION 0.4
+    // Iterative walk with a visited set: a module shared by two parents is listed once,
+    // and a child holding a reference back to its parent cannot loop forever.
     const out: Module[] = [];
-    for (const child of this.children()) out.push(child, ...child.modules());
+    const seen = new Set<Module>([this]);
+    const stack = this.children().reverse();
+    while (stack.length > 0) {
+      const m = stack.pop()!;
+      if (seen.has(m)) continue;
+      seen.add(m);
+      out.push(m);
+      stack.push(...m.children().reverse());
+    }
     return out;
     // END SOLUTION
   }
@@ -109,10 +119,22 @@ export class Module {
    */
   namedParameters(): Array<[string, Parameter]> {
     // BEGIN SOLUTION 0.4
-    const out = this.namedOwnParameters();
-    for (const [name, child] of this.namedChildren()) {
-      for (const [pname, p] of child.namedParameters()) out.push([`${name}.${pname}`, p]);
-    }
+    // Depth first with dotted paths; a parameter reachable twice (a shared module) is listed
+    // once, under its first name, as PyTorch does.
+    const out: Array<[string, Parameter]> = [];
+    const seenParams = new Set<Parameter>();
+    const seenModules = new Set<Module>();
+    const visit = (m: Module, prefix: string): void => {
+      if (seenModules.has(m)) return;
+      seenModules.add(m);
+      for (const [name, p] of m.namedOwnParameters()) {
+        if (seenParams.has(p)) continue;
+        seenParams.add(p);
+        out.push([prefix + name, p]);
+      }
+      for (const [name, child] of m.namedChildren()) visit(child, `${prefix}${name}.`);
+    };
+    visit(this, '');
     return out;
     // END SOLUTION
   }
