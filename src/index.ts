@@ -20,3 +20,6 @@ export { Tensor, sumTo, tensor, fromFlat, zeros, ones, full, arange, rand, randn
 export type { TensorLike, NestedArray, TensorOptions, RandomOptions, TensorHistory } from './tensor';
 export { getBackend, registerBackend, defaultBackend, setDefaultBackend } from './backends';
 export type { BackendName, BackendLike } from './backends';
+export { NotImplementedError } from './errors';
+export * as grading from './grading';
+export * as viz from './viz';

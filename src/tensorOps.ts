@@ -85,6 +85,11 @@ export interface TensorBackend {
   /** A zero-filled contiguous tensor in this backend's memory. */
   zeros(shape: Shape): TensorData;
   /**
+   * Move host data (a plain `Float64Array`-backed `TensorData`) into this backend's memory.
+   * Optional: backends that compute on host memory use the data as it is.
+   */
+  upload?(host: TensorData): TensorData;
+  /**
    * Apply `op` to every element of `a`. With `outShape`, `a` is first broadcast to that
    * shape (used to expand gradients).
    */

@@ -1,0 +1,14 @@
+/**
+ * Visualisation, kept apart from the math: vega-lite chart builders, a Node renderer to SVG,
+ * and `show`, which draws a chart in a notebook or writes it to a file elsewhere.
+ * `import * as minitorch from "minitorch"` then `minitorch.viz.show(minitorch.viz.lineChart(...))`.
+ *
+ * @packageDocumentation
+ */
+export { renderSvg, withV5Schema, VEGA_LITE_SCHEMA } from './render';
+export type { VegaLiteSpec } from './render';
+export { show, showSvg, liveDisplay, inNotebook } from './show';
+export type { ShowOptions, LiveDisplay } from './show';
+export { lineChart, scatterChart, barChart, heatmap } from './charts';
+export type { Rows, ChartOptions, HeatmapOptions } from './charts';
+export * from './moduleTree';

@@ -1,0 +1,74 @@
+/**
+ * The notebook checks (`src/checks/`) as mocha tests: what `grading.checkTask("1.3")` shows
+ * in a notebook is exactly what these tests run, with more random cases. Also tests the
+ * in-notebook runner itself (`Grading` tests).
+ */
+import { expect } from 'chai';
+import { checkedTasks, checksFor } from '../src/checks';
+import { NotImplementedError } from '../src/errors';
+import { checkTask, reportHtml, reportText, runCheckList, runChecks } from '../src/grading';
+import { Random } from '../src/random';
+
+/** Random cases per property here (notebooks use 20). */
+const RUNS = 60;
+
+for (const task of checkedTasks()) {
+  describe(`Task ${task} notebook checks`, () => {
+    for (const check of checksFor(task)) {
+      it(`Task ${task} ${check.name}`, async () => {
+        await check.run({ rng: new Random(7), runs: RUNS });
+      });
+    }
+  });
+}
+
+describe('Grading checkTask runner', () => {
+  it('Grading covers the tasks of Modules 0 to 2', () => {
+    const tasks = checkedTasks();
+    for (const t of ['0.1', '0.3', '0.4', '1.1', '1.2', '1.3', '1.4', '2.1', '2.2', '2.3', '2.4']) {
+      expect(tasks, `checks for Task ${t}`).to.include(t);
+      expect(checksFor(t).length, `number of checks for Task ${t}`).to.be.greaterThan(1);
+    }
+  });
+
+  it('Grading runChecks reports every check of a task as passing on the solutions', async () => {
+    const report = await runChecks('0.1', { runs: 5 });
+    expect(report.task).to.equal('0.1');
+    expect(report.results).to.have.length(checksFor('0.1').length);
+    expect(report.ok, reportText(report)).to.equal(true);
+    expect(reportText(report)).to.match(/^Task 0\.1: \d+\/\d+ checks pass/);
+    expect(reportHtml(report)).to.include('data-ok="true"').and.include('<table class="minitorch-checks"');
+    expect(reportHtml(report), 'no message column when every check passes').to.not.include('message</th>');
+  });
+
+  it('Grading classifies passing, failing and unfinished checks', async () => {
+    // A fake task: one passing, one failing and one unfinished check.
+    const fake = [
+      { name: 'passes', run: () => undefined },
+      { name: 'fails <b>', run: () => { throw new Error('wrong answer'); } },
+      { name: 'unfinished', run: () => { throw new NotImplementedError('Task 9.9: f'); } },
+    ];
+    const report = await runCheckList('9.9', fake);
+    expect(report.results.map((r) => r.status)).to.deep.equal(['pass', 'fail', 'todo']);
+    expect(report.results[1].message).to.equal('Error: wrong answer');
+    expect(report.results[2].message).to.equal('Task 9.9: f');
+    expect(report.ok).to.equal(false);
+    expect(reportHtml(report)).to.include('fails &lt;b&gt;').and.include('message</th>').and.include('data-ok="false"');
+    expect(reportText(report)).to.include('TODO').and.include('FAIL');
+  });
+
+  it('Grading checkTask prints the table outside a notebook and rejects an unknown task', async () => {
+    const lines: string[] = [];
+    const log = console.log;
+    console.log = (s: string) => lines.push(s);
+    try {
+      await checkTask('0.3', { runs: 3 });
+    } finally {
+      console.log = log;
+    }
+    expect(lines.join('\n')).to.match(/Task 0\.3: (\d+)\/\1 checks pass/);
+    let error: unknown;
+    await checkTask('9.9').catch((e) => (error = e));
+    expect(String(error)).to.match(/no checks for task "9\.9"/);
+  });
+});

@@ -1,0 +1,122 @@
+/**
+ * Course tooling: `npm run grade`. Runs the grader on small fixture suites with known
+ * outcomes (passing, failing, skipped, a failing hook, a crash, a hang) and checks the
+ * per-task table and the Gradescope `results.json`.
+ */
+import { expect } from 'chai';
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { taskGrep, taskOfTitle } from '../scripts/course';
+import type { GradescopeResults } from '../scripts/grade';
+
+/** The compiled grader, next to this compiled test. */
+const GRADER = path.join(__dirname, '..', 'scripts', 'grade.js');
+
+const FIXTURE = `
+describe('Task 0.1 operators', () => {
+  it('Task 0.1 passes', () => {});
+  it('Task 0.1 passes too', () => {});
+  it('Task 0.1 fails', () => { throw new Error('expected 12, got 7'); });
+  it('Task 0.1 is skipped here', function () { this.skip(); });
+});
+describe('Task 0.3 higher-order', () => {
+  before(() => { throw new Error('setup broke'); });
+  it('Task 0.3 never runs', () => {});
+});
+describe('Task 0.4 tree', () => {
+  it('Task 0.4 passes', () => {});
+});
+describe('Notebook not an exercise', () => {
+  it('is not graded', () => { throw new Error('not graded'); });
+});
+`;
+
+const COURSE = {
+  tasks: {
+    '0.1': { title: 'operators', points: 9 },
+    '0.3': { title: 'higher-order functions', points: 5 },
+    '0.4': { title: 'Module tree', points: 10 },
+  },
+};
+
+describe('Course tooling grade', function () {
+  this.timeout(60_000);
+  let dir = '';
+
+  /** Run the grader on `spec` (files in the fixture folder); its output and results. */
+  function grade(spec: string[], extra: string[] = []): { status: number | null; output: string; results: GradescopeResults | null } {
+    const out = path.join(dir, 'results.json');
+    fs.rmSync(out, { force: true });
+    const args = [GRADER, '--config', path.join(dir, 'course.json'), '--out', out, ...spec.flatMap((s) => ['--spec', s]), ...extra];
+    const r = spawnSync(process.execPath, args, { cwd: dir, encoding: 'utf8', timeout: 50_000 });
+    const results = fs.existsSync(out) ? (JSON.parse(fs.readFileSync(out, 'utf8')) as GradescopeResults) : null;
+    return { status: r.status, output: `${r.stdout}${r.stderr}`, results };
+  }
+
+  before(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'minitorch-grade-test-'));
+    fs.writeFileSync(path.join(dir, 'course.json'), JSON.stringify(COURSE));
+    fs.writeFileSync(path.join(dir, 'suite.test.js'), FIXTURE);
+    fs.writeFileSync(path.join(dir, 'crash.test.js'), "describe('Task 0.4 crash', () => { it('Task 0.4 exits', () => process.exit(3)); });");
+    fs.writeFileSync(path.join(dir, 'hang.test.js'), "describe('Task 0.4 hang', () => { it('Task 0.4 loops', () => { for (;;); }); });");
+    fs.writeFileSync(path.join(dir, 'broken.test.js'), "throw new Error('cannot load this file');");
+  });
+
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('Course tooling grade scores each task by the share of its tests that pass', () => {
+    const { status, output, results } = grade(['suite.test.js']);
+    expect(status, output).to.equal(0);
+    expect(results).to.not.equal(null);
+    const r = results!;
+    expect(r.tests.map((t) => [t.name, t.number, t.score, t.max_score, t.status])).to.deep.equal([
+      ['Task 0.1: operators', '0.1', 6, 9, 'failed'],
+      ['Task 0.3: higher-order functions', '0.3', 0, 5, 'failed'],
+      ['Task 0.4: Module tree', '0.4', 10, 10, 'passed'],
+    ]);
+    expect(r.score).to.equal(16);
+    expect(r.max_score).to.equal(24);
+    expect(r.tests[0].output).to.include('2 of 3 tests pass').and.include('expected 12, got 7').and.include('SKIP');
+    expect(r.tests[1].output).to.include('did not run').and.include('setup broke');
+    expect(JSON.stringify(r)).to.not.include('not graded');
+    // The table printed for the instructor.
+    expect(output).to.match(/0\.1\s+operators\s+2\/3 \(\+1 skipped\)\s+6\.00 \/ 9/);
+    expect(output).to.match(/total\s+16\.00 \/ 24/);
+  });
+
+  it('Course tooling grade --task grades only that task', () => {
+    const { results } = grade(['suite.test.js'], ['--task', '0.4']);
+    expect(results!.tests.map((t) => t.number)).to.deep.equal(['0.4']);
+    expect(results!.score).to.equal(10);
+    expect(grade(['suite.test.js'], ['--task', '9.9']).status).to.equal(1);
+  });
+
+  it('Course tooling grade counts tests that never ran after a crash or a hang as failed', () => {
+    const crashed = grade(['suite.test.js', 'crash.test.js']).results!;
+    const t04 = crashed.tests.find((t) => t.number === '0.4')!;
+    expect(t04.max_score).to.equal(10);
+    expect(t04.score).to.equal(0);
+    expect(t04.output).to.include('did not run: the test run crashed');
+
+    const hung = grade(['hang.test.js'], ['--time-limit', '3']).results!;
+    expect(hung.tests[0].score).to.equal(0);
+    expect(hung.tests[0].output).to.include('longer than 3 s');
+  });
+
+  it('Course tooling grade reports a suite that does not load, with zero points', () => {
+    const { results } = grade(['broken.test.js']);
+    expect(results!.tests).to.deep.equal([]);
+    expect(results!.score).to.equal(0);
+    expect(results!.output).to.include('cannot load this file');
+  });
+
+  it('Course tooling task numbers are read from test titles', () => {
+    expect(taskOfTitle('Task 2.3 ops [simple] Task 2.4 grad of mul')).to.equal('2.4');
+    expect(taskOfTitle('Notebook module0 runs')).to.equal(null);
+    expect(new RegExp(taskGrep(['1.1'])).test('Task 1.1 x')).to.equal(true);
+    expect(new RegExp(taskGrep(['1.1'])).test('Task 1.12 x')).to.equal(false);
+    expect(new RegExp(taskGrep([])).test('Task 4.5 x')).to.equal(true);
+  });
+});

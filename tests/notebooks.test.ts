@@ -1,0 +1,175 @@
+/**
+ * Notebook pipeline: notebooks are authored as Markdown (notebooks/src/<name>.md), built into
+ * notebooks/<name>.ipynb and executed through real Jupyter (nbclient) on the project's tslab
+ * kernel. These tests build and run every source in a scratch copy and fail on any failing
+ * cell, check that the committed notebooks are up to date with their sources and executed,
+ * and that charts carry both the interactive vega-lite spec and a static SVG.
+ *
+ * Without Jupyter the execution tests FAIL with a message saying how to install it
+ * (`npm run setup:jupyter`): a skipped notebook check would hide broken notebooks.
+ */
+import { expect } from 'chai';
+import * as fs from 'fs';
+import * as path from 'path';
+import { repoRoot } from '../scripts/course';
+import { ExecutionResult, KERNELSPEC, Notebook, checkJupyter, findPython, joinText, notebookFailures, tempKernel } from '../scripts/jupyter';
+import { buildNotebook, markdownToCells, notebookCells } from '../scripts/notebookSource';
+import { NOTEBOOK_DIR, SOURCE_DIR, mapLimit, notebookNames, runNotebook } from '../scripts/notebooks';
+
+const VEGA_LITE_MIME = 'application/vnd.vegalite.v5+json';
+const SVG_MIME = 'image/svg+xml';
+
+/** Problems with the chart outputs of a notebook; `expectCharts` when its code calls `show(`. */
+function chartProblems(notebook: Notebook, expectCharts: boolean): string[] {
+  const problems: string[] = [];
+  let charts = 0;
+  notebook.cells.forEach((cell, index) => {
+    for (const output of cell.outputs ?? []) {
+      const data = output.data ?? {};
+      if (!(VEGA_LITE_MIME in data)) continue;
+      charts++;
+      const spec = data[VEGA_LITE_MIME] as { $schema?: unknown } | string;
+      if (typeof spec !== 'object' || spec === null) problems.push(`cell ${index}: the vega-lite output is a ${typeof spec}, not a JSON object`);
+      else if (!String(spec.$schema).includes('vega-lite/v5')) problems.push(`cell ${index}: the vega-lite spec's $schema is ${String(spec.$schema)}, not v5`);
+      if (!/<svg[\s>]/.test(joinText(data[SVG_MIME] as string | string[] | undefined))) {
+        problems.push(`cell ${index}: a vega-lite output without its ${SVG_MIME} rendering (GitHub would show nothing)`);
+      }
+    }
+  });
+  if (expectCharts && charts === 0) problems.push('the notebook calls show(...) but has no vega-lite output');
+  return problems;
+}
+
+/** Whether a notebook's code draws charts with `show(`. */
+function callsShow(markdown: string): boolean {
+  return markdownToCells(markdown).some((c) => c.cell_type === 'code' && /\bshow\(/.test(c.source));
+}
+
+const readSource = (name: string) => fs.readFileSync(path.join(SOURCE_DIR, `${name}.md`), 'utf8');
+
+describe('Notebook sources: Markdown to notebook cells', () => {
+  it('Notebook sources: ```ts blocks become code cells, the text between them markdown cells', () => {
+    const md = '# Title\n\nSome text.\n\n```ts\nconst x = 1;\n\nconsole.log(x);\n```\n\nMore text.\n```ts\nx\n```\n';
+    expect(markdownToCells(md)).to.deep.equal([
+      { cell_type: 'markdown', source: '# Title\n\nSome text.' },
+      { cell_type: 'code', source: 'const x = 1;\n\nconsole.log(x);' },
+      { cell_type: 'markdown', source: 'More text.' },
+      { cell_type: 'code', source: 'x' },
+    ]);
+  });
+
+  it('Notebook sources: other fences (```typescript, ```bash, ````) stay in the markdown as displayed code', () => {
+    const md = 'Run:\n\n```bash\nnpm test\n```\n\n````md\n```ts\nnot a cell\n```\n````\n\n```typescript\nshown only\n```';
+    expect(markdownToCells(md)).to.deep.equal([{ cell_type: 'markdown', source: md }]);
+  });
+
+  it('Notebook sources: an unclosed ```ts block is an error naming its line', () => {
+    expect(() => markdownToCells('text\n\n```ts\nconst x = 1;\n')).to.throw(/line 3: the ```ts block is never closed/);
+  });
+
+  it('Notebook sources: nbformat 4.5 with the MiniTorch kernel and stable, unique cell ids', () => {
+    const md = '# A\n\n```ts\n1\n```\n\n```ts\n1\n```\n';
+    const nb = buildNotebook(md);
+    expect([nb.nbformat, nb.nbformat_minor]).to.deep.equal([4, 5]);
+    expect(nb.metadata.kernelspec).to.deep.equal(KERNELSPEC);
+    const ids = nb.cells.map((c) => c.id);
+    expect(new Set(ids).size).to.equal(3);
+    ids.forEach((id) => expect(id).to.match(/^[a-zA-Z0-9-_]{1,64}$/));
+    expect(buildNotebook(md).cells.map((c) => c.id)).to.deep.equal(ids);
+    expect(nb.cells[1]).to.deep.include({ cell_type: 'code', execution_count: null, outputs: [] });
+  });
+
+  it('Notebook failures: failed and skipped cells, error outputs and stderr stack traces are caught; warnings are not', () => {
+    const cell = (source: string, outputs: object[]) => ({ id: source, cell_type: 'code', metadata: {}, source, outputs });
+    const notebook = {
+      nbformat: 4,
+      nbformat_minor: 5,
+      metadata: {},
+      cells: [
+        cell('ok()', [{ output_type: 'stream', name: 'stderr', text: 'just a warning\n' }]),
+        cell('late()', [{ output_type: 'stream', name: 'stderr', text: 'UnhandledPromiseRejection: Error: x\n    at f (a.js:1:1)\n' }]),
+        cell('bad()', [{ output_type: 'stream', name: 'stderr', text: "1:7 - Type 'string' is not assignable to type 'number'.\n" }]),
+        cell('after()', []),
+      ],
+    } as Notebook;
+    const failures = notebookFailures({ notebook, statuses: { 0: 'ok', 1: 'ok', 2: 'error', 3: 'abort' } });
+    expect(failures).to.have.length(3);
+    expect(failures[0]).to.match(/cell 1 \(late\(\)\) wrote a stack trace/);
+    expect(failures[1]).to.match(/cell 2 \(bad\(\)\) failed \(error\):\n1:7 - Type 'string'/);
+    expect(failures[2]).to.match(/cells 3 did not run/);
+  });
+});
+
+describe('Notebook committed notebooks match their sources', () => {
+  it('Notebook sources exist in notebooks/src/', () => {
+    expect(notebookNames(), 'no notebooks/src/*.md').not.to.be.empty;
+  });
+
+  for (const name of notebookNames()) {
+    const rebuild = `rebuild it with \`npm run notebooks -- ${name}\``;
+
+    it(`Notebook ${name}: notebooks/${name}.ipynb is built from notebooks/src/${name}.md and executed`, () => {
+      const file = path.join(NOTEBOOK_DIR, `${name}.ipynb`);
+      expect(fs.existsSync(file), `notebooks/${name}.ipynb is missing: ${rebuild}`).to.equal(true);
+      const committed = JSON.parse(fs.readFileSync(file, 'utf8')) as Notebook;
+      const markdown = readSource(name);
+      expect(notebookCells(committed), `notebooks/${name}.ipynb differs from its source: ${rebuild}`).to.deep.equal(
+        notebookCells(buildNotebook(markdown)),
+      );
+      const unexecuted = committed.cells.filter((c) => c.cell_type === 'code' && c.execution_count == null);
+      expect(unexecuted.length, `notebooks/${name}.ipynb has cells that never ran: ${rebuild}`).to.equal(0);
+      expect(chartProblems(committed, callsShow(markdown)), `notebooks/${name}.ipynb: ${rebuild}`).to.deep.equal([]);
+    });
+
+    it(`Notebook ${name}: the first cell tells students to edit src/, npm run build, and restart the kernel`, () => {
+      const [first] = markdownToCells(readSource(name));
+      expect(first?.cell_type, 'the first cell must be markdown').to.equal('markdown');
+      expect(first.source).to.match(/src\//);
+      expect(first.source).to.match(/npm run build/);
+      expect(first.source).to.match(/restart/i);
+    });
+  }
+});
+
+describe('Notebook execution through Jupyter on the tslab kernel', function () {
+  this.timeout(20 * 60_000);
+  const names = notebookNames();
+  const results = new Map<string, ExecutionResult | Error>();
+  // Executed copies are kept here for inspection (build/ is not committed).
+  const workDir = path.join(repoRoot(), 'build', 'notebooks');
+  let removeKernel = () => {};
+
+  before(async () => {
+    const python = findPython();
+    checkJupyter(python); // throws "run `npm run setup:jupyter` ...": the tests fail, not skip
+    const kernel = tempKernel(python);
+    removeKernel = kernel.remove;
+    fs.mkdirSync(workDir, { recursive: true });
+    await mapLimit(names, 2, async (name) => {
+      try {
+        results.set(name, await runNotebook(name, { python, jupyterPath: kernel.jupyterPath, workDir }));
+      } catch (e) {
+        results.set(name, e as Error);
+      }
+    });
+  });
+  after(() => removeKernel());
+
+  const resultOf = (name: string): ExecutionResult => {
+    const result = results.get(name);
+    if (result instanceof Error) throw result;
+    if (!result) throw new Error(`${name} was not executed`);
+    return result;
+  };
+
+  for (const name of names) {
+    it(`Notebook ${name} runs through Jupyter without errors`, () => {
+      const failures = notebookFailures(resultOf(name));
+      expect(failures, `notebooks/src/${name}.md (executed copy: build/notebooks/${name}.ipynb):\n${failures.join('\n')}\n`).to.deep.equal([]);
+    });
+
+    it(`Notebook ${name} shows its charts as a vega-lite object plus an SVG`, () => {
+      expect(chartProblems(resultOf(name).notebook, callsShow(readSource(name)))).to.deep.equal([]);
+    });
+  }
+});

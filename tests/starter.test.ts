@@ -1,0 +1,227 @@
+/**
+ * Course tooling: solution markers and the student starter repository (`npm run starter`).
+ *
+ * The starter is generated once into a temporary folder and compiled once (node_modules is
+ * a symlink); then one task's tests run in it and must fail with that task's message.
+ */
+import { expect } from 'chai';
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { loadCourse, repoRoot } from '../scripts/course';
+import { scanMarkers, stubSolutions } from '../scripts/markers';
+import { StarterSummary, isLibrarySource, repoFiles, writeStarter } from '../scripts/starter';
+
+const ROOT = repoRoot();
+const COURSE = loadCourse();
+const KNOWN = new Set(Object.keys(COURSE.tasks));
+/** MiniTorch's task numbering (the course map): 0.1–0.4, then M.1–M.5 for Modules 1–4. */
+const COURSE_MAP_TASKS = ['0.1', '0.2', '0.3', '0.4', ...[1, 2, 3, 4].flatMap((m) => [1, 2, 3, 4, 5].map((n) => `${m}.${n}`))];
+/** The shared copy of the course map, when this machine has it (not in a fresh clone). */
+const COURSE_MAP_FILE = '/work/shared/reference/course-map.md';
+
+describe('Course tooling solution markers', () => {
+  it('Course tooling course.json numbers exactly the tasks of the course map', () => {
+    expect(Object.keys(COURSE.tasks)).to.deep.equal(COURSE_MAP_TASKS);
+    if (fs.existsSync(COURSE_MAP_FILE)) {
+      const rows = [...fs.readFileSync(COURSE_MAP_FILE, 'utf8').matchAll(/^\| (\d+\.\d+) \|/gm)].map((m) => m[1]);
+      expect(rows).to.deep.equal(COURSE_MAP_TASKS);
+    }
+  });
+
+  it('Course tooling every solution region in src/ is well formed, in a function body, and names a course task', () => {
+    const problems: string[] = [];
+    let regions = 0;
+    for (const f of repoFiles(ROOT).filter(isLibrarySource)) {
+      const scan = scanMarkers(f, fs.readFileSync(path.join(ROOT, f), 'utf8'), KNOWN);
+      regions += scan.regions.length;
+      problems.push(...scan.problems.map((p) => `${f}:${p.line}: ${p.message}`));
+    }
+    expect(problems, problems.join('\n')).to.deep.equal([]);
+    expect(regions).to.be.greaterThan(50);
+  });
+
+  it('Course tooling no solution markers outside src/ (they would not be stubbed)', () => {
+    const marker = /^\s*\/\/ (BEGIN|END) SOLUTION\b/m;
+    const outside = repoFiles(ROOT).filter(
+      (f) => !f.startsWith('src/') && /\.(ts|js|md|wgsl)$/.test(f) && marker.test(fs.readFileSync(path.join(ROOT, f), 'utf8')),
+    );
+    expect(outside).to.deep.equal([]);
+  });
+
+  describe('Course tooling marker scanner', () => {
+    const scan = (text: string) => scanMarkers('x.ts', text, KNOWN);
+    const problemsOf = (text: string) => scan(text).problems.map((p) => `${p.line}: ${p.message}`);
+
+    it('Course tooling finds regions and names their functions', () => {
+      const text = [
+        'export class A {',
+        '  f(): number {',
+        '    // BEGIN SOLUTION 1.3',
+        '    return 1;',
+        '    // END SOLUTION',
+        '  }',
+        '}',
+        'export const table = { mul: { forward(x: number) {',
+        '  // BEGIN SOLUTION 1.2',
+        '  return x;',
+        '  // END SOLUTION',
+        '} } };',
+        'export function shader(): string {',
+        '  const head = 1;',
+        '  // BEGIN SOLUTION 3.3',
+        "  return `@compute fn main() { // a shader's own comments are fine`;",
+        '  // END SOLUTION',
+        '}',
+      ].join('\n');
+      const { regions, problems } = scan(text);
+      expect(problems).to.deep.equal([]);
+      expect(regions.map((r) => [r.task, r.functionName, r.beginLine, r.endLine])).to.deep.equal([
+        ['1.3', 'A.f', 2, 4],
+        ['1.2', 'table.mul.forward', 8, 10],
+        ['3.3', 'shader', 14, 16],
+      ]);
+    });
+
+    it('Course tooling reports unmatched, nested, unknown and misplaced markers', () => {
+      expect(problemsOf('function f() {\n  // BEGIN SOLUTION 0.1\n  return 1;\n}')).to.deep.equal([
+        '2: BEGIN SOLUTION without a matching END SOLUTION',
+      ]);
+      expect(problemsOf('function f() {\n  return 1;\n  // END SOLUTION\n}')).to.deep.equal(['3: END SOLUTION without a BEGIN SOLUTION']);
+      expect(problemsOf('function f() {\n  // BEGIN SOLUTION 0.1\n  // BEGIN SOLUTION 0.1\n  // END SOLUTION\n}')[0]).to.match(
+        /^3: BEGIN SOLUTION inside the region opened on line 2/,
+      );
+      expect(problemsOf('function f() {\n  // BEGIN SOLUTION 9.9\n  // END SOLUTION\n}')).to.deep.equal([
+        '2: BEGIN SOLUTION names task "9.9", which is not in the course map',
+      ]);
+      expect(problemsOf('// BEGIN SOLUTION 0.1\nconst x = 1;\n// END SOLUTION')[0]).to.match(/^1: solution marker must be inside a function body/);
+      expect(problemsOf('class A {\n  // BEGIN SOLUTION 0.1\n  x = 1;\n  // END SOLUTION\n}')[0]).to.match(/^2: solution marker must/);
+      expect(problemsOf('function f() {\n  return [\n    // BEGIN SOLUTION 0.1\n    1,\n    // END SOLUTION\n  ];\n}')[0]).to.match(
+        /^3: solution marker must sit between the statements of a function body/,
+      );
+      expect(problemsOf('function f() {\n  if (1) {\n    // BEGIN SOLUTION 0.1\n  }\n  // END SOLUTION\n}')[0]).to.match(
+        /^5: END SOLUTION is not in the same block/,
+      );
+      expect(problemsOf('function f() {\n  return `\n  // BEGIN SOLUTION 3.3\n  x\n  // END SOLUTION\n  `;\n}')[0]).to.match(
+        /^3: solution marker inside a string or template literal/,
+      );
+      expect(problemsOf('function f() {\n  /* BEGIN SOLUTION 0.1 */\n}')[0]).to.match(/^2: malformed solution marker/);
+    });
+
+    it('Course tooling stubs a region with a throw and imports NotImplementedError once', () => {
+      const text = [
+        '/**',
+        ' * Header.',
+        ' */',
+        '',
+        '/** Doc. */',
+        'export function f(x: number): number {',
+        '  if (x < 0) throw new RangeError("negative");',
+        '  // BEGIN SOLUTION 0.1',
+        '  return x * 2;',
+        '  // END SOLUTION',
+        '}',
+      ].join('\n');
+      const out = stubSolutions('src/ops.ts', text, './errors', KNOWN);
+      expect(out.split('\n')).to.deep.equal([
+        '/**',
+        ' * Header.',
+        ' */',
+        "import { NotImplementedError } from './errors';",
+        '',
+        '/** Doc. */',
+        'export function f(x: number): number {',
+        '  if (x < 0) throw new RangeError("negative");',
+        '  // TODO: Task 0.1: write this body (see the course notebook), then remove the throw.',
+        "  throw new NotImplementedError('Task 0.1: f');",
+        '}',
+      ]);
+      expect(stubSolutions('src/ops.ts', out, './errors', KNOWN)).to.equal(out);
+      expect(() => stubSolutions('src/bad.ts', 'function f() {\n  // BEGIN SOLUTION 0.1\n}', './errors')).to.throw(
+        /src\/bad\.ts:2: BEGIN SOLUTION without a matching END SOLUTION/,
+      );
+    });
+  });
+});
+
+/** Run a command to completion; status and combined output. */
+function run(cmd: string, args: string[], cwd: string, timeout = 240_000): { status: number | null; output: string } {
+  const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', timeout, maxBuffer: 64 * 1024 * 1024 });
+  return { status: r.status, output: `${r.stdout ?? ''}${r.stderr ?? ''}${r.error ? String(r.error) : ''}` };
+}
+
+describe('Course tooling starter repository', function () {
+  this.timeout(300_000);
+  let tmp = ''; // the mkdtemp folder we own; only it is ever deleted
+  let dir = '';
+  let summary: StarterSummary;
+  let compile: { status: number | null; output: string };
+
+  before(() => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'minitorch-starter-'));
+    dir = path.join(tmp, 'repo');
+    summary = writeStarter(dir);
+    // Reuse this repository's packages; compile once (src, tests and scripts).
+    fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
+    compile = run(process.execPath, [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.test.json'], dir);
+  });
+
+  after(() => {
+    if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it('Course tooling the starter type-checks (strict) and builds', () => {
+    expect(compile.output.trim(), 'tsc output').to.equal('');
+    expect(compile.status).to.equal(0);
+    expect(fs.existsSync(path.join(dir, 'build/src/index.js'))).to.equal(true);
+  });
+
+  it('Course tooling the starter has stubs instead of solutions, and the same tests', () => {
+    expect(summary.regions).to.be.greaterThan(50);
+    let throws = 0;
+    for (const f of summary.files.filter(isLibrarySource)) {
+      const text = fs.readFileSync(path.join(dir, f), 'utf8');
+      expect(text, f).to.not.match(/BEGIN SOLUTION|END SOLUTION/);
+      throws += (text.match(/throw new NotImplementedError\('Task \d+\.\d+: /g) ?? []).length;
+    }
+    expect(throws).to.equal(summary.regions);
+    for (const f of summary.files.filter((x) => x.startsWith('tests/'))) {
+      expect(fs.readFileSync(path.join(dir, f), 'utf8'), f).to.equal(fs.readFileSync(path.join(ROOT, f), 'utf8'));
+    }
+    for (const f of COURSE.starter.exclude) expect(fs.existsSync(path.join(dir, f)), f).to.equal(false);
+    const scripts = (JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+    expect(scripts).to.not.have.property('starter');
+    expect(scripts).to.have.property('grade');
+    expect(fs.statSync(path.join(dir, 'package.json')).mode).to.equal(fs.statSync(path.join(ROOT, 'package.json')).mode);
+  });
+
+  it('Course tooling notebooks in the starter have no outputs', () => {
+    for (const f of summary.notebooks) {
+      const nb = JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')) as { cells: Array<{ cell_type: string; outputs?: unknown[]; execution_count?: unknown }> };
+      for (const cell of nb.cells.filter((c) => c.cell_type === 'code')) {
+        expect(cell.outputs, f).to.deep.equal([]);
+        expect(cell.execution_count, f).to.equal(null);
+      }
+    }
+  });
+
+  it("Course tooling running Task 0.1's tests in the starter fails with Task 0.1's message", () => {
+    const report = path.join(dir, 'task01.json');
+    const mocha = path.join(ROOT, 'node_modules/mocha/bin/mocha.js');
+    const r = run(process.execPath, [mocha, '--reporter', 'json', '--reporter-option', `output=${report}`, '--grep', 'Task 0\\.1(?!\\d)'], dir);
+    expect(fs.existsSync(report), r.output.slice(-2000)).to.equal(true);
+    const json = JSON.parse(fs.readFileSync(report, 'utf8')) as { stats: { tests: number; passes: number }; failures: Array<{ fullTitle: string; err: { message?: string } }> };
+    expect(json.stats.tests).to.be.greaterThan(10);
+    expect(json.failures.length).to.equal(json.stats.tests);
+    for (const f of json.failures) expect(f.err.message ?? '', f.fullTitle).to.include('Task 0.1: ');
+  });
+
+  it("Course tooling the starter's notebook check for Task 0.1 reports every check as TODO", async () => {
+    const grading = require(path.join(dir, 'build/src/grading.js')) as typeof import('../src/grading');
+    const report = await grading.runChecks('0.1', { runs: 2 });
+    expect(report.results.length).to.be.greaterThan(3);
+    expect(report.results.map((r) => r.status)).to.deep.equal(report.results.map(() => 'todo'));
+    expect(report.results[0].message).to.match(/^Task 0\.1: /);
+  });
+});
