@@ -23,3 +23,5 @@ export type { BackendName, BackendLike } from './backends';
 export { NotImplementedError } from './errors';
 export * as grading from './grading';
 export * as viz from './viz';
+export * as nn from './nn';
+export { conv1dKernel, conv2dKernel, convShape } from './convOps';

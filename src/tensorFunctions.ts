@@ -12,6 +12,7 @@
  * @packageDocumentation
  */
 import type { Context } from './autodiff';
+import { convShape } from './convOps';
 import type { Tensor } from './tensor';
 import { Shape, TensorData, stridesFromShape } from './tensorData';
 import type { BinaryOp, UnaryOp } from './tensorOps';
@@ -38,6 +39,11 @@ export interface OpArgs {
   /** A contiguous copy. */
   contiguous: undefined;
   matmul: undefined;
+  /** The dimension to take the maximum over (kept with size 1). */
+  max: number;
+  /** `reverse` is false for the forward pass (Module 4). */
+  conv1d: undefined;
+  conv2d: undefined;
 }
 
 /** Names of every differentiable tensor function. */
@@ -241,4 +247,61 @@ export const tensorFunctions: TensorFunctionTable = {
       return [grad.matmul(transposeLast(b)), transposeLast(a).matmul(grad)];
     },
   },
+  max: {
+    forward(ctx, [a], dim) {
+      // BEGIN SOLUTION 4.4
+      const out = a.backend.reduce('max', a.data, dim);
+      ctx.saveForBackward(a, a.fromData(out));
+      return out;
+      // END SOLUTION
+    },
+    backward(ctx, grad) {
+      // BEGIN SOLUTION 4.4
+      // The gradient flows only to the arg-max (to every tied maximum, as in MiniTorch).
+      const [a, out] = ctx.savedValues;
+      return [grad.mul(a.eq(out))];
+      // END SOLUTION
+    },
+  },
+  conv1d: {
+    forward(ctx, [input, weight]) {
+      ctx.saveForBackward(input, weight);
+      return input.backend.conv1d(input.data, weight.data, convShape(input.shape, weight.shape, 1), false);
+    },
+    backward(ctx, grad) {
+      // BEGIN SOLUTION 4.1
+      return convBackward(ctx, grad, 1);
+      // END SOLUTION
+    },
+  },
+  conv2d: {
+    forward(ctx, [input, weight]) {
+      ctx.saveForBackward(input, weight);
+      return input.backend.conv2d(input.data, weight.data, convShape(input.shape, weight.shape, 2), false);
+    },
+    backward(ctx, grad) {
+      // BEGIN SOLUTION 4.2
+      return convBackward(ctx, grad, 2);
+      // END SOLUTION
+    },
+  },
 };
+
+/**
+ * Gradients of a convolution, as two more convolutions (MiniTorch's derivation):
+ * the input gradient convolves the output gradient with the channel-swapped weight,
+ * right-anchored; the weight gradient convolves the input with the output gradient, treating
+ * the batch as the channel being summed.
+ */
+function convBackward(ctx: Context<Tensor>, grad: Tensor, dims: 1 | 2): Tensor[] {
+  const [input, weight] = ctx.savedValues;
+  const backend = input.backend;
+  const conv = (x: TensorData, w: TensorData, shape: Shape, reverse: boolean): TensorData =>
+    dims === 1 ? backend.conv1d(x, w, shape, reverse) : backend.conv2d(x, w, shape, reverse);
+  const swap = dims === 1 ? [1, 0, 2] : [1, 0, 2, 3];
+  const g = grad.contiguous();
+  const gradInput = conv(g.data, weight.data.permute(...swap), input.shape, true);
+  const [outChannels, inChannels, ...kernel] = weight.shape;
+  const gradWeight = conv(input.data.permute(...swap), g.data.permute(...swap), [inChannels, outChannels, ...kernel], false);
+  return [input.fromData(gradInput), input.fromData(gradWeight).permute(...swap).contiguous()];
+}

@@ -11,6 +11,7 @@
  *
  * @packageDocumentation
  */
+import { conv1dKernel, conv2dKernel } from './convOps';
 import * as ops from './operators';
 import {
   IndexingError,
@@ -103,6 +104,13 @@ export interface TensorBackend {
    * `[..., n, p]`, batch dims broadcast.
    */
   matmul(a: TensorData, b: TensorData): TensorData;
+  /**
+   * 1-D convolution (see `convOps`): `input` [batch, in, width] with `weight`
+   * [out, in, k] into a new tensor of `outShape` [batch, out, width'].
+   */
+  conv1d(input: TensorData, weight: TensorData, outShape: Shape, reverse: boolean): TensorData;
+  /** 2-D convolution: [batch, in, h, w] with [out, in, kh, kw] into `outShape`. */
+  conv2d(input: TensorData, weight: TensorData, outShape: Shape, reverse: boolean): TensorData;
 }
 
 /** The raw arrays a kernel reads or writes: storage with the layout that gives it meaning. */
@@ -275,5 +283,17 @@ export class SimpleBackend implements TensorBackend {
     const product = this.zip('mul', aView, b.withLayout(bShape, bStrides));
     const summed = this.reduce('sum', product, product.dims - 2);
     return new TensorData(summed.storage, outShape);
+  }
+
+  conv1d(input: TensorData, weight: TensorData, outShape: Shape, reverse: boolean): TensorData {
+    const out = this.zeros(outShape);
+    conv1dKernel(out, input, weight, reverse, 0, out.size);
+    return out;
+  }
+
+  conv2d(input: TensorData, weight: TensorData, outShape: Shape, reverse: boolean): TensorData {
+    const out = this.zeros(outShape);
+    conv2dKernel(out, input, weight, reverse, 0, out.size);
+    return out;
   }
 }

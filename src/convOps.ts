@@ -1,0 +1,119 @@
+/**
+ * Module 4 — convolution kernels (Tasks 4.1 and 4.2).
+ *
+ * Like the map/zip/reduce kernels, each is written once over a range of output positions,
+ * so the Simple backend runs it over the whole output and the Fast backend over chunks on
+ * its worker threads.
+ *
+ * MiniTorch's convention: stride 1, the output has the size given by `out.shape` (the input
+ * width for a forward pass), and positions that fall outside the input read as zero. With
+ * `reverse` false the kernel is anchored on the left (`input[x + k]`), with `reverse` true on
+ * the right (`input[x − k]`), which is exactly what the backward pass needs.
+ *
+ * @packageDocumentation
+ */
+import type { StridedArray } from './tensorOps';
+import { IndexingError, formatShape } from './tensorData';
+
+/**
+ * 1-D convolution kernel (Task 4.1).
+ * out: [batch, outChannels, width'], input: [batch, inChannels, width],
+ * weight: [outChannels, inChannels, kernelWidth].
+ */
+export function conv1dKernel(
+  out: StridedArray,
+  input: StridedArray,
+  weight: StridedArray,
+  reverse: boolean,
+  start: number,
+  end: number,
+): void {
+  const [, outChannels, outWidth] = Array.from(out.shape);
+  const [, inChannels, width] = Array.from(input.shape);
+  const kw = weight.shape[2];
+  const os = out.strides, is = input.strides, ws = weight.strides;
+  const o = out.storage, x = input.storage, w = weight.storage;
+  // BEGIN SOLUTION 4.1
+  for (let i = start; i < end; i++) {
+    // Decompose the output ordinal into (b, oc, ow) without allocating an index array.
+    const ow = i % outWidth;
+    const oc = Math.floor(i / outWidth) % outChannels;
+    const b = Math.floor(i / (outWidth * outChannels));
+    let acc = 0;
+    for (let ic = 0; ic < inChannels; ic++) {
+      const xBase = b * is[0] + ic * is[1];
+      const wBase = oc * ws[0] + ic * ws[1];
+      for (let k = 0; k < kw; k++) {
+        const pos = reverse ? ow - k : ow + k;
+        if (pos < 0 || pos >= width) continue;
+        acc += w[wBase + k * ws[2]] * x[xBase + pos * is[2]];
+      }
+    }
+    o[b * os[0] + oc * os[1] + ow * os[2]] = acc;
+  }
+  // END SOLUTION
+}
+
+/**
+ * 2-D convolution kernel (Task 4.2).
+ * out: [batch, outChannels, h', w'], input: [batch, inChannels, h, w],
+ * weight: [outChannels, inChannels, kh, kw].
+ */
+export function conv2dKernel(
+  out: StridedArray,
+  input: StridedArray,
+  weight: StridedArray,
+  reverse: boolean,
+  start: number,
+  end: number,
+): void {
+  const [, outChannels, outH, outW] = Array.from(out.shape);
+  const [, inChannels, height, width] = Array.from(input.shape);
+  const kh = weight.shape[2];
+  const kw = weight.shape[3];
+  const os = out.strides, is = input.strides, ws = weight.strides;
+  const o = out.storage, x = input.storage, w = weight.storage;
+  // BEGIN SOLUTION 4.2
+  for (let i = start; i < end; i++) {
+    const ox = i % outW;
+    const oy = Math.floor(i / outW) % outH;
+    const oc = Math.floor(i / (outW * outH)) % outChannels;
+    const b = Math.floor(i / (outW * outH * outChannels));
+    let acc = 0;
+    for (let ic = 0; ic < inChannels; ic++) {
+      const xBase = b * is[0] + ic * is[1];
+      const wBase = oc * ws[0] + ic * ws[1];
+      for (let ky = 0; ky < kh; ky++) {
+        const y = reverse ? oy - ky : oy + ky;
+        if (y < 0 || y >= height) continue;
+        for (let kx = 0; kx < kw; kx++) {
+          const xx = reverse ? ox - kx : ox + kx;
+          if (xx < 0 || xx >= width) continue;
+          acc += w[wBase + ky * ws[2] + kx * ws[3]] * x[xBase + y * is[2] + xx * is[3]];
+        }
+      }
+    }
+    o[b * os[0] + oc * os[1] + oy * os[2] + ox * os[3]] = acc;
+  }
+  // END SOLUTION
+}
+
+/**
+ * Check the shapes of a convolution and return the forward output shape
+ * (`[batch, outChannels, ...input spatial size]`). `dims` is 1 or 2.
+ */
+export function convShape(input: number[], weight: number[], dims: 1 | 2): number[] {
+  const name = `conv${dims}d`;
+  if (input.length !== dims + 2) {
+    throw new IndexingError(`${name}: input must be ${dims + 2}-D [batch, channels, ${dims === 1 ? 'width' : 'height, width'}], got shape ${formatShape(input)}`);
+  }
+  if (weight.length !== dims + 2) {
+    throw new IndexingError(`${name}: weight must be ${dims + 2}-D [outChannels, inChannels, ${dims === 1 ? 'kernelWidth' : 'kernelHeight, kernelWidth'}], got shape ${formatShape(weight)}`);
+  }
+  if (input[1] !== weight[1]) {
+    throw new IndexingError(
+      `${name}: input has ${input[1]} channels but weight expects ${weight[1]} (input ${formatShape(input)}, weight ${formatShape(weight)})`,
+    );
+  }
+  return [input[0], weight[0], ...input.slice(2)];
+}
