@@ -110,6 +110,11 @@ export function inv(x: number): number {
   // END SOLUTION
 }
 
+/** Square root (used by optimisers such as Adam; not one of the course's exercises). */
+export function sqrt(x: number): number {
+  return Math.sqrt(x);
+}
+
 /** Derivative of `log` at `x`, times the incoming derivative `d`: d / (x + EPS). */
 export function logBack(x: number, d: number): number {
   // BEGIN SOLUTION 0.1

@@ -26,7 +26,7 @@ import {
 } from './tensorData';
 
 /** Names of elementwise one-input functions. */
-export type UnaryOp = 'id' | 'neg' | 'sigmoid' | 'relu' | 'log' | 'exp' | 'inv';
+export type UnaryOp = 'id' | 'neg' | 'sigmoid' | 'relu' | 'log' | 'exp' | 'inv' | 'sqrt';
 /** Names of elementwise two-input functions. */
 export type BinaryOp =
   | 'add'
@@ -52,6 +52,7 @@ export const unaryFns: Record<UnaryOp, (x: number) => number> = {
   log: ops.log,
   exp: ops.exp,
   inv: ops.inv,
+  sqrt: ops.sqrt,
 };
 
 /** The scalar function behind each binary op. */
