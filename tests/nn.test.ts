@@ -1,0 +1,305 @@
+/**
+ * Module 4 suites: convolution, pooling, max/argmax, softmax, dropout, layers, losses and
+ * optimisers, on every backend.
+ */
+import { expect } from 'chai';
+import * as fc from 'fast-check';
+import {
+  Adam,
+  Conv1d,
+  Conv2d,
+  Dropout,
+  Linear,
+  Module,
+  Random,
+  SGD,
+  Tensor,
+  crossEntropy,
+  fromFlat,
+  nllLoss,
+  nn,
+  noGrad,
+  oneHot,
+  rand,
+  tensor,
+} from '../src';
+import { describeEachBackend, tolerance } from './helpers/backends';
+import { expectGradientsMatch } from './helpers/gradcheck';
+
+/** Small random shapes for property tests. */
+const small = (min: number, max: number) => fc.integer({ min, max });
+
+describeEachBackend('Task 4.1 conv1d', (backend, name) => {
+  const opts = { backend };
+
+  it('Task 4.1 conv1d matches a hand-computed example', () => {
+    const input = tensor([[[0, 1, 2, 3]]], opts);
+    const weight = tensor([[[1, 2, 3]]], opts);
+    // out[x] = Σ_k w[k]·in[x + k], zero past the end.
+    expect(Array.from(nn.conv1d(input, weight).toFlatArray())).to.deep.equal([8, 14, 8, 3]);
+  });
+
+  it('Task 4.1 conv1d forward equals the definition on random shapes', () => {
+    fc.assert(
+      fc.property(small(1, 2), small(1, 3), small(1, 3), small(1, 6), small(1, 3), fc.integer(), (b, cin, cout, w, k, seed) => {
+        const input = rand([b, cin, w], { ...opts, seed });
+        const weight = rand([cout, cin, k], { ...opts, seed: seed + 1 });
+        const out = nn.conv1d(input, weight);
+        expect(out.shape).to.deep.equal([b, cout, w]);
+        for (const [bi, oc, x] of out.data.indices()) {
+          let expected = 0;
+          for (let ic = 0; ic < cin; ic++) for (let j = 0; j < k; j++) if (x + j < w) expected += weight.get(oc, ic, j) * input.get(bi, ic, x + j);
+          expect(out.get(bi, oc, x)).to.be.closeTo(expected, tolerance(name));
+        }
+      }),
+      { numRuns: 20 },
+    );
+  });
+
+  it('Task 4.1 conv1d gradients match central differences', () => {
+    for (const [b, cin, cout, w, k] of [
+      [1, 1, 1, 5, 2],
+      [2, 2, 3, 6, 3],
+      [2, 3, 2, 4, 4],
+    ]) {
+      const input = rand([b, cin, w], { ...opts, seed: w });
+      const weight = rand([cout, cin, k], { ...opts, seed: k });
+      expectGradientsMatch((x, y) => nn.conv1d(x, y), [input, weight], name);
+    }
+  });
+
+  it('Task 4.1 conv1d errors name the shapes', () => {
+    expect(() => nn.conv1d(rand([1, 2, 5], opts), rand([1, 3, 2], opts))).to.throw(/2 channels but weight expects 3/);
+    expect(() => nn.conv1d(rand([2, 5], opts), rand([1, 2, 2], opts))).to.throw(/input must be 3-D.*\[2, 5\]/);
+  });
+});
+
+describeEachBackend('Task 4.2 conv2d', (backend, name) => {
+  const opts = { backend };
+
+  it('Task 4.2 conv2d forward equals the definition on random shapes', () => {
+    fc.assert(
+      fc.property(small(1, 2), small(1, 2), small(1, 3), small(1, 5), small(1, 5), small(1, 3), small(1, 3), fc.integer(), (b, cin, cout, h, w, kh, kw, seed) => {
+        const input = rand([b, cin, h, w], { ...opts, seed });
+        const weight = rand([cout, cin, kh, kw], { ...opts, seed: seed + 1 });
+        const out = nn.conv2d(input, weight);
+        expect(out.shape).to.deep.equal([b, cout, h, w]);
+        for (const [bi, oc, y, x] of out.data.indices()) {
+          let expected = 0;
+          for (let ic = 0; ic < cin; ic++)
+            for (let i = 0; i < kh; i++)
+              for (let j = 0; j < kw; j++)
+                if (y + i < h && x + j < w) expected += weight.get(oc, ic, i, j) * input.get(bi, ic, y + i, x + j);
+          expect(out.get(bi, oc, y, x)).to.be.closeTo(expected, tolerance(name));
+        }
+      }),
+      { numRuns: 15 },
+    );
+  });
+
+  it('Task 4.2 conv2d gradients match central differences', () => {
+    for (const [b, cin, cout, h, w, kh, kw] of [
+      [1, 1, 1, 3, 3, 2, 2],
+      [2, 2, 3, 4, 5, 2, 3],
+    ]) {
+      const input = rand([b, cin, h, w], { ...opts, seed: h * w });
+      const weight = rand([cout, cin, kh, kw], { ...opts, seed: kh + kw });
+      expectGradientsMatch((x, y) => nn.conv2d(x, y), [input, weight], name);
+    }
+  });
+
+  it('Task 4.2 conv2d works on permuted (non-contiguous) inputs', () => {
+    const input = rand([2, 5, 4, 1], { ...opts, seed: 3 }).permute(3, 0, 1, 2).permute(1, 0, 2, 3); // [2,1,5,4]
+    const weight = rand([2, 1, 2, 2], { ...opts, seed: 4 });
+    const a = nn.conv2d(input, weight).toFlatArray();
+    const b = nn.conv2d(input.contiguous(), weight).toFlatArray();
+    a.forEach((v, i) => expect(v).to.be.closeTo(b[i], tolerance(name)));
+  });
+
+  it('Task 4.2 conv2d errors name the shapes', () => {
+    expect(() => nn.conv2d(rand([1, 2, 4, 4], opts), rand([3, 1, 2, 2], opts))).to.throw(/2 channels but weight expects 1/);
+  });
+});
+
+describeEachBackend('Task 4.3 tile and avgpool2d', (backend, name) => {
+  const opts = { backend };
+
+  it('Task 4.3 avgpool2d averages each window', () => {
+    const x = tensor([[[[1, 2, 3, 4], [5, 6, 7, 8]]]], opts); // [1,1,2,4]
+    expect(Array.from(nn.avgpool2d(x, [2, 2]).toFlatArray())).to.deep.equal([3.5, 5.5]);
+    expect(nn.avgpool2d(x, [1, 4]).shape).to.deep.equal([1, 1, 2, 1]);
+  });
+
+  it('Task 4.3 avgpool2d on random inputs equals window means, with correct gradients', () => {
+    fc.assert(
+      fc.property(small(1, 2), small(1, 2), small(1, 3), small(1, 3), small(1, 2), small(1, 2), fc.integer(), (b, c, hh, ww, kh, kw, seed) => {
+        const x = rand([b, c, hh * kh, ww * kw], { ...opts, seed });
+        const out = nn.avgpool2d(x, [kh, kw]);
+        expect(out.shape).to.deep.equal([b, c, hh, ww]);
+        for (const [bi, ci, i, j] of out.data.indices()) {
+          let s = 0;
+          for (let u = 0; u < kh; u++) for (let v = 0; v < kw; v++) s += x.get(bi, ci, i * kh + u, j * kw + v);
+          expect(out.get(bi, ci, i, j)).to.be.closeTo(s / (kh * kw), tolerance(name));
+        }
+      }),
+      { numRuns: 20 },
+    );
+    expectGradientsMatch((x) => nn.avgpool2d(x, [2, 2]), [rand([1, 2, 4, 4], { ...opts, seed: 1 })], name);
+  });
+
+  it('Task 4.3 pooling rejects kernels that do not divide the input', () => {
+    expect(() => nn.avgpool2d(rand([1, 1, 5, 4], opts), [2, 2])).to.throw(/kernel \[2, 2\] must divide.*\[5, 4\]/);
+    expect(() => nn.tile(rand([4, 4], opts), [2, 2])).to.throw(/must be 4-D/);
+  });
+});
+
+describeEachBackend('Task 4.4 max, softmax, maxpool2d, dropout', (backend, name) => {
+  const opts = { backend };
+
+  it('Task 4.4 max over each dim, and argmax marks it', () => {
+    const t = tensor([[1, 9, 3], [7, 2, 8]], opts);
+    expect(Array.from(nn.max(t, 1).toFlatArray())).to.deep.equal([9, 8]);
+    expect(Array.from(nn.max(t, 0).toFlatArray())).to.deep.equal([7, 9, 8]);
+    expect(nn.max(t, -1).shape).to.deep.equal([2, 1]);
+    expect(Array.from(nn.argmax(t, 1).toFlatArray())).to.deep.equal([0, 1, 0, 0, 0, 1]);
+  });
+
+  it('Task 4.4 max sends the whole gradient to the arg-max', () => {
+    fc.assert(
+      fc.property(small(1, 4), small(2, 5), fc.integer(), (n, m, seed) => {
+        const t = rand([n, m], { ...opts, seed }).requiresGrad_();
+        nn.max(t, 1).sum().backward();
+        const grad = t.grad!;
+        for (let i = 0; i < n; i++) {
+          let best = 0;
+          for (let j = 1; j < m; j++) if (t.get(i, j) > t.get(i, best)) best = j;
+          for (let j = 0; j < m; j++) expect(grad.get(i, j)).to.equal(j === best ? 1 : 0);
+        }
+      }),
+      { numRuns: 20 },
+    );
+  });
+
+  it('Task 4.4 softmax rows are positive and sum to 1; logsoftmax is its log', () => {
+    fc.assert(
+      fc.property(small(1, 4), small(1, 6), fc.integer(), (n, m, seed) => {
+        const t = rand([n, m], { ...opts, seed }).mul(20).sub(10);
+        const s = nn.softmax(t, 1);
+        const sums = s.sum(1).toFlatArray();
+        sums.forEach((v) => expect(v).to.be.closeTo(1, tolerance(name) * 10));
+        s.toFlatArray().forEach((v) => expect(v).to.be.greaterThan(0));
+        const ls = nn.logsoftmax(t, 1).toFlatArray();
+        s.toFlatArray().forEach((v, i) => expect(Math.exp(ls[i])).to.be.closeTo(v, 1e-4));
+      }),
+      { numRuns: 20 },
+    );
+  });
+
+  it('Task 4.4 softmax and logsoftmax are stable for large inputs', () => {
+    const t = tensor([[1000, 0, -1000]], opts);
+    const s = Array.from(nn.softmax(t, 1).toFlatArray());
+    expect(s[0]).to.be.closeTo(1, 1e-6);
+    expect(s.every(Number.isFinite)).to.equal(true);
+    expect(Array.from(nn.logsoftmax(t, 1).toFlatArray()).every(Number.isFinite)).to.equal(true);
+  });
+
+  it('Task 4.4 softmax, logsoftmax and maxpool2d gradients match central differences', () => {
+    const x = rand([2, 4], { ...opts, seed: 5 });
+    // Weighted sums: a plain sum of a softmax is constant, which would hide errors.
+    const w = rand([2, 4], { ...opts, seed: 6 });
+    expectGradientsMatch((a) => nn.softmax(a, 1).mul(w), [x], name);
+    expectGradientsMatch((a) => nn.logsoftmax(a, 0).mul(w), [x], name);
+    const img = rand([1, 2, 4, 4], { ...opts, seed: 7 });
+    expectGradientsMatch((a) => nn.maxpool2d(a, [2, 2]), [img], name);
+  });
+
+  it('Task 4.4 maxpool2d takes each window maximum', () => {
+    const x = tensor([[[[1, 5, 3, 4], [2, 0, 9, 8]]]], opts);
+    expect(Array.from(nn.maxpool2d(x, [2, 2]).toFlatArray())).to.deep.equal([5, 9]);
+  });
+
+  it('Task 4.4 dropout keeps about 1 − rate, rescales survivors, and is off when ignored', () => {
+    const x = rand([50, 40], { ...opts, seed: 8 }).add(1);
+    const out = nn.dropout(x, 0.3, { rng: new Random(1) }).toFlatArray();
+    const xs = x.toFlatArray();
+    let kept = 0;
+    out.forEach((v, i) => {
+      if (v !== 0) {
+        kept += 1;
+        expect(v).to.be.closeTo(xs[i] / 0.7, 1e-3);
+      }
+    });
+    expect(kept / out.length).to.be.closeTo(0.7, 0.05);
+    expect(nn.dropout(x, 0.3, { ignore: true })).to.equal(x);
+    expect(Array.from(nn.dropout(x, 1).toFlatArray()).every((v) => v === 0)).to.equal(true);
+    expect(() => nn.dropout(x, 1.5)).to.throw(/rate must be in \[0, 1\], got 1.5/);
+  });
+});
+
+describeEachBackend('Task 4.5 layers, losses and optimisers', (backend, name) => {
+  const opts = { backend };
+
+  it('Task 4.5 Conv1d, Conv2d and Linear register their parameters and check shapes', () => {
+    class Net extends Module {
+      c1 = new Conv1d(2, 3, 2, opts);
+      c2 = new Conv2d(1, 2, [3, 3], opts);
+      fc = new Linear(4, 2, opts);
+    }
+    const net = new Net();
+    expect(net.namedParameters().map(([n]) => n)).to.deep.equal(['c1.weight', 'c1.bias', 'c2.weight', 'c2.bias', 'fc.weight', 'fc.bias']);
+    expect(net.c1.forward(rand([2, 2, 5], opts)).shape).to.deep.equal([2, 3, 5]);
+    expect(net.c2.forward(rand([1, 1, 4, 4], opts)).shape).to.deep.equal([1, 2, 4, 4]);
+    expect(() => net.fc.forward(rand([3, 5], opts))).to.throw(/expected input \[batch, 4\], got \[3, 5\]/);
+  });
+
+  it('Task 4.5 Dropout layer is active in training and the identity in eval mode', () => {
+    const d = new Dropout(0.5);
+    const x = rand([10, 10], { ...opts, seed: 2 }).add(1);
+    expect(Array.from(d.forward(x).toFlatArray()).some((v) => v === 0)).to.equal(true);
+    d.eval();
+    expect(d.forward(x)).to.equal(x);
+  });
+
+  it('Task 4.5 nllLoss and crossEntropy match their definitions and gradients', () => {
+    const logits = rand([3, 4], { ...opts, seed: 9 });
+    const labels = [1, 3, 0];
+    const ls = nn.logsoftmax(logits, 1);
+    const expected = -(labels.reduce((s, c, i) => s + ls.get(i, c), 0) / 3);
+    expect(crossEntropy(logits, labels).item()).to.be.closeTo(expected, tolerance(name));
+    expect(nllLoss(ls, labels).item()).to.be.closeTo(expected, tolerance(name));
+    expectGradientsMatch((a) => crossEntropy(a, labels), [logits], name);
+    expect(() => oneHot([0, 4], 4)).to.throw(/label 4 at position 1 is not a class in 0..3/);
+    expect(() => nllLoss(ls, [1, 2])).to.throw(/expected log-probabilities \[2, classes\], got \[3, 4\]/);
+  });
+
+  it('Task 4.5 SGD (with momentum) and Adam reduce a quadratic loss', () => {
+    for (const make of [
+      (m: Module) => new SGD(m.parameters(), 0.1),
+      (m: Module) => new SGD(m.parameters(), 0.05, 0.9),
+      (m: Module) => new Adam(m.parameters(), 0.1),
+    ]) {
+      const model = new Linear(3, 1, { ...opts, rng: new Random(3) });
+      const x = rand([8, 3], { ...opts, seed: 4 });
+      const target = fromFlat([1, 2, 3, 4, 5, 6, 7, 8], [8, 1], opts).div(8);
+      const loss = () => model.forward(x).sub(target).mul(model.forward(x).sub(target)).mean();
+      const optim = make(model);
+      const first = noGrad(() => loss().item());
+      for (let i = 0; i < 60; i++) {
+        optim.zeroGrad();
+        loss().backward();
+        optim.step();
+      }
+      expect(noGrad(() => loss().item())).to.be.lessThan(first / 4);
+    }
+  });
+});
+
+// A reference point that runs on one backend only: the suites above are per backend.
+describe('Task 4.5 Errors', () => {
+  it('Task 4.5 optimisers need tensor parameters', () => {
+    expect(() => new SGD([])).to.throw(/no tensor parameters/);
+  });
+  it('Task 4.5 max rejects a dim that does not exist', () => {
+    expect(() => nn.max(rand([2, 2]) as Tensor, 2)).to.throw(/dim 2 is out of range for shape \[2, 2\]/);
+  });
+});
