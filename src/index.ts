@@ -32,3 +32,8 @@ export { binaryCrossEntropy, nllLoss, crossEntropy, oneHot } from './losses';
 export { Optimizer, SGD, Adam } from './optim';
 export { LeNet, trainMnist, evaluateImages, imageBatch, predictClasses } from './mnistTraining';
 export type { ImageEpochStats, MnistTrainOptions } from './mnistTraining';
+export * as datasets from './datasets';
+export type { Graph, DatasetMaker, DatasetName } from './datasets';
+export * as scalarNetwork from './scalarNetwork';
+export { trainScalar } from './scalarNetwork';
+export * as sentiment from './sentiment';

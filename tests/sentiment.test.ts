@@ -1,0 +1,64 @@
+/**
+ * Module 4 sentiment pipeline: SST-2 TSV and GloVe loaders on small fixture files of the
+ * real formats, and the conv1d sentiment network training on them.
+ */
+import { expect } from 'chai';
+import * as path from 'path';
+import { sentiment } from '../src';
+import { BACKENDS } from './helpers/backends';
+
+// Tests run from the repository root (npm test, mocha, npm run grade).
+const FIXTURES = path.resolve('tests', 'fixtures');
+
+describe('Task 4.5 sentiment data', () => {
+  it('Task 4.5 parses SST-2 TSV and GloVe text files', () => {
+    const data = sentiment.loadSentimentFiles({
+      train: path.join(FIXTURES, 'sst2-small-train.tsv'),
+      validation: path.join(FIXTURES, 'sst2-small-dev.tsv'),
+      glove: path.join(FIXTURES, 'glove-small.txt'),
+    });
+    expect(data.train).to.have.length(60);
+    expect(data.validation).to.have.length(20);
+    expect(data.train[0]).to.deep.equal({ sentence: 'the boring film acting', label: 0 });
+    expect(data.embeddings.dims).to.equal(8);
+    // Only words that occur in the sentences are kept.
+    expect(data.embeddings.vectors.has('good')).to.equal(true);
+    expect(data.embeddings.vectors.has('unused')).to.equal(false);
+  });
+
+  it('Task 4.5 loader errors name the line', () => {
+    expect(() => sentiment.parseSst2('text\tscore\nhi\t1')).to.throw(/header must name the columns "sentence" and "label"/);
+    expect(() => sentiment.parseSst2('sentence\tlabel\nfine\t1\nbad line\t7')).to.throw(/line 3 should be/);
+    expect(() => sentiment.parseGlove('a 1 2 3\nb 1 2')).to.throw(/line 2 \("b"\) has 2 numbers, expected 3/);
+    expect(() => sentiment.parseGlove('a 1 x')).to.throw(/not a number/);
+  });
+
+  it('Task 4.5 encodes sentences channels-first with zero padding and zero unknown words', () => {
+    const emb = sentiment.parseGlove('good 1 2\nfilm 3 4');
+    const x = sentiment.encodeSentences([{ sentence: 'Good unknown film', label: 1 }], emb, 4);
+    expect(x.shape).to.deep.equal([1, 2, 4]);
+    expect(x.toArray()).to.deep.equal([[[1, 0, 3, 0], [2, 0, 4, 0]]]);
+  });
+});
+
+describe('Task 4.5 sentiment training', () => {
+  it('Task 4.5 the conv1d sentiment model learns the fixture', function () {
+    this.timeout(120_000);
+    const data = sentiment.loadSentimentFiles({
+      train: path.join(FIXTURES, 'sst2-small-train.tsv'),
+      validation: path.join(FIXTURES, 'sst2-small-dev.tsv'),
+      glove: path.join(FIXTURES, 'glove-small.txt'),
+    });
+    const backend = BACKENDS.includes('fast') ? 'fast' : 'simple';
+    const { history } = sentiment.trainSentiment(data.train, data.validation, data.embeddings, {
+      epochs: 8,
+      featureMaps: 8,
+      maxLength: 10,
+      lr: 0.02,
+      backend,
+    });
+    const last = history[history.length - 1];
+    expect(last.trainAccuracy).to.be.greaterThan(0.9);
+    expect(last.validationAccuracy).to.be.greaterThan(0.8);
+  });
+});
