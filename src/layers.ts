@@ -108,3 +108,35 @@ export class Dropout extends Module {
     return nn.dropout(x, this.rate, { ignore: !this.training, rng: this.rng });
   }
 }
+
+/**
+ * A multi-layer perceptron on tensors (Task 2.5): `Linear` layers of the given sizes with
+ * ReLU between them and a sigmoid at the end, so the output is a probability, e.g.
+ * `new MLP([2, 10, 10, 1])` is MiniTorch's network for the 2-D datasets.
+ */
+export class MLP extends Module {
+  /** The layers, in order (registered as `layers.0`, `layers.1`, …). */
+  layers: Linear[];
+
+  constructor(readonly sizes: number[], options: LayerOptions = {}) {
+    super();
+    if (sizes.length < 2 || sizes.some((s) => !Number.isInteger(s) || s < 1)) {
+      throw new RangeError(`MLP: sizes must be at least two positive integers, got [${sizes.join(', ')}]`);
+    }
+    // One generator for all layers, so each layer gets fresh numbers from one seed.
+    const rng = options.rng ?? new Random(0);
+    this.layers = sizes.slice(1).map((out, i) => new Linear(sizes[i], out, { ...options, rng }));
+  }
+
+  /** [batch, sizes[0]] → probabilities [batch, sizes[last]]. */
+  forward(x: Tensor): Tensor {
+    // BEGIN SOLUTION 2.5
+    let h = x;
+    this.layers.forEach((layer, i) => {
+      h = layer.forward(h);
+      h = i < this.layers.length - 1 ? h.relu() : h.sigmoid();
+    });
+    return h;
+    // END SOLUTION
+  }
+}

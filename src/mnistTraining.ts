@@ -10,7 +10,7 @@ import { nllLoss } from './losses';
 import { Module } from './module';
 import { ImageDataset } from './mnist';
 import * as nn from './nn';
-import { Adam } from './optim';
+import { Adam, Optimizer } from './optim';
 import { Random } from './random';
 import { Tensor, fromFlat } from './tensor';
 
@@ -89,6 +89,21 @@ export function evaluateImages(
   return { accuracy: correct / data.n, predictions };
 }
 
+/**
+ * One optimisation step on a batch (Task 4.5): forward, loss, backward, update.
+ * Returns the log-probabilities and the loss.
+ */
+export function trainStep(model: LeNet, optim: Optimizer, x: Tensor, labels: number[]): { out: Tensor; loss: Tensor } {
+  // BEGIN SOLUTION 4.5
+  optim.zeroGrad();
+  const out = model.forward(x);
+  const loss = nllLoss(out, labels);
+  loss.backward();
+  optim.step();
+  return { out, loss };
+  // END SOLUTION
+}
+
 /** Progress of one epoch, passed to `onEpoch`. */
 export interface ImageEpochStats {
   epoch: number;
@@ -141,13 +156,7 @@ export function trainMnist(
       idx.forEach((j, k) => pixels.set(train.images.subarray(j * size, (j + 1) * size), k * size));
       const labels = idx.map((j) => train.labels[j]);
       const x = fromFlat(pixels, [idx.length, 1, train.height, train.width], { backend });
-      // BEGIN SOLUTION 4.5
-      optim.zeroGrad();
-      const out = model.forward(x);
-      const loss = nllLoss(out, labels);
-      loss.backward();
-      optim.step();
-      // END SOLUTION
+      const { out, loss } = trainStep(model, optim, x, labels);
       lossSum += loss.item() * idx.length;
       correct += predictClasses(out).filter((p, k) => p === labels[k]).length;
       seen += idx.length;

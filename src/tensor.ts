@@ -320,7 +320,7 @@ export class Tensor implements Variable<Tensor> {
 
   // ---- Matrix product ----
 
-  /** Batched matrix product `[..., n, m] @ [..., m, p]`; 1-D `b` is treated as a column. */
+  /** Batched matrix product `[..., n, m] @ [..., m, p]` (both at least 2-D; batch dims broadcast). */
   matmul(b: Tensor): Tensor {
     return Tensor.apply('matmul', [this, b], undefined);
   }

@@ -99,7 +99,8 @@ describe('Course tooling export in a browser', function () {
           svgs.map((svg) => {
             const box = svg.getBoundingClientRect();
             // vega draws data marks in groups classed `role-mark`; axes and legends are separate.
-            const marks = svg.querySelectorAll('g.role-mark > *').length;
+            // Graphviz drawings (computation graphs) have `g.node` groups instead.
+            const marks = svg.querySelectorAll('g.role-mark > *').length + svg.querySelectorAll('g.node').length;
             return { width: box.width, height: box.height, marks };
           }),
         );

@@ -6,7 +6,9 @@
  */
 import { backpropagate, centralDifference, topologicalSort } from '../autodiff';
 import * as ops from '../operators';
+import { simple } from '../datasets';
 import { Scalar, scalar } from '../scalar';
+import { Linear, Network, trainScalar } from '../scalarNetwork';
 import { assert, assertClose, assertEqual, assertThrows } from './assert';
 import { numericDerivative } from './numeric';
 import { floats, forAll, smallFloats, tuple } from './sample';
@@ -200,6 +202,40 @@ export const module1Checks: TaskChecks = {
           tol(x.derivative ?? NaN, numericDerivative((v) => plain(v, b), a), `∂f/∂x at (${a}, ${b})`);
           tol(y.derivative ?? NaN, numericDerivative((v) => plain(a, v), b), `∂f/∂y at (${a}, ${b})`);
         }),
+    },
+  ],
+  '1.5': [
+    {
+      name: 'Linear computes bias + Σ inputs · weights',
+      run: () => {
+        const layer = new Linear(3, 2);
+        const out = layer.forward([1, -2, 0.5]);
+        assertEqual(out.length, 2, 'Linear(3, 2).forward(3 inputs).length');
+        for (let j = 0; j < 2; j++) {
+          const want = layer.bias[j].value.data + layer.weight(0, j).data - 2 * layer.weight(1, j).data + 0.5 * layer.weight(2, j).data;
+          assertClose(out[j].data, want, `output ${j}`, 1e-12);
+        }
+      },
+    },
+    {
+      name: 'Network.forward gives a probability whose derivatives reach every parameter',
+      run: () => {
+        const net = new Network(3);
+        const p = net.forward([0.3, 0.8]);
+        assert(p.data > 0 && p.data < 1, `the output ${p.data} is a probability`);
+        p.backward();
+        const missing = net.namedParameters().filter(([, q]) => (q.value as Scalar).derivative === null);
+        // A ReLU that is off passes no derivative, so a few weights may get none; most must.
+        assert(missing.length < net.parameters().length / 2, `${missing.length} parameters got no derivative`);
+      },
+    },
+    {
+      name: 'training reaches 95% accuracy on the simple dataset',
+      run: async () => {
+        const { history } = await trainScalar(simple(30), { hidden: 6, epochs: 200, lr: 0.5 });
+        const last = history[history.length - 1];
+        assert(last.accuracy >= 0.95, `accuracy after 200 epochs is ${(100 * last.accuracy).toFixed(1)}%`);
+      },
     },
   ],
 };

@@ -1,10 +1,13 @@
 /**
  * Notebook checks for Module 2: tensor layout (2.1), broadcasting (2.2), tensor operations
- * (2.3) and tensor gradients (2.4), on the default backend and a few seeded cases.
+ * (2.3), tensor gradients (2.4) and training a tensor network (2.5), on the default backend
+ * and a few seeded cases.
  *
  * @packageDocumentation
  */
 import type { Random } from '../random';
+import { split } from '../datasets';
+import { MLP } from '../layers';
 import { Tensor, fromFlat } from '../tensor';
 import {
   TensorData,
@@ -19,6 +22,7 @@ import { assert, assertClose, assertEqual, assertThrows } from './assert';
 import { assertTensorGrads, tensorInput } from './numeric';
 import { Gen, forAll, shapes } from './sample';
 import type { TaskChecks } from './types';
+import { trainTensor } from '../tensorTraining';
 
 /** A TensorData of `shape` holding 0, 1, 2, … in row-major order. */
 function counting(shape: number[]): TensorData {
@@ -233,6 +237,26 @@ export const module2Checks: TaskChecks = {
           assertTensorGrads((x) => x.permute(...order).mul(weights), [input], `permute(${order}) * w on [${shape}]`);
           assertTensorGrads((x) => x.mul(x).sigmoid().sum(0).exp(), [input], `exp(sum(sigmoid(x²), 0)) on [${shape}]`);
         }),
+    },
+  ],
+  '2.5': [
+    {
+      name: 'MLP gives one probability per point',
+      run: (ctx) => {
+        const model = new MLP([2, 4, 4, 1], { rng: ctx.rng });
+        const p = model.forward(randomTensor([6, 2], () => ctx.rng.next()));
+        assertEqual(p.shape, [6, 1], 'shape of MLP([2, 4, 4, 1]).forward of [6, 2] points');
+        p.toFlatArray().forEach((v, i) => assert(v > 0 && v < 1, `probability ${i} is ${v}, not in (0, 1)`));
+        assertEqual(model.parameters().length, 6, 'parameters of MLP([2, 4, 4, 1]) (a weight and a bias per layer)');
+      },
+    },
+    {
+      name: 'a tensor network trains split to at least 95% accuracy',
+      run: async () => {
+        const { history } = await trainTensor(split(50, 42), { hidden: 10, lr: 0.5, epochs: 500, seed: 1 });
+        const last = history[history.length - 1];
+        assert(last.accuracy >= 0.95, `accuracy after 500 epochs is ${(100 * last.accuracy).toFixed(1)}%, expected >= 95%`);
+      },
     },
   ],
 };

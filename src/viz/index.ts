@@ -17,3 +17,5 @@ export type { Predictor, EpochRecord, TrainingChartOptions, TrainingDisplayOptio
 export { graphToDot, dotToSvg, drawGraph, showGraph, describeVariable } from './graph';
 export type { GraphOptions, NodeDescription } from './graph';
 export * from './images';
+export { stridesChart, stridesComparison, stridesRows, broadcastView } from './strides';
+export type { TensorLayout, StridesChartOptions } from './strides';

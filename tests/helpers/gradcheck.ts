@@ -32,3 +32,12 @@ export function expectGradientsMatch(f: (...ts: Tensor[]) => Tensor, inputs: Ten
     });
   });
 }
+
+/**
+ * `gradCheck(f, a, b, …)`: the same check with the inputs spread, on the backend the inputs
+ * live on (read from the first input), so a suite need not pass the backend name around.
+ */
+export function gradCheck(f: (...ts: Tensor[]) => Tensor, ...inputs: Tensor[]): void {
+  if (inputs.length === 0) throw new Error('gradCheck: give at least one input tensor');
+  expectGradientsMatch(f, inputs, inputs[0].backend.name as BackendName);
+}

@@ -1,0 +1,186 @@
+#!/usr/bin/env python3
+"""Golden values from PyTorch for the tensor suites: `npm run fixtures`.
+
+Writes tests/fixtures/tensor_ops.json: for every case, its inputs, the forward output and the
+gradient of each input, computed by PyTorch in float64. tests/fixtures.test.ts replays every
+case on every backend of this library and compares.
+
+A case is one op applied to some inputs. Each input is a contiguous tensor of `shape` (the
+leaf that receives the gradient), optionally permuted by `permute` before the op, so cases
+cover non-contiguous inputs too. The gradient is that of sum(output * grad_output) for a
+random `grad_output`, so a gradient that lands in the wrong place is caught.
+
+To add an op (e.g. conv2d, softmax): add it to OPS here and to FIXTURE_OPS in
+tests/fixtures.test.ts under the same name, add cases to CASES, and rerun `npm run fixtures`.
+
+Needs torch (CPU wheel is enough):
+    python3 -m venv .tmp/torchvenv
+    .tmp/torchvenv/bin/pip install --index-url file:///opt/pypi/simple \
+        --extra-index-url file:///opt/pypi-more/simple torch
+or Debian's python3-torch.
+"""
+import json
+import os
+import sys
+
+try:
+    import torch
+except ImportError:  # pragma: no cover - tells the user what to do
+    sys.exit("fixtures.py needs PyTorch: see the instructions at the top of scripts/fixtures.py")
+
+OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "fixtures", "tensor_ops.json")
+
+
+# Reductions keep the reduced dim with size 1 (MiniTorch's convention); over everything they give shape [1].
+def _sum(x, dim=None):
+    return x.sum().reshape(1) if dim is None else x.sum(dim, keepdim=True)
+
+
+def _mean(x, dim=None):
+    return x.mean().reshape(1) if dim is None else x.mean(dim, keepdim=True)
+
+
+# The op vocabulary shared with tests/fixtures.test.ts: name -> f(inputs, **args).
+# Note: this library's log is log(x + 1e-6) and isClose is |x - y| < 1e-2, as in MiniTorch.
+OPS = {
+    "neg": lambda a: -a,
+    "sigmoid": lambda a: torch.sigmoid(a),
+    "relu": lambda a: torch.relu(a),
+    "log": lambda a: torch.log(a + 1e-6),
+    "exp": lambda a: torch.exp(a),
+    "inv": lambda a: torch.reciprocal(a),
+    "add": lambda a, b: a + b,
+    "sub": lambda a, b: a - b,
+    "mul": lambda a, b: a * b,
+    "div": lambda a, b: a / b,
+    "lt": lambda a, b: (a < b).double(),
+    "gt": lambda a, b: (a > b).double(),
+    "eq": lambda a, b: (a == b).double(),
+    "isClose": lambda a, b: ((a - b).abs() < 1e-2).double(),
+    "sum": _sum,
+    "mean": _mean,
+    "permute": lambda a, order: a.permute(*order),
+    "view": lambda a, shape: a.contiguous().view(*shape),
+    "contiguous": lambda a: a.contiguous(),
+    "transpose": lambda a, dim0, dim1: a.transpose(dim0, dim1),
+    "matmul": lambda a, b: a @ b,
+    "linear": lambda x, w, b: x @ w + b,
+    "sigmoidLayer": lambda x, w, b: torch.sigmoid(torch.relu(x @ w + b).sum(1, keepdim=True)),
+}
+
+
+def inp(shape, permute=None, lo=-2.0, hi=2.0, integers=False):
+    """An input: a leaf of `shape`, seen through `permute`, with values in [lo, hi)."""
+    return {"shape": shape, "permute": permute, "lo": lo, "hi": hi, "integers": integers}
+
+
+def case(op, inputs, **args):
+    return {"op": op, "inputs": inputs, "args": args}
+
+
+UNARY_RANGES = {"neg": (-3, 3), "sigmoid": (-4, 4), "relu": (-3, 3), "log": (0.5, 4), "exp": (-2, 2), "inv": (0.5, 3)}
+BINARY = ["add", "sub", "mul", "div"]
+COMPARISONS = ["lt", "gt", "eq", "isClose"]
+
+CASES = []
+for name, (lo, hi) in UNARY_RANGES.items():
+    CASES.append(case(name, [inp([2, 3], lo=lo, hi=hi)]))
+    CASES.append(case(name, [inp([3, 4, 2], permute=[2, 0, 1], lo=lo, hi=hi)]))
+# Broadcast pairs: same shape, trailing dims, size-1 dims on both sides, extra leading dims.
+PAIRS = [
+    ([2, 3], None, [2, 3], None),
+    ([2, 3], None, [3], None),
+    ([2, 1], None, [1, 3], None),
+    ([4, 1, 3], None, [2, 1], None),
+    ([1], None, [2, 2], None),
+    ([3, 2], [1, 0], [3], None),  # permuted [2, 3] with a broadcast row
+]
+for name in BINARY:
+    b_lo, b_hi = (0.5, 3) if name == "div" else (-2, 2)
+    for sa, pa, sb, pb in PAIRS:
+        CASES.append(case(name, [inp(sa, pa), inp(sb, pb, lo=b_lo, hi=b_hi)]))
+    # Two permuted inputs that broadcast: [4, 2, 3] (from [2, 3, 4]) with [1, 1, 3] (from [1, 3, 1]).
+    CASES.append(case(name, [inp([2, 3, 4], [2, 0, 1]), inp([1, 3, 1], [2, 0, 1], lo=b_lo, hi=b_hi)]))
+for name in COMPARISONS:
+    for sa, pa, sb, pb in PAIRS[:4]:
+        CASES.append(case(name, [inp(sa, pa, -2, 2, True), inp(sb, pb, -2, 2, True)]))
+for name in ["sum", "mean"]:
+    for dim in [0, 1, 2]:
+        CASES.append(case(name, [inp([2, 3, 4])], dim=dim))
+        CASES.append(case(name, [inp([2, 3, 4], permute=[1, 2, 0])], dim=dim))
+    CASES.append(case(name, [inp([2, 3, 4])]))
+    CASES.append(case(name, [inp([3, 2], permute=[1, 0])]))
+CASES += [
+    case("permute", [inp([2, 3, 4])], order=[2, 0, 1]),
+    case("permute", [inp([2, 3])], order=[1, 0]),
+    case("view", [inp([2, 3, 4])], shape=[6, 4]),
+    case("view", [inp([2, 3])], shape=[6]),
+    case("view", [inp([4, 3], permute=[1, 0])], shape=[12]),
+    case("contiguous", [inp([3, 4], permute=[1, 0])]),
+    case("transpose", [inp([2, 3, 4])], dim0=0, dim1=2),
+    case("matmul", [inp([2, 3]), inp([3, 4])]),
+    case("matmul", [inp([1, 1]), inp([1, 5])]),
+    case("matmul", [inp([5, 2, 3]), inp([3, 4])]),
+    case("matmul", [inp([2, 3]), inp([5, 3, 4])]),
+    case("matmul", [inp([2, 1, 2, 3]), inp([3, 3, 2])]),
+    case("matmul", [inp([3, 2], permute=[1, 0]), inp([4, 3], permute=[1, 0])]),
+    case("matmul", [inp([2, 3, 4], permute=[0, 2, 1]), inp([2, 3, 5])]),
+    case("linear", [inp([5, 2]), inp([2, 3]), inp([3])]),
+    case("sigmoidLayer", [inp([4, 3]), inp([3, 2]), inp([2])]),
+]
+
+
+def values_for(spec, gen):
+    n = 1
+    for d in spec["shape"]:
+        n *= d
+    if spec["integers"]:
+        v = torch.randint(int(spec["lo"]), int(spec["hi"]) + 1, (n,), generator=gen).double()
+    else:
+        v = torch.rand(n, generator=gen, dtype=torch.float64) * (spec["hi"] - spec["lo"]) + spec["lo"]
+    return v
+
+
+def run(c, gen):
+    leaves = [values_for(s, gen).reshape(s["shape"]).requires_grad_(True) for s in c["inputs"]]
+    seen = [x.permute(*s["permute"]) if s["permute"] is not None else x for x, s in zip(leaves, c["inputs"])]
+    out = OPS[c["op"]](*seen, **c["args"])
+    grad_out = torch.rand(out.shape, generator=gen, dtype=torch.float64) * 2 - 1
+    if out.requires_grad:
+        out.backward(grad_out)
+    grads = [x.grad if x.grad is not None else torch.zeros_like(x) for x in leaves]
+    flat = lambda t: [float(v) for v in t.detach().reshape(-1)]
+    return {
+        "name": f"{c['op']}({', '.join(describe(s) for s in c['inputs'])}{''.join(f', {k}={v}' for k, v in c['args'].items())})",
+        "op": c["op"],
+        "args": c["args"],
+        "inputs": [{"shape": s["shape"], "permute": s["permute"], "values": flat(x)} for s, x in zip(c["inputs"], leaves)],
+        "output": {"shape": list(out.shape), "values": flat(out)},
+        "gradOutput": flat(grad_out),
+        "grads": [flat(g) for g in grads],
+    }
+
+
+def describe(s):
+    text = f"[{', '.join(map(str, s['shape']))}]"
+    return text + (f".permute({', '.join(map(str, s['permute']))})" if s["permute"] is not None else "")
+
+
+def main():
+    gen = torch.Generator().manual_seed(0)
+    cases = [run(c, gen) for c in CASES]
+    doc = {
+        "generator": "scripts/fixtures.py (npm run fixtures)",
+        "torch": torch.__version__,
+        "note": "float64; grads are of sum(output * gradOutput) with respect to each (unpermuted) input",
+        "cases": cases,
+    }
+    os.makedirs(os.path.dirname(OUT), exist_ok=True)
+    with open(OUT, "w") as f:
+        json.dump(doc, f, indent=None, separators=(",", ":"))
+        f.write("\n")
+    print(f"wrote {len(cases)} cases to {os.path.relpath(OUT)}")
+
+
+if __name__ == "__main__":
+    main()

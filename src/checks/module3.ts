@@ -1,0 +1,106 @@
+/**
+ * Notebook checks for Module 3: the Fast backend's fast paths and parallel map, zip and
+ * reduce (3.1) and its fused, batched matmul (3.2), compared with the Simple backend. The
+ * range kernels are called directly, so a check fails on the exercise itself even where a
+ * small call would never reach the worker pool.
+ *
+ * @packageDocumentation
+ */
+import { fastMapRange, fastReduceRange, fastZipRange, matmulRange } from '../fastOps';
+import type { Random } from '../random';
+import { TensorData, shapeSize } from '../tensorData';
+import { SimpleBackend, matmulShape } from '../tensorOps';
+import { assertClose, assertEqual } from './assert';
+import { forAll, shapes } from './sample';
+import type { TaskChecks } from './types';
+
+const simple = new SimpleBackend();
+
+/** Random TensorData of `shape` drawn from `rng`. */
+function randomData(rng: Random, shape: number[]): TensorData {
+  return new TensorData(Float64Array.from({ length: shapeSize(shape) }, () => rng.uniform(-2, 2)), shape);
+}
+
+/** Assert two TensorData have equal shapes and close values. */
+function assertSameData(got: TensorData, want: TensorData, what: string): void {
+  assertEqual(got.shape, want.shape, `${what}: shape`);
+  const g = got.toFlatArray();
+  want.toFlatArray().forEach((w, i) => assertClose(g[i], w, `${what}: element ${i}`, 1e-9));
+}
+
+/** Run a range kernel over its whole output in two halves, as two threads would. */
+function inHalves(total: number, run: (start: number, end: number) => void): void {
+  const mid = Math.floor(total / 2);
+  run(0, mid);
+  run(mid, total);
+}
+
+/** The module's checks, by task. */
+export const module3Checks: TaskChecks = {
+  '3.1': [
+    {
+      name: 'fastMapRange matches map on contiguous and permuted data, range by range',
+      run: (ctx) =>
+        forAll(ctx, shapes(), (shape) => {
+          const a = randomData(ctx.rng, shape);
+          const reversed = a.permute(...shape.map((_, i) => shape.length - 1 - i));
+          for (const [label, input] of [['contiguous', a], ['permuted', reversed]] as const) {
+            const out = TensorData.zeros(input.shape);
+            inHalves(out.size, (s, e) => fastMapRange('exp', out, input, s, e));
+            assertSameData(out, simple.map('exp', input), `exp of ${label} [${input.shape}]`);
+          }
+        }),
+    },
+    {
+      name: 'fastZipRange matches zip on same-shape, constant and broadcast operands',
+      run: (ctx) =>
+        forAll(ctx, shapes(), (shape) => {
+          const a = randomData(ctx.rng, shape);
+          const b = randomData(ctx.rng, shape);
+          const c = randomData(ctx.rng, [1]);
+          for (const [label, x, y] of [['same shape', a, b], ['constant', a, c], ['constant first', c, a]] as const) {
+            const out = TensorData.zeros(simple.zip('mul', x, y).shape);
+            inHalves(out.size, (s, e) => fastZipRange('mul', out, x, y, s, e));
+            assertSameData(out, simple.zip('mul', x, y), `mul (${label}) on [${shape}]`);
+          }
+        }),
+    },
+    {
+      name: 'fastReduceRange matches reduce along every dim',
+      run: (ctx) =>
+        forAll(ctx, shapes(), (shape) => {
+          const a = randomData(ctx.rng, shape);
+          shape.forEach((_, dim) => {
+            const want = simple.reduce('sum', a, dim);
+            const out = TensorData.zeros(want.shape);
+            inHalves(out.size, (s, e) => fastReduceRange('sum', out, a, dim, s, e));
+            assertSameData(out, want, `sum over dim ${dim} of [${shape}]`);
+          });
+        }),
+    },
+  ],
+  '3.2': [
+    {
+      name: 'matmulRange matches matmul, batch dims broadcast, row range by row range',
+      run: (ctx) => {
+        const cases: Array<[number[], number[]]> = [
+          [[3, 4], [4, 5]],
+          [[2, 1, 3, 4], [5, 4, 2]],
+          [[1, 3], [3, 1]],
+        ];
+        for (let r = 0; r < ctx.runs; r++) {
+          const n = 1 + ctx.rng.int(4);
+          cases.push([[2, 1, n, 3], [3, 3, 1 + ctx.rng.int(4)]]);
+        }
+        for (const [aShape, bShape] of cases) {
+          const a = randomData(ctx.rng, aShape);
+          const b = randomData(ctx.rng, bShape);
+          const outShape = matmulShape(aShape, bShape);
+          const out = TensorData.zeros(outShape);
+          inHalves(shapeSize(outShape.slice(0, -1)), (s, e) => matmulRange(out, a, b, s, e));
+          assertSameData(out, simple.matmul(a, b), `[${aShape}] @ [${bShape}]`);
+        }
+      },
+    },
+  ],
+};

@@ -1,0 +1,439 @@
+/**
+ * Module 3 — the Fast backend (Tasks 3.1 and 3.2): the same `TensorBackend` as Simple, many
+ * times faster, by three ideas MiniTorch teaches with numba:
+ *
+ * 1. **Parallelism** (Task 3.1): outputs are split into contiguous ranges of ordinals and each
+ *    range runs on a worker thread (numba's `prange`). Tensors live in `SharedArrayBuffer`s so
+ *    workers read inputs and write outputs without copying.
+ * 2. **Fast paths** (Task 3.1): when input and output are contiguous with the same shape, the
+ *    ordinal *is* the storage position, so no index arithmetic is needed per element.
+ * 3. **Fusion** (Task 3.2): matmul multiplies and sums in one loop, never materialising the
+ *    `[..., n, m, p]` broadcast product that Simple builds, in i-k-j order so the innermost
+ *    loop walks both `b` and `out` contiguously.
+ *
+ * **How work reaches the workers (the generic mechanism).** Everything the pool runs is a
+ * *range kernel*: an exported function `kernel(...args, start, end)` that fills output
+ * ordinals `[start, end)`. A kernel is registered once by name with
+ * `registerRangeKernel(name, modulePath, exportName)` (see `workerPool`); a worker thread
+ * `require`s that module and calls the export. This file registers `map`, `zip`, `reduce`,
+ * `matmul`, `conv1d` and `conv2d`; any other module can register more kernels the same way
+ * and run them with `FastBackend.runKernel(name, args, total, work)`. Arguments must survive
+ * structured cloning: pass `StridedArray`s (`{ storage, shape, strides }`, via
+ * `stridedArgs`), op names and numbers, never closures. `runKernel` runs small jobs on the
+ * calling thread; a large one is cut into one range per thread, the calling thread taking the
+ * first range itself when it has a local twin of the kernel (`addKernel`) and the pool's
+ * helpers the rest. Inputs are copied into shared memory first if they are not there yet.
+ *
+ * @packageDocumentation
+ */
+import * as os from 'os';
+import { BackendName, registerBackend } from './backends';
+import { conv1dKernel, conv2dKernel } from './convOps';
+import { NotImplementedError } from './errors';
+import {
+  IndexingError,
+  Shape,
+  TensorData,
+  formatShape,
+  shapeBroadcast,
+  shapeSize,
+  toIndex,
+} from './tensorData';
+import {
+  BinaryOp,
+  ReduceOp,
+  StridedArray,
+  TensorBackend,
+  UnaryOp,
+  binaryFns,
+  mapKernel,
+  matmulShape,
+  normalizeDim,
+  reduceFns,
+  reduceKernel,
+  reducedShape,
+  unaryFns,
+  zipKernel,
+} from './tensorOps';
+import { WorkerPool, registerRangeKernel } from './workerPool';
+
+/**
+ * Below this much work (in elementwise-op units) a call stays on the calling thread. Measured
+ * on the 2-core dev machine by timing `zip('mul')` on 1 vs 2 threads (module3 notebook repeats
+ * the sweep): handing a chunk to a helper and waking up costs ~0.05–0.1 ms, which is
+ * ~20–30k elementwise ops; 2 threads break even near 65k elements and win 1.5x at 262k, so
+ * the cut-over is 2^17.
+ */
+export const PARALLEL_THRESHOLD = 1 << 17;
+
+/**
+ * Multiply-adds of the fused matmul/conv loops that cost as much as one elementwise op (a
+ * named function call per element): measured ~0.75 ns vs ~4.5 ns, so 6. Matmul on 64×64
+ * (262k multiply-adds) stays local, 96×96 (885k) goes parallel.
+ */
+export const MULTIPLY_ADDS_PER_OP = 6;
+
+/** Bytes of `b` kept hot per k-block in matmul (about a core's L2 cache). */
+const MATMUL_BLOCK_BYTES = 256 * 1024;
+
+// ---- Range kernels (run on the calling thread or a worker) ----
+
+/** True when `strides` are the row-major strides of `shape` (size-1 dims ignored). */
+export function isContiguousLayout(shape: ArrayLike<number>, strides: ArrayLike<number>): boolean {
+  let expected = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    if (shape[i] !== 1 && strides[i] !== expected) return false;
+    expected *= shape[i];
+  }
+  return true;
+}
+
+/** True when two shapes are identical. */
+function sameShape(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** True when `x` is laid out exactly like the contiguous output: ordinal = position. */
+function alignedWith(x: StridedArray, out: StridedArray): boolean {
+  return sameShape(x.shape, out.shape) && isContiguousLayout(x.shape, x.strides);
+}
+
+/**
+ * Parallel map (Task 3.1): the fast path for aligned data, else the shared `mapKernel`.
+ * `out` is always contiguous (backends create it).
+ */
+export function fastMapRange(op: UnaryOp, out: StridedArray, a: StridedArray, start: number, end: number): void {
+  const fn = unaryFns[op];
+  // BEGIN SOLUTION 3.1
+  if (alignedWith(a, out)) {
+    const o = out.storage;
+    const x = a.storage;
+    for (let i = start; i < end; i++) o[i] = fn(x[i]);
+    return;
+  }
+  mapKernel(fn, out, a, start, end);
+  // END SOLUTION
+}
+
+/** Parallel zip (Task 3.1): fast paths for aligned inputs and a single-element operand. */
+export function fastZipRange(
+  op: BinaryOp,
+  out: StridedArray,
+  a: StridedArray,
+  b: StridedArray,
+  start: number,
+  end: number,
+): void {
+  const fn = binaryFns[op];
+  // BEGIN SOLUTION 3.1
+  const o = out.storage;
+  const x = a.storage;
+  const y = b.storage;
+  const aAligned = alignedWith(a, out);
+  const bAligned = alignedWith(b, out);
+  if (aAligned && bAligned) {
+    for (let i = start; i < end; i++) o[i] = fn(x[i], y[i]);
+    return;
+  }
+  if (aAligned && shapeSize(b.shape) === 1) {
+    const c = y[0];
+    for (let i = start; i < end; i++) o[i] = fn(x[i], c);
+    return;
+  }
+  if (bAligned && shapeSize(a.shape) === 1) {
+    const c = x[0];
+    for (let i = start; i < end; i++) o[i] = fn(c, y[i]);
+    return;
+  }
+  zipKernel(fn, out, a, b, start, end);
+  // END SOLUTION
+}
+
+/**
+ * Parallel reduce (Task 3.1): for contiguous input, output ordinal `i` starts at
+ * `outer·n·inner + i mod inner` and steps by `inner`, with no index arrays.
+ */
+export function fastReduceRange(op: ReduceOp, out: StridedArray, a: StridedArray, dim: number, start: number, end: number): void {
+  const { fn, start: startValue } = reduceFns[op];
+  // BEGIN SOLUTION 3.1
+  if (!isContiguousLayout(a.shape, a.strides)) {
+    reduceKernel(fn, startValue, out, a, dim, start, end);
+    return;
+  }
+  const n = a.shape[dim];
+  let inner = 1;
+  for (let d = dim + 1; d < a.shape.length; d++) inner *= a.shape[d];
+  const o = out.storage;
+  const x = a.storage;
+  for (let i = start; i < end; i++) {
+    const outer = Math.floor(i / inner);
+    let position = outer * n * inner + (i - outer * inner);
+    let acc = startValue;
+    for (let j = 0; j < n; j++) {
+      acc = fn(acc, x[position]);
+      position += inner;
+    }
+    o[i] = acc;
+  }
+  // END SOLUTION
+}
+
+/**
+ * Storage offset of the matrix that batch ordinal `batch` of the output reads from `x`,
+ * broadcasting `x`'s batch dims (all but the last two) against `outBatch`.
+ */
+function batchOffset(batch: number, outBatch: ArrayLike<number>, x: StridedArray, index: number[]): number {
+  toIndex(batch, outBatch, index);
+  const xBatchDims = x.shape.length - 2;
+  const shift = outBatch.length - xBatchDims;
+  let offset = 0;
+  for (let d = 0; d < xBatchDims; d++) {
+    if (x.shape[d] !== 1) offset += index[d + shift] * x.strides[d];
+  }
+  return offset;
+}
+
+/**
+ * Fused batched matmul over output *rows* `[start, end)` (Task 3.2). Rows are numbered over
+ * all batches (`batch·n + i`). `out` is contiguous and zero-filled, and `b`'s rows are
+ * contiguous (its last stride is 1), so the inner loop is a contiguous multiply-add. The
+ * k loop is split into blocks so a block of `b` stays in cache while every row uses it.
+ */
+export function matmulRange(out: StridedArray, a: StridedArray, b: StridedArray, start: number, end: number): void {
+  const outDims = out.shape.length;
+  const n = out.shape[outDims - 2];
+  const p = out.shape[outDims - 1];
+  const m = a.shape[a.shape.length - 1];
+  const outBatch = Array.from(out.shape).slice(0, -2);
+  const index = new Array<number>(outBatch.length).fill(0);
+  const aRow = a.strides[a.shape.length - 2];
+  const aCol = a.strides[a.shape.length - 1];
+  const bRow = b.strides[b.shape.length - 2];
+  const o = out.storage;
+  const x = a.storage;
+  const y = b.storage;
+  const kBlock = Math.max(1, Math.floor(MATMUL_BLOCK_BYTES / (8 * Math.max(1, p))));
+  // BEGIN SOLUTION 3.2
+  for (let k0 = 0; k0 < m; k0 += kBlock) {
+    const k1 = Math.min(m, k0 + kBlock);
+    let batch = -1;
+    let aBase = 0;
+    let bBase = 0;
+    for (let r = start; r < end; r++) {
+      const rowBatch = Math.floor(r / n);
+      if (rowBatch !== batch) {
+        batch = rowBatch;
+        aBase = batchOffset(batch, outBatch, a, index);
+        bBase = batchOffset(batch, outBatch, b, index);
+      }
+      const i = r - batch * n;
+      const oStart = r * p;
+      const aStart = aBase + i * aRow;
+      let k = k0;
+      // Four k steps per pass over the output row: a quarter of the loads and stores of out.
+      for (; k + 3 < k1; k += 4) {
+        const a0 = x[aStart + k * aCol];
+        const a1 = x[aStart + (k + 1) * aCol];
+        const a2 = x[aStart + (k + 2) * aCol];
+        const a3 = x[aStart + (k + 3) * aCol];
+        const b0 = bBase + k * bRow;
+        const b1 = b0 + bRow;
+        const b2 = b1 + bRow;
+        const b3 = b2 + bRow;
+        for (let j = 0; j < p; j++) {
+          o[oStart + j] += a0 * y[b0 + j] + a1 * y[b1 + j] + a2 * y[b2 + j] + a3 * y[b3 + j];
+        }
+      }
+      for (; k < k1; k++) {
+        const aik = x[aStart + k * aCol];
+        const bStart = bBase + k * bRow;
+        for (let j = 0; j < p; j++) o[oStart + j] += aik * y[bStart + j];
+      }
+    }
+  }
+  // END SOLUTION
+}
+
+// Kernels the workers can run, by name (see the top of this file).
+registerRangeKernel('map', __filename, 'fastMapRange');
+registerRangeKernel('zip', __filename, 'fastZipRange');
+registerRangeKernel('reduce', __filename, 'fastReduceRange');
+registerRangeKernel('matmul', __filename, 'matmulRange');
+registerRangeKernel('conv1d', require.resolve('./convOps'), 'conv1dKernel');
+registerRangeKernel('conv2d', require.resolve('./convOps'), 'conv2dKernel');
+
+// ---- The backend ----
+
+/** Options for a `FastBackend`. */
+export interface FastBackendOptions {
+  /**
+   * Threads that share a large call, the calling thread included (default
+   * `os.availableParallelism()`): 1 means "never leave this thread", 2 means one helper.
+   */
+  workers?: number;
+  /** Work below which a call stays on the calling thread (default `PARALLEL_THRESHOLD`). */
+  parallelThreshold?: number;
+}
+
+/** A plain, structured-clone-safe view of a tensor's data for a kernel argument. */
+export function stridedArgs(t: TensorData): StridedArray {
+  return { storage: t.storage, shape: t.shape, strides: t.strides };
+}
+
+/** A copy of `t` whose storage is a SharedArrayBuffer (same shape and strides). */
+function toShared(t: TensorData): TensorData {
+  const shared = new Float64Array(new SharedArrayBuffer(t.storage.length * 8));
+  shared.set(t.storage);
+  return new TensorData(shared, t.shape, t.strides);
+}
+
+/** True when workers can see `t`'s storage. */
+function isShared(t: TensorData): boolean {
+  return t.storage.buffer instanceof SharedArrayBuffer;
+}
+
+/** A range kernel callable on the calling thread: `fn(...args, start, end)`. */
+type LocalKernel = (...args: never[]) => void;
+
+/**
+ * The parallel CPU backend. Tensors live in shared memory; large jobs are split across a
+ * lazily started worker pool, small ones run here (the threshold is `PARALLEL_THRESHOLD`).
+ */
+export class FastBackend implements TensorBackend {
+  readonly name: string = 'fast';
+  /** Work below which calls stay on the calling thread. */
+  readonly parallelThreshold: number;
+  /** Threads that compute a large call, the calling thread included. */
+  readonly threads: number;
+  /** The helper threads (started on the first large call; unused with one thread). */
+  readonly pool: WorkerPool;
+  private readonly local = new Map<string, LocalKernel>([
+    ['map', fastMapRange],
+    ['zip', fastZipRange],
+    ['reduce', fastReduceRange],
+    ['matmul', matmulRange],
+    ['conv1d', conv1dKernel],
+    ['conv2d', conv2dKernel],
+  ]);
+
+  constructor(options: FastBackendOptions = {}) {
+    const workers = options.workers ?? os.availableParallelism();
+    if (!Number.isInteger(workers) || workers < 1) {
+      throw new RangeError(`FastBackend: workers must be a positive integer, got ${workers}`);
+    }
+    this.threads = workers;
+    // The calling thread works too, so `workers` threads need `workers − 1` helpers.
+    this.pool = new WorkerPool(Math.max(1, workers - 1));
+    this.parallelThreshold = options.parallelThreshold ?? PARALLEL_THRESHOLD;
+  }
+
+  /**
+   * Run range kernel `name` over `[0, total)`: here when `work` is small or there is one
+   * worker, else in parallel chunks. `TensorData` arguments are converted to shared
+   * `StridedArray`s; other arguments must be structured-clone safe.
+   */
+  runKernel(name: string, args: unknown[], total: number, work: number = total, local?: LocalKernel): void {
+    if (total === 0) return;
+    const fn = (local ?? this.local.get(name)) as ((...a: unknown[]) => void) | undefined;
+    if (fn !== undefined && (this.threads === 1 || work < this.parallelThreshold)) {
+      fn(...args.map((x) => (x instanceof TensorData ? stridedArgs(x) : x)), 0, total);
+      return;
+    }
+    const shared = args.map((x) => (x instanceof TensorData ? stridedArgs(isShared(x) ? x : toShared(x)) : x));
+    // With a local twin the calling thread computes the first chunk instead of idling.
+    const here = fn === undefined ? undefined : (start: number, end: number) => fn(...shared, start, end);
+    this.pool.run(name, shared, total, here);
+  }
+
+  /** Register a local twin for a kernel another module registered with the pool. */
+  addKernel(name: string, fn: LocalKernel): void {
+    this.local.set(name, fn);
+  }
+
+  zeros(shape: Shape): TensorData {
+    return new TensorData(new Float64Array(new SharedArrayBuffer(shapeSize(shape) * 8)), shape);
+  }
+
+  upload(host: TensorData): TensorData {
+    return isShared(host) ? host : toShared(host);
+  }
+
+  map(op: UnaryOp, a: TensorData, outShape?: Shape): TensorData {
+    if (!(op in unaryFns)) throw new Error(`map: unknown op "${op}"`);
+    const shape = outShape ?? a.shape;
+    if (outShape !== undefined && formatShape(shapeBroadcast(a.shape, outShape)) !== formatShape(outShape)) {
+      throw new IndexingError(`cannot broadcast shape ${formatShape(a.shape)} to ${formatShape(outShape)}`);
+    }
+    const out = this.zeros(shape);
+    this.runKernel('map', [op, out, a], out.size);
+    return out;
+  }
+
+  zip(op: BinaryOp, a: TensorData, b: TensorData): TensorData {
+    if (!(op in binaryFns)) throw new Error(`zip: unknown op "${op}"`);
+    const out = this.zeros(shapeBroadcast(a.shape, b.shape));
+    this.runKernel('zip', [op, out, a, b], out.size);
+    return out;
+  }
+
+  reduce(op: ReduceOp, a: TensorData, dim: number): TensorData {
+    if (!(op in reduceFns)) throw new Error(`reduce: unknown op "${op}"`);
+    const d = normalizeDim(dim, a.shape);
+    const out = this.zeros(reducedShape(a.shape, d));
+    this.runKernel('reduce', [op, out, a, d], out.size, a.size);
+    return out;
+  }
+
+  matmul(a: TensorData, b: TensorData): TensorData {
+    const outShape = matmulShape(a.shape, b.shape);
+    const out = this.zeros(outShape);
+    // The fused kernel walks rows of b contiguously; a transposed b (as in backward) is
+    // copied once, m·p work against the n·m·p of the product.
+    const rows = b.strides[b.dims - 1] === 1 || b.shape[b.dims - 1] === 1 ? b : this.map('id', b);
+    const p = outShape[outShape.length - 1];
+    const totalRows = shapeSize(outShape.slice(0, -1));
+    this.runKernel('matmul', [out, a, rows], totalRows, (totalRows * a.shape[a.dims - 1] * p) / MULTIPLY_ADDS_PER_OP);
+    return out;
+  }
+
+  conv1d(input: TensorData, weight: TensorData, outShape: Shape, reverse: boolean): TensorData {
+    const out = this.zeros(outShape);
+    this.runKernel('conv1d', [out, input, weight, reverse], out.size, (out.size * weight.size) / Math.max(1, weight.shape[0]) / MULTIPLY_ADDS_PER_OP);
+    return out;
+  }
+
+  conv2d(input: TensorData, weight: TensorData, outShape: Shape, reverse: boolean): TensorData {
+    const out = this.zeros(outShape);
+    this.runKernel('conv2d', [out, input, weight, reverse], out.size, (out.size * weight.size) / Math.max(1, weight.shape[0]) / MULTIPLY_ADDS_PER_OP);
+    return out;
+  }
+}
+
+registerBackend('fast', () => new FastBackend());
+
+/** The backend training loops use when none is given: the fast one, as in MiniTorch. */
+export const TRAINING_BACKEND: BackendName = 'fast';
+
+let trainingChoice: BackendName | undefined;
+
+/**
+ * `TRAINING_BACKEND`, unless its kernels are still unwritten (a starter repository before
+ * Tasks 3.1–3.2): then `"simple"`, so Module 2's training works before Module 3 is done.
+ * Decided once per process by a tiny probe on the calling thread.
+ */
+export function trainingBackend(): BackendName {
+  if (trainingChoice === undefined) {
+    try {
+      const probe = new FastBackend({ workers: 1 });
+      const x = probe.upload(new TensorData(new Float64Array([1, 2, 3, 4]), [2, 2]));
+      probe.reduce('sum', probe.zip('add', probe.map('neg', x), probe.matmul(x, x)), 0);
+      trainingChoice = TRAINING_BACKEND;
+    } catch (e) {
+      if (!(e instanceof NotImplementedError)) throw e;
+      trainingChoice = 'simple';
+    }
+  }
+  return trainingChoice;
+}

@@ -1,0 +1,230 @@
+/**
+ * The GPU backend (Module 3, Tasks 3.3–3.4): the same `TensorBackend` as Simple and Fast,
+ * with every map, zip, reduce and matmul run as a WGSL compute shader.
+ *
+ * Memory: a tensor's values live in a device buffer (float32), referred to by id. Results
+ * stay on the device from op to op; they are read back (and converted to float64) only when
+ * something asks for `storage`, e.g. `item()`, `toString()` or `toArray()`, and that copy is
+ * cached. Host data is converted to float32 when it is uploaded. Buffers are freed when the
+ * last tensor viewing them is garbage-collected.
+ *
+ * Convolutions have no WGSL kernel yet: they are an explicit fallback that downloads the
+ * inputs, runs the CPU range kernels from `convOps`, and uploads the result.
+ *
+ * @packageDocumentation
+ */
+import { conv1dKernel, conv2dKernel } from '../convOps';
+import {
+  IndexingError,
+  Shape,
+  Storage,
+  Strides,
+  TensorData,
+  formatShape,
+  shapeBroadcast,
+  shapeSize,
+  stridesFromShape,
+} from '../tensorData';
+import { BinaryOp, ReduceOp, TensorBackend, UnaryOp, matmulShape, normalizeDim, reducedShape } from '../tensorOps';
+import { GpuBridge } from './bridge';
+import { MAX_GROUPS, PRACTICE_BLOCK, TILE, WORKGROUP_SIZE, mapShader, matmulShader, mmPracticeShader, reduceShader, sumPracticeShader, zipShader } from './kernels';
+
+let bridge: GpuBridge | null = null;
+/** The process's GPU bridge, started on first use. */
+export function gpuBridge(): GpuBridge {
+  bridge ??= new GpuBridge();
+  return bridge;
+}
+
+/** Frees a device buffer once no tensor can reach it any more. */
+const finalizer = new FinalizationRegistry<number>((id) => bridge?.post({ op: 'destroy', id }));
+
+let nextBufferId = 0;
+/** Counts downloads, so tests can check data stays on the device across a chain of ops. */
+export const gpuStats = { reads: 0 };
+
+/** A device buffer of `length` float32 values, with a cached host copy once read. */
+export class GpuBuffer {
+  readonly id = ++nextBufferId;
+  private cache: Float64Array | null = null;
+
+  constructor(readonly length: number, data?: ArrayLike<number>) {
+    gpuBridge().call({ op: 'create', id: this.id, length, data: data ? Float32Array.from(data) : undefined });
+    finalizer.register(this, this.id);
+  }
+
+  /** The values as float64 (downloaded once, then cached). */
+  read(): Float64Array {
+    if (this.cache === null) {
+      gpuStats.reads += 1;
+      this.cache = Float64Array.from(gpuBridge().call<Float32Array>({ op: 'read', id: this.id, length: this.length }));
+    }
+    return this.cache;
+  }
+
+  /** Replace the values on the device (and the cache). */
+  write(values: Float64Array): void {
+    gpuBridge().call({ op: 'write', id: this.id, data: Float32Array.from(values) });
+    this.cache = values;
+  }
+}
+
+/** `TensorData` whose storage lives on the GPU; views share the buffer. */
+export class GpuTensorData extends TensorData {
+  constructor(readonly buffer: GpuBuffer, shape: Shape, strides: Strides = stridesFromShape(shape)) {
+    super(EMPTY, shape, strides);
+  }
+
+  /** Downloads the buffer on first access (see the module comment). */
+  override get storage(): Storage {
+    return this.buffer.read();
+  }
+
+  override set(index: ArrayLike<number>, value: number): void {
+    const values = this.buffer.read().slice();
+    values[this.index(index)] = value;
+    this.buffer.write(values);
+  }
+
+  override withLayout(shape: Shape, strides: Strides): TensorData {
+    return new GpuTensorData(this.buffer, shape, strides);
+  }
+}
+const EMPTY = new Float64Array(0);
+
+/**
+ * Strides of `shape` seen as `target` (right-aligned): 0 along dims that are broadcast,
+ * so a kernel can index any input with the output's index.
+ */
+export function alignedStrides(shape: Shape, strides: Strides, target: Shape): number[] {
+  const offset = target.length - shape.length;
+  return target.map((t, i) => (i < offset || shape[i - offset] === 1 ? 0 : strides[i - offset]));
+}
+
+/** Workgroup counts covering `n` items, spilling into y past the per-dimension limit. */
+function groups1d(n: number): [number, number, number] {
+  return [Math.max(1, Math.min(n, MAX_GROUPS)), Math.max(1, Math.ceil(n / MAX_GROUPS)), 1];
+}
+
+/** Run `code` on `inputs` into a new buffer of `outShape`. */
+function launch(code: string, inputs: GpuTensorData[], outShape: Shape, info: number[], groups: [number, number, number]): GpuTensorData {
+  const out = new GpuTensorData(new GpuBuffer(shapeSize(outShape)), outShape);
+  if (out.size > 0) {
+    gpuBridge().call({ op: 'run', code, buffers: [...inputs.map((t) => t.buffer.id), out.buffer.id], info: Uint32Array.from(info), groups });
+  }
+  return out;
+}
+
+/** The WebGPU backend. */
+export class GpuBackend implements TensorBackend {
+  readonly name = 'gpu';
+
+  /** The adapter in use (starts the device if needed). */
+  get description(): string {
+    return gpuBridge().description;
+  }
+
+  zeros(shape: Shape): TensorData {
+    return new GpuTensorData(new GpuBuffer(shapeSize(shape)), shape);
+  }
+
+  upload(host: TensorData): GpuTensorData {
+    if (host instanceof GpuTensorData) return host;
+    return new GpuTensorData(new GpuBuffer(host.size, host.toFlatArray()), host.shape);
+  }
+
+  map(op: UnaryOp, a: TensorData, outShape?: Shape): TensorData {
+    const shape = outShape ?? a.shape;
+    if (formatShape(shapeBroadcast(a.shape, shape)) !== formatShape(shape)) {
+      throw new IndexingError(`cannot broadcast shape ${formatShape(a.shape)} to ${formatShape(shape)}`);
+    }
+    const x = this.upload(a);
+    const size = shapeSize(shape);
+    const info = [size, shape.length, ...shape, ...alignedStrides(x.shape, x.strides, shape)];
+    return launch(mapShader(op), [x], shape, info, groups1d(Math.ceil(size / WORKGROUP_SIZE)));
+  }
+
+  zip(op: BinaryOp, a: TensorData, b: TensorData): TensorData {
+    const shape = shapeBroadcast(a.shape, b.shape);
+    const x = this.upload(a);
+    const y = this.upload(b);
+    const size = shapeSize(shape);
+    const info = [size, shape.length, ...shape, ...alignedStrides(x.shape, x.strides, shape), ...alignedStrides(y.shape, y.strides, shape)];
+    return launch(zipShader(op), [x, y], shape, info, groups1d(Math.ceil(size / WORKGROUP_SIZE)));
+  }
+
+  reduce(op: ReduceOp, a: TensorData, dim: number): TensorData {
+    const d = normalizeDim(dim, a.shape);
+    const x = this.upload(a);
+    const shape = reducedShape(a.shape, d);
+    const size = shapeSize(shape);
+    const info = [size, shape.length, a.shape[d], x.strides[d], ...shape, ...x.strides];
+    return launch(reduceShader(op), [x], shape, info, groups1d(size));
+  }
+
+  matmul(a: TensorData, b: TensorData): TensorData {
+    const shape = matmulShape(a.shape, b.shape);
+    const x = this.upload(a);
+    const y = this.upload(b);
+    const batch = shape.slice(0, -2);
+    const [n, p] = shape.slice(-2);
+    const m = a.shape[a.dims - 1];
+    const info = [
+      n,
+      m,
+      p,
+      batch.length,
+      ...batch,
+      ...alignedStrides(x.shape.slice(0, -2), x.strides.slice(0, -2), batch),
+      ...alignedStrides(y.shape.slice(0, -2), y.strides.slice(0, -2), batch),
+      x.strides[x.dims - 2],
+      x.strides[x.dims - 1],
+      y.strides[y.dims - 2],
+      y.strides[y.dims - 1],
+    ];
+    return launch(matmulShader(), [x, y], shape, info, [Math.ceil(p / TILE) || 1, Math.ceil(n / TILE) || 1, shapeSize(batch)]);
+  }
+
+  conv1d(input: TensorData, weight: TensorData, outShape: Shape, reverse: boolean): TensorData {
+    return this.convOnCpu(conv1dKernel, input, weight, outShape, reverse);
+  }
+
+  conv2d(input: TensorData, weight: TensorData, outShape: Shape, reverse: boolean): TensorData {
+    return this.convOnCpu(conv2dKernel, input, weight, outShape, reverse);
+  }
+
+  /** The documented fallback: download, run the CPU range kernel, upload. */
+  private convOnCpu(kernel: typeof conv1dKernel, input: TensorData, weight: TensorData, outShape: Shape, reverse: boolean): TensorData {
+    const out = TensorData.zeros(outShape);
+    kernel(out, input, weight, reverse, 0, out.size);
+    return this.upload(out);
+  }
+}
+
+/**
+ * Practice kernel (MiniTorch's `sum_practice`): block sums of a 1-D array, one per
+ * PRACTICE_BLOCK values, computed in workgroup memory.
+ */
+export function sumPractice(values: ArrayLike<number>): Float64Array {
+  const a = new GpuTensorData(new GpuBuffer(values.length, values), [values.length]);
+  const blocks = Math.max(1, Math.ceil(values.length / PRACTICE_BLOCK));
+  return launch(sumPracticeShader(), [a], [blocks], [values.length], [blocks, 1, 1]).buffer.read();
+}
+
+/**
+ * Practice kernel (MiniTorch's `mm_practice`): the product of two size×size matrices
+ * (row-major, size ≤ PRACTICE_BLOCK) in one workgroup's shared memory.
+ */
+export function mmPractice(a: ArrayLike<number>, b: ArrayLike<number>, size: number): Float64Array {
+  if (size < 1 || size > PRACTICE_BLOCK || a.length !== size * size || b.length !== size * size) {
+    throw new RangeError(`mmPractice: needs two ${size}×${size} matrices with 1 ≤ size ≤ ${PRACTICE_BLOCK}, got ${a.length} and ${b.length} values`);
+  }
+  const x = new GpuTensorData(new GpuBuffer(a.length, a), [size, size]);
+  const y = new GpuTensorData(new GpuBuffer(b.length, b), [size, size]);
+  return launch(mmPracticeShader(), [x, y], [size, size], [size], [1, 1, 1]).buffer.read();
+}
+
+/** Number of device buffers alive in the worker (for tests of buffer freeing). */
+export function liveBufferCount(): number {
+  return gpuBridge().call<number>({ op: 'count' });
+}

@@ -1,0 +1,96 @@
+/**
+ * The synchronous bridge to the GPU worker (see `worker.ts` for why there is a worker).
+ *
+ * `call` posts a command and blocks the calling thread with `Atomics.wait` on a shared flag
+ * until the worker has answered; the answer itself is picked up with
+ * `receiveMessageOnPort`, which needs no event loop. Blocking is cheap here: most commands
+ * only enqueue GPU work, and the data stays on the device until someone asks for values.
+ *
+ * @packageDocumentation
+ */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { MessageChannel, MessagePort, Worker, receiveMessageOnPort } from 'worker_threads';
+
+/** Commands the worker understands. */
+export type GpuCommand = { noReply?: boolean } & (
+  | { op: 'init' }
+  | { op: 'create'; id: number; length: number; data?: Float32Array }
+  | { op: 'write'; id: number; data: Float32Array }
+  | { op: 'run'; code: string; buffers: number[]; info: Uint32Array; groups: [number, number, number] }
+  | { op: 'read'; id: number; length: number }
+  | { op: 'destroy'; id: number }
+  | { op: 'count' }
+);
+
+/** The worker's answer: a value, or the message of the error it hit. */
+export interface GpuReply {
+  value?: unknown;
+  error?: string;
+}
+
+/** How long to wait for one answer before declaring the worker lost. */
+const TIMEOUT_MS = 120_000;
+
+/**
+ * Mesa's software renderer needs these on a machine without a display; they must be in the
+ * process environment before the worker loads Dawn (a worker's `process.env` is a copy).
+ * Only defaults: values the user set are kept.
+ */
+function prepareEnvironment(): void {
+  if (process.platform !== 'linux') return;
+  process.env.EGL_PLATFORM ??= 'surfaceless';
+  if (!process.env.XDG_RUNTIME_DIR) {
+    const dir = path.join(os.tmpdir(), `minitorch-xdg-${process.getuid?.() ?? 'user'}`);
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    process.env.XDG_RUNTIME_DIR = dir;
+  }
+}
+
+/** One worker owning one GPU device; created on first use. */
+export class GpuBridge {
+  private readonly worker: Worker;
+  private readonly flag = new Int32Array(new SharedArrayBuffer(4));
+  private readonly port: MessagePort;
+  /** The adapter in use, e.g. "llvmpipe (OpenGL ES, compatibility mode)". */
+  readonly description: string;
+
+  constructor() {
+    prepareEnvironment();
+    const channel = new MessageChannel();
+    this.port = channel.port1;
+    this.worker = new Worker(path.join(__dirname, 'worker.js'), {
+      workerData: { flag: this.flag, port: channel.port2 },
+      transferList: [channel.port2],
+    });
+    // An idle GPU worker must not keep a finished program alive.
+    this.worker.unref();
+    this.port.unref();
+    try {
+      this.description = this.call<string>({ op: 'init' });
+    } catch (e) {
+      void this.worker.terminate();
+      throw e;
+    }
+  }
+
+  /** Send a command and wait for its answer; the worker's errors are rethrown here. */
+  call<T = void>(cmd: GpuCommand, transfer: ArrayBuffer[] = []): T {
+    Atomics.store(this.flag, 0, 0);
+    this.worker.postMessage(cmd, transfer);
+    if (Atomics.wait(this.flag, 0, 0, TIMEOUT_MS) === 'timed-out') {
+      throw new Error(`the GPU worker did not answer "${cmd.op}" within ${TIMEOUT_MS / 1000} s`);
+    }
+    const received = receiveMessageOnPort(this.port);
+    if (received === undefined) throw new Error(`the GPU worker woke the caller without an answer to "${cmd.op}"`);
+    const reply = received.message as GpuReply;
+    if (reply.error !== undefined) throw new Error(reply.error);
+    return reply.value as T;
+  }
+
+  /** Send a command without waiting (used to free buffers from a finaliser). */
+  post(cmd: GpuCommand): void {
+    this.worker.postMessage({ ...cmd, noReply: true });
+  }
+}

@@ -1,0 +1,13 @@
+/**
+ * Module 3 — the WebGPU backend, registered as `"gpu"`. Nothing touches the GPU until a
+ * tensor asks for this backend.
+ *
+ * @packageDocumentation
+ */
+import { registerBackend } from '../backends';
+import { GpuBackend } from './backend';
+
+registerBackend('gpu', () => new GpuBackend());
+
+export { GpuBackend, GpuTensorData, GpuBuffer, alignedStrides, sumPractice, mmPractice, liveBufferCount, gpuStats } from './backend';
+export * as kernels from './kernels';

@@ -1,0 +1,64 @@
+/**
+ * The main demo (`npm run demo`): its argument parsing, and a short run that must write the
+ * chart files it prints.
+ */
+import { expect } from 'chai';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { Writable } from 'stream';
+import { DEFAULTS, TRAINERS, main, parseArgs, progressLine } from '../scripts/demo';
+
+/** A stream that keeps what is written to it. */
+function capture(): { stream: Writable; text: () => string } {
+  const chunks: string[] = [];
+  const stream = new Writable({
+    write(chunk, _enc, done) {
+      chunks.push(String(chunk));
+      done();
+    },
+  });
+  return { stream, text: () => chunks.join('') };
+}
+
+describe('Task 1.5 demo', () => {
+  it('Task 1.5 demo parses flags over the defaults', () => {
+    expect(parseArgs([])).to.deep.equal(DEFAULTS);
+    expect(parseArgs(['--dataset', 'split', '--epochs=20', '--lr', '0.1'])).to.include({ dataset: 'split', epochs: 20, lr: 0.1 });
+    expect(parseArgs(['--help'])).to.equal('help');
+    expect(() => parseArgs(['--bogus', '1'])).to.throw(/unknown argument "--bogus"/);
+    expect(() => parseArgs(['--hidden', 'ten'])).to.throw(/--hidden must be a number, got "ten"/);
+    expect(() => parseArgs(['--seed'])).to.throw(/--seed needs a value/);
+    expect(TRAINERS.classify.scalar).to.have.property('train');
+  });
+
+  it('Task 1.5 demo draws a progress bar', () => {
+    expect(progressLine({ epoch: 5, loss: 0.5, accuracy: 0.9 }, 10, 10)).to.equal('[#####-----]  50% epoch 5/10 loss 0.5000 acc 90.0%');
+  });
+
+  it('Task 1.5 demo trains and writes the loss, accuracy and boundary charts', async function () {
+    this.timeout(60000);
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'minitorch-demo-'));
+    const log = capture();
+    const { code, files } = await main(['--dataset', 'simple', '--n', '20', '--hidden', '4', '--epochs', '30', '--out', out], log.stream);
+    expect(code).to.equal(0);
+    const names = ['simple-scalar-loss', 'simple-scalar-accuracy', 'simple-scalar-boundary'];
+    expect(files).to.deep.equal(names.flatMap((n) => [path.join(out, `${n}.svg`), path.join(out, `${n}.html`)]));
+    for (const f of files) {
+      expect(fs.readFileSync(f, 'utf8')).to.include('<svg');
+      expect(log.text()).to.include(f);
+    }
+    expect(log.text()).to.match(/epoch 30\/30 loss \d\.\d{4} acc \d+\.\d%/);
+  });
+
+  it('Task 1.5 demo Errors: an unknown dataset or backend exits 2 with usage', async () => {
+    for (const args of [['--dataset', 'moons'], ['--backend', 'quantum'], ['--task', 'poetry']]) {
+      const log = capture();
+      const { code, files } = await main(args, log.stream);
+      expect(code).to.equal(2);
+      expect(files).to.deep.equal([]);
+      expect(log.text()).to.match(/demo: unknown dataset "moons"|has no --backend "quantum"|unknown --task "poetry"/);
+      expect(log.text()).to.include('usage: npm run demo');
+    }
+  });
+});

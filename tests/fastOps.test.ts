@@ -1,0 +1,261 @@
+/**
+ * Module 3 suites for the Fast backend (Tasks 3.1 and 3.2): fast paths against the generic
+ * kernels, parallel and calling-thread sizes, matmul forward and backward, batch
+ * broadcasting, and the worker pool's error, recovery and exit paths. (The shared tensor
+ * suites also run on "fast" through `tests/helpers/backends`.)
+ */
+import { expect } from 'chai';
+import { spawn } from 'child_process';
+import * as fc from 'fast-check';
+import * as path from 'path';
+import {
+  FastBackend,
+  PARALLEL_THRESHOLD,
+  SimpleBackend,
+  Tensor,
+  TRAINING_BACKEND,
+  TensorData,
+  WorkerPool,
+  fromFlat,
+  getBackend,
+  rand,
+  trainingBackend,
+} from '../src';
+import './helpers/fastTestKernels';
+import { gradCheck } from './helpers/gradcheck';
+
+const simple = new SimpleBackend();
+/** Always parallel: every call goes to the two workers. */
+const parallel = new FastBackend({ workers: 2, parallelThreshold: 0 });
+/** Always on the calling thread. */
+const local = new FastBackend({ workers: 1 });
+
+/** Values of `t` in row-major order as a plain array. */
+const values = (t: TensorData): number[] => Array.from(t.toFlatArray());
+
+/** Expect two TensorData to have the same shape and (nearly) the same values. */
+function expectSame(got: TensorData, want: TensorData, tol = 1e-9): void {
+  expect(got.shape).to.deep.equal(want.shape);
+  const g = values(got);
+  values(want).forEach((w, i) => expect(g[i], `element ${i}`).to.be.closeTo(w, tol));
+}
+
+/** Random host TensorData of a shape, seeded. */
+function hostData(shape: number[], seed: number): TensorData {
+  return rand(shape, { backend: 'simple', seed }).data;
+}
+
+/** Small random shapes of 1–3 dims. */
+const smallShape = fc.array(fc.integer({ min: 1, max: 5 }), { minLength: 1, maxLength: 3 });
+
+describe('Task 3.1 fast paths agree with the generic kernels', () => {
+  for (const [label, backend] of [['parallel', parallel], ['local', local]] as const) {
+    it(`Task 3.1 map, zip and reduce on contiguous, permuted and broadcast data (${label})`, () => {
+      fc.assert(
+        fc.property(smallShape, fc.integer({ min: 0, max: 1000 }), (shape, seed) => {
+          const a = hostData(shape, seed);
+          const b = hostData(shape, seed + 1);
+          const reversed = a.permute(...shape.map((_, i) => shape.length - 1 - i));
+          const scalar = hostData([1], seed + 2);
+          // contiguous, same shape: the fast path
+          expectSame(backend.map('exp', backend.upload(a)), simple.map('exp', a));
+          expectSame(backend.zip('mul', backend.upload(a), backend.upload(b)), simple.zip('mul', a, b));
+          // one operand a single element: the scalar fast path, both ways round
+          expectSame(backend.zip('add', a, scalar), simple.zip('add', a, scalar));
+          expectSame(backend.zip('div', scalar, a), simple.zip('div', scalar, a));
+          // permuted (non-contiguous) and broadcast inputs: the generic kernels
+          expectSame(backend.map('neg', reversed), simple.map('neg', reversed));
+          expectSame(backend.zip('add', reversed, reversed), simple.zip('add', reversed, reversed));
+          expectSame(backend.map('id', scalar, shape), simple.map('id', scalar, shape));
+          for (let d = 0; d < shape.length; d++) {
+            expectSame(backend.reduce('sum', a, d), simple.reduce('sum', a, d));
+            expectSame(backend.reduce('max', reversed, d), simple.reduce('max', reversed, d));
+          }
+        }),
+        { numRuns: 50 },
+      );
+    });
+  }
+
+  it('Task 3.1 outputs and uploads live in shared memory', () => {
+    const t = fromFlat([1, 2, 3], [3], { backend: parallel });
+    expect(t.data.storage.buffer).to.be.instanceOf(SharedArrayBuffer);
+    expect(t.add(t).data.storage.buffer).to.be.instanceOf(SharedArrayBuffer);
+    expect(values(t.add(t).data)).to.deep.equal([2, 4, 6]);
+  });
+});
+
+describe('Task 3.1 parallel and calling-thread sizes', () => {
+  it('Task 3.1 a tensor above PARALLEL_THRESHOLD runs on the pool and matches Simple', () => {
+    const fast = new FastBackend({ workers: 2 });
+    const n = Math.ceil(Math.sqrt(PARALLEL_THRESHOLD)) + 8;
+    const a = hostData([n, n], 7);
+    expect(fast.pool.started).to.equal(0); // lazy: nothing started yet
+    expectSame(fast.zip('add', fast.upload(a), fast.upload(a)), simple.zip('add', a, a));
+    expect(fast.pool.started).to.equal(1); // one helper: the calling thread is the other
+    expectSame(fast.reduce('sum', fast.upload(a), 0), simple.reduce('sum', a, 0));
+    fast.pool.close();
+  });
+
+  it('Task 3.1 a small tensor stays on the calling thread (no pool started)', () => {
+    const fast = new FastBackend({ workers: 2 });
+    const a = hostData([4, 5], 3);
+    expectSame(fast.map('sigmoid', a), simple.map('sigmoid', a));
+    expect(fast.pool.started).to.equal(0);
+  });
+
+  it('Task 3.1 one and two workers give identical results', () => {
+    const two = new FastBackend({ workers: 2, parallelThreshold: 0 });
+    const a = hostData([37, 23], 11);
+    const b = hostData([23, 19], 12);
+    expect(values(two.matmul(a, b))).to.deep.equal(values(local.matmul(a, b)));
+    expect(values(two.zip('add', a, a))).to.deep.equal(values(local.zip('add', a, a)));
+    expect(values(two.reduce('sum', a, 1))).to.deep.equal(values(local.reduce('sum', a, 1)));
+    two.pool.close();
+  });
+});
+
+describe('Task 3.1 other range kernels through the generic mechanism', () => {
+  it('Task 3.1 conv1d and conv2d kernels run on the pool in chunks and match Simple', () => {
+    const x1 = hostData([2, 3, 9], 21);
+    const w1 = hostData([4, 3, 3], 22);
+    const x2 = hostData([2, 2, 6, 5], 23);
+    const w2 = hostData([3, 2, 2, 3], 24);
+    for (const reverse of [false, true]) {
+      expectSame(parallel.conv1d(x1, w1, [2, 4, 9], reverse), simple.conv1d(x1, w1, [2, 4, 9], reverse));
+      expectSame(parallel.conv2d(x2, w2, [2, 3, 6, 5], reverse), simple.conv2d(x2, w2, [2, 3, 6, 5], reverse));
+    }
+  });
+});
+
+describe('Task 3.2 fused matmul', () => {
+  /** Matmul on `backend` against Simple for the given shapes. */
+  function check(aShape: number[], bShape: number[], backend: FastBackend = parallel): void {
+    const a = hostData(aShape, aShape.length * 13 + bShape[0]);
+    const b = hostData(bShape, bShape.length * 17 + aShape[0]);
+    expectSame(backend.matmul(a, b), simple.matmul(a, b));
+  }
+
+  it('Task 3.2 matmul matches Simple on random 2-D shapes (parallel and local)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 9 }), fc.integer({ min: 1, max: 9 }), fc.integer({ min: 1, max: 9 }), (n, m, p) => {
+        check([n, m], [m, p], parallel);
+        check([n, m], [m, p], local);
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  it('Task 3.2 matmul broadcasts batch dims', () => {
+    check([2, 1, 3, 4], [5, 4, 6]);
+    check([3, 4], [2, 4, 5]);
+    check([2, 3, 4], [4, 5]);
+    check([1, 3, 4], [2, 4, 2], local);
+  });
+
+  it('Task 3.2 matmul handles transposed (non-contiguous) inputs', () => {
+    const a = hostData([6, 4], 1).permute(1, 0);
+    const b = hostData([5, 6], 2).permute(1, 0);
+    expectSame(parallel.matmul(a, b), simple.matmul(a, b));
+    expectSame(local.matmul(a, b), simple.matmul(a, b));
+  });
+
+  it('Task 3.2 matmul large enough to use the k-blocks and the pool', () => {
+    check([70, 300], [300, 130], new FastBackend({ workers: 2 }));
+  });
+
+  it('Task 3.2 matmul gradients match central differences and Simple', () => {
+    const a = rand([2, 3, 4], { backend: 'fast' });
+    const b = rand([4, 2], { backend: 'fast', seed: 1 });
+    gradCheck((x, y) => x.matmul(y), a, b);
+    const leaves = (backend: 'fast' | 'simple'): Tensor[] =>
+      [a, b].map((t) => fromFlat(Array.from(t.toFlatArray()), t.shape, { backend, requiresGrad: true }));
+    const [fa, fb] = leaves('fast');
+    const [sa, sb] = leaves('simple');
+    fa.matmul(fb).sum().backward();
+    sa.matmul(sb).sum().backward();
+    expectSame(fa.grad!.data, sa.grad!.data);
+    expectSame(fb.grad!.data, sb.grad!.data);
+  });
+
+  it('Task 3.2 matmul shape errors name both shapes', () => {
+    expect(() => parallel.matmul(hostData([2, 3], 1), hostData([4, 2], 2))).to.throw(/inner dimensions differ: \[2, 3\] @ \[4, 2\]/);
+    expect(() => parallel.matmul(hostData([3], 1), hostData([3, 2], 2))).to.throw(/at least 2-D/);
+  });
+});
+
+describe('Task 3.1 worker pool errors, recovery and exit', () => {
+  it('Task 3.1 an error thrown in a worker surfaces as an exception in the caller', () => {
+    const fast = new FastBackend({ workers: 2, parallelThreshold: 0 });
+    expect(() => fast.pool.run('test.throw', ['boom'], 10)).to.throw(RangeError, /boom \[\d+, \d+\)/);
+    // the pool still works afterwards
+    const out = new Float64Array(new SharedArrayBuffer(80));
+    fast.pool.run('test.fill', [out, 4], 10);
+    expect(Array.from(out)).to.deep.equal(new Array(10).fill(4));
+    fast.pool.close();
+  });
+
+  it('Task 3.1 a WorkerPool of several threads reports the error once and keeps working', () => {
+    const pool = new WorkerPool(3);
+    expect(() => pool.run('test.throw', ['bad'], 30)).to.throw(RangeError, /bad \[/);
+    const out = new Float64Array(new SharedArrayBuffer(30 * 8));
+    pool.run('test.fill', [out, 2], 30);
+    expect(Array.from(out).every((v) => v === 2)).to.equal(true);
+    pool.close();
+  });
+
+  it('Task 3.1 unknown kernels and bad worker counts are clear errors', () => {
+    expect(() => parallel.pool.run('no.such.kernel', [], 4)).to.throw(/no range kernel named "no.such.kernel"/);
+    expect(() => new FastBackend({ workers: 0 })).to.throw(/workers must be a positive integer, got 0/);
+  });
+
+  it('Task 3.1 the pool recovers when a worker dies mid-task', () => {
+    const fast = new FastBackend({ workers: 2, parallelThreshold: 0 });
+    expect(() => fast.pool.run('test.exit', [], 4)).to.throw(/worker thread died/);
+    const a = hostData([8, 8], 5);
+    expectSame(fast.matmul(a, a), simple.matmul(a, a));
+    fast.pool.close();
+  });
+
+  it('Task 3.1 the pool recovers when a worker is terminated between calls', async () => {
+    const fast = new FastBackend({ workers: 2, parallelThreshold: 0 });
+    const a = hostData([8, 8], 6);
+    fast.zip('add', a, a);
+    await fast.pool.threads[0].terminate();
+    expectSame(fast.zip('add', a, a), simple.zip('add', a, a));
+    fast.pool.close();
+  });
+
+  it('Task 3.1 a program using the fast backend exits when done', async function () {
+    this.timeout(15000);
+    const lib = path.join(__dirname, '..', 'src');
+    const script = `
+      const m = require(${JSON.stringify(lib)});
+      const b = new m.FastBackend({ workers: 2, parallelThreshold: 0 });
+      const a = m.rand([50, 50], { backend: b });
+      console.log(a.matmul(a).sum().item() > 0 ? 'ok' : 'bad');`;
+    const started = Date.now();
+    const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    const code = await new Promise<number | null>((resolve) => {
+      const timer = setTimeout(() => {
+        child.kill();
+        resolve(null);
+      }, 10000);
+      child.on('exit', (c) => {
+        clearTimeout(timer);
+        resolve(c);
+      });
+    });
+    expect(code, 'the process did not exit within 10 s').to.equal(0);
+    expect(stdout.trim()).to.equal('ok');
+    expect(Date.now() - started).to.be.below(10000);
+  });
+
+  it('Task 3.1 the "fast" name resolves to a FastBackend, the default for training', () => {
+    expect(getBackend('fast')).to.be.instanceOf(FastBackend);
+    expect(TRAINING_BACKEND).to.equal('fast');
+    expect(trainingBackend()).to.equal('fast'); // the kernels are written, so no fallback
+  });
+});

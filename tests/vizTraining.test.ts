@@ -1,0 +1,117 @@
+/**
+ * Viz for Module 1: the computation-graph drawing (Graphviz) and the training charts
+ * (decision boundary, curves, live display), all in plain Node (files, no notebook).
+ */
+import { expect } from 'chai';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { datasets } from '../src/datasets';
+import { scalar } from '../src/scalar';
+import { tensor } from '../src/tensor';
+import { describeVariable, drawGraph, graphToDot, showGraph } from '../src/viz/graph';
+import { renderSvg } from '../src/viz/render';
+import { TrainingDisplay, accuracyChart, decisionBoundaryChart, lossChart, trainingChart } from '../src/viz/training';
+
+const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'minitorch-viz1-'));
+
+describe('Viz computation graph', () => {
+  it('Viz graphToDot has a box per value and an oval per function, values used twice drawn once', () => {
+    const x = scalar(2, 'x');
+    const y = x.mul(x).add(3);
+    const dot = graphToDot(y);
+    expect(dot).to.include('"constant 3"');
+    expect(dot.match(/shape=box/g)).to.have.length(4); // x, x*x, the constant 3, y
+    expect(dot.match(/shape=ellipse/g)).to.have.length(2); // mul, add
+    expect(dot).to.include(`v${x.uniqueId} -> f`);
+    expect(dot.match(new RegExp(`v${x.uniqueId} -> f`, 'g'))).to.have.length(2); // two arrows out of x
+  });
+
+  it('Viz drawGraph lays out an SVG with names, values, ops and, after backward, derivatives', async function () {
+    this.timeout(20000);
+    const x = scalar(2, 'x');
+    const w = scalar(-1.5, 'w');
+    const out = x.mul(w).sigmoid();
+    out.name = 'out';
+    const before = await drawGraph(out);
+    expect(before).to.match(/<svg[\s>]/);
+    // Graphviz writes a minus sign as the entity &#45;.
+    for (const label of ['x', 'w', 'out', 'mul', 'sigmoid', 'data 2', 'data &#45;1.5']) expect(before).to.include(`>${label}<`);
+    expect(before).to.not.include('grad');
+    out.backward();
+    const after = await drawGraph(out);
+    const grad = Number((-1.5 * out.data * (1 - out.data)).toPrecision(4));
+    expect(after).to.include(`>grad ${String(grad).replace('-', '&#45;')}<`);
+    expect(describeVariable(out).op).to.equal('sigmoid');
+  });
+
+  it('Viz graphToDot draws a Tensor expression through the same Variable interface', () => {
+    const a = tensor([[1, 2], [3, 4]], { requiresGrad: true });
+    a.name = 'a';
+    a.mul(2).sum().backward();
+    const dot = graphToDot(a.mul(2).sum());
+    expect(dot).to.include('"a\\nshape [2, 2]\\ngrad shape [2, 2]"');
+    expect(dot).to.include('label="mul"');
+  });
+
+  it('Viz showGraph writes graph.svg and .html outside a notebook', async function () {
+    this.timeout(20000);
+    const dir = tmp();
+    const file = await showGraph(scalar(1, 'a').exp(), { outDir: dir });
+    expect(file).to.equal(path.join(dir, 'graph.svg'));
+    expect(fs.readFileSync(path.join(dir, 'graph.html'), 'utf8')).to.include('>exp<');
+  });
+
+  it('Viz Errors: drawing something that is not a Variable is named', async () => {
+    expect(() => graphToDot(3 as never)).to.throw(TypeError, /expected a Scalar or Tensor/);
+    try {
+      await drawGraph({} as never);
+      expect.fail('drawGraph should reject');
+    } catch (e) {
+      expect((e as Error).message).to.match(/expected a Scalar or Tensor/);
+    }
+  });
+});
+
+describe('Viz training charts', () => {
+  const data = datasets.xor(20);
+  const history = [1, 2, 3].map((epoch) => ({ epoch, loss: 1 / epoch, accuracy: 0.5 + epoch / 10 }));
+
+  it('Viz decisionBoundaryChart draws a resolution² grid under the points', async () => {
+    const spec = decisionBoundaryChart((x0) => x0, data, { resolution: 5 }) as { layer: Array<{ data: { values: unknown[] } }> };
+    expect(spec.layer[0].data.values).to.have.length(25);
+    expect(spec.layer[1].data.values).to.have.length(20);
+    const svg = await renderSvg(spec);
+    expect(svg).to.match(/^<svg/);
+  });
+
+  it('Viz loss, accuracy and combined training charts render', async () => {
+    for (const spec of [lossChart(history), accuracyChart(history), trainingChart(() => 0.5, data, history, 'xor')]) {
+      expect(await renderSvg(spec)).to.match(/^<svg/);
+    }
+    expect((trainingChart(() => 0.5, data, history) as { title: string }).title).to.equal('epoch 3: loss 0.3333, accuracy 80.0%');
+  });
+
+  it('Viz TrainingDisplay redraws every few epochs and on finish', async function () {
+    this.timeout(20000);
+    const dir = tmp();
+    const display = new TrainingDisplay(data, { every: 2, outDir: dir, name: 'live-xor' });
+    const draws: number[] = [];
+    const orig = display.draw.bind(display);
+    display.draw = async () => {
+      draws.push(display.history.length);
+      return orig();
+    };
+    for (const record of history) await display.log(record, (x0, x1) => (x0 + x1) / 2);
+    await display.finish();
+    expect(draws).to.deep.equal([1, 2, 3]);
+    expect(fs.existsSync(path.join(dir, 'live-xor.svg'))).to.equal(true);
+    expect(await display.finish()).to.equal(undefined); // nothing new to draw
+  });
+
+  it('Viz Errors: a bad resolution, predict or every is named', () => {
+    expect(() => decisionBoundaryChart(() => 0, data, { resolution: 1 })).to.throw(RangeError, /resolution must be an integer >= 2/);
+    expect(() => decisionBoundaryChart(() => NaN, data)).to.throw(/returned NaN, not a number/);
+    expect(() => new TrainingDisplay(data, { every: 0 })).to.throw(RangeError, /every must be a positive integer/);
+  });
+});
