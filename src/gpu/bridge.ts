@@ -24,6 +24,11 @@ export type GpuCommand = { noReply?: boolean } & (
   | { op: 'count' }
 );
 
+/** What to do when no adapter is found (the worker's error message). */
+export const NO_ADAPTER_HELP =
+  'no WebGPU adapter found: on a machine without a GPU install Mesa ' +
+  '(Debian/Ubuntu: apt-get install mesa-vulkan-drivers libegl1 libegl-mesa0 libgles2 libgl1-mesa-dri)';
+
 /** The worker's answer: a value, or the message of the error it hit. */
 export interface GpuReply {
   value?: unknown;

@@ -63,7 +63,8 @@ const BINARY_WGSL: Record<BinaryOp, string> = {
 /** Each reduction: its combining expression of `acc` and `x`, and its start value. */
 const REDUCE_WGSL: Record<ReduceOp, { combine: string; start: string }> = {
   sum: { combine: 'acc + x', start: '0.0' },
-  max: { combine: 'max(acc, x)', start: '-3.4028235e38' },
+  // The most negative finite f32, spelled exactly: WGSL rejects a decimal literal that rounds past it.
+  max: { combine: 'max(acc, x)', start: '-0x1.fffffep+127f' },
   prod: { combine: 'acc * x', start: '1.0' },
 };
 

@@ -11,7 +11,7 @@
  */
 /// <reference types="@webgpu/types" />
 import { MessagePort, parentPort, workerData } from 'worker_threads';
-import type { GpuCommand, GpuReply } from './bridge';
+import { GpuCommand, GpuReply, NO_ADAPTER_HELP } from './bridge';
 
 /** The `webgpu` package's entry points (it ships its own binary Dawn build). */
 interface WebGpuModule {
@@ -30,6 +30,9 @@ let device: GPUDevice | null = null;
 const instances: GPU[] = [];
 let description = '';
 let pendingError: string | undefined;
+/** Submissions since the queue last drained (see `run`). */
+let inFlight = 0;
+const MAX_IN_FLIGHT = Number(process.env.MINITORCH_GPU_MAX_IN_FLIGHT ?? 16);
 const buffers = new Map<number, GPUBuffer>();
 const pipelines = new Map<string, GPUComputePipeline>();
 
@@ -63,10 +66,7 @@ async function acquire(): Promise<void> {
     mode = 'OpenGL ES, compatibility mode';
   }
   if (adapter === null) {
-    throw new Error(
-      'no WebGPU adapter found: on a machine without a GPU install Mesa ' +
-        '(Debian: apt-get install mesa-vulkan-drivers libegl1 libegl-mesa0 libgles2 libgl1-mesa-dri)',
-    );
+    throw new Error(NO_ADAPTER_HELP);
   }
   const limits = adapter.limits;
   if (limits.maxComputeInvocationsPerWorkgroup < NEEDED_INVOCATIONS) {
@@ -137,6 +137,13 @@ async function handle(cmd: GpuCommand): Promise<GpuReply> {
       pass.end();
       dev.queue.submit([encoder.finish()]);
       info.destroy();
+      // Let the queue drain now and then: with thousands of submissions in flight, Dawn's
+      // OpenGL ES backend crashes on the next pipeline creation or readback.
+      inFlight += 1;
+      if (inFlight >= MAX_IN_FLIGHT) {
+        await dev.queue.onSubmittedWorkDone();
+        inFlight = 0;
+      }
       return {};
     }
     case 'read': {

@@ -5,7 +5,7 @@
 import { BackendName, TensorBackend, getBackend } from '../../src';
 
 /** Every backend the shared tensor suites run on. */
-export const BACKENDS: BackendName[] = ['simple', 'fast'];
+export const BACKENDS: BackendName[] = ['simple', 'fast', 'gpu'];
 
 /** Absolute tolerance for comparing values computed on a backend (GPU math is float32). */
 export function tolerance(name: BackendName): number {

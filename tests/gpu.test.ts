@@ -1,0 +1,146 @@
+/**
+ * Module 3 GPU kernels (Tasks 3.3 and 3.4), checked against the Simple backend on sizes that
+ * are not multiples of the workgroup or tile size. The shared tensor suites also run on the
+ * GPU backend (tests/helpers/backends.ts); these tests cover what is GPU-specific.
+ */
+import { expect } from 'chai';
+import { Tensor, getBackend, gpu, rand } from '../src';
+import { NO_ADAPTER_HELP } from '../src/gpu/bridge';
+
+const TOL = 1e-3;
+
+/** Same values on the GPU and on Simple, within float32 tolerance. */
+function expectSame(onGpu: Tensor, onCpu: Tensor): void {
+  expect(onGpu.shape).to.deep.equal(onCpu.shape);
+  const a = onGpu.toFlatArray();
+  const b = onCpu.toFlatArray();
+  b.forEach((v, i) => expect(a[i], `element ${i}`).to.be.closeTo(v, TOL * Math.max(1, Math.abs(v))));
+}
+
+/** A random tensor on Simple and its copy on the GPU. */
+function pair(shape: number[], seed: number): [Tensor, Tensor] {
+  const cpu = rand(shape, { seed }).mul(4).sub(2);
+  return [cpu.to('gpu'), cpu];
+}
+
+describe('Task 3.3 GPU map, zip and reduce', function () {
+  this.timeout(60_000);
+
+  it('Task 3.3 the GPU backend finds an adapter and says which', () => {
+    expect((getBackend('gpu') as gpu.GpuBackend).description).to.be.a('string').and.not.equal('');
+  });
+
+  it('Task 3.3 map and zip on sizes around the workgroup size (1, 63, 64, 65, 1000)', () => {
+    for (const n of [1, 63, 64, 65, 1000]) {
+      const [x, xs] = pair([n], n);
+      const [y, ys] = pair([n], n + 1);
+      expectSame(x.sigmoid(), xs.sigmoid());
+      expectSame(x.relu().add(1).log(), xs.relu().add(1).log());
+      expectSame(x.mul(y).add(y.neg()), xs.mul(ys).add(ys.neg()));
+      expectSame(x.lt(y), xs.lt(ys));
+    }
+  });
+
+  it('Task 3.3 zip broadcasts and map reads permuted (strided) inputs', () => {
+    const [a, as] = pair([4, 1, 3], 1);
+    const [b, bs] = pair([5, 1], 2);
+    expectSame(a.add(b), as.add(bs));
+    const [c, cs] = pair([3, 7, 2], 3);
+    expectSame(c.permute(2, 0, 1).exp(), cs.permute(2, 0, 1).exp());
+    expectSame(c.permute(1, 2, 0).contiguous(), cs.permute(1, 2, 0).contiguous());
+  });
+
+  it('Task 3.3 reduce over every dim, longer and shorter than a workgroup', () => {
+    const [x, xs] = pair([3, 70, 5], 4);
+    for (const dim of [0, 1, 2]) {
+      expectSame(x.sum(dim), xs.sum(dim));
+      const max = (t: Tensor) => t.fromData(t.backend.reduce('max', t.data, dim));
+      expectSame(max(x), max(xs));
+    }
+    const [p, ps] = pair([2, 200], 5);
+    expectSame(p.permute(1, 0).sum(0), ps.permute(1, 0).sum(0));
+  });
+
+  it('Task 3.3 practice: block sums in workgroup memory', () => {
+    const values = Array.from({ length: 70 }, (_, i) => i % 7);
+    const blocks = Array.from(gpu.sumPractice(values));
+    const size = gpu.kernels.PRACTICE_BLOCK;
+    const expected = Array.from({ length: Math.ceil(70 / size) }, (_, b) => values.slice(b * size, (b + 1) * size).reduce((s, v) => s + v, 0));
+    expect(blocks).to.deep.equal(expected);
+  });
+
+  it('Task 3.3 data stays on the device across a chain of ops', () => {
+    const [x] = pair([100], 6);
+    const before = gpu.gpuStats.reads;
+    const y = x.mul(2).add(1).sigmoid().sum(0);
+    expect(gpu.gpuStats.reads).to.equal(before);
+    y.item();
+    y.item();
+    expect(gpu.gpuStats.reads).to.equal(before + 1);
+  });
+
+  it('Task 3.3 device buffers are freed when their tensors are collected', async function () {
+    const gc = (globalThis as { gc?: () => void }).gc;
+    if (gc === undefined) this.skip();
+    const [x] = pair([10], 7);
+    for (let i = 0; i < 50; i++) x.add(i);
+    const before = gpu.liveBufferCount();
+    for (let round = 0; round < 5 && gpu.liveBufferCount() > before - 50; round++) {
+      gc!();
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(gpu.liveBufferCount()).to.be.at.most(before - 50);
+  });
+
+  it('Task 3.3 writing into a GPU tensor updates the device copy', () => {
+    const [x] = pair([2, 2], 8);
+    x.set([1, 0], 5);
+    expect(x.get(1, 0)).to.equal(5);
+    expect(x.add(0).get(1, 0)).to.equal(5);
+  });
+
+  it('Task 3.3 without an adapter the error says what to install', () => {
+    expect(NO_ADAPTER_HELP).to.match(/no WebGPU adapter/).and.match(/mesa-vulkan-drivers libegl1 libegl-mesa0 libgles2 libgl1-mesa-dri/);
+  });
+});
+
+describe('Task 3.4 GPU matmul', function () {
+  this.timeout(60_000);
+
+  it('Task 3.4 tiled matmul on sizes that are not multiples of the tile', () => {
+    for (const [n, m, p] of [
+      [1, 1, 1],
+      [17, 33, 15],
+      [16, 16, 16],
+      [40, 3, 70],
+    ]) {
+      const [a, as] = pair([n, m], n);
+      const [b, bs] = pair([m, p], p);
+      expectSame(a.matmul(b), as.matmul(bs));
+    }
+  });
+
+  it('Task 3.4 batched matmul broadcasts batch dims and reads transposed inputs', () => {
+    const [a, as] = pair([2, 1, 5, 17], 1);
+    const [b, bs] = pair([3, 17, 4], 2);
+    expectSame(a.matmul(b), as.matmul(bs));
+    const [c, cs] = pair([6, 9], 3);
+    expectSame(c.permute(1, 0).matmul(c), cs.permute(1, 0).matmul(cs));
+  });
+
+  it('Task 3.4 practice: a square matmul in one workgroup', () => {
+    for (const size of [1, 2, 7, gpu.kernels.PRACTICE_BLOCK]) {
+      const a = Array.from({ length: size * size }, (_, i) => (i % 5) - 2);
+      const b = Array.from({ length: size * size }, (_, i) => (i % 3) - 1);
+      const expected = Array.from({ length: size * size }, (_, k) => {
+        const i = Math.floor(k / size);
+        const j = k % size;
+        let s = 0;
+        for (let t = 0; t < size; t++) s += a[i * size + t] * b[t * size + j];
+        return s;
+      });
+      expect(Array.from(gpu.mmPractice(a, b, size))).to.deep.equal(expected);
+    }
+    expect(() => gpu.mmPractice([1], [1], 40)).to.throw(/1 ≤ size ≤ 16/);
+  });
+});
