@@ -161,6 +161,9 @@ export class Tensor implements Variable<Tensor> {
    * single-element tensor (a loss), as in PyTorch.
    */
   backward(grad?: Tensor): void {
+    if (this.isConstant()) {
+      throw new Error('backward: this tensor does not require a gradient and has no history (call requiresGrad_() on the inputs first)');
+    }
     if (grad === undefined) {
       if (this.size !== 1) {
         throw new Error(`backward: grad can be omitted only for a 1-element tensor, this has shape ${formatShape(this.shape)}`);

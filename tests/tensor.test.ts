@@ -411,3 +411,9 @@ function expectValuesArray(t: Tensor, want: number[], tol: number): void {
   expect(got.length).to.equal(want.length);
   got.forEach((v, i) => expect(v).to.be.closeTo(want[i], tol));
 }
+
+describe('Task 2.4 Errors backward on a constant', () => {
+  it('Task 2.4 backward on a tensor that tracks nothing says so', () => {
+    expect(() => tensor([1, 2]).sum().backward()).to.throw(/does not require a gradient/);
+  });
+});
