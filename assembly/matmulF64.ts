@@ -2,49 +2,136 @@
 // scripts/build-wasm.js into dist/matmulF64.wasm; loaded by src/simdMatmul.ts).
 //
 // out[rows×p] += a[rows×m] · b[m×p]: all row-major f64, arguments are byte offsets into the
-// imported memory. The i-k-j order of the TypeScript kernel, with two output columns per
-// f64x2 SIMD lane pair and four k steps per pass over the output row.
+// imported memory. A 4×4 tile of `out` lives in eight f64x2 registers for a whole block of k:
+// each k step loads two vectors of b and four broadcast values of a for 16 multiply-adds, so
+// the loop is bound by arithmetic, not by loads and stores of `out` (the i-k-j TypeScript
+// kernel's limit). k is split into blocks of KC and columns into blocks of NC so the b block
+// stays in L2. When memory past `out` has room (the caller reserves SCRATCH_BYTES), each b
+// block is first packed into 4-column panels: the tile then reads b contiguously instead of
+// striding by a row, which for power-of-two widths maps every row to the same L1 set.
+// The kernel never grows memory (that would detach the caller's views); without room it reads
+// b in place. Per output element the k order is the same on every path, so results do not
+// depend on how rows are split between threads.
+
+const KC: i32 = 256; // k values per block: a 4-row strip of a (8 KiB) stays in L1
+const NC: i32 = 256; // columns per block: the packed block (512 KiB) stays in L2
+
+/** Bytes of scratch the packed path needs past `out` (including 16 for alignment). */
+export const SCRATCH_BYTES: i32 = KC * (NC + 4) * 8 + 16;
+
+/** Pack b[kc rows × nc cols] (row stride ldb bytes) as 4-column panels, zero-padding the last. */
+function pack(b: usize, ldb: usize, kc: i32, nc: i32, dst: usize): void {
+  const panels = (nc + 3) >> 2;
+  let d = dst;
+  for (let q = 0; q < panels; q++) {
+    const cols = min(4, nc - q * 4);
+    let src = b + <usize>(q * 4) * 8;
+    for (let kk = 0; kk < kc; kk++) {
+      if (cols == 4) {
+        v128.store(d, v128.load(src));
+        v128.store(d + 16, v128.load(src + 16));
+      } else {
+        for (let c = 0; c < 4; c++) store<f64>(d + <usize>c * 8, c < cols ? load<f64>(src + <usize>c * 8) : 0.0);
+      }
+      d += 32;
+      src += ldb;
+    }
+  }
+}
+
+/** out[4 rows × 4 cols] += a[4 rows × kc] · panel[kc × 4]. */
+// @ts-ignore: decorator
+@inline function tile4x4(a: usize, lda: usize, b: usize, ldb: usize, o: usize, ldo: usize, kc: i32): void {
+  let c00 = v128.load(o), c01 = v128.load(o + 16);
+  let c10 = v128.load(o + ldo), c11 = v128.load(o + ldo + 16);
+  let c20 = v128.load(o + 2 * ldo), c21 = v128.load(o + 2 * ldo + 16);
+  let c30 = v128.load(o + 3 * ldo), c31 = v128.load(o + 3 * ldo + 16);
+  let pa = a;
+  let pb = b;
+  for (let kk = 0; kk < kc; kk++) {
+    const b0 = v128.load(pb);
+    const b1 = v128.load(pb + 16);
+    let x = v128.load64_splat(pa);
+    c00 = f64x2.add(c00, f64x2.mul(x, b0));
+    c01 = f64x2.add(c01, f64x2.mul(x, b1));
+    x = v128.load64_splat(pa + lda);
+    c10 = f64x2.add(c10, f64x2.mul(x, b0));
+    c11 = f64x2.add(c11, f64x2.mul(x, b1));
+    x = v128.load64_splat(pa + 2 * lda);
+    c20 = f64x2.add(c20, f64x2.mul(x, b0));
+    c21 = f64x2.add(c21, f64x2.mul(x, b1));
+    x = v128.load64_splat(pa + 3 * lda);
+    c30 = f64x2.add(c30, f64x2.mul(x, b0));
+    c31 = f64x2.add(c31, f64x2.mul(x, b1));
+    pa += 8;
+    pb += ldb;
+  }
+  v128.store(o, c00); v128.store(o + 16, c01);
+  v128.store(o + ldo, c10); v128.store(o + ldo + 16, c11);
+  v128.store(o + 2 * ldo, c20); v128.store(o + 2 * ldo + 16, c21);
+  v128.store(o + 3 * ldo, c30); v128.store(o + 3 * ldo + 16, c31);
+}
+
+/** out[1 row × 4 cols] += a[1 row × kc] · panel[kc × 4] (rows left over from the 4-row tiles). */
+// @ts-ignore: decorator
+@inline function tile1x4(a: usize, b: usize, ldb: usize, o: usize, kc: i32): void {
+  let c0 = v128.load(o), c1 = v128.load(o + 16);
+  let pa = a;
+  let pb = b;
+  for (let kk = 0; kk < kc; kk++) {
+    const x = v128.load64_splat(pa);
+    c0 = f64x2.add(c0, f64x2.mul(x, v128.load(pb)));
+    c1 = f64x2.add(c1, f64x2.mul(x, v128.load(pb + 16)));
+    pa += 8;
+    pb += ldb;
+  }
+  v128.store(o, c0);
+  v128.store(o + 16, c1);
+}
+
+/** Scalar multiply-add for the last (fewer than 4) columns of a panel. */
+function edge(a: usize, b: usize, ldb: usize, o: usize, kc: i32, cols: i32): void {
+  for (let c = 0; c < cols; c++) {
+    let acc = load<f64>(o + <usize>c * 8);
+    for (let kk = 0; kk < kc; kk++) acc += load<f64>(a + <usize>kk * 8) * load<f64>(b + <usize>kk * ldb + <usize>c * 8);
+    store<f64>(o + <usize>c * 8, acc);
+  }
+}
 
 /** Multiply-accumulate a rows×m block of `a` with the m×p matrix `b` into `out`. */
 export function matmul(a: usize, b: usize, out: usize, rows: i32, m: i32, p: i32): void {
-  const pairs = p & ~1;
-  const bStep = <usize>p * 8;
-  for (let i = 0; i < rows; i++) {
-    const oRow = out + <usize>(i * p) * 8;
-    const aRow = a + <usize>(i * m) * 8;
-    let k = 0;
-    for (; k + 3 < m; k += 4) {
-      const a0 = f64x2.splat(load<f64>(aRow + <usize>k * 8));
-      const a1 = f64x2.splat(load<f64>(aRow + <usize>(k + 1) * 8));
-      const a2 = f64x2.splat(load<f64>(aRow + <usize>(k + 2) * 8));
-      const a3 = f64x2.splat(load<f64>(aRow + <usize>(k + 3) * 8));
-      const b0 = b + <usize>k * bStep;
-      const b1 = b0 + bStep;
-      const b2 = b1 + bStep;
-      const b3 = b2 + bStep;
-      for (let j = 0; j < pairs; j += 2) {
-        const off = <usize>j * 8;
-        let acc = v128.load(oRow + off);
-        acc = f64x2.add(acc, f64x2.mul(a0, v128.load(b0 + off)));
-        acc = f64x2.add(acc, f64x2.mul(a1, v128.load(b1 + off)));
-        acc = f64x2.add(acc, f64x2.mul(a2, v128.load(b2 + off)));
-        acc = f64x2.add(acc, f64x2.mul(a3, v128.load(b3 + off)));
-        v128.store(oRow + off, acc);
+  const lda = <usize>m * 8;
+  const ldo = <usize>p * 8;
+  const scratch = (out + <usize>rows * ldo + 15) & ~(<usize>15);
+  const packed = scratch + <usize>SCRATCH_BYTES <= (<usize>memory.size() << 16);
+  const rows4 = rows & ~3;
+  for (let k0 = 0; k0 < m; k0 += KC) {
+    const kc = min(KC, m - k0);
+    for (let j0 = 0; j0 < p; j0 += NC) {
+      const nc = min(NC, p - j0);
+      const full = nc >> 2;
+      const rest = nc & 3;
+      const bBlock = b + <usize>k0 * ldo + <usize>j0 * 8;
+      if (packed) pack(bBlock, ldo, kc, nc, scratch);
+      // Panel q: packed, kc rows of 32 bytes; in place, kc rows of b's row stride.
+      const ldb = packed ? <usize>32 : ldo;
+      const panelStep = packed ? <usize>kc * 32 : <usize>32;
+      const bStart = packed ? scratch : bBlock;
+      for (let i = 0; i < rows; i += i < rows4 ? 4 : 1) {
+        const aRow = a + <usize>i * lda + <usize>k0 * 8;
+        const oRow = out + <usize>i * ldo + <usize>j0 * 8;
+        for (let q = 0; q < full; q++) {
+          const panel = bStart + <usize>q * panelStep;
+          const o = oRow + <usize>(q * 4) * 8;
+          if (i < rows4) tile4x4(aRow, lda, panel, ldb, o, ldo, kc);
+          else tile1x4(aRow, panel, ldb, o, kc);
+        }
+        if (rest != 0) {
+          const panel = bStart + <usize>full * panelStep;
+          const here = i < rows4 ? 4 : 1;
+          for (let r = 0; r < here; r++) edge(aRow + <usize>r * lda, panel, ldb, oRow + <usize>r * ldo + <usize>(full * 4) * 8, kc, rest);
+        }
       }
-    }
-    for (; k < m; k++) {
-      const ak = f64x2.splat(load<f64>(aRow + <usize>k * 8));
-      const bk = b + <usize>k * bStep;
-      for (let j = 0; j < pairs; j += 2) {
-        const off = <usize>j * 8;
-        v128.store(oRow + off, f64x2.add(v128.load(oRow + off), f64x2.mul(ak, v128.load(bk + off))));
-      }
-    }
-    if (pairs < p) {
-      // odd p: the last column with scalars
-      let acc = load<f64>(oRow + <usize>pairs * 8);
-      for (let kk = 0; kk < m; kk++) acc += load<f64>(aRow + <usize>kk * 8) * load<f64>(b + <usize>kk * bStep + <usize>pairs * 8);
-      store<f64>(oRow + <usize>pairs * 8, acc);
     }
   }
 }

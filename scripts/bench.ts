@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: matmul and a training epoch on every CPU backend, in one run.
  *
- * Backends: MiniTorch's Simple and Fast (1 and 2 workers), and the peers
+ * Backends: MiniTorch's Simple and Fast (1 and 2 threads; large matmuls use the SIMD
+ * WebAssembly kernel, `fast-2-ts` is 2 threads with the TypeScript kernel only), and the peers
  * `@tensorflow/tfjs-backend-cpu` and `@tensorflow/tfjs-backend-wasm`. Each measurement is the
  * median of several runs after warm-up; ratios are taken between backends of the same run.
  * Prints a table and the goals, writes `out/bench.json` and draws `out/bench.svg`/`.html`.
@@ -180,6 +181,8 @@ function benchBackends(): BenchBackend[] {
     minitorchBackend('simple', 'simple', SIMPLE_MAX_MATMUL),
     minitorchBackend('fast-1', new FastBackend({ workers: 1 })),
     minitorchBackend('fast-2', new FastBackend({ workers: 2 })),
+    // The same, with the TypeScript kernel of Task 3.2 instead of the SIMD WebAssembly one.
+    minitorchBackend('fast-2-ts', new FastBackend({ workers: 2, simd: false })),
     tfjsBackend('tfjs-cpu', 'cpu'),
     tfjsBackend('tfjs-wasm', 'wasm'),
   ];

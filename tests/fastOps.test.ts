@@ -19,6 +19,7 @@ import {
   fromFlat,
   getBackend,
   rand,
+  simdAvailable,
   trainingBackend,
 } from '../src';
 import './helpers/fastTestKernels';
@@ -162,6 +163,33 @@ describe('Task 3.2 fused matmul', () => {
 
   it('Task 3.2 matmul large enough to use the k-blocks and the pool', () => {
     check([70, 300], [300, 130], new FastBackend({ workers: 2 }));
+  });
+
+  it('Task 3.2 the SIMD WebAssembly kernel matches the TypeScript kernel and Simple', () => {
+    expect(simdAvailable(), 'matmulF64.wasm was not built next to the compiled sources').to.equal(true);
+    const simdParallel = new FastBackend({ workers: 2, parallelThreshold: 0 });
+    const plainTs = new FastBackend({ workers: 2, parallelThreshold: 0, simd: false });
+    expect(simdParallel.simd).to.equal(true);
+    expect(plainTs.simd).to.equal(false);
+    const cases: Array<[number[], number[]]> = [
+      [[2, 1, 41, 30], [3, 30, 51]], // batch broadcast, odd widths
+      [[64, 70], [70, 33]],
+      [[7, 300], [300, 262]], // crosses the kernel's 256-wide k and column blocks; ragged rows and columns
+    ];
+    for (const [aShape, bShape] of cases) {
+      const a = hostData(aShape, 31);
+      const b = hostData(bShape, 32);
+      const want = simple.matmul(a, b);
+      expectSame(simdParallel.matmul(a, b), want);
+      expectSame(local.matmul(a, b), want);
+      expectSame(plainTs.matmul(a, b), want);
+      expectSame(simdParallel.matmul(a.permute(...aShape.map((_, i) => i)), b), want);
+    }
+    const at = hostData([70, 64], 33).permute(1, 0); // transposed a
+    const bt = hostData([33, 70], 34).permute(1, 0); // transposed b
+    expectSame(simdParallel.matmul(at, bt), simple.matmul(at, bt));
+    simdParallel.pool.close();
+    plainTs.pool.close();
   });
 
   it('Task 3.2 matmul gradients match central differences and Simple', () => {

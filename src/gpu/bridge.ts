@@ -14,7 +14,7 @@ import * as path from 'path';
 import { MessageChannel, MessagePort, Worker, receiveMessageOnPort } from 'worker_threads';
 
 /** Commands the worker understands. */
-export type GpuCommand = { noReply?: boolean } & (
+export type GpuCommand = { noReply?: boolean; seq?: number } & (
   | { op: 'init' }
   | { op: 'create'; id: number; length: number; data?: Float32Array }
   | { op: 'write'; id: number; data: Float32Array }
@@ -33,6 +33,8 @@ export const NO_ADAPTER_HELP =
 export interface GpuReply {
   value?: unknown;
   error?: string;
+  /** The `seq` of the command answered. */
+  seq?: number;
 }
 
 /** How long to wait for one answer before declaring the worker lost. */
@@ -58,6 +60,7 @@ export class GpuBridge {
   private readonly worker: Worker;
   private readonly flag = new Int32Array(new SharedArrayBuffer(4));
   private readonly port: MessagePort;
+  private seq = 0;
   /** The adapter in use, e.g. "llvmpipe (OpenGL ES, compatibility mode)". */
   readonly description: string;
 
@@ -82,16 +85,24 @@ export class GpuBridge {
 
   /** Send a command and wait for its answer; the worker's errors are rethrown here. */
   call<T = void>(cmd: GpuCommand, transfer: ArrayBuffer[] = []): T {
-    Atomics.store(this.flag, 0, 0);
-    this.worker.postMessage(cmd, transfer);
-    if (Atomics.wait(this.flag, 0, 0, TIMEOUT_MS) === 'timed-out') {
-      throw new Error(`the GPU worker did not answer "${cmd.op}" within ${TIMEOUT_MS / 1000} s`);
+    // Each command carries a sequence number; the worker writes it into the flag after
+    // posting its answer, so the caller wakes for its own answer and no other.
+    const seq = (this.seq = (this.seq % 0x7fffffff) + 1);
+    this.worker.postMessage({ ...cmd, seq }, transfer);
+    const deadline = Date.now() + TIMEOUT_MS;
+    for (let seen = Atomics.load(this.flag, 0); seen !== seq; seen = Atomics.load(this.flag, 0)) {
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`the GPU worker did not answer "${cmd.op}" within ${TIMEOUT_MS / 1000} s`);
+      Atomics.wait(this.flag, 0, seen, left);
     }
-    const received = receiveMessageOnPort(this.port);
-    if (received === undefined) throw new Error(`the GPU worker woke the caller without an answer to "${cmd.op}"`);
-    const reply = received.message as GpuReply;
-    if (reply.error !== undefined) throw new Error(reply.error);
-    return reply.value as T;
+    for (;;) {
+      const received = receiveMessageOnPort(this.port);
+      if (received === undefined) throw new Error(`the GPU worker woke the caller without an answer to "${cmd.op}"`);
+      const reply = received.message as GpuReply;
+      if (reply.seq !== seq) continue; // an answer nobody waits for any more
+      if (reply.error !== undefined) throw new Error(reply.error);
+      return reply.value as T;
+    }
   }
 
   /** Send a command without waiting (used to free buffers from a finaliser). */

@@ -183,8 +183,8 @@ parentPort!.on('message', (cmd: GpuCommand) => {
       reply = { error: e instanceof Error ? e.message : String(e) };
     }
     if (cmd.noReply) return;
-    port.postMessage(reply);
-    Atomics.store(flag, 0, 1);
+    port.postMessage({ ...reply, seq: cmd.seq });
+    Atomics.store(flag, 0, cmd.seq ?? 0);
     Atomics.notify(flag, 0);
   });
 });

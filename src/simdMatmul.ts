@@ -1,0 +1,135 @@
+/**
+ * Module 3 — a SIMD WebAssembly matmul for large products (beyond Task 3.2).
+ *
+ * The fused TypeScript kernel (`matmulRange`) is limited by what the JIT makes of scalar
+ * loops. WebAssembly's 128-bit SIMD multiplies two float64 pairs per instruction; the kernel
+ * in `assembly/matmulF64.ts` (AssemblyScript, compiled at build time to `matmulF64.wasm`
+ * next to this file, so installs need no native build) keeps 4×4 tiles of the output in
+ * SIMD registers over packed panels of `b` (see that file), several times faster than the
+ * scalar loop. WebAssembly reads only its own memory, so each thread copies its block of `a`, the
+ * matrix `b` and the block of the output in and out: O(n²) copies against O(n³) work.
+ *
+ * `simdMatmulRange` has the same signature as `matmulRange`, so the worker pool runs it as
+ * just another named range kernel. When the wasm file is missing it is simply not used.
+ *
+ * @packageDocumentation
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { toIndex } from './tensorData';
+import type { StridedArray } from './tensorOps';
+
+/** The WebAssembly memory API used here (the project's `lib` has no WebAssembly types). */
+interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+  grow(pages: number): number;
+}
+
+/** The few WebAssembly globals used here. */
+declare const WebAssembly: {
+  Memory: new (descriptor: { initial: number }) => WasmMemory;
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
+};
+
+/** Where the build puts the compiled kernel. */
+const WASM_FILE = path.join(__dirname, 'matmulF64.wasm');
+
+interface SimdKernel {
+  memory: WasmMemory;
+  matmul: (a: number, b: number, out: number, rows: number, m: number, p: number) => void;
+  /** Bytes past `out` the kernel uses to pack `b` (it reads `b` in place without them). */
+  scratch: number;
+}
+
+let kernel: SimdKernel | null | undefined;
+
+/** This thread's instance of the kernel, or null when the wasm file is absent or invalid. */
+function load(): SimdKernel | null {
+  if (kernel !== undefined) return kernel;
+  try {
+    const memory = new WebAssembly.Memory({ initial: 1 });
+    const module = new WebAssembly.Module(fs.readFileSync(WASM_FILE));
+    const instance = new WebAssembly.Instance(module, { env: { memory, abort: () => undefined } });
+    const scratch = instance.exports.SCRATCH_BYTES as { value: number } | undefined;
+    kernel = { memory, matmul: instance.exports.matmul as SimdKernel['matmul'], scratch: scratch?.value ?? 0 };
+  } catch {
+    kernel = null;
+  }
+  return kernel;
+}
+
+/** True when the compiled SIMD kernel can be used on this thread. */
+export function simdAvailable(): boolean {
+  return load() !== null;
+}
+
+/** Views of wasm memory for the three blocks, growing it when needed. */
+function blocks(k: SimdKernel, aLen: number, bLen: number, oLen: number): [Float64Array, Float64Array, Float64Array] {
+  const bytes = (aLen + bLen + oLen) * 8 + k.scratch;
+  const have = k.memory.buffer.byteLength;
+  if (bytes > have) k.memory.grow(Math.ceil((bytes - have) / 65536));
+  const buffer = k.memory.buffer;
+  return [
+    new Float64Array(buffer, 0, aLen),
+    new Float64Array(buffer, aLen * 8, bLen),
+    new Float64Array(buffer, (aLen + bLen) * 8, oLen),
+  ];
+}
+
+/**
+ * Storage offset of the matrix that batch ordinal `batch` of a matmul output reads from `x`,
+ * broadcasting `x`'s batch dims (all but the last two) against `outBatch`. Shared with the
+ * TypeScript kernel in `fastOps`.
+ */
+export function batchOffset(batch: number, outBatch: ArrayLike<number>, x: StridedArray, index: number[]): number {
+  toIndex(batch, outBatch, index);
+  const dims = x.shape.length - 2;
+  const shift = outBatch.length - dims;
+  let offset = 0;
+  for (let d = 0; d < dims; d++) if (x.shape[d] !== 1) offset += index[d + shift] * x.strides[d];
+  return offset;
+}
+
+/**
+ * Copy the rows×cols matrix at `base` of `src` (strides `row`, `col`) into `dst`, row-major:
+ * whole rows at once when they are contiguous (the usual case), element by element otherwise.
+ */
+function gather(dst: Float64Array, src: Float64Array, base: number, rows: number, cols: number, row: number, col: number): void {
+  for (let i = 0; i < rows; i++) {
+    const from = base + i * row;
+    if (col === 1 || cols === 1) dst.set(src.subarray(from, from + cols), i * cols);
+    else for (let c = 0; c < cols; c++) dst[i * cols + c] = src[from + c * col];
+  }
+}
+
+/**
+ * Output rows `[start, end)` of a batched matmul (rows numbered across batches, as in
+ * `matmulRange`), computed by the SIMD kernel one batch segment at a time.
+ */
+export function simdMatmulRange(out: StridedArray, a: StridedArray, b: StridedArray, start: number, end: number): void {
+  const k = load();
+  if (k === null) throw new Error(`simdMatmulRange: the SIMD kernel ${WASM_FILE} is missing; run npm run build`);
+  const dims = out.shape.length;
+  const n = out.shape[dims - 2];
+  const p = out.shape[dims - 1];
+  const m = a.shape[a.shape.length - 1];
+  const outBatch = Array.from(out.shape).slice(0, -2);
+  const index = new Array<number>(outBatch.length).fill(0);
+  const [aRow, aCol] = [a.strides[a.shape.length - 2], a.strides[a.shape.length - 1]];
+  const [bRow, bCol] = [b.strides[b.shape.length - 2], b.strides[b.shape.length - 1]];
+  for (let r = start; r < end; ) {
+    const batch = Math.floor(r / n);
+    const stop = Math.min(end, (batch + 1) * n);
+    const rows = stop - r;
+    const [wa, wb, wo] = blocks(k, rows * m, m * p, rows * p);
+    const aBase = batchOffset(batch, outBatch, a, index) + (r - batch * n) * aRow;
+    gather(wa, a.storage, aBase, rows, m, aRow, aCol);
+    const bBase = batchOffset(batch, outBatch, b, index);
+    gather(wb, b.storage, bBase, m, p, bRow, bCol);
+    wo.fill(0);
+    k.matmul(wa.byteOffset, wb.byteOffset, wo.byteOffset, rows, m, p);
+    out.storage.set(wo, r * p); // out is contiguous: rows r … stop−1 are one slice
+    r = stop;
+  }
+}
