@@ -17,6 +17,9 @@ import { trainTensor } from '../src/tensorTraining';
 import { accuracyChart, decisionBoundaryChart, lossChart } from '../src/viz/training';
 import type { EpochRecord } from '../src/viz/training';
 import { show } from '../src/viz/show';
+import { confusionMatrix, imageGrid } from '../src/viz/images';
+import { loadMnist } from '../src/mnist';
+import { evaluateImages, trainMnist } from '../src/mnistTraining';
 
 /** Everything the command line can set. */
 export interface DemoOptions {
@@ -61,10 +64,15 @@ export interface DemoChart {
   spec: object;
 }
 
-/** One way to train: a task on a backend. `progress` is called after every epoch. */
+/**
+ * One way to train: a task on a backend. `progress` is called after every epoch (and may be
+ * called with a fractional epoch for progress within a long one).
+ */
 export interface DemoTrainer {
   /** One line for `--help`. */
   description: string;
+  /** Settings this trainer prefers over `DEFAULTS` when the command line does not set them. */
+  defaults?: Partial<DemoOptions>;
   /** Train, calling `progress` after each epoch; return the history and the charts to write. */
   train(options: DemoOptions, progress: (stats: EpochRecord) => void): Promise<{ history: EpochRecord[]; charts: DemoChart[] }>;
 }
@@ -125,9 +133,61 @@ export function tensorClassify(backend: BackendName): DemoTrainer {
   };
 }
 
-/** Trainers by task, then by backend. Add `tensor`, `fast`, `gpu` backends and an `mnist` task here. */
+/**
+ * Train Module 4's LeNet on the embedded MNIST digits: `--n` training digits (the rest, up
+ * to 2,000, held out), Adam at `--lr`, batches of 32. Progress is reported every few batches
+ * as a fractional epoch with the running loss and training accuracy; each whole epoch
+ * reports the held-out accuracy.
+ */
+export function mnistClassify(backend: BackendName): DemoTrainer {
+  return {
+    description: `Module 4 LeNet on MNIST digits (embedded, 10,000) on the "${backend}" backend`,
+    defaults: { n: 8000, epochs: 3, lr: 0.005, seed: 0 },
+    async train(options, progress) {
+      const nTest = Math.min(2000, 10000 - options.n);
+      const { train, test } = loadMnist({ train: options.n, test: nTest, seed: options.seed });
+      const history: EpochRecord[] = [];
+      let batch = 0;
+      const { model } = trainMnist(train, test, {
+        epochs: options.epochs,
+        lr: options.lr,
+        seed: options.seed,
+        backend,
+        batchSize: 32,
+        onBatch: ({ epoch, done, loss }) => {
+          batch += 1;
+          if (batch % 10 === 0 && done < 1) progress({ epoch: epoch - 1 + done, loss, accuracy: NaN });
+        },
+        onEpoch: (stats) => {
+          const record = { epoch: stats.epoch, loss: stats.loss, accuracy: stats.testAccuracy };
+          history.push(record);
+          progress(record);
+        },
+      });
+      const { predictions } = evaluateImages(model, test, { backend });
+      const title = `MNIST LeNet (${options.backend}, ${train.n} digits)`;
+      const shown = Array.from({ length: 24 }, (_, i) => ({
+        pixels: test.images.subarray(i * 784, (i + 1) * 784),
+        title: `pred ${predictions[i]} / true ${test.labels[i]}`,
+        highlight: predictions[i] !== test.labels[i],
+      }));
+      return {
+        history,
+        charts: [
+          { name: 'mnist-loss', spec: lossChart(history, { title: `training loss: ${title}` }) },
+          { name: 'mnist-accuracy', spec: accuracyChart(history, { title: `held-out accuracy: ${title}` }) },
+          { name: 'mnist-confusion', spec: confusionMatrix(test.labels, predictions, 10, { title: `confusion matrix (${test.n} held-out digits)` }) },
+          { name: 'mnist-digits', spec: imageGrid(shown, { height: 28, width: 28, columns: 8, title: 'held-out digits: predicted / true (✗ = wrong)' }) },
+        ],
+      };
+    },
+  };
+}
+
+/** Trainers by task, then by backend: a new backend or task is one entry. */
 export const TRAINERS: Record<string, Record<string, DemoTrainer>> = {
-  classify: { scalar: scalarClassify, tensor: tensorClassify('simple') },
+  classify: { scalar: scalarClassify, tensor: tensorClassify('simple'), fast: tensorClassify('fast'), gpu: tensorClassify('gpu') },
+  mnist: { fast: mnistClassify('fast'), simple: mnistClassify('simple'), gpu: mnistClassify('gpu') },
 };
 
 /** The `--help` text. */
@@ -136,7 +196,8 @@ function usage(): string {
     Object.entries(backends).map(([backend, t]) => `    --task ${task} --backend ${backend}: ${t.description}`),
   );
   return [
-    'usage: npm run demo -- [--dataset xor] [--n 50] [--hidden 10] [--lr 0.5] [--epochs 1000] [--seed 42] [--backend scalar] [--task classify] [--out out]',
+    'usage: npm run demo -- [--task classify|mnist] [--backend scalar] [--dataset xor] [--n 50] [--hidden 10] [--lr 0.5] [--epochs 1000] [--seed 42] [--out out]',
+    '  --task mnist defaults: --backend fast --n 8000 (training digits; 2,000 held out) --epochs 3 --lr 0.005',
     '  datasets: simple, diag, split, xor, circle, spiral',
     '  trainers:',
     ...trainers,
@@ -166,10 +227,20 @@ export function parseArgs(argv: string[]): DemoOptions | 'help' {
   return options;
 }
 
-/** The trainer for the options' task and backend, or an error listing what there is. */
-function trainerFor(options: DemoOptions): DemoTrainer {
+/**
+ * The trainer for the options' task and backend, or an error listing what there is. A task
+ * named without `--backend` gets its first backend if the default one does not apply; the
+ * trainer's own defaults fill in every setting the command line left alone.
+ */
+function trainerFor(options: DemoOptions, argv: string[]): DemoTrainer {
+  const given = new Set(argv.map((a) => /^--([a-z]+)/.exec(a)?.[1]).filter((k): k is string => k !== undefined));
   const backends = TRAINERS[options.task];
   if (!backends) throw new Error(`unknown --task "${options.task}": choose one of ${Object.keys(TRAINERS).join(', ')}`);
+  if (!given.has('backend') && !(options.backend in backends)) options.backend = Object.keys(backends)[0];
+  const chosen = backends[options.backend];
+  for (const [key, value] of Object.entries(chosen?.defaults ?? {})) {
+    if (!given.has(key)) (options as unknown as Record<string, unknown>)[key] = value;
+  }
   const trainer = backends[options.backend];
   if (!trainer) throw new Error(`--task ${options.task} has no --backend "${options.backend}": choose one of ${Object.keys(backends).join(', ')}`);
   return trainer;
@@ -179,7 +250,9 @@ function trainerFor(options: DemoOptions): DemoTrainer {
 export function progressLine(stats: EpochRecord, epochs: number, width = 24): string {
   const done = Math.round((width * stats.epoch) / epochs);
   const pct = String(Math.round((100 * stats.epoch) / epochs)).padStart(3);
-  return `[${'#'.repeat(done)}${'-'.repeat(width - done)}] ${pct}% epoch ${stats.epoch}/${epochs} loss ${stats.loss.toFixed(4)} acc ${(100 * stats.accuracy).toFixed(1)}%`;
+  const epoch = Number.isInteger(stats.epoch) ? String(stats.epoch) : stats.epoch.toFixed(2);
+  const acc = Number.isNaN(stats.accuracy) ? '' : ` acc ${(100 * stats.accuracy).toFixed(1)}%`;
+  return `[${'#'.repeat(done)}${'-'.repeat(width - done)}] ${pct}% epoch ${epoch}/${epochs} loss ${stats.loss.toFixed(4)}${acc}`;
 }
 
 /**
@@ -196,15 +269,16 @@ export async function main(argv: string[], log: NodeJS.WritableStream = process.
       return { code: 0, files: [] };
     }
     options = parsed;
-    trainer = trainerFor(options);
-    getDataset(options.dataset); // a bad name fails here, before any training
+    trainer = trainerFor(options, argv);
+    if (options.task === 'classify') getDataset(options.dataset); // a bad name fails here, before any training
   } catch (e) {
     log.write(`demo: ${(e as Error).message}\n${usage()}\n`);
     return { code: 2, files: [] };
   }
   const tty = (log as NodeJS.WriteStream).isTTY === true;
   const every = Math.max(1, Math.floor(options.epochs / 10));
-  log.write(`training --task ${options.task} --backend ${options.backend} on ${options.dataset} (${options.n} points, hidden ${options.hidden}, lr ${options.lr}, ${options.epochs} epochs, seed ${options.seed})\n`);
+  const what = options.task === 'classify' ? `${options.dataset} (${options.n} points, hidden ${options.hidden}, ` : `${options.n} digits (`;
+  log.write(`training --task ${options.task} --backend ${options.backend} on ${what}lr ${options.lr}, ${options.epochs} epochs, seed ${options.seed})\n`);
   const start = Date.now();
   const { history, charts } = await trainer.train(options, (stats) => {
     // On a terminal one line redraws itself; in a log file, a line every tenth of the run.

@@ -62,3 +62,22 @@ describe('Task 1.5 demo', () => {
     }
   });
 });
+
+describe('Task 4.5 demo --task mnist', () => {
+  it('Task 4.5 demo --task mnist trains LeNet on the fast backend and writes curves, confusion matrix and digits', async function () {
+    this.timeout(120000);
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'minitorch-demo-mnist-'));
+    try {
+      const log = capture();
+      const { code, files } = await main(['--task', 'mnist', '--n', '300', '--epochs', '1', '--out', out], log.stream);
+      expect(code).to.equal(0);
+      expect(log.text()).to.include('--task mnist --backend fast on 300 digits');
+      expect(log.text()).to.match(/epoch 1\/1 loss \d\.\d{4} acc \d+\.\d%/);
+      const names = ['mnist-loss', 'mnist-accuracy', 'mnist-confusion', 'mnist-digits'];
+      expect(files).to.deep.equal(names.flatMap((n) => [path.join(out, `${n}.svg`), path.join(out, `${n}.html`)]));
+      for (const f of files) expect(fs.readFileSync(f, 'utf8')).to.include('<svg');
+    } finally {
+      fs.rmSync(out, { recursive: true, force: true });
+    }
+  });
+});
