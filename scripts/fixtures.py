@@ -10,7 +10,7 @@ leaf that receives the gradient), optionally permuted by `permute` before the op
 cover non-contiguous inputs too. The gradient is that of sum(output * grad_output) for a
 random `grad_output`, so a gradient that lands in the wrong place is caught.
 
-To add an op (e.g. conv2d, softmax): add it to OPS here and to FIXTURE_OPS in
+To add an op: add it to OPS here and to FIXTURE_OPS in
 tests/fixtures.test.ts under the same name, add cases to CASES, and rerun `npm run fixtures`.
 
 Needs torch (CPU wheel is enough):
@@ -25,6 +25,7 @@ import sys
 
 try:
     import torch
+    import torch.nn.functional as F
 except ImportError:  # pragma: no cover - tells the user what to do
     sys.exit("fixtures.py needs PyTorch: see the instructions at the top of scripts/fixtures.py")
 
@@ -66,6 +67,15 @@ OPS = {
     "matmul": lambda a, b: a @ b,
     "linear": lambda x, w, b: x @ w + b,
     "sigmoidLayer": lambda x, w, b: torch.sigmoid(torch.relu(x @ w + b).sum(1, keepdim=True)),
+    # Module 4. MiniTorch's convolutions have stride 1 and keep the input's size, reading zeros
+    # past the right/bottom edge: torch's cross-correlation after padding by kernel - 1 there.
+    "conv1d": lambda x, w: F.conv1d(F.pad(x, (0, w.shape[2] - 1)), w),
+    "conv2d": lambda x, w: F.conv2d(F.pad(x, (0, w.shape[3] - 1, 0, w.shape[2] - 1)), w),
+    "avgpool2d": lambda x, kernel: F.avg_pool2d(x, kernel),
+    "maxpool2d": lambda x, kernel: F.max_pool2d(x, kernel),
+    "max": lambda x, dim: x.max(dim, keepdim=True).values,
+    "softmax": lambda x, dim: torch.softmax(x, dim),
+    "logsoftmax": lambda x, dim: torch.log_softmax(x, dim),
 }
 
 
@@ -127,6 +137,23 @@ CASES += [
     case("matmul", [inp([2, 3, 4], permute=[0, 2, 1]), inp([2, 3, 5])]),
     case("linear", [inp([5, 2]), inp([2, 3]), inp([3])]),
     case("sigmoidLayer", [inp([4, 3]), inp([3, 2]), inp([2])]),
+    # Module 4: convolutions (several channel and kernel shapes), pooling, max, softmax.
+    case("conv1d", [inp([1, 1, 6]), inp([1, 1, 3])]),
+    case("conv1d", [inp([2, 3, 7]), inp([4, 3, 2])]),
+    case("conv1d", [inp([2, 5, 2], permute=[0, 2, 1]), inp([3, 2, 4])]),
+    case("conv2d", [inp([1, 1, 4, 4]), inp([1, 1, 2, 2])]),
+    case("conv2d", [inp([2, 2, 5, 6]), inp([3, 2, 3, 2])]),
+    case("conv2d", [inp([1, 3, 4, 2], permute=[0, 1, 3, 2]), inp([2, 3, 1, 3])]),
+    case("avgpool2d", [inp([2, 3, 4, 6])], kernel=[2, 3]),
+    case("avgpool2d", [inp([1, 1, 4, 4])], kernel=[4, 4]),
+    case("maxpool2d", [inp([2, 2, 4, 4])], kernel=[2, 2]),
+    case("maxpool2d", [inp([1, 3, 6, 2])], kernel=[3, 1]),
+    case("max", [inp([3, 5])], dim=1),
+    case("max", [inp([2, 3, 4], permute=[2, 0, 1])], dim=0),
+    case("softmax", [inp([3, 5], lo=-5, hi=5)], dim=1),
+    case("softmax", [inp([2, 3, 4])], dim=0),
+    case("logsoftmax", [inp([3, 5], lo=-5, hi=5)], dim=1),
+    case("logsoftmax", [inp([4, 2], permute=[1, 0])], dim=1),
 ]
 
 

@@ -7,7 +7,7 @@
 import { expect } from 'chai';
 import * as fs from 'fs';
 import * as path from 'path';
-import { Tensor, fromFlat } from '../src';
+import { Tensor, fromFlat, nn } from '../src';
 import { describeEachBackend, tolerance } from './helpers/backends';
 
 /** One input of a case: a contiguous leaf of `shape`, seen through `permute`. */
@@ -56,6 +56,24 @@ export const FIXTURE_OPS: Record<string, (inputs: Tensor[], args: Record<string,
   matmul: ([a, b]) => a.matmul(b),
   linear: ([x, w, b]) => x.matmul(w).add(b),
   sigmoidLayer: ([x, w, b]) => x.matmul(w).add(b).relu().sum(1).sigmoid(),
+  conv1d: ([x, w]) => nn.conv1d(x, w),
+  conv2d: ([x, w]) => nn.conv2d(x, w),
+  avgpool2d: ([x], { kernel }) => nn.avgpool2d(x, kernel as [number, number]),
+  maxpool2d: ([x], { kernel }) => nn.maxpool2d(x, kernel as [number, number]),
+  max: ([x], { dim }) => nn.max(x, dim as number),
+  softmax: ([x], { dim }) => nn.softmax(x, dim as number),
+  logsoftmax: ([x], { dim }) => nn.logsoftmax(x, dim as number),
+};
+
+/** Module 4 ops and the task each belongs to. */
+const MODULE4_TASKS: Record<string, string> = {
+  conv1d: '4.1',
+  conv2d: '4.2',
+  avgpool2d: '4.3',
+  maxpool2d: '4.4',
+  max: '4.4',
+  softmax: '4.4',
+  logsoftmax: '4.4',
 };
 
 /** The fixture file, found by walking up from this file (tests run from build/ or another out dir). */
@@ -71,6 +89,7 @@ function loadFixtures(): FixtureCase[] {
 
 /** The course tasks an op belongs to, for the test name (matmul is Task 3.2's op). */
 function tasksOf(op: string): string {
+  if (op in MODULE4_TASKS) return `Task ${MODULE4_TASKS[op]} forward and gradients of`;
   return op === 'matmul' || op === 'linear' || op === 'sigmoidLayer' ? 'Task 3.2 forward and gradients of' : 'Task 2.3 forward and Task 2.4 gradients of';
 }
 
