@@ -11,6 +11,7 @@
  * @packageDocumentation
  */
 import { getDataset } from '../src/datasets';
+import type { Graph } from '../src/datasets';
 import { trainScalar } from '../src/scalarNetwork';
 import type { BackendName } from '../src/backends';
 import { trainTensor } from '../src/tensorTraining';
@@ -89,18 +90,20 @@ const scalarClassify: DemoTrainer = {
       seed: options.seed,
       onEpoch: (stats) => progress(stats),
     });
-    const prefix = `${options.dataset}-${options.backend}`;
-    const title = `${options.dataset} (${options.backend}, hidden ${options.hidden})`;
-    return {
-      history,
-      charts: [
-        { name: `${prefix}-loss`, spec: lossChart(history, { title: `loss: ${title}` }) },
-        { name: `${prefix}-accuracy`, spec: accuracyChart(history, { title: `accuracy: ${title}` }) },
-        { name: `${prefix}-boundary`, spec: decisionBoundaryChart((a, b) => model.predict(a, b), data, { title: `decision boundary: ${title}` }) },
-      ],
-    };
+    return { history, charts: classifyCharts(options, history, (a, b) => model.predict(a, b), data) };
   },
 };
+
+/** The charts of a 2-D classification run: loss and accuracy curves, and the decision boundary. */
+function classifyCharts(options: DemoOptions, history: EpochRecord[], predict: (x0: number, x1: number) => number, data: Graph): DemoChart[] {
+  const prefix = `${options.dataset}-${options.backend}`;
+  const title = `${options.dataset} (${options.backend}, hidden ${options.hidden})`;
+  return [
+    { name: `${prefix}-loss`, spec: lossChart(history, { title: `loss: ${title}` }) },
+    { name: `${prefix}-accuracy`, spec: accuracyChart(history, { title: `accuracy: ${title}` }) },
+    { name: `${prefix}-boundary`, spec: decisionBoundaryChart(predict, data, { title: `decision boundary: ${title}` }) },
+  ];
+}
 
 /**
  * Train the tensor network of Task 2.5 (`MLP([2, hidden, hidden, 1])`) on a 2-D dataset,
@@ -119,16 +122,7 @@ export function tensorClassify(backend: BackendName): DemoTrainer {
         backend,
         onEpoch: (stats) => progress(stats),
       });
-      const prefix = `${options.dataset}-${options.backend}`;
-      const title = `${options.dataset} (${options.backend}, hidden ${options.hidden})`;
-      return {
-        history,
-        charts: [
-          { name: `${prefix}-loss`, spec: lossChart(history, { title: `loss: ${title}` }) },
-          { name: `${prefix}-accuracy`, spec: accuracyChart(history, { title: `accuracy: ${title}` }) },
-          { name: `${prefix}-boundary`, spec: decisionBoundaryChart(predict, data, { title: `decision boundary: ${title}` }) },
-        ],
-      };
+      return { history, charts: classifyCharts(options, history, predict, data) };
     },
   };
 }
