@@ -8,7 +8,7 @@ import { execFileSync } from 'child_process';
 import * as path from 'path';
 import * as v8 from 'v8';
 import * as vm from 'vm';
-import { Tensor, getBackend, gpu, rand } from '../src';
+import { NotImplementedError, Tensor, fromFlat, getBackend, gpu, nn, rand } from '../src';
 import { NO_ADAPTER_HELP } from '../src/gpu/bridge';
 
 const TOL = 1e-3;
@@ -162,5 +162,71 @@ describe('Task 3.4 GPU matmul', function () {
       expect(Array.from(gpu.mmPractice(a, b, size))).to.deep.equal(expected);
     }
     expect(() => gpu.mmPractice([1], [1], 40)).to.throw(/1 ≤ size ≤ 16/);
+  });
+});
+
+describe('Task 4.2 GPU convolution', function () {
+  this.timeout(60_000);
+
+  /** conv forward and both gradients on the GPU equal Simple's (the backward convs read permuted views, reversed). */
+  function expectConvSame(dims: 1 | 2, inShape: number[], wShape: number[]): void {
+    const conv = dims === 1 ? nn.conv1d : nn.conv2d;
+    const [x, xs] = pair(inShape, inShape.length + inShape[inShape.length - 1]);
+    const [w, ws] = pair(wShape, wShape[0] + 7);
+    const leaf = (t: Tensor) => fromFlat(Array.from(t.toFlatArray()), t.shape, { backend: t.backend, requiresGrad: true });
+    const onGpu = [x, w].map(leaf);
+    const onCpu = [xs, ws].map(leaf);
+    const outGpu = conv(onGpu[0], onGpu[1]);
+    const outCpu = conv(onCpu[0], onCpu[1]);
+    expectSame(outGpu, outCpu);
+    // A weighted sum, so each output element gets its own gradient.
+    const weights = rand(outCpu.shape, { seed: 9 });
+    outGpu.mul(weights.to('gpu')).sum().backward();
+    outCpu.mul(weights).sum().backward();
+    expectSame(onGpu[0].grad!, onCpu[0].grad!);
+    expectSame(onGpu[1].grad!, onCpu[1].grad!);
+  }
+
+  it('Task 4.2 conv1d and conv2d on the device match Simple, forward and backward, past a workgroup', () => {
+    expectConvSame(1, [3, 4, 37], [5, 4, 3]);
+    expectConvSame(1, [1, 1, 1], [1, 1, 1]);
+    expectConvSame(2, [2, 3, 13, 11], [4, 3, 3, 2]);
+    expectConvSame(2, [1, 1, 28, 28], [4, 1, 3, 3]);
+  });
+
+  it('Task 4.2 convolution runs on the device: nothing is read back', function () {
+    // In a starter repository the shader is an optional exercise; until it is written the
+    // backend falls back to the CPU kernels (next test), which read their inputs back.
+    try {
+      gpu.kernels.convShader();
+    } catch (e) {
+      if (e instanceof NotImplementedError) this.skip();
+      throw e;
+    }
+    const [x] = pair([2, 3, 9, 9], 4);
+    const [w] = pair([2, 3, 3, 3], 5);
+    const before = gpu.gpuStats.reads;
+    const y = nn.conv2d(x, w).relu().sum();
+    expect(gpu.gpuStats.reads).to.equal(before);
+    y.item();
+    expect(gpu.gpuStats.reads).to.equal(before + 1);
+  });
+
+  it('Task 4.2 while convShader is a stub (a starter repository) convolution falls back to the CPU kernels', () => {
+    // The compiled module's export is what the backend calls, so replacing it stands in for the stub.
+    const kernels = require('../src/gpu/kernels') as { convShader: () => string };
+    const shader = kernels.convShader;
+    kernels.convShader = () => {
+      throw new NotImplementedError('Task 4.2: convShader');
+    };
+    try {
+      const [x, xs] = pair([2, 2, 6, 5], 6);
+      const [w, ws] = pair([3, 2, 2, 2], 7);
+      const before = gpu.gpuStats.reads;
+      expectSame(nn.conv2d(x, w), nn.conv2d(xs, ws));
+      expect(gpu.gpuStats.reads, 'the fallback downloads input and weight').to.equal(before + 3);
+    } finally {
+      kernels.convShader = shader;
+    }
   });
 });

@@ -8,12 +8,14 @@
  * cached. Host data is converted to float32 when it is uploaded. Buffers are freed when the
  * last tensor viewing them is garbage-collected.
  *
- * Convolutions have no WGSL kernel yet: they are an explicit fallback that downloads the
- * inputs, runs the CPU range kernels from `convOps`, and uploads the result.
+ * Convolutions run the WGSL `convShader` (1-D as 2-D of height 1). In a starter repository,
+ * where that shader is still an exercise stub, they fall back explicitly to the CPU kernels
+ * of `convOps` (the student's Tasks 4.1–4.2): download the inputs, convolve, upload.
  *
  * @packageDocumentation
  */
 import { conv1dKernel, conv2dKernel } from '../convOps';
+import { NotImplementedError } from '../errors';
 import {
   IndexingError,
   Shape,
@@ -27,7 +29,7 @@ import {
 } from '../tensorData';
 import { BinaryOp, ReduceOp, TensorBackend, UnaryOp, matmulShape, normalizeDim, reducedShape } from '../tensorOps';
 import { GpuBridge } from './bridge';
-import { MAX_GROUPS, PRACTICE_BLOCK, TILE, WORKGROUP_SIZE, mapShader, matmulShader, mmPracticeShader, reduceShader, sumPracticeShader, zipShader } from './kernels';
+import { MAX_GROUPS, PRACTICE_BLOCK, TILE, WORKGROUP_SIZE, convShader, mapShader, matmulShader, mmPracticeShader, reduceShader, sumPracticeShader, zipShader } from './kernels';
 
 let bridge: GpuBridge | null = null;
 /** The process's GPU bridge, started on first use. */
@@ -186,18 +188,44 @@ export class GpuBackend implements TensorBackend {
   }
 
   conv1d(input: TensorData, weight: TensorData, outShape: Shape, reverse: boolean): TensorData {
-    return this.convOnCpu(conv1dKernel, input, weight, outShape, reverse);
+    return this.conv(1, input, weight, outShape, reverse);
   }
 
   conv2d(input: TensorData, weight: TensorData, outShape: Shape, reverse: boolean): TensorData {
-    return this.convOnCpu(conv2dKernel, input, weight, outShape, reverse);
+    return this.conv(2, input, weight, outShape, reverse);
   }
 
-  /** The documented fallback: download, run the CPU range kernel, upload. */
-  private convOnCpu(kernel: typeof conv1dKernel, input: TensorData, weight: TensorData, outShape: Shape, reverse: boolean): TensorData {
-    const out = TensorData.zeros(outShape);
-    kernel(out, input, weight, reverse, 0, out.size);
-    return this.upload(out);
+  /** A `dims`-D convolution with `convShader`, or on the CPU while that shader is a stub. */
+  private conv(dims: 1 | 2, input: TensorData, weight: TensorData, outShape: Shape, reverse: boolean): TensorData {
+    const code = deviceConvShader();
+    if (code === null) {
+      const out = TensorData.zeros(outShape);
+      (dims === 1 ? conv1dKernel : conv2dKernel)(out, input, weight, reverse, 0, out.size);
+      return this.upload(out);
+    }
+    const x = this.upload(input);
+    const w = this.upload(weight);
+    // A 1-D convolution is a 2-D one of height 1: insert that dim (size 1, stride 0).
+    const as2d = (v: readonly number[], fill: number) => (dims === 1 ? [v[0], v[1], fill, v[2]] : Array.from(v));
+    const [, outChannels, outH, outW] = as2d(outShape, 1);
+    const [, inChannels, h, wd] = as2d(x.shape, 1);
+    const [, , kh, kw] = as2d(w.shape, 1);
+    const size = shapeSize(outShape);
+    const info = [size, outChannels, outH, outW, inChannels, h, wd, kh, kw, reverse ? 1 : 0, ...as2d(x.strides, 0), ...as2d(w.strides, 0)];
+    return launch(code, [x, w], outShape, info, groups1d(Math.ceil(size / WORKGROUP_SIZE)));
+  }
+}
+
+/**
+ * The convolution shader, or null while it is still an exercise stub (a starter repository
+ * before the optional GPU part of Task 4.2).
+ */
+function deviceConvShader(): string | null {
+  try {
+    return convShader();
+  } catch (e) {
+    if (e instanceof NotImplementedError) return null;
+    throw e;
   }
 }
 

@@ -294,3 +294,58 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>) {
 }`;
   // END SOLUTION
 }
+
+/**
+ * 2-D convolution on the device (beyond MiniTorch, whose convolutions are CPU-only; an
+ * optional exercise after Task 4.2). One invocation per output element, the WGSL twin of
+ * `conv2dKernel` in `convOps.ts`: out[b, oc, y, x] = Σ w[oc, ic, ky, kx] · in[b, ic, y ± ky,
+ * x ± kx], `+` anchored left, `−` (reverse, for the input gradient) anchored right, zero
+ * outside the input. The output is contiguous; input and weight are read through their
+ * strides, so the permuted views of the backward pass need no copy. A 1-D convolution is the
+ * same kernel with height 1. info = [size, outChannels, outH, outW, inChannels, h, w, kh, kw,
+ * reverse, inStrides×4, weightStrides×4].
+ */
+export function convShader(): string {
+  // BEGIN SOLUTION 4.2
+  return /* wgsl */ `
+@group(0) @binding(0) var<storage, read> x: array<f32>;
+@group(0) @binding(1) var<storage, read> w: array<f32>;
+@group(0) @binding(2) var<storage, read_write> out: array<f32>;
+@group(0) @binding(3) var<storage, read> info: array<u32>;
+// Where input row y (or column) sits for kernel offset k: y + k, or y − k when reversed.
+fn tap(o: u32, k: u32, reverse: bool) -> i32 { return select(i32(o) + i32(k), i32(o) - i32(k), reverse); }
+@compute @workgroup_size(${WORKGROUP_SIZE})
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+  ${GLOBAL_INDEX}
+  if (i >= info[0]) { return; }
+  let outChannels = info[1];
+  let outH = info[2];
+  let outW = info[3];
+  let inChannels = info[4];
+  let h = i32(info[5]);
+  let wd = i32(info[6]);
+  let kh = info[7];
+  let kw = info[8];
+  let reverse = info[9] == 1u;
+  let ox = i % outW;
+  let oy = (i / outW) % outH;
+  let oc = (i / (outW * outH)) % outChannels;
+  let b = i / (outW * outH * outChannels);
+  var acc = 0.0;
+  for (var ic = 0u; ic < inChannels; ic = ic + 1u) {
+    let xBase = b * info[10] + ic * info[11];
+    let wBase = oc * info[14] + ic * info[15];
+    for (var ky = 0u; ky < kh; ky = ky + 1u) {
+      let y = tap(oy, ky, reverse);
+      if (y < 0 || y >= h) { continue; }
+      for (var kx = 0u; kx < kw; kx = kx + 1u) {
+        let xx = tap(ox, kx, reverse);
+        if (xx < 0 || xx >= wd) { continue; }
+        acc = acc + w[wBase + ky * info[16] + kx * info[17]] * x[xBase + u32(y) * info[12] + u32(xx) * info[13]];
+      }
+    }
+  }
+  out[i] = acc;
+}`;
+  // END SOLUTION
+}
