@@ -16,6 +16,19 @@ import type { StridedArray } from './tensorOps';
 import { IndexingError, formatShape } from './tensorData';
 
 /**
+ * The first kernel offset `k` whose input position — `o + k`, or `o − k` when `reverse` —
+ * lies inside `[0, size)`, for output position `o`.
+ */
+export function firstTap(o: number, size: number, reverse: boolean): number {
+  return reverse ? Math.max(0, o - size + 1) : 0;
+}
+
+/** One past the last kernel offset (below `kernelSize`) whose input position is inside. */
+export function endTap(o: number, kernelSize: number, size: number, reverse: boolean): number {
+  return Math.min(kernelSize, reverse ? o + 1 : size - o);
+}
+
+/**
  * 1-D convolution kernel (Task 4.1).
  * out: [batch, outChannels, width'], input: [batch, inChannels, width],
  * weight: [outChannels, inChannels, kernelWidth].
@@ -34,20 +47,21 @@ export function conv1dKernel(
   const os = out.strides, is = input.strides, ws = weight.strides;
   const o = out.storage, x = input.storage, w = weight.storage;
   // BEGIN SOLUTION 4.1
+  // Walking the input: +1 per kernel tap, or −1 when the kernel is anchored on the right.
+  const xStep = (reverse ? -1 : 1) * is[2];
   for (let i = start; i < end; i++) {
     // Decompose the output ordinal into (b, oc, ow) without allocating an index array.
     const ow = i % outWidth;
     const oc = Math.floor(i / outWidth) % outChannels;
     const b = Math.floor(i / (outWidth * outChannels));
+    // Only taps that land inside the input: no bounds test in the inner loop.
+    const k0 = firstTap(ow, width, reverse);
+    const k1 = endTap(ow, kw, width, reverse);
     let acc = 0;
     for (let ic = 0; ic < inChannels; ic++) {
-      const xBase = b * is[0] + ic * is[1];
+      const xBase = b * is[0] + ic * is[1] + ow * is[2];
       const wBase = oc * ws[0] + ic * ws[1];
-      for (let k = 0; k < kw; k++) {
-        const pos = reverse ? ow - k : ow + k;
-        if (pos < 0 || pos >= width) continue;
-        acc += w[wBase + k * ws[2]] * x[xBase + pos * is[2]];
-      }
+      for (let k = k0; k < k1; k++) acc += w[wBase + k * ws[2]] * x[xBase + k * xStep];
     }
     o[b * os[0] + oc * os[1] + ow * os[2]] = acc;
   }
@@ -74,23 +88,27 @@ export function conv2dKernel(
   const os = out.strides, is = input.strides, ws = weight.strides;
   const o = out.storage, x = input.storage, w = weight.storage;
   // BEGIN SOLUTION 4.2
+  const sign = reverse ? -1 : 1;
+  const yStep = sign * is[2];
+  const xStep = sign * is[3];
   for (let i = start; i < end; i++) {
     const ox = i % outW;
     const oy = Math.floor(i / outW) % outH;
     const oc = Math.floor(i / (outW * outH)) % outChannels;
     const b = Math.floor(i / (outW * outH * outChannels));
+    // Only taps that land inside the input: no bounds test in the inner loops.
+    const ky0 = firstTap(oy, height, reverse);
+    const ky1 = endTap(oy, kh, height, reverse);
+    const kx0 = firstTap(ox, width, reverse);
+    const kx1 = endTap(ox, kw, width, reverse);
     let acc = 0;
     for (let ic = 0; ic < inChannels; ic++) {
-      const xBase = b * is[0] + ic * is[1];
+      const xBase = b * is[0] + ic * is[1] + oy * is[2] + ox * is[3];
       const wBase = oc * ws[0] + ic * ws[1];
-      for (let ky = 0; ky < kh; ky++) {
-        const y = reverse ? oy - ky : oy + ky;
-        if (y < 0 || y >= height) continue;
-        for (let kx = 0; kx < kw; kx++) {
-          const xx = reverse ? ox - kx : ox + kx;
-          if (xx < 0 || xx >= width) continue;
-          acc += w[wBase + ky * ws[2] + kx * ws[3]] * x[xBase + y * is[2] + xx * is[3]];
-        }
+      for (let ky = ky0; ky < ky1; ky++) {
+        const xRow = xBase + ky * yStep;
+        const wRow = wBase + ky * ws[2];
+        for (let kx = kx0; kx < kx1; kx++) acc += w[wRow + kx * ws[3]] * x[xRow + kx * xStep];
       }
     }
     o[b * os[0] + oc * os[1] + oy * os[2] + ox * os[3]] = acc;

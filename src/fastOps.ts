@@ -34,7 +34,9 @@ import {
   IndexingError,
   Shape,
   TensorData,
+  alignedStrides,
   formatShape,
+  toIndex,
   shapeBroadcast,
   shapeSize,
 } from './tensorData';
@@ -45,14 +47,12 @@ import {
   TensorBackend,
   UnaryOp,
   binaryFns,
-  mapKernel,
   matmulShape,
   normalizeDim,
   reduceFns,
   reduceKernel,
   reducedShape,
   unaryFns,
-  zipKernel,
 } from './tensorOps';
 import { batchOffset, simdAvailable, simdMatmulRange } from './simdMatmul';
 import { WorkerPool, registerRangeKernel } from './workerPool';
@@ -111,23 +111,69 @@ function alignedWith(x: StridedArray, out: StridedArray): boolean {
 }
 
 /**
- * Parallel map (Task 3.1): the fast path for aligned data, else the shared `mapKernel`.
+ * Storage positions of one or two inputs kept in step with output ordinals, for inputs that
+ * are permuted or broadcast: stepping to the next ordinal adds a stride (and carries at the
+ * end of a dim, like an odometer) instead of decomposing every ordinal into an index.
+ */
+export class StridedCursor {
+  /** Position in the first input's storage. */
+  a = 0;
+  /** Position in the second input's storage (0 when there is none). */
+  b = 0;
+  private readonly index: number[];
+  private readonly aStrides: number[];
+  private readonly bStrides: number[];
+
+  /** Start at output ordinal `start` of `shape`; `a` and `b` are read as broadcast to it. */
+  constructor(private readonly shape: ArrayLike<number>, a: StridedArray, b: StridedArray | null, start: number) {
+    this.aStrides = alignedStrides(a.shape, a.strides, shape);
+    this.bStrides = b === null ? this.aStrides.map(() => 0) : alignedStrides(b.shape, b.strides, shape);
+    this.index = new Array<number>(shape.length).fill(0);
+    toIndex(start, shape, this.index);
+    for (let d = 0; d < shape.length; d++) {
+      this.a += this.index[d] * this.aStrides[d];
+      this.b += this.index[d] * this.bStrides[d];
+    }
+  }
+
+  /** Move to the next output ordinal. */
+  next(): void {
+    const { index, shape, aStrides, bStrides } = this;
+    for (let d = shape.length - 1; d >= 0; d--) {
+      index[d] += 1;
+      this.a += aStrides[d];
+      this.b += bStrides[d];
+      if (index[d] < shape[d]) return;
+      // Past the end of dim d: back to its start, and carry into dim d − 1.
+      this.a -= aStrides[d] * shape[d];
+      this.b -= bStrides[d] * shape[d];
+      index[d] = 0;
+    }
+  }
+}
+
+/**
+ * Parallel map (Task 3.1): a plain loop for aligned data, else a `StridedCursor` walk.
  * `out` is always contiguous (backends create it).
  */
 export function fastMapRange(op: UnaryOp, out: StridedArray, a: StridedArray, start: number, end: number): void {
   const fn = unaryFns[op];
   // BEGIN SOLUTION 3.1
+  const o = out.storage;
+  const x = a.storage;
   if (alignedWith(a, out)) {
-    const o = out.storage;
-    const x = a.storage;
     for (let i = start; i < end; i++) o[i] = fn(x[i]);
     return;
   }
-  mapKernel(fn, out, a, start, end);
+  const at = new StridedCursor(out.shape, a, null, start);
+  for (let i = start; i < end; i++, at.next()) o[i] = fn(x[at.a]);
   // END SOLUTION
 }
 
-/** Parallel zip (Task 3.1): fast paths for aligned inputs and a single-element operand. */
+/**
+ * Parallel zip (Task 3.1): plain loops for aligned inputs and a single-element operand, else
+ * a `StridedCursor` walk over both.
+ */
 export function fastZipRange(
   op: BinaryOp,
   out: StridedArray,
@@ -157,7 +203,8 @@ export function fastZipRange(
     for (let i = start; i < end; i++) o[i] = fn(c, y[i]);
     return;
   }
-  zipKernel(fn, out, a, b, start, end);
+  const at = new StridedCursor(out.shape, a, b, start);
+  for (let i = start; i < end; i++, at.next()) o[i] = fn(x[at.a], y[at.b]);
   // END SOLUTION
 }
 

@@ -98,6 +98,17 @@ export function broadcastIndex(
 }
 
 /**
+ * Strides that read a tensor of `shape` and `strides` as if broadcast to `target`
+ * (right-aligned): 0 along dims it is broadcast over, so one index of `target` addresses
+ * it directly. The same mapping as `broadcastIndex` then `indexToPosition`, done once per
+ * call instead of once per element (the Fast and GPU kernels use it).
+ */
+export function alignedStrides(shape: ArrayLike<number>, strides: ArrayLike<number>, target: ArrayLike<number>): number[] {
+  const offset = target.length - shape.length;
+  return Array.from(target, (_, i) => (i < offset || shape[i - offset] === 1 ? 0 : strides[i - offset]));
+}
+
+/**
  * The shape two tensors broadcast to (Task 2.2): align dims from the right; each pair must be
  * equal or contain a 1. Throws an `IndexingError` naming both shapes otherwise.
  */

@@ -64,7 +64,7 @@ describe('Task 3.1 fast paths agree with the generic kernels', () => {
           // one operand a single element: the scalar fast path, both ways round
           expectSame(backend.zip('add', a, scalar), simple.zip('add', a, scalar));
           expectSame(backend.zip('div', scalar, a), simple.zip('div', scalar, a));
-          // permuted (non-contiguous) and broadcast inputs: the generic kernels
+          // permuted (non-contiguous) and broadcast inputs: the strided cursor
           expectSame(backend.map('neg', reversed), simple.map('neg', reversed));
           expectSame(backend.zip('add', reversed, reversed), simple.zip('add', reversed, reversed));
           expectSame(backend.map('id', scalar, shape), simple.map('id', scalar, shape));

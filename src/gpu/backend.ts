@@ -19,6 +19,7 @@ import { NotImplementedError } from '../errors';
 import {
   IndexingError,
   Shape,
+  alignedStrides,
   Storage,
   Strides,
   TensorData,
@@ -93,15 +94,6 @@ export class GpuTensorData extends TensorData {
   }
 }
 const EMPTY = new Float64Array(0);
-
-/**
- * Strides of `shape` seen as `target` (right-aligned): 0 along dims that are broadcast,
- * so a kernel can index any input with the output's index.
- */
-export function alignedStrides(shape: Shape, strides: Strides, target: Shape): number[] {
-  const offset = target.length - shape.length;
-  return target.map((t, i) => (i < offset || shape[i - offset] === 1 ? 0 : strides[i - offset]));
-}
 
 /** Workgroup counts covering `n` items, spilling into y past the per-dimension limit. */
 function groups1d(n: number): [number, number, number] {

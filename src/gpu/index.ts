@@ -9,5 +9,5 @@ import { GpuBackend } from './backend';
 
 registerBackend('gpu', () => new GpuBackend());
 
-export { GpuBackend, GpuTensorData, GpuBuffer, alignedStrides, sumPractice, mmPractice, liveBufferCount, gpuStats } from './backend';
+export { GpuBackend, GpuTensorData, GpuBuffer, sumPractice, mmPractice, liveBufferCount, gpuStats } from './backend';
 export * as kernels from './kernels';
