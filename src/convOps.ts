@@ -44,11 +44,14 @@ export function conv1dKernel(
   const [, outChannels, outWidth] = Array.from(out.shape);
   const [, inChannels, width] = Array.from(input.shape);
   const kw = weight.shape[2];
-  const os = out.strides, is = input.strides, ws = weight.strides;
+  // Strides as locals: the JIT keeps them in registers in the inner loops.
+  const [os0, os1, os2] = Array.from(out.strides);
+  const [is0, is1, is2] = Array.from(input.strides);
+  const [ws0, ws1, ws2] = Array.from(weight.strides);
   const o = out.storage, x = input.storage, w = weight.storage;
   // BEGIN SOLUTION 4.1
   // Walking the input: +1 per kernel tap, or −1 when the kernel is anchored on the right.
-  const xStep = (reverse ? -1 : 1) * is[2];
+  const xStep = (reverse ? -1 : 1) * is2;
   for (let i = start; i < end; i++) {
     // Decompose the output ordinal into (b, oc, ow) without allocating an index array.
     const ow = i % outWidth;
@@ -59,11 +62,11 @@ export function conv1dKernel(
     const k1 = endTap(ow, kw, width, reverse);
     let acc = 0;
     for (let ic = 0; ic < inChannels; ic++) {
-      const xBase = b * is[0] + ic * is[1] + ow * is[2];
-      const wBase = oc * ws[0] + ic * ws[1];
-      for (let k = k0; k < k1; k++) acc += w[wBase + k * ws[2]] * x[xBase + k * xStep];
+      const xBase = b * is0 + ic * is1 + ow * is2;
+      const wBase = oc * ws0 + ic * ws1;
+      for (let k = k0; k < k1; k++) acc += w[wBase + k * ws2] * x[xBase + k * xStep];
     }
-    o[b * os[0] + oc * os[1] + ow * os[2]] = acc;
+    o[b * os0 + oc * os1 + ow * os2] = acc;
   }
   // END SOLUTION
 }
@@ -85,12 +88,14 @@ export function conv2dKernel(
   const [, inChannels, height, width] = Array.from(input.shape);
   const kh = weight.shape[2];
   const kw = weight.shape[3];
-  const os = out.strides, is = input.strides, ws = weight.strides;
+  const [os0, os1, os2, os3] = Array.from(out.strides);
+  const [is0, is1, is2, is3] = Array.from(input.strides);
+  const [ws0, ws1, ws2, ws3] = Array.from(weight.strides);
   const o = out.storage, x = input.storage, w = weight.storage;
   // BEGIN SOLUTION 4.2
   const sign = reverse ? -1 : 1;
-  const yStep = sign * is[2];
-  const xStep = sign * is[3];
+  const yStep = sign * is2;
+  const xStep = sign * is3;
   for (let i = start; i < end; i++) {
     const ox = i % outW;
     const oy = Math.floor(i / outW) % outH;
@@ -103,15 +108,15 @@ export function conv2dKernel(
     const kx1 = endTap(ox, kw, width, reverse);
     let acc = 0;
     for (let ic = 0; ic < inChannels; ic++) {
-      const xBase = b * is[0] + ic * is[1] + oy * is[2] + ox * is[3];
-      const wBase = oc * ws[0] + ic * ws[1];
+      const xBase = b * is0 + ic * is1 + oy * is2 + ox * is3;
+      const wBase = oc * ws0 + ic * ws1;
       for (let ky = ky0; ky < ky1; ky++) {
         const xRow = xBase + ky * yStep;
-        const wRow = wBase + ky * ws[2];
-        for (let kx = kx0; kx < kx1; kx++) acc += w[wRow + kx * ws[3]] * x[xRow + kx * xStep];
+        const wRow = wBase + ky * ws2;
+        for (let kx = kx0; kx < kx1; kx++) acc += w[wRow + kx * ws3] * x[xRow + kx * xStep];
       }
     }
-    o[b * os[0] + oc * os[1] + oy * os[2] + ox * os[3]] = acc;
+    o[b * os0 + oc * os1 + oy * os2 + ox * os3] = acc;
   }
   // END SOLUTION
 }
