@@ -142,7 +142,7 @@ export function mnistClassify(backend: BackendName): DemoTrainer {
       const { train, test } = loadMnist({ train: options.n, test: nTest, seed: options.seed });
       const history: EpochRecord[] = [];
       let batch = 0;
-      const { model } = trainMnist(train, test, {
+      const { model } = await trainMnist(train, test, {
         epochs: options.epochs,
         lr: options.lr,
         seed: options.seed,

@@ -122,19 +122,23 @@ export interface MnistTrainOptions {
   backend?: BackendLike;
   /** Called after every batch with the running mean loss and the fraction of the epoch done. */
   onBatch?: (info: { epoch: number; done: number; loss: number }) => void;
-  /** Called after every epoch. */
-  onEpoch?: (stats: ImageEpochStats) => void;
+  /**
+   * Called after every epoch and awaited, so a notebook can redraw a live chart between
+   * epochs (a synchronous loop would hold every display update until the cell ends).
+   */
+  onEpoch?: (stats: ImageEpochStats) => void | Promise<void>;
 }
 
 /**
  * Train a `LeNet` with Adam on `train`, measuring held-out accuracy on `test` after each
- * epoch. Batches are reshuffled every epoch from the seeded generator.
+ * epoch. Batches are reshuffled every epoch from the seeded generator. Asynchronous only so
+ * that `onEpoch` can be awaited: `const { model, history } = await trainMnist(…)`.
  */
-export function trainMnist(
+export async function trainMnist(
   train: ImageDataset,
   test: ImageDataset,
   options: MnistTrainOptions = {},
-): { model: LeNet; history: ImageEpochStats[] } {
+): Promise<{ model: LeNet; history: ImageEpochStats[] }> {
   const epochs = options.epochs ?? 3;
   const batchSize = options.batchSize ?? 32;
   const backend = getBackend(options.backend ?? 'fast');
@@ -170,7 +174,7 @@ export function trainMnist(
       seconds: (Date.now() - began) / 1000,
     };
     history.push(stats);
-    options.onEpoch?.(stats);
+    await options.onEpoch?.(stats);
   }
   return { model, history };
 }
