@@ -36,9 +36,9 @@ import {
   TensorData,
   alignedStrides,
   formatShape,
-  toIndex,
   shapeBroadcast,
   shapeSize,
+  toIndex,
 } from './tensorData';
 import {
   BinaryOp,

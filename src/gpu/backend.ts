@@ -19,10 +19,10 @@ import { NotImplementedError } from '../errors';
 import {
   IndexingError,
   Shape,
-  alignedStrides,
   Storage,
   Strides,
   TensorData,
+  alignedStrides,
   formatShape,
   shapeBroadcast,
   shapeSize,
