@@ -3,6 +3,7 @@
  * chart files it prints.
  */
 import { expect } from 'chai';
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -80,4 +81,29 @@ describe('Task 4.5 demo --task mnist', () => {
       fs.rmSync(out, { recursive: true, force: true });
     }
   });
+});
+
+describe('Task 3.3 demo from the command line', () => {
+  // In a fresh process, as a user runs it: the in-process tests above share this process's
+  // backend registry, which other suites have already filled, so they cannot catch a demo
+  // that forgets to load a backend.
+  const demo = path.join(__dirname, '../scripts/demo.js');
+
+  for (const args of [
+    ['--backend', 'gpu', '--dataset', 'simple', '--n', '20', '--hidden', '4', '--epochs', '5'],
+    ['--task', 'mnist', '--backend', 'gpu', '--n', '100', '--epochs', '1'],
+  ]) {
+    it(`Task 3.3 npm run demo -- ${args.join(' ')} runs in a new process`, function () {
+      this.timeout(180_000);
+      const out = fs.mkdtempSync(path.join(os.tmpdir(), 'minitorch-demo-cli-'));
+      try {
+        const r = spawnSync(process.execPath, [demo, ...args, '--out', out], { encoding: 'utf8', timeout: 170_000 });
+        expect(r.status, `${r.stdout}${r.stderr}`.slice(-2000)).to.equal(0);
+        expect(r.stdout).to.include('charts written:');
+        expect(fs.readdirSync(out).filter((f) => f.endsWith('.svg')).length).to.be.at.least(3);
+      } finally {
+        fs.rmSync(out, { recursive: true, force: true });
+      }
+    });
+  }
 });
