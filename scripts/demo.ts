@@ -10,9 +10,6 @@
  *
  * @packageDocumentation
  */
-// The package entry registers every backend ("fast", "gpu"), as `import "minitorch"` does for a
-// user; the deep imports below would register only those their files happen to load.
-import '../src';
 import { getDataset } from '../src/datasets';
 import type { Graph } from '../src/datasets';
 import { trainScalar } from '../src/scalarNetwork';

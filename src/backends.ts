@@ -15,15 +15,32 @@ export type BackendName = 'simple' | 'fast' | 'gpu';
 /** A backend name or a backend object. */
 export type BackendLike = BackendName | TensorBackend;
 
+/**
+ * Where the built-in backends other than Simple are implemented. Loading the file registers
+ * the backend (`registerBackend`), so a program that imports a single file of the library,
+ * not the package entry, still gets "fast" and "gpu" on first use. Loaded lazily: the fast
+ * backend's workers and the GPU device start only when a tensor asks for them anyway.
+ */
+const builtIns: Record<Exclude<BackendName, 'simple'>, string> = {
+  fast: './fastOps',
+  gpu: './gpu',
+};
+
+/** A placeholder factory: load the backend's file, then use the factory it registered. */
+function loadBuiltIn(name: Exclude<BackendName, 'simple'>): () => TensorBackend {
+  const placeholder = (): TensorBackend => {
+    require(builtIns[name]);
+    if (factories[name] === placeholder) throw new Error(`loading ${builtIns[name]} did not register the "${name}" backend`);
+    return factories[name]();
+  };
+  return placeholder;
+}
+
 /** How to create each built-in backend (filled in by the modules that implement them). */
 const factories: Record<BackendName, () => TensorBackend> = {
   simple: () => new SimpleBackend(),
-  fast: () => {
-    throw new Error('the "fast" backend is not registered (import "minitorch" rather than a single file)');
-  },
-  gpu: () => {
-    throw new Error('the "gpu" backend is not registered (import "minitorch" rather than a single file)');
-  },
+  fast: loadBuiltIn('fast'),
+  gpu: loadBuiltIn('gpu'),
 };
 
 const instances = new Map<BackendName, TensorBackend>();
