@@ -83,17 +83,19 @@ describe('Task 4.5 demo --task mnist', () => {
   });
 });
 
-describe('Task 3.3 demo from the command line', () => {
+describe('Demo from the command line', () => {
   // In a fresh process, as a user runs it: the in-process tests above share this process's
   // backend registry, which other suites have already filled, so they cannot catch a demo
   // that forgets to load a backend.
   const demo = path.join(__dirname, '../scripts/demo.js');
 
-  for (const args of [
-    ['--backend', 'gpu', '--dataset', 'simple', '--n', '20', '--hidden', '4', '--epochs', '5'],
-    ['--task', 'mnist', '--backend', 'gpu', '--n', '100', '--epochs', '1'],
-  ]) {
-    it(`Task 3.3 npm run demo -- ${args.join(' ')} runs in a new process`, function () {
+  // Each named after the last task it needs: the GPU kernels (3.4) for the 2-D task, LeNet
+  // training (4.5) for MNIST, as the in-process demo tests above are.
+  for (const [task, args] of [
+    ['3.4', ['--backend', 'gpu', '--dataset', 'simple', '--n', '20', '--hidden', '4', '--epochs', '5']],
+    ['4.5', ['--task', 'mnist', '--backend', 'gpu', '--n', '100', '--epochs', '1']],
+  ] as const) {
+    it(`Task ${task} npm run demo -- ${args.join(' ')} runs in a new process`, function () {
       this.timeout(180_000);
       const out = fs.mkdtempSync(path.join(os.tmpdir(), 'minitorch-demo-cli-'));
       try {
