@@ -4,7 +4,7 @@
  * GPU backend (tests/helpers/backends.ts); these tests cover what is GPU-specific.
  */
 import { expect } from 'chai';
-import { execFileSync } from 'child_process';
+import { execFileSync, spawnSync } from 'child_process';
 import * as path from 'path';
 import * as v8 from 'v8';
 import * as vm from 'vm';
@@ -121,6 +121,50 @@ describe('Task 3.3 GPU map, zip and reduce', function () {
       stdio: ['ignore', 'pipe', 'ignore'],
     });
     expect(out).to.contain(`ERROR ${NO_ADAPTER_HELP}`);
+  });
+
+  it('Task 3.3 at process exit the worker is drained first, so freeing buffers cannot abort the process', function () {
+    // Node stops workers right after the exit event; one stopped inside a call into Dawn (a
+    // buffer freed by a finaliser just before exit) used to abort with "FATAL ERROR ...
+    // napi_throw" in about one exit in five of this script. Both ways out are exercised.
+    this.timeout(120_000);
+    const lib = JSON.stringify(path.resolve(__dirname, '../src'));
+    const script = `const m = require(${lib});
+      (async () => {
+        for (let round = 0; round < 3; round++) {
+          let keep = [];
+          for (let i = 0; i < 1500; i++) keep.push(m.rand([64], { backend: 'gpu', seed: i }).add(1));
+          keep = null;
+          global.gc();
+          await new Promise((r) => setTimeout(r, 1));
+        }
+        global.gc();
+        await new Promise((r) => setImmediate(r));
+        if (process.argv[1] === 'exit') process.exit(0);
+      })();`;
+    for (const how of ['natural', 'exit', 'natural', 'exit']) {
+      const r = spawnSync(process.execPath, ['--expose-gc', '-e', script, how], { encoding: 'utf8', timeout: 60_000 });
+      expect(r.status, `${how}: ${r.stderr.slice(-500)}`).to.equal(0);
+    }
+  });
+
+  it('Task 3.3 after close the bridge sends no more frees, and still answers calls', () => {
+    const lib = JSON.stringify(path.resolve(__dirname, '../src'));
+    const backend = JSON.stringify(path.resolve(__dirname, '../src/gpu/backend'));
+    const script = `const m = require(${lib});
+      (async () => {
+        let t = m.rand([8], { backend: 'gpu', seed: 1 }).add(1);
+        const before = m.gpu.liveBufferCount();
+        require(${backend}).gpuBridge().close();
+        t = null;
+        global.gc();
+        await new Promise((r) => setTimeout(r, 50));
+        console.log(before, m.gpu.liveBufferCount());
+      })();`;
+    const out = execFileSync(process.execPath, ['--expose-gc', '-e', script], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    const [before, after] = out.trim().split(' ').map(Number);
+    expect(before).to.be.greaterThan(0);
+    expect(after).to.equal(before);
   });
 });
 

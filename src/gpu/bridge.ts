@@ -22,6 +22,7 @@ export type GpuCommand = { noReply?: boolean; seq?: number } & (
   | { op: 'read'; id: number; length: number }
   | { op: 'destroy'; id: number }
   | { op: 'count' }
+  | { op: 'drain' }
 );
 
 /** What to do when no adapter is found (the worker's error message). */
@@ -39,6 +40,8 @@ export interface GpuReply {
 
 /** How long to wait for one answer before declaring the worker lost. */
 const TIMEOUT_MS = 120_000;
+/** How long process exit waits for the worker to finish its queue (see `close`). */
+const CLOSE_TIMEOUT_MS = 10_000;
 
 /**
  * Mesa's software renderer needs these on a machine without a display; they must be in the
@@ -61,6 +64,8 @@ export class GpuBridge {
   private readonly flag = new Int32Array(new SharedArrayBuffer(4));
   private readonly port: MessagePort;
   private seq = 0;
+  /** Set by `close`: from then on `post` sends nothing. */
+  private closed = false;
   /** The adapter in use, e.g. "llvmpipe (OpenGL ES, compatibility mode)". */
   readonly description: string;
 
@@ -81,18 +86,37 @@ export class GpuBridge {
       void this.worker.terminate();
       throw e;
     }
+    process.once('exit', () => this.close());
+  }
+
+  /**
+   * Let the worker go quiet before Node stops it at process exit: send nothing more, then wait
+   * until it has run every queued command and the device has finished its work. Node
+   * terminates workers right after the `exit` event, and terminating one in the middle of a
+   * call into Dawn (e.g. a buffer freed by a finaliser just before exit) aborts the whole
+   * process with "FATAL ERROR: Error::ThrowAsJavaScriptException napi_throw"; an idle one
+   * stops cleanly.
+   */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    try {
+      this.call({ op: 'drain' }, [], CLOSE_TIMEOUT_MS);
+    } catch {
+      // A worker that is gone or stuck cannot be drained; exit goes on regardless.
+    }
   }
 
   /** Send a command and wait for its answer; the worker's errors are rethrown here. */
-  call<T = void>(cmd: GpuCommand, transfer: ArrayBuffer[] = []): T {
+  call<T = void>(cmd: GpuCommand, transfer: ArrayBuffer[] = [], timeoutMs = TIMEOUT_MS): T {
     // Each command carries a sequence number; the worker writes it into the flag after
     // posting its answer, so the caller wakes for its own answer and no other.
     const seq = (this.seq = (this.seq % 0x7fffffff) + 1);
     this.worker.postMessage({ ...cmd, seq }, transfer);
-    const deadline = Date.now() + TIMEOUT_MS;
+    const deadline = Date.now() + timeoutMs;
     for (let seen = Atomics.load(this.flag, 0); seen !== seq; seen = Atomics.load(this.flag, 0)) {
       const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`the GPU worker did not answer "${cmd.op}" within ${TIMEOUT_MS / 1000} s`);
+      if (left <= 0) throw new Error(`the GPU worker did not answer "${cmd.op}" within ${timeoutMs / 1000} s`);
       Atomics.wait(this.flag, 0, seen, left);
     }
     for (;;) {
@@ -105,8 +129,9 @@ export class GpuBridge {
     }
   }
 
-  /** Send a command without waiting (used to free buffers from a finaliser). */
+  /** Send a command without waiting (used to free buffers from a finaliser); nothing after `close`. */
   post(cmd: GpuCommand): void {
+    if (this.closed) return;
     this.worker.postMessage({ ...cmd, noReply: true });
   }
 }

@@ -165,6 +165,10 @@ async function handle(cmd: GpuCommand): Promise<GpuReply> {
       return {};
     case 'count':
       return { value: buffers.size };
+    case 'drain':
+      // Everything queued before it has run (commands run in order); wait for the device too.
+      if (device !== null) await device.queue.onSubmittedWorkDone();
+      return {};
   }
 }
 
