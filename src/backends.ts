@@ -68,7 +68,7 @@ export function setDefaultBackend(name: BackendName): void {
 export function getBackend(backend?: BackendLike): TensorBackend {
   if (backend === undefined) return defaultBackend();
   if (typeof backend !== 'string') return backend;
-  if (!(backend in factories)) {
+  if (!Object.prototype.hasOwnProperty.call(factories, backend)) {
     throw new Error(`unknown backend "${String(backend)}" (expected one of: ${Object.keys(factories).join(', ')})`);
   }
   let instance = instances.get(backend);

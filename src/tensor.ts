@@ -17,6 +17,7 @@ import {
   Shape,
   TensorData,
   checkShape,
+  describeValue,
   formatShape,
   shapeBroadcast,
   shapeSize,
@@ -29,6 +30,8 @@ export interface TensorHistory {
   readonly arg: unknown;
   readonly ctx: Context<Tensor>;
   readonly inputs: Tensor[];
+  /** The version of each of `ctx.savedValues` when it was saved (see `checkSavedVersions`). */
+  readonly savedVersions: number[];
 }
 
 /** A tensor or a plain number (lifted to a 1-element tensor on the other operand's backend). */
@@ -95,7 +98,9 @@ export class Tensor implements Variable<Tensor> {
       inputs.map((t) => t.detach()),
       arg,
     );
-    return new Tensor(data, backend, needsGrad ? { op, arg, ctx, inputs } : null);
+    if (!needsGrad) return new Tensor(data, backend, null);
+    const savedVersions = ctx.savedValues.map((t) => t.data.versionCounter.value);
+    return new Tensor(data, backend, { op, arg, ctx, inputs, savedVersions });
   }
 
   /** A new constant tensor with `data` on this tensor's backend. */
@@ -147,6 +152,7 @@ export class Tensor implements Variable<Tensor> {
   chainRule(dOutput: Tensor): Array<[Tensor, Tensor]> {
     const h = this.history;
     if (h === null) throw new Error('chainRule: this tensor has no history');
+    checkSavedVersions(h);
     const fn = tensorFunctions[h.op] as TensorFunction<unknown>;
     const grads = fn.backward(h.ctx, dOutput, h.arg);
     const out: Array<[Tensor, Tensor]> = [];
@@ -161,6 +167,9 @@ export class Tensor implements Variable<Tensor> {
    * single-element tensor (a loss), as in PyTorch.
    */
   backward(grad?: Tensor): void {
+    if (grad !== undefined && !(grad instanceof Tensor)) {
+      throw new TypeError(`backward: grad must be a Tensor of shape ${formatShape(this.shape)}, got ${describeValue(grad)}`);
+    }
     if (this.isConstant()) {
       throw new Error('backward: this tensor does not require a gradient and has no history (call requiresGrad_() on the inputs first)');
     }
@@ -382,6 +391,24 @@ export class Tensor implements Variable<Tensor> {
 }
 
 /**
+ * Throw if a tensor that `h`'s op saved for its backward pass was written in place (`set`)
+ * since: its gradient would be computed from the new values, silently wrong. Names the
+ * modified tensor (the input sharing the saved storage) and the op, as PyTorch does.
+ */
+function checkSavedVersions(h: TensorHistory): void {
+  h.ctx.savedValues.forEach((saved, i) => {
+    const now = saved.data.versionCounter.value;
+    if (now === h.savedVersions[i]) return;
+    const input = h.inputs.find((x) => x.data.versionCounter === saved.data.versionCounter) ?? saved;
+    throw new Error(
+      `backward: tensor "${input.name}" of shape ${formatShape(input.shape)} was modified in place (set) after "${h.op}" saved it ` +
+        `for the backward pass (it is at version ${now}, "${h.op}" needs version ${h.savedVersions[i]}); ` +
+        'recompute the result after changing the tensor, or change a copy',
+    );
+  });
+}
+
+/**
  * Sum a gradient of a broadcast shape back to `shape`: over extra leading dims and over
  * dims where `shape` has size 1 (Task 2.4).
  */
@@ -403,6 +430,15 @@ export function sumTo(grad: Tensor, shape: Shape): Tensor {
 /** A tensor from flat row-major values and a shape. */
 export function fromFlat(values: ArrayLike<number>, shape: Shape, options: TensorOptions = {}): Tensor {
   checkShape(shape);
+  if (!ArrayBuffer.isView(values)) {
+    // A typed array holds numbers by construction; anything else is checked element by element.
+    if (values === null || typeof values !== 'object' || typeof values.length !== 'number') {
+      throw new TypeError(`fromFlat: values must be an array of numbers, got ${describeValue(values)}`);
+    }
+    for (let i = 0; i < values.length; i++) {
+      if (typeof values[i] !== 'number') throw new TypeError(`fromFlat: value ${i} must be a number, got ${describeValue(values[i])}`);
+    }
+  }
   if (values.length !== shapeSize(shape)) {
     throw new IndexingError(`${values.length} values do not fit shape ${formatShape(shape)} (size ${shapeSize(shape)})`);
   }

@@ -130,6 +130,10 @@ export function shapeBroadcast(a: ArrayLike<number>, b: ArrayLike<number>): Shap
 
 /** Check that `shape` is a list of non-negative integers; throw a clear error if not. */
 export function checkShape(shape: ArrayLike<number>, what = 'shape'): void {
+  // `zeros(2, 3)` passes a number where an array belongs; say so rather than fail later.
+  if (!Array.isArray(shape) && !ArrayBuffer.isView(shape)) {
+    throw new TypeError(`${what} must be an array of sizes such as [2, 3], got ${describeValue(shape)}`);
+  }
   for (let i = 0; i < shape.length; i++) {
     const d = shape[i];
     if (!Number.isInteger(d) || d < 0) {
@@ -138,12 +142,36 @@ export function checkShape(shape: ArrayLike<number>, what = 'shape'): void {
   }
 }
 
+/** Throw unless `value` is a number (a string or `undefined` would be stored as NaN). */
+export function checkValue(value: unknown, what: string): void {
+  if (typeof value !== 'number') throw new TypeError(`${what}: values must be numbers, got ${describeValue(value)}`);
+}
+
+/** A value as an error message shows it: its type, and the value itself when short. */
+export function describeValue(value: unknown): string {
+  if (typeof value === 'string') return `the string ${JSON.stringify(value)}`;
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return `${typeof value} ${String(value)}`;
+  if (value === null || value === undefined) return String(value);
+  return `a ${Array.isArray(value) ? 'array' : typeof value === 'object' ? (value.constructor?.name ?? 'object') : typeof value}`;
+}
+
+/**
+ * How many times a storage has been written in place (shared by all views of it). Autodiff
+ * records it when a tensor is saved for the backward pass, so a later in-place `set` is
+ * caught instead of silently giving a wrong gradient (PyTorch's version counter).
+ */
+export interface VersionCounter {
+  value: number;
+}
+
 /**
  * A tensor's data: storage plus the shape and strides that give it meaning.
  * Views (`permute`, `withLayout`) share the storage.
  */
 export class TensorData {
   private readonly _storage: Storage;
+  /** In-place writes so far to this storage, shared with every view of it. */
+  readonly versionCounter: VersionCounter;
   /** Dimension sizes. */
   readonly shape: Shape;
   /** Storage step per dimension. */
@@ -151,7 +179,7 @@ export class TensorData {
   /** Number of elements. */
   readonly size: number;
 
-  constructor(storage: Storage, shape: Shape, strides?: Strides) {
+  constructor(storage: Storage, shape: Shape, strides?: Strides, versionCounter: VersionCounter = { value: 0 }) {
     checkShape(shape);
     const size = shapeSize(shape);
     const st = strides ?? stridesFromShape(shape);
@@ -162,6 +190,7 @@ export class TensorData {
       throw new IndexingError(`storage of length ${storage.length} does not fit shape ${formatShape(shape)} (size ${size})`);
     }
     this._storage = storage;
+    this.versionCounter = versionCounter;
     this.shape = shape.slice();
     this.strides = st.slice();
     this.size = size;
@@ -216,7 +245,9 @@ export class TensorData {
 
   /** Write `value` at `index` (in place: every view of this storage sees it). */
   set(index: Index, value: number): void {
+    checkValue(value, 'set');
     this.storage[this.index(index)] = value;
+    this.versionCounter.value += 1;
   }
 
   /** Every valid index, in row-major order. */
@@ -230,7 +261,7 @@ export class TensorData {
 
   /** The same storage seen with another shape and strides (a view). */
   withLayout(shape: Shape, strides: Strides): TensorData {
-    return new TensorData(this.storage, shape, strides);
+    return new TensorData(this.storage, shape, strides, this.versionCounter);
   }
 
   /**

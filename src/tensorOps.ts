@@ -19,6 +19,7 @@ import {
   Storage,
   TensorData,
   broadcastIndex,
+  describeValue,
   formatShape,
   indexToPosition,
   shapeBroadcast,
@@ -203,7 +204,8 @@ export function reduceKernel(
 /** Check `dim` is a valid dimension of `shape` (negative dims count from the end). */
 export function normalizeDim(dim: number, shape: ArrayLike<number>): number {
   const n = shape.length;
-  if (!Number.isInteger(dim) || dim < -n || dim >= n) {
+  if (!Number.isInteger(dim)) throw new TypeError(`dim must be an integer, got ${describeValue(dim)}`);
+  if (dim < -n || dim >= n) {
     throw new IndexingError(`dim ${dim} is out of range for shape ${formatShape(shape)} (${n} dims)`);
   }
   return dim < 0 ? dim + n : dim;

@@ -266,6 +266,19 @@ describeEachBackend('Task 2.3 tensor operations', (backend, name) => {
     expect(() => y.set([0], 1)).to.throw(/computed tensor/);
     expect(() => t.add('x' as unknown as number)).to.throw(TypeError, /Tensor or a number/);
   });
+
+  it('Task 2.3 Errors: values, shapes, dims and backends of the wrong type are refused, never stored as NaN', () => {
+    const t = zeros([2], opts);
+    expect(() => t.set([0], 'x' as unknown as number)).to.throw(TypeError, /set: values must be numbers, got the string "x"/);
+    expect(t.get(0)).to.equal(0);
+    expect(() => fromFlat(['a'] as unknown as number[], [1], opts)).to.throw(TypeError, /value 0 must be a number, got the string "a"/);
+    expect(() => fromFlat([1, undefined] as unknown as number[], [2], opts)).to.throw(TypeError, /value 1 .*undefined/);
+    expect(() => t.sum('1' as unknown as number)).to.throw(TypeError, /dim must be an integer, got the string "1"/);
+    expect(() => t.sum(0.5)).to.throw(TypeError, /dim must be an integer, got number 0.5/);
+    expect(() => zeros(2 as unknown as number[], 3 as never)).to.throw(TypeError, /shape must be an array of sizes such as \[2, 3\], got number 2/);
+    expect(() => tensor([1], { backend: 'toString' as never })).to.throw(/unknown backend "toString"/);
+    expect(() => tensor([1], { backend: '__proto__' as never })).to.throw(/unknown backend "__proto__"/);
+  });
 });
 
 describeEachBackend('Task 2.4 tensor gradients', (backend, name) => {
@@ -393,6 +406,29 @@ describeEachBackend('Task 2.4 tensor gradients', (backend, name) => {
     const x = tensor([1, 2], { ...opts, requiresGrad: true });
     expect(() => x.mul(2).backward()).to.throw(/1-element tensor.*\[2\]/);
     expect(() => x.mul(2).backward(tensor([1, 2, 3], opts))).to.throw(IndexingError, /\[3\].*\[2\]/);
+    expect(() => x.sum().backward(5 as unknown as Tensor)).to.throw(TypeError, /grad must be a Tensor of shape \[1\], got number 5/);
+  });
+
+  it('Task 2.4 Errors: set() on a tensor saved for backward makes backward throw, naming the tensor and the op', () => {
+    const x = tensor([1, 2], { ...opts, requiresGrad: true });
+    x.name = 'x';
+    const y = x.mul(x).sum();
+    x.set([0], 10);
+    expect(() => y.backward()).to.throw(/tensor "x" of shape \[2\] was modified in place \(set\) after "mul" saved it.*version 1.*version 0/);
+    expect(x.grad).to.equal(null);
+    // A write through a view is a write to the same storage; a fresh graph is fine.
+    const c = tensor([[1, 2]], opts);
+    const z = x.mul(c.permute(1, 0)).sum();
+    c.permute(1, 0).set([1, 0], 5);
+    expect(() => z.backward()).to.throw(/modified in place.*"mul"/);
+    x.mul(x).sum().backward();
+    expectValuesArray(x.grad!, [20, 4], tol);
+    // Ops that save nothing (add) are unaffected by a later write.
+    const w = tensor([3, 4], { ...opts, requiresGrad: true });
+    const s = w.add(1).sum();
+    w.set([1], 0);
+    s.backward();
+    expectValuesArray(w.grad!, [1, 1], tol);
   });
 
   it('Task 2.4 Errors: tensors on different backends cannot be combined', () => {

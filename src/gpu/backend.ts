@@ -22,7 +22,9 @@ import {
   Storage,
   Strides,
   TensorData,
+  VersionCounter,
   alignedStrides,
+  checkValue,
   formatShape,
   shapeBroadcast,
   shapeSize,
@@ -74,8 +76,8 @@ export class GpuBuffer {
 
 /** `TensorData` whose storage lives on the GPU; views share the buffer. */
 export class GpuTensorData extends TensorData {
-  constructor(readonly buffer: GpuBuffer, shape: Shape, strides: Strides = stridesFromShape(shape)) {
-    super(EMPTY, shape, strides);
+  constructor(readonly buffer: GpuBuffer, shape: Shape, strides: Strides = stridesFromShape(shape), versionCounter?: VersionCounter) {
+    super(EMPTY, shape, strides, versionCounter);
   }
 
   /** Downloads the buffer on first access (see the module comment). */
@@ -84,13 +86,15 @@ export class GpuTensorData extends TensorData {
   }
 
   override set(index: ArrayLike<number>, value: number): void {
+    checkValue(value, 'set');
     const values = this.buffer.read().slice();
     values[this.index(index)] = value;
     this.buffer.write(values);
+    this.versionCounter.value += 1;
   }
 
   override withLayout(shape: Shape, strides: Strides): TensorData {
-    return new GpuTensorData(this.buffer, shape, strides);
+    return new GpuTensorData(this.buffer, shape, strides, this.versionCounter);
   }
 }
 const EMPTY = new Float64Array(0);
