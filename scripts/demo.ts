@@ -74,6 +74,8 @@ export interface DemoTrainer {
   description: string;
   /** Settings this trainer prefers over `DEFAULTS` when the command line does not set them. */
   defaults?: Partial<DemoOptions>;
+  /** Throws if the options cannot work for this trainer (checked before anything trains). */
+  check?(options: DemoOptions): void;
   /** Train, calling `progress` after each epoch; return the history and the charts to write. */
   train(options: DemoOptions, progress: (stats: EpochRecord) => void): Promise<{ history: EpochRecord[]; charts: DemoChart[] }>;
 }
@@ -137,8 +139,13 @@ export function mnistClassify(backend: BackendName): DemoTrainer {
   return {
     description: `Module 4 LeNet on MNIST digits (embedded, 10,000) on the "${backend}" backend`,
     defaults: { n: 8000, epochs: 3, lr: 0.005, seed: 0 },
+    check(options) {
+      if (options.n > MNIST_MAX_TRAIN) {
+        throw new Error(`--task mnist: --n must be at most ${MNIST_MAX_TRAIN} (the embedded set has ${MNIST_DIGITS} digits, and ${MNIST_DIGITS - MNIST_MAX_TRAIN} are kept to test on), got ${options.n}`);
+      }
+    },
     async train(options, progress) {
-      const nTest = Math.min(2000, 10000 - options.n);
+      const nTest = Math.min(2000, MNIST_DIGITS - options.n);
       const { train, test } = loadMnist({ train: options.n, test: nTest, seed: options.seed });
       const history: EpochRecord[] = [];
       let batch = 0;
@@ -160,7 +167,7 @@ export function mnistClassify(backend: BackendName): DemoTrainer {
       });
       const { predictions } = evaluateImages(model, test, { backend });
       const title = `MNIST LeNet (${options.backend}, ${train.n} digits)`;
-      const shown = Array.from({ length: 24 }, (_, i) => ({
+      const shown = Array.from({ length: Math.min(24, test.n) }, (_, i) => ({
         pixels: test.images.subarray(i * 784, (i + 1) * 784),
         title: `pred ${predictions[i]} / true ${test.labels[i]}`,
         highlight: predictions[i] !== test.labels[i],
@@ -177,6 +184,10 @@ export function mnistClassify(backend: BackendName): DemoTrainer {
     },
   };
 }
+
+/** Digits in the embedded MNIST set, and the most the demo trains on (the rest are held out). */
+const MNIST_DIGITS = 10000;
+const MNIST_MAX_TRAIN = 9000;
 
 /** Trainers by task, then by backend: a new backend or task is one entry. */
 export const TRAINERS: Record<string, Record<string, DemoTrainer>> = {
@@ -198,21 +209,33 @@ function usage(): string {
   ].join('\n');
 }
 
+/**
+ * What each numeric flag accepts, checked before anything trains: a bad value ends the demo
+ * with the usage (exit 2), not with a stack trace after the banner.
+ */
+const NUMERIC: Record<string, { ok: (x: number) => boolean; what: string }> = {
+  n: { ok: (x) => Number.isInteger(x) && x >= 1, what: 'a whole number of at least 1' },
+  hidden: { ok: (x) => Number.isInteger(x) && x >= 1, what: 'a whole number of at least 1' },
+  epochs: { ok: (x) => Number.isInteger(x) && x >= 1, what: 'a whole number of at least 1' },
+  lr: { ok: (x) => x > 0, what: 'a number greater than 0' },
+  seed: { ok: (x) => Number.isInteger(x) && x >= 0, what: 'a whole number of at least 0' },
+};
+
 /** Parse `--name value` / `--name=value` flags over the defaults; throws on anything unknown. */
 export function parseArgs(argv: string[]): DemoOptions | 'help' {
   const options: DemoOptions = { ...DEFAULTS };
-  const numeric = new Set(['n', 'hidden', 'lr', 'epochs', 'seed']);
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--help' || arg === '-h') return 'help';
     const m = /^--([a-z]+)(?:=(.*))?$/.exec(arg);
-    if (!m || !(m[1] in DEFAULTS)) throw new Error(`unknown argument "${arg}"`);
+    if (!m || !Object.hasOwn(DEFAULTS, m[1])) throw new Error(`unknown argument "${arg}"`);
     const key = m[1] as keyof DemoOptions;
     const value = m[2] ?? argv[++i];
     if (value === undefined) throw new Error(`--${key} needs a value`);
-    if (numeric.has(key)) {
+    const rule = NUMERIC[key];
+    if (rule !== undefined) {
       const x = Number(value);
-      if (value.trim() === '' || !Number.isFinite(x)) throw new Error(`--${key} must be a number, got "${value}"`);
+      if (value.trim() === '' || !Number.isFinite(x) || !rule.ok(x)) throw new Error(`--${key} must be ${rule.what}, got "${value}"`);
       (options as unknown as Record<string, number>)[key] = x;
     } else {
       (options as unknown as Record<string, string>)[key] = value;
@@ -228,15 +251,15 @@ export function parseArgs(argv: string[]): DemoOptions | 'help' {
  */
 function trainerFor(options: DemoOptions, argv: string[]): DemoTrainer {
   const given = new Set(argv.map((a) => /^--([a-z]+)/.exec(a)?.[1]).filter((k): k is string => k !== undefined));
-  const backends = TRAINERS[options.task];
+  const backends = Object.hasOwn(TRAINERS, options.task) ? TRAINERS[options.task] : undefined;
   if (!backends) throw new Error(`unknown --task "${options.task}": choose one of ${Object.keys(TRAINERS).join(', ')}`);
-  if (!given.has('backend') && !(options.backend in backends)) options.backend = Object.keys(backends)[0];
-  const chosen = backends[options.backend];
-  for (const [key, value] of Object.entries(chosen?.defaults ?? {})) {
+  if (!given.has('backend') && !Object.hasOwn(backends, options.backend)) options.backend = Object.keys(backends)[0];
+  const trainer = Object.hasOwn(backends, options.backend) ? backends[options.backend] : undefined;
+  for (const [key, value] of Object.entries(trainer?.defaults ?? {})) {
     if (!given.has(key)) (options as unknown as Record<string, unknown>)[key] = value;
   }
-  const trainer = backends[options.backend];
   if (!trainer) throw new Error(`--task ${options.task} has no --backend "${options.backend}": choose one of ${Object.keys(backends).join(', ')}`);
+  trainer.check?.(options);
   return trainer;
 }
 

@@ -91,6 +91,13 @@ export function parseIdx(bytes: Uint8Array, source = 'IDX data'): IdxArray {
   return { dims, data };
 }
 
+/** Throw unless `n` is an integer of at least `min` (a count of images). */
+function checkCount(what: string, n: unknown, min: number): void {
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < min) {
+    throw new RangeError(`${what} must be an integer >= ${min}, got ${typeof n === 'string' ? JSON.stringify(n) : String(n)}`);
+  }
+}
+
 /** Read and parse an IDX file from disk. */
 export function readIdx(path: string): IdxArray {
   return parseIdx(fs.readFileSync(path), path);
@@ -113,6 +120,7 @@ export function loadIdxDataset(imagesPath: string, labelsPath: string, options: 
   if (labels.dims[0] !== n) {
     throw new IdxFormatError(`${imagesPath} has ${n} images but ${labelsPath} has ${labels.dims[0]} labels`);
   }
+  if (options.limit !== undefined) checkCount(`loadIdxDataset(${imagesPath}): limit`, options.limit, 1);
   const keep = Math.min(n, options.limit ?? n);
   const pixels = images.data.subarray(0, keep * height * width).map((v) => v / 255);
   return { images: pixels, labels: Array.from(labels.data.subarray(0, keep)), n: keep, height, width };
@@ -138,6 +146,8 @@ export function loadMnist(options: { train?: number; test?: number; seed?: numbe
   for (let d = 0; d < 10; d++) for (let i = 0; i < digits[d].length; i++) all.push([d, i]);
   const nTrain = options.train ?? 8000;
   const nTest = options.test ?? 2000;
+  checkCount('loadMnist: train', nTrain, 1);
+  checkCount('loadMnist: test', nTest, 0);
   if (nTrain + nTest > all.length) {
     throw new RangeError(`loadMnist: asked for ${nTrain} + ${nTest} images, the package has ${all.length}`);
   }

@@ -29,21 +29,37 @@ export interface SentimentExample {
  * label per line. Errors name the line.
  */
 export function parseSst2(text: string, source = 'SST-2 data'): SentimentExample[] {
-  const lines = text.split(/\r?\n/).filter((l) => l.trim() !== '');
-  if (lines.length === 0) throw new Error(`${source}: empty file`);
-  const header = lines[0].split('\t');
+  // Files saved by some editors start with a byte-order mark; it is not part of the header.
+  const lines = stripBom(text).split(/\r?\n/);
+  const first = lines.findIndex((l) => l.trim() !== '');
+  if (first < 0) throw new Error(`${source}: empty file`);
+  const header = lines[first].split('\t');
   const si = header.indexOf('sentence');
   const li = header.indexOf('label');
-  if (si < 0 || li < 0) throw new Error(`${source}: header must name the columns "sentence" and "label", got "${lines[0]}"`);
-  return lines.slice(1).map((line, k) => {
+  if (si < 0 || li < 0) {
+    throw new Error(`${source}: line ${first + 1}: header must name the columns "sentence" and "label", got ${JSON.stringify(lines[first])}`);
+  }
+  const examples: SentimentExample[] = [];
+  lines.forEach((line, k) => {
+    if (k <= first || line.trim() === '') return;
     const cols = line.split('\t');
-    const label = Number(cols[li]);
-    if (cols.length !== header.length || (label !== 0 && label !== 1)) {
-      throw new Error(`${source}: line ${k + 2} should be "<sentence>\\t<0 or 1>", got "${line}"`);
+    // Exactly "0" or "1": Number() would also take "", "0x1" and "1.0".
+    const label = cols[li];
+    if (cols.length !== header.length || (label !== '0' && label !== '1')) {
+      throw new Error(`${source}: line ${k + 1} should be "<sentence>\\t<0 or 1>", got ${JSON.stringify(line)}`);
     }
-    return { sentence: cols[si], label };
+    examples.push({ sentence: cols[si], label: Number(label) });
   });
+  return examples;
 }
+
+/** The text without a leading byte-order mark. */
+function stripBom(text: string): string {
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}
+
+/** A decimal number as GloVe writes it (Number() alone would also take "" and "0x1"). */
+const DECIMAL = /^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i;
 
 /** Word vectors by word, all of length `dims`. */
 export interface Embeddings {
@@ -59,18 +75,24 @@ export function parseGlove(text: string, options: { vocabulary?: Set<string>; so
   const source = options.source ?? 'GloVe data';
   const vectors = new Map<string, Float64Array>();
   let dims = -1;
-  text.split(/\r?\n/).forEach((line, k) => {
+  stripBom(text).split(/\r?\n/).forEach((line, k) => {
     if (line.trim() === '') return;
     const parts = line.trimEnd().split(' ');
     const word = parts[0];
+    const where = `${source}: line ${k + 1} (${JSON.stringify(word)})`;
+    if (parts.length === 1) throw new Error(`${where} has a word and no numbers; expected "<word> <number> <number> …"`);
     if (dims < 0) dims = parts.length - 1;
-    if (parts.length - 1 !== dims || dims === 0) {
-      throw new Error(`${source}: line ${k + 1} ("${word}") has ${parts.length - 1} numbers, expected ${dims}`);
+    if (parts.length - 1 !== dims) {
+      const empty = parts.indexOf('', 1);
+      if (empty > 0) throw new Error(`${where} has an empty value at position ${empty} (two spaces in a row?)`);
+      throw new Error(`${where} has ${parts.length - 1} numbers, expected ${dims}`);
     }
     if (options.vocabulary && !options.vocabulary.has(word)) return;
-    const v = Float64Array.from(parts.slice(1), Number);
-    if (v.some((x) => Number.isNaN(x))) throw new Error(`${source}: line ${k + 1} ("${word}") has a value that is not a number`);
-    vectors.set(word, v);
+    const bad = parts.findIndex((x, i) => i > 0 && !DECIMAL.test(x));
+    if (bad > 0) {
+      throw new Error(`${where} has a value that is not a number at position ${bad}: ${JSON.stringify(parts[bad])}${parts[bad] === '' ? ' (two spaces in a row?)' : ''}`);
+    }
+    vectors.set(word, Float64Array.from(parts.slice(1), Number));
   });
   if (dims < 0) throw new Error(`${source}: no vectors found`);
   return { dims, vectors };

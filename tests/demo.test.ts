@@ -28,7 +28,7 @@ describe('Task 1.5 demo', () => {
     expect(parseArgs(['--dataset', 'split', '--epochs=20', '--lr', '0.1'])).to.include({ dataset: 'split', epochs: 20, lr: 0.1 });
     expect(parseArgs(['--help'])).to.equal('help');
     expect(() => parseArgs(['--bogus', '1'])).to.throw(/unknown argument "--bogus"/);
-    expect(() => parseArgs(['--hidden', 'ten'])).to.throw(/--hidden must be a number, got "ten"/);
+    expect(() => parseArgs(['--hidden', 'ten'])).to.throw(/--hidden must be a whole number of at least 1, got "ten"/);
     expect(() => parseArgs(['--seed'])).to.throw(/--seed needs a value/);
     expect(TRAINERS.classify.scalar).to.have.property('train');
   });
@@ -40,16 +40,43 @@ describe('Task 1.5 demo', () => {
   it('Task 1.5 demo trains and writes the loss, accuracy and boundary charts', async function () {
     this.timeout(60000);
     const out = fs.mkdtempSync(path.join(os.tmpdir(), 'minitorch-demo-'));
-    const log = capture();
-    const { code, files } = await main(['--dataset', 'simple', '--n', '20', '--hidden', '4', '--epochs', '30', '--out', out], log.stream);
-    expect(code).to.equal(0);
-    const names = ['simple-scalar-loss', 'simple-scalar-accuracy', 'simple-scalar-boundary'];
-    expect(files).to.deep.equal(names.flatMap((n) => [path.join(out, `${n}.svg`), path.join(out, `${n}.html`)]));
-    for (const f of files) {
-      expect(fs.readFileSync(f, 'utf8')).to.include('<svg');
-      expect(log.text()).to.include(f);
+    try {
+      const log = capture();
+      const { code, files } = await main(['--dataset', 'simple', '--n', '20', '--hidden', '4', '--epochs', '30', '--out', out], log.stream);
+      expect(code).to.equal(0);
+      const names = ['simple-scalar-loss', 'simple-scalar-accuracy', 'simple-scalar-boundary'];
+      expect(files).to.deep.equal(names.flatMap((n) => [path.join(out, `${n}.svg`), path.join(out, `${n}.html`)]));
+      for (const f of files) {
+        expect(fs.readFileSync(f, 'utf8')).to.include('<svg');
+        expect(log.text()).to.include(f);
+      }
+      expect(log.text()).to.match(/epoch 30\/30 loss \d\.\d{4} acc \d+\.\d%/);
+    } finally {
+      fs.rmSync(out, { recursive: true, force: true });
     }
-    expect(log.text()).to.match(/epoch 30\/30 loss \d\.\d{4} acc \d+\.\d%/);
+  });
+
+  it('Task 1.5 demo Errors: every flag is checked before training (exit 2 with usage, no banner)', async () => {
+    const cases: Array<[string[], RegExp]> = [
+      [['--epochs', '-1'], /--epochs must be a whole number of at least 1, got "-1"/],
+      [['--n', '0'], /--n must be a whole number of at least 1, got "0"/],
+      [['--hidden', '0'], /--hidden must be a whole number of at least 1/],
+      [['--hidden', '2.5'], /--hidden must be a whole number/],
+      [['--lr', '-5'], /--lr must be a number greater than 0, got "-5"/],
+      [['--seed', '-1'], /--seed must be a whole number of at least 0/],
+      [['--toString', '1'], /unknown argument "--toString"/],
+      [['--task', 'constructor'], /unknown --task "constructor"/],
+      [['--backend', 'toString'], /has no --backend "toString"/],
+      [['--task', 'mnist', '--n', '20000', '--epochs', '1'], /--task mnist: --n must be at most 9000 .*got 20000/],
+      [['--task', 'mnist', '--n', '10000', '--epochs', '1'], /--n must be at most 9000/],
+    ];
+    for (const [args, message] of cases) {
+      const log = capture();
+      const { code } = await main(args, log.stream);
+      expect(code, args.join(' ')).to.equal(2);
+      expect(log.text()).to.match(message).and.include('usage: npm run demo');
+      expect(log.text(), 'nothing trains').to.not.include('training --task');
+    }
   });
 
   it('Task 1.5 demo Errors: an unknown dataset or backend exits 2 with usage', async () => {
@@ -88,6 +115,19 @@ describe('Demo from the command line', () => {
   // backend registry, which other suites have already filled, so they cannot catch a demo
   // that forgets to load a backend.
   const demo = path.join(__dirname, '../scripts/demo.js');
+
+  it('Task 1.5 npm run demo starts from the built demo without compiling anything when it is up to date', function () {
+    // `npm run demo` used to compile the whole test tree before every run (most of a minute).
+    // The tests run after a build, so the launcher must find the demo up to date.
+    this.timeout(60_000);
+    const launcher = path.join(__dirname, '../../scripts/demo-launch.js');
+    const r = spawnSync(process.execPath, [launcher, '--help'], { encoding: 'utf8', timeout: 50_000 });
+    expect(r.status, r.stderr).to.equal(0);
+    expect(r.stdout).to.include('usage: npm run demo');
+    expect(r.stderr).to.not.include('compiling');
+    const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, '../../package.json'), 'utf8')) as { scripts: Record<string, string> };
+    expect(pkg.scripts.demo).to.equal('node scripts/demo-launch.js');
+  });
 
   // Each named after the last task it needs: the GPU kernels (3.4) for the 2-D task, LeNet
   // training (4.5) for MNIST, as the in-process demo tests above are.

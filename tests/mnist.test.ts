@@ -75,6 +75,17 @@ describe('Task 4.5 MNIST data', () => {
       expect(() => mnist.loadIdxDataset(images, labels)).to.throw(/has 2 images but .* has 3 labels/);
       expect(() => mnist.loadIdxDataset(labels, labels)).to.throw(/expected 3 dimensions \[n, height, width\], got \[3\]/);
     });
+
+    it('Task 4.5 Errors: a negative or fractional limit or split size is refused, never a dataset of -1 images', () => {
+      const images = write('i2.idx', idx(0x08, [2, 2, 2], [0, 1, 2, 3, 4, 5, 6, 7]));
+      const labels = write('l2.idx', idx(0x08, [2], [0, 1]));
+      expect(mnist.loadIdxDataset(images, labels, { limit: 1 }).n).to.equal(1);
+      expect(() => mnist.loadIdxDataset(images, labels, { limit: -1 })).to.throw(RangeError, /i2.idx\): limit must be an integer >= 1, got -1/);
+      expect(() => mnist.loadIdxDataset(images, labels, { limit: 0.5 })).to.throw(RangeError, /limit must be an integer/);
+      expect(() => mnist.loadMnist({ train: -5 })).to.throw(RangeError, /loadMnist: train must be an integer >= 1, got -5/);
+      expect(() => mnist.loadMnist({ test: -1 })).to.throw(RangeError, /loadMnist: test must be an integer >= 0, got -1/);
+      expect(() => mnist.loadMnist({ train: '10' as unknown as number })).to.throw(RangeError, /got "10"/);
+    });
   });
 });
 

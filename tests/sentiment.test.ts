@@ -33,6 +33,23 @@ describe('Task 4.5 sentiment data', () => {
     expect(() => sentiment.parseGlove('a 1 x')).to.throw(/not a number/);
   });
 
+  it('Task 4.5 loader errors: empty, hex and decimal labels, double spaces and word-only lines name the file and line; a BOM is skipped', () => {
+    const sst = (body: string) => () => sentiment.parseSst2(`sentence\tlabel\nfine\t1\n${body}`, 'dev.tsv');
+    expect(sst('no label\t')).to.throw(/dev.tsv: line 3 should be .*"no label\\t"/);
+    expect(sst('hex\t0x1')).to.throw(/dev.tsv: line 3 should be/);
+    expect(sst('decimal\t1.0')).to.throw(/dev.tsv: line 3 should be/);
+    expect(sst('spaced\t 1')).to.throw(/dev.tsv: line 3 should be/);
+    expect(sentiment.parseSst2('\ufeffsentence\tlabel\nfine\t1\n')).to.deep.equal([{ sentence: 'fine', label: 1 }]);
+    expect(() => sentiment.parseSst2('\n\ntext\tlabel\n', 'x.tsv')).to.throw(/x.tsv: line 3: header must name .*got "text\\tlabel"/);
+    const glove = (text: string) => () => sentiment.parseGlove(text, { source: 'g.txt' });
+    expect(glove('a 1 2\nb 1  2')).to.throw(/g.txt: line 2 \("b"\) has an empty value at position 2 \(two spaces in a row\?\)/);
+    expect(glove('a 1  2')).to.throw(/g.txt: line 1 \("a"\) has a value that is not a number at position 2: "" \(two spaces in a row\?\)/);
+    expect(glove('a 1 2\nb')).to.throw(/g.txt: line 2 \("b"\) has a word and no numbers/);
+    expect(glove('a')).to.throw(/g.txt: line 1 \("a"\) has a word and no numbers/);
+    expect(glove('a 0x1 2')).to.throw(/g.txt: line 1 .*not a number at position 1: "0x1"/);
+    expect(Array.from(sentiment.parseGlove('\ufeffa -1.5e-1 .5').vectors.get('a')!)).to.deep.equal([-0.15, 0.5]);
+  });
+
   it('Task 4.5 encodes sentences channels-first with zero padding and zero unknown words', () => {
     const emb = sentiment.parseGlove('good 1 2\nfilm 3 4');
     const x = sentiment.encodeSentences([{ sentence: 'Good unknown film', label: 1 }], emb, 4);

@@ -31,7 +31,8 @@ import {
   stridesFromShape,
 } from '../tensorData';
 import { BinaryOp, ReduceOp, TensorBackend, UnaryOp, matmulShape, normalizeDim, reducedShape } from '../tensorOps';
-import { GpuBridge } from './bridge';
+import { GpuBridge, deviceLostMessage } from './bridge';
+import { DeviceMemory, DeviceSlot, GpuMemoryBudget } from './memory';
 import { MAX_GROUPS, PRACTICE_BLOCK, TILE, WORKGROUP_SIZE, convShader, mapShader, matmulShader, mmPracticeShader, reduceShader, sumPracticeShader, zipShader } from './kernels';
 
 let bridge: GpuBridge | null = null;
@@ -41,35 +42,127 @@ export function gpuBridge(): GpuBridge {
   return bridge;
 }
 
-/** Frees a device buffer once no tensor can reach it any more. */
-const finalizer = new FinalizationRegistry<number>((id) => bridge?.post({ op: 'destroy', id }));
-
-let nextBufferId = 0;
 /** Counts downloads, so tests can check data stays on the device across a chain of ops. */
 export const gpuStats = { reads: 0 };
 
-/** A device buffer of `length` float32 values, with a cached host copy once read. */
+/**
+ * What the memory manager keeps per device buffer: its id and size, and, while spilled, its
+ * values on the host. Deliberately not the `GpuBuffer` itself, so that listing a buffer in
+ * the manager does not keep its tensor alive.
+ */
+interface Slot extends DeviceSlot {
+  /** The values while the buffer is spilled to the host; null while on the device. */
+  host: Float32Array | null;
+  /** Why the values are gone, when the device they were on was lost before they were spilled. */
+  lost?: string;
+}
+
+/** Device buffers of this process and their budget (see `memory.ts`). */
+const memory = new DeviceMemory<Slot>((victims) => {
+  const { data, lost, reason } = gpuBridge().call<{ data: Float32Array; lost: number[]; reason: string | null }>({ op: 'spill', ids: victims.map((v) => v.id) });
+  let offset = 0;
+  for (const slot of victims) {
+    finalizer.unregister(slot);
+    if (lost.includes(slot.id)) {
+      slot.lost = reason ?? 'lost';
+      continue;
+    }
+    const length = slot.bytes / 4;
+    // A copy of its own, so each spilled buffer's memory goes when its tensor does.
+    slot.host = data.slice(offset, offset + length);
+    offset += length;
+  }
+});
+
+/**
+ * Frees the device buffer of a collected tensor when the event loop turns (a synchronous loop
+ * relies on spilling instead; see `memory.ts`). Registered only while a buffer is on the device.
+ */
+const finalizer = new FinalizationRegistry<Slot>((slot) => {
+  if (memory.remove(slot)) bridge?.post({ op: 'destroy', id: slot.id });
+});
+
+/** Buffers on the device and bytes they take, and how many have been spilled to the host. */
+export function gpuMemoryStats(): { buffers: number; bytes: number; spilled: number } {
+  return memory.stats;
+}
+
+/**
+ * Change how many buffers and bytes the GPU backend keeps on the device before it spills the
+ * least recently used ones to host memory (defaults: `MINITORCH_GPU_MAX_BUFFERS`, 1024, and
+ * `MINITORCH_GPU_MAX_MB`, 1024 MiB). Takes effect at the next allocation.
+ */
+export function setGpuMemoryBudget(budget: Partial<GpuMemoryBudget>): void {
+  for (const [key, value] of Object.entries(budget)) {
+    if (!(key === 'maxBuffers' || key === 'maxBytes')) throw new Error(`setGpuMemoryBudget: unknown limit "${key}" (expected maxBuffers or maxBytes)`);
+    if (!Number.isInteger(value) || (value as number) < 16) throw new RangeError(`setGpuMemoryBudget: ${key} must be an integer of at least 16, got ${value}`);
+    memory.budget[key] = value as number;
+  }
+}
+
+let nextBufferId = 0;
+
+/**
+ * A device buffer of `length` float32 values, with a cached host copy once read. It may be
+ * spilled to host memory when the device is over budget; using it brings it back.
+ */
 export class GpuBuffer {
-  readonly id = ++nextBufferId;
+  private readonly slot: Slot;
   private cache: Float64Array | null = null;
 
   constructor(readonly length: number, data?: ArrayLike<number>) {
-    gpuBridge().call({ op: 'create', id: this.id, length, data: data ? Float32Array.from(data) : undefined });
-    finalizer.register(this, this.id);
+    this.slot = { id: ++nextBufferId, bytes: Math.max(4, length * 4), host: null };
+    this.upload(data ? Float32Array.from(data) : undefined);
+  }
+
+  /** The buffer's id in the GPU worker. */
+  get id(): number {
+    return this.slot.id;
+  }
+
+  /** Put the values on the device (a new buffer, or a spilled one coming back). */
+  private upload(data: Float32Array | undefined): void {
+    memory.add(this.slot);
+    try {
+      gpuBridge().call({ op: 'create', id: this.slot.id, length: this.length, data });
+    } catch (e) {
+      memory.remove(this.slot);
+      throw e;
+    }
+    this.slot.host = null;
+    finalizer.register(this, this.slot, this.slot);
+  }
+
+  /**
+   * Make sure the values are on the device, about to be used by a kernel: brings a spilled
+   * buffer back, and marks the buffer as recently used so it is spilled last.
+   */
+  use(): number {
+    if (this.slot.lost !== undefined) {
+      throw new Error(deviceLostMessage(this.slot.lost));
+    }
+    if (this.slot.host !== null) this.upload(this.slot.host);
+    else memory.touch(this.slot);
+    return this.slot.id;
   }
 
   /** The values as float64 (downloaded once, then cached). */
   read(): Float64Array {
     if (this.cache === null) {
-      gpuStats.reads += 1;
-      this.cache = Float64Array.from(gpuBridge().call<Float32Array>({ op: 'read', id: this.id, length: this.length }));
+      const host = this.slot.host;
+      if (host !== null) {
+        this.cache = Float64Array.from(host);
+      } else {
+        gpuStats.reads += 1;
+        this.cache = Float64Array.from(gpuBridge().call<Float32Array>({ op: 'read', id: this.use(), length: this.length }));
+      }
     }
     return this.cache;
   }
 
   /** Replace the values on the device (and the cache). */
   write(values: Float64Array): void {
-    gpuBridge().call({ op: 'write', id: this.id, data: Float32Array.from(values) });
+    gpuBridge().call({ op: 'write', id: this.use(), data: Float32Array.from(values) });
     this.cache = values;
   }
 }
@@ -106,9 +199,12 @@ function groups1d(n: number): [number, number, number] {
 
 /** Run `code` on `inputs` into a new buffer of `outShape`. */
 function launch(code: string, inputs: GpuTensorData[], outShape: Shape, info: number[], groups: [number, number, number]): GpuTensorData {
+  // Inputs first: bringing one back from the host must not push out the new output.
+  const ids = inputs.map((t) => t.buffer.use());
   const out = new GpuTensorData(new GpuBuffer(shapeSize(outShape)), outShape);
   if (out.size > 0) {
-    gpuBridge().call({ op: 'run', code, buffers: [...inputs.map((t) => t.buffer.id), out.buffer.id], info: Uint32Array.from(info), groups });
+    // The inputs were marked most recently used, so making room for `out` left them on the device.
+    gpuBridge().call({ op: 'run', code, buffers: [...ids, out.buffer.use()], info: Uint32Array.from(info), groups });
   }
   return out;
 }
@@ -251,4 +347,12 @@ export function mmPractice(a: ArrayLike<number>, b: ArrayLike<number>, size: num
 /** Number of device buffers alive in the worker (for tests of buffer freeing). */
 export function liveBufferCount(): number {
   return gpuBridge().call<number>({ op: 'count' });
+}
+
+/**
+ * Destroy the GPU device on purpose, as a driver reset would (for tests of what users see
+ * then): tensors on it are lost, and the next GPU operation starts a fresh device.
+ */
+export function simulateDeviceLoss(): void {
+  gpuBridge().call({ op: 'loseDevice' });
 }

@@ -21,6 +21,8 @@ export type GpuCommand = { noReply?: boolean; seq?: number } & (
   | { op: 'run'; code: string; buffers: number[]; info: Uint32Array; groups: [number, number, number] }
   | { op: 'read'; id: number; length: number }
   | { op: 'destroy'; id: number }
+  | { op: 'spill'; ids: number[] }
+  | { op: 'loseDevice' }
   | { op: 'count' }
   | { op: 'drain' }
 );
@@ -29,6 +31,14 @@ export type GpuCommand = { noReply?: boolean; seq?: number } & (
 export const NO_ADAPTER_HELP =
   'no WebGPU adapter found: on a machine without a GPU install Mesa ' +
   '(Debian/Ubuntu: apt-get install mesa-vulkan-drivers libegl1 libegl-mesa0 libgles2 libgl1-mesa-dri)';
+
+/** What using a tensor whose device was lost says (`reason` as WebGPU gives it). */
+export function deviceLostMessage(reason: string): string {
+  return (
+    `the GPU device was lost (${reason}), and this tensor's values were on it: compute it again ` +
+    '(the next GPU operation starts a fresh device), or keep a copy with .to("fast") of values that must survive'
+  );
+}
 
 /** The worker's answer: a value, or the message of the error it hit. */
 export interface GpuReply {

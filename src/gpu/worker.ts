@@ -11,7 +11,7 @@
  */
 /// <reference types="@webgpu/types" />
 import { MessagePort, parentPort, workerData } from 'worker_threads';
-import { GpuCommand, GpuReply, NO_ADAPTER_HELP } from './bridge';
+import { GpuCommand, GpuReply, NO_ADAPTER_HELP, deviceLostMessage } from './bridge';
 
 /** The `webgpu` package's entry points (it ships its own binary Dawn build). */
 interface WebGpuModule {
@@ -35,6 +35,20 @@ let inFlight = 0;
 const MAX_IN_FLIGHT = Number(process.env.MINITORCH_GPU_MAX_IN_FLIGHT ?? 16);
 const buffers = new Map<number, GPUBuffer>();
 const pipelines = new Map<string, GPUComputePipeline>();
+/**
+ * Released buffers kept for reuse, by size in bytes: a training loop allocates the same
+ * sizes step after step, and reusing a buffer is cheaper than creating one. At most
+ * POOL_LIMIT buffers wait here.
+ */
+const pool = new Map<number, GPUBuffer[]>();
+let pooled = 0;
+const POOL_LIMIT = 256;
+/**
+ * Why the device was lost (e.g. "destroyed: device was destroyed"), once it has been, and the
+ * ids of the buffers that went with it: using one of those says what happened.
+ */
+let lostReason: string | null = null;
+const lostIds = new Set<number>();
 
 /** Invocations per workgroup the kernels need (16×16 matmul tiles). */
 const NEEDED_INVOCATIONS = 256;
@@ -84,19 +98,92 @@ async function acquire(): Promise<void> {
   device.onuncapturederror = (event) => {
     pendingError ??= (event as GPUUncapturedErrorEvent).error.message;
   };
+  const acquired = device;
+  void acquired.lost.then((info) => {
+    if (device === acquired) forgetDevice(`${info.reason}: ${info.message}`);
+  });
   const info = (adapter as GPUAdapter & { info?: GPUAdapterInfo }).info;
   description = `${info?.description || info?.vendor || 'WebGPU adapter'} (${mode})`;
 }
 
-function need(): GPUDevice {
+/**
+ * The device was lost (a driver reset, or `destroy()`): everything on it is gone. The next
+ * command that needs a device acquires a fresh one, so new tensors work again; tensors that
+ * lived on the lost device get an error saying so.
+ */
+function forgetDevice(reason: string): void {
+  lostReason = reason;
+  for (const id of buffers.keys()) lostIds.add(id);
+  buffers.clear();
+  pool.clear();
+  pooled = 0;
+  pipelines.clear();
+  inFlight = 0;
+  pendingError = undefined;
+  device = null;
+}
+
+/** The device, acquiring a new one if it was lost. */
+async function need(): Promise<GPUDevice> {
+  if (device === null && lostReason !== null) await acquire();
   if (device === null) throw new Error('GPU worker: device not initialised');
   return device;
 }
 
 function buffer(id: number): GPUBuffer {
   const b = buffers.get(id);
-  if (b === undefined) throw new Error(`GPU worker: no buffer ${id} (already destroyed?)`);
-  return b;
+  if (b !== undefined) return b;
+  if (lostIds.has(id)) {
+    throw new Error(deviceLostMessage(lostReason ?? 'unknown reason'));
+  }
+  throw new Error(`GPU worker: no buffer ${id} (already destroyed?)`);
+}
+
+/** Release a buffer: into the pool for reuse, or destroyed when the pool is full. */
+function release(id: number): void {
+  lostIds.delete(id);
+  const b = buffers.get(id);
+  if (b === undefined) return;
+  buffers.delete(id);
+  const list = pool.get(b.size) ?? [];
+  if (pooled >= POOL_LIMIT) {
+    b.destroy();
+    return;
+  }
+  list.push(b);
+  pool.set(b.size, list);
+  pooled += 1;
+}
+
+/** A storage buffer of `bytes`: a pooled one cleared to zero, or a new one (zero already). */
+function allocate(dev: GPUDevice, bytes: number): GPUBuffer {
+  const reused = pool.get(bytes)?.pop();
+  if (reused === undefined) {
+    return dev.createBuffer({ size: bytes, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST });
+  }
+  pooled -= 1;
+  const encoder = dev.createCommandEncoder();
+  encoder.clearBuffer(reused);
+  dev.queue.submit([encoder.finish()]);
+  return reused;
+}
+
+/** Copy buffers into one mapped staging buffer and return their values, concatenated. */
+async function download(dev: GPUDevice, sources: GPUBuffer[]): Promise<Float32Array> {
+  const total = sources.reduce((n, b) => n + b.size, 0);
+  const staging = dev.createBuffer({ size: Math.max(4, total), usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+  const encoder = dev.createCommandEncoder();
+  let offset = 0;
+  for (const b of sources) {
+    encoder.copyBufferToBuffer(b, 0, staging, offset, b.size);
+    offset += b.size;
+  }
+  dev.queue.submit([encoder.finish()]);
+  await staging.mapAsync(GPUMapMode.READ);
+  const data = new Float32Array(staging.getMappedRange().slice(0, total));
+  staging.unmap();
+  staging.destroy();
+  return data;
 }
 
 /** Run one command; returns the reply's payload. */
@@ -106,19 +193,18 @@ async function handle(cmd: GpuCommand): Promise<GpuReply> {
       if (device === null) await acquire();
       return { value: description };
     case 'create': {
-      const dev = need();
+      const dev = await need();
       // Zero-size tensors still get a 4-byte buffer: WebGPU bindings cannot be empty.
-      const bytes = Math.max(4, cmd.length * 4);
-      const buf = dev.createBuffer({ size: bytes, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST });
+      const buf = allocate(dev, Math.max(4, cmd.length * 4));
       if (cmd.data) dev.queue.writeBuffer(buf, 0, cmd.data);
       buffers.set(cmd.id, buf);
       return {};
     }
     case 'write':
-      need().queue.writeBuffer(buffer(cmd.id), 0, cmd.data);
+      (await need()).queue.writeBuffer(buffer(cmd.id), 0, cmd.data);
       return {};
     case 'run': {
-      const dev = need();
+      const dev = await need();
       let pipeline = pipelines.get(cmd.code);
       if (pipeline === undefined) {
         // The async form rejects with the compiler's message if the shader is invalid.
@@ -147,21 +233,29 @@ async function handle(cmd: GpuCommand): Promise<GpuReply> {
       return {};
     }
     case 'read': {
-      const dev = need();
-      const bytes = Math.max(4, cmd.length * 4);
-      const staging = dev.createBuffer({ size: bytes, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
-      const encoder = dev.createCommandEncoder();
-      encoder.copyBufferToBuffer(buffer(cmd.id), 0, staging, 0, bytes);
-      dev.queue.submit([encoder.finish()]);
-      await staging.mapAsync(GPUMapMode.READ);
-      const data = new Float32Array(staging.getMappedRange().slice(0, cmd.length * 4));
-      staging.unmap();
-      staging.destroy();
-      return { value: data };
+      const data = await download(await need(), [buffer(cmd.id)]);
+      return { value: data.subarray(0, cmd.length) };
+    }
+    case 'spill': {
+      // Read the buffers back in one round trip, then release them (see memory.ts).
+      // Buffers that went with a lost device have nothing to read: the caller is told which.
+      const lost = cmd.ids.filter((id) => !buffers.has(id) && lostIds.has(id));
+      const live = cmd.ids.filter((id) => !lost.includes(id));
+      const data = await download(await need(), live.map(buffer));
+      cmd.ids.forEach(release);
+      inFlight = 0;
+      return { value: { data, lost, reason: lostReason } };
     }
     case 'destroy':
-      buffers.get(cmd.id)?.destroy();
-      buffers.delete(cmd.id);
+      release(cmd.id);
+      return {};
+    case 'loseDevice':
+      // For tests: what a driver reset does, on purpose. Wait for the loss to be handled.
+      if (device !== null) {
+        const lost = device.lost;
+        device.destroy();
+        await lost;
+      }
       return {};
     case 'count':
       return { value: buffers.size };
@@ -185,6 +279,9 @@ parentPort!.on('message', (cmd: GpuCommand) => {
       }
     } catch (e) {
       reply = { error: e instanceof Error ? e.message : String(e) };
+    }
+    if (reply.error !== undefined && lostReason !== null && !/device was lost/.test(reply.error) && device === null) {
+      reply.error = `the GPU device was lost (${lostReason}); the next GPU operation starts a fresh device. (${reply.error})`;
     }
     if (cmd.noReply) return;
     port.postMessage({ ...reply, seq: cmd.seq });
