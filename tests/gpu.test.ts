@@ -168,6 +168,93 @@ describe('Task 3.3 GPU map, zip and reduce', function () {
   });
 });
 
+describe('Task 3.3 GPU memory stays bounded without the event loop', function () {
+  it('Task 3.3 spilled buffers keep their values: they come back to the device when used', () => {
+    const before = gpu.gpuMemoryStats().spilled;
+    gpu.setGpuMemoryBudget({ maxBuffers: 32 });
+    try {
+      const kept = Array.from({ length: 100 }, (_, i) => fromFlat([i, -i, 0.5 * i], [3], { backend: 'gpu' }).add(1));
+      expect(gpu.gpuMemoryStats().buffers).to.be.at.most(32);
+      expect(gpu.gpuMemoryStats().spilled).to.be.greaterThan(before);
+      // The first ones were spilled long ago; using them uploads them again, with their values.
+      kept.forEach((t, i) => expect(Array.from(t.mul(2).toFlatArray())).to.deep.equal([2 * (i + 1), 2 * (1 - i), i + 2]));
+      expect(Array.from(kept[0].toFlatArray())).to.deep.equal([1, 1, 1]);
+      kept[0].set([1], 7);
+      expect(kept[0].add(0).get(1)).to.equal(7);
+      expect(gpu.liveBufferCount()).to.be.at.most(32);
+    } finally {
+      gpu.setGpuMemoryBudget({ maxBuffers: 1024 });
+    }
+    expect(() => gpu.setGpuMemoryBudget({ maxBuffers: 0 })).to.throw(RangeError, /maxBuffers must be an integer of at least 16, got 0/);
+  });
+
+  it('Task 3.3 10,000 synchronous training steps and trainTensor for 60 epochs keep device buffers and memory flat', function () {
+    // A training loop in one synchronous job never lets finalisers run (see src/gpu/memory.ts):
+    // before the budget, live buffers grew by every step's dozen and RSS by megabytes per
+    // thousand steps. In a child process, so the count and RSS are this loop's alone. The
+    // step is tiny (llvmpipe is slow) but a whole one: zeroGrad, forward, backward, step.
+    this.timeout(300_000);
+    const lib = JSON.stringify(path.resolve(__dirname, '../src'));
+    const script = `const m = require(${lib});
+      const B = { backend: 'gpu' };
+      const x = m.tensor([1, 2, 3, 4], B);
+      const p = new m.Parameter(m.tensor([0.1, 0.2, 0.3, 0.4], B));
+      const o = new m.SGD([p], 0.01);
+      const rows = [];
+      for (let s = 1; s <= 10000; s++) {
+        o.zeroGrad();
+        p.value.mul(x).sum().backward();
+        o.step();
+        if (s % 1000 === 0) {
+          global.gc();
+          rows.push({ step: s, live: m.gpu.liveBufferCount(), rss: process.memoryUsage().rss, heap: process.memoryUsage().heapUsed });
+        }
+      }
+      m.trainTensor(m.datasets.simple(20, 1), { backend: 'gpu', hidden: 4, epochs: 60 }).then(() => {
+        console.log(JSON.stringify({ rows, afterTrain: m.gpu.liveBufferCount(), budget: 1024, weight: Array.from(p.value.toFlatArray()) }));
+      });`;
+    const r = spawnSync(process.execPath, ['--expose-gc', '-e', script], { encoding: 'utf8', timeout: 290_000 });
+    expect(r.status, r.stderr.slice(-1000)).to.equal(0);
+    const out = JSON.parse(r.stdout.trim().split('\n').pop()!) as {
+      rows: Array<{ step: number; live: number; rss: number; heap: number }>;
+      afterTrain: number;
+      budget: number;
+      weight: number[];
+    };
+    for (const row of out.rows) expect(row.live, `live device buffers at step ${row.step}`).to.be.at.most(out.budget);
+    expect(out.afterTrain, 'live device buffers after trainTensor').to.be.at.most(out.budget);
+    // After warm-up (the first half), memory is flat: the heap to within 2 MB, RSS within 40 MB.
+    const warm = out.rows.filter((row) => row.step >= 5000);
+    const spread = (key: 'rss' | 'heap') => (Math.max(...warm.map((row) => row[key])) - Math.min(...warm.map((row) => row[key]))) / 2 ** 20;
+    expect(spread('heap'), 'heap growth (MB) after warm-up').to.be.below(2);
+    expect(spread('rss'), 'RSS growth (MB) after warm-up').to.be.below(40);
+    // And training trained: 10,000 steps of gradient descent on w·x moved w by -0.01·x each.
+    out.weight.forEach((w, i) => expect(w).to.be.closeTo(0.1 * (i + 1) - 100 * (i + 1), 1e-2 * 100 * (i + 1)));
+  });
+});
+
+describe('Task 3.3 losing the GPU device', function () {
+  it('Task 3.3 a lost device gives a clear error for tensors that were on it, and the next use starts a fresh device', function () {
+    // In a child process: the device of this one is shared by every other GPU test.
+    this.timeout(120_000);
+    const lib = JSON.stringify(path.resolve(__dirname, '../src'));
+    const script = `const m = require(${lib});
+      const B = { backend: 'gpu' };
+      const before = m.tensor([1, 2, 3], B).add(1);
+      m.gpu.simulateDeviceLoss();
+      let error = 'no error';
+      try { before.mul(2).toFlatArray(); } catch (e) { error = e.message; }
+      const after = Array.from(m.tensor([4, 5], B).add(1).toFlatArray());
+      console.log(JSON.stringify({ error, after, again: Array.from(m.tensor([1], B).mul(3).toFlatArray()) }));`;
+    const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 110_000 });
+    expect(r.status, r.stderr.slice(-1000)).to.equal(0);
+    const out = JSON.parse(r.stdout.trim().split('\n').pop()!) as { error: string; after: number[]; again: number[] };
+    expect(out.error).to.match(/the GPU device was lost \(destroyed.*\), and this tensor's values were on it: compute it again/);
+    expect(out.after).to.deep.equal([5, 6]);
+    expect(out.again).to.deep.equal([3]);
+  });
+});
+
 describe('Task 3.4 GPU matmul', function () {
   this.timeout(60_000);
 
