@@ -94,6 +94,15 @@ interface MochaJson {
 /** Run mocha with the JSON reporter; null (and the output) when it wrote no report. */
 function runMocha(opts: GradeOptions, extra: string[]): { report: MochaJson | null; output: string; timedOut: boolean } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'minitorch-grade-'));
+  try {
+    return runMochaIn(dir, opts, extra);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** `runMocha` with its report written into the scratch folder `dir`. */
+function runMochaIn(dir: string, opts: GradeOptions, extra: string[]): { report: MochaJson | null; output: string; timedOut: boolean } {
   const file = path.join(dir, 'report.json');
   const mocha = require.resolve('mocha/bin/mocha.js', { paths: [opts.cwd] });
   const args = [
@@ -116,7 +125,6 @@ function runMocha(opts: GradeOptions, extra: string[]): { report: MochaJson | nu
   const output = `${run.stdout ?? ''}${run.stderr ?? ''}`;
   const timedOut = run.error !== undefined && (run.error as NodeJS.ErrnoException).code === 'ETIMEDOUT';
   const report = fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as MochaJson) : null;
-  fs.rmSync(dir, { recursive: true, force: true });
   return { report, output, timedOut };
 }
 

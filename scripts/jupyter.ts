@@ -90,11 +90,14 @@ export function installKernel(options: KernelInstallOptions): string {
  */
 export function tempKernel(python: string): { jupyterPath: string; remove(): void } {
   const prefix = fs.mkdtempSync(path.join(os.tmpdir(), 'minitorch-jupyter-'));
-  installKernel({ python, prefix });
-  return {
-    jupyterPath: path.join(prefix, 'share', 'jupyter'),
-    remove: () => fs.rmSync(prefix, { recursive: true, force: true }),
-  };
+  const remove = () => fs.rmSync(prefix, { recursive: true, force: true });
+  try {
+    installKernel({ python, prefix });
+  } catch (e) {
+    remove();
+    throw e;
+  }
+  return { jupyterPath: path.join(prefix, 'share', 'jupyter'), remove };
 }
 
 /** One output of a code cell, as nbformat stores it. */

@@ -5,6 +5,8 @@
  */
 import { expect } from 'chai';
 import { execFileSync, spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import * as v8 from 'v8';
 import * as vm from 'vm';
@@ -230,6 +232,31 @@ describe('Task 3.3 GPU memory stays bounded without the event loop', function ()
     expect(spread('rss'), 'RSS growth (MB) after warm-up').to.be.below(40);
     // And training trained: 10,000 steps of gradient descent on w·x moved w by -0.01·x each.
     out.weight.forEach((w, i) => expect(w).to.be.closeTo(0.1 * (i + 1) - 100 * (i + 1), 1e-2 * 100 * (i + 1)));
+  });
+});
+
+describe('Task 3.3 quiet first contact', function () {
+  it('Task 3.3 starting the GPU prints none of Dawn\'s adapter warnings (MINITORCH_GPU_VERBOSE=1 shows them), and stderr still works after', function () {
+    this.timeout(120_000);
+    const lib = JSON.stringify(path.resolve(__dirname, '../src'));
+    const script = `const m = require(${lib});
+      console.error('before');
+      console.log(m.tensor([1, 2], { backend: 'gpu' }).add(1).toString());
+      console.error('after');`;
+    for (const stderr of ['pipe', 'file'] as const) {
+      const file = path.join(os.tmpdir(), `minitorch-stderr-${process.pid}.txt`);
+      try {
+        const fd = stderr === 'file' ? fs.openSync(file, 'w') : 'pipe';
+        const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 110_000, stdio: ['ignore', 'pipe', fd] });
+        if (typeof fd === 'number') fs.closeSync(fd);
+        const err = typeof fd === 'number' ? fs.readFileSync(file, 'utf8') : r.stderr;
+        expect(r.status, err).to.equal(0);
+        expect(r.stdout).to.include('tensor([2., 3.])');
+        expect(err, `stderr as a ${stderr}`).to.equal('before\nafter\n');
+      } finally {
+        fs.rmSync(file, { force: true });
+      }
+    }
   });
 });
 

@@ -13,7 +13,14 @@ import { describeVariable, drawGraph, graphToDot, showGraph } from '../src/viz/g
 import { renderSvg } from '../src/viz/render';
 import { TrainingDisplay, accuracyChart, decisionBoundaryChart, lossChart, trainingChart } from '../src/viz/training';
 
-const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'minitorch-viz1-'));
+/** Scratch folders made by `tmp`, removed after each test, passed or failed. */
+const scratch: string[] = [];
+const tmp = (): string => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'minitorch-viz1-'));
+  scratch.push(dir);
+  return dir;
+};
+afterEach(() => scratch.splice(0).forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
 
 describe('Viz computation graph', () => {
   it('Viz graphToDot has a box per value and an oval per function, values used twice drawn once', () => {

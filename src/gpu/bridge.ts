@@ -68,6 +68,43 @@ function prepareEnvironment(): void {
   }
 }
 
+/**
+ * Send the process's native stderr (fd 2) to /dev/null until the returned function is called,
+ * unless `MINITORCH_GPU_VERBOSE=1`. Dawn prints its adapter-discovery warnings ("Couldn't load
+ * Vulkan", "Vulkan … required", "… artificially reduced …") straight to fd 2 from C++, where no
+ * JavaScript option reaches them; they say nothing a student can act on. The fd is swapped
+ * only while the caller waits for the worker to start the device. Linux only: the original
+ * stderr is reopened through /proc/self/fd, in append mode so that a `2>file` redirect goes
+ * on at the end of the file; a socket cannot be reopened, so it keeps the warnings.
+ */
+function silenceNativeStderr(): () => void {
+  const keep = () => undefined;
+  if (process.platform !== 'linux' || process.env.MINITORCH_GPU_VERBOSE === '1') return keep;
+  let saved: number;
+  try {
+    saved = fs.openSync('/proc/self/fd/2', fs.constants.O_WRONLY | fs.constants.O_APPEND);
+  } catch {
+    return keep;
+  }
+  /** Put `path` at fd 2 (the lowest free number once 2 is closed), or report that it did not land there. */
+  const reopenAt2 = (path: string): boolean => {
+    fs.closeSync(2);
+    const fd = fs.openSync(path, fs.constants.O_WRONLY | fs.constants.O_APPEND);
+    if (fd === 2) return true;
+    fs.closeSync(fd);
+    return false;
+  };
+  if (!reopenAt2('/dev/null')) {
+    reopenAt2(`/proc/self/fd/${saved}`);
+    fs.closeSync(saved);
+    return keep;
+  }
+  return () => {
+    reopenAt2(`/proc/self/fd/${saved}`);
+    fs.closeSync(saved);
+  };
+}
+
 /** One worker owning one GPU device; created on first use. */
 export class GpuBridge {
   private readonly worker: Worker;
@@ -90,11 +127,14 @@ export class GpuBridge {
     // An idle GPU worker must not keep a finished program alive.
     this.worker.unref();
     this.port.unref();
+    const restoreStderr = silenceNativeStderr();
     try {
       this.description = this.call<string>({ op: 'init' });
     } catch (e) {
       void this.worker.terminate();
       throw e;
+    } finally {
+      restoreStderr();
     }
     process.once('exit', () => this.close());
   }
