@@ -73,9 +73,11 @@ function prepareEnvironment(): void {
  * unless `MINITORCH_GPU_VERBOSE=1`. Dawn prints its adapter-discovery warnings ("Couldn't load
  * Vulkan", "Vulkan … required", "… artificially reduced …") straight to fd 2 from C++, where no
  * JavaScript option reaches them; they say nothing a student can act on. The fd is swapped
- * only while the caller waits for the worker to start the device. Linux only: the original
- * stderr is reopened through /proc/self/fd, in append mode so that a `2>file` redirect goes
- * on at the end of the file; a socket cannot be reopened, so it keeps the warnings.
+ * only while the caller waits for the worker to start the device. Linux only: Node cannot
+ * duplicate a descriptor, so the original stderr is reopened through /proc/self/fd, in append
+ * mode so that a `2>file` redirect goes on at the end of the file. That covers a terminal, a
+ * pipe and a file; a socket (the stdio 'pipe' of a parent Node process) cannot be reopened,
+ * so there the warnings still show.
  */
 function silenceNativeStderr(): () => void {
   const keep = () => undefined;
