@@ -5,8 +5,9 @@
  * Memory: a tensor's values live in a device buffer (float32), referred to by id. Results
  * stay on the device from op to op; they are read back (and converted to float64) only when
  * something asks for `storage`, e.g. `item()`, `toString()` or `toArray()`, and that copy is
- * cached. Host data is converted to float32 when it is uploaded. Buffers are freed when the
- * last tensor viewing them is garbage-collected.
+ * cached. Host data is converted to float32 when it is uploaded. The device holds at most a
+ * budget of buffers: past it, the least recently used are spilled to host memory and come
+ * back when used (`memory.ts` says why a garbage-collection hook alone cannot bound it).
  *
  * Convolutions run the WGSL `convShader` (1-D as 2-D of height 1). In a starter repository,
  * where that shader is still an exercise stub, they fall back explicitly to the fast CPU
