@@ -12,6 +12,7 @@ import * as v8 from 'v8';
 import * as vm from 'vm';
 import { NotImplementedError, Tensor, fromFlat, getBackend, gpu, nn, rand } from '../src';
 import { NO_ADAPTER_HELP } from '../src/gpu/bridge';
+import { DeviceMemory, DeviceSlot } from '../src/gpu/memory';
 
 const TOL = 1e-3;
 
@@ -171,6 +172,27 @@ describe('Task 3.3 GPU map, zip and reduce', function () {
 });
 
 describe('Task 3.3 GPU memory stays bounded without the event loop', function () {
+  it('Task 3.3 the device budget spills the least recently used buffers in one batch, down to 3/4, never the newest', () => {
+    const batches: number[][] = [];
+    const memory = new DeviceMemory<DeviceSlot>((victims) => batches.push(victims.map((v) => v.id)));
+    memory.budget.maxBuffers = 20;
+    const slots = Array.from({ length: 20 }, (_, i) => ({ id: i + 1, bytes: 4 }));
+    slots.forEach((s) => memory.add(s));
+    expect(batches).to.deep.equal([]);
+    memory.touch(slots[0]); // just used: now the newest
+    memory.add({ id: 21, bytes: 4 });
+    // 20 + 1 > 20: spill the oldest (2, 3, …) until 14 remain, so the new one makes 15 = 3/4 of 20.
+    expect(batches).to.deep.equal([[2, 3, 4, 5, 6, 7]]);
+    expect(memory.stats).to.deep.equal({ buffers: 15, bytes: 60, spilled: 6 });
+    // The byte budget works the same way, and the newest buffers stay whatever the pressure.
+    memory.budget.maxBytes = 100;
+    memory.add({ id: 22, bytes: 1000 });
+    expect(batches[1]).to.have.length(15 - 8);
+    expect(memory.stats.buffers).to.equal(9);
+    expect(memory.remove(slots[0])).to.equal(true);
+    expect(memory.remove(slots[0])).to.equal(false);
+  });
+
   it('Task 3.3 spilled buffers keep their values: they come back to the device when used', () => {
     const before = gpu.gpuMemoryStats().spilled;
     gpu.setGpuMemoryBudget({ maxBuffers: 32 });
