@@ -175,7 +175,7 @@ export const module2Checks: TaskChecks = {
           const a = randomTensor(sa, () => ctx.rng.int(5) - 2);
           const b = randomTensor(sb, () => ctx.rng.int(5) - 2);
           const shape = shapeBroadcast(sa, sb);
-          const at = (t: Tensor, ix: number[]) => t.get(...t.shape.map((d, i) => (d === 1 ? 0 : ix[i + shape.length - t.dims])));
+          const at = (t: Tensor, ix: number[]) => t.get(t.shape.map((d, i) => (d === 1 ? 0 : ix[i + shape.length - t.dims])));
           const ops: Array<[string, Tensor, (x: number, y: number) => number]> = [
             ['add', a.add(b), (x, y) => x + y],
             ['mul', a.mul(b), (x, y) => x * y],
@@ -184,7 +184,7 @@ export const module2Checks: TaskChecks = {
           ];
           for (const [name, out, plain] of ops) {
             assertEqual(out.shape, shape, `shape of ${name}([${sa}], [${sb}])`);
-            for (const ix of allIndices(shape)) assertEqual(out.get(...ix), plain(at(a, ix), at(b, ix)), `${name}([${sa}], [${sb}]) at [${ix}]`);
+            for (const ix of allIndices(shape)) assertEqual(out.get(ix), plain(at(a, ix), at(b, ix)), `${name}([${sa}], [${sb}]) at [${ix}]`);
           }
         }),
     },
@@ -198,8 +198,8 @@ export const module2Checks: TaskChecks = {
             assertEqual(s.shape, shape.map((d, i) => (i === dim ? 1 : d)), `shape of sum(${dim}) of [${shape}]`);
             for (const ix of allIndices(s.shape)) {
               let want = 0;
-              for (let k = 0; k < shape[dim]; k++) want += t.get(...ix.map((v, i) => (i === dim ? k : v)));
-              assertClose(s.get(...ix), want, `sum(${dim}) of [${shape}] at [${ix}]`, 1e-9);
+              for (let k = 0; k < shape[dim]; k++) want += t.get(ix.map((v, i) => (i === dim ? k : v)));
+              assertClose(s.get(ix), want, `sum(${dim}) of [${shape}] at [${ix}]`, 1e-9);
             }
           }
           const total = t.toFlatArray().reduce((p, q) => p + q, 0);
