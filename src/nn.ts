@@ -216,7 +216,9 @@ export function maxpool2d(input: Tensor, kernel: number | [number, number], opti
   const k = pair(kernel);
   const tiled = poolWindows('maxpool2d', input, k, options);
   // BEGIN SOLUTION 4.4
-  return max(tiled, 4).squeeze(4);
+  // The gradient goes to the first maximum of each window, as PyTorch's: `max` would give it
+  // to every tied maximum, and flat image regions tie often.
+  return tiled.takeAlong(4, tiled.argmax(4, true));
   // END SOLUTION
 }
 
@@ -238,9 +240,8 @@ export function softmax(input: Tensor, dim: number): Tensor {
  */
 export function logsoftmax(input: Tensor, dim: number): Tensor {
   // BEGIN SOLUTION 4.4
-  const m = max(input.detach(), dim);
-  const shifted = input.sub(m);
-  return shifted.sub(shifted.exp().sum(dim, true).log());
+  // logsumexp shifts by the max and takes the plain log, so this matches PyTorch to rounding.
+  return input.sub(input.logsumexp(dim, true));
   // END SOLUTION
 }
 

@@ -374,14 +374,29 @@ export class Tensor implements Variable<Tensor> {
   max(dim: number, keepdim?: boolean): { values: Tensor; indices: Tensor };
   max(dim?: number, keepdim = false): Tensor | { values: Tensor; indices: Tensor } {
     if (dim === undefined) return this.amax();
-    return { values: this.amax(dim, keepdim), indices: this.argmax(dim, keepdim) };
+    const indices = this.argmax(dim, true);
+    const values = this.takeAlong(dim, indices, keepdim);
+    return { values, indices: keepdim ? indices : indices.squeeze(dim) };
   }
   /** `min()`: the smallest value (0-dim). `min(dim)`: values and indices, as `max`. */
   min(): Tensor;
   min(dim: number, keepdim?: boolean): { values: Tensor; indices: Tensor };
   min(dim?: number, keepdim = false): Tensor | { values: Tensor; indices: Tensor } {
     if (dim === undefined) return this.amin();
-    return { values: this.amin(dim, keepdim), indices: this.argmin(dim, keepdim) };
+    const indices = this.argmin(dim, true);
+    const values = this.takeAlong(dim, indices, keepdim);
+    return { values, indices: keepdim ? indices : indices.squeeze(dim) };
+  }
+  /**
+   * The entry at `index` along `dim` (index: this shape with `dim` of size 1), as a sum of
+   * the entries times a one-hot mask: the gradient goes to that entry alone, which is how
+   * PyTorch's `max(dim)` and `max_pool2d` pick one of several equal maxima.
+   */
+  takeAlong(dim: number, index: Tensor, keepdim = false): Tensor {
+    const d = normalizeDim(dim, this.shape);
+    const n = this.shape[d];
+    const positions = arange(n, { backend: this.backend }).reshape(this.shape.map((_, i) => (i === d ? n : 1)));
+    return this.mul(positions.eq(index.detach())).sum(d, keepdim);
   }
   /**
    * Index of the largest value along `dim` (the first one on ties, as PyTorch), as a

@@ -147,8 +147,10 @@ describeEachBackend('Task 4.3 tile and avgpool2d', (backend, name) => {
     expectGradientsMatch((x) => nn.avgpool2d(x, [2, 2]), [rand([1, 2, 4, 4], { ...opts, seed: 1 })], name);
   });
 
-  it('Task 4.3 pooling rejects kernels that do not divide the input', () => {
-    expect(() => nn.avgpool2d(rand([1, 1, 5, 4], opts), [2, 2])).to.throw(/kernel \[2, 2\] must divide.*\[5, 4\]/);
+  it('Task 4.3 pooling drops a remainder as PyTorch does, and rejects kernels larger than the input', () => {
+    expect(nn.avgpool2d(rand([1, 1, 5, 4], opts), [2, 2]).shape).to.deep.equal([1, 1, 2, 2]);
+    expect(() => nn.avgpool2d(rand([1, 1, 5, 4], opts), [6, 2])).to.throw(/kernel \[6, 2\].*does not fit.*\[5, 4\]/);
+    expect(() => nn.tile(rand([1, 1, 5, 4], opts), [2, 2])).to.throw(/kernel \[2, 2\] must divide.*\[5, 4\]/);
     expect(() => nn.tile(rand([4, 4], opts), [2, 2])).to.throw(/must be 4-D/);
   });
 });
@@ -247,8 +249,9 @@ describeEachBackend('Task 4.5 layers, losses and optimisers', (backend, name) =>
     }
     const net = new Net();
     expect(net.namedParameters().map(([n]) => n)).to.deep.equal(['c1.weight', 'c1.bias', 'c2.weight', 'c2.bias', 'fc.weight', 'fc.bias']);
-    expect(net.c1.forward(rand([2, 2, 5], opts)).shape).to.deep.equal([2, 3, 5]);
-    expect(net.c2.forward(rand([1, 1, 4, 4], opts)).shape).to.deep.equal([1, 2, 4, 4]);
+    // PyTorch's default padding 0: the output shrinks by kernel - 1.
+    expect(net.c1.forward(rand([2, 2, 5], opts)).shape).to.deep.equal([2, 3, 4]);
+    expect(net.c2.forward(rand([1, 1, 4, 4], opts)).shape).to.deep.equal([1, 2, 2, 2]);
     expect(() => net.fc.forward(rand([3, 5], opts))).to.throw(/expected input \[batch, 4\], got \[3, 5\]/);
   });
 

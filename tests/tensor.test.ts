@@ -149,16 +149,19 @@ describeEachBackend('Task 2.3 tensor operations', (backend, name) => {
     );
   });
 
-  it('Task 2.3 sum and mean over every dim and over everything', () => {
+  it('Task 2.3 sum and mean over every dim (keepdim false and true) and over everything', () => {
     fc.assert(
       fc.property(shapeAndOrder(1, 3), fc.integer(), ([shape, order], seed) => {
         const t = permutedCopy(seeded(shape, backend, seed), order);
         for (let dim = 0; dim < shape.length; dim++) {
-          const s = t.sum(dim);
-          const m = t.mean(dim);
+          const s = t.sum(dim, true);
+          const m = t.mean(dim, true);
           const kept = shape.map((d, i) => (i === dim ? 1 : d));
           expect(s.shape).to.deep.equal(kept);
           expect(m.shape).to.deep.equal(kept);
+          // PyTorch's default, keepdim false, drops the dim: the same values.
+          expect(t.sum(dim).shape).to.deep.equal(shape.filter((_, i) => i !== dim));
+          expect(Array.from(t.sum(dim).toFlatArray())).to.deep.equal(Array.from(s.toFlatArray()));
           const total = (ix: number[]) => {
             let acc = 0;
             for (let k = 0; k < shape[dim]; k++) acc += t.get(ix.map((v, i) => (i === dim ? k : v)));
@@ -168,7 +171,7 @@ describeEachBackend('Task 2.3 tensor operations', (backend, name) => {
           expectValues(m, (ix) => total(ix) / shape[dim], tol, `mean(${dim}) of [${shape}]`);
         }
         const all = Array.from(t.toFlatArray()).reduce((p, q) => p + q, 0);
-        expect(t.sum().shape).to.deep.equal([1]);
+        expect(t.sum().shape).to.deep.equal([]);
         expect(t.sum().item()).to.be.closeTo(all, tol * Math.max(1, Math.abs(all)));
         expect(t.mean().item()).to.be.closeTo(all / t.size, tol);
         expect(t.sum(-1).shape).to.deep.equal(t.sum(shape.length - 1).shape);
@@ -333,8 +336,8 @@ describeEachBackend('Task 2.4 tensor gradients', (backend, name) => {
         for (let dim = 0; dim < shape.length; dim++) {
           // Weighting the result makes every output element's gradient different.
           const weights = seeded(shape.map((d, i) => (i === dim ? 1 : d)), backend, seed + 2 + dim);
-          gradCheck((x) => x.sum(dim).mul(weights), t);
-          gradCheck((x) => x.mean(dim).mul(weights), t);
+          gradCheck((x) => x.sum(dim, true).mul(weights), t);
+          gradCheck((x) => x.mean(dim, true).mul(weights), t);
         }
         gradCheck((x) => x.sum().mul(x.mean()), t);
         gradCheck((x) => x.permute(...order).mul(w).sum(0), t);
@@ -361,7 +364,7 @@ describeEachBackend('Task 2.4 tensor gradients', (backend, name) => {
     const x = seeded([4, 3], backend, 1);
     const w = seeded([3, 2], backend, 2);
     const b = seeded([2], backend, 3);
-    gradCheck((x, w, b) => x.view(4, 3, 1).mul(w.view(1, 3, 2)).sum(1).view(4, 2).add(b).relu().add(x.sum(1)).sigmoid(), x, w, b);
+    gradCheck((x, w, b) => x.view(4, 3, 1).mul(w.view(1, 3, 2)).sum(1).view(4, 2).add(b).relu().add(x.sum(1, true)).sigmoid(), x, w, b);
   });
 
   it('Task 2.4 gradients accumulate over backward calls until zeroGrad_', () => {

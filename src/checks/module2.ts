@@ -189,12 +189,12 @@ export const module2Checks: TaskChecks = {
         }),
     },
     {
-      name: 'sum over a dim keeps it with size 1',
+      name: 'sum over a dim with keepdim keeps it with size 1',
       run: (ctx) =>
         forAll(ctx, shapes(), (shape) => {
           const t = randomTensor(shape, () => ctx.rng.uniform(-1, 1));
           for (let dim = 0; dim < shape.length; dim++) {
-            const s = t.sum(dim);
+            const s = t.sum(dim, true);
             assertEqual(s.shape, shape.map((d, i) => (i === dim ? 1 : d)), `shape of sum(${dim}) of [${shape}]`);
             for (const ix of allIndices(s.shape)) {
               let want = 0;
@@ -233,7 +233,7 @@ export const module2Checks: TaskChecks = {
           const input = tensorInput(shape, () => ctx.rng.uniform(-2, 2));
           const order = permutation(ctx.rng, shape.length);
           const weights = randomTensor(order.map((d) => shape[d]), () => ctx.rng.uniform(-1, 1));
-          assertTensorGrads((x) => x.sum(shape.length - 1).mul(x.sum(0)), [input], `sum(last) * sum(0) on [${shape}]`);
+          assertTensorGrads((x) => x.sum(shape.length - 1, true).mul(x.sum(0, true)), [input], `sum(last) * sum(0) on [${shape}]`);
           assertTensorGrads((x) => x.permute(...order).mul(weights), [input], `permute(${order}) * w on [${shape}]`);
           assertTensorGrads((x) => x.mul(x).sigmoid().sum(0).exp(), [input], `exp(sum(sigmoid(x²), 0)) on [${shape}]`);
         }),
