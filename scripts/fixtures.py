@@ -108,6 +108,15 @@ OPS = {
     "conv2dTorch": lambda x, w, b=None, stride=1, padding=0: F.conv2d(x, w, b, stride, padding),
     "maxpool2dStride": lambda x, kernel, stride=None: F.max_pool2d(x, kernel, _pool_args(kernel, stride)),
     "avgpool2dStride": lambda x, kernel, stride=None: F.avg_pool2d(x, kernel, _pool_args(kernel, stride)),
+    # torch.nn layers with the inputs as their parameters (nn.Linear(i, o) is F.linear, …).
+    "linearLayer": lambda x, w, b=None: F.linear(x, w, b),
+    "conv1dLayer": lambda x, w, b, stride=1, padding=0: F.conv1d(x, w, b, stride, padding),
+    "conv2dLayer": lambda x, w, b, stride=1, padding=0: F.conv2d(x, w, b, stride, padding),
+    "maxPool2dLayer": lambda x, kernel, stride=None: torch.nn.MaxPool2d(kernel, stride)(x),
+    "avgPool2dLayer": lambda x, kernel, stride=None: torch.nn.AvgPool2d(kernel, stride)(x),
+    "sequential": lambda x, w1, b1, w2, b2, w3, b3: torch.sigmoid(
+        F.linear(torch.tanh(F.linear(torch.relu(F.linear(torch.flatten(x, 1), w1, b1)), w2, b2)), w3, b3)
+    ),
 }
 
 
@@ -267,6 +276,16 @@ CASES += [
     case("maxpool2dStride", [inp([1, 3, 7, 6])], kernel=[3, 2], stride=2),
     case("maxpool2dStride", [inp([1, 2, 5, 4])], kernel=2),
     case("avgpool2dStride", [inp([2, 2, 5, 5])], kernel=3, stride=2),
+    case("linearLayer", [inp([5, 3]), inp([4, 3]), inp([4])]),
+    case("linearLayer", [inp([3, 5], permute=[1, 0]), inp([2, 3])]),
+    case("conv1dLayer", [inp([2, 3, 8]), inp([4, 3, 3]), inp([4])], stride=2, padding=1),
+    case("conv2dLayer", [inp([2, 2, 6, 5]), inp([3, 2, 3, 3]), inp([3])]),
+    case("conv2dLayer", [inp([1, 2, 6, 5], permute=[0, 1, 3, 2]), inp([3, 2, 2, 3]), inp([3])], stride=2, padding=1),
+    case("maxPool2dLayer", [inp([2, 2, 6, 6])], kernel=2),
+    case("maxPool2dLayer", [inp([1, 2, 5, 5])], kernel=3, stride=1),
+    case("avgPool2dLayer", [inp([1, 2, 5, 6])], kernel=2),
+    # Sequential(Flatten, Linear, ReLU, Linear, Tanh, Linear, Sigmoid)
+    case("sequential", [inp([4, 2, 3]), inp([5, 6]), inp([5]), inp([4, 5]), inp([4]), inp([2, 4]), inp([2])]),
 ]
 
 

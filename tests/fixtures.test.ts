@@ -7,7 +7,25 @@
 import { expect } from 'chai';
 import * as fs from 'fs';
 import * as path from 'path';
-import { Tensor, cat, fromFlat, nn, stack, where } from '../src';
+import {
+  AvgPool2d,
+  Conv1d,
+  Conv2d,
+  Flatten,
+  Linear,
+  MaxPool2d,
+  Parameter,
+  ReLU,
+  Sequential,
+  Sigmoid,
+  Tanh,
+  Tensor,
+  cat,
+  fromFlat,
+  nn,
+  stack,
+  where,
+} from '../src';
 import { describeEachBackend, tolerance } from './helpers/backends';
 
 /** One input of a case: a contiguous leaf of `shape`, seen through `permute`. */
@@ -99,7 +117,29 @@ export const FIXTURE_OPS: Record<string, (inputs: Tensor[], args: Record<string,
   conv2dTorch: ([x, w, b], { stride, padding }) => nn.conv2d(x, w, b, { stride: (stride as number) ?? 1, padding: (padding as number) ?? 0 }),
   maxpool2dStride: ([x], { kernel, stride }) => nn.maxpool2d(x, kernel as number, { stride: stride as number | undefined }),
   avgpool2dStride: ([x], { kernel, stride }) => nn.avgpool2d(x, kernel as number, { stride: stride as number | undefined }),
+  linearLayer: ([x, w, b]) => withParameters(new Linear(w.shape[1], w.shape[0], { bias: b !== undefined, backend: x.backend }), w, b).forward(x),
+  conv1dLayer: ([x, w, b], { stride, padding }) =>
+    withParameters(new Conv1d(w.shape[1], w.shape[0], w.shape[2], { stride: stride as number, padding: padding as number, backend: x.backend }), w, b).forward(x),
+  conv2dLayer: ([x, w, b], { stride, padding }) =>
+    withParameters(
+      new Conv2d(w.shape[1], w.shape[0], [w.shape[2], w.shape[3]], { stride: stride as number | undefined, padding: padding as number | undefined, backend: x.backend }),
+      w,
+      b,
+    ).forward(x),
+  maxPool2dLayer: ([x], { kernel, stride }) => new MaxPool2d(kernel as number, stride as number | undefined).forward(x),
+  avgPool2dLayer: ([x], { kernel, stride }) => new AvgPool2d(kernel as number, stride as number | undefined).forward(x),
+  sequential: ([x, w1, b1, w2, b2, w3, b3]) => {
+    const linear = (w: Tensor, b: Tensor): Linear => withParameters(new Linear(w.shape[1], w.shape[0], { backend: x.backend }), w, b);
+    return new Sequential(new Flatten(), linear(w1, b1), new ReLU(), linear(w2, b2), new Tanh(), linear(w3, b3), new Sigmoid()).forward(x);
+  },
 };
+
+/** A layer whose weight (and bias) are the fixture's leaves, so their gradients are the ones compared. */
+function withParameters<L extends Linear | Conv1d | Conv2d>(layer: L, weight: Tensor, bias?: Tensor): L {
+  layer.weight = new Parameter(weight);
+  layer.bias = bias === undefined ? null : new Parameter(bias);
+  return layer;
+}
 
 /** A reduction's `dim` argument as the fixtures give it: absent, one dim, or several. */
 type Dims = number | number[] | undefined;
@@ -124,6 +164,12 @@ const COMPOSED_TASKS: Record<string, string> = {
   conv2dTorch: 'Task 4.2',
   maxpool2dStride: 'Task 4.4',
   avgpool2dStride: 'Task 4.3',
+  conv1dLayer: 'Task 4.1',
+  conv2dLayer: 'Task 4.2',
+  maxPool2dLayer: 'Task 4.4',
+  avgPool2dLayer: 'Task 4.3',
+  linearLayer: 'Task 3.2',
+  sequential: 'Task 3.2',
   maxAll: 'Task 4.4',
   maxValues: 'Task 4.4',
   maxIndices: 'Task 4.4',
