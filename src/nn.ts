@@ -42,6 +42,11 @@ function perDim(value: number | number[], dims: number, what: string, min: numbe
  */
 function convolve(op: 'conv1d' | 'conv2d', input: Tensor, weight: Tensor, bias: Tensor | null | undefined, options: ConvOptions): Tensor {
   const spatial = op === 'conv1d' ? 1 : 2;
+  const channels = weight.shape[0];
+  // Checked before any work, so a bad bias fails fast.
+  if (bias !== undefined && bias !== null && (bias.dims !== 1 || bias.shape[0] !== channels)) {
+    throw new IndexingError(`${op}: bias must have shape [${channels}] (one per output channel), got ${formatShape(bias.shape)}`);
+  }
   let out: Tensor;
   const padding = options.padding ?? 'end';
   const stride = perDim(options.stride ?? 1, spatial, `${op}: stride`, 1);
@@ -73,10 +78,6 @@ function convolve(op: 'conv1d' | 'conv2d', input: Tensor, weight: Tensor, bias: 
     }
   }
   if (bias === undefined || bias === null) return out;
-  const channels = weight.shape[0];
-  if (bias.dims !== 1 || bias.shape[0] !== channels) {
-    throw new IndexingError(`${op}: bias must have shape [${channels}] (one per output channel), got ${formatShape(bias.shape)}`);
-  }
   return out.add(bias.view(channels, ...new Array<number>(spatial).fill(1)));
 }
 

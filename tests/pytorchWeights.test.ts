@@ -79,8 +79,8 @@ function expectClose(got: ArrayLike<number>, want: ArrayLike<number>, tol: numbe
   expect(worst, `${what}: largest difference`).to.be.at.most(tol);
 }
 
-describe('Task 4.5 safetensors', () => {
-  it('Task 4.5 safetensors round trip keeps names, shapes, values and metadata (F64 exactly, F32 rounded)', () => {
+describe('safetensors (no course task: file format)', () => {
+  it('safetensors round trip keeps names, shapes, values and metadata (F64 exactly, F32 rounded)', () => {
     const tensors = { 'a.weight': tensor([[1.5, -2], [3, 1 / 3]]), scalar: tensor(7), empty: fromFlat([], [0, 3]) };
     const f64 = safetensors.deserialize(safetensors.serialize(tensors, { dtype: 'F64', metadata: { format: 'pt' } }));
     expect(Object.keys(f64.tensors)).to.deep.equal(['a.weight', 'scalar', 'empty']);
@@ -93,7 +93,7 @@ describe('Task 4.5 safetensors', () => {
     expect(f32.metadata).to.deep.equal({});
   });
 
-  it('Task 4.5 safetensors writes the documented layout: u64 LE header length, 8-aligned JSON, little-endian data', () => {
+  it('safetensors writes the documented layout: u64 LE header length, 8-aligned JSON, little-endian data', () => {
     const bytes = safetensors.serialize({ x: tensor([1, 2]) }, { dtype: 'F32' });
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     const n = Number(view.getBigUint64(0, true));
@@ -103,7 +103,7 @@ describe('Task 4.5 safetensors', () => {
     expect([view.getFloat32(8 + n, true), view.getFloat32(8 + n + 4, true)]).to.deep.equal([1, 2]);
   });
 
-  it('Task 4.5 safetensors rejects truncated files, bad headers and unknown dtypes with clear errors', () => {
+  it('safetensors rejects truncated files, bad headers and unknown dtypes with clear errors', () => {
     const good = safetensors.serialize({ x: tensor([1, 2, 3]) }, { dtype: 'F64' });
     expect(() => safetensors.deserialize(good.subarray(0, 5))).to.throw(/too short/);
     expect(() => safetensors.deserialize(good.subarray(0, good.length - 4))).to.throw(/outside the .* bytes of data \(truncated file\?\)/);
@@ -128,7 +128,7 @@ describe('Task 4.5 safetensors', () => {
     expect(() => safetensors.serialize({ x: tensor([1]) }, { dtype: 'BF16' as 'F32' })).to.throw(/cannot write dtype "BF16"/);
   });
 
-  it('Task 4.5 safetensors save and load go through a file (temp folder removed)', () => {
+  it('safetensors save and load go through a file (temp folder removed)', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'minitorch-st-'));
     try {
       const file = path.join(dir, 'w.safetensors');
@@ -140,17 +140,17 @@ describe('Task 4.5 safetensors', () => {
   });
 });
 
-describe('Task 4.5 stateDict and loadStateDict', () => {
+describe('Task 0.4 stateDict and loadStateDict (named by namedParameters)', () => {
   const model = (): Sequential => new Sequential(new Linear(3, 4), new ReLU(), new Linear(4, 2, { bias: false }));
 
-  it("Task 4.5 stateDict names parameters as PyTorch does (Sequential's 0.weight, …) with PyTorch's shapes", () => {
+  it("Task 0.4 stateDict names parameters as PyTorch does (Sequential's 0.weight, …) with PyTorch's shapes", () => {
     const state = model().stateDict();
     expect(Object.keys(state)).to.deep.equal(['0.weight', '0.bias', '2.weight']);
     expect(state['0.weight'].shape).to.deep.equal([4, 3]);
     expect(new Net().namedParameters().map(([n]) => n)).to.deep.equal(['conv1.weight', 'conv1.bias', 'conv2.weight', 'conv2.bias', 'fc1.weight', 'fc1.bias', 'fc2.weight', 'fc2.bias']);
   });
 
-  it('Task 4.5 loadStateDict copies values in, and a bad state dict leaves the module unchanged', () => {
+  it('Task 0.4 loadStateDict copies values in, and a bad state dict leaves the module unchanged', () => {
     const a = model();
     const b = model();
     const source = a.stateDict();
@@ -170,8 +170,8 @@ describe('Task 4.5 stateDict and loadStateDict', () => {
 const BACKENDS_F64: BackendName[] = ['simple', 'fast'];
 
 for (const backend of BACKENDS_F64) {
-  describe(`Task 4.5 PyTorch's MNIST example network with PyTorch's weights [${backend}]`, () => {
-    it('Task 4.5 the TypeScript port matches PyTorch outputs and gradients to 1e-9', function () {
+  describe(`Task 4.4 PyTorch's MNIST example network with PyTorch's weights [${backend}]`, () => {
+    it('Task 4.4 the TypeScript port matches PyTorch outputs and gradients to 1e-9', function () {
       this.timeout(120000);
       const weights = safetensors.load(fixture('pytorch_mnist_net.safetensors'), { backend });
       const check = safetensors.load(fixture('pytorch_mnist_check.safetensors'), { backend }).tensors;
@@ -208,8 +208,8 @@ for (const backend of BACKENDS_F64) {
   });
 }
 
-describe('Task 4.5 torch.nn-style layers', () => {
-  it('Task 4.5 Sequential of Conv2d, ReLU, MaxPool2d, Flatten and Linear computes what the functions compute', () => {
+describe('Task 4.4 torch.nn-style layers', () => {
+  it('Task 4.4 Sequential of Conv2d, ReLU, MaxPool2d, Flatten and Linear computes what the functions compute', () => {
     const seq = new Sequential(new Conv2d(1, 2, 3, { padding: 1, stride: 2 }), new ReLU(), new MaxPool2d(2, 1), new Flatten(), new Linear(8, 3));
     const x = tensor([[[[1, 2, 3, 4, 5], [0, 1, 0, 1, 0], [2, 2, 2, 2, 2], [5, 4, 3, 2, 1], [1, 0, 1, 0, 1]]]]);
     const conv = seq[0] as Conv2d;
