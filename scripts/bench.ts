@@ -94,7 +94,7 @@ function minitorchBackend(name: string, backend: BackendLike, maxMatmul = Infini
         };
       }
       const model = new MLP([2, size, size, 1], { backend, rng: new Random(3) });
-      const optimizer = new SGD(model.parameters(), 0.05);
+      const optimizer = new SGD(model.parameters(), { lr: 0.05 });
       const batches: Array<[ReturnType<typeof fromFlat>, ReturnType<typeof fromFlat>]> = [];
       for (let i = 0; i < POINTS; i += BATCH) {
         const X = data.X.slice(i, i + BATCH);

@@ -32,13 +32,8 @@ except ImportError:  # pragma: no cover - tells the user what to do
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "fixtures", "tensor_ops.json")
 
 
-# Reductions keep the reduced dim with size 1 (MiniTorch's convention); over everything they give shape [1].
-def _sum(x, dim=None):
-    return x.sum().reshape(1) if dim is None else x.sum(dim, keepdim=True)
-
-
-def _mean(x, dim=None):
-    return x.mean().reshape(1) if dim is None else x.mean(dim, keepdim=True)
+def _pool_args(kernel, stride):
+    return kernel if stride is None else stride
 
 
 # The op vocabulary shared with tests/fixtures.test.ts: name -> f(inputs, **args).
@@ -58,8 +53,8 @@ OPS = {
     "gt": lambda a, b: (a > b).double(),
     "eq": lambda a, b: (a == b).double(),
     "isClose": lambda a, b: ((a - b).abs() < 1e-2).double(),
-    "sum": _sum,
-    "mean": _mean,
+    "sum": lambda a, dim=None, keepdim=False: a.sum() if dim is None else a.sum(dim, keepdim=keepdim),
+    "mean": lambda a, dim=None, keepdim=False: a.mean() if dim is None else a.mean(dim, keepdim=keepdim),
     "permute": lambda a, order: a.permute(*order),
     "view": lambda a, shape: a.contiguous().view(*shape),
     "contiguous": lambda a: a.contiguous(),
@@ -76,6 +71,52 @@ OPS = {
     "max": lambda x, dim: x.max(dim, keepdim=True).values,
     "softmax": lambda x, dim: torch.softmax(x, dim),
     "logsoftmax": lambda x, dim: torch.log_softmax(x, dim),
+    # PyTorch's everyday surface (issue 15): elementwise, reductions, shapes, joins.
+    "pow": lambda a, exponent: a ** exponent,
+    "powTensor": lambda a, b: a ** b,
+    "sqrt": lambda a: torch.sqrt(a),
+    "abs": lambda a: torch.abs(a),
+    "tanh": lambda a: torch.tanh(a),
+    "clamp": lambda a, min=None, max=None: torch.clamp(a, min, max),
+    "where": lambda c, a, b: torch.where(c > 0.5, a, b),
+    "ge": lambda a, b: (a >= b).double(),
+    "le": lambda a, b: (a <= b).double(),
+    "ne": lambda a, b: (a != b).double(),
+    "prod": lambda a, dim=None, keepdim=False: a.prod() if dim is None else a.prod(dim, keepdim=keepdim),
+    "amax": lambda a, dim, keepdim=False: a.amax(dim, keepdim=keepdim),
+    "amin": lambda a, dim, keepdim=False: a.amin(dim, keepdim=keepdim),
+    "maxAll": lambda a: a.max(),
+    "maxValues": lambda a, dim, keepdim=False: a.max(dim, keepdim=keepdim).values,
+    "maxIndices": lambda a, dim, keepdim=False: a.max(dim, keepdim=keepdim).indices.double(),
+    "minValues": lambda a, dim, keepdim=False: a.min(dim, keepdim=keepdim).values,
+    "minIndices": lambda a, dim, keepdim=False: a.min(dim, keepdim=keepdim).indices.double(),
+    "argmax": lambda a, dim=None, keepdim=False: a.argmax(dim, keepdim=keepdim).double(),
+    "argmin": lambda a, dim=None, keepdim=False: a.argmin(dim, keepdim=keepdim).double(),
+    "logsumexp": lambda a, dim, keepdim=False: torch.logsumexp(a, dim, keepdim=keepdim),
+    "var": lambda a, dim=None, correction=1, keepdim=False: a.var(dim, correction=correction, keepdim=keepdim),
+    "std": lambda a, dim=None, correction=1, keepdim=False: a.std(dim, correction=correction, keepdim=keepdim),
+    "squeeze": lambda a, dim=None: a.squeeze() if dim is None else a.squeeze(dim),
+    "unsqueeze": lambda a, dim: a.unsqueeze(dim),
+    "flatten": lambda a, start=0, end=-1: a.flatten(start, end),
+    "reshape": lambda a, shape: a.reshape(*shape),
+    "viewInfer": lambda a, shape: a.contiguous().view(*shape),
+    "indexSelect": lambda a, dim, indices: a.index_select(dim, torch.tensor(indices)),
+    "narrow": lambda a, dim, start, length: a.narrow(dim, start, length),
+    "cat": lambda *xs, dim=0: torch.cat(xs, dim),
+    "stack": lambda *xs, dim=0: torch.stack(xs, dim),
+    "conv1dTorch": lambda x, w, b=None, stride=1, padding=0: F.conv1d(x, w, b, stride, padding),
+    "conv2dTorch": lambda x, w, b=None, stride=1, padding=0: F.conv2d(x, w, b, stride, padding),
+    "maxpool2dStride": lambda x, kernel, stride=None: F.max_pool2d(x, kernel, _pool_args(kernel, stride)),
+    "avgpool2dStride": lambda x, kernel, stride=None: F.avg_pool2d(x, kernel, _pool_args(kernel, stride)),
+    # torch.nn layers with the inputs as their parameters (nn.Linear(i, o) is F.linear, …).
+    "linearLayer": lambda x, w, b=None: F.linear(x, w, b),
+    "conv1dLayer": lambda x, w, b, stride=1, padding=0: F.conv1d(x, w, b, stride, padding),
+    "conv2dLayer": lambda x, w, b, stride=1, padding=0: F.conv2d(x, w, b, stride, padding),
+    "maxPool2dLayer": lambda x, kernel, stride=None: torch.nn.MaxPool2d(kernel, stride)(x),
+    "avgPool2dLayer": lambda x, kernel, stride=None: torch.nn.AvgPool2d(kernel, stride)(x),
+    "sequential": lambda x, w1, b1, w2, b2, w3, b3: torch.sigmoid(
+        F.linear(torch.tanh(F.linear(torch.relu(F.linear(torch.flatten(x, 1), w1, b1)), w2, b2)), w3, b3)
+    ),
 }
 
 
@@ -104,6 +145,7 @@ PAIRS = [
     ([4, 1, 3], None, [2, 1], None),
     ([1], None, [2, 2], None),
     ([3, 2], [1, 0], [3], None),  # permuted [2, 3] with a broadcast row
+    ([], None, [2, 3], None),  # a 0-dim tensor broadcasts against anything
 ]
 for name in BINARY:
     b_lo, b_hi = (0.5, 3) if name == "div" else (-2, 2)
@@ -111,15 +153,18 @@ for name in BINARY:
         CASES.append(case(name, [inp(sa, pa), inp(sb, pb, lo=b_lo, hi=b_hi)]))
     # Two permuted inputs that broadcast: [4, 2, 3] (from [2, 3, 4]) with [1, 1, 3] (from [1, 3, 1]).
     CASES.append(case(name, [inp([2, 3, 4], [2, 0, 1]), inp([1, 3, 1], [2, 0, 1], lo=b_lo, hi=b_hi)]))
-for name in COMPARISONS:
+for name in COMPARISONS + ["ge", "le", "ne"]:
     for sa, pa, sb, pb in PAIRS[:4]:
         CASES.append(case(name, [inp(sa, pa, -2, 2, True), inp(sb, pb, -2, 2, True)]))
 for name in ["sum", "mean"]:
     for dim in [0, 1, 2]:
         CASES.append(case(name, [inp([2, 3, 4])], dim=dim))
-        CASES.append(case(name, [inp([2, 3, 4], permute=[1, 2, 0])], dim=dim))
+        CASES.append(case(name, [inp([2, 3, 4], permute=[1, 2, 0])], dim=dim, keepdim=True))
     CASES.append(case(name, [inp([2, 3, 4])]))
     CASES.append(case(name, [inp([3, 2], permute=[1, 0])]))
+    CASES.append(case(name, [inp([2, 3, 4], permute=[2, 0, 1])], dim=[0, 2]))
+    CASES.append(case(name, [inp([2, 3, 4])], dim=[-1, 0], keepdim=True))
+    CASES.append(case(name, [inp([])]))
 CASES += [
     case("permute", [inp([2, 3, 4])], order=[2, 0, 1]),
     case("permute", [inp([2, 3])], order=[1, 0]),
@@ -154,6 +199,93 @@ CASES += [
     case("softmax", [inp([2, 3, 4])], dim=0),
     case("logsoftmax", [inp([3, 5], lo=-5, hi=5)], dim=1),
     case("logsoftmax", [inp([4, 2], permute=[1, 0])], dim=1),
+    # Issue 15: PyTorch's everyday surface.
+    case("pow", [inp([2, 3])], exponent=2),
+    case("pow", [inp([3, 4, 2], permute=[2, 0, 1])], exponent=3),
+    case("pow", [inp([2, 3], lo=0.5, hi=2)], exponent=-2),
+    case("pow", [inp([2, 3], lo=0.5, hi=2)], exponent=0.5),
+    case("pow", [inp([2, 3], lo=0.5, hi=2)], exponent=1.5),
+    case("pow", [inp([4, 3], permute=[1, 0], lo=0.5, hi=2)], exponent=2.3),
+    case("pow", [inp([2, 3])], exponent=0),
+    case("powTensor", [inp([2, 3], lo=0.5, hi=2), inp([3])]),
+    case("powTensor", [inp([3, 2], permute=[1, 0], lo=0.5, hi=2), inp([2, 1])]),
+    case("sqrt", [inp([2, 3], lo=0.1, hi=4)]),
+    case("sqrt", [inp([3, 4, 2], permute=[2, 0, 1], lo=0.1, hi=4)]),
+    case("abs", [inp([2, 3], lo=-3, hi=3)]),
+    case("abs", [inp([3, 4, 2], permute=[2, 0, 1], lo=-3, hi=3)]),
+    case("tanh", [inp([2, 3], lo=-3, hi=3)]),
+    case("tanh", [inp([3, 4, 2], permute=[2, 0, 1], lo=-3, hi=3)]),
+    case("clamp", [inp([3, 4], lo=-3, hi=3)], min=-1, max=1.5),
+    case("clamp", [inp([4, 3], permute=[1, 0], lo=-3, hi=3)], min=0.5),
+    case("clamp", [inp([2, 5], lo=-3, hi=3)], max=-0.5),
+    case("where", [inp([2, 3], lo=0, hi=1), inp([2, 3]), inp([3])]),
+    case("where", [inp([1, 3], lo=0, hi=1), inp([3, 2], permute=[1, 0]), inp([])]),
+    case("prod", [inp([2, 3, 4], lo=0.5, hi=1.5)], dim=1),
+    case("prod", [inp([2, 3, 4], permute=[2, 0, 1], lo=0.5, hi=1.5)], dim=0, keepdim=True),
+    case("prod", [inp([3, 4], lo=-1, hi=1, integers=True)], dim=1),  # zeros: the gradient is the product of the others
+    case("prod", [inp([2, 3], lo=0.5, hi=1.5)]),
+    case("amax", [inp([2, 3, 4])], dim=[0, 2]),
+    case("amin", [inp([2, 3, 4], permute=[1, 2, 0])], dim=1, keepdim=True),
+    case("maxAll", [inp([3, 4], permute=[1, 0])]),
+    case("maxValues", [inp([3, 5])], dim=1),
+    case("maxValues", [inp([2, 3, 4], permute=[2, 0, 1])], dim=0, keepdim=True),
+    case("maxIndices", [inp([3, 5])], dim=1),
+    case("maxIndices", [inp([2, 3, 4], permute=[2, 0, 1])], dim=-1, keepdim=True),
+    case("minValues", [inp([4, 3], permute=[1, 0])], dim=0),
+    case("minIndices", [inp([4, 3], permute=[1, 0])], dim=1),
+    case("argmax", [inp([3, 4], permute=[1, 0])]),
+    case("argmax", [inp([2, 3, 4])], dim=1),
+    case("argmin", [inp([2, 3, 4], permute=[1, 0, 2])], dim=2, keepdim=True),
+    case("logsumexp", [inp([3, 5], lo=-5, hi=5)], dim=1),
+    case("logsumexp", [inp([2, 3, 4], permute=[2, 0, 1])], dim=[0, 2], keepdim=True),
+    case("var", [inp([3, 5])], dim=1),
+    case("var", [inp([2, 3, 4], permute=[1, 2, 0])], dim=[0, 1], keepdim=True),
+    case("var", [inp([3, 4])], correction=0),
+    case("std", [inp([3, 5])], dim=0),
+    case("std", [inp([2, 3, 4], permute=[2, 1, 0])]),
+    case("squeeze", [inp([2, 1, 3, 1])]),
+    case("squeeze", [inp([3, 1, 2], permute=[2, 1, 0])], dim=1),
+    case("squeeze", [inp([2, 3])], dim=0),
+    case("unsqueeze", [inp([2, 3], permute=[1, 0])], dim=1),
+    case("unsqueeze", [inp([2, 3])], dim=-1),
+    case("unsqueeze", [inp([])], dim=0),
+    case("flatten", [inp([2, 3, 4], permute=[2, 0, 1])]),
+    case("flatten", [inp([2, 3, 4, 5])], start=1, end=2),
+    case("reshape", [inp([2, 3, 4], permute=[2, 0, 1])], shape=[6, -1]),
+    case("reshape", [inp([3, 4], permute=[1, 0])], shape=[2, 2, 3]),
+    case("viewInfer", [inp([2, 3, 4])], shape=[-1]),
+    case("viewInfer", [inp([2, 3, 4])], shape=[4, -1, 2]),
+    case("indexSelect", [inp([4, 3], permute=[1, 0])], dim=1, indices=[3, 0, 0, 2]),
+    case("narrow", [inp([2, 5, 3])], dim=1, start=1, length=3),
+    case("cat", [inp([2, 3]), inp([1, 3]), inp([3, 2], permute=[1, 0])], dim=0),
+    case("cat", [inp([2, 3, 2]), inp([2, 4, 2], permute=[0, 1, 2])], dim=1),
+    case("cat", [inp([2, 3]), inp([2, 1])], dim=-1),
+    case("stack", [inp([2, 3]), inp([3, 2], permute=[1, 0])], dim=0),
+    case("stack", [inp([2, 3]), inp([2, 3]), inp([2, 3])], dim=2),
+    case("matmul", [inp([3]), inp([3])]),
+    case("matmul", [inp([3]), inp([3, 4])]),
+    case("matmul", [inp([2, 3]), inp([3])]),
+    case("matmul", [inp([3]), inp([5, 3, 2])]),
+    case("matmul", [inp([5, 2, 3]), inp([3])]),
+    case("conv1dTorch", [inp([2, 3, 7]), inp([4, 3, 3])]),
+    case("conv1dTorch", [inp([2, 3, 8]), inp([4, 3, 3]), inp([4])], stride=2, padding=1),
+    case("conv2dTorch", [inp([2, 2, 5, 6]), inp([3, 2, 3, 2])]),
+    case("conv2dTorch", [inp([1, 2, 6, 5], permute=[0, 1, 3, 2]), inp([3, 2, 3, 3]), inp([3])], stride=2, padding=1),
+    case("conv2dTorch", [inp([2, 1, 7, 7]), inp([2, 1, 3, 3]), inp([2])], stride=[1, 2], padding=[2, 0]),
+    case("maxpool2dStride", [inp([2, 2, 5, 5])], kernel=3, stride=1),
+    case("maxpool2dStride", [inp([1, 3, 7, 6])], kernel=[3, 2], stride=2),
+    case("maxpool2dStride", [inp([1, 2, 5, 4])], kernel=2),
+    case("avgpool2dStride", [inp([2, 2, 5, 5])], kernel=3, stride=2),
+    case("linearLayer", [inp([5, 3]), inp([4, 3]), inp([4])]),
+    case("linearLayer", [inp([3, 5], permute=[1, 0]), inp([2, 3])]),
+    case("conv1dLayer", [inp([2, 3, 8]), inp([4, 3, 3]), inp([4])], stride=2, padding=1),
+    case("conv2dLayer", [inp([2, 2, 6, 5]), inp([3, 2, 3, 3]), inp([3])]),
+    case("conv2dLayer", [inp([1, 2, 6, 5], permute=[0, 1, 3, 2]), inp([3, 2, 2, 3]), inp([3])], stride=2, padding=1),
+    case("maxPool2dLayer", [inp([2, 2, 6, 6])], kernel=2),
+    case("maxPool2dLayer", [inp([1, 2, 5, 5])], kernel=3, stride=1),
+    case("avgPool2dLayer", [inp([1, 2, 5, 6])], kernel=2),
+    # Sequential(Flatten, Linear, ReLU, Linear, Tanh, Linear, Sigmoid)
+    case("sequential", [inp([4, 2, 3]), inp([5, 6]), inp([5]), inp([4, 5]), inp([4]), inp([2, 4]), inp([2])]),
 ]
 
 

@@ -1,6 +1,8 @@
 /**
- * Network layers as `Module`s with tensor `Parameter`s (Modules 2 and 4): `Linear`,
- * `Conv1d`, `Conv2d` and `Dropout`.
+ * Network layers as `Module`s with tensor `Parameter`s (Modules 2 and 4), shaped as in
+ * `torch.nn` so that PyTorch weights load by name (`stateDict`): `Linear`, `Conv1d`,
+ * `Conv2d`, `Dropout`, the parameter-free `ReLU`, `Sigmoid`, `Tanh`, `Flatten`,
+ * `MaxPool2d`, `AvgPool2d`, and `Sequential` to chain them.
  *
  * Weights start uniform in ±1/√fanIn (PyTorch's default scale), drawn from a seeded
  * generator so that a training run can be repeated exactly.
@@ -20,76 +22,101 @@ export interface LayerOptions {
   backend?: BackendLike;
   /** Generator for the initial weights (default: a fresh one seeded 0). */
   rng?: Random;
+  /** Whether the layer adds a learned bias (default true, as in PyTorch). */
+  bias?: boolean;
 }
 
-/** A parameter of `shape` uniform in ±bound, gradient-tracked. */
-function uniformParameter(shape: number[], bound: number, options: LayerOptions): Parameter<Tensor> {
-  const rng = options.rng ?? new Random(0);
-  const values = Array.from({ length: shapeSize(shape) }, () => rng.uniform(-bound, bound));
+/** Options of the convolution layers: the layer options plus PyTorch's stride and padding. */
+export interface ConvLayerOptions extends LayerOptions, nn.ConvOptions {}
+
+/** Values uniform in ±bound from the layer's generator, in draw order. */
+function uniformValues(size: number, bound: number, rng: Random): number[] {
+  return Array.from({ length: size }, () => rng.uniform(-bound, bound));
+}
+
+/** A gradient-tracked parameter holding `values` of `shape`. */
+function parameter(values: ArrayLike<number>, shape: number[], options: LayerOptions): Parameter<Tensor> {
   return new Parameter(fromFlat(values, shape, { backend: options.backend }));
 }
 
-/** A fully connected layer: `x @ weight + bias`, x of shape [batch, inSize]. */
+/** A fully connected layer: `x @ weightᵀ + bias`, as `torch.nn.Linear(inFeatures, outFeatures)`. */
 export class Linear extends Module {
-  /** [inSize, outSize] */
+  /** [outSize, inSize], as PyTorch stores it. */
   weight: Parameter<Tensor>;
-  /** [outSize] */
-  bias: Parameter<Tensor>;
+  /** [outSize], or null without a bias. */
+  bias: Parameter<Tensor> | null;
 
   constructor(readonly inSize: number, readonly outSize: number, options: LayerOptions = {}) {
     super();
+    const rng = options.rng ?? new Random(0);
     const bound = 1 / Math.sqrt(inSize);
-    this.weight = uniformParameter([inSize, outSize], bound, options);
-    this.bias = uniformParameter([outSize], bound, options);
+    // Drawn row by row of [in, out] (the order earlier versions used, so seeded runs repeat) and stored transposed.
+    const drawn = uniformValues(inSize * outSize, bound, rng);
+    const transposed = Array.from({ length: inSize * outSize }, (_, k) => drawn[(k % inSize) * outSize + Math.floor(k / inSize)]);
+    this.weight = parameter(transposed, [outSize, inSize], options);
+    this.bias = options.bias === false ? null : parameter(uniformValues(outSize, bound, rng), [outSize], options);
   }
 
-  /** [batch, inSize] → [batch, outSize] */
+  /** [..., inSize] → [..., outSize] */
   forward(x: Tensor): Tensor {
-    if (x.dims !== 2 || x.shape[1] !== this.inSize) {
+    if (x.dims < 1 || x.shape[x.dims - 1] !== this.inSize) {
       throw new IndexingError(`Linear(${this.inSize}, ${this.outSize}): expected input [batch, ${this.inSize}], got ${formatShape(x.shape)}`);
     }
-    return x.matmul(this.weight.value).add(this.bias.value);
+    const out = x.matmul(this.weight.value.transpose(0, 1));
+    return this.bias === null ? out : out.add(this.bias.value);
   }
 }
 
-/** 1-D convolution layer (stride 1, same width): [batch, in, w] → [batch, out, w]. */
-export class Conv1d extends Module {
-  /** [outChannels, inChannels, kernelWidth] */
-  weight: Parameter<Tensor>;
-  /** [outChannels, 1] */
-  bias: Parameter<Tensor>;
+/** A kernel size per spatial dim from a number or a list. */
+function kernelSize(kernel: number | number[], dims: number, what: string): number[] {
+  const k = typeof kernel === 'number' ? new Array<number>(dims).fill(kernel) : kernel;
+  if (k.length !== dims || k.some((v) => !Number.isInteger(v) || v < 1)) {
+    throw new RangeError(`${what}: kernel size must be a positive integer or ${dims} of them, got ${JSON.stringify(kernel)}`);
+  }
+  return k;
+}
 
-  constructor(inChannels: number, outChannels: number, kernelWidth: number, options: LayerOptions = {}) {
+/** What the two convolution layers share: weights [out, in, ...kernel], an optional bias [out]. */
+abstract class ConvLayer extends Module {
+  /** [outChannels, inChannels, ...kernel] */
+  weight: Parameter<Tensor>;
+  /** [outChannels], or null without a bias. */
+  bias: Parameter<Tensor> | null;
+  /** Stride and padding, PyTorch's meaning (padding defaults to 0). */
+  readonly conv: nn.ConvOptions;
+
+  constructor(inChannels: number, outChannels: number, kernel: number[], options: ConvLayerOptions) {
     super();
-    const bound = 1 / Math.sqrt(inChannels * kernelWidth);
-    this.weight = uniformParameter([outChannels, inChannels, kernelWidth], bound, options);
-    this.bias = uniformParameter([outChannels, 1], bound, options);
+    const rng = options.rng ?? new Random(0);
+    const bound = 1 / Math.sqrt(inChannels * shapeSize(kernel));
+    const shape = [outChannels, inChannels, ...kernel];
+    this.weight = parameter(uniformValues(shapeSize(shape), bound, rng), shape, options);
+    this.bias = options.bias === false ? null : parameter(uniformValues(outChannels, bound, rng), [outChannels], options);
+    this.conv = { stride: options.stride ?? 1, padding: options.padding ?? 0 };
+  }
+}
+
+/** 1-D convolution layer, as `torch.nn.Conv1d(in, out, k, stride, padding, bias)`: [batch, in, w] → [batch, out, w']. */
+export class Conv1d extends ConvLayer {
+  constructor(inChannels: number, outChannels: number, kernel: number | [number], options: ConvLayerOptions = {}) {
+    super(inChannels, outChannels, kernelSize(kernel, 1, 'Conv1d'), options);
   }
 
   /** Convolve and add the per-channel bias. */
   forward(x: Tensor): Tensor {
-    return nn.conv1d(x, this.weight.value).add(this.bias.value);
+    return nn.conv1d(x, this.weight.value, this.bias?.value, this.conv);
   }
 }
 
-/** 2-D convolution layer (stride 1, same size): [batch, in, h, w] → [batch, out, h, w]. */
-export class Conv2d extends Module {
-  /** [outChannels, inChannels, kernelHeight, kernelWidth] */
-  weight: Parameter<Tensor>;
-  /** [outChannels, 1, 1] */
-  bias: Parameter<Tensor>;
-
-  constructor(inChannels: number, outChannels: number, kernel: [number, number], options: LayerOptions = {}) {
-    super();
-    const [kh, kw] = kernel;
-    const bound = 1 / Math.sqrt(inChannels * kh * kw);
-    this.weight = uniformParameter([outChannels, inChannels, kh, kw], bound, options);
-    this.bias = uniformParameter([outChannels, 1, 1], bound, options);
+/** 2-D convolution layer, as `torch.nn.Conv2d(in, out, k, stride, padding, bias)`: [batch, in, h, w] → [batch, out, h', w']. */
+export class Conv2d extends ConvLayer {
+  constructor(inChannels: number, outChannels: number, kernel: number | [number, number], options: ConvLayerOptions = {}) {
+    super(inChannels, outChannels, kernelSize(kernel, 2, 'Conv2d'), options);
   }
 
   /** Convolve and add the per-channel bias. */
   forward(x: Tensor): Tensor {
-    return nn.conv2d(x, this.weight.value).add(this.bias.value);
+    return nn.conv2d(x, this.weight.value, this.bias?.value, this.conv);
   }
 }
 
@@ -97,7 +124,7 @@ export class Conv2d extends Module {
 export class Dropout extends Module {
   private readonly rng: Random;
 
-  constructor(readonly rate: number, options: { rng?: Random } = {}) {
+  constructor(readonly rate = 0.5, options: { rng?: Random } = {}) {
     super();
     if (!(rate >= 0 && rate <= 1)) throw new RangeError(`Dropout: rate must be in [0, 1], got ${rate}`);
     this.rng = options.rng ?? new Random(0);
@@ -106,6 +133,85 @@ export class Dropout extends Module {
   /** Drop elements while training; pass through in evaluation mode. */
   forward(x: Tensor): Tensor {
     return nn.dropout(x, this.rate, { ignore: !this.training, rng: this.rng });
+  }
+}
+
+/** A layer with a `forward` from one tensor to one tensor, as `Sequential` chains them. */
+export interface Layer extends Module {
+  forward(x: Tensor): Tensor;
+}
+
+/** `torch.nn.ReLU` */
+export class ReLU extends Module {
+  forward(x: Tensor): Tensor {
+    return x.relu();
+  }
+}
+
+/** `torch.nn.Sigmoid` */
+export class Sigmoid extends Module {
+  forward(x: Tensor): Tensor {
+    return x.sigmoid();
+  }
+}
+
+/** `torch.nn.Tanh` */
+export class Tanh extends Module {
+  forward(x: Tensor): Tensor {
+    return x.tanh();
+  }
+}
+
+/** `torch.nn.Flatten(startDim = 1, endDim = -1)`: keeps the batch dim. */
+export class Flatten extends Module {
+  constructor(readonly startDim = 1, readonly endDim = -1) {
+    super();
+  }
+  forward(x: Tensor): Tensor {
+    return x.flatten(this.startDim, this.endDim);
+  }
+}
+
+/** `torch.nn.MaxPool2d(kernel, stride = kernel)` */
+export class MaxPool2d extends Module {
+  constructor(readonly kernel: number | [number, number], readonly stride?: number | [number, number]) {
+    super();
+  }
+  forward(x: Tensor): Tensor {
+    return nn.maxpool2d(x, this.kernel, { stride: this.stride });
+  }
+}
+
+/** `torch.nn.AvgPool2d(kernel, stride = kernel)` */
+export class AvgPool2d extends Module {
+  constructor(readonly kernel: number | [number, number], readonly stride?: number | [number, number]) {
+    super();
+  }
+  forward(x: Tensor): Tensor {
+    return nn.avgpool2d(x, this.kernel, { stride: this.stride });
+  }
+}
+
+/**
+ * Layers applied in order, as `torch.nn.Sequential`. The layers are the fields `0`, `1`,
+ * …, so the tree and `stateDict` name their parameters `0.weight`, `2.bias`, … as PyTorch does.
+ */
+export class Sequential extends Module {
+  [index: number]: Layer;
+  /** Number of layers. */
+  readonly length: number;
+
+  constructor(...layers: Layer[]) {
+    super();
+    layers.forEach((layer, i) => (this[i] = layer));
+    this.length = layers.length;
+  }
+
+  /** Feed `x` through every layer. */
+  forward(x: Tensor): Tensor {
+    let h = x;
+    for (let i = 0; i < this.length; i++) h = this[i].forward(h);
+    return h;
   }
 }
 

@@ -29,8 +29,9 @@ export class LeNet extends Module {
     super();
     const rng = options.rng ?? new Random(0);
     const layer = { backend: options.backend, rng };
-    this.conv1 = new Conv2d(1, 4, [3, 3], layer);
-    this.conv2 = new Conv2d(4, 8, [3, 3], layer);
+    // padding 'end': the course's convolution, as large as its input (PyTorch's layers default to 0).
+    this.conv1 = new Conv2d(1, 4, [3, 3], { ...layer, padding: 'end' });
+    this.conv2 = new Conv2d(4, 8, [3, 3], { ...layer, padding: 'end' });
     this.linear1 = new Linear(392, 64, layer);
     this.linear2 = new Linear(64, options.classes ?? 10, layer);
     this.dropout = new Dropout(0.25, { rng });
@@ -144,7 +145,7 @@ export async function trainMnist(
   const backend = getBackend(options.backend ?? 'fast');
   const rng = new Random(options.seed ?? 0);
   const model = new LeNet({ backend, rng });
-  const optim = new Adam(model.parameters(), options.lr ?? 0.005);
+  const optim = new Adam(model.parameters(), { lr: options.lr ?? 0.005 });
   const history: ImageEpochStats[] = [];
   const size = train.height * train.width;
   const order = Array.from({ length: train.n }, (_, i) => i);

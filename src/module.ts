@@ -9,6 +9,8 @@
  *
  * @packageDocumentation
  */
+import { Tensor, fromFlat } from './tensor';
+import { formatShape } from './tensorData';
 
 /** A value that carries a gradient flag (Scalar and Tensor both implement it). */
 interface GradTracked {
@@ -160,6 +162,50 @@ export class Module {
     for (const m of this.modules()) m.training = false;
     return this;
     // END SOLUTION
+  }
+
+  /**
+   * Every tensor parameter by its dotted name (`conv1.weight`, `0.bias`, …), as PyTorch's
+   * `state_dict()`: detached tensors sharing the parameters' data, in tree order.
+   */
+  stateDict(): Record<string, Tensor> {
+    const out: Record<string, Tensor> = {};
+    for (const [name, p] of this.namedParameters()) {
+      if (p.value instanceof Tensor) out[name] = p.value.detach();
+    }
+    return out;
+  }
+
+  /**
+   * Copy tensors into the parameters of the same names, as PyTorch's `load_state_dict`.
+   * Everything is checked first: missing keys, unexpected keys (unless `strict` is false)
+   * and shape mismatches are all reported in one error and leave the module unchanged.
+   * Values are copied onto each parameter's own backend.
+   */
+  loadStateDict(state: Record<string, Tensor>, options: { strict?: boolean } = {}): void {
+    const strict = options.strict ?? true;
+    const params = new Map<string, Parameter<Tensor>>();
+    for (const [name, p] of this.namedParameters()) {
+      if (p.value instanceof Tensor) params.set(name, p as Parameter<Tensor>);
+    }
+    const problems: string[] = [];
+    const missing = [...params.keys()].filter((k) => !(k in state));
+    const unexpected = Object.keys(state).filter((k) => !params.has(k));
+    if (strict && missing.length > 0) problems.push(`missing keys: ${missing.join(', ')}`);
+    if (strict && unexpected.length > 0) problems.push(`unexpected keys: ${unexpected.join(', ')}`);
+    for (const [name, p] of params) {
+      const t = state[name];
+      if (t === undefined) continue;
+      if (!(t instanceof Tensor)) problems.push(`${name}: expected a Tensor, got ${typeof t}`);
+      else if (formatShape(t.shape) !== formatShape(p.value.shape)) {
+        problems.push(`${name}: shape ${formatShape(t.shape)} in the state dict, ${formatShape(p.value.shape)} in the model`);
+      }
+    }
+    if (problems.length > 0) throw new Error(`loadStateDict into ${this.constructor.name}: ${problems.join('; ')}`);
+    for (const [name, p] of params) {
+      const t = state[name];
+      if (t !== undefined) p.update(fromFlat(t.toFlatArray(), t.shape, { backend: p.value.backend }));
+    }
   }
 
   /** An indented, PyTorch-like description of the tree. */

@@ -6,26 +6,97 @@
  *
  * @packageDocumentation
  */
-import { EPS } from './operators';
 import { Random } from './random';
-import { Tensor, rand } from './tensor';
+import { Tensor, mixAlong, rand, stack } from './tensor';
 import { IndexingError, formatShape } from './tensorData';
 import { normalizeDim } from './tensorOps';
 
 /**
- * 1-D convolution (Task 4.1), stride 1, output as wide as the input (positions past the
- * end read as zero): input [batch, in, width], weight [out, in, k] → [batch, out, width].
+ * Keyword arguments of the convolutions, as PyTorch's `F.conv1d`/`F.conv2d`. A number
+ * applies to every spatial dim; a list gives one per dim.
  */
-export function conv1d(input: Tensor, weight: Tensor): Tensor {
-  return Tensor.apply('conv1d', [input, weight], undefined);
+export interface ConvOptions {
+  /** Step between output positions (default 1). */
+  stride?: number | number[];
+  /**
+   * Zeros added on both sides of each spatial dim (PyTorch's meaning), or `"end"` (the
+   * default): MiniTorch's course convolution, whose output is as large as the input because
+   * positions past the end read as zero. Layers default to 0, as in PyTorch.
+   */
+  padding?: number | number[] | 'end';
+}
+
+/** One positive integer per spatial dim from a number or a list (for error messages: `what`). */
+function perDim(value: number | number[], dims: number, what: string, min: number): number[] {
+  const out = Array.isArray(value) ? value : new Array<number>(dims).fill(value);
+  if (out.length !== dims || out.some((v) => !Number.isInteger(v) || v < min)) {
+    throw new RangeError(`${what} must be an integer >= ${min} or a list of ${dims}, got ${JSON.stringify(value)}`);
+  }
+  return out;
 }
 
 /**
- * 2-D convolution (Task 4.2), stride 1, output the size of the input:
- * input [batch, in, h, w], weight [out, in, kh, kw] → [batch, out, h, w].
+ * A convolution with PyTorch's arguments, built on the course's kernel (which pads at the
+ * end): pad both sides with zeros, convolve, keep the positions whose window lies inside
+ * the padded input, take every `stride`-th, add the bias.
  */
-export function conv2d(input: Tensor, weight: Tensor): Tensor {
-  return Tensor.apply('conv2d', [input, weight], undefined);
+function convolve(op: 'conv1d' | 'conv2d', input: Tensor, weight: Tensor, bias: Tensor | null | undefined, options: ConvOptions): Tensor {
+  const spatial = op === 'conv1d' ? 1 : 2;
+  const channels = weight.shape[0];
+  // Checked before any work, so a bad bias fails fast.
+  if (bias !== undefined && bias !== null && (bias.dims !== 1 || bias.shape[0] !== channels)) {
+    throw new IndexingError(`${op}: bias must have shape [${channels}] (one per output channel), got ${formatShape(bias.shape)}`);
+  }
+  let out: Tensor;
+  const padding = options.padding ?? 'end';
+  const stride = perDim(options.stride ?? 1, spatial, `${op}: stride`, 1);
+  if (padding === 'end' && stride.every((s) => s === 1)) {
+    out = Tensor.apply(op, [input, weight], undefined);
+  } else {
+    if (input.dims !== spatial + 2) {
+      throw new IndexingError(`${op}: input must be ${spatial + 2}-D, got shape ${formatShape(input.shape)}`);
+    }
+    const pad = padding === 'end' ? new Array<number>(spatial).fill(0) : perDim(padding, spatial, `${op}: padding`, 0);
+    let x = input;
+    for (let i = 0; i < spatial; i++) {
+      const dim = 2 + i;
+      const n = x.shape[dim];
+      if (pad[i] > 0) x = mixAlong(x, dim, Array.from({ length: n + 2 * pad[i] }, (_, j) => (j >= pad[i] && j < n + pad[i] ? j - pad[i] : null)));
+    }
+    out = Tensor.apply(op, [x, weight], undefined);
+    for (let i = 0; i < spatial; i++) {
+      const dim = 2 + i;
+      const k = weight.shape[dim];
+      const n = x.shape[dim];
+      // The course's output is as long as the input; PyTorch's stops where the window would leave it.
+      const last = padding === 'end' ? n - 1 : n - k;
+      if (last < 0) {
+        throw new IndexingError(`${op}: kernel ${formatShape(weight.shape.slice(2))} is larger than the padded input ${formatShape(x.shape.slice(2))}`);
+      }
+      const positions = Array.from({ length: Math.floor(last / stride[i]) + 1 }, (_, j) => j * stride[i]);
+      if (positions.length !== n) out = out.indexSelect(dim, positions);
+    }
+  }
+  if (bias === undefined || bias === null) return out;
+  return out.add(bias.view(channels, ...new Array<number>(spatial).fill(1)));
+}
+
+/**
+ * 1-D convolution (Task 4.1): input [batch, in, width], weight [out, in, k]. By default the
+ * course's convolution: stride 1, output as wide as the input (positions past the end read
+ * as zero). With `padding` a number, PyTorch's `F.conv1d(input, weight, bias, stride, padding)`.
+ */
+export function conv1d(input: Tensor, weight: Tensor, bias?: Tensor | null, options: ConvOptions = {}): Tensor {
+  return convolve('conv1d', input, weight, bias, options);
+}
+
+/**
+ * 2-D convolution (Task 4.2): input [batch, in, h, w], weight [out, in, kh, kw]. By default
+ * the course's convolution (stride 1, output the size of the input); with `padding` a
+ * number, PyTorch's `F.conv2d(input, weight, bias, stride, padding)`.
+ */
+export function conv2d(input: Tensor, weight: Tensor, bias?: Tensor | null, options: ConvOptions = {}): Tensor {
+  return convolve('conv2d', input, weight, bias, options);
 }
 
 /** Check a 4-D input and a pooling kernel that divides its height and width. */
@@ -62,12 +133,63 @@ export function tile(input: Tensor, kernel: [number, number]): [Tensor, number, 
   // END SOLUTION
 }
 
-/** Average pooling over non-overlapping `kernel` windows (Task 4.3). */
-export function avgpool2d(input: Tensor, kernel: [number, number]): Tensor {
-  const [batch, channels] = input.shape;
-  const [tiled, h, w] = tile(input, kernel);
+/** Keyword arguments of the poolings, as PyTorch's. */
+export interface PoolOptions {
+  /** Step between windows (default: the kernel, so windows do not overlap). */
+  stride?: number | [number, number];
+}
+
+/** A kernel or stride given as one number or [height, width]. */
+function pair(value: number | [number, number]): [number, number] {
+  return typeof value === 'number' ? [value, value] : value;
+}
+
+/**
+ * Windows of any stride (overlapping, or leaving a remainder as PyTorch's floor mode does):
+ * [batch, channels, h', w', kh·kw], gathered by `indexSelect` so the gradient flows back
+ * to every window an element belongs to.
+ */
+function strideWindows(input: Tensor, kernel: [number, number], stride: [number, number]): Tensor {
+  const [kh, kw] = kernel;
+  const [sh, sw] = stride;
+  const [, , h, w] = input.shape;
+  if (kh > h || kw > w || stride.some((s) => !Number.isInteger(s) || s < 1)) {
+    throw new IndexingError(`pooling: kernel ${formatShape(kernel)} with stride ${formatShape(stride)} does not fit an input of ${formatShape([h, w])}`);
+  }
+  const rows = Math.floor((h - kh) / sh) + 1;
+  const cols = Math.floor((w - kw) / sw) + 1;
+  const windows: Tensor[] = [];
+  for (let u = 0; u < kh; u++) {
+    const shifted = input.indexSelect(2, Array.from({ length: rows }, (_, i) => i * sh + u));
+    for (let v = 0; v < kw; v++) windows.push(shifted.indexSelect(3, Array.from({ length: cols }, (_, j) => j * sw + v)));
+  }
+  return stack(windows, 4);
+}
+
+/**
+ * Pooling windows: the course's `tile` when they do not overlap and divide the input,
+ * `strideWindows` otherwise.
+ */
+function poolWindows(name: string, input: Tensor, kernel: [number, number], options: PoolOptions): Tensor {
+  const stride = pair(options.stride ?? kernel);
+  if (input.dims !== 4) {
+    throw new IndexingError(`${name}: input must be 4-D [batch, channels, height, width], got shape ${formatShape(input.shape)}`);
+  }
+  const [, , h, w] = input.shape;
+  const tiles = stride[0] === kernel[0] && stride[1] === kernel[1] && h % kernel[0] === 0 && w % kernel[1] === 0;
+  if (tiles) return tile(input, kernel)[0];
+  return strideWindows(input, kernel, stride);
+}
+
+/**
+ * Average pooling (Task 4.3) over `kernel` windows (a number or [kh, kw]); non-overlapping
+ * by default, any `stride` as PyTorch's `F.avg_pool2d`.
+ */
+export function avgpool2d(input: Tensor, kernel: number | [number, number], options: PoolOptions = {}): Tensor {
+  const k = pair(kernel);
+  const tiled = poolWindows('avgpool2d', input, k, options);
   // BEGIN SOLUTION 4.3
-  return tiled.mean(4).view(batch, channels, h, w);
+  return tiled.mean(4);
   // END SOLUTION
 }
 
@@ -87,12 +209,17 @@ export function argmax(input: Tensor, dim: number): Tensor {
   // END SOLUTION
 }
 
-/** Max pooling over non-overlapping `kernel` windows (Task 4.4). */
-export function maxpool2d(input: Tensor, kernel: [number, number]): Tensor {
-  const [batch, channels] = input.shape;
-  const [tiled, h, w] = tile(input, kernel);
+/**
+ * Max pooling (Task 4.4) over `kernel` windows (a number or [kh, kw]); non-overlapping by
+ * default, any `stride` as PyTorch's `F.max_pool2d`.
+ */
+export function maxpool2d(input: Tensor, kernel: number | [number, number], options: PoolOptions = {}): Tensor {
+  const k = pair(kernel);
+  const tiled = poolWindows('maxpool2d', input, k, options);
   // BEGIN SOLUTION 4.4
-  return max(tiled, 4).view(batch, channels, h, w);
+  // The gradient goes to the first maximum of each window, as PyTorch's: `max` would give it
+  // to every tied maximum, and flat image regions tie often.
+  return tiled.takeAlong(4, tiled.argmax(4, true));
   // END SOLUTION
 }
 
@@ -104,7 +231,7 @@ export function softmax(input: Tensor, dim: number): Tensor {
   // BEGIN SOLUTION 4.4
   const shifted = input.sub(max(input.detach(), dim));
   const e = shifted.exp();
-  return e.div(e.sum(dim));
+  return e.div(e.sum(dim, true));
   // END SOLUTION
 }
 
@@ -113,15 +240,13 @@ export function softmax(input: Tensor, dim: number): Tensor {
  * x − m − log Σ exp(x − m) with m the max (the log-sum-exp trick).
  *
  * `Tensor.log` is log(x + EPS) (MiniTorch's guard against log 0), which would put an error
- * of about EPS/Σ in every result. The sum here is at least 1 (the max term is e⁰), so no guard
- * is needed: taking the log of Σ − EPS cancels it exactly, gradient included
- * (d/dΣ = 1/(Σ − EPS + EPS)).
+ * of about EPS/Σ in every result; `Tensor.logsumexp` cancels that guard (the sum is at least 1,
+ * the max term being e⁰), so this matches `torch.log_softmax` to rounding.
  */
 export function logsoftmax(input: Tensor, dim: number): Tensor {
   // BEGIN SOLUTION 4.4
-  const m = max(input.detach(), dim);
-  const shifted = input.sub(m);
-  return shifted.sub(shifted.exp().sum(dim).sub(EPS).log());
+  // logsumexp shifts by the max and takes the plain log, so this matches PyTorch to rounding.
+  return input.sub(input.logsumexp(dim, true));
   // END SOLUTION
 }
 

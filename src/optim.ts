@@ -14,6 +14,32 @@ function tensorParams(params: Parameter[]): Parameter<Tensor>[] {
   return params.filter((p): p is Parameter<Tensor> => p.value instanceof Tensor);
 }
 
+/** Keyword arguments of `SGD`, as PyTorch's `torch.optim.SGD(params, lr, momentum)`. */
+export interface SGDOptions {
+  /** Learning rate (default 0.01). */
+  lr?: number;
+  /** Momentum factor (default 0). */
+  momentum?: number;
+}
+
+/** Keyword arguments of `Adam`, as PyTorch's `torch.optim.Adam(params, lr, betas, eps)`. */
+export interface AdamOptions {
+  /** Learning rate (default 1e-3). */
+  lr?: number;
+  /** Decay rates of the two running averages (default [0.9, 0.999]). */
+  betas?: [number, number];
+  /** Added to the denominator (default 1e-8). */
+  eps?: number;
+}
+
+/** A non-negative number (below `below` when given), or a clear error naming the optimiser's option. */
+function checkRate(optimizer: string, name: string, value: number, below = Infinity): number {
+  if (typeof value !== 'number' || !(value >= 0 && value < below)) {
+    throw new RangeError(`${optimizer}: ${name} must be a number >= 0${below < Infinity ? ` and < ${below}` : ''}, got ${String(value)}`);
+  }
+  return value;
+}
+
 /** Base optimiser: holds the parameters and clears their gradients. */
 export abstract class Optimizer {
   protected readonly params: Parameter<Tensor>[];
@@ -36,8 +62,15 @@ export abstract class Optimizer {
 export class SGD extends Optimizer {
   private readonly velocity = new Map<Parameter<Tensor>, Tensor>();
 
-  constructor(params: Parameter[], readonly lr = 0.01, readonly momentum = 0) {
+  /** Learning rate. */
+  readonly lr: number;
+  /** Momentum factor μ (0: plain SGD). */
+  readonly momentum: number;
+
+  constructor(params: Parameter[], options: SGDOptions = {}) {
     super(params);
+    this.lr = checkRate('SGD', 'lr', options.lr ?? 0.01);
+    this.momentum = checkRate('SGD', 'momentum', options.momentum ?? 0);
   }
 
   step(): void {
@@ -66,34 +99,39 @@ export class Adam extends Optimizer {
   private readonly v = new Map<Parameter<Tensor>, Tensor>();
   private t = 0;
 
-  constructor(
-    params: Parameter[],
-    readonly lr = 1e-3,
-    readonly beta1 = 0.9,
-    readonly beta2 = 0.999,
-    readonly eps = 1e-8,
-  ) {
+  /** Learning rate. */
+  readonly lr: number;
+  /** Decay rates of the running averages of the gradient and of its square. */
+  readonly betas: [number, number];
+  /** Added to the denominator for stability. */
+  readonly eps: number;
+
+  constructor(params: Parameter[], options: AdamOptions = {}) {
     super(params);
+    this.lr = checkRate('Adam', 'lr', options.lr ?? 1e-3);
+    const [b1, b2] = options.betas ?? [0.9, 0.999];
+    this.betas = [checkRate('Adam', 'betas[0]', b1, 1), checkRate('Adam', 'betas[1]', b2, 1)];
+    this.eps = checkRate('Adam', 'eps', options.eps ?? 1e-8);
   }
 
   step(): void {
+    const [beta1, beta2] = this.betas;
     this.t += 1;
-    const c1 = 1 - this.beta1 ** this.t;
-    const c2 = 1 - this.beta2 ** this.t;
+    const c1 = 1 - beta1 ** this.t;
+    const c2 = 1 - beta2 ** this.t;
     noGrad(() => {
       for (const p of this.params) {
         const g = p.value.grad;
         if (g === null) continue;
         const m0 = this.m.get(p);
         const v0 = this.v.get(p);
-        const m = (m0 === undefined ? g.mul(1 - this.beta1) : m0.mul(this.beta1).add(g.mul(1 - this.beta1)));
+        const m = (m0 === undefined ? g.mul(1 - beta1) : m0.mul(beta1).add(g.mul(1 - beta1)));
         const g2 = g.mul(g);
-        const v = (v0 === undefined ? g2.mul(1 - this.beta2) : v0.mul(this.beta2).add(g2.mul(1 - this.beta2)));
+        const v = (v0 === undefined ? g2.mul(1 - beta2) : v0.mul(beta2).add(g2.mul(1 - beta2)));
         this.m.set(p, m);
         this.v.set(p, v);
         // p ← p − lr · m̂ / (√v̂ + ε). The square root is a plain backend map: no gradient needed.
-        const vHat = v.div(c2);
-        const denom = vHat.fromData(vHat.backend.map('sqrt', vHat.data)).add(this.eps);
+        const denom = v.div(c2).sqrt().add(this.eps);
         p.update(p.value.sub(m.div(c1).mul(this.lr).div(denom)).detach());
       }
     });

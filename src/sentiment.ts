@@ -133,7 +133,8 @@ export class SentimentCNN extends Module {
 
   constructor(readonly embeddingDims: number, readonly featureMaps = 100, readonly dropoutRate = 0.25, options: { backend?: BackendLike; rng?: Random } = {}) {
     super();
-    const layer = { backend: options.backend, rng: options.rng ?? new Random(0) };
+    // padding 'end': the course's convolution, as long as its input (PyTorch's layers default to 0).
+    const layer = { backend: options.backend, rng: options.rng ?? new Random(0), padding: 'end' as const };
     this.conv1 = new Conv1d(embeddingDims, featureMaps, 3, layer);
     this.conv2 = new Conv1d(embeddingDims, featureMaps, 4, layer);
     this.conv3 = new Conv1d(embeddingDims, featureMaps, 5, layer);
@@ -184,7 +185,7 @@ export function trainSentiment(
   const batchSize = options.batchSize ?? 10;
   const rng = new Random(options.seed ?? 0);
   const model = new SentimentCNN(embeddings.dims, options.featureMaps ?? 100, 0.25, { backend, rng });
-  const optim = new Adam(model.parameters(), options.lr ?? 0.01);
+  const optim = new Adam(model.parameters(), { lr: options.lr ?? 0.01 });
   const xTrain = encodeSentences(train, embeddings, maxLength, backend);
   const xVal = encodeSentences(validation, embeddings, maxLength, backend);
   const history: Array<{ epoch: number; loss: number; trainAccuracy: number; validationAccuracy: number }> = [];

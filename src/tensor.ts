@@ -23,6 +23,7 @@ import {
   shapeSize,
 } from './tensorData';
 import { TensorBackend, normalizeDim } from './tensorOps';
+import { EPS } from './operators';
 
 /** How a computed tensor was made. */
 export interface TensorHistory {
@@ -34,7 +35,7 @@ export interface TensorHistory {
   readonly savedVersions: number[];
 }
 
-/** A tensor or a plain number (lifted to a 1-element tensor on the other operand's backend). */
+/** A tensor or a plain number (lifted to a 0-dim tensor on the other operand's backend). */
 export type TensorLike = Tensor | number;
 
 /** Nested arrays of numbers, as accepted by `tensor()` and returned by `toArray()`. */
@@ -214,7 +215,7 @@ export class Tensor implements Variable<Tensor> {
   private lift(b: TensorLike): Tensor {
     if (b instanceof Tensor) return b;
     if (typeof b !== 'number') throw new TypeError(`expected a Tensor or a number, got ${typeof b}`);
-    return fromFlat(new Float64Array([b]), [1], { backend: this.backend });
+    return fromFlat(new Float64Array([b]), [], { backend: this.backend });
   }
 
   /** this + b (broadcasting) */
@@ -273,22 +274,178 @@ export class Tensor implements Variable<Tensor> {
   isClose(b: TensorLike): Tensor {
     return Tensor.apply('isClose', [this, this.lift(b)], undefined);
   }
+  /** 1.0 where this >= b else 0.0 (the complement of `lt`). */
+  ge(b: TensorLike): Tensor {
+    return this.lt(b).neg().add(1);
+  }
+  /** 1.0 where this <= b else 0.0 (the complement of `gt`). */
+  le(b: TensorLike): Tensor {
+    return this.gt(b).neg().add(1);
+  }
+  /** 1.0 where this != b else 0.0 (the complement of `eq`). */
+  ne(b: TensorLike): Tensor {
+    return this.eq(b).neg().add(1);
+  }
+  /** √this (its own tensor function: the backend's `sqrt` map). */
+  sqrt(): Tensor {
+    return Tensor.apply('sqrt', [this], undefined);
+  }
+  /** |this| = relu(this) + relu(−this); the gradient at 0 is 0, as in PyTorch. */
+  abs(): Tensor {
+    return this.relu().add(this.neg().relu());
+  }
+  /** Hyperbolic tangent, 2·sigmoid(2x) − 1. */
+  tanh(): Tensor {
+    return this.mul(2).sigmoid().mul(2).sub(1);
+  }
+  /**
+   * this ** exponent. A whole-number exponent multiplies (so negative bases work, as in
+   * PyTorch); half-integers use `sqrt`; any other exponent, and a tensor exponent, is
+   * exp(exponent · ln this), defined for positive bases (NaN below zero, as in PyTorch).
+   */
+  pow(exponent: TensorLike): Tensor {
+    if (exponent instanceof Tensor) return naturalLog(this).mul(exponent).exp();
+    if (typeof exponent !== 'number') throw new TypeError(`pow: expected a Tensor or a number exponent, got ${typeof exponent}`);
+    if (Number.isInteger(exponent)) {
+      if (exponent < 0) return this.pow(-exponent).inv();
+      // Exponentiation by squaring: log2(n) multiplications, each differentiable.
+      let result: Tensor | null = null;
+      let base: Tensor = this;
+      for (let n = exponent; n > 0; n = Math.floor(n / 2)) {
+        if (n % 2 === 1) result = result === null ? base : result.mul(base);
+        if (n > 1) base = base.mul(base);
+      }
+      return result ?? this.mul(0).add(1);
+    }
+    if (Number.isInteger(exponent * 2)) {
+      const whole = Math.floor(exponent);
+      return whole === 0 ? this.sqrt() : this.sqrt().mul(this.pow(whole));
+    }
+    return naturalLog(this).mul(exponent).exp();
+  }
+  /** Limit values to [min, max] (either bound may be omitted); no gradient where clamped. */
+  clamp(min?: number | null, max?: number | null): Tensor {
+    if ((min === undefined || min === null) && (max === undefined || max === null)) {
+      throw new RangeError('clamp: give at least one of min and max');
+    }
+    let out: Tensor = this;
+    if (min !== undefined && min !== null) out = where(out.lt(min).detach(), min, out);
+    if (max !== undefined && max !== null) out = where(out.gt(max).detach(), max, out);
+    return out;
+  }
 
   // ---- Reductions ----
+  // As in PyTorch, a reduction drops the reduced dims unless `keepdim` is true, and a
+  // reduction over everything gives a 0-dim tensor. The course's own functions (`nn.max`,
+  // the backend's `reduce`) keep the dim with size 1, which is what broadcasting back needs.
 
-  /** Sum over `dim` (kept with size 1), or over everything to shape `[1]`. */
-  sum(dim?: number): Tensor {
-    if (dim === undefined) {
-      let out: Tensor = this;
-      for (let d = 0; d < this.dims; d++) out = Tensor.apply('sum', [out], d);
-      return out.view(1);
-    }
-    return Tensor.apply('sum', [this], normalizeDim(dim, this.shape));
+  /** The dims a reduction runs over: every dim when `dim` is omitted, each checked once. */
+  private reductionDims(dim: number | number[] | undefined, what: string): number[] {
+    if (dim === undefined) return this.shape.map((_, i) => i);
+    const dims = (Array.isArray(dim) ? dim : [dim]).map((d) => normalizeDim(d, this.shape));
+    if (new Set(dims).size !== dims.length) throw new IndexingError(`${what}: dim ${formatShape(Array.isArray(dim) ? dim : [dim])} repeats a dimension`);
+    return dims;
   }
-  /** Mean over `dim` (kept with size 1), or over everything. */
-  mean(dim?: number): Tensor {
-    const n = dim === undefined ? this.size : this.shape[normalizeDim(dim, this.shape)];
-    return this.sum(dim).div(n);
+  /** Apply a keep-dim reduction along each of `dims`, then drop them unless `keepdim`. */
+  private reduceOver(dims: number[], keepdim: boolean, one: (t: Tensor, d: number) => Tensor): Tensor {
+    let out: Tensor = this;
+    for (const d of dims) out = one(out, d);
+    return keepdim ? out : out.reshape(this.shape.filter((_, i) => !dims.includes(i)));
+  }
+
+  /** Sum over `dim` (a dim or a list; all when omitted); the dims are dropped unless `keepdim`. */
+  sum(dim?: number | number[], keepdim = false): Tensor {
+    return this.reduceOver(this.reductionDims(dim, 'sum'), keepdim, (t, d) => Tensor.apply('sum', [t], d));
+  }
+  /** Mean over `dim` (a dim or a list; all when omitted); the dims are dropped unless `keepdim`. */
+  mean(dim?: number | number[], keepdim = false): Tensor {
+    const dims = this.reductionDims(dim, 'mean');
+    return this.sum(dims, keepdim).div(shapeSize(dims.map((d) => this.shape[d])));
+  }
+  /** Product over `dim` (all when omitted); the dim is dropped unless `keepdim`. */
+  prod(dim?: number, keepdim = false): Tensor {
+    if (dim === undefined) return this.reshape(-1).prod(0);
+    return this.reduceOver(this.reductionDims(dim, 'prod'), keepdim, (t, d) => Tensor.apply('prod', [t], d));
+  }
+  /** Maximum over `dim` or a list of dims (all when omitted), as `torch.amax`. */
+  amax(dim?: number | number[], keepdim = false): Tensor {
+    return this.reduceOver(this.reductionDims(dim, 'amax'), keepdim, (t, d) => Tensor.apply('max', [t], d));
+  }
+  /** Minimum over `dim` or a list of dims (all when omitted), as `torch.amin`. */
+  amin(dim?: number | number[], keepdim = false): Tensor {
+    return this.neg().amax(dim, keepdim).neg();
+  }
+  /**
+   * `max()`: the largest value (0-dim). `max(dim)`: the largest values along `dim` and
+   * their indices (the first maximum), as PyTorch's `(values, indices)`.
+   */
+  max(): Tensor;
+  max(dim: number, keepdim?: boolean): { values: Tensor; indices: Tensor };
+  max(dim?: number, keepdim = false): Tensor | { values: Tensor; indices: Tensor } {
+    if (dim === undefined) return this.amax();
+    const indices = this.argmax(dim, true);
+    const values = this.takeAlong(dim, indices, keepdim);
+    return { values, indices: keepdim ? indices : indices.squeeze(dim) };
+  }
+  /** `min()`: the smallest value (0-dim). `min(dim)`: values and indices, as `max`. */
+  min(): Tensor;
+  min(dim: number, keepdim?: boolean): { values: Tensor; indices: Tensor };
+  min(dim?: number, keepdim = false): Tensor | { values: Tensor; indices: Tensor } {
+    if (dim === undefined) return this.amin();
+    const indices = this.argmin(dim, true);
+    const values = this.takeAlong(dim, indices, keepdim);
+    return { values, indices: keepdim ? indices : indices.squeeze(dim) };
+  }
+  /**
+   * The entry at `index` along `dim` (index: this shape with `dim` of size 1), as a sum of
+   * the entries times a one-hot mask: the gradient goes to that entry alone, which is how
+   * PyTorch's `max(dim)` and `max_pool2d` pick one of several equal maxima.
+   */
+  takeAlong(dim: number, index: Tensor, keepdim = false): Tensor {
+    const d = normalizeDim(dim, this.shape);
+    const n = this.shape[d];
+    const positions = arange(n, { backend: this.backend }).reshape(this.shape.map((_, i) => (i === d ? n : 1)));
+    return this.mul(positions.eq(index.detach())).sum(d, keepdim);
+  }
+  /**
+   * Index of the largest value along `dim` (the first one on ties, as PyTorch), as a
+   * float tensor; without `dim`, the index into the flattened tensor (0-dim). Not differentiable.
+   */
+  argmax(dim?: number, keepdim = false): Tensor {
+    if (dim === undefined) return this.reshape(-1).argmax(0);
+    const d = normalizeDim(dim, this.shape);
+    const x = this.detach();
+    const n = this.shape[d];
+    const isMax = x.eq(Tensor.apply('max', [x], d));
+    // Each position's index where it is a maximum, n elsewhere; the smallest is the first maximum.
+    const positions = arange(n, { backend: this.backend }).reshape(this.shape.map((s, i) => (i === d ? n : 1)));
+    const candidates = where(isMax, positions, n);
+    return candidates.amin(d, keepdim);
+  }
+  /** Index of the smallest value along `dim` (first on ties); see `argmax`. */
+  argmin(dim?: number, keepdim = false): Tensor {
+    return this.detach().neg().argmax(dim, keepdim);
+  }
+  /** log Σ exp over `dim` (a dim or a list), computed stably by shifting by the maximum. */
+  logsumexp(dim: number | number[], keepdim = false): Tensor {
+    const dims = this.reductionDims(dim, 'logsumexp');
+    const m = this.detach().amax(dims, true);
+    const out = naturalLog(this.sub(m).exp().sum(dims, true)).add(m);
+    return keepdim ? out : out.reshape(this.shape.filter((_, i) => !dims.includes(i)));
+  }
+  /**
+   * Variance over `dim` (a dim or a list; all when omitted) with Bessel's `correction`
+   * (default 1, PyTorch's default): Σ(x − mean)² / (N − correction).
+   */
+  var(dim?: number | number[], options: VarianceOptions = {}): Tensor {
+    const dims = this.reductionDims(dim, 'var');
+    const n = shapeSize(dims.map((d) => this.shape[d]));
+    const diff = this.sub(this.mean(dims, true));
+    return diff.mul(diff).sum(dims, options.keepdim ?? false).div(Math.max(0, n - (options.correction ?? 1)));
+  }
+  /** Standard deviation: √var (same arguments as `var`). */
+  std(dim?: number | number[], options: VarianceOptions = {}): Tensor {
+    return this.var(dim, options).sqrt();
   }
 
   // ---- Shape ----
@@ -306,16 +463,60 @@ export class Tensor implements Variable<Tensor> {
     [order[a], order[b]] = [order[b], order[a]];
     return this.permute(...order);
   }
-  /** The same elements with another shape (a view; the tensor must be contiguous). */
-  view(...shape: number[]): Tensor {
-    checkShape(shape, 'view: shape');
-    if (shapeSize(shape) !== this.size) {
-      throw new IndexingError(`view: shape ${formatShape(shape)} has ${shapeSize(shape)} elements but the tensor has ${this.size} (shape ${formatShape(this.shape)})`);
-    }
+  /**
+   * The same elements with another shape (a view; the tensor must be contiguous). One
+   * dimension may be -1, inferred from the others; the shape may be given as one array.
+   */
+  view(...shape: number[] | [number[]]): Tensor {
+    const target = inferShape(this, 'view', shape);
     if (!this.data.isContiguous()) {
-      throw new IndexingError(`view: tensor of shape ${formatShape(this.shape)} is not contiguous; call .contiguous() first`);
+      throw new IndexingError(`view: tensor of shape ${formatShape(this.shape)} is not contiguous; call .contiguous() first or use reshape`);
     }
-    return Tensor.apply('view', [this], shape);
+    return Tensor.apply('view', [this], target);
+  }
+  /** The same elements with another shape: a view when contiguous, else a contiguous copy. */
+  reshape(...shape: number[] | [number[]]): Tensor {
+    const target = inferShape(this, 'reshape', shape);
+    return this.contiguous().view(target);
+  }
+  /** Drop `dim` if its size is 1 (every size-1 dim when omitted), as PyTorch. */
+  squeeze(dim?: number): Tensor {
+    if (dim === undefined) return this.reshape(this.shape.filter((s) => s !== 1));
+    const d = normalizeDim(dim, this.shape);
+    return this.shape[d] === 1 ? this.reshape(this.shape.filter((_, i) => i !== d)) : this;
+  }
+  /** Insert a dim of size 1 at `dim` (in −(dims+1) … dims). */
+  unsqueeze(dim: number): Tensor {
+    const d = normalizeDim(dim, [...this.shape, 1]);
+    const shape = this.shape.slice();
+    shape.splice(d, 0, 1);
+    return this.reshape(shape);
+  }
+  /** Merge dims `startDim` … `endDim` into one (a 0-dim tensor becomes 1-D). */
+  flatten(startDim = 0, endDim = -1): Tensor {
+    if (this.dims === 0) return this.reshape(1);
+    const s = normalizeDim(startDim, this.shape);
+    const e = normalizeDim(endDim, this.shape);
+    if (s > e) throw new IndexingError(`flatten: startDim ${startDim} comes after endDim ${endDim} for shape ${formatShape(this.shape)}`);
+    return this.reshape([...this.shape.slice(0, s), shapeSize(this.shape.slice(s, e + 1)), ...this.shape.slice(e + 1)]);
+  }
+  /** The entries at `indices` along `dim`, in that order (`torch.index_select`). */
+  indexSelect(dim: number, indices: number[]): Tensor {
+    const d = normalizeDim(dim, this.shape);
+    indices.forEach((i) => {
+      if (!Number.isInteger(i) || i < 0 || i >= this.shape[d]) {
+        throw new IndexingError(`indexSelect: index ${i} is out of range for dim ${d} of shape ${formatShape(this.shape)}`);
+      }
+    });
+    return mixAlong(this, d, indices);
+  }
+  /** `length` entries along `dim` from `start` (`torch.narrow`). */
+  narrow(dim: number, start: number, length: number): Tensor {
+    const d = normalizeDim(dim, this.shape);
+    if (!Number.isInteger(start) || !Number.isInteger(length) || start < 0 || length < 0 || start + length > this.shape[d]) {
+      throw new IndexingError(`narrow: [${start}, ${start + length}) is out of range for dim ${d} of shape ${formatShape(this.shape)}`);
+    }
+    return this.indexSelect(d, Array.from({ length }, (_, i) => start + i));
   }
   /** A contiguous copy (or this tensor, if it is contiguous already). */
   contiguous(): Tensor {
@@ -332,9 +533,21 @@ export class Tensor implements Variable<Tensor> {
 
   // ---- Matrix product ----
 
-  /** Batched matrix product `[..., n, m] @ [..., m, p]` (both at least 2-D; batch dims broadcast). */
+  /**
+   * Matrix product as `torch.matmul`: batched `[..., n, m] @ [..., m, p]` with batch dims
+   * broadcast; a 1-D left side is a row vector and a 1-D right side a column vector, and the
+   * added dim is removed again (two vectors give their 0-dim dot product).
+   */
   matmul(b: Tensor): Tensor {
-    return Tensor.apply('matmul', [this, b], undefined);
+    if (this.dims === 0 || b.dims === 0) {
+      throw new IndexingError(`matmul: both arguments need at least 1 dim, got shapes ${formatShape(this.shape)} and ${formatShape(b.shape)}`);
+    }
+    const a2 = this.dims === 1 ? this.unsqueeze(0) : this;
+    const b2 = b.dims === 1 ? b.unsqueeze(-1) : b;
+    let out = Tensor.apply('matmul', [a2, b2], undefined);
+    if (b.dims === 1) out = out.squeeze(-1);
+    if (this.dims === 1) out = out.squeeze(b.dims === 1 ? -1 : -2);
+    return out;
   }
 
   // ---- Values ----
@@ -344,11 +557,11 @@ export class Tensor implements Variable<Tensor> {
     if (this.size !== 1) throw new IndexingError(`item: tensor has ${this.size} elements (shape ${formatShape(this.shape)}), expected 1`);
     return this.data.toFlatArray()[0];
   }
-  /** The value at `index`. */
-  get(...index: number[]): number {
+  /** The value at `index` (one entry per dim; `[]` for a 0-dim tensor). */
+  get(index: number[]): number {
     return this.data.get(index as Index);
   }
-  /** Write a value in place (only on tensors that are not part of a graph). */
+  /** Write a value at `index` in place (only on tensors that are not part of a graph). */
   set(index: number[], value: number): void {
     if (this.history !== null) throw new Error('set: cannot write into a computed tensor (it is part of a graph)');
     this.data.set(index, value);
@@ -419,7 +632,7 @@ export function sumTo(grad: Tensor, shape: Shape): Tensor {
   let out = grad;
   for (let d = 0; d < grad.dims; d++) {
     const target = d < offset ? 1 : shape[d - offset];
-    if (target === 1 && grad.shape[d] !== 1) out = out.sum(d);
+    if (target === 1 && grad.shape[d] !== 1) out = out.sum(d, true);
   }
   return out.contiguous().view(...shape);
   // END SOLUTION
@@ -460,7 +673,7 @@ function nestedShape(values: NestedArray): Shape {
   return shape;
 }
 
-/** A tensor from (nested arrays of) numbers: `tensor([[1, 2], [3, 4]])`. */
+/** A tensor from (nested arrays of) numbers: `tensor([[1, 2], [3, 4]])`; `tensor(3)` is 0-dim. */
 export function tensor(values: NestedArray, options: TensorOptions = {}): Tensor {
   const shape = nestedShape(values);
   const flat: number[] = [];
@@ -478,7 +691,7 @@ export function tensor(values: NestedArray, options: TensorOptions = {}): Tensor
     v.forEach((x, i) => walk(x, dim + 1, [...path, i]));
   };
   walk(values, 0, []);
-  return fromFlat(flat, shape.length === 0 ? [1] : shape, options);
+  return fromFlat(flat, shape, options);
 }
 
 /** A tensor of zeros. */
@@ -522,4 +735,108 @@ export function randn(shape: Shape, options: RandomOptions = {}): Tensor {
   checkShape(shape);
   const rng = options.rng ?? new Random(options.seed ?? 0);
   return fromFlat(Array.from({ length: shapeSize(shape) }, () => rng.normal()), shape, options);
+}
+
+/** Keyword options of `var` and `std`. */
+export interface VarianceOptions {
+  /** Subtracted from the count in the denominator (default 1: the unbiased estimate). */
+  correction?: number;
+  /** Keep the reduced dims with size 1 (default false). */
+  keepdim?: boolean;
+}
+
+/**
+ * The natural log. The course's `log` is log(x + 1e-6) so that log(0) stays finite in
+ * training; shifting by −1e-6 first gives the plain log of x (to rounding) with the same
+ * kernels and gradient, which `pow` and `logsumexp` need to match PyTorch.
+ */
+function naturalLog(t: Tensor): Tensor {
+  return t.sub(EPS).log();
+}
+
+/** The shape of a `view`/`reshape` call: one array or numbers, at most one -1 inferred. */
+function inferShape(t: Tensor, what: string, args: number[] | [number[]]): Shape {
+  const shape = (args.length === 1 && Array.isArray(args[0]) ? args[0] : args) as number[];
+  const unknown = shape.filter((d) => d === -1).length;
+  if (unknown > 1) throw new IndexingError(`${what}: only one dimension can be -1, got ${formatShape(shape)}`);
+  checkShape(shape.map((d) => (d === -1 ? 0 : d)), `${what}: shape`);
+  const known = shapeSize(shape.filter((d) => d !== -1));
+  let out = shape;
+  if (unknown === 1) {
+    if (known === 0 || t.size % known !== 0) {
+      throw new IndexingError(`${what}: shape ${formatShape(shape)} cannot hold the ${t.size} elements of shape ${formatShape(t.shape)}`);
+    }
+    out = shape.map((d) => (d === -1 ? t.size / known : d));
+  }
+  if (shapeSize(out) !== t.size) {
+    throw new IndexingError(`${what}: shape ${formatShape(out)} has ${shapeSize(out)} elements but the tensor has ${t.size} (shape ${formatShape(t.shape)})`);
+  }
+  return out;
+}
+
+/**
+ * Entries along `dim` rearranged by a 0/1 matrix, with `sources[j]` the input index that
+ * output position j takes (null: zero). A matrix product, so it runs on every backend and
+ * its gradient (the transposed placement) comes from matmul's. Used by `indexSelect`,
+ * `cat` and padding; it costs input size × output length, fine for the sizes it serves.
+ */
+export function mixAlong(t: Tensor, dim: number, sources: Array<number | null>): Tensor {
+  const d = normalizeDim(dim, t.shape);
+  const n = t.shape[d];
+  const m = sources.length;
+  const matrix = new Float64Array(n * m);
+  sources.forEach((s, j) => {
+    if (s !== null) matrix[s * m + j] = 1;
+  });
+  const select = fromFlat(matrix, [n, m], { backend: t.backend });
+  return t.transpose(d, -1).matmul(select).transpose(d, -1);
+}
+
+/**
+ * Elementwise choice: `input` where `condition` is 1, `other` where it is 0
+ * (`condition` is a 0/1 tensor such as `a.gt(b)`; all three broadcast). Computed as
+ * c·input + (1 − c)·other, so a NaN or infinity in the branch not taken still shows.
+ */
+export function where(condition: Tensor, input: TensorLike, other: TensorLike): Tensor {
+  const c = condition.detach();
+  const lift = (x: TensorLike): Tensor => (x instanceof Tensor ? x : full([], x, { backend: c.backend }));
+  return c.mul(lift(input)).add(c.neg().add(1).mul(lift(other)));
+}
+
+/** Check that every tensor matches the first one's shape except along `dim` (for cat/stack). */
+function checkJoin(what: string, tensors: Tensor[], dim: number | null): void {
+  if (tensors.length === 0) throw new IndexingError(`${what}: expected a non-empty list of tensors`);
+  const first = tensors[0].shape;
+  tensors.forEach((t, i) => {
+    const same = t.dims === first.length && t.shape.every((s, k) => k === dim || s === first[k]);
+    if (!same) {
+      const rule = dim === null ? 'equal shapes' : `the same shape except in dim ${dim}`;
+      throw new IndexingError(`${what}: tensor ${i} has shape ${formatShape(t.shape)}, tensor 0 has ${formatShape(first)}; expected ${rule}`);
+    }
+  });
+}
+
+/** Join tensors along an existing `dim` (default 0), as `torch.cat`. */
+export function cat(tensors: Tensor[], dim = 0): Tensor {
+  if (tensors.length === 0) throw new IndexingError('cat: expected a non-empty list of tensors');
+  const d = normalizeDim(dim, tensors[0].shape);
+  checkJoin('cat', tensors, d);
+  const total = tensors.reduce((n, t) => n + t.shape[d], 0);
+  // Each input is placed at its offset in a zero tensor of the full length; the sum joins them.
+  let offset = 0;
+  let out: Tensor | null = null;
+  for (const t of tensors) {
+    const start = offset;
+    const placed = mixAlong(t, d, Array.from({ length: total }, (_, j) => (j >= start && j < start + t.shape[d] ? j - start : null)));
+    out = out === null ? placed : out.add(placed);
+    offset += t.shape[d];
+  }
+  return out as Tensor;
+}
+
+/** Join equal-shaped tensors along a new `dim` (default 0), as `torch.stack`. */
+export function stack(tensors: Tensor[], dim = 0): Tensor {
+  checkJoin('stack', tensors, null);
+  const d = normalizeDim(dim, [...tensors[0].shape, 1]);
+  return cat(tensors.map((t) => t.unsqueeze(d)), d);
 }

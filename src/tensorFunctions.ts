@@ -41,6 +41,10 @@ export interface OpArgs {
   matmul: undefined;
   /** The dimension to take the maximum over (kept with size 1). */
   max: number;
+  /** √x (the backend's `sqrt` map; not one of the course's exercises). */
+  sqrt: undefined;
+  /** The dimension to multiply along (kept with size 1). */
+  prod: number;
   /** `reverse` is false for the forward pass (Module 4). */
   conv1d: undefined;
   conv2d: undefined;
@@ -261,6 +265,36 @@ export const tensorFunctions: TensorFunctionTable = {
       const [a, out] = ctx.savedValues;
       return [grad.mul(a.eq(out))];
       // END SOLUTION
+    },
+  },
+  sqrt: {
+    forward(ctx, inputs) {
+      const out = mapForward('sqrt', inputs);
+      ctx.saveForBackward(inputs[0].fromData(out));
+      return out;
+    },
+    backward(ctx, grad) {
+      // d√x = 1 / (2√x)
+      return [grad.mul(ctx.savedValues[0].inv()).mul(0.5)];
+    },
+  },
+  prod: {
+    forward(ctx, [a], dim) {
+      ctx.saveForBackward(a);
+      return a.backend.reduce('prod', a.data, dim);
+    },
+    backward(ctx, grad, dim) {
+      // ∂(Π x)/∂x_i is the product of the others. It is taken as a product with x_i replaced
+      // by 1 (an identity matrix mixed in), not as out / x_i, so zeros get the right gradient.
+      const [a] = ctx.savedValues;
+      const n = a.shape[dim];
+      const eye = new Float64Array(n * n);
+      for (let i = 0; i < n; i++) eye[i * n + i] = 1;
+      const host = new TensorData(eye, [n, n]);
+      const identity = a.fromData(a.backend.upload ? a.backend.upload(host) : host);
+      const rows = a.transpose(dim, -1).unsqueeze(-2); // [..., 1, n]
+      const others = rows.mul(identity.neg().add(1)).add(identity).prod(-1); // [..., n]
+      return [others.transpose(dim, -1).mul(grad)];
     },
   },
   conv1d: {

@@ -80,7 +80,7 @@ export async function trainTensor(data: Graph, options: TensorTrainOptions = {})
   const X = fromFlat(data.X.flat(), [n, 2], { backend });
   const y = fromFlat(data.y, [n, 1], { backend });
   const model = new MLP([2, hidden, hidden, 1], { backend, rng: new Random(seed) });
-  const optimizer = new SGD(model.parameters(), lr);
+  const optimizer = new SGD(model.parameters(), { lr });
   const predict = (x0: number, x1: number): number =>
     noGrad(() => model.forward(fromFlat([x0, x1], [1, 2], { backend })).item());
   const history: TensorEpochStats[] = [];

@@ -10,21 +10,20 @@ import * as fc from 'fast-check';
 import * as path from 'path';
 import {
   FastBackend,
-  PARALLEL_THRESHOLD,
   SimpleBackend,
   Tensor,
   TRAINING_BACKEND,
   TensorData,
-  WorkerPool,
   fromFlat,
   getBackend,
   rand,
-  simdAvailable,
   trainingBackend,
+  tuning,
 } from '../src';
 import './helpers/fastTestKernels';
 import { gradCheck } from './helpers/gradcheck';
 
+const { PARALLEL_THRESHOLD, WorkerPool, simdAvailable } = tuning;
 const simple = new SimpleBackend();
 /** Always parallel: every call goes to the two workers. */
 const parallel = new FastBackend({ workers: 2, parallelThreshold: 0 });

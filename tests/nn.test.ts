@@ -48,8 +48,8 @@ describeEachBackend('Task 4.1 conv1d', (backend, name) => {
         expect(out.shape).to.deep.equal([b, cout, w]);
         for (const [bi, oc, x] of out.data.indices()) {
           let expected = 0;
-          for (let ic = 0; ic < cin; ic++) for (let j = 0; j < k; j++) if (x + j < w) expected += weight.get(oc, ic, j) * input.get(bi, ic, x + j);
-          expect(out.get(bi, oc, x)).to.be.closeTo(expected, tolerance(name));
+          for (let ic = 0; ic < cin; ic++) for (let j = 0; j < k; j++) if (x + j < w) expected += weight.get([oc, ic, j]) * input.get([bi, ic, x + j]);
+          expect(out.get([bi, oc, x])).to.be.closeTo(expected, tolerance(name));
         }
       }),
       { numRuns: 20 },
@@ -89,8 +89,8 @@ describeEachBackend('Task 4.2 conv2d', (backend, name) => {
           for (let ic = 0; ic < cin; ic++)
             for (let i = 0; i < kh; i++)
               for (let j = 0; j < kw; j++)
-                if (y + i < h && x + j < w) expected += weight.get(oc, ic, i, j) * input.get(bi, ic, y + i, x + j);
-          expect(out.get(bi, oc, y, x)).to.be.closeTo(expected, tolerance(name));
+                if (y + i < h && x + j < w) expected += weight.get([oc, ic, i, j]) * input.get([bi, ic, y + i, x + j]);
+          expect(out.get([bi, oc, y, x])).to.be.closeTo(expected, tolerance(name));
         }
       }),
       { numRuns: 15 },
@@ -138,8 +138,8 @@ describeEachBackend('Task 4.3 tile and avgpool2d', (backend, name) => {
         expect(out.shape).to.deep.equal([b, c, hh, ww]);
         for (const [bi, ci, i, j] of out.data.indices()) {
           let s = 0;
-          for (let u = 0; u < kh; u++) for (let v = 0; v < kw; v++) s += x.get(bi, ci, i * kh + u, j * kw + v);
-          expect(out.get(bi, ci, i, j)).to.be.closeTo(s / (kh * kw), tolerance(name));
+          for (let u = 0; u < kh; u++) for (let v = 0; v < kw; v++) s += x.get([bi, ci, i * kh + u, j * kw + v]);
+          expect(out.get([bi, ci, i, j])).to.be.closeTo(s / (kh * kw), tolerance(name));
         }
       }),
       { numRuns: 20 },
@@ -147,8 +147,10 @@ describeEachBackend('Task 4.3 tile and avgpool2d', (backend, name) => {
     expectGradientsMatch((x) => nn.avgpool2d(x, [2, 2]), [rand([1, 2, 4, 4], { ...opts, seed: 1 })], name);
   });
 
-  it('Task 4.3 pooling rejects kernels that do not divide the input', () => {
-    expect(() => nn.avgpool2d(rand([1, 1, 5, 4], opts), [2, 2])).to.throw(/kernel \[2, 2\] must divide.*\[5, 4\]/);
+  it('Task 4.3 pooling drops a remainder as PyTorch does, and rejects kernels larger than the input', () => {
+    expect(nn.avgpool2d(rand([1, 1, 5, 4], opts), [2, 2]).shape).to.deep.equal([1, 1, 2, 2]);
+    expect(() => nn.avgpool2d(rand([1, 1, 5, 4], opts), [6, 2])).to.throw(/kernel \[6, 2\].*does not fit.*\[5, 4\]/);
+    expect(() => nn.tile(rand([1, 1, 5, 4], opts), [2, 2])).to.throw(/kernel \[2, 2\] must divide.*\[5, 4\]/);
     expect(() => nn.tile(rand([4, 4], opts), [2, 2])).to.throw(/must be 4-D/);
   });
 });
@@ -172,8 +174,8 @@ describeEachBackend('Task 4.4 max, softmax, maxpool2d, dropout', (backend, name)
         const grad = t.grad!;
         for (let i = 0; i < n; i++) {
           let best = 0;
-          for (let j = 1; j < m; j++) if (t.get(i, j) > t.get(i, best)) best = j;
-          for (let j = 0; j < m; j++) expect(grad.get(i, j)).to.equal(j === best ? 1 : 0);
+          for (let j = 1; j < m; j++) if (t.get([i, j]) > t.get([i, best])) best = j;
+          for (let j = 0; j < m; j++) expect(grad.get([i, j])).to.equal(j === best ? 1 : 0);
         }
       }),
       { numRuns: 20 },
@@ -247,8 +249,9 @@ describeEachBackend('Task 4.5 layers, losses and optimisers', (backend, name) =>
     }
     const net = new Net();
     expect(net.namedParameters().map(([n]) => n)).to.deep.equal(['c1.weight', 'c1.bias', 'c2.weight', 'c2.bias', 'fc.weight', 'fc.bias']);
-    expect(net.c1.forward(rand([2, 2, 5], opts)).shape).to.deep.equal([2, 3, 5]);
-    expect(net.c2.forward(rand([1, 1, 4, 4], opts)).shape).to.deep.equal([1, 2, 4, 4]);
+    // PyTorch's default padding 0: the output shrinks by kernel - 1.
+    expect(net.c1.forward(rand([2, 2, 5], opts)).shape).to.deep.equal([2, 3, 4]);
+    expect(net.c2.forward(rand([1, 1, 4, 4], opts)).shape).to.deep.equal([1, 2, 2, 2]);
     expect(() => net.fc.forward(rand([3, 5], opts))).to.throw(/expected input \[batch, 4\], got \[3, 5\]/);
   });
 
@@ -264,7 +267,7 @@ describeEachBackend('Task 4.5 layers, losses and optimisers', (backend, name) =>
     const logits = rand([3, 4], { ...opts, seed: 9 });
     const labels = [1, 3, 0];
     const ls = nn.logsoftmax(logits, 1);
-    const expected = -(labels.reduce((s, c, i) => s + ls.get(i, c), 0) / 3);
+    const expected = -(labels.reduce((s, c, i) => s + ls.get([i, c]), 0) / 3);
     expect(crossEntropy(logits, labels).item()).to.be.closeTo(expected, tolerance(name));
     expect(nllLoss(ls, labels).item()).to.be.closeTo(expected, tolerance(name));
     expectGradientsMatch((a) => crossEntropy(a, labels), [logits], name);
@@ -274,9 +277,9 @@ describeEachBackend('Task 4.5 layers, losses and optimisers', (backend, name) =>
 
   it('Task 4.5 SGD (with momentum) and Adam reduce a quadratic loss', () => {
     for (const make of [
-      (m: Module) => new SGD(m.parameters(), 0.1),
-      (m: Module) => new SGD(m.parameters(), 0.05, 0.9),
-      (m: Module) => new Adam(m.parameters(), 0.1),
+      (m: Module) => new SGD(m.parameters(), { lr: 0.1 }),
+      (m: Module) => new SGD(m.parameters(), { lr: 0.05, momentum: 0.9 }),
+      (m: Module) => new Adam(m.parameters(), { lr: 0.1 }),
     ]) {
       const model = new Linear(3, 1, { ...opts, rng: new Random(3) });
       const x = rand([8, 3], { ...opts, seed: 4 });

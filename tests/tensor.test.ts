@@ -95,7 +95,7 @@ function permutedCopy(t: Tensor, order: number[]): Tensor {
 function expectValues(t: Tensor, want: (ix: number[]) => number, tol: number, what: string): void {
   for (const ix of allIndices(t.shape)) {
     const expected = want(ix);
-    expect(t.get(...ix), `${what} at [${ix}]`).to.be.closeTo(expected, tol * Math.max(1, Math.abs(expected)));
+    expect(t.get(ix), `${what} at [${ix}]`).to.be.closeTo(expected, tol * Math.max(1, Math.abs(expected)));
   }
 }
 
@@ -111,7 +111,7 @@ describeEachBackend('Task 2.3 tensor operations', (backend, name) => {
           for (const x of [t, permutedCopy(t, order), t.permute(...order)]) {
             const out = c.op(x);
             expect(out.shape).to.deep.equal(x.shape);
-            expectValues(out, (ix) => c.plain(x.get(...ix)), tol, `${c.name} of [${x.shape}]`);
+            expectValues(out, (ix) => c.plain(x.get(ix)), tol, `${c.name} of [${x.shape}]`);
           }
         }),
         { numRuns: 25 },
@@ -142,33 +142,36 @@ describeEachBackend('Task 2.3 tensor operations', (backend, name) => {
         const b = seeded(order.map((d) => shape[d]), backend, seed + 1, 0.5, 2);
         const bView = b.permute(...inverse(order)); // shape `shape`, not contiguous
         for (const c of BINARY) {
-          expectValues(c.op(a, bView), (ix) => c.plain(a.get(...ix), bView.get(...ix)), tol, `${c.name} with a permuted input`);
+          expectValues(c.op(a, bView), (ix) => c.plain(a.get(ix), bView.get(ix)), tol, `${c.name} with a permuted input`);
         }
       }),
       { numRuns: 20 },
     );
   });
 
-  it('Task 2.3 sum and mean over every dim and over everything', () => {
+  it('Task 2.3 sum and mean over every dim (keepdim false and true) and over everything', () => {
     fc.assert(
       fc.property(shapeAndOrder(1, 3), fc.integer(), ([shape, order], seed) => {
         const t = permutedCopy(seeded(shape, backend, seed), order);
         for (let dim = 0; dim < shape.length; dim++) {
-          const s = t.sum(dim);
-          const m = t.mean(dim);
+          const s = t.sum(dim, true);
+          const m = t.mean(dim, true);
           const kept = shape.map((d, i) => (i === dim ? 1 : d));
           expect(s.shape).to.deep.equal(kept);
           expect(m.shape).to.deep.equal(kept);
+          // PyTorch's default, keepdim false, drops the dim: the same values.
+          expect(t.sum(dim).shape).to.deep.equal(shape.filter((_, i) => i !== dim));
+          expect(Array.from(t.sum(dim).toFlatArray())).to.deep.equal(Array.from(s.toFlatArray()));
           const total = (ix: number[]) => {
             let acc = 0;
-            for (let k = 0; k < shape[dim]; k++) acc += t.get(...ix.map((v, i) => (i === dim ? k : v)));
+            for (let k = 0; k < shape[dim]; k++) acc += t.get(ix.map((v, i) => (i === dim ? k : v)));
             return acc;
           };
           expectValues(s, total, tol, `sum(${dim}) of [${shape}]`);
           expectValues(m, (ix) => total(ix) / shape[dim], tol, `mean(${dim}) of [${shape}]`);
         }
         const all = Array.from(t.toFlatArray()).reduce((p, q) => p + q, 0);
-        expect(t.sum().shape).to.deep.equal([1]);
+        expect(t.sum().shape).to.deep.equal([]);
         expect(t.sum().item()).to.be.closeTo(all, tol * Math.max(1, Math.abs(all)));
         expect(t.mean().item()).to.be.closeTo(all / t.size, tol);
         expect(t.sum(-1).shape).to.deep.equal(t.sum(shape.length - 1).shape);
@@ -191,7 +194,7 @@ describeEachBackend('Task 2.3 tensor operations', (backend, name) => {
             const out = t.fromData(backend.reduce(op, t.data, dim));
             expectValues(
               out,
-              (ix) => plain(Array.from({ length: t.shape[dim] }, (_, k) => t.get(...ix.map((v, i) => (i === dim ? k : v))))),
+              (ix) => plain(Array.from({ length: t.shape[dim] }, (_, k) => t.get(ix.map((v, i) => (i === dim ? k : v))))),
               tol,
               `${op}(${dim}) of [${t.shape}]`,
             );
@@ -204,10 +207,10 @@ describeEachBackend('Task 2.3 tensor operations', (backend, name) => {
 
   it('Task 2.3 view, permute and contiguous keep the values in order', () => {
     const t = arange(24, opts).view(2, 3, 4);
-    expect(t.get(1, 2, 3)).to.equal(23);
+    expect(t.get([1, 2, 3])).to.equal(23);
     const p = t.permute(2, 0, 1);
     expect(p.shape).to.deep.equal([4, 2, 3]);
-    expect(p.get(3, 1, 2)).to.equal(23);
+    expect(p.get([3, 1, 2])).to.equal(23);
     expect(() => p.view(24)).to.throw(IndexingError, /not contiguous.*contiguous\(\)/);
     expect(Array.from(p.contiguous().view(24).toFlatArray().slice(0, 6))).to.deep.equal([0, 4, 8, 12, 16, 20]);
     expect(t.transpose(0, 2).shape).to.deep.equal([4, 3, 2]);
@@ -244,9 +247,9 @@ describeEachBackend('Task 2.3 tensor operations', (backend, name) => {
 
   it('Task 2.3 item, get, set and toString', () => {
     const t = tensor([[1, 2.5]], opts);
-    expect(t.get(0, 1)).to.equal(2.5);
+    expect(t.get([0, 1])).to.equal(2.5);
     t.set([0, 0], -1);
-    expect(t.get(0, 0)).to.equal(-1);
+    expect(t.get([0, 0])).to.equal(-1);
     expect(t.toString()).to.equal('tensor([[-1.0000,  2.5000]])');
     expect(tensor([1, 2], opts).toString()).to.equal('tensor([1., 2.])');
     expect(t.sum().item()).to.be.closeTo(1.5, tol);
@@ -259,7 +262,7 @@ describeEachBackend('Task 2.3 tensor operations', (backend, name) => {
     const t = zeros([2, 3], opts);
     expect(() => t.item()).to.throw(IndexingError, /6 elements.*\[2, 3\]/);
     expect(() => t.view(4)).to.throw(IndexingError, /\[4\].*\[2, 3\]/);
-    expect(() => t.get(2, 0)).to.throw(IndexingError, /\[2, 3\]/);
+    expect(() => t.get([2, 0])).to.throw(IndexingError, /\[2, 3\]/);
     expect(() => t.sum(2)).to.throw(IndexingError, /dim 2.*\[2, 3\]/);
     expect(() => t.permute(1)).to.throw(IndexingError, /\[2, 3\]/);
     const y = zeros([2], { ...opts, requiresGrad: true }).mul(2);
@@ -346,8 +349,8 @@ describeEachBackend('Task 2.4 tensor gradients', (backend, name) => {
         for (let dim = 0; dim < shape.length; dim++) {
           // Weighting the result makes every output element's gradient different.
           const weights = seeded(shape.map((d, i) => (i === dim ? 1 : d)), backend, seed + 2 + dim);
-          gradCheck((x) => x.sum(dim).mul(weights), t);
-          gradCheck((x) => x.mean(dim).mul(weights), t);
+          gradCheck((x) => x.sum(dim, true).mul(weights), t);
+          gradCheck((x) => x.mean(dim, true).mul(weights), t);
         }
         gradCheck((x) => x.sum().mul(x.mean()), t);
         gradCheck((x) => x.permute(...order).mul(w).sum(0), t);
@@ -374,7 +377,7 @@ describeEachBackend('Task 2.4 tensor gradients', (backend, name) => {
     const x = seeded([4, 3], backend, 1);
     const w = seeded([3, 2], backend, 2);
     const b = seeded([2], backend, 3);
-    gradCheck((x, w, b) => x.view(4, 3, 1).mul(w.view(1, 3, 2)).sum(1).view(4, 2).add(b).relu().add(x.sum(1)).sigmoid(), x, w, b);
+    gradCheck((x, w, b) => x.view(4, 3, 1).mul(w.view(1, 3, 2)).sum(1).view(4, 2).add(b).relu().add(x.sum(1, true)).sigmoid(), x, w, b);
   });
 
   it('Task 2.4 gradients accumulate over backward calls until zeroGrad_', () => {

@@ -12,7 +12,7 @@ describeEachBackend('Task 2.5 tensor network', (backend, name) => {
   const opts = { backend };
   const tol = tolerance(name);
 
-  it('Task 2.5 Linear computes x @ W + b with seeded weights', () => {
+  it('Task 2.5 Linear computes x @ Wᵀ + b with seeded weights (W stored [out, in] as in PyTorch)', () => {
     const layer = new Linear(3, 2, { ...opts, rng: new Random(1) });
     const again = new Linear(3, 2, { ...opts, rng: new Random(1) });
     expect(Array.from(layer.weight.value.toFlatArray())).to.deep.equal(Array.from(again.weight.value.toFlatArray()));
@@ -20,12 +20,12 @@ describeEachBackend('Task 2.5 tensor network', (backend, name) => {
     const out = layer.forward(x);
     expect(out.shape).to.deep.equal([4, 2]);
     const W = layer.weight.value;
-    const b = layer.bias.value;
+    const b = layer.bias!.value;
     for (let i = 0; i < 4; i++) {
       for (let j = 0; j < 2; j++) {
-        let want = b.get(j);
-        for (let k = 0; k < 3; k++) want += x.get(i, k) * W.get(k, j);
-        expect(out.get(i, j)).to.be.closeTo(want, tol);
+        let want = b.get([j]);
+        for (let k = 0; k < 3; k++) want += x.get([i, k]) * W.get([j, k]);
+        expect(out.get([i, j])).to.be.closeTo(want, tol);
       }
     }
     expect(() => layer.forward(seeded([4, 2], backend, 1))).to.throw(/Linear\(3, 2\).*\[4, 2\]/);
@@ -58,7 +58,7 @@ describeEachBackend('Task 2.5 tensor network', (backend, name) => {
 
   it('Task 2.5 SGD steps every parameter against its gradient and zeroGrad clears them', () => {
     const model = new MLP([2, 3, 1], { ...opts, rng: new Random(4) });
-    const opt = new SGD(model.parameters(), 0.1);
+    const opt = new SGD(model.parameters(), { lr: 0.1 });
     const x = seeded([5, 2], backend, 9);
     const before = model.parameters().map((p) => Array.from((p.value as Tensor).toFlatArray()));
     model.forward(x).sum().backward();

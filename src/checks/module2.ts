@@ -175,7 +175,7 @@ export const module2Checks: TaskChecks = {
           const a = randomTensor(sa, () => ctx.rng.int(5) - 2);
           const b = randomTensor(sb, () => ctx.rng.int(5) - 2);
           const shape = shapeBroadcast(sa, sb);
-          const at = (t: Tensor, ix: number[]) => t.get(...t.shape.map((d, i) => (d === 1 ? 0 : ix[i + shape.length - t.dims])));
+          const at = (t: Tensor, ix: number[]) => t.get(t.shape.map((d, i) => (d === 1 ? 0 : ix[i + shape.length - t.dims])));
           const ops: Array<[string, Tensor, (x: number, y: number) => number]> = [
             ['add', a.add(b), (x, y) => x + y],
             ['mul', a.mul(b), (x, y) => x * y],
@@ -184,22 +184,22 @@ export const module2Checks: TaskChecks = {
           ];
           for (const [name, out, plain] of ops) {
             assertEqual(out.shape, shape, `shape of ${name}([${sa}], [${sb}])`);
-            for (const ix of allIndices(shape)) assertEqual(out.get(...ix), plain(at(a, ix), at(b, ix)), `${name}([${sa}], [${sb}]) at [${ix}]`);
+            for (const ix of allIndices(shape)) assertEqual(out.get(ix), plain(at(a, ix), at(b, ix)), `${name}([${sa}], [${sb}]) at [${ix}]`);
           }
         }),
     },
     {
-      name: 'sum over a dim keeps it with size 1',
+      name: 'sum over a dim with keepdim keeps it with size 1',
       run: (ctx) =>
         forAll(ctx, shapes(), (shape) => {
           const t = randomTensor(shape, () => ctx.rng.uniform(-1, 1));
           for (let dim = 0; dim < shape.length; dim++) {
-            const s = t.sum(dim);
+            const s = t.sum(dim, true);
             assertEqual(s.shape, shape.map((d, i) => (i === dim ? 1 : d)), `shape of sum(${dim}) of [${shape}]`);
             for (const ix of allIndices(s.shape)) {
               let want = 0;
-              for (let k = 0; k < shape[dim]; k++) want += t.get(...ix.map((v, i) => (i === dim ? k : v)));
-              assertClose(s.get(...ix), want, `sum(${dim}) of [${shape}] at [${ix}]`, 1e-9);
+              for (let k = 0; k < shape[dim]; k++) want += t.get(ix.map((v, i) => (i === dim ? k : v)));
+              assertClose(s.get(ix), want, `sum(${dim}) of [${shape}] at [${ix}]`, 1e-9);
             }
           }
           const total = t.toFlatArray().reduce((p, q) => p + q, 0);
@@ -233,7 +233,7 @@ export const module2Checks: TaskChecks = {
           const input = tensorInput(shape, () => ctx.rng.uniform(-2, 2));
           const order = permutation(ctx.rng, shape.length);
           const weights = randomTensor(order.map((d) => shape[d]), () => ctx.rng.uniform(-1, 1));
-          assertTensorGrads((x) => x.sum(shape.length - 1).mul(x.sum(0)), [input], `sum(last) * sum(0) on [${shape}]`);
+          assertTensorGrads((x) => x.sum(shape.length - 1, true).mul(x.sum(0, true)), [input], `sum(last) * sum(0) on [${shape}]`);
           assertTensorGrads((x) => x.permute(...order).mul(weights), [input], `permute(${order}) * w on [${shape}]`);
           assertTensorGrads((x) => x.mul(x).sigmoid().sum(0).exp(), [input], `exp(sum(sigmoid(x²), 0)) on [${shape}]`);
         }),

@@ -39,8 +39,8 @@ export const module4Checks: TaskChecks = {
             for (let o = 0; o < cout; o++)
               for (let x = 0; x < w; x++) {
                 let want = 0;
-                for (let i = 0; i < cin; i++) for (let j = 0; j < k && x + j < w; j++) want += weight.get(o, i, j) * input.get(bi, i, x + j);
-                assertClose(out.get(bi, o, x), want, `conv1d out[${bi},${o},${x}]`, 1e-9);
+                for (let i = 0; i < cin; i++) for (let j = 0; j < k && x + j < w; j++) want += weight.get([o, i, j]) * input.get([bi, i, x + j]);
+                assertClose(out.get([bi, o, x]), want, `conv1d out[${bi},${o},${x}]`, 1e-9);
               }
         }),
     },
@@ -135,7 +135,7 @@ export const module4Checks: TaskChecks = {
       name: 'a few training steps on one batch lower its loss',
       run: () => {
         const model = new LeNet({ rng: new Random(4) });
-        const optim = new Adam(model.parameters(), 0.01);
+        const optim = new Adam(model.parameters(), { lr: 0.01 });
         const x = randomTensor(new Random(5), [8, 1, 28, 28]);
         const labels = [0, 1, 2, 3, 4, 5, 6, 7];
         // Compare in evaluation mode, where dropout is off, so the two losses are comparable.

@@ -40,7 +40,7 @@ export function seeded(shape: number[], backend: TensorBackend, seed: number, lo
 /** Values of `t` at an index of the broadcast shape `big` (reading `t` as broadcast). */
 export function broadcastGet(t: Tensor, index: number[], big: number[]): number {
   const offset = big.length - t.dims;
-  return t.get(...t.shape.map((d, i) => (d === 1 ? 0 : index[i + offset])));
+  return t.get(t.shape.map((d, i) => (d === 1 ? 0 : index[i + offset])));
 }
 
 /** Every index of `shape`, row-major, computed without the library's `toIndex`. */

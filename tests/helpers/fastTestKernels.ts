@@ -2,7 +2,7 @@
  * Test helper: range kernels that misbehave on purpose, registered with the worker pool so
  * the Fast backend's error and recovery paths can be exercised.
  */
-import { registerRangeKernel } from '../../src';
+import { tuning } from '../../src';
 
 /** Throws a RangeError naming its range. */
 export function throwingKernel(message: string, start: number, end: number): void {
@@ -19,6 +19,6 @@ export function fillKernel(out: Float64Array, value: number, start: number, end:
   for (let i = start; i < end; i++) out[i] = value;
 }
 
-registerRangeKernel('test.throw', __filename, 'throwingKernel');
-registerRangeKernel('test.exit', __filename, 'exitingKernel');
-registerRangeKernel('test.fill', __filename, 'fillKernel');
+tuning.registerRangeKernel('test.throw', __filename, 'throwingKernel');
+tuning.registerRangeKernel('test.exit', __filename, 'exitingKernel');
+tuning.registerRangeKernel('test.fill', __filename, 'fillKernel');
