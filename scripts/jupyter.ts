@@ -51,6 +51,18 @@ export interface KernelInstallOptions {
 }
 
 /**
+ * Node options of the kernel: `--enable-source-maps`, so a stack trace from the library names
+ * the student's `src/*.ts` lines (dist/ carries the .js.map files) instead of compiled
+ * `dist/*.js` ones.
+ */
+export const KERNEL_NODE_OPTIONS = '--enable-source-maps';
+
+/** The MiniTorch kernelspec made from the one `tslab install` wrote: our name, source maps on. */
+export function kernelSpecJson(tslabSpec: { env?: Record<string, string> } & Record<string, unknown>): Record<string, unknown> {
+  return { ...tslabSpec, display_name: KERNEL_DISPLAY_NAME, env: { ...tslabSpec.env, NODE_OPTIONS: KERNEL_NODE_OPTIONS } };
+}
+
+/**
  * Register the kernelspec `minitorch` ("MiniTorch (TypeScript)") that starts the project's
  * tslab. `tslab install` writes its spec into a scratch prefix; we rename it and install
  * only that one, so the user's own `tslab`/`jslab` kernels are left alone. Returns the
@@ -69,7 +81,7 @@ export function installKernel(options: KernelInstallOptions): string {
     const spec = JSON.parse(fs.readFileSync(path.join(scratch, 'share/jupyter/kernels/tslab/kernel.json'), 'utf8'));
     const specDir = path.join(scratch, KERNEL_NAME);
     fs.mkdirSync(specDir);
-    fs.writeFileSync(path.join(specDir, 'kernel.json'), JSON.stringify({ ...spec, display_name: KERNEL_DISPLAY_NAME }, null, 1));
+    fs.writeFileSync(path.join(specDir, 'kernel.json'), JSON.stringify(kernelSpecJson(spec), null, 1));
     const install = [
       'import sys',
       'from jupyter_client.kernelspec import KernelSpecManager',
