@@ -135,6 +135,11 @@ function displayHtml(html: string): boolean {
  * print the report object after the table; `runChecks` gives the results without showing them.
  */
 export async function checkTask(task: string, options: CheckOptions = {}): Promise<void> {
+  if (checksFor(task).length === 0) {
+    // A notebook naming a task without checks says so in place of the table.
+    console.log(`Task ${task}: no checks to run here (tasks with checks: ${checkedTasks().join(', ')}); its tests run with \`npm run task -- ${task}\``);
+    return;
+  }
   const report = await runChecks(task, options);
   if (!displayHtml(reportHtml(report))) console.log(reportText(report));
 }
