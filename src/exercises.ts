@@ -24,9 +24,10 @@ export interface UnfinishedExercise {
 const STUB_MESSAGE = /\bTask (\d+\.\d+): ([\w$.<>]+)/;
 /**
  * A stack frame in the library: `…/src/scalar.ts:12:5` (source maps on) or
- * `…/dist/scalar.js:12:5` (off); `build/src/` is the test build of the same files.
+ * `…/dist/scalar.js:12:5` (off); `build/src/` is the test build of the same files. The
+ * greedy `.*` takes the last such folder, so a checkout inside a folder named `src` works.
  */
-const LIBRARY_FRAME = /[/\\](?:dist|build[/\\]src|src)[/\\]([\w/\\.-]+?)\.(?:js|ts):\d+:\d+/;
+const LIBRARY_FRAME = /.*[/\\](?:dist|build[/\\]src|src)[/\\]([\w/\\.-]+?)\.(?:js|ts):\d+:\d+/;
 
 /**
  * The exercise behind `error` when it is (or wraps, as the worker pool does) a
@@ -36,12 +37,11 @@ export function unfinishedExercise(error: unknown): UnfinishedExercise | undefin
   if (!(error instanceof Error) || error.name !== 'NotImplementedError') return undefined;
   const stub = STUB_MESSAGE.exec(error.message);
   if (stub === null) return undefined;
-  // The first library frame that is not this error's own module is where the stub threw.
-  const frame = (error.stack ?? '')
-    .split('\n')
-    .filter((line) => !line.includes('node_modules'))
-    .map((line) => LIBRARY_FRAME.exec(line))
-    .find((m) => m !== null && m[1] !== 'errors' && m[1] !== 'exercises');
+  // The first frame is where the stub threw (the constructor leaves itself out; a worker's
+  // error carries the worker's stack after its own message). A stub outside the library
+  // (a test's own) names no file.
+  const first = (error.stack ?? '').split('\n').find((line) => /^\s+at /.test(line)) ?? '';
+  const frame = first.includes('node_modules') ? null : LIBRARY_FRAME.exec(first);
   const file = frame ? `src/${frame[1].replace(/\\/g, '/')}.ts` : undefined;
   return { task: stub[1], functionName: stub[2], file };
 }
