@@ -7,6 +7,7 @@ import { expect } from 'chai';
 import { NotImplementedError } from '../src/errors';
 import { notDoneMessage, todoMessage, unfinishedExercise, whenDone } from '../src/exercises';
 import { KERNEL_NODE_OPTIONS, kernelSpecJson } from '../scripts/jupyter';
+import { shapeBroadcast } from '../src/tensorData';
 
 /** Run `fn` with console.log captured; returns what it printed, line by line. */
 async function printed(fn: () => unknown): Promise<string[]> {
@@ -95,5 +96,17 @@ describe('Notebook whenDone and unfinished exercises', () => {
     expect(spec.display_name).to.equal('MiniTorch (TypeScript)');
     expect(spec.env).to.deep.equal({ KEEP: '1', NODE_OPTIONS: '--enable-source-maps' });
     expect(KERNEL_NODE_OPTIONS).to.equal('--enable-source-maps');
+  });
+
+  it('Notebook tests run with source maps (.mocharc.json), so a library error names its src/*.ts line', () => {
+    let stack = '';
+    try {
+      shapeBroadcast([2, 3], [3, 2]);
+    } catch (e) {
+      stack = (e as Error).stack ?? '';
+    }
+    const first = stack.split('\n').find((l) => /^\s+at /.test(l)) ?? '';
+    expect(first).to.match(/[/\\]src[/\\]tensorData\.ts:\d+:\d+/);
+    expect(first).to.not.match(/\.js:/);
   });
 });
