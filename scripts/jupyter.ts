@@ -50,16 +50,22 @@ export interface KernelInstallOptions {
   prefix?: string;
 }
 
+/** Loaded into the kernel: shows a cell's error without tslab's internal stack frames. */
+export const KERNEL_ERRORS_SCRIPT = path.join(ROOT, 'scripts', 'kernelErrors.js');
+
 /**
  * Node options of the kernel: `--enable-source-maps`, so a stack trace from the library names
  * the student's `src/*.ts` lines (dist/ carries the .js.map files) instead of compiled
- * `dist/*.js` ones.
+ * `dist/*.js` ones, and `--require` of `scripts/kernelErrors.js` (quoted, with forward
+ * slashes: NODE_OPTIONS reads a backslash as an escape).
  */
-export const KERNEL_NODE_OPTIONS = '--enable-source-maps';
+export function kernelNodeOptions(errorsScript = KERNEL_ERRORS_SCRIPT): string {
+  return `--enable-source-maps --require ${JSON.stringify(errorsScript.replace(/\\/g, '/'))}`;
+}
 
-/** The MiniTorch kernelspec made from the one `tslab install` wrote: our name, source maps on. */
+/** The MiniTorch kernelspec made from the one `tslab install` wrote: our name, our Node options. */
 export function kernelSpecJson(tslabSpec: { env?: Record<string, string> } & Record<string, unknown>): Record<string, unknown> {
-  return { ...tslabSpec, display_name: KERNEL_DISPLAY_NAME, env: { ...tslabSpec.env, NODE_OPTIONS: KERNEL_NODE_OPTIONS } };
+  return { ...tslabSpec, display_name: KERNEL_DISPLAY_NAME, env: { ...tslabSpec.env, NODE_OPTIONS: kernelNodeOptions() } };
 }
 
 /**

@@ -6,7 +6,9 @@
 import { expect } from 'chai';
 import { NotImplementedError } from '../src/errors';
 import { notDoneMessage, todoMessage, unfinishedExercise, whenDone } from '../src/exercises';
-import { KERNEL_NODE_OPTIONS, kernelSpecJson } from '../scripts/jupyter';
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import { KERNEL_ERRORS_SCRIPT, kernelNodeOptions, kernelSpecJson } from '../scripts/jupyter';
 import { shapeBroadcast } from '../src/tensorData';
 
 /** Run `fn` with console.log captured; returns what it printed, line by line. */
@@ -91,11 +93,26 @@ describe('Notebook whenDone and unfinished exercises', () => {
     expect(rejected).to.be.instanceOf(TypeError);
   });
 
-  it('Notebook the kernelspec enables source maps, so traces name src/*.ts lines', () => {
+  it('Notebook the kernelspec enables source maps and loads the error display that drops tslab frames', () => {
     const spec = kernelSpecJson({ argv: ['tslab', 'kernel'], display_name: 'TypeScript', env: { KEEP: '1' } });
     expect(spec.display_name).to.equal('MiniTorch (TypeScript)');
-    expect(spec.env).to.deep.equal({ KEEP: '1', NODE_OPTIONS: '--enable-source-maps' });
-    expect(KERNEL_NODE_OPTIONS).to.equal('--enable-source-maps');
+    expect(spec.env).to.deep.equal({ KEEP: '1', NODE_OPTIONS: kernelNodeOptions() });
+    expect(kernelNodeOptions()).to.match(/^--enable-source-maps --require ".*\/scripts\/kernelErrors\.js"$/);
+    expect(fs.existsSync(KERNEL_ERRORS_SCRIPT)).to.equal(true);
+    expect(kernelNodeOptions('C:\\my repo\\scripts\\kernelErrors.js')).to.equal('--enable-source-maps --require "C:/my repo/scripts/kernelErrors.js"');
+  });
+
+  it('Notebook the kernel shows a cell error without tslab or node:vm frames, keeping the library and cell frames', () => {
+    const script = [
+      `require(${JSON.stringify(KERNEL_ERRORS_SCRIPT)});`,
+      'const e = new Error("boom");',
+      'e.stack = ["Error: boom", "    at f (/r/src/scalar.ts:3:9)", "    at evalmachine.<anonymous>:9:41",',
+      '  "    at sigintHandlersWrap (node:vm:280:12)", "    at Script.runInThisContext (node:vm:135:14)",',
+      '  "    at Object.execute (/r/node_modules/tslab/dist/executor.js:160:38)"].join("\\n");',
+      'console.error(e);',
+    ].join('\n');
+    const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8' });
+    expect(r.stderr.trim().split('\n')).to.deep.equal(['Error: boom', '    at f (/r/src/scalar.ts:3:9)', '    at evalmachine.<anonymous>:9:41']);
   });
 
   it('Notebook tests run with source maps (.mocharc.json), so a library error names its src/*.ts line', () => {

@@ -143,7 +143,7 @@ describe('Course tooling starter notebooks run to the end on the untouched start
     });
   }
 
-  it('Course tooling an error thrown in a kernel cell names the src/*.ts line of the starter', async () => {
+  it('Course tooling an error thrown in a kernel cell names the src/*.ts line of the starter, without tslab frames', async () => {
     const input = path.join(tmp, 'throws.md.ipynb');
     const output = path.join(tmp, 'throws.ipynb');
     const source = '```ts\nimport * as minitorch from "minitorch";\nminitorch.operators.mul(2, 3);\n```\n';
@@ -153,5 +153,6 @@ describe('Course tooling starter notebooks run to the end on the untouched start
     expect(text).to.match(/NotImplementedError: Task 0\.1: mul/);
     expect(text).to.match(/src\/operators\.ts:\d+:\d+/);
     expect(text).to.not.match(/dist\/operators\.js/);
+    expect(text, 'the kernel hides its own frames (scripts/kernelErrors.js)').to.not.match(/tslab[/\\]dist|node:vm/);
   });
 });
