@@ -2,20 +2,18 @@
  * Notebook checks for Module 3: the Fast backend's fast paths and parallel map, zip and
  * reduce (3.1) and its fused, batched matmul (3.2), compared with the Simple backend (the
  * range kernels are called directly, so a check fails on the exercise itself even where a
- * small call would never reach the worker pool); the GPU shaders of map, zip, reduce (3.3)
- * and matmul (3.4) with their practice kernels; and training on the fast backend (3.5).
+ * small call would never reach the worker pool); and the GPU shaders of map, zip, reduce
+ * (3.3) and matmul (3.4) with their practice kernels.
  *
  * @packageDocumentation
  */
 import { fastMapRange, fastReduceRange, fastZipRange, matmulRange } from '../fastOps';
 import { mmPractice, sumPractice } from '../gpu/backend';
-import * as datasets from '../datasets';
 import type { Random } from '../random';
 import { Tensor, rand } from '../tensor';
-import { trainTensor } from '../tensorTraining';
 import { TensorData, shapeSize } from '../tensorData';
 import { SimpleBackend, matmulShape } from '../tensorOps';
-import { assert, assertClose, assertEqual } from './assert';
+import { assertClose, assertEqual } from './assert';
 import { forAll, shapes } from './sample';
 import type { TaskChecks } from './types';
 
@@ -184,29 +182,6 @@ export const module3Checks: TaskChecks = {
         }
         const [a, ga] = pair([20, 30], ctx.rng.int(1000));
         assertMatchesSimple(ga.permute(1, 0).matmul(ga), a.permute(1, 0).matmul(a), 'aᵀ @ a');
-      },
-    },
-  ],
-  '3.5': [
-    {
-      name: 'training on the fast backend follows the Simple backend epoch by epoch',
-      run: async () => {
-        const data = datasets.split(30, 3);
-        const options = { hidden: 6, lr: 0.5, epochs: 8, seed: 1 };
-        const simpleRun = await trainTensor(data, { ...options, backend: 'simple' });
-        const fastRun = await trainTensor(data, { ...options, backend: 'fast' });
-        fastRun.history.forEach((h, i) => assertClose(h.loss, simpleRun.history[i].loss, `loss of epoch ${i + 1} on fast`, 1e-9));
-      },
-    },
-    {
-      name: 'training on the GPU follows the Simple backend (to float32)',
-      run: async () => {
-        const data = datasets.split(30, 3);
-        const options = { hidden: 6, lr: 0.5, epochs: 5, seed: 1 };
-        const simpleRun = await trainTensor(data, { ...options, backend: 'simple' });
-        const gpuRun = await trainTensor(data, { ...options, backend: 'gpu' });
-        assert(gpuRun.history.length === 5, `expected 5 epochs on the GPU, got ${gpuRun.history.length}`);
-        gpuRun.history.forEach((h, i) => assertClose(h.loss, simpleRun.history[i].loss, `loss of epoch ${i + 1} on the GPU`, 1e-3));
       },
     },
   ],
