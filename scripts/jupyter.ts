@@ -50,6 +50,24 @@ export interface KernelInstallOptions {
   prefix?: string;
 }
 
+/** Loaded into the kernel: shows a cell's error without tslab's internal stack frames. */
+export const KERNEL_ERRORS_SCRIPT = path.join(ROOT, 'scripts', 'kernelErrors.js');
+
+/**
+ * Node options of the kernel: `--enable-source-maps`, so a stack trace from the library names
+ * the student's `src/*.ts` lines (dist/ carries the .js.map files) instead of compiled
+ * `dist/*.js` ones, and `--require` of `scripts/kernelErrors.js` (quoted, with forward
+ * slashes: NODE_OPTIONS reads a backslash as an escape).
+ */
+export function kernelNodeOptions(errorsScript = KERNEL_ERRORS_SCRIPT): string {
+  return `--enable-source-maps --require ${JSON.stringify(errorsScript.replace(/\\/g, '/'))}`;
+}
+
+/** The MiniTorch kernelspec made from the one `tslab install` wrote: our name, our Node options. */
+export function kernelSpecJson(tslabSpec: { env?: Record<string, string> } & Record<string, unknown>): Record<string, unknown> {
+  return { ...tslabSpec, display_name: KERNEL_DISPLAY_NAME, env: { ...tslabSpec.env, NODE_OPTIONS: kernelNodeOptions() } };
+}
+
 /**
  * Register the kernelspec `minitorch` ("MiniTorch (TypeScript)") that starts the project's
  * tslab. `tslab install` writes its spec into a scratch prefix; we rename it and install
@@ -69,7 +87,7 @@ export function installKernel(options: KernelInstallOptions): string {
     const spec = JSON.parse(fs.readFileSync(path.join(scratch, 'share/jupyter/kernels/tslab/kernel.json'), 'utf8'));
     const specDir = path.join(scratch, KERNEL_NAME);
     fs.mkdirSync(specDir);
-    fs.writeFileSync(path.join(specDir, 'kernel.json'), JSON.stringify({ ...spec, display_name: KERNEL_DISPLAY_NAME }, null, 1));
+    fs.writeFileSync(path.join(specDir, 'kernel.json'), JSON.stringify(kernelSpecJson(spec), null, 1));
     const install = [
       'import sys',
       'from jupyter_client.kernelspec import KernelSpecManager',

@@ -49,6 +49,12 @@ export interface RunNotebookOptions {
   jupyterPath: string;
   /** Folder for the built and executed copies. */
   workDir: string;
+  /**
+   * The repository whose `notebooks/src/<name>.md` is built and whose `notebooks/` the kernel
+   * runs in (so `import "minitorch"` loads that repository's build): this one by default, a
+   * generated starter repository in its tests.
+   */
+  root?: string;
 }
 
 /**
@@ -56,14 +62,15 @@ export interface RunNotebookOptions {
  * still runs in notebooks/, like a student's). Returns the result and the executed file.
  */
 export async function runNotebook(name: string, options: RunNotebookOptions): Promise<ExecutionResult & { file: string }> {
+  const notebookDir = options.root === undefined ? NOTEBOOK_DIR : path.join(options.root, 'notebooks');
   const built = path.join(options.workDir, `${name}.built.ipynb`);
   const file = path.join(options.workDir, `${name}.ipynb`);
-  const markdown = fs.readFileSync(path.join(SOURCE_DIR, `${name}.md`), 'utf8');
+  const markdown = fs.readFileSync(path.join(notebookDir, 'src', `${name}.md`), 'utf8');
   fs.writeFileSync(built, JSON.stringify(buildNotebook(markdown), null, 1) + '\n');
   const result = await executeNotebook(built, file, {
     python: options.python,
     jupyterPath: options.jupyterPath,
-    cwd: NOTEBOOK_DIR,
+    cwd: notebookDir,
   });
   return { ...result, file };
 }

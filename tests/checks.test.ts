@@ -51,7 +51,7 @@ describe('Grading checkTask runner', () => {
     const report = await runCheckList('9.9', fake);
     expect(report.results.map((r) => r.status)).to.deep.equal(['pass', 'fail', 'todo']);
     expect(report.results[1].message).to.equal('Error: wrong answer');
-    expect(report.results[2].message).to.equal('Task 9.9: f');
+    expect(report.results[2].message).to.equal('Task 9.9: write f');
     expect(report.ok).to.equal(false);
     expect(reportHtml(report)).to.include('fails &lt;b&gt;').and.include('message</th>').and.include('data-ok="false"');
     expect(reportText(report)).to.include('TODO').and.include('FAIL');
@@ -68,7 +68,36 @@ describe('Grading checkTask runner', () => {
     }
     expect(lines.join('\n')).to.match(/Task 0\.3: (\d+)\/\1 checks pass/);
     let error: unknown;
-    await checkTask('9.9').catch((e) => (error = e));
+    await runChecks('9.9').catch((e) => (error = e));
     expect(String(error)).to.match(/no checks for task "9\.9"/);
+  });
+
+  it('Grading checkTask never throws: a failing or unfinished task prints its table, a task without checks a line', async () => {
+    const lines: string[] = [];
+    const log = console.log;
+    console.log = (s: string) => lines.push(s);
+    try {
+      // The stubs of Task 0.1 as the starter has them: every check is TODO, nothing thrown.
+      const operators = require('../src/operators') as Record<string, unknown>;
+      const saved = { ...operators };
+      for (const name of ['mul', 'add', 'neg', 'lt', 'eq', 'max', 'isClose', 'relu', 'log', 'exp', 'inv', 'sigmoid', 'logBack', 'invBack', 'reluBack']) {
+        operators[name] = () => {
+          throw new NotImplementedError(`Task 0.1: ${name}`);
+        };
+      }
+      try {
+        await checkTask('0.1', { runs: 2 });
+      } finally {
+        Object.assign(operators, saved);
+      }
+      await checkTask('9.9');
+    } finally {
+      console.log = log;
+    }
+    const text = lines.join('\n');
+    expect(text).to.match(/^Task 0\.1: 0\/\d+ checks pass/);
+    expect(text).to.match(/TODO .* Task 0\.1: write mul/);
+    expect(text).to.not.match(/PASS|FAIL/);
+    expect(text).to.match(/Task 9\.9: no checks to run here/);
   });
 });

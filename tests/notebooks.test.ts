@@ -11,7 +11,7 @@
 import { expect } from 'chai';
 import * as fs from 'fs';
 import * as path from 'path';
-import { repoRoot } from '../scripts/course';
+import { loadCourse, repoRoot } from '../scripts/course';
 import { ExecutionResult, KERNELSPEC, Notebook, checkJupyter, findPython, joinText, notebookFailures, tempKernel } from '../scripts/jupyter';
 import { buildNotebook, markdownToCells, notebookCells } from '../scripts/notebookSource';
 import { NOTEBOOK_DIR, SOURCE_DIR, mapLimit, notebookNames, runNotebook } from '../scripts/notebooks';
@@ -119,6 +119,30 @@ describe('Notebook committed notebooks match their sources', () => {
       const unexecuted = committed.cells.filter((c) => c.cell_type === 'code' && c.execution_count == null);
       expect(unexecuted.length, `notebooks/${name}.ipynb has cells that never ran: ${rebuild}`).to.equal(0);
       expect(chartProblems(committed, callsShow(markdown)), `notebooks/${name}.ipynb: ${rebuild}`).to.deep.equal([]);
+    });
+
+    it(`Notebook ${name}: every task of its module has an exercise naming its solution marker, before the cells that use it and its checkTask table`, () => {
+      const module = /^module(\d+)$/.exec(name)?.[1];
+      const tasks = Object.keys(loadCourse().tasks).filter((t) => t.split('.')[0] === module);
+      const cells = markdownToCells(readSource(name));
+      const problems: string[] = [];
+      for (const task of tasks) {
+        const exercise = cells.findIndex((c) => c.cell_type === 'markdown' && /Exercise/.test(c.source) && c.source.includes(`BEGIN SOLUTION ${task}`));
+        const check = cells.findIndex((c) => c.cell_type === 'code' && c.source.includes(`checkTask("${task}")`));
+        const firstUse = cells.findIndex((c) => c.cell_type === 'code' && c.source.includes(`whenDone("${task}"`));
+        if (exercise < 0) problems.push(`Task ${task}: no markdown cell with "Exercise" and \`BEGIN SOLUTION ${task}\``);
+        if (check < 0) problems.push(`Task ${task}: no cell calls checkTask("${task}")`);
+        if (exercise >= 0 && check >= 0 && check < exercise) problems.push(`Task ${task}: checkTask comes before the exercise`);
+        if (exercise >= 0 && firstUse >= 0 && firstUse < exercise) problems.push(`Task ${task}: cell ${firstUse} uses it before the exercise (cell ${exercise})`);
+      }
+      expect(tasks.length, `tasks of module ${module} in course.json`).to.be.greaterThan(0);
+      expect(problems).to.deep.equal([]);
+    });
+
+    it(`Notebook ${name}: runs one task's tests with \`npm run task -- N.M\`, and nothing else`, () => {
+      const markdown = readSource(name);
+      expect(markdown).to.match(/`npm run task -- \d\.\d`/);
+      expect(markdown).to.not.match(/mocha --grep/);
     });
 
     it(`Notebook ${name}: the first cell tells students to edit src/, npm run build, and restart the kernel`, () => {

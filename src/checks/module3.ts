@@ -1,13 +1,16 @@
 /**
  * Notebook checks for Module 3: the Fast backend's fast paths and parallel map, zip and
- * reduce (3.1) and its fused, batched matmul (3.2), compared with the Simple backend. The
+ * reduce (3.1) and its fused, batched matmul (3.2), compared with the Simple backend (the
  * range kernels are called directly, so a check fails on the exercise itself even where a
- * small call would never reach the worker pool.
+ * small call would never reach the worker pool); and the GPU shaders of map, zip, reduce
+ * (3.3) and matmul (3.4) with their practice kernels.
  *
  * @packageDocumentation
  */
 import { fastMapRange, fastReduceRange, fastZipRange, matmulRange } from '../fastOps';
+import { mmPractice, sumPractice } from '../gpu/backend';
 import type { Random } from '../random';
+import { Tensor, rand } from '../tensor';
 import { TensorData, shapeSize } from '../tensorData';
 import { SimpleBackend, matmulShape } from '../tensorOps';
 import { assertClose, assertEqual } from './assert';
@@ -33,6 +36,22 @@ function inHalves(total: number, run: (start: number, end: number) => void): voi
   const mid = Math.floor(total / 2);
   run(0, mid);
   run(mid, total);
+}
+
+/**
+ * Assert a GPU result matches the Simple backend's to float32 precision (the device has no
+ * float64): 1e-4 relative, plus 1e-4 absolute near zero.
+ */
+function assertMatchesSimple(gpu: Tensor, cpu: Tensor, what: string): void {
+  assertEqual(gpu.shape, cpu.shape, `${what}: shape`);
+  const g = gpu.toFlatArray();
+  cpu.toFlatArray().forEach((w, i) => assertClose(g[i], w, `${what}: element ${i}`, 1e-4, 1e-4));
+}
+
+/** A random tensor on the Simple backend and its copy on the GPU. */
+function pair(shape: number[], seed: number): [Tensor, Tensor] {
+  const cpu = rand(shape, { seed, backend: 'simple' });
+  return [cpu, cpu.to('gpu')];
 }
 
 /** The module's checks, by task. */
@@ -100,6 +119,69 @@ export const module3Checks: TaskChecks = {
           inHalves(shapeSize(outShape.slice(0, -1)), (s, e) => matmulRange(out, a, b, s, e));
           assertSameData(out, simple.matmul(a, b), `[${aShape}] @ [${bShape}]`);
         }
+      },
+    },
+  ],
+  '3.3': [
+    {
+      name: 'sumPractice adds each block of 16 in workgroup memory',
+      run: () => {
+        const sums = Array.from(sumPractice(Array.from({ length: 40 }, (_, i) => i + 1)));
+        assertEqual(sums.length, 3, 'number of block sums of 40 values');
+        [136, 392, 292].forEach((want, i) => assertClose(sums[i], want, `block ${i}`, 1e-3));
+      },
+    },
+    {
+      name: 'GPU map, zip and reduce match the Simple backend, broadcast and permuted too',
+      run: (ctx) => {
+        const shapesTried: Array<[number[], number[]]> = [
+          [[5, 7], [5, 7]],
+          [[3, 1, 4], [2, 4]],
+          [[64, 33], [33]],
+        ];
+        for (const [aShape, bShape] of shapesTried) {
+          const [a, ga] = pair(aShape, ctx.rng.int(1000));
+          const [b, gb] = pair(bShape, ctx.rng.int(1000));
+          assertMatchesSimple(ga.exp(), a.exp(), `exp of [${aShape}]`);
+          assertMatchesSimple(ga.mul(gb), a.mul(b), `[${aShape}] * [${bShape}]`);
+          assertMatchesSimple(ga.permute(...aShape.map((_, i) => aShape.length - 1 - i)).neg(), a.permute(...aShape.map((_, i) => aShape.length - 1 - i)).neg(), `neg of [${aShape}] permuted`);
+          aShape.forEach((_, dim) => assertMatchesSimple(ga.sum(dim), a.sum(dim), `sum over dim ${dim} of [${aShape}]`));
+        }
+      },
+    },
+  ],
+  '3.4': [
+    {
+      name: 'mmPractice multiplies two 5×5 matrices in one workgroup',
+      run: () => {
+        const n = 5;
+        const a = Array.from({ length: n * n }, (_, i) => (i % 7) - 3);
+        const b = Array.from({ length: n * n }, (_, i) => (i % 5) * 0.5);
+        const got = mmPractice(a, b, n);
+        for (let i = 0; i < n; i++) {
+          for (let j = 0; j < n; j++) {
+            let want = 0;
+            for (let k = 0; k < n; k++) want += a[i * n + k] * b[k * n + j];
+            assertClose(got[i * n + j], want, `entry [${i}, ${j}]`, 1e-4);
+          }
+        }
+      },
+    },
+    {
+      name: 'GPU matmul matches the Simple backend: tiles, ragged edges, batches, transposes',
+      run: (ctx) => {
+        const cases: Array<[number[], number[]]> = [
+          [[3, 4], [4, 5]],
+          [[40, 17], [17, 24]],
+          [[2, 1, 9, 20], [3, 20, 7]],
+        ];
+        for (const [aShape, bShape] of cases) {
+          const [a, ga] = pair(aShape, ctx.rng.int(1000));
+          const [b, gb] = pair(bShape, ctx.rng.int(1000));
+          assertMatchesSimple(ga.matmul(gb), a.matmul(b), `[${aShape}] @ [${bShape}]`);
+        }
+        const [a, ga] = pair([20, 30], ctx.rng.int(1000));
+        assertMatchesSimple(ga.permute(1, 0).matmul(ga), a.permute(1, 0).matmul(a), 'aᵀ @ a');
       },
     },
   ],
