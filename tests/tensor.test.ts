@@ -273,7 +273,7 @@ describeEachBackend('Task 2.3 tensor operations', (backend, name) => {
   it('Task 2.3 Errors: values, shapes, dims and backends of the wrong type are refused, never stored as NaN', () => {
     const t = zeros([2], opts);
     expect(() => t.set([0], 'x' as unknown as number)).to.throw(TypeError, /set: values must be numbers, got the string "x"/);
-    expect(t.get(0)).to.equal(0);
+    expect(t.get([0])).to.equal(0);
     expect(() => fromFlat(['a'] as unknown as number[], [1], opts)).to.throw(TypeError, /value 0 must be a number, got the string "a"/);
     expect(() => fromFlat([1, undefined] as unknown as number[], [2], opts)).to.throw(TypeError, /value 1 .*undefined/);
     expect(() => t.sum('1' as unknown as number)).to.throw(TypeError, /dim must be an integer, got the string "1"/);
