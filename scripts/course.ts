@@ -78,3 +78,38 @@ export function compareTasks(a: string, b: string): number {
   const [bm, bn] = b.split('.').map(Number);
   return am - bm || an - bn;
 }
+
+/** The module of a task: `1` for `1.3`. */
+export function moduleOf(task: string): number {
+  return Number(task.split('.')[0]);
+}
+
+/**
+ * Files a student edits: the library sources in `src/` and the exercise files in
+ * `tests/exercises/` (Task 0.2's property tests). Only these carry solution regions; the
+ * starter stubs them, and the grader takes only their regions from a submission.
+ */
+export function isStudentSource(file: string): boolean {
+  const ts = file.endsWith('.ts') && !file.endsWith('.d.ts');
+  return ts && (file.startsWith('src/') || file.startsWith('tests/exercises/'));
+}
+
+/**
+ * Parse a module list such as `0-1`, `2` or `0,2-3` into sorted module numbers; throws a
+ * clear error for anything else or for a module that has no task in `course`.
+ */
+export function parseModules(spec: string, course: CourseConfig): number[] {
+  const known = new Set(Object.keys(course.tasks).map(moduleOf));
+  const out = new Set<number>();
+  for (const part of spec.split(',').map((p) => p.trim())) {
+    const m = /^(\d+)(?:-(\d+))?$/.exec(part);
+    if (m === null) throw new Error(`modules: "${spec}" is not a list of modules like 0-1 or 2 or 0,2-3`);
+    const [lo, hi] = [Number(m[1]), Number(m[2] ?? m[1])];
+    if (hi < lo) throw new Error(`modules: "${part}" runs backwards`);
+    for (let k = lo; k <= hi; k++) {
+      if (!known.has(k)) throw new Error(`modules: there is no module ${k} in course.json (modules: ${[...known].join(', ')})`);
+      out.add(k);
+    }
+  }
+  return [...out].sort((a, b) => a - b);
+}

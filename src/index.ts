@@ -43,6 +43,6 @@ export type { FastBackendOptions } from './fastOps';
 export { WorkerPool, registerRangeKernel, kernelLocation } from './workerPool';
 export type { KernelLocation, KernelTask, TaskFailure } from './workerPool';
 export { MLP } from './layers';
-export { trainTensor } from './tensorTraining';
-export type { TensorEpochStats, TensorTrainOptions, TensorTrainResult } from './tensorTraining';
+export { compareBackends, trainTensor } from './tensorTraining';
+export type { BackendRun, TensorEpochStats, TensorTrainOptions, TensorTrainResult } from './tensorTraining';
 export { simdMatmulRange, simdAvailable } from './simdMatmul';

@@ -31,7 +31,7 @@ describe('Grading checkTask runner', () => {
     }
   });
 
-  it('Grading runChecks reports every check of a task as passing on the solutions', async () => {
+  it('Task 0.1 Grading runChecks reports every check as passing once the task is solved', async () => {
     const report = await runChecks('0.1', { runs: 5 });
     expect(report.task).to.equal('0.1');
     expect(report.results).to.have.length(checksFor('0.1').length);
@@ -57,7 +57,7 @@ describe('Grading checkTask runner', () => {
     expect(reportText(report)).to.include('TODO').and.include('FAIL');
   });
 
-  it('Grading checkTask prints the table outside a notebook and rejects an unknown task', async () => {
+  it('Task 0.3 Grading checkTask prints the table outside a notebook and rejects an unknown task', async () => {
     const lines: string[] = [];
     const log = console.log;
     console.log = (s: string) => lines.push(s);

@@ -129,7 +129,7 @@ describe('Task 3.1 other range kernels through the generic mechanism', () => {
   });
 });
 
-describe('Task 3.2 fused matmul', () => {
+describe('Fast backend fused matmul', () => {
   /** Matmul on `backend` against Simple for the given shapes. */
   function check(aShape: number[], bShape: number[], backend: FastBackend = parallel): void {
     const a = hostData(aShape, aShape.length * 13 + bShape[0]);
@@ -206,14 +206,14 @@ describe('Task 3.2 fused matmul', () => {
     expectSame(fb.grad!.data, sb.grad!.data);
   });
 
-  it('Task 3.2 matmul shape errors name both shapes', () => {
+  it('matmul shape errors name both shapes', () => {
     expect(() => parallel.matmul(hostData([2, 3], 1), hostData([4, 2], 2))).to.throw(/inner dimensions differ: \[2, 3\] @ \[4, 2\]/);
     expect(() => parallel.matmul(hostData([3], 1), hostData([3, 2], 2))).to.throw(/at least 2-D/);
   });
 });
 
-describe('Task 3.1 worker pool errors, recovery and exit', () => {
-  it('Task 3.1 an error thrown in a worker surfaces as an exception in the caller', () => {
+describe('Fast backend worker pool errors, recovery and exit', () => {
+  it('an error thrown in a worker surfaces as an exception in the caller', () => {
     const fast = new FastBackend({ workers: 2, parallelThreshold: 0 });
     expect(() => fast.pool.run('test.throw', ['boom'], 10)).to.throw(RangeError, /boom \[\d+, \d+\)/);
     // the pool still works afterwards
@@ -223,7 +223,7 @@ describe('Task 3.1 worker pool errors, recovery and exit', () => {
     fast.pool.close();
   });
 
-  it('Task 3.1 a WorkerPool of several threads reports the error once and keeps working', () => {
+  it('a WorkerPool of several threads reports the error once and keeps working', () => {
     const pool = new WorkerPool(3);
     expect(() => pool.run('test.throw', ['bad'], 30)).to.throw(RangeError, /bad \[/);
     const out = new Float64Array(new SharedArrayBuffer(30 * 8));
@@ -232,7 +232,7 @@ describe('Task 3.1 worker pool errors, recovery and exit', () => {
     pool.close();
   });
 
-  it('Task 3.1 unknown kernels and bad worker counts are clear errors', () => {
+  it('unknown kernels and bad worker counts are clear errors', () => {
     expect(() => parallel.pool.run('no.such.kernel', [], 4)).to.throw(/no range kernel named "no.such.kernel"/);
     expect(() => new FastBackend({ workers: 0 })).to.throw(/workers must be a positive integer, got 0/);
   });

@@ -1,8 +1,8 @@
 /**
  * PyTorch oracle: replay every case of tests/fixtures/tensor_ops.json (written by
  * `npm run fixtures`, i.e. scripts/fixtures.py) on every backend, and compare the output and
- * each input's gradient with PyTorch's. Test names carry the op's tasks: 2.3 and 2.4 for
- * Module 2 ops, 3.2 for matmul.
+ * each input's gradient with PyTorch's. Test names carry the op's task: 2.4 for Module 2
+ * ops on `simple` (3.2 / 3.4 on `fast` / `gpu`), 4.x for Module 4's.
  */
 import { expect } from 'chai';
 import * as fs from 'fs';
@@ -87,19 +87,23 @@ function loadFixtures(): FixtureCase[] {
   throw new Error('tests/fixtures/tensor_ops.json not found: run `npm run fixtures`');
 }
 
-/** The course tasks an op belongs to, for the test name (matmul is Task 3.2's op). */
+/**
+ * The course task an op's fixture grades, for the test name: Module 2 ops (matmul included:
+ * the simple backend's matmul is Module 2's) check forward and gradients, so they need 2.4;
+ * on fast and gpu, `describeEachBackend` hands them to Module 3's matmul tasks.
+ */
 function tasksOf(op: string): string {
   if (op in MODULE4_TASKS) return `Task ${MODULE4_TASKS[op]} forward and gradients of`;
-  return op === 'matmul' || op === 'linear' || op === 'sigmoidLayer' ? 'Task 3.2 forward and gradients of' : 'Task 2.3 forward and Task 2.4 gradients of';
+  return 'Task 2.4 forward and gradients of';
 }
 
 const CASES = loadFixtures();
 
-describeEachBackend('Task 2.3 Task 2.4 PyTorch fixtures', (backend, name) => {
+describeEachBackend('PyTorch fixtures', (backend, name) => {
   // PyTorch's log has no +1e-6; comparisons against float64 torch allow for it.
   const tol = Math.max(tolerance(name), 1e-5);
 
-  it('Task 2.3 the fixture file covers every op in FIXTURE_OPS', () => {
+  it('the fixture file covers every op in FIXTURE_OPS', () => {
     expect(CASES.length).to.be.greaterThan(50);
     const used = new Set(CASES.map((c) => c.op));
     expect(Object.keys(FIXTURE_OPS).filter((op) => !used.has(op))).to.deep.equal([]);
@@ -125,7 +129,7 @@ describeEachBackend('Task 2.3 Task 2.4 PyTorch fixtures', (backend, name) => {
       });
     });
   }
-});
+}, { matmul: true });
 
 /** Every value within `tol` (relative for large values). */
 function closeAll(got: ArrayLike<number>, want: number[], tol: number, what: string): void {

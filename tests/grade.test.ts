@@ -28,6 +28,9 @@ describe('Task 0.3 higher-order', () => {
 describe('Task 0.4 tree', () => {
   it('Task 0.4 passes', () => {});
 });
+describe('Task 0.2 not in this course.json', () => {
+  it('Task 0.2 is not run', () => { throw new Error('not in the course'); });
+});
 describe('Notebook not an exercise', () => {
   it('is not graded', () => { throw new Error('not graded'); });
 });
@@ -80,7 +83,12 @@ describe('Course tooling grade', function () {
     expect(r.max_score).to.equal(24);
     expect(r.tests[0].output).to.include('2 of 3 tests pass').and.include('expected 12, got 7').and.include('SKIP');
     expect(r.tests[1].output).to.include('did not run').and.include('setup broke');
-    expect(JSON.stringify(r)).to.not.include('not graded');
+    expect(JSON.stringify(r)).to.not.include('not graded').and.not.include('not in the course');
+    expect(r.tests.map((t) => t.visibility)).to.deep.equal(['visible', 'visible', 'visible']);
+    // Progress while it runs: each file as it starts, each task as its last test ends.
+    expect(output).to.match(/running \S*suite\.test\.js/);
+    expect(output).to.match(/Task 0\.4 Module tree\s+1\/1 tests pass\s+10\.00 \/ 10/);
+    expect(output.indexOf('Task 0.4 Module tree')).to.be.below(output.indexOf('total'));
     // The table printed for the instructor.
     expect(output).to.match(/0\.1\s+operators\s+2\/3 \(\+1 skipped\)\s+6\.00 \/ 9/);
     expect(output).to.match(/total\s+16\.00 \/ 24/);

@@ -29,7 +29,7 @@ import { expectGradientsMatch } from './helpers/gradcheck';
 /** Small random shapes for property tests. */
 const small = (min: number, max: number) => fc.integer({ min, max });
 
-describeEachBackend('Task 4.1 conv1d', (backend, name) => {
+describeEachBackend('conv1d', (backend, name) => {
   const opts = { backend };
 
   it('Task 4.1 conv1d matches a hand-computed example', () => {
@@ -68,13 +68,13 @@ describeEachBackend('Task 4.1 conv1d', (backend, name) => {
     }
   });
 
-  it('Task 4.1 conv1d errors name the shapes', () => {
+  it('conv1d errors name the shapes', () => {
     expect(() => nn.conv1d(rand([1, 2, 5], opts), rand([1, 3, 2], opts))).to.throw(/2 channels but weight expects 3/);
     expect(() => nn.conv1d(rand([2, 5], opts), rand([1, 2, 2], opts))).to.throw(/input must be 3-D.*\[2, 5\]/);
   });
 });
 
-describeEachBackend('Task 4.2 conv2d', (backend, name) => {
+describeEachBackend('conv2d', (backend, name) => {
   const opts = { backend };
 
   it('Task 4.2 conv2d forward equals the definition on random shapes', () => {
@@ -116,12 +116,12 @@ describeEachBackend('Task 4.2 conv2d', (backend, name) => {
     a.forEach((v, i) => expect(v).to.be.closeTo(b[i], tolerance(name)));
   });
 
-  it('Task 4.2 conv2d errors name the shapes', () => {
+  it('conv2d errors name the shapes', () => {
     expect(() => nn.conv2d(rand([1, 2, 4, 4], opts), rand([3, 1, 2, 2], opts))).to.throw(/2 channels but weight expects 1/);
   });
 });
 
-describeEachBackend('Task 4.3 tile and avgpool2d', (backend, name) => {
+describeEachBackend('tile and avgpool2d', (backend, name) => {
   const opts = { backend };
 
   it('Task 4.3 avgpool2d averages each window', () => {
@@ -147,7 +147,7 @@ describeEachBackend('Task 4.3 tile and avgpool2d', (backend, name) => {
     expectGradientsMatch((x) => nn.avgpool2d(x, [2, 2]), [rand([1, 2, 4, 4], { ...opts, seed: 1 })], name);
   });
 
-  it('Task 4.3 pooling rejects kernels that do not divide the input', () => {
+  it('pooling rejects kernels that do not divide the input', () => {
     expect(() => nn.avgpool2d(rand([1, 1, 5, 4], opts), [2, 2])).to.throw(/kernel \[2, 2\] must divide.*\[5, 4\]/);
     expect(() => nn.tile(rand([4, 4], opts), [2, 2])).to.throw(/must be 4-D/);
   });
@@ -295,11 +295,11 @@ describeEachBackend('Task 4.5 layers, losses and optimisers', (backend, name) =>
 });
 
 // A reference point that runs on one backend only: the suites above are per backend.
-describe('Task 4.5 Errors', () => {
-  it('Task 4.5 optimisers need tensor parameters', () => {
+describe('Module 4 errors', () => {
+  it('optimisers need tensor parameters', () => {
     expect(() => new SGD([])).to.throw(/no tensor parameters/);
   });
-  it('Task 4.5 max rejects a dim that does not exist', () => {
+  it('max rejects a dim that does not exist', () => {
     expect(() => nn.max(rand([2, 2]) as Tensor, 2)).to.throw(/dim 2 is out of range for shape \[2, 2\]/);
   });
 });

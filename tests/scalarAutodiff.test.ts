@@ -180,11 +180,11 @@ describe('Task 1.4 topological sort and backpropagation', () => {
 });
 
 describe('Errors in Module 1 autodiff', () => {
-  it('Errors Task 1.1 centralDifference names a bad arg', () => {
+  it('Errors centralDifference names a bad arg', () => {
     expect(() => centralDifference((a) => a, [1], { arg: 1 })).to.throw(RangeError, /arg 1 is out of range for 1 values/);
   });
 
-  it('Errors Task 1.2 a Scalar must hold a number and lift rejects NaN and strings', () => {
+  it('Errors a Scalar must hold a number and lift rejects NaN and strings', () => {
     expect(() => new Scalar('3' as unknown as number)).to.throw(TypeError, /expected a number/);
     expect(() => lift(NaN)).to.throw(TypeError, /expected a number or Scalar/);
     expect(() => scalar(1).add('x' as unknown as number)).to.throw(TypeError, /expected a number or Scalar/);

@@ -10,8 +10,8 @@ import { BACKENDS } from './helpers/backends';
 // Tests run from the repository root (npm test, mocha, npm run grade).
 const FIXTURES = path.resolve('tests', 'fixtures');
 
-describe('Task 4.5 sentiment data', () => {
-  it('Task 4.5 parses SST-2 TSV and GloVe text files', () => {
+describe('Sentiment data', () => {
+  it('parses SST-2 TSV and GloVe text files', () => {
     const data = sentiment.loadSentimentFiles({
       train: path.join(FIXTURES, 'sst2-small-train.tsv'),
       validation: path.join(FIXTURES, 'sst2-small-dev.tsv'),
@@ -26,7 +26,7 @@ describe('Task 4.5 sentiment data', () => {
     expect(data.embeddings.vectors.has('unused')).to.equal(false);
   });
 
-  it('Task 4.5 loader errors name the line', () => {
+  it('loader errors name the line', () => {
     expect(() => sentiment.parseSst2('text\tscore\nhi\t1')).to.throw(/header must name the columns "sentence" and "label"/);
     expect(() => sentiment.parseSst2('sentence\tlabel\nfine\t1\nbad line\t7')).to.throw(/line 3 should be/);
     expect(() => sentiment.parseGlove('a 1 2 3\nb 1 2')).to.throw(/line 2 \("b"\) has 2 numbers, expected 3/);

@@ -24,8 +24,8 @@ function counting(shape: number[]): TensorData {
   return new TensorData(Float64Array.from({ length: shapeSize(shape) }, (_, i) => i), shape);
 }
 
-describe('Task 2.1 indexing and strides', () => {
-  it('Task 2.1 stridesFromShape gives row-major strides', () => {
+describe('Tensor indexing and strides', () => {
+  it('stridesFromShape gives row-major strides', () => {
     expect(stridesFromShape([2, 3, 4])).to.deep.equal([12, 4, 1]);
     expect(stridesFromShape([5])).to.deep.equal([1]);
     expect(stridesFromShape([])).to.deep.equal([]);
@@ -123,7 +123,7 @@ describe('Task 2.1 indexing and strides', () => {
     expect(counting([2, 3]).permute(1, 0).toString()).to.equal('TensorData(shape=[3, 2], strides=[1, 3])');
   });
 
-  it('Task 2.1 Errors: bad permutations, indices and storage name the shapes', () => {
+  it('Errors: bad permutations, indices and storage name the shapes', () => {
     const data = counting([2, 3]);
     expect(() => data.permute(0)).to.throw(IndexingError, /\[0\].*\[2, 3\]/);
     expect(() => data.permute(0, 0)).to.throw(IndexingError, /not a permutation/);

@@ -8,7 +8,7 @@ import { seeded } from './helpers/arbitraries';
 import { describeEachBackend, tolerance } from './helpers/backends';
 import { gradCheck } from './helpers/gradcheck';
 
-describeEachBackend('Task 2.5 tensor network', (backend, name) => {
+describeEachBackend('Tensor network', (backend, name) => {
   const opts = { backend };
   const tol = tolerance(name);
 
@@ -100,7 +100,7 @@ describeEachBackend('Task 2.5 tensor network', (backend, name) => {
     expect(p).to.be.above(0.5); // x0 < 0.2 is label 1 in split
   });
 
-  it('Task 2.5 Errors: trainTensor rejects bad settings', async () => {
+  it('Errors: trainTensor rejects bad settings', async () => {
     const data = datasets.split(10, 1);
     for (const [opt, re] of [
       [{ hidden: 0 }, /hidden/],
@@ -117,4 +117,4 @@ describeEachBackend('Task 2.5 tensor network', (backend, name) => {
       expect(error!.message).to.match(re);
     }
   });
-});
+}, { matmul: true });

@@ -1,6 +1,12 @@
 /**
  * Test helper: run a suite once per tensor backend, as TensorFlow.js runs every op test on
  * every backend. Backends join the list when they are implemented.
+ *
+ * A test is graded for the task its title names, and a task must be graded on what its own
+ * module built. A Module 2 suite run on `fast` or `gpu` tests Module 3's kernels as much as
+ * Module 2's ops, so on those backends its titles name the Module 3 task that wrote the
+ * kernels it needs (`Task 2.3 … [fast]` becomes `Task 3.1 … [fast]`). Suites of later modules
+ * (Module 4 on `gpu`) keep their own task: Module 3 comes before them.
  */
 import { BackendName, TensorBackend, getBackend } from '../../src';
 
@@ -12,9 +18,47 @@ export function tolerance(name: BackendName): number {
   return name === 'gpu' ? 1e-3 : 1e-7;
 }
 
-/** `describe` the suite once per backend; the backend name is appended to the title. */
-export function describeEachBackend(title: string, body: (backend: TensorBackend, name: BackendName) => void): void {
+/** Options of `describeEachBackend`. */
+export interface EachBackendOptions {
+  /**
+   * The suite multiplies matrices (Linear layers, matmul fixtures): on `fast` and `gpu` it
+   * then needs the matmul kernels too, so it is graded for 3.2 / 3.4 instead of 3.1 / 3.3.
+   */
+  matmul?: boolean;
+}
+
+/**
+ * The Module 3 task that grades a Module 0–2 suite on `backend`, or null when the suite keeps
+ * its own tasks (on `simple`).
+ */
+export function backendTask(backend: BackendName, options: EachBackendOptions = {}): string | null {
+  if (backend === 'fast') return options.matmul ? '3.2' : '3.1';
+  if (backend === 'gpu') return options.matmul ? '3.4' : '3.3';
+  return null;
+}
+
+/** Tasks of Modules 0–2 named in a title. */
+const EARLY_TASK = /Task [0-2]\.\d+(?!\d)/g;
+
+/** Rename the Module 0–2 tasks in the titles of `suite` and everything in it to `task`. */
+function retitle(suite: Mocha.Suite, task: string): void {
+  suite.title = suite.title.replace(EARLY_TASK, `Task ${task}`);
+  for (const test of suite.tests) test.title = test.title.replace(EARLY_TASK, `Task ${task}`);
+  for (const child of suite.suites) retitle(child, task);
+}
+
+/**
+ * `describe` the suite once per backend; the backend name is appended to the title, and on
+ * `fast` and `gpu` a Module 0–2 suite is graded for the Module 3 task of that backend.
+ */
+export function describeEachBackend(
+  title: string,
+  body: (backend: TensorBackend, name: BackendName) => void,
+  options: EachBackendOptions = {},
+): void {
   for (const name of BACKENDS) {
-    describe(`${title} [${name}]`, () => body(getBackend(name), name));
+    const suite = describe(`${title} [${name}]`, () => body(getBackend(name), name));
+    const task = backendTask(name, options);
+    if (task !== null) retitle(suite, task);
   }
 }
