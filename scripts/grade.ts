@@ -23,7 +23,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { CourseConfig, compareTasks, loadCourse, repoRoot, taskGrep, taskOfTitle } from './course';
-import { GradeReport, PROGRESS } from './testSummary';
+import { GradeReport, PROGRESS, ReportedTest } from './testSummary';
 
 /** Options of `grade`. */
 export interface GradeOptions {
@@ -45,6 +45,10 @@ export interface GradeOptions {
   tscLog: string | null;
   /** Called with a line of progress while the tests run (default: none). */
   onProgress?: (line: string) => void;
+  /** Only list the tests (the dry run) and return them, running nothing. */
+  listOnly?: boolean;
+  /** The tests, as listed by an earlier run: skips the dry run. */
+  listing?: ReportedTest[];
 }
 
 /** One test's outcome. */
@@ -248,7 +252,7 @@ export function gradescopeResults(scores: TaskScore[], output: string, seconds: 
       number: s.task,
       score: s.score,
       max_score: s.maxScore,
-      status: s.failed === 0 ? 'passed' : 'failed',
+      status: s.failed === 0 && s.passed > 0 ? 'passed' : 'failed',
       output: `${s.passed} of ${s.passed + s.failed} tests pass\n${lines.join('\n')}`,
       visibility: 'visible',
     };
@@ -272,24 +276,30 @@ function taskLine(course: CourseConfig, task: string, passed: number, failed: nu
 }
 
 /** Run the tests, score them, write `opts.out`; returns the scores and the document. */
-export async function grade(opts: GradeOptions): Promise<{ scores: TaskScore[]; results: GradescopeResults }> {
+export async function grade(opts: GradeOptions): Promise<{ scores: TaskScore[]; results: GradescopeResults; listing: ReportedTest[] }> {
   const start = Date.now();
   const notes: string[] = [];
   if (opts.tscLog && fs.existsSync(opts.tscLog)) {
     const log = fs.readFileSync(opts.tscLog, 'utf8').trim();
     if (log) notes.push(`The TypeScript compiler reported problems (the tests ran on what it emitted):\n${log.slice(0, 4000)}`);
   }
-  const listing = await runMocha({ ...opts, onProgress: undefined }, ['--dry-run']);
+  const listing = opts.listing ? { report: { tests: opts.listing } } : await runMocha({ ...opts, onProgress: undefined }, ['--dry-run']);
   if (listing.report === null) {
-    notes.push(`Could not load the tests:\n${listing.output.slice(-4000)}`);
-    const results = gradescopeResults([], notes.join('\n\n'), (Date.now() - start) / 1000);
+    notes.push(`Could not load the tests:\n${'output' in listing ? listing.output.slice(-4000) : ''}`);
+    // Every task still appears, with no points, so the maximum stays the course's.
+    const none = gradedTasks(opts).sort(compareTasks).map((task): TaskScore => {
+      const cfg = opts.course.tasks[task];
+      return { task, title: cfg?.title ?? '', passed: 0, failed: 0, skipped: 0, score: 0, maxScore: cfg?.points ?? 0, tests: [] };
+    });
+    const results = gradescopeResults(none, notes.join('\n\n'), (Date.now() - start) / 1000);
     fs.writeFileSync(opts.out, `${JSON.stringify(results, null, 2)}\n`);
-    return { scores: [], results };
+    return { scores: [], results, listing: [] };
   }
   const listed = listing.report.tests.filter((t) => {
     const task = taskOfTitle(t.fullTitle);
     return task !== null && task in opts.course.tasks;
   });
+  if (opts.listOnly) return { scores: [], results: gradescopeResults([], '', 0), listing: listed };
   const totals = new Map<string, number>();
   for (const t of listed) totals.set(taskOfTitle(t.fullTitle)!, (totals.get(taskOfTitle(t.fullTitle)!) ?? 0) + 1);
   const progress = opts.onProgress;
@@ -318,7 +328,7 @@ export async function grade(opts: GradeOptions): Promise<{ scores: TaskScore[]; 
   }
   const results = gradescopeResults(scores, notes.join('\n\n'), (Date.now() - start) / 1000);
   fs.writeFileSync(opts.out, `${JSON.stringify(results, null, 2)}\n`);
-  return { scores, results };
+  return { scores, results, listing: listed };
 }
 
 /** Parse the command line into options (defaults from .mocharc.json and course.json). */

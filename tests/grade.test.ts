@@ -115,8 +115,14 @@ describe('Course tooling grade', function () {
 
   it('Course tooling grade reports a suite that does not load, with zero points', () => {
     const { results } = grade(['broken.test.js']);
-    expect(results!.tests).to.deep.equal([]);
+    // Every task is listed with no points, so the maximum is still the course's.
+    expect(results!.tests.map((t) => [t.number, t.score, t.max_score])).to.deep.equal([
+      ['0.1', 0, 9],
+      ['0.3', 0, 5],
+      ['0.4', 0, 10],
+    ]);
     expect(results!.score).to.equal(0);
+    expect(results!.max_score).to.equal(24);
     expect(results!.output).to.include('cannot load this file');
   });
 
