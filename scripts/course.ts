@@ -85,13 +85,12 @@ export function moduleOf(task: string): number {
 }
 
 /**
- * Files a student edits: the library sources in `src/` and the exercise files in
- * `tests/exercises/` (Task 0.2's property tests). Only these carry solution regions; the
- * starter stubs them, and the grader takes only their regions from a submission.
+ * Files a student edits: the TypeScript sources in `src/` (Task 0.2's property tests
+ * included, in `src/operatorProperties.ts`). Only these carry solution regions; the starter
+ * stubs them, and the grader takes only their regions from a submission.
  */
 export function isStudentSource(file: string): boolean {
-  const ts = file.endsWith('.ts') && !file.endsWith('.d.ts');
-  return ts && (file.startsWith('src/') || file.startsWith('tests/exercises/'));
+  return file.startsWith('src/') && file.endsWith('.ts') && !file.endsWith('.d.ts');
 }
 
 /**

@@ -41,7 +41,11 @@ class TaskReporter extends Mocha.reporters.Spec {
     log();
     log(`  ${stats.passes} passing, ${stats.failures} failing${stats.pending ? `, ${stats.pending} pending` : ''} (${Math.round((stats.duration ?? 0) / 1000)} s)`);
     if (stats.failures === 0) return log();
-    const failures = (this.failures as Array<Mocha.Test & { err?: Error }>).map((t) => ({ test: t, fullTitle: t.fullTitle(), message: shortMessage(t.err) }));
+    const failures = (this.failures as Array<Mocha.Test & { err?: Error }>).map((t) => ({
+      test: t,
+      fullTitle: t.fullTitle(),
+      message: isNotDone(t.err) ? `not done yet: ${shortMessage(t.err).replace(/^NotImplementedError: /, '')}` : shortMessage(t.err),
+    }));
     if (this.full) Mocha.reporters.Base.list(this.failures);
     else {
       // A test that fails only because a task is still a stub says so in the summary below;

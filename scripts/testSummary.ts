@@ -1,7 +1,9 @@
 /**
  * Short failure reports for people: the first line of a message, the stack frames in this
- * repository's own files, and one summary line per failing task. Used by the `npm test`
- * reporter (`scripts/taskReporter.ts`).
+ * repository's own files, and one summary line per failing task, used by the `npm test`
+ * reporter (`scripts/taskReporter.ts`); and the report format of the grader's reporter
+ * (`scripts/gradeReporter.ts`), which its users import from here (a reporter module exports
+ * only its class).
  *
  * @packageDocumentation
  */
@@ -22,8 +24,8 @@ export function taskTitles(): Record<string, string> {
 /** The first line of an error message, without fast-check's hints and counterexample dumps. */
 export function shortMessage(err: { message?: unknown } | undefined): string {
   const message = String(err?.message ?? err ?? 'failed');
-  // fast-check: "Property failed after 1 tests { seed: …} Counterexample: […] … Got error: X"
-  const got = /Got (?:error|an error): ([^\n]*)/.exec(message);
+  // fast-check: "Property failed after 1 tests { seed: …} Counterexample: […] … Got X" (or "Got error: X")
+  const got = /^Property failed[^]*?\nGot (?:error: )?([^\n]*)/.exec(message);
   const first = (got ? got[1] : message).split('\n').find((l) => l.trim() !== '') ?? 'failed';
   return first.trim().slice(0, 200);
 }

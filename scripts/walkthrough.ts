@@ -138,10 +138,15 @@ export async function walkthrough(options: WalkOptions = {}): Promise<WalkResult
       return Object.fromEntries(graded.map((t) => [t, scores.find((s) => s.task === t)?.score ?? 0]));
     };
     const early = (when: string, t: string, score: number) =>
-      `${when}: Task ${t} scores ${score} before it is solved; passing: ${(passing.get(t) ?? []).slice(0, 4).join(' | ')}`;
+      `${when}: Task ${t} scores ${score} before it is solved; passing: ${(passing.get(t) ?? []).slice(0, 20).join(' | ')}`;
 
     const steps: WalkStep[] = [];
     const problems: string[] = [];
+    // Each problem is said as it is found, not only at the end of a long walk.
+    const problem = (line: string) => {
+      log(`PROBLEM ${line}`);
+      problems.push(line);
+    };
     const best = new Map<string, number>();
     const ownMs = new Map<string, number>();
     for (let i = 0; i < checked.length; i++) {
@@ -151,7 +156,7 @@ export async function walkthrough(options: WalkOptions = {}): Promise<WalkResult
       if (i === 0 || moduleOf(checked[i - 1]) !== module) {
         const t0 = Date.now();
         const scores = await gradeTasks(tasks.filter((t) => compareTasks(t, task) >= 0));
-        for (const [t, s] of Object.entries(scores)) if (s > 0) problems.push(early(`before ${task}`, t, s));
+        for (const [t, s] of Object.entries(scores)) if (s > 0) problem(early(`before ${task}`, t, s));
         log(`module ${module}: ${Object.keys(scores).length} unsolved tasks score ${Object.values(scores).reduce((a, b) => a + b, 0)} (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
       }
       for (const f of restore(root, dir, new Set([task]))) transpile(dir, f, tsOptions);
@@ -163,9 +168,9 @@ export async function walkthrough(options: WalkOptions = {}): Promise<WalkResult
       const seconds = (Date.now() - t0) / 1000;
       ownMs.set(task, seconds * 1000);
       const full = course.tasks[task].points;
-      if (scores[task] !== full) problems.push(`after ${task}: Task ${task} scores ${scores[task]} of ${full}; failing: ${(failingOf.get(task) ?? []).slice(0, 4).join(' | ')}`);
-      for (const t of next) if (scores[t] > 0) problems.push(early(`after ${task}`, t, scores[t]));
-      for (const t of recheck) if (scores[t] < best.get(t)!) problems.push(`after ${task}: Task ${t} fell from ${best.get(t)} to ${scores[t]}`);
+      if (scores[task] !== full) problem(`after ${task}: Task ${task} scores ${scores[task]} of ${full}; failing: ${(failingOf.get(task) ?? []).slice(0, 8).join(' | ')}`);
+      for (const t of next) if (scores[t] > 0) problem(early(`after ${task}`, t, scores[t]));
+      for (const t of recheck) if (scores[t] < best.get(t)!) problem(`after ${task}: Task ${t} fell from ${best.get(t)} to ${scores[t]}`);
       best.set(task, scores[task]);
       steps.push({ task, scores, seconds });
       log(`solved ${task}: ${graded.map((t) => `${t}=${scores[t]}`).join(' ')} (${seconds.toFixed(0)} s)`);

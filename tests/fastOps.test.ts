@@ -105,7 +105,8 @@ describe('Task 3.1 parallel and calling-thread sizes', () => {
     expect(fast.pool.started).to.equal(0);
   });
 
-  it('Task 3.1 one and two workers give identical results', () => {
+  // Compares matmul too: needs Task 3.2's matmulRange.
+  it('Task 3.2 one and two workers give identical results', () => {
     const two = new FastBackend({ workers: 2, parallelThreshold: 0 });
     const a = hostData([37, 23], 11);
     const b = hostData([23, 19], 12);
@@ -117,7 +118,8 @@ describe('Task 3.1 parallel and calling-thread sizes', () => {
 });
 
 describe('Task 3.1 other range kernels through the generic mechanism', () => {
-  it('Task 3.1 conv1d and conv2d kernels run on the pool in chunks and match Simple', () => {
+  // The conv kernels are Module 4's (conv2d's is Task 4.2): graded there.
+  it('Task 4.2 conv1d and conv2d kernels run on the pool in chunks and match Simple', () => {
     const x1 = hostData([2, 3, 9], 21);
     const w1 = hostData([4, 3, 3], 22);
     const x2 = hostData([2, 2, 6, 5], 23);
@@ -161,7 +163,8 @@ describe('Fast backend fused matmul', () => {
     expectSame(local.matmul(a, b), simple.matmul(a, b));
   });
 
-  it('Task 3.2 matmul large enough to use the k-blocks and the pool', () => {
+  // The blocked SIMD kernel is given; what it needs from the student is Module 2's tensors.
+  it('Task 2.3 matmul large enough to use the k-blocks and the pool', () => {
     check([70, 300], [300, 130], new FastBackend({ workers: 2 }));
   });
 
@@ -237,7 +240,7 @@ describe('Fast backend worker pool errors, recovery and exit', () => {
     expect(() => new FastBackend({ workers: 0 })).to.throw(/workers must be a positive integer, got 0/);
   });
 
-  it('Task 3.1 the pool recovers when a worker dies mid-task', () => {
+  it('Task 3.2 the pool recovers when a worker dies mid-task (checked with a matmul)', () => {
     const fast = new FastBackend({ workers: 2, parallelThreshold: 0 });
     expect(() => fast.pool.run('test.exit', [], 4)).to.throw(/worker thread died/);
     const a = hostData([8, 8], 5);
@@ -281,7 +284,8 @@ describe('Fast backend worker pool errors, recovery and exit', () => {
     expect(Date.now() - started).to.be.below(10000);
   });
 
-  it('Task 3.1 the "fast" name resolves to a FastBackend, the default for training', () => {
+  // Training uses fast once all its kernels are written, matmul (3.2) included.
+  it('Task 3.2 the "fast" name resolves to a FastBackend, the default for training', () => {
     expect(getBackend('fast')).to.be.instanceOf(FastBackend);
     expect(TRAINING_BACKEND).to.equal('fast');
     expect(trainingBackend()).to.equal('fast'); // the kernels are written, so no fallback

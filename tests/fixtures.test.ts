@@ -92,9 +92,27 @@ function loadFixtures(): FixtureCase[] {
  * the simple backend's matmul is Module 2's) check forward and gradients, so they need 2.4;
  * on fast and gpu, `describeEachBackend` hands them to Module 3's matmul tasks.
  */
-function tasksOf(op: string): string {
+function tasksOf(op: string, name: string): string {
   if (op in MODULE4_TASKS) return `Task ${MODULE4_TASKS[op]} forward and gradients of`;
-  return 'Task 2.4 forward and gradients of';
+  // A view of contiguous data runs no kernel: Task 2.2's strides are all it needs.
+  if (op === 'view' && !name.includes('.permute(')) return 'Task 2.2 forward and gradients of';
+  return `Task ${needsBackward(op, name) ? '2.4' : '2.3'} forward and gradients of`;
+}
+
+/** Ops whose backward the students write in Task 2.4 (the others' backward is given). */
+const WRITTEN_BACKWARD = new Set(['sigmoid', 'relu', 'log', 'exp', 'inv', 'mul', 'div', 'sum', 'mean', 'permute', 'transpose', 'linear', 'sigmoidLayer']);
+
+/**
+ * Whether a case's gradients need Task 2.4's code: an op whose backward is written there,
+ * a permuted input (permute's backward), or inputs of different shapes, whose gradients
+ * are summed back by `sumTo` (for add, sub, mul, div; matmul's batch dims). Comparisons
+ * have zero gradients whatever the shapes.
+ */
+function needsBackward(op: string, name: string): boolean {
+  const [a, b] = [...name.matchAll(/\[[\d, ]*\]/g)].map((m) => m[0]);
+  const broadcast = ['add', 'sub', 'mul', 'div'].includes(op) && a !== b;
+  const batched = op === 'matmul' && (a.split(',').length > 2 || b.split(',').length > 2) && a.split(',').slice(0, -2).join() !== b.split(',').slice(0, -2).join();
+  return WRITTEN_BACKWARD.has(op) || name.includes('.permute(') || broadcast || batched;
 }
 
 const CASES = loadFixtures();
@@ -110,7 +128,7 @@ describeEachBackend('PyTorch fixtures', (backend, name) => {
   });
 
   for (const c of CASES) {
-    it(`${tasksOf(c.op)} ${c.name} match PyTorch`, () => {
+    it(`${tasksOf(c.op, c.name)} ${c.name} match PyTorch`, () => {
       const fn = FIXTURE_OPS[c.op];
       expect(fn, `no FIXTURE_OPS entry for "${c.op}"`).to.not.equal(undefined);
       const leaves = c.inputs.map((x) => fromFlat(x.values, x.shape, { backend, requiresGrad: true }));
@@ -129,7 +147,7 @@ describeEachBackend('PyTorch fixtures', (backend, name) => {
       });
     });
   }
-}, { matmul: true });
+}, { matmul: /\b(matmul|linear|sigmoidLayer)\(/, kernelFree: /of (permute|view|transpose)\(\[[\d, ]*\], / });
 
 /** Every value within `tol` (relative for large values). */
 function closeAll(got: ArrayLike<number>, want: number[], tol: number, what: string): void {

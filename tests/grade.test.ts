@@ -134,3 +134,46 @@ describe('Course tooling grade', function () {
     expect(new RegExp(taskGrep([])).test('Task 4.5 x')).to.equal(true);
   });
 });
+
+describe('Course tooling npm test reporter', function () {
+  this.timeout(60_000);
+  let dir = '';
+  before(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'minitorch-reporter-test-'));
+    fs.writeFileSync(path.join(dir, 'course.json'), JSON.stringify(COURSE));
+    fs.writeFileSync(
+      path.join(dir, 'stubs.test.js'),
+      `
+class NotImplementedError extends Error { constructor(m) { super(m); this.name = 'NotImplementedError'; } }
+const fc = require(${JSON.stringify(require.resolve('fast-check'))});
+describe('Task 0.1 operators', () => {
+  for (let i = 0; i < 5; i++) it('Task 0.1 stub ' + i, () => { throw new NotImplementedError('Task 0.1: mul'); });
+  it('Task 0.1 through fast-check', () => fc.assert(fc.property(fc.integer(), () => { throw new NotImplementedError('Task 0.1: add'); })));
+  it('Task 0.1 passes', () => {});
+});
+describe('Task 0.4 tree', () => {
+  it('Task 0.4 is wrong', () => { throw new Error('expected 3 parameters, got 2\\nmore detail'); });
+});
+describe('Viz no task', () => { it('draws', () => { throw new Error('no svg'); }); });
+`,
+    );
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('Course tooling the reporter ends with one line per failing task, no stack frames or fast-check hints', () => {
+    const reporter = path.join(__dirname, '..', 'scripts', 'taskReporter.js');
+    const mocha = require.resolve('mocha/bin/mocha.js');
+    const r = spawnSync(process.execPath, [mocha, '--no-config', '--reporter', reporter, 'stubs.test.js'], { cwd: dir, encoding: 'utf8', timeout: 50_000 });
+    const out = `${r.stdout}${r.stderr}`;
+    const summary = out.slice(out.indexOf('Failing, by task'));
+    expect(summary.trim().split('\n').slice(1).map((l) => l.trim())).to.deep.equal([
+      'Task 0.1 operators: 6 of 7 tests fail — not done yet: Task 0.1: mul',
+      'Task 0.4 Module tree: 1 of 1 tests fail — expected 3 parameters, got 2',
+      '1 failing tests that name no task: Viz no task draws',
+    ]);
+    // Stubs are summarised, not listed; real failures are, with their first line only.
+    expect(out).to.include('6 tests fail only because a task is not written yet');
+    expect(out).to.include('1) Task 0.4 tree Task 0.4 is wrong').and.include('expected 3 parameters, got 2').and.not.include('more detail');
+    expect(out).to.not.match(/node_modules|Hint: |seed: /);
+  });
+});

@@ -33,7 +33,7 @@ describe('Sentiment data', () => {
     expect(() => sentiment.parseGlove('a 1 x')).to.throw(/not a number/);
   });
 
-  it('Task 4.5 encodes sentences channels-first with zero padding and zero unknown words', () => {
+  it('Task 2.1 encodes sentences channels-first with zero padding and zero unknown words', () => {
     const emb = sentiment.parseGlove('good 1 2\nfilm 3 4');
     const x = sentiment.encodeSentences([{ sentence: 'Good unknown film', label: 1 }], emb, 4);
     expect(x.shape).to.deep.equal([1, 2, 4]);

@@ -21,30 +21,47 @@ export function tolerance(name: BackendName): number {
 /** Options of `describeEachBackend`. */
 export interface EachBackendOptions {
   /**
-   * The suite multiplies matrices (Linear layers, matmul fixtures): on `fast` and `gpu` it
-   * then needs the matmul kernels too, so it is graded for 3.2 / 3.4 instead of 3.1 / 3.3.
+   * Which tests multiply matrices (Linear layers, matmul fixtures): `true` for all of them,
+   * or a pattern their titles match. On `fast` and `gpu` those need the matmul kernels too,
+   * so they are graded for 3.2 / 3.4 instead of 3.1 / 3.3.
    */
-  matmul?: boolean;
+  matmul?: boolean | RegExp;
+  /**
+   * Tests (titles matching) that run no backend kernel (creating tensors, views): they test
+   * Module 2's code on every backend, so they keep their Module 2 task there.
+   */
+  kernelFree?: RegExp;
 }
 
 /**
  * The Module 3 task that grades a Module 0–2 suite on `backend`, or null when the suite keeps
  * its own tasks (on `simple`).
  */
-export function backendTask(backend: BackendName, options: EachBackendOptions = {}): string | null {
-  if (backend === 'fast') return options.matmul ? '3.2' : '3.1';
-  if (backend === 'gpu') return options.matmul ? '3.4' : '3.3';
+export function backendTask(backend: BackendName, matmul: boolean): string | null {
+  if (backend === 'fast') return matmul ? '3.2' : '3.1';
+  if (backend === 'gpu') return matmul ? '3.4' : '3.3';
   return null;
 }
 
 /** Tasks of Modules 0–2 named in a title. */
 const EARLY_TASK = /Task [0-2]\.\d+(?!\d)/g;
 
-/** Rename the Module 0–2 tasks in the titles of `suite` and everything in it to `task`. */
-function retitle(suite: Mocha.Suite, task: string): void {
-  suite.title = suite.title.replace(EARLY_TASK, `Task ${task}`);
-  for (const test of suite.tests) test.title = test.title.replace(EARLY_TASK, `Task ${task}`);
-  for (const child of suite.suites) retitle(child, task);
+/**
+ * Rename the Module 0–2 tasks in the titles of `suite` and everything in it to the Module 3
+ * task of `backend`: the matmul task for the tests `matmul` picks.
+ */
+function retitle(suite: Mocha.Suite, backend: BackendName, options: EachBackendOptions): void {
+  const { matmul = false, kernelFree } = options;
+  const rename = (title: string, usesMatmul: boolean) => {
+    const task = backendTask(backend, usesMatmul);
+    return task === null ? title : title.replace(EARLY_TASK, `Task ${task}`);
+  };
+  suite.title = rename(suite.title, matmul === true);
+  for (const test of suite.tests) {
+    if (kernelFree?.test(test.title)) continue;
+    test.title = rename(test.title, matmul === true || (matmul instanceof RegExp && matmul.test(test.title)));
+  }
+  for (const child of suite.suites) retitle(child, backend, options);
 }
 
 /**
@@ -58,7 +75,6 @@ export function describeEachBackend(
 ): void {
   for (const name of BACKENDS) {
     const suite = describe(`${title} [${name}]`, () => body(getBackend(name), name));
-    const task = backendTask(name, options);
-    if (task !== null) retitle(suite, task);
+    retitle(suite, name, options);
   }
 }
