@@ -71,14 +71,19 @@ const TASK_IN_TEXT = /Task (\d+)\.\d+(?!\d)/g;
 /**
  * The module a file belongs to, or null for files every release has (the library, tooling,
  * shared test helpers). A notebook (`notebooks/module2.ipynb`, `notebooks/src/module2.md`)
- * belongs to its module; a test file to the first module whose task it names.
+ * belongs to its module; a test file to the module most of its task names are in (the
+ * earliest on a tie): `nn.test.ts` is Module 4's although one of its tests needs only
+ * Task 2.4's code. Tests of tasks not released yet are skipped, so a file released early
+ * only shows them as pending.
  */
 export function moduleOfFile(file: string, text: string): number | null {
   const notebook = /^notebooks\/(?:src\/)?module(\d+)\.(?:ipynb|md)$/.exec(file);
   if (notebook) return Number(notebook[1]);
   if (!/^tests\/[^/]+\.test\.ts$/.test(file)) return null;
-  const modules = [...text.matchAll(TASK_IN_TEXT)].map((m) => Number(m[1]));
-  return modules.length > 0 ? Math.min(...modules) : null;
+  const counts = new Map<number, number>();
+  for (const m of text.matchAll(TASK_IN_TEXT)) counts.set(Number(m[1]), (counts.get(Number(m[1])) ?? 0) + 1);
+  const ranked = [...counts.entries()].sort((a, b) => b[1] - a[1] || a[0] - b[0]);
+  return ranked.length > 0 ? ranked[0][0] : null;
 }
 
 /** `course.json` for a release: the tasks of its modules only. */

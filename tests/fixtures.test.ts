@@ -94,8 +94,8 @@ function loadFixtures(): FixtureCase[] {
  */
 function tasksOf(op: string, name: string): string {
   if (op in MODULE4_TASKS) return `Task ${MODULE4_TASKS[op]} forward and gradients of`;
-  // A view of contiguous data runs no kernel: Task 2.2's strides are all it needs.
-  if (op === 'view' && !name.includes('.permute(')) return 'Task 2.2 forward and gradients of';
+  // A view of contiguous data runs no kernel: Task 2.1's strides are all it needs.
+  if (op === 'view' && !name.includes('.permute(')) return 'Task 2.1 forward and gradients of';
   return `Task ${needsBackward(op, name) ? '2.4' : '2.3'} forward and gradients of`;
 }
 

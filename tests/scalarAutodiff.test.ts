@@ -192,7 +192,7 @@ describe('Errors in Module 1 autodiff', () => {
     expect(() => scalar(1).add('x' as unknown as number)).to.throw(TypeError, /expected a number or Scalar/);
   });
 
-  it('Errors chainRule on a leaf and accumulateDerivative on a non-leaf', () => {
+  it('Errors Task 0.1 chainRule on a leaf and accumulateDerivative on a non-leaf', () => {
     const x = scalar(1);
     expect(() => x.chainRule(1)).to.throw(/has no history/);
     expect(() => x.add(1).accumulateDerivative(1)).to.throw(/only leaf/);

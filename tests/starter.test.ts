@@ -9,7 +9,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { loadCourse, repoRoot } from '../scripts/course';
+import { loadCourse, repoRoot, taskOfTitle } from '../scripts/course';
 import { regionTexts, scanMarkers, spliceRegions, stubSolutions } from '../scripts/markers';
 import { StarterSummary, isLibrarySource, moduleOfFile, repoFiles, writeStarter } from '../scripts/starter';
 import { parseModules } from '../scripts/course';
@@ -233,6 +233,20 @@ describe('Course tooling starter repository', function () {
     }
   });
 
+  it('Course tooling in the starter every failing test names its task, and no task scores', () => {
+    const report = path.join(dir, 'all.json');
+    const mocha = path.join(ROOT, 'node_modules/mocha/bin/mocha.js');
+    const reporter = path.join(ROOT, 'build/scripts/gradeReporter.js');
+    const r = run(process.execPath, [mocha, '--reporter', reporter, '--reporter-option', `output=${report}`], dir, 280_000);
+    expect(fs.existsSync(report), r.output.slice(-2000)).to.equal(true);
+    const json = JSON.parse(fs.readFileSync(report, 'utf8')) as { passes: Array<{ fullTitle: string }>; failures: Array<{ fullTitle: string; err: { message?: string } }> };
+    const untasked = json.failures.filter((f) => taskOfTitle(f.fullTitle) === null).map((f) => `${f.fullTitle}: ${f.err.message}`);
+    expect(untasked, 'failing tests that name no task').to.deep.equal([]);
+    const scoring = json.passes.filter((p) => taskOfTitle(p.fullTitle) !== null).map((p) => p.fullTitle);
+    expect(scoring, 'tests that pass (and score) with no student code').to.deep.equal([]);
+    expect(json.failures.length).to.be.greaterThan(500);
+  });
+
   it("Course tooling running Task 0.1's tests in the starter fails with Task 0.1's message", () => {
     const report = path.join(dir, 'task01.json');
     const mocha = path.join(ROOT, 'node_modules/mocha/bin/mocha.js');
@@ -336,8 +350,11 @@ describe('Course tooling starter released module by module', function () {
     run(process.execPath, [mocha, '--reporter', 'json', '--reporter-option', `output=${report}`, '--grep', 'Task (1\\.3|2\\.1)(?!\\d)'], dir);
     const json = JSON.parse(fs.readFileSync(report, 'utf8')) as { passes: Array<{ fullTitle: string }>; failures: Array<{ fullTitle: string; err: { message?: string } }> };
     expect(json.passes.length).to.be.greaterThan(0);
-    for (const p of json.passes) expect(p.fullTitle).to.match(/Task 1\.3/);
-    expect(json.failures.length).to.be.greaterThan(0);
-    for (const f of json.failures) expect(`${f.fullTitle}: ${f.err.message}`).to.match(/Task 2\.1.*Task 2\.1: /);
+    // (--grep matches whole titles: the task of a test is the last one its title names.)
+    for (const p of json.passes) expect(taskOfTitle(p.fullTitle), p.fullTitle).to.equal('1.3');
+    const failing21 = json.failures.filter((f) => taskOfTitle(f.fullTitle) === '2.1');
+    expect(failing21.length).to.be.greaterThan(0);
+    for (const f of failing21) expect(f.err.message ?? '', f.fullTitle).to.include('Task 2.1: ');
+    for (const f of json.failures) expect(taskOfTitle(f.fullTitle), f.fullTitle).to.not.equal('1.3');
   });
 });
