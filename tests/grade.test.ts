@@ -152,6 +152,7 @@ describe('Task 0.1 operators', () => {
   it('Task 0.1 passes', () => {});
 });
 describe('Task 0.4 tree', () => {
+  it('Task 0.4 expects an error a stub preempts', () => { throw new Error("expected [Function] to throw error matching /x/ but got 'Task 0.4: Module.train'"); });
   it('Task 0.4 is wrong', () => { throw new Error('expected 3 parameters, got 2\\nmore detail'); });
 });
 describe('Viz no task', () => { it('draws', () => { throw new Error('no svg'); }); });
@@ -168,11 +169,11 @@ describe('Viz no task', () => { it('draws', () => { throw new Error('no svg'); }
     const summary = out.slice(out.indexOf('Failing, by task'));
     expect(summary.trim().split('\n').slice(1).map((l) => l.trim())).to.deep.equal([
       'Task 0.1 operators: 6 of 7 tests fail — not done yet: Task 0.1: mul',
-      'Task 0.4 Module tree: 1 of 1 tests fail — expected 3 parameters, got 2',
+      'Task 0.4 Module tree: 2 of 2 tests fail — not done yet: Task 0.4: Module.train',
       '1 failing tests that name no task: Viz no task draws',
     ]);
     // Stubs are summarised, not listed; real failures are, with their first line only.
-    expect(out).to.include('6 tests fail only because a task is not written yet');
+    expect(out).to.include('7 tests fail only because a task is not written yet');
     expect(out).to.include('1) Task 0.4 tree Task 0.4 is wrong').and.include('expected 3 parameters, got 2').and.not.include('more detail');
     expect(out).to.not.match(/node_modules|Hint: |seed: /);
   });
