@@ -4,7 +4,9 @@
  * in-notebook runner itself (`Grading` tests).
  */
 import { expect } from 'chai';
+import * as fc from 'fast-check';
 import { checkedTasks, checksFor } from '../src/checks';
+import { PropertySuite, plantedBugs, propertySuiteChecks } from '../src/checks/properties';
 import { NotImplementedError } from '../src/errors';
 import { checkTask, reportHtml, reportText, runCheckList, runChecks } from '../src/grading';
 import { Random } from '../src/random';
@@ -70,5 +72,40 @@ describe('Grading checkTask runner', () => {
     let error: unknown;
     await checkTask('9.9').catch((e) => (error = e));
     expect(String(error)).to.match(/no checks for task "9\.9"/);
+  });
+});
+
+describe('Grading property-test checks (how students\' property tests are graded)', () => {
+  const ctx = { rng: new Random(3), runs: 100 };
+  /** Status of each check of a suite: pass or the failure's message. */
+  const statuses = async (suite: PropertySuite) => {
+    const out: string[] = [];
+    for (const check of propertySuiteChecks(suite)) {
+      try {
+        await check.run(ctx);
+        out.push('pass');
+      } catch (e) {
+        out.push((e as Error).message);
+      }
+    }
+    return out;
+  };
+  const prop = (name: string, law: (x: number, y: number) => boolean) => ({
+    name,
+    run: () => fc.assert(fc.property(fc.double({ min: -100, max: 100, noNaN: true }), fc.double({ min: -100, max: 100, noNaN: true }), law)),
+  });
+
+  it('Grading a suite of one sigmoid law catches only the sigmoid bugs it covers', async () => {
+    const weak: PropertySuite = (ops) => [prop('sigmoid in [0, 1]', (x) => ops.sigmoid(x) >= 0 && ops.sigmoid(x) <= 1)];
+    const got = await statuses(weak);
+    expect(got[0]).to.equal('pass');
+    expect(got.slice(1).map((s) => s === 'pass')).to.deep.equal(plantedBugs.map((b) => b.bug === 'sigmoid leaves [0, 1]'));
+    expect(got[4]).to.equal('no property fails when mul is not symmetric');
+  });
+
+  it('Grading a wrong law fails on correct operators, and no properties at all is an error', async () => {
+    const wrong: PropertySuite = (ops) => [prop('mul is add', (x, y) => ops.mul(x, y) === ops.add(x, y))];
+    expect((await statuses(wrong))[0]).to.match(/^a property fails on correct operators: mul is add: Property failed/);
+    expect((await statuses(() => []))[0]).to.equal('operatorProperties returned no properties');
   });
 });

@@ -9,7 +9,7 @@
  * @packageDocumentation
  */
 import * as fc from 'fast-check';
-import { OperatorSet, operatorProperties } from '../operatorProperties';
+import { OperatorProperty, OperatorSet, operatorProperties } from '../operatorProperties';
 import { CheckFailure } from './assert';
 import type { Check, CheckContext, TaskChecks } from './types';
 
@@ -45,9 +45,12 @@ export const plantedBugs: PlantedBug[] = [
   { bug: 'add is off by one, so mul does not distribute over it', ops: { ...referenceOperators, add: (x, y) => x + y + 1 } },
 ];
 
-/** Run every property on `ops` with a seeded fast-check; the names of those that fail. */
-function failingProperties(ops: OperatorSet, ctx: CheckContext): { failed: string[]; messages: string[] } {
-  const properties = operatorProperties(ops);
+/** Property tests as a student writes them: `operatorProperties`'s signature. */
+export type PropertySuite = (ops: OperatorSet) => OperatorProperty[];
+
+/** Run every property of `suite` on `ops` with a seeded fast-check; those that fail. */
+function failingProperties(suite: PropertySuite, ops: OperatorSet, ctx: CheckContext): { failed: string[]; messages: string[] } {
+  const properties = suite(ops);
   if (!Array.isArray(properties) || properties.length === 0) {
     throw new CheckFailure('operatorProperties returned no properties');
   }
@@ -72,13 +75,16 @@ function failingProperties(ops: OperatorSet, ctx: CheckContext): { failed: strin
   return { failed, messages };
 }
 
-/** The Task 0.2 checks. */
-export const propertyChecks: TaskChecks = {
-  '0.2': [
+/**
+ * The checks of a property suite: it holds for correct operators and catches every planted
+ * bug. Task 0.2's checks are those of the student's `operatorProperties`.
+ */
+export function propertySuiteChecks(suite: PropertySuite): Check[] {
+  return [
     {
       name: 'every property holds for correct operators',
       run: (ctx) => {
-        const { messages } = failingProperties(referenceOperators, ctx);
+        const { messages } = failingProperties(suite, referenceOperators, ctx);
         if (messages.length > 0) throw new CheckFailure(`a property fails on correct operators: ${messages.join('; ')}`);
       },
     },
@@ -86,9 +92,12 @@ export const propertyChecks: TaskChecks = {
       ({ bug, ops }): Check => ({
         name: `a property catches a planted bug: ${bug}`,
         run: (ctx) => {
-          if (failingProperties(ops, ctx).failed.length === 0) throw new CheckFailure(`no property fails when ${bug}`);
+          if (failingProperties(suite, ops, ctx).failed.length === 0) throw new CheckFailure(`no property fails when ${bug}`);
         },
       }),
     ),
-  ],
-};
+  ];
+}
+
+/** The Task 0.2 checks. */
+export const propertyChecks: TaskChecks = { '0.2': propertySuiteChecks(operatorProperties) };
