@@ -78,3 +78,37 @@ export function compareTasks(a: string, b: string): number {
   const [bm, bn] = b.split('.').map(Number);
   return am - bm || an - bn;
 }
+
+/** The module of a task: `1` for `1.3`. */
+export function moduleOf(task: string): number {
+  return Number(task.split('.')[0]);
+}
+
+/**
+ * Files a student edits: the TypeScript sources in `src/` (Task 0.2's property tests
+ * included, in `src/operatorProperties.ts`). Only these carry solution regions; the starter
+ * stubs them, and the grader takes only their regions from a submission.
+ */
+export function isStudentSource(file: string): boolean {
+  return file.startsWith('src/') && file.endsWith('.ts') && !file.endsWith('.d.ts');
+}
+
+/**
+ * Parse a module list such as `0-1`, `2` or `0,2-3` into sorted module numbers; throws a
+ * clear error for anything else or for a module that has no task in `course`.
+ */
+export function parseModules(spec: string, course: CourseConfig): number[] {
+  const known = new Set(Object.keys(course.tasks).map(moduleOf));
+  const out = new Set<number>();
+  for (const part of spec.split(',').map((p) => p.trim())) {
+    const m = /^(\d+)(?:-(\d+))?$/.exec(part);
+    if (m === null) throw new Error(`modules: "${spec}" is not a list of modules like 0-1 or 2 or 0,2-3`);
+    const [lo, hi] = [Number(m[1]), Number(m[2] ?? m[1])];
+    if (hi < lo) throw new Error(`modules: "${part}" runs backwards`);
+    for (let k = lo; k <= hi; k++) {
+      if (!known.has(k)) throw new Error(`modules: there is no module ${k} in course.json (modules: ${[...known].join(', ')})`);
+      out.add(k);
+    }
+  }
+  return [...out].sort((a, b) => a - b);
+}

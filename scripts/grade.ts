@@ -4,10 +4,12 @@
  *
  * Each task of `course.json` is worth its `points`, split equally between its tests (the
  * mocha tests whose title names the task, `Task 1.3 …`; the last task named in a test's full
- * title wins). Mocha runs in a child process with
- * the JSON reporter, once with `--dry-run` to list every test and once for real, so a test
- * that never ran (a failing hook, a crash, a time-out) counts as failed instead of vanishing
- * from the total. Tests skipped at run time (`this.skip()`, e.g. no GPU) are left out.
+ * title wins). Tests of tasks that `course.json` does not list (a release of some modules
+ * only) are not run. Mocha runs in a child process with `scripts/gradeReporter`, once with
+ * `--dry-run` to list every test and once for real, so a test that never ran (a failing
+ * hook, a crash, a time-out) counts as failed instead of vanishing from the total. Tests
+ * skipped at run time (`this.skip()`, e.g. no GPU) are left out. While the tests run, a line
+ * is printed for each test file as it starts and for each task as its last test ends.
  *
  * Options: `--task 1.3` (repeatable, or `1.3,1.4`), `--out <file>` (default results.json),
  * `--spec <glob>` (repeatable; default: .mocharc.json's), `--config <course.json>`,
@@ -16,11 +18,12 @@
  *
  * @packageDocumentation
  */
-import { spawnSync } from 'child_process';
+import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { CourseConfig, compareTasks, loadCourse, repoRoot, taskGrep, taskOfTitle } from './course';
+import { GradeReport, PROGRESS, ReportedTest } from './testSummary';
 
 /** Options of `grade`. */
 export interface GradeOptions {
@@ -40,6 +43,12 @@ export interface GradeOptions {
   cwd: string;
   /** Compiler output to include in the report (type errors), or null. */
   tscLog: string | null;
+  /** Called with a line of progress while the tests run (default: none). */
+  onProgress?: (line: string) => void;
+  /** Only list the tests (the dry run) and return them, running nothing. */
+  listOnly?: boolean;
+  /** The tests, as listed by an earlier run: skips the dry run. */
+  listing?: ReportedTest[];
 }
 
 /** One test's outcome. */
@@ -71,6 +80,7 @@ export interface GradescopeTest {
   max_score: number;
   status: 'passed' | 'failed';
   output: string;
+  visibility: 'visible' | 'hidden' | 'after_due_date' | 'after_published';
 }
 
 /** The Gradescope `results.json` document. */
@@ -83,49 +93,65 @@ export interface GradescopeResults {
   tests: GradescopeTest[];
 }
 
-/** The parts of mocha's JSON reporter output that grading reads. */
-interface MochaJson {
-  passes: Array<{ fullTitle: string }>;
-  failures: Array<{ fullTitle: string; err: { message?: string } }>;
-  pending: Array<{ fullTitle: string }>;
-  tests: Array<{ fullTitle: string }>;
+/** The parts of the report that grading reads (the grade reporter writes more). */
+type MochaJson = Pick<GradeReport, 'passes' | 'failures' | 'pending' | 'tests'>;
+
+/** The tasks a run grades: those asked for, else every task of the course. */
+function gradedTasks(opts: GradeOptions): string[] {
+  return opts.tasks.length > 0 ? opts.tasks : Object.keys(opts.course.tasks);
 }
 
-/** Run mocha with the JSON reporter; null (and the output) when it wrote no report. */
-function runMocha(opts: GradeOptions, extra: string[]): { report: MochaJson | null; output: string; timedOut: boolean } {
+/**
+ * Run mocha with the grade reporter; the report is null (and the output says why) when it
+ * wrote none. `totals` (tests per task) turns on the per-task progress lines.
+ */
+async function runMocha(opts: GradeOptions, extra: string[], totals?: Map<string, number>): Promise<{ report: MochaJson | null; output: string; timedOut: boolean }> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'minitorch-grade-'));
   try {
-    return runMochaIn(dir, opts, extra);
+    const file = path.join(dir, 'report.json');
+    const mocha = require.resolve('mocha/bin/mocha.js', { paths: [opts.cwd] });
+    const reporterOptions = ['--reporter-option', `output=${file}`];
+    if (totals) {
+      const totalsFile = path.join(dir, 'totals.json');
+      fs.writeFileSync(totalsFile, JSON.stringify(Object.fromEntries(totals)));
+      reporterOptions.push('--reporter-option', `totals=${totalsFile}`);
+    }
+    const args = [
+      mocha,
+      '--no-config',
+      '--reporter', path.join(__dirname, 'gradeReporter.js'),
+      ...reporterOptions,
+      '--timeout', String(opts.testTimeoutMs),
+      '--grep', taskGrep(gradedTasks(opts)),
+      ...extra,
+      ...opts.spec,
+    ];
+    const child = spawn(process.execPath, args, { cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    let pending = '';
+    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr.on('data', (d: Buffer) => {
+      pending += d.toString();
+      const lines = pending.split('\n');
+      pending = lines.pop()!;
+      for (const line of lines) {
+        if (line.startsWith(`${PROGRESS} `)) opts.onProgress?.(line.slice(PROGRESS.length + 1));
+        else output += `${line}\n`;
+      }
+    });
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, opts.timeLimitMs);
+    await new Promise<void>((resolve) => child.on('close', () => resolve()));
+    clearTimeout(timer);
+    output += pending;
+    const report = fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as MochaJson) : null;
+    return { report, output, timedOut };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
-}
-
-/** `runMocha` with its report written into the scratch folder `dir`. */
-function runMochaIn(dir: string, opts: GradeOptions, extra: string[]): { report: MochaJson | null; output: string; timedOut: boolean } {
-  const file = path.join(dir, 'report.json');
-  const mocha = require.resolve('mocha/bin/mocha.js', { paths: [opts.cwd] });
-  const args = [
-    mocha,
-    '--no-config',
-    '--reporter', 'json',
-    '--reporter-option', `output=${file}`,
-    '--timeout', String(opts.testTimeoutMs),
-    '--grep', taskGrep(opts.tasks),
-    ...extra,
-    ...opts.spec,
-  ];
-  const run = spawnSync(process.execPath, args, {
-    cwd: opts.cwd,
-    encoding: 'utf8',
-    timeout: opts.timeLimitMs,
-    killSignal: 'SIGKILL',
-    maxBuffer: 64 * 1024 * 1024,
-  });
-  const output = `${run.stdout ?? ''}${run.stderr ?? ''}`;
-  const timedOut = run.error !== undefined && (run.error as NodeJS.ErrnoException).code === 'ETIMEDOUT';
-  const report = fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as MochaJson) : null;
-  return { report, output, timedOut };
 }
 
 /** Count-keyed multiset of titles, so two tests with the same title are both counted. */
@@ -226,8 +252,9 @@ export function gradescopeResults(scores: TaskScore[], output: string, seconds: 
       number: s.task,
       score: s.score,
       max_score: s.maxScore,
-      status: s.failed === 0 ? 'passed' : 'failed',
+      status: s.failed === 0 && s.passed > 0 ? 'passed' : 'failed',
       output: `${s.passed} of ${s.passed + s.failed} tests pass\n${lines.join('\n')}`,
+      visibility: 'visible',
     };
   });
   return {
@@ -240,32 +267,68 @@ export function gradescopeResults(scores: TaskScore[], output: string, seconds: 
   };
 }
 
+/** A progress line for a finished task: its tests and points so far. */
+function taskLine(course: CourseConfig, task: string, passed: number, failed: number): string {
+  const points = course.tasks[task]?.points ?? 0;
+  const score = passed + failed === 0 ? 0 : (points * passed) / (passed + failed);
+  const title = `Task ${task} ${course.tasks[task]?.title ?? ''}`;
+  return `  ${title.padEnd(48)} ${`${passed}/${passed + failed} tests pass`.padEnd(20)} ${score.toFixed(2).padStart(6)} / ${points}`;
+}
+
 /** Run the tests, score them, write `opts.out`; returns the scores and the document. */
-export function grade(opts: GradeOptions): { scores: TaskScore[]; results: GradescopeResults } {
+export async function grade(opts: GradeOptions): Promise<{ scores: TaskScore[]; results: GradescopeResults; listing: ReportedTest[] }> {
   const start = Date.now();
   const notes: string[] = [];
   if (opts.tscLog && fs.existsSync(opts.tscLog)) {
     const log = fs.readFileSync(opts.tscLog, 'utf8').trim();
     if (log) notes.push(`The TypeScript compiler reported problems (the tests ran on what it emitted):\n${log.slice(0, 4000)}`);
   }
-  const listing = runMocha(opts, ['--dry-run']);
+  const listing = opts.listing ? { report: { tests: opts.listing } } : await runMocha({ ...opts, onProgress: undefined }, ['--dry-run']);
   if (listing.report === null) {
-    notes.push(`Could not load the tests:\n${listing.output.slice(-4000)}`);
-    const results = gradescopeResults([], notes.join('\n\n'), (Date.now() - start) / 1000);
+    notes.push(`Could not load the tests:\n${'output' in listing ? listing.output.slice(-4000) : ''}`);
+    // Every task still appears, with no points, so the maximum stays the course's.
+    const none = gradedTasks(opts).sort(compareTasks).map((task): TaskScore => {
+      const cfg = opts.course.tasks[task];
+      return { task, title: cfg?.title ?? '', passed: 0, failed: 0, skipped: 0, score: 0, maxScore: cfg?.points ?? 0, tests: [] };
+    });
+    const results = gradescopeResults(none, notes.join('\n\n'), (Date.now() - start) / 1000);
     fs.writeFileSync(opts.out, `${JSON.stringify(results, null, 2)}\n`);
-    return { scores: [], results };
+    return { scores: [], results, listing: [] };
   }
-  const run = runMocha(opts, []);
+  const listed = listing.report.tests.filter((t) => {
+    const task = taskOfTitle(t.fullTitle);
+    return task !== null && task in opts.course.tasks;
+  });
+  if (opts.listOnly) return { scores: [], results: gradescopeResults([], '', 0), listing: listed };
+  const totals = new Map<string, number>();
+  for (const t of listed) totals.set(taskOfTitle(t.fullTitle)!, (totals.get(taskOfTitle(t.fullTitle)!) ?? 0) + 1);
+  const progress = opts.onProgress;
+  progress?.(`grading ${totals.size} tasks (${listed.length} tests)`);
+  const run = await runMocha(
+    {
+      ...opts,
+      onProgress: progress && ((line) => {
+        const [kind, ...rest] = line.split(' ');
+        if (kind === 'file') {
+          const rel = path.relative(opts.cwd, rest.join(' '));
+          progress(`  running ${rel.startsWith('..') ? rest.join(' ') : rel}`);
+        }
+        else if (kind === 'task') progress(taskLine(opts.course, rest[0], Number(rest[1]), Number(rest[2])));
+      }),
+    },
+    [],
+    totals,
+  );
   let why = 'the test run crashed';
   if (run.timedOut) why = `the test run took longer than ${opts.timeLimitMs / 1000} s and was stopped`;
   if (run.report === null) notes.push(`${why}:\n${run.output.slice(-4000)}`);
-  const scores = scoreTasks(outcomes(listing.report.tests, run.report, why), opts.course, opts.tasks);
+  const scores = scoreTasks(outcomes(listed, run.report, why), opts.course, opts.tasks);
   for (const t of opts.tasks) {
     if (!scores.some((s) => s.task === t)) notes.push(`No tests found for Task ${t}.`);
   }
   const results = gradescopeResults(scores, notes.join('\n\n'), (Date.now() - start) / 1000);
   fs.writeFileSync(opts.out, `${JSON.stringify(results, null, 2)}\n`);
-  return { scores, results };
+  return { scores, results, listing: listed };
 }
 
 /** Parse the command line into options (defaults from .mocharc.json and course.json). */
@@ -302,14 +365,15 @@ export function parseArgs(argv: string[], root = repoRoot()): GradeOptions {
 }
 
 if (require.main === module) {
-  try {
+  (async () => {
     const opts = parseArgs(process.argv.slice(2));
-    const { scores, results } = grade(opts);
-    console.log(scoreTable(scores));
+    opts.onProgress = (line) => console.log(line);
+    const { scores, results } = await grade(opts);
+    console.log(`\n${scoreTable(scores)}`);
     if (results.output) console.log(`\n${results.output}`);
     console.log(`\nwrote ${opts.out}`);
-  } catch (e) {
+  })().catch((e: unknown) => {
     console.error((e as Error).message);
     process.exitCode = 1;
-  }
+  });
 }

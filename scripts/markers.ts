@@ -171,9 +171,11 @@ export function stubMessage(region: SolutionRegion): string {
 }
 
 /**
- * Replace every region of `text` by a stub throwing `NotImplementedError`, and import the
- * error from `errorsModule` (a path relative to the file, without extension). Returns the
- * text unchanged when it has no regions. Throws when the file has marker problems.
+ * Replace the body of every region of `text` by a stub throwing `NotImplementedError`, and
+ * import the error from `errorsModule` (a path relative to the file, without extension). The
+ * markers stay around the stub: they show the student where to write, and they let the
+ * grader and `starter --update` find the student's bodies again. Returns the text unchanged
+ * when it has no regions or only stubs. Throws when the file has marker problems.
  */
 export function stubSolutions(fileName: string, text: string, errorsModule: string, knownTasks?: ReadonlySet<string>): string {
   const { regions, problems } = scanMarkers(fileName, text, knownTasks);
@@ -184,13 +186,87 @@ export function stubSolutions(fileName: string, text: string, errorsModule: stri
   const lines = text.split('\n');
   // Replace from the bottom so earlier line numbers stay valid.
   for (const r of [...regions].reverse()) {
-    const stub = [
-      `${r.indent}// TODO: Task ${r.task}: write this body (see the course notebook), then remove the throw.`,
-      `${r.indent}throw new NotImplementedError('${stubMessage(r).replace(/[\\']/g, (c) => `\\${c}`)}');`,
-    ];
-    lines.splice(r.beginLine, r.endLine - r.beginLine + 1, ...stub);
+    lines.splice(r.beginLine + 1, r.endLine - r.beginLine - 1, ...stubBody(r));
   }
-  return addImport(fileName, lines.join('\n'), errorsModule);
+  const stubbed = lines.join('\n');
+  return stubbed === text ? text : addImport(fileName, stubbed, errorsModule);
+}
+
+/** The two lines that stand for a region's body in the starter. */
+export function stubBody(region: SolutionRegion): string[] {
+  return [
+    `${region.indent}// TODO: Task ${region.task}: write this body (see the course notebook), then remove the throw.`,
+    `${region.indent}throw new NotImplementedError('${stubMessage(region).replace(/[\\']/g, (c) => `\\${c}`)}');`,
+  ];
+}
+
+/** A region's body found line by line: what lies between its BEGIN and END markers. */
+export interface RegionText {
+  /** The task after `BEGIN SOLUTION`. */
+  task: string;
+  /** Line of the BEGIN marker (0-based). */
+  beginLine: number;
+  /** Line of the END marker (0-based). */
+  endLine: number;
+  /** The lines between the markers. */
+  body: string[];
+}
+
+/**
+ * The regions of `text`, paired line by line (no parsing), so that they can be read even
+ * from a file that does not compile, such as a student's half-finished submission. Unpaired
+ * or nested markers end the scan: what follows them is not read as a region.
+ */
+export function regionTexts(text: string): RegionText[] {
+  const lines = text.split('\n');
+  const out: RegionText[] = [];
+  let open: { task: string; line: number } | null = null;
+  for (let i = 0; i < lines.length; i++) {
+    const begin = BEGIN.exec(lines[i]);
+    if (begin) {
+      if (open !== null || !begin[2]) break;
+      open = { task: begin[2], line: i };
+    } else if (END.test(lines[i])) {
+      if (open === null) break;
+      out.push({ task: open.task, beginLine: open.line, endLine: i, body: lines.slice(open.line + 1, i) });
+      open = null;
+    }
+  }
+  return out;
+}
+
+/** `1.3#0`: a region's key, its task and its rank among that task's regions in the file. */
+function regionKeys(regions: RegionText[]): string[] {
+  const seen = new Map<string, number>();
+  return regions.map((r) => {
+    const n = seen.get(r.task) ?? 0;
+    seen.set(r.task, n + 1);
+    return `${r.task}#${n}`;
+  });
+}
+
+/**
+ * Copy region bodies from `from` into the same regions of `into` (matched by task and rank
+ * within the file), leaving every other line of `into` as it is. Only the tasks `accept`
+ * says yes to are copied (all by default). Returns the new text and the keys it copied.
+ */
+export function spliceRegions(into: string, from: string, accept: (task: string) => boolean = () => true): { text: string; copied: string[] } {
+  const source = new Map<string, RegionText>();
+  const fromRegions = regionTexts(from);
+  regionKeys(fromRegions).forEach((k, i) => source.set(k, fromRegions[i]));
+  const target = regionTexts(into);
+  const keys = regionKeys(target);
+  const lines = into.split('\n');
+  const copied: string[] = [];
+  // From the bottom, so earlier line numbers stay valid.
+  for (let i = target.length - 1; i >= 0; i--) {
+    const src = source.get(keys[i]);
+    if (src === undefined || !accept(target[i].task)) continue;
+    const r = target[i];
+    lines.splice(r.beginLine + 1, r.endLine - r.beginLine - 1, ...src.body);
+    copied.unshift(keys[i]);
+  }
+  return { text: lines.join('\n'), copied };
 }
 
 /** Add `import { NotImplementedError } from '<errorsModule>';` unless the file has it. */

@@ -1,17 +1,27 @@
 /**
- * `npm run starter -- <dir>`: write the student repository.
+ * `npm run starter -- <dir> [--modules 0-1] [--update]`: write the student repository.
  *
  * The same tree as this one (git-tracked files plus untracked files git does not ignore),
- * with every solution region in `src/` replaced by a stub that throws
- * `NotImplementedError("Task 1.3: …")`, notebook outputs cleared, tests unchanged, and the
- * instructor-only tooling listed in `course.json` (`starter.exclude`) left out.
+ * with the body of every solution region replaced by a stub that throws
+ * `NotImplementedError("Task 1.3: …")` (the `BEGIN SOLUTION` / `END SOLUTION` markers stay,
+ * to show where to write and so the grader can find the student's code), notebook outputs
+ * cleared, tests unchanged, and the instructor-only tooling listed in `course.json`
+ * (`starter.exclude`) left out.
+ *
+ * `--modules 0-1` releases some modules only: their notebooks and tests, and a `course.json`
+ * listing their tasks (the tests of other tasks are skipped, and the grader grades only
+ * these). The library sources are all there, every later task as a stub too, so the
+ * package builds and its index exports everything; no later solution is given away.
+ * `--update` adds modules to a repository written before (`--modules 2 --update`): it
+ * writes the files that are missing (the new notebooks and tests) and the new
+ * `course.json`, and never changes any other file, so nothing the student wrote is touched.
  *
  * @packageDocumentation
  */
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { loadCourse, repoRoot } from './course';
+import { CourseConfig, isStudentSource, loadCourse, moduleOf, parseModules, repoRoot } from './course';
 import { errorsModuleFor, scanMarkers, stubSolutions } from './markers';
 
 /** What `writeStarter` did, for the summary line and the tests. */
@@ -24,6 +34,19 @@ export interface StarterSummary {
   regions: number;
   /** Notebooks whose outputs were cleared. */
   notebooks: string[];
+  /** The modules the repository now holds. */
+  modules: number[];
+  /** `--update`: files that exist in the repository and were left as they are although
+   * this release's version differs (the student's sources, or files they changed). */
+  kept: string[];
+}
+
+/** Options of `writeStarter`. */
+export interface StarterOptions {
+  /** Modules to release (all when absent). With `update`, the modules to add. */
+  modules?: number[];
+  /** Add to an existing student repository instead of writing a new one. */
+  update?: boolean;
 }
 
 /** Files of the repository at `root`: tracked ones that exist, plus untracked non-ignored ones. */
@@ -39,7 +62,35 @@ export function repoFiles(root: string): string[] {
 
 /** A TypeScript source of the library: the only files whose solutions are stubbed. */
 export function isLibrarySource(file: string): boolean {
-  return file.startsWith('src/') && file.endsWith('.ts') && !file.endsWith('.d.ts');
+  return isStudentSource(file);
+}
+
+/** Every `Task M.N` in a text. */
+const TASK_IN_TEXT = /Task (\d+)\.\d+(?!\d)/g;
+
+/**
+ * The module a file belongs to, or null for files every release has (the library, tooling,
+ * shared test helpers). A notebook (`notebooks/module2.ipynb`, `notebooks/src/module2.md`)
+ * belongs to its module; a test file to the module most of its task names are in (the
+ * earliest on a tie): `nn.test.ts` is Module 4's although one of its tests needs only
+ * Task 2.4's code. Tests of tasks not released yet are skipped, so a file released early
+ * only shows them as pending.
+ */
+export function moduleOfFile(file: string, text: string): number | null {
+  const notebook = /^notebooks\/(?:src\/)?module(\d+)\.(?:ipynb|md)$/.exec(file);
+  if (notebook) return Number(notebook[1]);
+  if (!/^tests\/[^/]+\.test\.ts$/.test(file)) return null;
+  const counts = new Map<number, number>();
+  for (const m of text.matchAll(TASK_IN_TEXT)) counts.set(Number(m[1]), (counts.get(Number(m[1])) ?? 0) + 1);
+  const ranked = [...counts.entries()].sort((a, b) => b[1] - a[1] || a[0] - b[0]);
+  return ranked.length > 0 ? ranked[0][0] : null;
+}
+
+/** `course.json` for a release: the tasks of its modules only. */
+function releaseCourseJson(json: string, modules: number[]): string {
+  const course = JSON.parse(json) as { tasks: Record<string, unknown> };
+  course.tasks = Object.fromEntries(Object.entries(course.tasks).filter(([t]) => modules.includes(moduleOf(t))));
+  return `${JSON.stringify(course, null, 2)}\n`;
 }
 
 /** A notebook's JSON with every code cell's outputs and execution count cleared. */
@@ -65,28 +116,42 @@ function starterPackageJson(json: string, excluded: string[]): string {
   return `${JSON.stringify(pkg, null, 2)}\n`;
 }
 
+/** The modules a student repository holds, from its `course.json`. */
+export function releasedModules(target: string, course: CourseConfig): number[] {
+  const file = path.join(target, 'course.json');
+  if (!fs.existsSync(file)) throw new Error(`starter --update: ${target} has no course.json: is it a student repository written by \`npm run starter\`?`);
+  const tasks = Object.keys(loadCourse(file).tasks);
+  return [...new Set(tasks.map(moduleOf))].filter((m) => Object.keys(course.tasks).some((t) => moduleOf(t) === m)).sort((a, b) => a - b);
+}
+
 /**
- * Write the starter repository of `root` into `target` (which must be empty or absent).
- * Throws, writing nothing, when a solution marker is misplaced.
+ * Write the starter repository of `root` into `target` (which must be empty or absent), or
+ * with `update`, add modules to the student repository in `target`. Throws, writing
+ * nothing, when a solution marker is misplaced.
  */
-export function writeStarter(target: string, root = repoRoot()): StarterSummary {
+export function writeStarter(target: string, root = repoRoot(), options: StarterOptions = {}): StarterSummary {
   const course = loadCourse(path.join(root, 'course.json'));
   const known = new Set(Object.keys(course.tasks));
+  const allModules = [...new Set(Object.keys(course.tasks).map(moduleOf))].sort((a, b) => a - b);
   const excluded = new Set(course.starter.exclude);
   const absTarget = path.resolve(target);
-  if (fs.existsSync(absTarget) && fs.readdirSync(absTarget).length > 0) {
-    throw new Error(`starter: ${absTarget} is not empty`);
-  }
+  const exists = fs.existsSync(absTarget) && fs.readdirSync(absTarget).length > 0;
+  if (options.update && !exists) throw new Error(`starter --update: ${absTarget} is empty or missing; write it first without --update`);
+  if (!options.update && exists) throw new Error(`starter: ${absTarget} is not empty (use --update to add modules to a student repository)`);
+  const before = options.update ? releasedModules(absTarget, course) : [];
+  const modules = [...new Set([...before, ...(options.modules ?? allModules)])].sort((a, b) => a - b);
   const files = repoFiles(root).filter((f) => !excluded.has(f));
 
   // Transform everything first, so a marker problem leaves nothing half-written.
   const outputs = new Map<string, string | null>(); // null: copy the file as is
-  const summary: StarterSummary = { files: [], stubbedFiles: [], regions: 0, notebooks: [] };
+  const summary: StarterSummary = { files: [], stubbedFiles: [], regions: 0, notebooks: [], modules, kept: [] };
   const problems: string[] = [];
   for (const f of files) {
     const abs = path.join(root, f);
+    const text = /\.(ts|md|ipynb)$/.test(f) ? fs.readFileSync(abs, 'utf8') : '';
+    const module = moduleOfFile(f, text);
+    if (module !== null && !modules.includes(module)) continue;
     if (isLibrarySource(f)) {
-      const text = fs.readFileSync(abs, 'utf8');
       try {
         const stubbed = stubSolutions(f, text, errorsModuleFor(f), known);
         if (stubbed !== text) {
@@ -98,10 +163,12 @@ export function writeStarter(target: string, root = repoRoot()): StarterSummary 
         problems.push((e as Error).message);
       }
     } else if (f.endsWith('.ipynb')) {
-      outputs.set(f, clearNotebookOutputs(fs.readFileSync(abs, 'utf8')));
+      outputs.set(f, clearNotebookOutputs(text));
       summary.notebooks.push(f);
     } else if (f === 'package.json') {
       outputs.set(f, starterPackageJson(fs.readFileSync(abs, 'utf8'), [...excluded]));
+    } else if (f === 'course.json') {
+      outputs.set(f, releaseCourseJson(fs.readFileSync(abs, 'utf8'), modules));
     } else {
       outputs.set(f, null);
     }
@@ -110,28 +177,56 @@ export function writeStarter(target: string, root = repoRoot()): StarterSummary 
 
   for (const [f, text] of outputs) {
     const dest = path.join(absTarget, f);
+    const content = text ?? fs.readFileSync(path.join(root, f));
+    if (options.update && f !== 'course.json' && fs.existsSync(dest)) {
+      // Never touch a file the student has: note it when this release's version differs.
+      if (!fs.readFileSync(dest).equals(Buffer.from(content))) summary.kept.push(f);
+      continue;
+    }
     fs.mkdirSync(path.dirname(dest), { recursive: true });
-    if (text === null) fs.copyFileSync(path.join(root, f), dest);
-    else fs.writeFileSync(dest, text, { mode: fs.statSync(path.join(root, f)).mode });
+    fs.writeFileSync(dest, content, { mode: fs.statSync(path.join(root, f)).mode });
     summary.files.push(f);
   }
   return summary;
 }
 
+const USAGE = `usage: npm run starter -- <dir> [--modules 0-1] [--update]
+  writes the student repository into <dir> (all modules, or those of --modules);
+  --update adds the modules of --modules to the student repository in <dir>, writing only
+  the files it lacks (and course.json), so nothing the student wrote changes`;
+
 function main(argv: string[]): void {
-  const target = argv.find((a) => !a.startsWith('-'));
+  const positional: string[] = [];
+  let modulesSpec: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--modules') modulesSpec = argv[++i];
+    else if (argv[i].startsWith('--modules=')) modulesSpec = argv[i].slice('--modules='.length);
+    else if (argv[i] === '--update' || argv[i] === '--help') continue;
+    else if (argv[i].startsWith('-')) throw new Error(`starter: unknown option ${argv[i]}\n${USAGE}`);
+    else positional.push(argv[i]);
+  }
+  const target = positional[0];
   if (target === undefined || argv.includes('--help')) {
-    console.log('usage: npm run starter -- <dir>   (writes the student repository into <dir>)');
-    process.exitCode = target === undefined ? 1 : 0;
+    console.log(USAGE);
+    process.exitCode = target === undefined && !argv.includes('--help') ? 1 : 0;
     return;
   }
-  const s = writeStarter(target);
+  if (modulesSpec === undefined && argv.includes('--modules')) throw new Error(`starter: --modules needs a value\n${USAGE}`);
+  const update = argv.includes('--update');
+  if (update && modulesSpec === undefined) throw new Error(`starter: --update needs --modules (the modules to add)\n${USAGE}`);
+  const modules = modulesSpec === undefined ? undefined : parseModules(modulesSpec, loadCourse());
+  const s = writeStarter(target, repoRoot(), { modules, update });
   console.log(
-    `starter: wrote ${s.files.length} files to ${path.resolve(target)}; ` +
+    `starter: wrote ${s.files.length} files to ${path.resolve(target)} (modules ${s.modules.join(', ')}); ` +
       `${s.regions} solution bodies stubbed in ${s.stubbedFiles.length} files, ` +
       `${s.notebooks.length} notebooks cleared`,
   );
-  console.log(`next: cd ${target} && git init && npm install && npm run build`);
+  if (update) {
+    if (s.kept.length > 0) console.log(`kept as they are (this release's version differs): ${s.kept.join(', ')}`);
+    console.log(`next: cd ${target} && npm run build`);
+  } else {
+    console.log(`next: cd ${target} && git init && npm install && npm run build`);
+  }
 }
 
 if (require.main === module) {

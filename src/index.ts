@@ -46,5 +46,5 @@ export { FastBackend, TRAINING_BACKEND, trainingBackend } from './fastOps';
 export type { FastBackendOptions } from './fastOps';
 export * as tuning from './tuning';
 export { MLP } from './layers';
-export { trainTensor } from './tensorTraining';
-export type { TensorEpochStats, TensorTrainOptions, TensorTrainResult } from './tensorTraining';
+export { compareBackends, trainTensor } from './tensorTraining';
+export type { BackendRun, TensorEpochStats, TensorTrainOptions, TensorTrainResult } from './tensorTraining';

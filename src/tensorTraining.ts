@@ -110,3 +110,48 @@ function accuracy(prob: Tensor, labels: number[]): number {
   });
   return correct / labels.length;
 }
+
+/** One backend's result in `compareBackends`. */
+export interface BackendRun {
+  /** The backend's name (`"fast"`), or its class name for a backend object. */
+  backend: string;
+  /** Mean loss of the last epoch. */
+  loss: number;
+  /** Accuracy of the last epoch, in [0, 1]. */
+  accuracy: number;
+  /** Median wall-clock milliseconds of an epoch (the median ignores a slow first epoch). */
+  msPerEpoch: number;
+  /** Every epoch's record, as `trainTensor` returns it. */
+  history: TensorEpochStats[];
+}
+
+/** Median of a non-empty list. */
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/**
+ * Task 3.5, MiniTorch's "train on the fast backends": train the same network (same seed,
+ * same settings) on each backend in turn with `trainTensor`, and report each one's final
+ * loss and accuracy and its median time per epoch. Same seed, same math: the losses agree
+ * across backends (to float32 on the GPU), so a difference points at a kernel; the times
+ * say what Module 3 bought. `options.backend` is ignored: `backends` says where to run.
+ */
+export async function compareBackends(data: Graph, backends: BackendLike[], options: TensorTrainOptions = {}): Promise<BackendRun[]> {
+  if (!Array.isArray(backends) || backends.length === 0) {
+    throw new Error('compareBackends: give at least one backend, e.g. ["simple", "fast"]');
+  }
+  for (const b of backends) getBackend(b); // an unknown name fails here, before any training
+  const runs: BackendRun[] = [];
+  // BEGIN SOLUTION 3.5
+  for (const b of backends) {
+    const { history } = await trainTensor(data, { ...options, backend: b });
+    const last = history[history.length - 1];
+    const name = typeof b === 'string' ? b : b.constructor.name;
+    runs.push({ backend: name, loss: last.loss, accuracy: last.accuracy, msPerEpoch: median(history.map((h) => h.ms)), history });
+  }
+  // END SOLUTION
+  return runs;
+}

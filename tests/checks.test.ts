@@ -4,7 +4,9 @@
  * in-notebook runner itself (`Grading` tests).
  */
 import { expect } from 'chai';
+import * as fc from 'fast-check';
 import { checkedTasks, checksFor } from '../src/checks';
+import { PropertySuite, plantedBugs, propertySuiteChecks } from '../src/checks/properties';
 import { NotImplementedError } from '../src/errors';
 import { checkTask, reportHtml, reportText, runCheckList, runChecks } from '../src/grading';
 import { Random } from '../src/random';
@@ -31,7 +33,7 @@ describe('Grading checkTask runner', () => {
     }
   });
 
-  it('Grading runChecks reports every check of a task as passing on the solutions', async () => {
+  it('Task 0.1 Grading runChecks reports every check as passing once the task is solved', async () => {
     const report = await runChecks('0.1', { runs: 5 });
     expect(report.task).to.equal('0.1');
     expect(report.results).to.have.length(checksFor('0.1').length);
@@ -57,7 +59,7 @@ describe('Grading checkTask runner', () => {
     expect(reportText(report)).to.include('TODO').and.include('FAIL');
   });
 
-  it('Grading checkTask prints the table outside a notebook and rejects an unknown task', async () => {
+  it('Task 0.3 Grading checkTask prints the table outside a notebook and rejects an unknown task', async () => {
     const lines: string[] = [];
     const log = console.log;
     console.log = (s: string) => lines.push(s);
@@ -99,5 +101,40 @@ describe('Grading checkTask runner', () => {
     expect(text).to.match(/TODO .* Task 0\.1: write mul/);
     expect(text).to.not.match(/PASS|FAIL/);
     expect(text).to.match(/Task 9\.9: no checks to run here/);
+  });
+});
+
+describe('Grading property-test checks (how students\' property tests are graded)', () => {
+  const ctx = { rng: new Random(3), runs: 100 };
+  /** Status of each check of a suite: pass or the failure's message. */
+  const statuses = async (suite: PropertySuite) => {
+    const out: string[] = [];
+    for (const check of propertySuiteChecks(suite)) {
+      try {
+        await check.run(ctx);
+        out.push('pass');
+      } catch (e) {
+        out.push((e as Error).message);
+      }
+    }
+    return out;
+  };
+  const prop = (name: string, law: (x: number, y: number) => boolean) => ({
+    name,
+    run: () => fc.assert(fc.property(fc.double({ min: -100, max: 100, noNaN: true }), fc.double({ min: -100, max: 100, noNaN: true }), law)),
+  });
+
+  it('Grading a suite of one sigmoid law catches only the sigmoid bugs it covers', async () => {
+    const weak: PropertySuite = (ops) => [prop('sigmoid in [0, 1]', (x) => ops.sigmoid(x) >= 0 && ops.sigmoid(x) <= 1)];
+    const got = await statuses(weak);
+    expect(got[0]).to.equal('pass');
+    expect(got.slice(1).map((s) => s === 'pass')).to.deep.equal(plantedBugs.map((b) => b.bug === 'sigmoid leaves [0, 1]'));
+    expect(got[4]).to.equal('no property fails when mul is not symmetric');
+  });
+
+  it('Grading a wrong law fails on correct operators, and no properties at all is an error', async () => {
+    const wrong: PropertySuite = (ops) => [prop('mul is add', (x, y) => ops.mul(x, y) === ops.add(x, y))];
+    expect((await statuses(wrong))[0]).to.match(/^a property fails on correct operators: mul is add: Property failed/);
+    expect((await statuses(() => []))[0]).to.equal('operatorProperties returned no properties');
   });
 });

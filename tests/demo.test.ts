@@ -22,8 +22,8 @@ function capture(): { stream: Writable; text: () => string } {
   return { stream, text: () => chunks.join('') };
 }
 
-describe('Task 1.5 demo', () => {
-  it('Task 1.5 demo parses flags over the defaults', () => {
+describe('Demo scalar network', () => {
+  it('demo parses flags over the defaults', () => {
     expect(parseArgs([])).to.deep.equal(DEFAULTS);
     expect(parseArgs(['--dataset', 'split', '--epochs=20', '--lr', '0.1'])).to.include({ dataset: 'split', epochs: 20, lr: 0.1 });
     expect(parseArgs(['--help'])).to.equal('help');
@@ -33,7 +33,7 @@ describe('Task 1.5 demo', () => {
     expect(TRAINERS.classify.scalar).to.have.property('train');
   });
 
-  it('Task 1.5 demo draws a progress bar', () => {
+  it('demo draws a progress bar', () => {
     expect(progressLine({ epoch: 5, loss: 0.5, accuracy: 0.9 }, 10, 10)).to.equal('[#####-----]  50% epoch 5/10 loss 0.5000 acc 90.0%');
   });
 
@@ -79,7 +79,7 @@ describe('Task 1.5 demo', () => {
     }
   });
 
-  it('Task 1.5 demo Errors: an unknown dataset or backend exits 2 with usage', async () => {
+  it('demo Errors: an unknown dataset or backend exits 2 with usage', async () => {
     for (const args of [['--dataset', 'moons'], ['--backend', 'quantum'], ['--task', 'poetry']]) {
       const log = capture();
       const { code, files } = await main(args, log.stream);
@@ -91,7 +91,7 @@ describe('Task 1.5 demo', () => {
   });
 });
 
-describe('Task 4.5 demo --task mnist', () => {
+describe('Demo --task mnist', () => {
   it('Task 4.5 demo --task mnist trains LeNet on the fast backend and writes curves, confusion matrix and digits', async function () {
     this.timeout(120000);
     const out = fs.mkdtempSync(path.join(os.tmpdir(), 'minitorch-demo-mnist-'));

@@ -104,7 +104,8 @@ describe('Task 3.1 parallel and calling-thread sizes', () => {
     expect(fast.pool.started).to.equal(0);
   });
 
-  it('Task 3.1 one and two workers give identical results', () => {
+  // Compares matmul too: needs Task 3.2's matmulRange.
+  it('Task 3.2 one and two workers give identical results', () => {
     const two = new FastBackend({ workers: 2, parallelThreshold: 0 });
     const a = hostData([37, 23], 11);
     const b = hostData([23, 19], 12);
@@ -116,7 +117,8 @@ describe('Task 3.1 parallel and calling-thread sizes', () => {
 });
 
 describe('Task 3.1 other range kernels through the generic mechanism', () => {
-  it('Task 3.1 conv1d and conv2d kernels run on the pool in chunks and match Simple', () => {
+  // The conv kernels are Module 4's (conv2d's is Task 4.2): graded there.
+  it('Task 4.2 conv1d and conv2d kernels run on the pool in chunks and match Simple', () => {
     const x1 = hostData([2, 3, 9], 21);
     const w1 = hostData([4, 3, 3], 22);
     const x2 = hostData([2, 2, 6, 5], 23);
@@ -128,7 +130,7 @@ describe('Task 3.1 other range kernels through the generic mechanism', () => {
   });
 });
 
-describe('Task 3.2 fused matmul', () => {
+describe('Fast backend fused matmul', () => {
   /** Matmul on `backend` against Simple for the given shapes. */
   function check(aShape: number[], bShape: number[], backend: FastBackend = parallel): void {
     const a = hostData(aShape, aShape.length * 13 + bShape[0]);
@@ -160,7 +162,8 @@ describe('Task 3.2 fused matmul', () => {
     expectSame(local.matmul(a, b), simple.matmul(a, b));
   });
 
-  it('Task 3.2 matmul large enough to use the k-blocks and the pool', () => {
+  // The blocked SIMD kernel is given; what it needs from the student is Module 2's tensors.
+  it('Task 2.3 matmul large enough to use the k-blocks and the pool', () => {
     check([70, 300], [300, 130], new FastBackend({ workers: 2 }));
   });
 
@@ -205,14 +208,14 @@ describe('Task 3.2 fused matmul', () => {
     expectSame(fb.grad!.data, sb.grad!.data);
   });
 
-  it('Task 3.2 matmul shape errors name both shapes', () => {
+  it('matmul shape errors name both shapes', () => {
     expect(() => parallel.matmul(hostData([2, 3], 1), hostData([4, 2], 2))).to.throw(/inner dimensions differ: \[2, 3\] @ \[4, 2\]/);
     expect(() => parallel.matmul(hostData([3], 1), hostData([3, 2], 2))).to.throw(/at least 2-D/);
   });
 });
 
-describe('Task 3.1 worker pool errors, recovery and exit', () => {
-  it('Task 3.1 an error thrown in a worker surfaces as an exception in the caller', () => {
+describe('Fast backend worker pool errors, recovery and exit', () => {
+  it('an error thrown in a worker surfaces as an exception in the caller', () => {
     const fast = new FastBackend({ workers: 2, parallelThreshold: 0 });
     expect(() => fast.pool.run('test.throw', ['boom'], 10)).to.throw(RangeError, /boom \[\d+, \d+\)/);
     // the pool still works afterwards
@@ -222,7 +225,7 @@ describe('Task 3.1 worker pool errors, recovery and exit', () => {
     fast.pool.close();
   });
 
-  it('Task 3.1 a WorkerPool of several threads reports the error once and keeps working', () => {
+  it('a WorkerPool of several threads reports the error once and keeps working', () => {
     const pool = new WorkerPool(3);
     expect(() => pool.run('test.throw', ['bad'], 30)).to.throw(RangeError, /bad \[/);
     const out = new Float64Array(new SharedArrayBuffer(30 * 8));
@@ -231,12 +234,12 @@ describe('Task 3.1 worker pool errors, recovery and exit', () => {
     pool.close();
   });
 
-  it('Task 3.1 unknown kernels and bad worker counts are clear errors', () => {
+  it('unknown kernels and bad worker counts are clear errors', () => {
     expect(() => parallel.pool.run('no.such.kernel', [], 4)).to.throw(/no range kernel named "no.such.kernel"/);
     expect(() => new FastBackend({ workers: 0 })).to.throw(/workers must be a positive integer, got 0/);
   });
 
-  it('Task 3.1 the pool recovers when a worker dies mid-task', () => {
+  it('Task 3.2 the pool recovers when a worker dies mid-task (checked with a matmul)', () => {
     const fast = new FastBackend({ workers: 2, parallelThreshold: 0 });
     expect(() => fast.pool.run('test.exit', [], 4)).to.throw(/worker thread died/);
     const a = hostData([8, 8], 5);
@@ -280,7 +283,8 @@ describe('Task 3.1 worker pool errors, recovery and exit', () => {
     expect(Date.now() - started).to.be.below(10000);
   });
 
-  it('Task 3.1 the "fast" name resolves to a FastBackend, the default for training', () => {
+  // Training uses fast once all its kernels are written, matmul (3.2) included.
+  it('Task 3.2 the "fast" name resolves to a FastBackend, the default for training', () => {
     expect(getBackend('fast')).to.be.instanceOf(FastBackend);
     expect(TRAINING_BACKEND).to.equal('fast');
     expect(trainingBackend()).to.equal('fast'); // the kernels are written, so no fallback

@@ -1,8 +1,8 @@
 /**
  * PyTorch oracle: replay every case of tests/fixtures/tensor_ops.json (written by
  * `npm run fixtures`, i.e. scripts/fixtures.py) on every backend, and compare the output and
- * each input's gradient with PyTorch's. Test names carry the op's tasks: 2.3 and 2.4 for
- * Module 2 ops, 3.2 for matmul.
+ * each input's gradient with PyTorch's. Test names carry the op's task: 2.4 for Module 2
+ * ops on `simple` (3.2 / 3.4 on `fast` / `gpu`), 4.x for Module 4's.
  */
 import { expect } from 'chai';
 import * as fs from 'fs';
@@ -168,8 +168,8 @@ const COMPOSED_TASKS: Record<string, string> = {
   conv2dLayer: 'Task 4.2',
   maxPool2dLayer: 'Task 4.4',
   avgPool2dLayer: 'Task 4.3',
-  linearLayer: 'Task 3.2',
-  sequential: 'Task 3.2',
+  linearLayer: 'Task 2.4',
+  sequential: 'Task 2.4',
   maxAll: 'Task 4.4',
   maxValues: 'Task 4.4',
   maxIndices: 'Task 4.4',
@@ -180,10 +180,10 @@ const COMPOSED_TASKS: Record<string, string> = {
   argmax: 'Task 4.4',
   argmin: 'Task 4.4',
   logsumexp: 'Task 4.4',
-  indexSelect: 'Task 3.2',
-  narrow: 'Task 3.2',
-  cat: 'Task 3.2',
-  stack: 'Task 3.2',
+  indexSelect: 'Task 2.4',
+  narrow: 'Task 2.4',
+  cat: 'Task 2.4',
+  stack: 'Task 2.4',
 };
 
 /** The fixture file, found by walking up from this file (tests run from build/ or another out dir). */
@@ -197,28 +197,50 @@ function loadFixtures(): FixtureCase[] {
   throw new Error('tests/fixtures/tensor_ops.json not found: run `npm run fixtures`');
 }
 
-/** The course tasks an op belongs to, for the test name (matmul is Task 3.2's op). */
-function tasksOf(op: string): string {
+/**
+ * The course task an op's fixture grades, for the test name: Module 2 ops (matmul included:
+ * the simple backend's matmul is Module 2's) check forward and gradients, so they need 2.4;
+ * on fast and gpu, `describeEachBackend` hands them to Module 3's matmul tasks.
+ */
+function tasksOf(op: string, name: string): string {
   if (op in COMPOSED_TASKS) return `${COMPOSED_TASKS[op]} forward and gradients of`;
   if (op in MODULE4_TASKS) return `Task ${MODULE4_TASKS[op]} forward and gradients of`;
-  return op === 'matmul' || op === 'linear' || op === 'sigmoidLayer' ? 'Task 3.2 forward and gradients of' : 'Task 2.3 forward and Task 2.4 gradients of';
+  // A view of contiguous data runs no kernel: Task 2.1's strides are all it needs.
+  if (op === 'view' && !name.includes('.permute(')) return 'Task 2.1 forward and gradients of';
+  return `Task ${needsBackward(op, name) ? '2.4' : '2.3'} forward and gradients of`;
+}
+
+/** Ops whose backward the students write in Task 2.4 (the others' backward is given). */
+const WRITTEN_BACKWARD = new Set(['sigmoid', 'relu', 'log', 'exp', 'inv', 'mul', 'div', 'sum', 'mean', 'permute', 'transpose', 'linear', 'sigmoidLayer']);
+
+/**
+ * Whether a case's gradients need Task 2.4's code: an op whose backward is written there,
+ * a permuted input (permute's backward), or inputs of different shapes, whose gradients
+ * are summed back by `sumTo` (for add, sub, mul, div; matmul's batch dims). Comparisons
+ * have zero gradients whatever the shapes.
+ */
+function needsBackward(op: string, name: string): boolean {
+  const [a, b] = [...name.matchAll(/\[[\d, ]*\]/g)].map((m) => m[0]);
+  const broadcast = ['add', 'sub', 'mul', 'div'].includes(op) && a !== b;
+  const batched = op === 'matmul' && (a.split(',').length > 2 || b.split(',').length > 2) && a.split(',').slice(0, -2).join() !== b.split(',').slice(0, -2).join();
+  return WRITTEN_BACKWARD.has(op) || name.includes('.permute(') || broadcast || batched;
 }
 
 const CASES = loadFixtures();
 
-describeEachBackend('Task 2.3 Task 2.4 PyTorch fixtures', (backend, name) => {
+describeEachBackend('PyTorch fixtures', (backend, name) => {
   // The fixtures are float64 and MiniTorch's log(x + 1e-6) is written into them (see
   // scripts/fixtures.py), so the float64 backends must match to rounding; the GPU is float32.
   const tol = name === 'gpu' ? tolerance(name) : 1e-9;
 
-  it('Task 2.3 the fixture file covers every op in FIXTURE_OPS', () => {
+  it('the fixture file covers every op in FIXTURE_OPS', () => {
     expect(CASES.length).to.be.greaterThan(50);
     const used = new Set(CASES.map((c) => c.op));
     expect(Object.keys(FIXTURE_OPS).filter((op) => !used.has(op))).to.deep.equal([]);
   });
 
   for (const c of CASES) {
-    it(`${tasksOf(c.op)} ${c.name} match PyTorch`, () => {
+    it(`${tasksOf(c.op, c.name)} ${c.name} match PyTorch`, () => {
       const fn = FIXTURE_OPS[c.op];
       expect(fn, `no FIXTURE_OPS entry for "${c.op}"`).to.not.equal(undefined);
       const leaves = c.inputs.map((x) => fromFlat(x.values, x.shape, { backend, requiresGrad: true }));
@@ -238,7 +260,7 @@ describeEachBackend('Task 2.3 Task 2.4 PyTorch fixtures', (backend, name) => {
       });
     });
   }
-});
+}, { matmul: /\b(matmul|linear|sigmoidLayer|linearLayer|sequential|indexSelect|narrow|cat|stack)\(/, kernelFree: /of (permute|view|transpose)\(\[[\d, ]*\], / });
 
 /** Every value within `tol` (relative for large values). */
 function closeAll(got: ArrayLike<number>, want: number[], tol: number, what: string): void {

@@ -30,10 +30,10 @@ function pair(shape: number[], seed: number): [Tensor, Tensor] {
   return [cpu.to('gpu'), cpu];
 }
 
-describe('Task 3.3 GPU map, zip and reduce', function () {
+describe('GPU backend map, zip and reduce', function () {
   this.timeout(60_000);
 
-  it('Task 3.3 the GPU backend finds an adapter and says which', () => {
+  it('the GPU backend finds an adapter and says which', () => {
     expect((getBackend('gpu') as gpu.GpuBackend).description).to.be.a('string').and.not.equal('');
   });
 
@@ -108,11 +108,11 @@ describe('Task 3.3 GPU map, zip and reduce', function () {
     expect(x.add(0).get([1, 0])).to.equal(5);
   });
 
-  it('Task 3.3 without an adapter the error says what to install', () => {
+  it('without an adapter the error says what to install', () => {
     expect(NO_ADAPTER_HELP).to.match(/no WebGPU adapter/).and.match(/mesa-vulkan-drivers libegl1 libegl-mesa0 libgles2 libgl1-mesa-dri/);
   });
 
-  it('Task 3.3 a process that finds no adapter at all gets that error, not a crash', function () {
+  it('a process that finds no adapter at all gets that error, not a crash', function () {
     // Hide every Vulkan driver and give EGL a platform it cannot open, in a child process:
     // neither the default backend nor the OpenGL ES fallback can then find an adapter.
     if (process.platform !== 'linux') this.skip();

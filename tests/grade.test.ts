@@ -28,6 +28,9 @@ describe('Task 0.3 higher-order', () => {
 describe('Task 0.4 tree', () => {
   it('Task 0.4 passes', () => {});
 });
+describe('Task 0.2 not in this course.json', () => {
+  it('Task 0.2 is not run', () => { throw new Error('not in the course'); });
+});
 describe('Notebook not an exercise', () => {
   it('is not graded', () => { throw new Error('not graded'); });
 });
@@ -80,7 +83,12 @@ describe('Course tooling grade', function () {
     expect(r.max_score).to.equal(24);
     expect(r.tests[0].output).to.include('2 of 3 tests pass').and.include('expected 12, got 7').and.include('SKIP');
     expect(r.tests[1].output).to.include('did not run').and.include('setup broke');
-    expect(JSON.stringify(r)).to.not.include('not graded');
+    expect(JSON.stringify(r)).to.not.include('not graded').and.not.include('not in the course');
+    expect(r.tests.map((t) => t.visibility)).to.deep.equal(['visible', 'visible', 'visible']);
+    // Progress while it runs: each file as it starts, each task as its last test ends.
+    expect(output).to.match(/running \S*suite\.test\.js/);
+    expect(output).to.match(/Task 0\.4 Module tree\s+1\/1 tests pass\s+10\.00 \/ 10/);
+    expect(output.indexOf('Task 0.4 Module tree')).to.be.below(output.indexOf('total'));
     // The table printed for the instructor.
     expect(output).to.match(/0\.1\s+operators\s+2\/3 \(\+1 skipped\)\s+6\.00 \/ 9/);
     expect(output).to.match(/total\s+16\.00 \/ 24/);
@@ -107,8 +115,14 @@ describe('Course tooling grade', function () {
 
   it('Course tooling grade reports a suite that does not load, with zero points', () => {
     const { results } = grade(['broken.test.js']);
-    expect(results!.tests).to.deep.equal([]);
+    // Every task is listed with no points, so the maximum is still the course's.
+    expect(results!.tests.map((t) => [t.number, t.score, t.max_score])).to.deep.equal([
+      ['0.1', 0, 9],
+      ['0.3', 0, 5],
+      ['0.4', 0, 10],
+    ]);
     expect(results!.score).to.equal(0);
+    expect(results!.max_score).to.equal(24);
     expect(results!.output).to.include('cannot load this file');
   });
 
@@ -118,5 +132,49 @@ describe('Course tooling grade', function () {
     expect(new RegExp(taskGrep(['1.1'])).test('Task 1.1 x')).to.equal(true);
     expect(new RegExp(taskGrep(['1.1'])).test('Task 1.12 x')).to.equal(false);
     expect(new RegExp(taskGrep([])).test('Task 4.5 x')).to.equal(true);
+  });
+});
+
+describe('Course tooling npm test reporter', function () {
+  this.timeout(60_000);
+  let dir = '';
+  before(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'minitorch-reporter-test-'));
+    fs.writeFileSync(path.join(dir, 'course.json'), JSON.stringify(COURSE));
+    fs.writeFileSync(
+      path.join(dir, 'stubs.test.js'),
+      `
+class NotImplementedError extends Error { constructor(m) { super(m); this.name = 'NotImplementedError'; } }
+const fc = require(${JSON.stringify(require.resolve('fast-check'))});
+describe('Task 0.1 operators', () => {
+  for (let i = 0; i < 5; i++) it('Task 0.1 stub ' + i, () => { throw new NotImplementedError('Task 0.1: mul'); });
+  it('Task 0.1 through fast-check', () => fc.assert(fc.property(fc.integer(), () => { throw new NotImplementedError('Task 0.1: add'); })));
+  it('Task 0.1 passes', () => {});
+});
+describe('Task 0.4 tree', () => {
+  it('Task 0.4 expects an error a stub preempts', () => { throw new Error("expected [Function] to throw error matching /x/ but got 'Task 0.4: Module.train'"); });
+  it('Task 0.4 is wrong', () => { throw new Error('expected 3 parameters, got 2\\nmore detail'); });
+});
+describe('Viz no task', () => { it('draws', () => { throw new Error('no svg'); }); });
+`,
+    );
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('Course tooling the reporter ends with one line per failing task, no stack frames or fast-check hints', () => {
+    const reporter = path.join(__dirname, '..', 'scripts', 'taskReporter.js');
+    const mocha = require.resolve('mocha/bin/mocha.js');
+    const r = spawnSync(process.execPath, [mocha, '--no-config', '--reporter', reporter, 'stubs.test.js'], { cwd: dir, encoding: 'utf8', timeout: 50_000 });
+    const out = `${r.stdout}${r.stderr}`;
+    const summary = out.slice(out.indexOf('Failing, by task'));
+    expect(summary.trim().split('\n').slice(1).map((l) => l.trim())).to.deep.equal([
+      'Task 0.1 operators: 6 of 7 tests fail — not done yet: Task 0.1: mul',
+      'Task 0.4 Module tree: 2 of 2 tests fail — not done yet: Task 0.4: Module.train',
+      '1 failing tests that name no task: Viz no task draws',
+    ]);
+    // Stubs are summarised, not listed; real failures are, with their first line only.
+    expect(out).to.include('7 tests fail only because a task is not written yet');
+    expect(out).to.include('1) Task 0.4 tree Task 0.4 is wrong').and.include('expected 3 parameters, got 2').and.not.include('more detail');
+    expect(out).to.not.match(/node_modules|Hint: |seed: /);
   });
 });

@@ -233,8 +233,8 @@ describe('Task 0.4 Module tree', () => {
   });
 });
 
-describe('Task 0.4 Parameter', () => {
-  it('Task 0.4 Parameter holds a value and update() replaces it', () => {
+describe('Parameter', () => {
+  it('Parameter holds a value and update() replaces it', () => {
     const p = new Parameter(3.0, 'w');
     expect(p.value).to.equal(3.0);
     expect(p.name).to.equal('w');
@@ -243,7 +243,7 @@ describe('Task 0.4 Parameter', () => {
     expect(p.toString()).to.equal('Parameter(4)');
   });
 
-  it('Task 0.4 Parameter turns gradient tracking on for values that have it', () => {
+  it('Parameter turns gradient tracking on for values that have it', () => {
     class Tracked {
       requiresGrad = false;
       requiresGrad_(flag: boolean): this {

@@ -1,8 +1,8 @@
 /**
  * Module 0 operator tests: MiniTorch's test_operators.py in mocha + fast-check.
  *
- * Task 0.1 checks each operator against plain JavaScript and its own laws; Task 0.2 is the
- * property tests MiniTorch asks students to write; Task 0.3 checks the higher-order
+ * Task 0.1 checks each operator against plain JavaScript and its own laws (Task 0.2, the
+ * students' own property tests, is graded in src/checks/properties.ts); Task 0.3 checks the higher-order
  * functions and the list helpers built from them.
  */
 import { expect } from 'chai';
@@ -184,8 +184,11 @@ describe('Task 0.1 operators', () => {
   });
 });
 
-describe('Task 0.2 property tests', () => {
-  it('Task 0.2 sigmoid is in [0, 1], symmetric, 0.5 at 0 and increasing', () => {
+// The laws of the operators, checked on src/operators.ts: they grade Task 0.1's code. Task
+// 0.2 (writing such property tests yourself) is graded by the Task 0.2 notebook checks,
+// which run your src/operatorProperties.ts on correct and on planted wrong operators.
+describe('Task 0.1 operator laws', () => {
+  it('Task 0.1 sigmoid is in [0, 1], symmetric, 0.5 at 0 and increasing', () => {
     expect(sigmoid(0)).to.equal(0.5);
     fc.assert(
       fc.property(smallFloats, (a) => {
@@ -200,7 +203,7 @@ describe('Task 0.2 property tests', () => {
     );
   });
 
-  it('Task 0.2 lt is transitive', () => {
+  it('Task 0.1 lt is transitive', () => {
     fc.assert(
       fc.property(smallFloats, smallFloats, smallFloats, (a, b, c) => {
         if (lt(a, b) === 1.0 && lt(b, c) === 1.0) expect(lt(a, c)).to.equal(1.0);
@@ -218,7 +221,7 @@ describe('Task 0.2 property tests', () => {
     );
   });
 
-  it('Task 0.2 mul and add are symmetric, eq and isClose too', () => {
+  it('Task 0.1 mul and add are symmetric, eq and isClose too', () => {
     fc.assert(
       fc.property(smallFloats, smallFloats, (x, y) => {
         expect(mul(x, y)).to.equal(mul(y, x));
@@ -231,7 +234,7 @@ describe('Task 0.2 property tests', () => {
     );
   });
 
-  it('Task 0.2 mul distributes over add', () => {
+  it('Task 0.1 mul distributes over add', () => {
     fc.assert(
       fc.property(smallFloats, smallFloats, smallFloats, (x, y, z) => {
         expectClose(mul(z, add(x, y)), add(mul(z, x), mul(z, y)), 'z * (x + y)');
@@ -240,7 +243,7 @@ describe('Task 0.2 property tests', () => {
     );
   });
 
-  it('Task 0.2 neg is an involution and id is neutral for add and mul', () => {
+  it('Task 0.1 neg is an involution and id is neutral for add and mul', () => {
     fc.assert(
       fc.property(smallFloats, (a) => {
         expect(neg(neg(a))).to.equal(a);
@@ -252,7 +255,7 @@ describe('Task 0.2 property tests', () => {
     );
   });
 
-  it('Task 0.2 max is at least both arguments and equals one of them', () => {
+  it('Task 0.1 max is at least both arguments and equals one of them', () => {
     fc.assert(
       fc.property(smallFloats, smallFloats, (x, y) => {
         const m = max(x, y);
@@ -264,7 +267,7 @@ describe('Task 0.2 property tests', () => {
     );
   });
 
-  it('Task 0.2 eq implies isClose, and relu is max(x, 0)', () => {
+  it('Task 0.1 eq implies isClose, and relu is max(x, 0)', () => {
     fc.assert(
       fc.property(smallFloats, smallFloats, (a, b) => {
         if (eq(a, b) === 1.0) expect(isClose(a, b)).to.equal(1.0);
@@ -275,7 +278,7 @@ describe('Task 0.2 property tests', () => {
     );
   });
 
-  it('Task 0.2 the backs match a central difference', () => {
+  it('Task 0.1 the backs match a central difference', () => {
     const positive = fc.double({ min: 0.5, max: 100, noNaN: true });
     const awayFromZero = fc.double({ min: 1e-3, max: 100, noNaN: true });
     fc.assert(

@@ -65,7 +65,7 @@ describe('Datasets', () => {
   });
 });
 
-describe('Task 1.5 scalar network', () => {
+describe('Scalar network', () => {
   it('Task 1.5 Linear computes bias + Σ x·w and registers every weight as a parameter', () => {
     const layer = new Linear(2, 3);
     expect(layer.parameters()).to.have.length(2 * 3 + 3);
@@ -123,7 +123,7 @@ describe('Task 1.5 scalar network', () => {
     });
   }
 
-  it('Task 1.5 Errors: bad data and settings are named before training', async () => {
+  it('Errors: bad data and settings are named before training', async () => {
     const ok = datasets.simple(5);
     const rejects = async (promise: Promise<unknown>, pattern: RegExp) => {
       try {

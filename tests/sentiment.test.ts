@@ -10,8 +10,8 @@ import { BACKENDS } from './helpers/backends';
 // Tests run from the repository root (npm test, mocha, npm run grade).
 const FIXTURES = path.resolve('tests', 'fixtures');
 
-describe('Task 4.5 sentiment data', () => {
-  it('Task 4.5 parses SST-2 TSV and GloVe text files', () => {
+describe('Sentiment data', () => {
+  it('parses SST-2 TSV and GloVe text files', () => {
     const data = sentiment.loadSentimentFiles({
       train: path.join(FIXTURES, 'sst2-small-train.tsv'),
       validation: path.join(FIXTURES, 'sst2-small-dev.tsv'),
@@ -26,14 +26,14 @@ describe('Task 4.5 sentiment data', () => {
     expect(data.embeddings.vectors.has('unused')).to.equal(false);
   });
 
-  it('Task 4.5 loader errors name the line', () => {
+  it('loader errors name the line', () => {
     expect(() => sentiment.parseSst2('text\tscore\nhi\t1')).to.throw(/header must name the columns "sentence" and "label"/);
     expect(() => sentiment.parseSst2('sentence\tlabel\nfine\t1\nbad line\t7')).to.throw(/line 3 should be/);
     expect(() => sentiment.parseGlove('a 1 2 3\nb 1 2')).to.throw(/line 2 \("b"\) has 2 numbers, expected 3/);
     expect(() => sentiment.parseGlove('a 1 x')).to.throw(/not a number/);
   });
 
-  it('Task 4.5 loader errors: empty, hex and decimal labels, double spaces and word-only lines name the file and line; a BOM is skipped', () => {
+  it('loader errors: empty, hex and decimal labels, double spaces and word-only lines name the file and line; a BOM is skipped', () => {
     const sst = (body: string) => () => sentiment.parseSst2(`sentence\tlabel\nfine\t1\n${body}`, 'dev.tsv');
     expect(sst('no label\t')).to.throw(/dev.tsv: line 3 should be .*"no label\\t"/);
     expect(sst('hex\t0x1')).to.throw(/dev.tsv: line 3 should be/);
@@ -50,7 +50,7 @@ describe('Task 4.5 sentiment data', () => {
     expect(Array.from(sentiment.parseGlove('\ufeffa -1.5e-1 .5').vectors.get('a')!)).to.deep.equal([-0.15, 0.5]);
   });
 
-  it('Task 4.5 encodes sentences channels-first with zero padding and zero unknown words', () => {
+  it('Task 2.1 encodes sentences channels-first with zero padding and zero unknown words', () => {
     const emb = sentiment.parseGlove('good 1 2\nfilm 3 4');
     const x = sentiment.encodeSentences([{ sentence: 'Good unknown film', label: 1 }], emb, 4);
     expect(x.shape).to.deep.equal([1, 2, 4]);

@@ -25,7 +25,7 @@ describe('Viz Task 2.1 strides visualiser', () => {
     expect(() => viz.broadcastView(row, [3, 2])).to.throw(IndexingError, /\[3\].*\[3, 2\]/);
   });
 
-  it('Viz Task 2.1 stridesChart and stridesComparison render to SVG', async function () {
+  it('Viz Task 2.2 stridesChart and stridesComparison render to SVG', async function () {
     this.timeout(20000);
     const t = fromFlat([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11], [2, 3, 2]);
     const spec = viz.stridesComparison([

@@ -22,8 +22,10 @@ const tmp = (): string => {
 };
 afterEach(() => scratch.splice(0).forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
 
+// The graphs are drawn from the student's Scalar and Tensor code, so each test names the task
+// whose code it draws (the drawing itself is given).
 describe('Viz computation graph', () => {
-  it('Viz graphToDot has a box per value and an oval per function, values used twice drawn once', () => {
+  it('Task 1.2 Viz graphToDot has a box per value and an oval per function, values used twice drawn once', () => {
     const x = scalar(2, 'x');
     const y = x.mul(x).add(3);
     const dot = graphToDot(y);
@@ -34,7 +36,7 @@ describe('Viz computation graph', () => {
     expect(dot.match(new RegExp(`v${x.uniqueId} -> f`, 'g'))).to.have.length(2); // two arrows out of x
   });
 
-  it('Viz drawGraph lays out an SVG with names, values, ops and, after backward, derivatives', async function () {
+  it('Task 1.4 Viz drawGraph lays out an SVG with names, values, ops and, after backward, derivatives', async function () {
     this.timeout(20000);
     const x = scalar(2, 'x');
     const w = scalar(-1.5, 'w');
@@ -52,7 +54,7 @@ describe('Viz computation graph', () => {
     expect(describeVariable(out).op).to.equal('sigmoid');
   });
 
-  it('Viz graphToDot draws a Tensor expression through the same Variable interface', () => {
+  it('Task 2.4 Viz graphToDot draws a Tensor expression through the same Variable interface', () => {
     const a = tensor([[1, 2], [3, 4]], { requiresGrad: true });
     a.name = 'a';
     a.mul(2).sum().backward();
@@ -61,7 +63,7 @@ describe('Viz computation graph', () => {
     expect(dot).to.include('label="mul"');
   });
 
-  it('Viz showGraph writes graph.svg and .html outside a notebook', async function () {
+  it('Task 1.2 Viz showGraph writes graph.svg and .html outside a notebook', async function () {
     this.timeout(20000);
     const dir = tmp();
     const file = await showGraph(scalar(1, 'a').exp(), { outDir: dir });

@@ -10,6 +10,7 @@ import { module1Checks } from './module1';
 import { module2Checks } from './module2';
 import { module3Checks } from './module3';
 import { module4Checks } from './module4';
+import { propertyChecks } from './properties';
 import type { Check, TaskChecks } from './types';
 
 export type { Check, CheckContext, TaskChecks } from './types';
@@ -20,7 +21,7 @@ export { assertTensorGrads, numericDerivative, numericPartial, tensorInput } fro
 export type { TensorInput } from './numeric';
 
 /** The check tables of every module, merged below. */
-const ALL: TaskChecks[] = [module0Checks, module1Checks, module2Checks, module3Checks, module4Checks];
+const ALL: TaskChecks[] = [module0Checks, propertyChecks, module1Checks, module2Checks, module3Checks, module4Checks];
 
 /** The checks of `task` (`"1.3"`); empty when the task has none. */
 export function checksFor(task: string): Check[] {
