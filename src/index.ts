@@ -31,7 +31,7 @@ export type { LayerOptions } from './layers';
 export { binaryCrossEntropy, nllLoss, crossEntropy, oneHot } from './losses';
 export { Optimizer, SGD, Adam } from './optim';
 export { LeNet, trainMnist, evaluateImages, imageBatch, predictClasses } from './mnistTraining';
-export type { ImageEpochStats, MnistTrainOptions } from './mnistTraining';
+export type { ImageEpochStats, MnistTrainOptions, BatchProgress } from './mnistTraining';
 export * as datasets from './datasets';
 export type { Graph, DatasetMaker, DatasetName } from './datasets';
 export * as scalarNetwork from './scalarNetwork';
