@@ -19,7 +19,7 @@ export type { GraphOptions, NodeDescription } from './graph';
 export * from './images';
 export { encodePng, pngDataUrl, heatmapPng, schemeColor, COLOR_SCHEMES } from './png';
 export type { Rgb, HeatmapPngOptions } from './png';
-export { stridesChart, stridesComparison, stridesRows, broadcastView } from './strides';
+export { stridesChart, stridesComparison, stridesRows, broadcastView, COLUMN_WIDTH } from './strides';
 export type { TensorLayout, StridesChartOptions } from './strides';
 export { fastestRun, timeSweep, measureParallelZip, measureMatmul, speedupNote, timingChart, sizeLabel } from './timing';
 export type { TimingRow, TimingOptions, SpeedupResult, SpeedupFacts, TimingChartOptions } from './timing';
