@@ -31,10 +31,10 @@ export function workgroupChart(size: number, workgroupSize: number): VegaLiteSpe
     $schema: VEGA_LITE_SCHEMA,
     title: {
       text: `dispatchWorkgroups(${groups}), @workgroup_size(${workgroupSize})`,
-      subtitle: `global_invocation_id = workgroup_id × ${workgroupSize} + local_invocation_id (the number in each cell)`,
+      subtitle: `global id = workgroup_id × ${workgroupSize} + local id (in each cell)`,
     },
     data: { values: cells },
-    width: Math.min(640, 26 * cells.length),
+    width: Math.min(560, 26 * cells.length),
     height: 28 * groups,
     encoding: position,
     layer: [
@@ -42,7 +42,7 @@ export function workgroupChart(size: number, workgroupSize: number): VegaLiteSpe
         mark: { type: 'rect', stroke: 'white', strokeWidth: 2 },
         encoding: {
           color: { field: 'workgroup', type: 'nominal', legend: null },
-          opacity: { field: 'active', type: 'nominal', scale: { domain: ['computes out[i]', 'i >= size: returns'], range: [1, 0.3] }, title: null },
+          opacity: { field: 'active', type: 'nominal', scale: { domain: ['computes out[i]', 'i >= size: returns'], range: [1, 0.3] }, title: null, legend: { orient: 'bottom' } },
         },
       },
       { mark: { type: 'text', color: 'white', fontWeight: 'bold' }, encoding: { text: { field: 'local', type: 'quantitative' } } },
@@ -77,7 +77,7 @@ export function tileChart(rows: number, cols: number, tile: number): VegaLiteSpe
   const ticks = (n: number, groups: number) => [...new Set([...Array.from({ length: groups }, (_, i) => i * tile), n])];
   return {
     $schema: VEGA_LITE_SCHEMA,
-    title: `tiled matmul: workgroup_id (x, y) per entry of a ${rows}×${cols} output, ${tile}×${tile} tiles`,
+    title: `tiled matmul, ${rows}×${cols} output: workgroup per entry`,
     data: { values: parts },
     width: cell * gx * tile,
     height: cell * gy * tile,

@@ -166,7 +166,7 @@ function numberGrid(cells: object[], rows: number, cols: number, cell: number, t
         mark: { type: 'rect', stroke: '#bbbbbb', strokeWidth: 0.5 },
         encoding: {
           color: {
-            condition: { test: 'datum.value === null', value: '#f4f4f4' },
+            condition: { test: '!datum.done', value: '#f4f4f4' },
             field: 'value',
             type: 'quantitative',
             // Light colours in the middle, so black digits read on most cells.
@@ -184,7 +184,7 @@ function numberGrid(cells: object[], rows: number, cols: number, cell: number, t
         encoding: {
           text: { field: 'text', type: 'nominal' },
           // White digits on the few strongly coloured cells, black elsewhere.
-          color: { condition: { test: `datum.value !== null && abs(datum.value) > ${strong}`, value: 'white' }, value: 'black' },
+          color: { condition: { test: `abs(datum.value) > ${strong}`, value: 'white' }, value: 'black' },
         },
       },
     ],
@@ -221,34 +221,35 @@ export function convolutionSteps(
   );
   const fmt = (v: number) => String(+v.toFixed(2));
   const maxAbs = Math.max(1e-9, ...[...input.flat(), ...kernel.flat(), ...output.flat()].map(Math.abs));
-  const cell = options.cellSize ?? 30;
-  const kernelCells = kernel.flatMap((row, i) => row.map((v, j) => ({ row: i, col: j, value: v, text: fmt(v), window: false })));
+  const cell = options.cellSize ?? 28;
+  const kernelCells = kernel.flatMap((row, i) => row.map((v, j) => ({ row: i, col: j, value: v, done: true, text: fmt(v), window: false })));
   const rows = Array.from({ length: steps }, (_, s) => {
     const step = first + s;
     const oi = Math.floor(step / w);
     const oj = step % w;
     const inputCells = input.flatMap((row, i) =>
-      row.map((v, j) => ({ row: i, col: j, value: v, text: fmt(v), window: i >= oi && i < oi + kh && j >= oj && j < oj + kw })),
+      row.map((v, j) => ({ row: i, col: j, value: v, done: true, text: fmt(v), window: i >= oi && i < oi + kh && j >= oj && j < oj + kw })),
     );
     const outputCells = output.flatMap((row, i) =>
       row.map((v, j) => {
         const done = i * w + j <= step;
-        return { row: i, col: j, value: done ? v : null, text: done ? fmt(v) : '', window: i === oi && j === oj };
+        // Not-yet-computed cells are drawn blank (a null value would be dropped by vega-lite).
+        return { row: i, col: j, value: done ? v : 0, done, text: done ? fmt(v) : '', window: i === oi && j === oj };
       }),
     );
     return {
       hconcat: [
-        numberGrid(inputCells, h, w, cell, `step ${s + 1}: input, window at (${oi}, ${oj})`, maxAbs),
-        numberGrid(kernelCells, kh, kw, cell, 'kernel weights', maxAbs),
-        numberGrid(outputCells, h, w, cell, `output[${oi}][${oj}] = ${fmt(output[oi][oj])}`, maxAbs),
+        numberGrid(inputCells, h, w, cell, `step ${s + 1}: window at (${oi}, ${oj})`, maxAbs),
+        numberGrid(kernelCells, kh, kw, cell, 'kernel', maxAbs),
+        numberGrid(outputCells, h, w, cell, `out[${oi}][${oj}] = ${fmt(output[oi][oj])}`, maxAbs),
       ],
     };
   });
   return {
     $schema: VEGA_LITE_SCHEMA,
-    title: `Convolution with a ${kh}×${kw} kernel: each output is the sum of window × weights`,
+    title: `${kh}×${kw} convolution: out = sum of window × kernel`,
     vconcat: rows,
     spacing: 12,
-    config: { concat: { spacing: 24 }, view: { stroke: null } },
+    config: { concat: { spacing: 18 }, view: { stroke: null } },
   };
 }

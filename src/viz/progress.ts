@@ -39,7 +39,8 @@ export function imageTrainingChart(loss: readonly LossPoint[], accuracy: readonl
         title: 'training loss (running mean)',
         width: 240,
         height: 160,
-        data: { values: [...loss] },
+        // Copies: vega tags the objects it draws, and these arrays belong to the caller.
+        data: { values: loss.map((p) => ({ ...p })) },
         mark: { type: 'line', point: true, tooltip: true },
         encoding: { x, y: { field: 'loss', type: 'quantitative', title: 'loss', scale: { zero: true } } },
       },
@@ -47,7 +48,7 @@ export function imageTrainingChart(loss: readonly LossPoint[], accuracy: readonl
         title: 'accuracy after each epoch',
         width: 240,
         height: 160,
-        data: { values: [...accuracy] },
+        data: { values: accuracy.map((p) => ({ ...p })) },
         mark: { type: 'line', point: { size: 60 }, tooltip: true },
         encoding: {
           x,

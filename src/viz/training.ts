@@ -128,8 +128,9 @@ function curve(history: readonly EpochRecord[], field: 'loss' | 'accuracy', opti
     width: options.width ?? 300,
     height: options.height ?? 200,
     data: { values: history.map((r) => ({ epoch: r.epoch, [field]: r[field] })) },
-    // Points too: a single epoch draws no line, and the first point should show at once.
-    mark: { type: 'line', point: true, tooltip: true },
+    // Points while there are few: a single epoch draws no line, and the first point should
+    // show at once; hundreds of points would only weigh down the picture.
+    mark: { type: 'line', point: history.length <= 60, tooltip: true },
     encoding: {
       x: { field: 'epoch', type: 'quantitative', axis: integerAxis(history.length) },
       y: { field, type: 'quantitative', scale: yScale },
