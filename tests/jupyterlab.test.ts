@@ -3,8 +3,9 @@
  * free local port with a token, in a temporary folder holding a copy of the Module 1 notebook
  * (Module 0 until Module 1 exists) and the project's kernelspec on JUPYTER_PATH; opens it in
  * headless Chromium, runs every cell from the Run menu, and checks that JupyterLab itself
- * renders a vega-lite chart (a `.vega-embed` holding an svg or canvas). Lab is stopped at the
- * end whatever happens. A screenshot goes to out/screenshots/.
+ * renders a vega-lite chart (a `.vega-embed` holding an svg or canvas), and that no figure
+ * rendered runs past its column in a 1,400-px window with the file browser open. Lab is
+ * stopped at the end whatever happens. A screenshot goes to out/screenshots/.
  */
 import { expect } from 'chai';
 import { ChildProcess, spawn, spawnSync } from 'child_process';
@@ -172,6 +173,21 @@ describe('Course tooling JupyterLab smoke test', function () {
       expect(box, 'chart box').to.not.equal(null);
       expect(box!.width).to.be.greaterThan(50);
       expect(box!.height).to.be.greaterThan(50);
+      // A student's window: 1,400 px with the file browser open. No figure may run past the
+      // right edge of its output area (JupyterLab would cut it off).
+      if (!(await page.locator('.jp-FileBrowser').first().isVisible())) await page.locator('.jp-SideBar [data-id="filebrowser"]').first().click();
+      await page.locator('.jp-FileBrowser').first().waitFor({ state: 'visible', timeout: 10_000 });
+      await page.waitForTimeout(500); // let the notebook re-lay out beside the sidebar
+      const cut = await page.locator('.jp-OutputArea-output').evaluateAll((areas) =>
+        areas.flatMap((area, k) => {
+          const edge = area.getBoundingClientRect().right;
+          return Array.from(area.querySelectorAll('.vega-embed svg, .vega-embed canvas, img, svg.marks'))
+            .map((fig) => (fig as { getBoundingClientRect(): { right: number; width: number } }).getBoundingClientRect())
+            .filter((box) => box.width > 0 && box.right > edge + 1)
+            .map((box) => `output ${k}: figure right edge ${Math.round(box.right)} px > column ${Math.round(edge)} px`);
+        }),
+      );
+      expect(cut, 'figures cut off at 1,400 px with the file browser open').to.deep.equal([]);
       await chart.scrollIntoViewIfNeeded();
       fs.mkdirSync(SCREENSHOTS, { recursive: true });
       await page.screenshot({ path: path.join(SCREENSHOTS, `jupyterlab-${notebook.replace(/\.ipynb$/, '')}.png`) });

@@ -105,6 +105,15 @@ describe('Viz training charts', () => {
     expect(Array.from(pixels.subarray((width - 1) * 3, width * 3))).to.deep.equal([...schemeColor('blueorange', 0.9)]);
   });
 
+  it('Viz long training curves are thinned to about 250 points, first and last kept', () => {
+    const long = Array.from({ length: 2001 }, (_, i) => ({ epoch: i + 1, loss: 1 / (i + 1), accuracy: 0.5 }));
+    const values = (lossChart(long) as { data: { values: Array<{ epoch: number }> } }).data.values;
+    expect(values.length).to.be.within(200, 260);
+    expect(values[0].epoch).to.equal(1);
+    expect(values[values.length - 1].epoch).to.equal(2001);
+    expect((lossChart(history) as { data: { values: unknown[] } }).data.values).to.have.length(3);
+  });
+
   it('Viz loss and accuracy curves draw points and tick whole epochs only', () => {
     const one = lossChart(history.slice(0, 1)) as { mark: { point: boolean }; encoding: { x: { axis: { format: string; tickMinStep: number } } } };
     expect(one.mark.point).to.equal(true); // a single epoch still draws

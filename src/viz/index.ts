@@ -12,7 +12,7 @@ export type { ShowOptions, LiveDisplay } from './show';
 export { lineChart, scatterChart, barChart, heatmap } from './charts';
 export type { Rows, ChartOptions, HeatmapOptions } from './charts';
 export * from './moduleTree';
-export { decisionBoundaryChart, lossChart, accuracyChart, trainingChart, TrainingDisplay, integerAxis } from './training';
+export { decisionBoundaryChart, lossChart, accuracyChart, trainingChart, TrainingDisplay, integerAxis, thinHistory } from './training';
 export type { Predictor, EpochRecord, TrainingChartOptions, TrainingDisplayOptions } from './training';
 export { graphToDot, dotToSvg, drawGraph, showGraph, describeVariable } from './graph';
 export type { GraphOptions, NodeDescription } from './graph';
