@@ -86,6 +86,12 @@ describe('Course tooling JupyterLab smoke test', function () {
     // The project's kernelspec ("MiniTorch (TypeScript)"), in a throw-away JUPYTER_PATH.
     kernel = tempKernel(python);
 
+    // Every cell in the page (JupyterLab 4 otherwise renders only the cells in view), so the
+    // figure check below sees every output, not just the ones scrolled to.
+    const trackerSettings = path.join(dir, 'settings', '@jupyterlab', 'notebook-extension');
+    fs.mkdirSync(trackerSettings, { recursive: true });
+    fs.writeFileSync(path.join(trackerSettings, 'tracker.jupyterlab-settings'), JSON.stringify({ windowingMode: 'none' }));
+
     const port = await freePort();
     const token = `t${Math.random().toString(36).slice(2)}`;
     const env = {
@@ -177,16 +183,15 @@ describe('Course tooling JupyterLab smoke test', function () {
       // right edge of its output area (JupyterLab would cut it off).
       if (!(await page.locator('.jp-FileBrowser').first().isVisible())) await page.locator('.jp-SideBar [data-id="filebrowser"]').first().click();
       await page.locator('.jp-FileBrowser').first().waitFor({ state: 'visible', timeout: 10_000 });
-      await page.waitForTimeout(500); // let the notebook re-lay out beside the sidebar
-      const cut = await page.locator('.jp-OutputArea-output').evaluateAll((areas) =>
-        areas.flatMap((area, k) => {
-          const edge = area.getBoundingClientRect().right;
-          return Array.from(area.querySelectorAll('.vega-embed svg, .vega-embed canvas, img, svg.marks'))
-            .map((fig) => (fig as { getBoundingClientRect(): { right: number; width: number } }).getBoundingClientRect())
-            .filter((box) => box.width > 0 && box.right > edge + 1)
-            .map((box) => `output ${k}: figure right edge ${Math.round(box.right)} px > column ${Math.round(edge)} px`);
-        }),
-      );
+      await page.waitForTimeout(2000); // let the notebook re-lay out beside the sidebar, and charts draw
+      // The visible notebook, not the output area: an output area grows with a wide figure.
+      const cut = await page.locator('.jp-NotebookPanel .jp-Notebook').first().evaluate((notebook) => {
+        const edge = notebook.getBoundingClientRect().right;
+        return Array.from(notebook.querySelectorAll('.jp-OutputArea-output .vega-embed svg, .jp-OutputArea-output .vega-embed canvas, .jp-OutputArea-output img'))
+          .map((fig) => (fig as { getBoundingClientRect(): { right: number; width: number } }).getBoundingClientRect())
+          .filter((box) => box.width > 0 && box.right > edge + 1)
+          .map((box) => `figure right edge ${Math.round(box.right)} px > notebook ${Math.round(edge)} px`);
+      });
       expect(cut, 'figures cut off at 1,400 px with the file browser open').to.deep.equal([]);
       await chart.scrollIntoViewIfNeeded();
       fs.mkdirSync(SCREENSHOTS, { recursive: true });
