@@ -17,6 +17,8 @@ import { renderSvg } from '../src/viz/render';
 import { fastestRun, measureParallelZip, sizeLabel, speedupNote, timeSweep, timingChart } from '../src/viz/timing';
 import { ImageTrainingDisplay, imageTrainingChart } from '../src/viz/progress';
 import { tileChart, workgroupChart } from '../src/viz/gpuGrid';
+import { loadMnist } from '../src/mnist';
+import { trainMnist } from '../src/mnistTraining';
 import { decodePng } from './helpers/png';
 
 /** The width attribute of a rendered SVG. */
@@ -166,6 +168,26 @@ describe('Viz Module 4 training feedback', () => {
       process.stdout.write = write;
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('Viz Task 4.5 trainMnist awaits onBatch after every batch with batch k of N, so a notebook can show it', async function () {
+    this.timeout(60_000);
+    const { train, test } = loadMnist({ train: 40, test: 10, seed: 1 });
+    const seen: string[] = [];
+    let pending = 0;
+    await trainMnist(train, test, {
+      epochs: 1,
+      batchSize: 16,
+      backend: 'simple',
+      onBatch: async (b) => {
+        expect(pending, 'the previous onBatch finished first').to.equal(0);
+        pending++;
+        await new Promise((r) => setImmediate(r));
+        pending--;
+        seen.push(`${b.epoch}:${b.batch}/${b.batches}`);
+      },
+    });
+    expect(seen).to.deep.equal(['1:1/3', '1:2/3', '1:3/3']);
   });
 
   it('Viz Task 4.5 imageTrainingChart puts loss and accuracy in separate panels with integer epoch ticks', async () => {
