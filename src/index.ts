@@ -35,7 +35,7 @@ export { Optimizer, SGD, Adam } from './optim';
 export type { SGDOptions, AdamOptions } from './optim';
 export * as safetensors from './safetensors';
 export { LeNet, trainMnist, evaluateImages, imageBatch, predictClasses } from './mnistTraining';
-export type { ImageEpochStats, MnistTrainOptions } from './mnistTraining';
+export type { ImageEpochStats, MnistTrainOptions, BatchProgress } from './mnistTraining';
 export * as datasets from './datasets';
 export type { Graph, DatasetMaker, DatasetName } from './datasets';
 export * as scalarNetwork from './scalarNetwork';

@@ -114,6 +114,19 @@ export interface ImageEpochStats {
   seconds: number;
 }
 
+/** Progress within an epoch, passed to `onBatch`. */
+export interface BatchProgress {
+  epoch: number;
+  /** Fraction of the epoch done, in (0, 1]. */
+  done: number;
+  /** Mean training loss over the epoch so far. */
+  loss: number;
+  /** This batch's number, from 1. */
+  batch: number;
+  /** Batches per epoch. */
+  batches: number;
+}
+
 /** Options of `trainMnist`. */
 export interface MnistTrainOptions {
   epochs?: number;
@@ -121,8 +134,11 @@ export interface MnistTrainOptions {
   lr?: number;
   seed?: number;
   backend?: BackendLike;
-  /** Called after every batch with the running mean loss and the fraction of the epoch done. */
-  onBatch?: (info: { epoch: number; done: number; loss: number }) => void;
+  /**
+   * Called after every batch with the running mean loss, the fraction of the epoch done and
+   * the batch number (from 1) of `batches`. Awaited, so a notebook can show progress in place.
+   */
+  onBatch?: (info: BatchProgress) => void | Promise<void>;
   /**
    * Called after every epoch and awaited, so a notebook can redraw a live chart between
    * epochs (a synchronous loop would hold every display update until the cell ends).
@@ -165,7 +181,7 @@ export async function trainMnist(
       lossSum += loss.item() * idx.length;
       correct += predictClasses(out).filter((p, k) => p === labels[k]).length;
       seen += idx.length;
-      options.onBatch?.({ epoch, done: seen / train.n, loss: lossSum / seen });
+      await options.onBatch?.({ epoch, done: seen / train.n, loss: lossSum / seen, batch: Math.ceil(seen / batchSize), batches: Math.ceil(train.n / batchSize) });
     }
     const stats: ImageEpochStats = {
       epoch,

@@ -141,7 +141,11 @@ export interface EpochStats {
 export interface TrainOptions {
   /** Units per hidden layer (default 10). */
   hidden?: number;
-  /** Learning rate (default 0.5). */
+  /**
+   * Learning rate (default 0.1). With 0.5 training gets there sooner but the loss spikes
+   * (to about 3 on xor and split) and the accuracy jitters, which hides subtle bugs; 0.1
+   * descends smoothly and needs more epochs (about 1,000–2,000 on split and xor).
+   */
   lr?: number;
   /** Passes over the dataset (default 500). */
   epochs?: number;
@@ -190,7 +194,7 @@ function checkPositive(caller: string, what: string, value: number, integer: boo
  * derivatives add up to the mean loss's) and then takes one SGD step.
  */
 export async function trainScalar(data: Graph, options: TrainOptions = {}): Promise<TrainResult> {
-  const { hidden = 10, lr = 0.5, epochs = 500, seed = 42, onEpoch } = options;
+  const { hidden = 10, lr = 0.1, epochs = 500, seed = 42, onEpoch } = options;
   checkGraph(data, 'trainScalar');
   checkPositive('trainScalar', 'hidden', hidden, true);
   checkPositive('trainScalar', 'lr', lr, false);

@@ -1,15 +1,18 @@
 /**
- * Course tooling: `npm run export` renders the notebooks to a static site whose charts draw
- * with no network. The site is rendered from the committed notebooks (`--no-execute`: the
- * notebook tests already execute them), then each page is opened in headless Chromium with
- * every non-file request blocked. Screenshots go to out/screenshots/ (CI artifacts).
+ * Course tooling: `npm run export` renders the notebooks to a static site whose charts and
+ * formulas draw with no network. The site is rendered from the committed notebooks
+ * (`--no-execute`: the notebook tests already execute them), then each page is opened in
+ * headless Chromium at 1,280 px with every non-file request blocked. One test executes a
+ * notebook through the export and checks that no tracked file changed. Screenshots go to
+ * out/screenshots/ (CI artifacts).
  */
 import { expect } from 'chai';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { repoRoot } from '../scripts/course';
-import { ExportedPage, dropRequireJs, exportSite, indexPage, inlineSvgImages, notebookTitle } from '../scripts/export';
+import { spawnSync } from 'child_process';
+import { ExportedPage, dropMathJax, dropRequireJs, exportSite, indexPage, inlineSvgImages, notebookTitle, renderMath, titleAndNavigate } from '../scripts/export';
 import { checkJupyter, findPython } from '../scripts/jupyter';
 import { SCREENSHOTS, requireChromium, sharedBrowser } from './helpers/browser';
 
@@ -36,8 +39,64 @@ describe('Course tooling export helpers', () => {
     const nb = JSON.stringify({ cells: [{ cell_type: 'code', source: '# not a heading' }, { cell_type: 'markdown', source: ['Intro\n', '## Module 0: <operators>\n'] }] });
     expect(notebookTitle(nb, 'x')).to.equal('Module 0: <operators>');
     expect(notebookTitle(JSON.stringify({ cells: [] }), 'fallback')).to.equal('fallback');
-    const index = indexPage([{ name: 'module0', title: 'Module 0: <operators>', file: 'module0.html', charts: 3 }]);
+    const index = indexPage([{ name: 'module0', title: 'Module 0: <operators>', file: 'module0.html', charts: 3, formulas: 0 }]);
     expect(index).to.include('<a href="module0.html">Module 0: &lt;operators&gt;</a>');
+  });
+
+  it('Course tooling export typesets TeX as MathML in text only, and drops the MathJax loader', () => {
+    const html = [
+      '<script src="https://cdnjs.cloudflare.com/ajax/libs/mathjax/2.7.7/latest.js?config=TeX-AMS_CHTML-full,Safe"> </script>',
+      '<!-- MathJax configuration -->\n<script type="text/x-mathjax-config">\n MathJax.Hub.Config({});\n</script>\n<!-- End of mathjax configuration -->',
+      "<p>The slope $f'(x) = \\frac{f(x+h) - f(x)}{h}$ and $a &lt; b$.</p>",
+      '<p>$$\\sum_{i=1}^n x_i$$</p>',
+      '<pre>price $3 and $4</pre><code>$x$</code><p>costs $5 and 6 dollars</p>',
+    ].join('\n');
+    const { html: out, count } = renderMath(dropMathJax(html));
+    expect(count).to.equal(3);
+    expect(out).to.not.match(/mathjax/i);
+    expect(out).to.include('<math xmlns="http://www.w3.org/1998/Math/MathML" display="block">');
+    expect(out).to.include('<mfrac>');
+    expect(out).to.include('<mo>&lt;</mo>'); // the entity was read as "<" and written back as MathML
+    expect(out).to.include('<pre>price $3 and $4</pre><code>$x$</code><p>costs $5 and 6 dollars</p>');
+  });
+
+  it('Course tooling export titles each page by its module and links index, previous and next', () => {
+    const page = (name: string, title: string): ExportedPage => ({ name, title, file: `${name}.html`, charts: 0, formulas: 0 });
+    const html = '<html><head><title>module1</title></head><body class="jp-Notebook">x</body></html>';
+    const out = titleAndNavigate(html, 'Module 1: autodiff', { previous: page('module0', 'Module 0: <ops>'), next: page('module2', 'Module 2: tensors') });
+    expect(out).to.include('<title>Module 1: autodiff</title>');
+    expect(out.match(/<nav class="minitorch-nav"/g)).to.have.length(2);
+    expect(out).to.include('<a href="index.html" rel="index">Index</a>');
+    expect(out).to.include('<a href="module0.html" rel="prev">← Module 0: &lt;ops&gt;</a>');
+    expect(out).to.include('<a href="module2.html" rel="next">Module 2: tensors →</a>');
+    const first = titleAndNavigate(html, 'Module 0', { next: page('module1', 'Module 1') });
+    expect(first).to.not.include('rel="prev"');
+  });
+});
+
+describe('Course tooling export leaves the repository as it was', function () {
+  this.timeout(300_000);
+  const status = () => spawnSync('git', ['status', '--porcelain', '--untracked-files=all'], { cwd: ROOT, encoding: 'utf8' }).stdout;
+
+  it('Course tooling export executes notebooks in a scratch folder: git status is unchanged', async function () {
+    if (spawnSync('git', ['rev-parse'], { cwd: ROOT }).status !== 0) this.skip(); // not a git checkout
+    try {
+      checkJupyter(findPython());
+    } catch (e) {
+      if (process.env.CI) throw e;
+      this.skip();
+    }
+    const site = fs.mkdtempSync(path.join(os.tmpdir(), 'minitorch-site-'));
+    const before = status();
+    try {
+      // module0: the shortest notebook; the pipeline is the same for every one.
+      const pages = await exportSite({ execute: true, out: site, only: ['module0'], root: ROOT });
+      expect(pages.map((p) => p.file)).to.deep.equal(['module0.html']);
+      expect(fs.existsSync(path.join(site, 'module0.html'))).to.equal(true);
+    } finally {
+      fs.rmSync(site, { recursive: true, force: true });
+    }
+    expect(status()).to.equal(before);
   });
 });
 
@@ -46,7 +105,7 @@ describe('Course tooling export in a browser', function () {
   let site = '';
   let pages: ExportedPage[] = [];
 
-  before(function () {
+  before(async function () {
     requireChromium(this);
     try {
       checkJupyter(findPython());
@@ -55,7 +114,7 @@ describe('Course tooling export in a browser', function () {
       this.skip();
     }
     site = fs.mkdtempSync(path.join(os.tmpdir(), 'minitorch-site-'));
-    pages = exportSite({ execute: false, out: site, only: [], root: ROOT });
+    pages = await exportSite({ execute: false, out: site, only: [], root: ROOT });
     fs.mkdirSync(SCREENSHOTS, { recursive: true });
   });
 
@@ -77,7 +136,8 @@ describe('Course tooling export in a browser', function () {
 
   it('Course tooling exported pages draw their charts offline in Chromium (screenshots in out/screenshots)', async () => {
     const browser = await sharedBrowser();
-    const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
+    // The width of a lecture room's projector or a laptop: every figure must fit unscaled.
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     const blocked: string[] = [];
     // No network: only the page's own file may load.
     await context.route('**/*', (route) => {
@@ -93,8 +153,28 @@ describe('Course tooling export in a browser', function () {
       expect(links).to.deep.equal(pages.map((p) => p.file));
       await page.screenshot({ path: path.join(SCREENSHOTS, 'export-index.png') });
 
-      for (const p of pages) {
+      for (const [i, p] of pages.entries()) {
         await page.goto(`file://${path.join(site, p.file)}`, { waitUntil: 'load' });
+        // Titled by the module, with links to the index and the neighbours.
+        expect(await page.title()).to.equal(p.title);
+        const nav = await page.locator('nav.minitorch-nav').first().locator('a').evaluateAll((as) => as.map((a) => `${a.getAttribute('rel')}:${a.getAttribute('href')}`));
+        expect(nav, `${p.name} navigation`).to.deep.equal(
+          ['index:index.html', ...(i > 0 ? [`prev:${pages[i - 1].file}`] : []), ...(i < pages.length - 1 ? [`next:${pages[i + 1].file}`] : [])],
+        );
+        // No figure wider than the notebook column, and none shrunk to fit it (its labels would shrink too).
+        const tooWide = await page.locator('.minitorch-chart > svg').evaluateAll((svgs) =>
+          svgs
+            .map((svg, k) => {
+              const column = svg.closest('.jp-OutputArea-output') ?? svg.parentElement!;
+              // In px whatever the attribute's unit (Graphviz writes pt).
+              const drawn = (svg as unknown as { width: { baseVal: { value: number } } }).width.baseVal.value;
+              const available = column.clientWidth;
+              const shown = svg.getBoundingClientRect().width;
+              return { k, drawn: Math.round(drawn), available, shown: Math.round(shown) };
+            })
+            .filter((c) => c.drawn > c.available + 1 || c.shown < c.drawn - 1),
+        );
+        expect(tooWide, `${p.name}: figures wider than the column (drawn px > available px) or shrunk`).to.deep.equal([]);
         const charts = await page.locator('.minitorch-chart > svg').evaluateAll((svgs) =>
           svgs.map((svg) => {
             const box = svg.getBoundingClientRect();
@@ -119,7 +199,7 @@ describe('Course tooling export in a browser', function () {
     } finally {
       await context.close();
     }
-    // Only MathJax may have wanted the network (TeX then shows as written).
-    expect(blocked.filter((u) => !/mathjax/i.test(u))).to.deep.equal([]);
+    // Nothing wanted the network: math is typeset at export time, charts are inline SVG.
+    expect(blocked).to.deep.equal([]);
   });
 });

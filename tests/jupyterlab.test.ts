@@ -3,8 +3,9 @@
  * free local port with a token, in a temporary folder holding a copy of the Module 1 notebook
  * (Module 0 until Module 1 exists) and the project's kernelspec on JUPYTER_PATH; opens it in
  * headless Chromium, runs every cell from the Run menu, and checks that JupyterLab itself
- * renders a vega-lite chart (a `.vega-embed` holding an svg or canvas). Lab is stopped at the
- * end whatever happens. A screenshot goes to out/screenshots/.
+ * renders a vega-lite chart (a `.vega-embed` holding an svg or canvas), and that no figure
+ * rendered runs past its column in a 1,400-px window with the file browser open. Lab is
+ * stopped at the end whatever happens. A screenshot goes to out/screenshots/.
  */
 import { expect } from 'chai';
 import { ChildProcess, spawn, spawnSync } from 'child_process';
@@ -84,6 +85,12 @@ describe('Course tooling JupyterLab smoke test', function () {
     fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(work, 'node_modules'), 'dir');
     // The project's kernelspec ("MiniTorch (TypeScript)"), in a throw-away JUPYTER_PATH.
     kernel = tempKernel(python);
+
+    // Every cell in the page (JupyterLab 4 otherwise renders only the cells in view), so the
+    // figure check below sees every output, not just the ones scrolled to.
+    const trackerSettings = path.join(dir, 'settings', '@jupyterlab', 'notebook-extension');
+    fs.mkdirSync(trackerSettings, { recursive: true });
+    fs.writeFileSync(path.join(trackerSettings, 'tracker.jupyterlab-settings'), JSON.stringify({ windowingMode: 'none' }));
 
     const port = await freePort();
     const token = `t${Math.random().toString(36).slice(2)}`;
@@ -172,6 +179,20 @@ describe('Course tooling JupyterLab smoke test', function () {
       expect(box, 'chart box').to.not.equal(null);
       expect(box!.width).to.be.greaterThan(50);
       expect(box!.height).to.be.greaterThan(50);
+      // A student's window: 1,400 px with the file browser open. No figure may run past the
+      // right edge of its output area (JupyterLab would cut it off).
+      if (!(await page.locator('.jp-FileBrowser').first().isVisible())) await page.locator('.jp-SideBar [data-id="filebrowser"]').first().click();
+      await page.locator('.jp-FileBrowser').first().waitFor({ state: 'visible', timeout: 10_000 });
+      await page.waitForTimeout(2000); // let the notebook re-lay out beside the sidebar, and charts draw
+      // The visible notebook, not the output area: an output area grows with a wide figure.
+      const cut = await page.locator('.jp-NotebookPanel .jp-Notebook').first().evaluate((notebook) => {
+        const edge = notebook.getBoundingClientRect().right;
+        return Array.from(notebook.querySelectorAll('.jp-OutputArea-output .vega-embed svg, .jp-OutputArea-output .vega-embed canvas, .jp-OutputArea-output img'))
+          .map((fig) => (fig as { getBoundingClientRect(): { right: number; width: number } }).getBoundingClientRect())
+          .filter((box) => box.width > 0 && box.right > edge + 1)
+          .map((box) => `figure right edge ${Math.round(box.right)} px > notebook ${Math.round(edge)} px`);
+      });
+      expect(cut, 'figures cut off at 1,400 px with the file browser open').to.deep.equal([]);
       await chart.scrollIntoViewIfNeeded();
       fs.mkdirSync(SCREENSHOTS, { recursive: true });
       await page.screenshot({ path: path.join(SCREENSHOTS, `jupyterlab-${notebook.replace(/\.ipynb$/, '')}.png`) });

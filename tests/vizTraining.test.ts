@@ -12,6 +12,8 @@ import { tensor } from '../src/tensor';
 import { describeVariable, drawGraph, graphToDot, showGraph } from '../src/viz/graph';
 import { renderSvg } from '../src/viz/render';
 import { TrainingDisplay, accuracyChart, decisionBoundaryChart, lossChart, trainingChart } from '../src/viz/training';
+import { schemeColor } from '../src/viz/png';
+import { decodePng } from './helpers/png';
 
 /** Scratch folders made by `tmp`, removed after each test, passed or failed. */
 const scratch: string[] = [];
@@ -54,6 +56,15 @@ describe('Viz computation graph', () => {
     expect(describeVariable(out).op).to.equal('sigmoid');
   });
 
+  it('Task 1.2 Viz graph boxes of intermediate values carry no generated name like "x3"', () => {
+    const x = scalar(2, 'x');
+    const y = x.mul(x).add(x).log();
+    const labels = [...graphToDot(y).matchAll(/shape=box[^\]]*label="([^"]*)"/g)].map((m) => m[1]);
+    expect(labels.some((l) => /^x\d+(\\n|$)/.test(l)), labels.join(' | ')).to.equal(false);
+    expect(labels.filter((l) => l.startsWith('x\\n'))).to.have.length(1); // the input keeps its name
+    expect(graphToDot(y)).to.include('label="log"');
+  });
+
   it('Task 2.4 Viz graphToDot draws a Tensor expression through the same Variable interface', () => {
     const a = tensor([[1, 2], [3, 4]], { requiresGrad: true });
     a.name = 'a';
@@ -86,12 +97,37 @@ describe('Viz training charts', () => {
   const data = datasets.xor(20);
   const history = [1, 2, 3].map((epoch) => ({ epoch, loss: 1 / epoch, accuracy: 0.5 + epoch / 10 }));
 
-  it('Viz decisionBoundaryChart draws a resolution² grid under the points', async () => {
-    const spec = decisionBoundaryChart((x0) => x0, data, { resolution: 5 }) as { layer: Array<{ data: { values: unknown[] } }> };
-    expect(spec.layer[0].data.values).to.have.length(25);
+  it('Viz decisionBoundaryChart draws the probability grid as one PNG under the points', async () => {
+    const spec = decisionBoundaryChart((x0) => x0, data, { resolution: 5 }) as { layer: Array<{ data: { values: Array<{ url?: string }> } }> };
+    expect(spec.layer[0].data.values).to.have.length(1);
+    expect(spec.layer[0].data.values[0].url).to.match(/^data:image\/png;base64,/);
     expect(spec.layer[1].data.values).to.have.length(20);
     const svg = await renderSvg(spec);
     expect(svg).to.match(/^<svg/);
+    expect(svg.match(/<image\b/g)).to.have.length(1);
+    // A rect per cell made every boundary chart about 200 kB; the picture keeps it small.
+    expect(svg.length, 'SVG bytes').to.be.below(60_000);
+    // predict(x0) = x0: the left edge of the picture is blue (p = 0), the right orange (p = 1).
+    const png = Buffer.from(spec.layer[0].data.values[0].url!.split(',')[1], 'base64');
+    const { pixels, width } = decodePng(png);
+    expect(Array.from(pixels.subarray(0, 3))).to.deep.equal([...schemeColor('blueorange', 0.1)]);
+    expect(Array.from(pixels.subarray((width - 1) * 3, width * 3))).to.deep.equal([...schemeColor('blueorange', 0.9)]);
+  });
+
+  it('Viz long training curves are thinned to about 250 points, first and last kept', () => {
+    const long = Array.from({ length: 2001 }, (_, i) => ({ epoch: i + 1, loss: 1 / (i + 1), accuracy: 0.5 }));
+    const values = (lossChart(long) as { data: { values: Array<{ epoch: number }> } }).data.values;
+    expect(values.length).to.be.within(200, 260);
+    expect(values[0].epoch).to.equal(1);
+    expect(values[values.length - 1].epoch).to.equal(2001);
+    expect((lossChart(history) as { data: { values: unknown[] } }).data.values).to.have.length(3);
+  });
+
+  it('Viz loss and accuracy curves draw points and tick whole epochs only', () => {
+    const one = lossChart(history.slice(0, 1)) as { mark: { point: boolean }; encoding: { x: { axis: { format: string; tickMinStep: number } } } };
+    expect(one.mark.point).to.equal(true); // a single epoch still draws
+    expect(one.encoding.x.axis.format).to.equal('d');
+    expect(one.encoding.x.axis.tickMinStep).to.equal(1);
   });
 
   it('Viz loss, accuracy and combined training charts render', async () => {

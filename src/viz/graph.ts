@@ -48,7 +48,10 @@ export function describeVariable(v: Variable): NodeDescription {
   const lines: string[] = [];
   // A constant's generated name says nothing; its value is what matters.
   if (v.isConstant() && typeof fields.data === 'number') return { lines: [`constant ${formatNumber(fields.data)}`] };
-  if (typeof fields.name === 'string') lines.push(fields.name);
+  // Scalars without a given name get `x<id>`; drawn beside an input called `x`, "x3" reads
+  // like a relative of it. The op's oval already says what made the value, so leave it out.
+  const generated = fields.name === `x${v.uniqueId}`;
+  if (typeof fields.name === 'string' && !generated) lines.push(fields.name);
   if (typeof fields.data === 'number') lines.push(`data ${formatNumber(fields.data)}`);
   else if (Array.isArray(fields.shape)) lines.push(formatValue(fields));
   const d = fields.derivative ?? fields.grad;

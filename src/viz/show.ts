@@ -34,6 +34,12 @@ export interface LiveDisplay {
   update(spec: object): Promise<string | undefined>;
   /** Replace the shown picture with this SVG document. Returns the SVG path outside a notebook. */
   updateSvg(svg: string): Promise<string | undefined>;
+  /**
+   * Replace the output with a line of text (e.g. training progress). Outside a notebook the
+   * line is printed to stdout instead. Resolves after giving the kernel a turn of its event
+   * loop, so the update is sent even while a long loop runs.
+   */
+  updateText(text: string): Promise<void>;
 }
 
 /** A Jupyter MIME bundle: MIME type -> representation. */
@@ -195,6 +201,13 @@ export function liveDisplay(options: ShowOptions = {}): LiveDisplay {
     async updateSvg(svg: string) {
       checkSvg(svg, 'liveDisplay.updateSvg');
       return emit(svgBundle(svg), svg);
+    },
+    async updateText(text: string) {
+      if (typeof text !== 'string') throw new TypeError(`liveDisplay.updateText: expected a string, got ${typeof text}`);
+      if (sendToNotebook({ 'text/plain': text }, displayId, shown)) shown = true;
+      else process.stdout.write(`${text}\n`);
+      // A macrotask, not just a microtask: the kernel's socket writes happen on the event loop.
+      await new Promise<void>((resolve) => setImmediate(resolve));
     },
   };
 }

@@ -18,9 +18,19 @@ export type TensorLayout = TensorData | { data: TensorData };
 export interface StridesChartOptions {
   /** Title over the pair of charts, before the shape and strides. */
   title?: string;
-  /** Pixels per cell (default 38). */
+  /** Pixels per cell (default 32). */
   cell?: number;
 }
+
+/**
+ * Width a figure may take: a notebook column (JupyterLab in a 1,400-px window with the file
+ * browser open, or the exported page at 1,280 px) holds about 800 px without scaling the
+ * picture down, and a scaled-down picture shrinks its labels too.
+ */
+export const COLUMN_WIDTH = 760;
+
+/** Room for the y axis's title and labels (e.g. "1, 2, :") left of a grid. */
+const AXIS_ROOM = 110;
 
 /** The `TensorData` behind a layout. */
 function dataOf(layout: TensorLayout): TensorData {
@@ -52,7 +62,8 @@ export function stridesRows(layout: TensorLayout): { storage: object[]; grid: ob
   const data = dataOf(layout);
   const values = data.storage;
   // Storage cells past the last one the layout can reach are still drawn: a view may skip some.
-  const storage = Array.from(values, (v, position) => ({ position, label: `${position}: ${short(v)}`, value: v }));
+  // The position is on the axis under the row; the cell shows the value.
+  const storage = Array.from(values, (v, position) => ({ position, label: short(v), value: v }));
   const grid: object[] = [];
   const index = new Array<number>(data.dims).fill(0);
   const lastDim = data.dims - 1;
@@ -78,7 +89,7 @@ export function stridesRows(layout: TensorLayout): { storage: object[]; grid: ob
 export function stridesChart(layout: TensorLayout, options: StridesChartOptions = {}): VegaLiteSpec {
   const data = dataOf(layout);
   const { storage, grid } = stridesRows(data);
-  const cell = options.cell ?? 38;
+  const cell = options.cell ?? 32;
   const columns = data.dims === 0 ? 1 : data.shape[data.dims - 1];
   const rows = data.dims <= 1 ? 1 : shapeSize(data.shape.slice(0, -1));
   const color = {
@@ -87,23 +98,23 @@ export function stridesChart(layout: TensorLayout, options: StridesChartOptions 
     scale: { scheme: 'tableau20' },
     legend: null,
   };
-  const text = (field: string) => ({ mark: { type: 'text', fontSize: 10 }, encoding: { text: { field } } });
+  const text = (field: string) => ({ mark: { type: 'text', fontSize: 11 }, encoding: { text: { field } } });
   return {
     $schema: VEGA_LITE_SCHEMA,
     title: `${options.title !== undefined ? `${options.title}: ` : ''}shape ${formatShape(data.shape)}, strides ${formatShape(data.strides)}`,
     vconcat: [
       {
-        title: `storage (${storage.length} cells: position: value)`,
+        title: { text: `storage: ${storage.length} values`, fontSize: 11 },
         data: { values: storage },
-        width: Math.max(cell, storage.length * cell * 1.3),
+        width: Math.max(cell, storage.length * cell),
         height: cell,
         encoding: {
           x: { field: 'position', type: 'ordinal', title: 'storage position', axis: { labelAngle: 0 } },
         },
-        layer: [{ mark: { type: 'rect', stroke: 'white', tooltip: true }, encoding: { color } }, text('label')],
+        layer: [{ mark: { type: 'rect', stroke: 'white', tooltip: true }, encoding: { color, tooltip: [{ field: 'position' }, { field: 'value' }] } }, text('label')],
       },
       {
-        title: `index grid ${formatShape(data.shape)}: each cell reads storage position sP`,
+        title: { text: `index grid ${formatShape(data.shape)}: cell reads storage sP`, fontSize: 11 },
         data: { values: grid },
         width: columns * cell,
         height: rows * cell,
@@ -121,17 +132,32 @@ export function stridesChart(layout: TensorLayout, options: StridesChartOptions 
   };
 }
 
+/** About how wide `stridesChart` draws a layout, in pixels (for laying out several). */
+function chartWidth(data: TensorData, title: string, cell: number): number {
+  const columns = data.dims === 0 ? 1 : data.shape[data.dims - 1];
+  const titleWidth = (title.length + 40) * 6.5; // the title adds shape and strides
+  return Math.max(AXIS_ROOM + Math.max(data.storage.length, columns) * cell, titleWidth);
+}
+
 /**
- * Several layouts side by side with titles, e.g. a tensor before and after `permute`, or a
- * row before and after broadcasting: `stridesComparison([["before", t], ["after", t.permute(1, 0)]])`.
+ * Several layouts with titles, e.g. a tensor before and after `permute`, or a row before and
+ * after broadcasting: `stridesComparison([["before", t], ["after", t.permute(1, 0)]])`.
+ * Side by side while they fit a notebook column (`COLUMN_WIDTH`), else wrapped onto more
+ * rows, so nothing is cut off or shrunk.
  */
 export function stridesComparison(layouts: Array<[string, TensorLayout]>, options: { title?: string; cell?: number } = {}): VegaLiteSpec {
   if (layouts.length === 0) throw new Error('stridesComparison: give at least one [title, layout] pair');
+  const cell = options.cell ?? 32;
+  const spacing = 30;
+  const widest = Math.max(...layouts.map(([title, layout]) => chartWidth(dataOf(layout), title, cell)));
+  const columns = Math.max(1, Math.min(layouts.length, Math.floor((COLUMN_WIDTH + spacing) / (widest + spacing))));
   return {
     $schema: VEGA_LITE_SCHEMA,
     ...(options.title !== undefined ? { title: options.title } : {}),
-    hconcat: layouts.map(([title, layout]) => {
-      const { $schema: _schema, ...spec } = stridesChart(layout, { title, cell: options.cell });
+    columns,
+    spacing,
+    concat: layouts.map(([title, layout]) => {
+      const { $schema: _schema, ...spec } = stridesChart(layout, { title, cell });
       return spec;
     }),
   };

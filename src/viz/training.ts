@@ -12,6 +12,7 @@
  */
 import type { Graph } from '../datasets';
 import type { EpochStats } from '../scalarNetwork';
+import { heatmapPng } from './png';
 import { VEGA_LITE_SCHEMA, VegaLiteSpec } from './render';
 import { LiveDisplay, ShowOptions, liveDisplay } from './show';
 
@@ -36,29 +37,33 @@ export interface TrainingChartOptions {
   resolution?: number;
 }
 
-/** The model's probability at the centre of each cell of a `resolution`² grid over [lo, hi]². */
-function probabilityGrid(predict: Predictor, resolution: number, lo: number, hi: number): object[] {
+/**
+ * The model's probability at the centre of each cell of a `resolution`² grid over [lo, hi]²,
+ * row-major from the top row (largest x1) down, as an image is stored.
+ */
+function probabilityGrid(predict: Predictor, resolution: number, lo: number, hi: number): Float64Array {
   if (!Number.isInteger(resolution) || resolution < 2) {
     throw new RangeError(`decisionBoundaryChart: resolution must be an integer >= 2, got ${resolution}`);
   }
-  const cells: object[] = [];
+  const grid = new Float64Array(resolution * resolution);
   const size = (hi - lo) / resolution;
-  for (let i = 0; i < resolution; i++) {
-    for (let j = 0; j < resolution; j++) {
-      const x0 = lo + i * size;
-      const x1 = lo + j * size;
-      const p = predict(x0 + size / 2, x1 + size / 2);
-      if (!Number.isFinite(p)) throw new Error(`decisionBoundaryChart: predict(${x0 + size / 2}, ${x1 + size / 2}) returned ${p}, not a number`);
-      cells.push({ x0, x0End: x0 + size, x1, x1End: x1 + size, probability: p });
+  for (let row = 0; row < resolution; row++) {
+    const x1 = lo + (resolution - 1 - row + 0.5) * size;
+    for (let col = 0; col < resolution; col++) {
+      const x0 = lo + (col + 0.5) * size;
+      const p = predict(x0, x1);
+      if (!Number.isFinite(p)) throw new Error(`decisionBoundaryChart: predict(${x0}, ${x1}) returned ${p}, not a number`);
+      grid[row * resolution + col] = p;
     }
   }
-  return cells;
+  return grid;
 }
 
 /**
  * The decision boundary: the model's probability of label 1 over the unit square (or the
- * points' extent, if larger) as a heat
- * map (blue 0 → red 1), with the dataset's points on top, coloured by their true label.
+ * points' extent, if larger) as a heat map (blue 0 → orange 1), with the dataset's points on
+ * top, coloured by their true label. The heat map is one PNG image under the axes (a few
+ * kilobytes, where a rectangle per cell made each chart 200 kB of SVG).
  */
 export function decisionBoundaryChart(predict: Predictor, data: Graph, options: TrainingChartOptions = {}): VegaLiteSpec {
   if (data.X.length !== data.y.length) throw new Error(`decisionBoundaryChart: X has ${data.X.length} points but y has ${data.y.length} labels`);
@@ -68,21 +73,29 @@ export function decisionBoundaryChart(predict: Predictor, data: Graph, options: 
   const hi = Math.max(1, ...coords);
   const unit = { domain: [lo, hi], nice: false, zero: false, padding: 0 };
   const points = data.X.map(([x0, x1], i) => ({ x0, x1, label: String(data.y[i]) }));
+  const width = options.width ?? 300;
+  const height = options.height ?? 300;
+  const resolution = options.resolution ?? 30;
+  const url = heatmapPng(probabilityGrid(predict, resolution, lo, hi), resolution, resolution, {
+    scheme: 'blueorange',
+    domain: [0, 1],
+    outWidth: width,
+    outHeight: height,
+  });
   return {
     $schema: VEGA_LITE_SCHEMA,
     ...(options.title !== undefined ? { title: options.title } : {}),
-    width: options.width ?? 300,
-    height: options.height ?? 300,
+    width,
+    height,
     layer: [
       {
-        data: { values: probabilityGrid(predict, options.resolution ?? 30, lo, hi) },
-        mark: { type: 'rect', opacity: 0.8 },
+        // The top-left corner of the picture is (lo, hi); it fills the plot exactly.
+        data: { values: [{ x0: lo, x1: hi, url }] },
+        mark: { type: 'image', width, height, align: 'left', baseline: 'top', aspect: false, aria: false, opacity: 0.8 },
         encoding: {
           x: { field: 'x0', type: 'quantitative', scale: unit, title: 'x0' },
-          x2: { field: 'x0End' },
           y: { field: 'x1', type: 'quantitative', scale: unit, title: 'x1' },
-          y2: { field: 'x1End' },
-          color: { field: 'probability', type: 'quantitative', scale: { scheme: 'blueorange', domain: [0, 1] }, title: 'P(label 1)' },
+          url: { field: 'url', type: 'nominal' },
         },
       },
       {
@@ -91,11 +104,32 @@ export function decisionBoundaryChart(predict: Predictor, data: Graph, options: 
         encoding: {
           x: { field: 'x0', type: 'quantitative', scale: unit },
           y: { field: 'x1', type: 'quantitative', scale: unit },
+          // The background uses the same two colours: blue where P(label 1) is near 0.
           fill: { field: 'label', type: 'nominal', scale: { domain: ['0', '1'], range: ['#2b6cb0', '#e8590c'] }, title: 'label' },
         },
       },
     ],
   };
+}
+
+/**
+ * An axis for epoch numbers: whole numbers only (no 1.2, 1.4), about six ticks however many
+ * epochs there are.
+ */
+export function integerAxis(count: number): object {
+  return { format: 'd', tickMinStep: 1, tickCount: Math.max(1, Math.min(6, count)) };
+}
+
+/**
+ * At most about `max` records, evenly spaced, first and last kept: a 2,000-epoch curve drawn
+ * from 250 points looks the same and stores an eighth of the numbers in the notebook.
+ */
+export function thinHistory<T>(history: readonly T[], max = 250): T[] {
+  if (history.length <= max) return [...history];
+  const step = Math.ceil(history.length / max);
+  const kept = history.filter((_, i) => i % step === 0);
+  if ((history.length - 1) % step !== 0) kept.push(history[history.length - 1]);
+  return kept;
 }
 
 /** One curve over epochs of `field` from the history. */
@@ -105,10 +139,12 @@ function curve(history: readonly EpochRecord[], field: 'loss' | 'accuracy', opti
     title: options.title ?? field,
     width: options.width ?? 300,
     height: options.height ?? 200,
-    data: { values: history.map((r) => ({ epoch: r.epoch, [field]: r[field] })) },
-    mark: { type: 'line', tooltip: true },
+    data: { values: thinHistory(history).map((r) => ({ epoch: r.epoch, [field]: r[field] })) },
+    // Points while there are few: a single epoch draws no line, and the first point should
+    // show at once; hundreds of points would only weigh down the picture.
+    mark: { type: 'line', point: history.length <= 60, tooltip: true },
     encoding: {
-      x: { field: 'epoch', type: 'quantitative' },
+      x: { field: 'epoch', type: 'quantitative', axis: integerAxis(history.length) },
       y: { field, type: 'quantitative', scale: yScale },
     },
   };
