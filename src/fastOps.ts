@@ -54,7 +54,7 @@ import {
   reducedShape,
   unaryFns,
 } from './tensorOps';
-import { batchOffset, simdAvailable, simdMatmulRange } from './simdMatmul';
+import { batchOffset, simdAvailable, simdConv2dRange, simdMatmulRange } from './simdMatmul';
 import { WorkerPool, registerRangeKernel } from './workerPool';
 
 /**
@@ -306,6 +306,7 @@ registerRangeKernel('matmul', __filename, 'matmulRange');
 registerRangeKernel('matmulSimd', require.resolve('./simdMatmul'), 'simdMatmulRange');
 registerRangeKernel('conv1d', require.resolve('./convOps'), 'conv1dKernel');
 registerRangeKernel('conv2d', require.resolve('./convOps'), 'conv2dKernel');
+registerRangeKernel('conv2dSimd', require.resolve('./simdMatmul'), 'simdConv2dRange');
 
 // ---- The backend ----
 
@@ -367,6 +368,7 @@ export class FastBackend implements TensorBackend {
     ['matmulSimd', simdMatmulRange],
     ['conv1d', conv1dKernel],
     ['conv2d', conv2dKernel],
+    ['conv2dSimd', simdConv2dRange],
   ]);
 
   constructor(options: FastBackendOptions = {}) {
@@ -457,15 +459,41 @@ export class FastBackend implements TensorBackend {
 
   conv1d(input: TensorData, weight: TensorData, outShape: Shape, reverse: boolean): TensorData {
     const out = this.zeros(outShape);
-    this.runKernel('conv1d', [out, input, weight, reverse], out.size, (out.size * weight.size) / Math.max(1, weight.shape[0]) / MULTIPLY_ADDS_PER_OP);
+    const multiplyAdds = (out.size * weight.size) / Math.max(1, weight.shape[0]);
+    if (this.simd && multiplyAdds >= SIMD_MIN_MULTIPLY_ADDS) {
+      // A 1-D convolution is a 2-D one of height 1: run it through the im2col SIMD kernel.
+      this.convSimd(withUnitHeight(out), withUnitHeight(input), withUnitHeight(weight), reverse, multiplyAdds);
+      return out;
+    }
+    this.runKernel('conv1d', [out, input, weight, reverse], out.size, multiplyAdds / MULTIPLY_ADDS_PER_OP);
     return out;
   }
 
   conv2d(input: TensorData, weight: TensorData, outShape: Shape, reverse: boolean): TensorData {
     const out = this.zeros(outShape);
-    this.runKernel('conv2d', [out, input, weight, reverse], out.size, (out.size * weight.size) / Math.max(1, weight.shape[0]) / MULTIPLY_ADDS_PER_OP);
+    const multiplyAdds = (out.size * weight.size) / Math.max(1, weight.shape[0]);
+    if (this.simd && multiplyAdds >= SIMD_MIN_MULTIPLY_ADDS) {
+      this.convSimd(out, input, weight, reverse, multiplyAdds);
+      return out;
+    }
+    this.runKernel('conv2d', [out, input, weight, reverse], out.size, multiplyAdds / MULTIPLY_ADDS_PER_OP);
     return out;
   }
+
+  /**
+   * A large convolution as im2col + the SIMD matmul (`simdConv2dRange`), split over
+   * (batch entry, output channel) planes. All four tensors are 4-D; `out` is contiguous.
+   */
+  private convSimd(out: TensorData, input: TensorData, weight: TensorData, reverse: boolean, multiplyAdds: number): void {
+    const planes = out.shape[0] * out.shape[1];
+    this.runKernel('conv2dSimd', [out, input, weight, reverse], planes, multiplyAdds / (MULTIPLY_ADDS_PER_OP * SIMD_SPEEDUP));
+  }
+}
+
+/** A 3-D [batch, channels, width] tensor seen as 4-D [batch, channels, 1, width] (same storage). */
+function withUnitHeight(t: TensorData): TensorData {
+  const [s0, s1, s2] = t.strides;
+  return new TensorData(t.storage, [t.shape[0], t.shape[1], 1, t.shape[2]], [s0, s1, 0, s2]);
 }
 
 registerBackend('fast', () => new FastBackend());

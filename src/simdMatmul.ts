@@ -133,3 +133,77 @@ export function simdMatmulRange(out: StridedArray, a: StridedArray, b: StridedAr
     r = stop;
   }
 }
+
+/**
+ * Fill `col` (row-major, (inChannels·kh·kw) rows × (outH·outW) columns) with the input patches
+ * of batch entry `b` ("im2col"): row (ic, ky, kx), column (oy, ox) holds
+ * `input[b, ic, oy ± ky, ox ± kx]` (− when `reverse`), or 0 where that falls outside the input.
+ * A convolution of batch entry `b` is then the matrix product `weight[oc, (ic, ky, kx)] · col`.
+ */
+function im2col(col: Float64Array, input: StridedArray, b: number, kh: number, kw: number, outH: number, outW: number, reverse: boolean): void {
+  const [, inChannels, height, width] = Array.from(input.shape);
+  const [is0, is1, is2, is3] = Array.from(input.strides);
+  const x = input.storage;
+  const sign = reverse ? -1 : 1;
+  let q = 0; // start of the current (ic, ky, kx, oy) run of outW entries
+  for (let ic = 0; ic < inChannels; ic++) {
+    for (let ky = 0; ky < kh; ky++) {
+      for (let kx = 0; kx < kw; kx++) {
+        // Output columns whose input column ox ± kx lies inside [0, width).
+        const lo = reverse ? Math.min(outW, kx) : 0;
+        const hi = reverse ? Math.min(outW, width + kx) : Math.max(0, Math.min(outW, width - kx));
+        for (let oy = 0; oy < outH; oy++, q += outW) {
+          const iy = oy + sign * ky;
+          if (iy < 0 || iy >= height || lo >= hi) {
+            col.fill(0, q, q + outW);
+            continue;
+          }
+          col.fill(0, q, q + lo);
+          let from = b * is0 + ic * is1 + iy * is2 + (lo + sign * kx) * is3;
+          const step = is3;
+          for (let ox = lo; ox < hi; ox++, from += step) col[q + ox] = x[from];
+          col.fill(0, q + hi, q + outW);
+        }
+      }
+    }
+  }
+}
+
+/**
+ * 2-D convolution by im2col and the SIMD matmul, over output *rows* `[start, end)` where a
+ * row is one (batch entry, output channel) plane, numbered `b·outChannels + oc`. Same
+ * arguments and result as `conv2dKernel` (any strides in, `out` contiguous): for each batch
+ * entry the patches are gathered into WebAssembly memory, where they stay in cache for the
+ * product with the weight rows, so no n-sized temporary is ever allocated on the JS heap.
+ */
+export function simdConv2dRange(out: StridedArray, input: StridedArray, weight: StridedArray, reverse: boolean, start: number, end: number): void {
+  const k = load();
+  if (k === null) throw new Error(`simdConv2dRange: the SIMD kernel ${WASM_FILE} is missing; run npm run build`);
+  const [, outChannels, outH, outW] = Array.from(out.shape);
+  const [, inChannels, kh, kw] = Array.from(weight.shape);
+  const [ws0, ws1, ws2, ws3] = Array.from(weight.strides);
+  const w = weight.storage;
+  const patch = inChannels * kh * kw;
+  const plane = outH * outW;
+  for (let r = start; r < end; ) {
+    const b = Math.floor(r / outChannels);
+    const stop = Math.min(end, (b + 1) * outChannels);
+    const rows = stop - r;
+    const [wa, wb, wo] = blocks(k, rows * patch, patch * plane, rows * plane);
+    // The weight rows of output channels r − b·outChannels … as a rows × patch matrix.
+    let q = 0;
+    for (let oc = r - b * outChannels; oc < stop - b * outChannels; oc++) {
+      for (let ic = 0; ic < inChannels; ic++) {
+        for (let ky = 0; ky < kh; ky++) {
+          const base = oc * ws0 + ic * ws1 + ky * ws2;
+          for (let kx = 0; kx < kw; kx++) wa[q++] = w[base + kx * ws3];
+        }
+      }
+    }
+    im2col(wb, input, b, kh, kw, outH, outW, reverse);
+    wo.fill(0);
+    k.matmul(wa.byteOffset, wb.byteOffset, wo.byteOffset, rows, patch, plane);
+    out.storage.set(wo, r * plane); // out is contiguous: planes r … stop−1 are one slice
+    r = stop;
+  }
+}

@@ -129,6 +129,35 @@ describe('Task 3.1 other range kernels through the generic mechanism', () => {
   });
 });
 
+describe('Task 3.2 convolution by im2col and the SIMD matmul', () => {
+  /** Both convolutions of every case against Simple, with and without SIMD, 1 and 2 threads. */
+  // Every case has over SIMD_MIN_MULTIPLY_ADDS (2^15) multiply-adds, so the SIMD path runs.
+  function checkConv(inShape: number[], wShape: number[], outShape: number[], permuted = false): void {
+    let x = hostData(inShape, inShape[0] * 7 + wShape[0]);
+    const w = hostData(wShape, wShape[1] * 5 + inShape[1]);
+    if (permuted) x = hostData([inShape[1], inShape[0], ...inShape.slice(2)], 3).permute(1, 0, ...inShape.slice(2).map((_, i) => i + 2));
+    const conv = (b: FastBackend | SimpleBackend, reverse: boolean) =>
+      inShape.length === 3 ? b.conv1d(x, w, outShape, reverse) : b.conv2d(x, w, outShape, reverse);
+    for (const reverse of [false, true]) {
+      const want = conv(simple, reverse);
+      for (const backend of [parallel, local]) expectSame(conv(backend, reverse), want);
+    }
+  }
+
+  it('Task 3.2 SIMD conv2d matches Simple: LeNet shapes, a large kernel (weight gradient), permuted input', () => {
+    expect(simdAvailable(), 'the SIMD kernel is built').to.equal(true);
+    checkConv([3, 4, 12, 11], [5, 4, 3, 3], [3, 5, 12, 11]);
+    checkConv([4, 6, 12, 10], [4, 6, 12, 10], [4, 4, 3, 3]); // kernel as large as the input
+    checkConv([4, 3, 12, 10], [6, 3, 2, 3], [4, 6, 12, 10], true);
+    checkConv([1, 1, 40, 40], [2, 1, 5, 5], [1, 2, 40, 40]); // fewer planes than threads' rows
+  });
+
+  it('Task 3.2 SIMD conv1d matches Simple (as conv2d of height 1)', () => {
+    checkConv([4, 6, 50], [7, 6, 5], [4, 7, 50]);
+    checkConv([6, 8, 60], [4, 8, 60], [6, 4, 8]);
+  });
+});
+
 describe('Task 3.2 fused matmul', () => {
   /** Matmul on `backend` against Simple for the given shapes. */
   function check(aShape: number[], bShape: number[], backend: FastBackend = parallel): void {
