@@ -154,15 +154,16 @@ function im2col(col: Float64Array, input: StridedArray, b: number, kh: number, k
         const hi = reverse ? Math.min(outW, width + kx) : Math.max(0, Math.min(outW, width - kx));
         for (let oy = 0; oy < outH; oy++, q += outW) {
           const iy = oy + sign * ky;
-          if (iy < 0 || iy >= height || lo >= hi) {
-            col.fill(0, q, q + outW);
+          // Plain loops, not fill(): rows are often only a few entries long (weight gradients).
+          if (iy < 0 || iy >= height) {
+            for (let ox = 0; ox < outW; ox++) col[q + ox] = 0;
             continue;
           }
-          col.fill(0, q, q + lo);
+          let ox = 0;
+          for (; ox < lo; ox++) col[q + ox] = 0;
           let from = b * is0 + ic * is1 + iy * is2 + (lo + sign * kx) * is3;
-          const step = is3;
-          for (let ox = lo; ox < hi; ox++, from += step) col[q + ox] = x[from];
-          col.fill(0, q + hi, q + outW);
+          for (; ox < hi; ox++, from += is3) col[q + ox] = x[from];
+          for (; ox < outW; ox++) col[q + ox] = 0;
         }
       }
     }
