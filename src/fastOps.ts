@@ -391,14 +391,34 @@ export class FastBackend implements TensorBackend {
   runKernel(name: string, args: unknown[], total: number, work: number = total, local?: LocalKernel): void {
     if (total === 0) return;
     const fn = (local ?? this.local.get(name)) as ((...a: unknown[]) => void) | undefined;
-    if (fn !== undefined && (this.threads === 1 || work < this.parallelThreshold)) {
-      fn(...args.map((x) => (x instanceof TensorData ? stridedArgs(x) : x)), 0, total);
+    if (fn !== undefined && this.runsHere(work)) {
+      // In place, not args.map(...): this path runs for every small op of a training step.
+      for (let i = 0; i < args.length; i++) if (args[i] instanceof TensorData) args[i] = stridedArgs(args[i] as TensorData);
+      args.push(0, total);
+      fn.apply(null, args);
       return;
     }
     const shared = args.map((x) => (x instanceof TensorData ? stridedArgs(isShared(x) ? x : toShared(x)) : x));
     // With a local twin the calling thread computes the first chunk instead of idling.
     const here = fn === undefined ? undefined : (start: number, end: number) => fn(...shared, start, end);
     this.pool.run(name, shared, total, here);
+  }
+
+  /** True when a call with this much work runs on the calling thread (see `runKernel`). */
+  private runsHere(work: number): boolean {
+    return this.threads === 1 || work < this.parallelThreshold;
+  }
+
+  /**
+   * The output of a call with this much work: plain memory when the call runs on the calling
+   * thread (a `SharedArrayBuffer` costs several times more to allocate, which dominates small
+   * ops), shared memory when workers write it. `runKernel` copies a plain input into shared
+   * memory if a later call sends it to the workers.
+   */
+  private output(shape: Shape, work: number): TensorData {
+    const size = shapeSize(shape);
+    const storage = this.runsHere(work) ? new Float64Array(size) : new Float64Array(new SharedArrayBuffer(size * 8));
+    return new TensorData(storage, shape);
   }
 
   /** Register a local twin for a kernel another module registered with the pool. */
@@ -420,14 +440,15 @@ export class FastBackend implements TensorBackend {
     if (outShape !== undefined && formatShape(shapeBroadcast(a.shape, outShape)) !== formatShape(outShape)) {
       throw new IndexingError(`cannot broadcast shape ${formatShape(a.shape)} to ${formatShape(outShape)}`);
     }
-    const out = this.zeros(shape);
+    const out = this.output(shape, shapeSize(shape));
     this.runKernel('map', [op, out, a], out.size);
     return out;
   }
 
   zip(op: BinaryOp, a: TensorData, b: TensorData): TensorData {
     if (!(op in binaryFns)) throw new Error(`zip: unknown op "${op}"`);
-    const out = this.zeros(shapeBroadcast(a.shape, b.shape));
+    const shape = shapeBroadcast(a.shape, b.shape);
+    const out = this.output(shape, shapeSize(shape));
     this.runKernel('zip', [op, out, a, b], out.size);
     return out;
   }
@@ -435,47 +456,47 @@ export class FastBackend implements TensorBackend {
   reduce(op: ReduceOp, a: TensorData, dim: number): TensorData {
     if (!(op in reduceFns)) throw new Error(`reduce: unknown op "${op}"`);
     const d = normalizeDim(dim, a.shape);
-    const out = this.zeros(reducedShape(a.shape, d));
+    const out = this.output(reducedShape(a.shape, d), a.size);
     this.runKernel('reduce', [op, out, a, d], out.size, a.size);
     return out;
   }
 
   matmul(a: TensorData, b: TensorData): TensorData {
     const outShape = matmulShape(a.shape, b.shape);
-    const out = this.zeros(outShape);
     // The fused kernel walks rows of b contiguously; a transposed b (as in backward) is
     // copied once, m·p work against the n·m·p of the product.
     const rows = b.strides[b.dims - 1] === 1 || b.shape[b.dims - 1] === 1 ? b : this.map('id', b);
     const p = outShape[outShape.length - 1];
     const totalRows = shapeSize(outShape.slice(0, -1));
     const multiplyAdds = totalRows * a.shape[a.dims - 1] * p;
-    if (this.simd && multiplyAdds >= SIMD_MIN_MULTIPLY_ADDS) {
-      this.runKernel('matmulSimd', [out, a, rows], totalRows, multiplyAdds / (MULTIPLY_ADDS_PER_OP * SIMD_SPEEDUP));
-    } else {
-      this.runKernel('matmul', [out, a, rows], totalRows, multiplyAdds / MULTIPLY_ADDS_PER_OP);
-    }
+    const simd = this.simd && multiplyAdds >= SIMD_MIN_MULTIPLY_ADDS;
+    const work = multiplyAdds / (MULTIPLY_ADDS_PER_OP * (simd ? SIMD_SPEEDUP : 1));
+    const out = this.output(outShape, work);
+    this.runKernel(simd ? 'matmulSimd' : 'matmul', [out, a, rows], totalRows, work);
     return out;
   }
 
   conv1d(input: TensorData, weight: TensorData, outShape: Shape, reverse: boolean): TensorData {
-    const out = this.zeros(outShape);
-    const multiplyAdds = (out.size * weight.size) / Math.max(1, weight.shape[0]);
+    const multiplyAdds = (shapeSize(outShape) * weight.size) / Math.max(1, weight.shape[0]);
     if (this.simd && multiplyAdds >= SIMD_MIN_MULTIPLY_ADDS) {
       // A 1-D convolution is a 2-D one of height 1: run it through the im2col SIMD kernel.
+      const out = this.output(outShape, multiplyAdds / (MULTIPLY_ADDS_PER_OP * SIMD_SPEEDUP));
       this.convSimd(withUnitHeight(out), withUnitHeight(input), withUnitHeight(weight), reverse, multiplyAdds);
       return out;
     }
+    const out = this.output(outShape, multiplyAdds / MULTIPLY_ADDS_PER_OP);
     this.runKernel('conv1d', [out, input, weight, reverse], out.size, multiplyAdds / MULTIPLY_ADDS_PER_OP);
     return out;
   }
 
   conv2d(input: TensorData, weight: TensorData, outShape: Shape, reverse: boolean): TensorData {
-    const out = this.zeros(outShape);
-    const multiplyAdds = (out.size * weight.size) / Math.max(1, weight.shape[0]);
+    const multiplyAdds = (shapeSize(outShape) * weight.size) / Math.max(1, weight.shape[0]);
     if (this.simd && multiplyAdds >= SIMD_MIN_MULTIPLY_ADDS) {
+      const out = this.output(outShape, multiplyAdds / (MULTIPLY_ADDS_PER_OP * SIMD_SPEEDUP));
       this.convSimd(out, input, weight, reverse, multiplyAdds);
       return out;
     }
+    const out = this.output(outShape, multiplyAdds / MULTIPLY_ADDS_PER_OP);
     this.runKernel('conv2d', [out, input, weight, reverse], out.size, multiplyAdds / MULTIPLY_ADDS_PER_OP);
     return out;
   }
