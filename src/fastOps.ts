@@ -239,8 +239,8 @@ export function fastReduceRange(op: ReduceOp, out: StridedArray, a: StridedArray
 
 /**
  * Fused batched matmul over output *rows* `[start, end)` (Task 3.2). Rows are numbered over
- * all batches (`batch·n + i`). `out` is contiguous and zero-filled, and `b`'s rows are
- * contiguous (its last stride is 1), so the inner loop is a contiguous multiply-add. The
+ * all batches (`batch·n + i`). `out` is contiguous (its rows are zeroed first, as the loop
+ * accumulates into them), and `b`'s rows are contiguous (its last stride is 1), so the inner loop is a contiguous multiply-add. The
  * k loop is split into blocks so a block of `b` stays in cache while every row uses it.
  */
 export function matmulRange(out: StridedArray, a: StridedArray, b: StridedArray, start: number, end: number): void {
@@ -257,6 +257,7 @@ export function matmulRange(out: StridedArray, a: StridedArray, b: StridedArray,
   const x = a.storage;
   const y = b.storage;
   const kBlock = Math.max(1, Math.floor(MATMUL_BLOCK_BYTES / (8 * Math.max(1, p))));
+  o.fill(0, start * p, end * p);
   // BEGIN SOLUTION 3.2
   for (let k0 = 0; k0 < m; k0 += kBlock) {
     const k1 = Math.min(m, k0 + kBlock);
@@ -360,6 +361,12 @@ export class FastBackend implements TensorBackend {
   readonly threads: number;
   /** The helper threads (started on the first large call; unused with one thread). */
   readonly pool: WorkerPool;
+  /**
+   * Shared memory reused by every parallel call (see `compute`): slot 0 holds the output the
+   * workers write, slots 1… copies of inputs that are not shared yet. Each grows to the
+   * largest size it has seen; calls are synchronous, so one call never sees another's data.
+   */
+  private readonly scratch: Float64Array[] = [];
   private readonly local = new Map<string, LocalKernel>([
     ['map', fastMapRange],
     ['zip', fastZipRange],
@@ -398,10 +405,24 @@ export class FastBackend implements TensorBackend {
       fn.apply(null, args);
       return;
     }
-    const shared = args.map((x) => (x instanceof TensorData ? stridedArgs(isShared(x) ? x : toShared(x)) : x));
+    let slot = 1;
+    const shared = args.map((x) => (x instanceof TensorData ? stridedArgs(isShared(x) ? x : this.sharedCopy(x, slot++)) : x));
     // With a local twin the calling thread computes the first chunk instead of idling.
     const here = fn === undefined ? undefined : (start: number, end: number) => fn(...shared, start, end);
     this.pool.run(name, shared, total, here);
+  }
+
+  /** The first `size` entries of scratch slot `slot`, grown (fresh shared memory) when too small. */
+  private sharedScratch(slot: number, size: number): Float64Array {
+    if ((this.scratch[slot]?.length ?? -1) < size) this.scratch[slot] = new Float64Array(new SharedArrayBuffer(size * 8));
+    return this.scratch[slot].subarray(0, size);
+  }
+
+  /** `t` copied into scratch slot `slot` (same shape and strides), for the workers to read. */
+  private sharedCopy(t: TensorData, slot: number): TensorData {
+    const storage = this.sharedScratch(slot, t.storage.length);
+    storage.set(t.storage);
+    return new TensorData(storage, t.shape, t.strides);
   }
 
   /** True when a call with this much work runs on the calling thread (see `runKernel`). */
@@ -410,15 +431,25 @@ export class FastBackend implements TensorBackend {
   }
 
   /**
-   * The output of a call with this much work: plain memory when the call runs on the calling
-   * thread (a `SharedArrayBuffer` costs several times more to allocate, which dominates small
-   * ops), shared memory when workers write it. `runKernel` copies a plain input into shared
-   * memory if a later call sends it to the workers.
+   * Run built-in kernel `name` into a new contiguous tensor of `shape`, passed as argument
+   * `outIndex`. The result is plain memory (a `SharedArrayBuffer` costs several times more to
+   * allocate and is always fresh pages, each first-touched by a page fault; plain buffers are
+   * reused by the allocator). A call that goes to the workers, who can only write shared
+   * memory, fills this backend's reused shared scratch instead, then copies it over.
    */
-  private output(shape: Shape, work: number): TensorData {
+  private compute(name: string, shape: Shape, args: unknown[], outIndex: number, total: number, work: number): TensorData {
     const size = shapeSize(shape);
-    const storage = this.runsHere(work) ? new Float64Array(size) : new Float64Array(new SharedArrayBuffer(size * 8));
-    return new TensorData(storage, shape);
+    const out = new TensorData(new Float64Array(size), shape);
+    if (this.runsHere(work)) {
+      args[outIndex] = out;
+      this.runKernel(name, args, total, work);
+      return out;
+    }
+    const shared = this.sharedScratch(0, size);
+    args[outIndex] = new TensorData(shared, shape);
+    this.runKernel(name, args, total, work);
+    out.storage.set(shared);
+    return out;
   }
 
   /** Register a local twin for a kernel another module registered with the pool. */
@@ -440,25 +471,20 @@ export class FastBackend implements TensorBackend {
     if (outShape !== undefined && formatShape(shapeBroadcast(a.shape, outShape)) !== formatShape(outShape)) {
       throw new IndexingError(`cannot broadcast shape ${formatShape(a.shape)} to ${formatShape(outShape)}`);
     }
-    const out = this.output(shape, shapeSize(shape));
-    this.runKernel('map', [op, out, a], out.size);
-    return out;
+    return this.compute('map', shape, [op, null, a], 1, shapeSize(shape), shapeSize(shape));
   }
 
   zip(op: BinaryOp, a: TensorData, b: TensorData): TensorData {
     if (!(op in binaryFns)) throw new Error(`zip: unknown op "${op}"`);
     const shape = shapeBroadcast(a.shape, b.shape);
-    const out = this.output(shape, shapeSize(shape));
-    this.runKernel('zip', [op, out, a, b], out.size);
-    return out;
+    return this.compute('zip', shape, [op, null, a, b], 1, shapeSize(shape), shapeSize(shape));
   }
 
   reduce(op: ReduceOp, a: TensorData, dim: number): TensorData {
     if (!(op in reduceFns)) throw new Error(`reduce: unknown op "${op}"`);
     const d = normalizeDim(dim, a.shape);
-    const out = this.output(reducedShape(a.shape, d), a.size);
-    this.runKernel('reduce', [op, out, a, d], out.size, a.size);
-    return out;
+    const shape = reducedShape(a.shape, d);
+    return this.compute('reduce', shape, [op, null, a, d], 1, shapeSize(shape), a.size);
   }
 
   matmul(a: TensorData, b: TensorData): TensorData {
@@ -471,43 +497,35 @@ export class FastBackend implements TensorBackend {
     const multiplyAdds = totalRows * a.shape[a.dims - 1] * p;
     const simd = this.simd && multiplyAdds >= SIMD_MIN_MULTIPLY_ADDS;
     const work = multiplyAdds / (MULTIPLY_ADDS_PER_OP * (simd ? SIMD_SPEEDUP : 1));
-    const out = this.output(outShape, work);
-    this.runKernel(simd ? 'matmulSimd' : 'matmul', [out, a, rows], totalRows, work);
-    return out;
+    return this.compute(simd ? 'matmulSimd' : 'matmul', outShape, [null, a, rows], 0, totalRows, work);
   }
 
   conv1d(input: TensorData, weight: TensorData, outShape: Shape, reverse: boolean): TensorData {
     const multiplyAdds = (shapeSize(outShape) * weight.size) / Math.max(1, weight.shape[0]);
     if (this.simd && multiplyAdds >= SIMD_MIN_MULTIPLY_ADDS) {
       // A 1-D convolution is a 2-D one of height 1: run it through the im2col SIMD kernel.
-      const out = this.output(outShape, multiplyAdds / (MULTIPLY_ADDS_PER_OP * SIMD_SPEEDUP));
-      this.convSimd(withUnitHeight(out), withUnitHeight(input), withUnitHeight(weight), reverse, multiplyAdds);
-      return out;
+      const [batch, channels, width] = outShape;
+      const out = this.convSimd([batch, channels, 1, width], withUnitHeight(input), withUnitHeight(weight), reverse, multiplyAdds);
+      return new TensorData(out.storage, outShape);
     }
-    const out = this.output(outShape, multiplyAdds / MULTIPLY_ADDS_PER_OP);
-    this.runKernel('conv1d', [out, input, weight, reverse], out.size, multiplyAdds / MULTIPLY_ADDS_PER_OP);
-    return out;
+    const work = multiplyAdds / MULTIPLY_ADDS_PER_OP;
+    return this.compute('conv1d', outShape, [null, input, weight, reverse], 0, shapeSize(outShape), work);
   }
 
   conv2d(input: TensorData, weight: TensorData, outShape: Shape, reverse: boolean): TensorData {
     const multiplyAdds = (shapeSize(outShape) * weight.size) / Math.max(1, weight.shape[0]);
-    if (this.simd && multiplyAdds >= SIMD_MIN_MULTIPLY_ADDS) {
-      const out = this.output(outShape, multiplyAdds / (MULTIPLY_ADDS_PER_OP * SIMD_SPEEDUP));
-      this.convSimd(out, input, weight, reverse, multiplyAdds);
-      return out;
-    }
-    const out = this.output(outShape, multiplyAdds / MULTIPLY_ADDS_PER_OP);
-    this.runKernel('conv2d', [out, input, weight, reverse], out.size, multiplyAdds / MULTIPLY_ADDS_PER_OP);
-    return out;
+    if (this.simd && multiplyAdds >= SIMD_MIN_MULTIPLY_ADDS) return this.convSimd(outShape, input, weight, reverse, multiplyAdds);
+    const work = multiplyAdds / MULTIPLY_ADDS_PER_OP;
+    return this.compute('conv2d', outShape, [null, input, weight, reverse], 0, shapeSize(outShape), work);
   }
 
   /**
    * A large convolution as im2col + the SIMD matmul (`simdConv2dRange`), split over
-   * (batch entry, output channel) planes. All four tensors are 4-D; `out` is contiguous.
+   * (batch entry, output channel) planes. Input, weight and `outShape` are 4-D.
    */
-  private convSimd(out: TensorData, input: TensorData, weight: TensorData, reverse: boolean, multiplyAdds: number): void {
-    const planes = out.shape[0] * out.shape[1];
-    this.runKernel('conv2dSimd', [out, input, weight, reverse], planes, multiplyAdds / (MULTIPLY_ADDS_PER_OP * SIMD_SPEEDUP));
+  private convSimd(outShape: Shape, input: TensorData, weight: TensorData, reverse: boolean, multiplyAdds: number): TensorData {
+    const work = multiplyAdds / (MULTIPLY_ADDS_PER_OP * SIMD_SPEEDUP);
+    return this.compute('conv2dSimd', outShape, [null, input, weight, reverse], 0, outShape[0] * outShape[1], work);
   }
 }
 
