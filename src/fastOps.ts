@@ -112,14 +112,20 @@ function alignedWith(x: StridedArray, out: StridedArray): boolean {
 
 /**
  * Storage positions of one or two inputs kept in step with output ordinals, for inputs that
- * are permuted or broadcast: stepping to the next ordinal adds a stride (and carries at the
- * end of a dim, like an odometer) instead of decomposing every ordinal into an index.
+ * are permuted or broadcast: moving along the innermost dim adds a stride, and the end of a
+ * dim carries into the one before (like an odometer), instead of decomposing every ordinal
+ * into an index. Kernels walk a whole innermost row with plain additions of `aStep`/`bStep`,
+ * then `advance` past it.
  */
 export class StridedCursor {
   /** Position in the first input's storage. */
   a = 0;
   /** Position in the second input's storage (0 when there is none). */
   b = 0;
+  /** The first input's stride along the innermost output dim. */
+  readonly aStep: number;
+  /** The second input's stride along the innermost output dim (0 when there is none). */
+  readonly bStep: number;
   private readonly index: number[];
   private readonly aStrides: number[];
   private readonly bStrides: number[];
@@ -134,21 +140,40 @@ export class StridedCursor {
       this.a += this.index[d] * this.aStrides[d];
       this.b += this.index[d] * this.bStrides[d];
     }
+    this.aStep = shape.length === 0 ? 0 : this.aStrides[shape.length - 1];
+    this.bStep = shape.length === 0 ? 0 : this.bStrides[shape.length - 1];
   }
 
-  /** Move to the next output ordinal. */
-  next(): void {
+  /** Output ordinals from here to the end of the current innermost row, this one included. */
+  rowLeft(): number {
+    const d = this.shape.length - 1;
+    return d < 0 ? 1 : this.shape[d] - this.index[d];
+  }
+
+  /** Move `n` output ordinals ahead, at most to the end of the current row (`rowLeft()`). */
+  advance(n: number): void {
     const { index, shape, aStrides, bStrides } = this;
-    for (let d = shape.length - 1; d >= 0; d--) {
-      index[d] += 1;
-      this.a += aStrides[d];
-      this.b += bStrides[d];
-      if (index[d] < shape[d]) return;
+    let d = shape.length - 1;
+    if (d < 0) return;
+    index[d] += n;
+    this.a += n * aStrides[d];
+    this.b += n * bStrides[d];
+    while (index[d] >= shape[d]) {
       // Past the end of dim d: back to its start, and carry into dim d − 1.
       this.a -= aStrides[d] * shape[d];
       this.b -= bStrides[d] * shape[d];
       index[d] = 0;
+      d -= 1;
+      if (d < 0) return;
+      index[d] += 1;
+      this.a += aStrides[d];
+      this.b += bStrides[d];
     }
+  }
+
+  /** Move to the next output ordinal. */
+  next(): void {
+    this.advance(1);
   }
 }
 
@@ -165,8 +190,15 @@ export function fastMapRange(op: UnaryOp, out: StridedArray, a: StridedArray, st
     for (let i = start; i < end; i++) o[i] = fn(x[i]);
     return;
   }
+  // Row by row: the innermost dim is a plain strided loop.
   const at = new StridedCursor(out.shape, a, null, start);
-  for (let i = start; i < end; i++, at.next()) o[i] = fn(x[at.a]);
+  for (let i = start; i < end; ) {
+    const n = Math.min(end - i, at.rowLeft());
+    const step = at.aStep;
+    for (let j = 0, p = at.a; j < n; j++, p += step) o[i + j] = fn(x[p]);
+    i += n;
+    at.advance(n);
+  }
   // END SOLUTION
 }
 
@@ -204,7 +236,14 @@ export function fastZipRange(
     return;
   }
   const at = new StridedCursor(out.shape, a, b, start);
-  for (let i = start; i < end; i++, at.next()) o[i] = fn(x[at.a], y[at.b]);
+  for (let i = start; i < end; ) {
+    const n = Math.min(end - i, at.rowLeft());
+    const aStep = at.aStep;
+    const bStep = at.bStep;
+    for (let j = 0, p = at.a, q = at.b; j < n; j++, p += aStep, q += bStep) o[i + j] = fn(x[p], y[q]);
+    i += n;
+    at.advance(n);
+  }
   // END SOLUTION
 }
 
@@ -432,15 +471,23 @@ export class FastBackend implements TensorBackend {
 
   /**
    * Run built-in kernel `name` into a new contiguous tensor of `shape`, passed as argument
-   * `outIndex`. The result is plain memory (a `SharedArrayBuffer` costs several times more to
-   * allocate and is always fresh pages, each first-touched by a page fault; plain buffers are
-   * reused by the allocator). A call that goes to the workers, who can only write shared
-   * memory, fills this backend's reused shared scratch instead, then copies it over.
+   * `outIndex`. On the calling thread the result is plain memory: a `SharedArrayBuffer` costs
+   * several times more to allocate and is always fresh pages, each first-touched by a page
+   * fault, while plain buffers are reused by the allocator. A call that goes to the workers,
+   * who can only write shared memory, fills this backend's reused shared scratch, copied into
+   * the plain result afterwards (`copyOut`), or, for elementwise ops (`copyOut` false, where
+   * the copy would cost as much as the op), writes a fresh shared result directly.
    */
-  private compute(name: string, shape: Shape, args: unknown[], outIndex: number, total: number, work: number): TensorData {
+  private compute(name: string, shape: Shape, args: unknown[], outIndex: number, total: number, work: number, copyOut = true): TensorData {
     const size = shapeSize(shape);
-    const out = new TensorData(new Float64Array(size), shape);
     if (this.runsHere(work)) {
+      const out = new TensorData(new Float64Array(size), shape);
+      args[outIndex] = out;
+      this.runKernel(name, args, total, work);
+      return out;
+    }
+    if (!copyOut) {
+      const out = this.zeros(shape);
       args[outIndex] = out;
       this.runKernel(name, args, total, work);
       return out;
@@ -448,9 +495,20 @@ export class FastBackend implements TensorBackend {
     const shared = this.sharedScratch(0, size);
     args[outIndex] = new TensorData(shared, shape);
     this.runKernel(name, args, total, work);
+    const out = new TensorData(new Float64Array(size), shape);
     out.storage.set(shared);
     return out;
   }
+
+  /**
+   * Work of an elementwise call for `runKernel`'s choice: its size when every input is already
+   * in shared memory, else 0 (stay here). Elementwise loops are bound by memory traffic, so
+   * copying an input into shared memory for the workers costs about what they would save.
+   */
+  private elementwiseWork(size: number, ...inputs: TensorData[]): number {
+    return inputs.every(isShared) ? size : 0;
+  }
+
 
   /** Register a local twin for a kernel another module registered with the pool. */
   addKernel(name: string, fn: LocalKernel): void {
@@ -471,13 +529,13 @@ export class FastBackend implements TensorBackend {
     if (outShape !== undefined && formatShape(shapeBroadcast(a.shape, outShape)) !== formatShape(outShape)) {
       throw new IndexingError(`cannot broadcast shape ${formatShape(a.shape)} to ${formatShape(outShape)}`);
     }
-    return this.compute('map', shape, [op, null, a], 1, shapeSize(shape), shapeSize(shape));
+    return this.compute('map', shape, [op, null, a], 1, shapeSize(shape), this.elementwiseWork(shapeSize(shape), a), false);
   }
 
   zip(op: BinaryOp, a: TensorData, b: TensorData): TensorData {
     if (!(op in binaryFns)) throw new Error(`zip: unknown op "${op}"`);
     const shape = shapeBroadcast(a.shape, b.shape);
-    return this.compute('zip', shape, [op, null, a, b], 1, shapeSize(shape), shapeSize(shape));
+    return this.compute('zip', shape, [op, null, a, b], 1, shapeSize(shape), this.elementwiseWork(shapeSize(shape), a, b), false);
   }
 
   reduce(op: ReduceOp, a: TensorData, dim: number): TensorData {

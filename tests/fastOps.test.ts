@@ -78,17 +78,23 @@ describe('Task 3.1 fast paths agree with the generic kernels', () => {
     });
   }
 
-  it('Task 3.1 uploads live in shared memory; outputs in plain memory, also when computed by the workers', () => {
+  it('Task 3.1 uploads live in shared memory; outputs where they are cheapest', () => {
     const t = fromFlat([1, 2, 3], [3], { backend: parallel });
     expect(t.data.storage.buffer).to.be.instanceOf(SharedArrayBuffer);
-    // The workers write a reused shared scratch that is copied out (fresh shared memory is
-    // first-touched page by page on every call); a plain input is copied into the scratch.
+    // Elementwise on shared inputs: the workers write a shared result directly.
     const sum = t.add(t);
-    expect(sum.data.storage.buffer).not.to.be.instanceOf(SharedArrayBuffer);
+    expect(sum.data.storage.buffer).to.be.instanceOf(SharedArrayBuffer);
     expect(values(sum.data)).to.deep.equal([2, 4, 6]);
-    const again = sum.mul(sum).add(t);
-    expect(values(again.data)).to.deep.equal([5, 18, 39]);
-    expect(values(sum.data), 'an earlier output is not overwritten by the scratch').to.deep.equal([2, 4, 6]);
+    // On the calling thread: plain memory (reused by the allocator, no fresh shared pages).
+    const here = fromFlat([1, 2, 3], [3], { backend: local });
+    expect(here.add(here).data.storage.buffer).not.to.be.instanceOf(SharedArrayBuffer);
+    // Matmul on the workers: written to a reused shared scratch, copied into plain memory.
+    const m = fromFlat([1, 2, 3, 4], [2, 2], { backend: parallel });
+    const p1 = m.matmul(m);
+    expect(p1.data.storage.buffer).not.to.be.instanceOf(SharedArrayBuffer);
+    const p2 = p1.matmul(m); // a plain input, copied into a shared scratch slot
+    expect(values(p2.data)).to.deep.equal([37, 54, 81, 118]);
+    expect(values(p1.data), 'an earlier output is not overwritten by the scratch').to.deep.equal([7, 10, 15, 22]);
   });
 });
 
@@ -100,6 +106,10 @@ describe('Task 3.1 parallel and calling-thread sizes', () => {
     expect(fast.pool.started).to.equal(0); // lazy: nothing started yet
     expectSame(fast.zip('add', fast.upload(a), fast.upload(a)), simple.zip('add', a, a));
     expect(fast.pool.started).to.equal(1); // one helper: the calling thread is the other
+    // A plain (not shared) input keeps an elementwise op here: copying it would cost as much.
+    const plain = fast.zip('add', a, a);
+    expect(plain.storage.buffer).not.to.be.instanceOf(SharedArrayBuffer);
+    expectSame(plain, simple.zip('add', a, a));
     expectSame(fast.reduce('sum', fast.upload(a), 0), simple.reduce('sum', a, 0));
     fast.pool.close();
   });
