@@ -30,9 +30,11 @@ import * as os from 'os';
 import { BackendName, registerBackend } from './backends';
 import { conv1dKernel, conv2dKernel } from './convOps';
 import { NotImplementedError } from './errors';
+import * as ops from './operators';
 import {
   IndexingError,
   Shape,
+  Storage,
   TensorData,
   alignedStrides,
   formatShape,
@@ -178,6 +180,47 @@ export class StridedCursor {
 }
 
 /**
+ * `o[i + j] = fn(x[p], y[q])` for `j < n`, with `p` and `q` stepping by `aStep` and `bStep`
+ * (1 walks an aligned input, 0 repeats a single value, any other stride walks a row). The
+ * common ops of a training step call their function directly: the JIT inlines a direct call,
+ * while `fn` (one call site shared by every op) stays an out-of-line call per element.
+ */
+export function zipRun(op: BinaryOp, fn: (x: number, y: number) => number, o: Storage, i: number, x: Storage, p: number, aStep: number, y: Storage, q: number, bStep: number, n: number): void {
+  const end = i + n;
+  switch (op) {
+    case 'add':
+      for (; i < end; i++, p += aStep, q += bStep) o[i] = ops.add(x[p], y[q]);
+      return;
+    case 'mul':
+      for (; i < end; i++, p += aStep, q += bStep) o[i] = ops.mul(x[p], y[q]);
+      return;
+    case 'reluBack':
+      for (; i < end; i++, p += aStep, q += bStep) o[i] = ops.reluBack(x[p], y[q]);
+      return;
+    default:
+      for (; i < end; i++, p += aStep, q += bStep) o[i] = fn(x[p], y[q]);
+  }
+}
+
+/** `o[i + j] = fn(x[p])` for `j < n`, `p` stepping by `step`; common ops inlined as in `zipRun`. */
+export function mapRun(op: UnaryOp, fn: (x: number) => number, o: Storage, i: number, x: Storage, p: number, step: number, n: number): void {
+  const end = i + n;
+  switch (op) {
+    case 'id':
+      for (; i < end; i++, p += step) o[i] = ops.id(x[p]);
+      return;
+    case 'neg':
+      for (; i < end; i++, p += step) o[i] = ops.neg(x[p]);
+      return;
+    case 'relu':
+      for (; i < end; i++, p += step) o[i] = ops.relu(x[p]);
+      return;
+    default:
+      for (; i < end; i++, p += step) o[i] = fn(x[p]);
+  }
+}
+
+/**
  * Parallel map (Task 3.1): a plain loop for aligned data, else a `StridedCursor` walk.
  * `out` is always contiguous (backends create it).
  */
@@ -187,15 +230,14 @@ export function fastMapRange(op: UnaryOp, out: StridedArray, a: StridedArray, st
   const o = out.storage;
   const x = a.storage;
   if (alignedWith(a, out)) {
-    for (let i = start; i < end; i++) o[i] = fn(x[i]);
+    mapRun(op, fn, o, start, x, start, 1, end - start);
     return;
   }
   // Row by row: the innermost dim is a plain strided loop.
   const at = new StridedCursor(out.shape, a, null, start);
   for (let i = start; i < end; ) {
     const n = Math.min(end - i, at.rowLeft());
-    const step = at.aStep;
-    for (let j = 0, p = at.a; j < n; j++, p += step) o[i + j] = fn(x[p]);
+    mapRun(op, fn, o, i, x, at.a, at.aStep, n);
     i += n;
     at.advance(n);
   }
@@ -204,7 +246,7 @@ export function fastMapRange(op: UnaryOp, out: StridedArray, a: StridedArray, st
 
 /**
  * Parallel zip (Task 3.1): plain loops for aligned inputs and a single-element operand, else
- * a `StridedCursor` walk over both.
+ * a `StridedCursor` walk over both, row by row.
  */
 export function fastZipRange(
   op: BinaryOp,
@@ -219,28 +261,18 @@ export function fastZipRange(
   const o = out.storage;
   const x = a.storage;
   const y = b.storage;
-  const aAligned = alignedWith(a, out);
-  const bAligned = alignedWith(b, out);
-  if (aAligned && bAligned) {
-    for (let i = start; i < end; i++) o[i] = fn(x[i], y[i]);
+  // Step 1: aligned with the output; step 0: a single value used everywhere.
+  const aStep = alignedWith(a, out) ? 1 : shapeSize(a.shape) === 1 ? 0 : -1;
+  const bStep = alignedWith(b, out) ? 1 : shapeSize(b.shape) === 1 ? 0 : -1;
+  if (aStep >= 0 && bStep >= 0) {
+    zipRun(op, fn, o, start, x, aStep * start, aStep, y, bStep * start, bStep, end - start);
     return;
   }
-  if (aAligned && shapeSize(b.shape) === 1) {
-    const c = y[0];
-    for (let i = start; i < end; i++) o[i] = fn(x[i], c);
-    return;
-  }
-  if (bAligned && shapeSize(a.shape) === 1) {
-    const c = x[0];
-    for (let i = start; i < end; i++) o[i] = fn(c, y[i]);
-    return;
-  }
+  // Row by row: the innermost dim is a plain strided loop.
   const at = new StridedCursor(out.shape, a, b, start);
   for (let i = start; i < end; ) {
     const n = Math.min(end - i, at.rowLeft());
-    const aStep = at.aStep;
-    const bStep = at.bStep;
-    for (let j = 0, p = at.a, q = at.b; j < n; j++, p += aStep, q += bStep) o[i + j] = fn(x[p], y[q]);
+    zipRun(op, fn, o, i, x, at.a, at.aStep, y, at.b, at.bStep, n);
     i += n;
     at.advance(n);
   }
