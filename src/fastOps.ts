@@ -279,6 +279,21 @@ export function fastZipRange(
   // END SOLUTION
 }
 
+/** `fn` folded over `n` values of `x` from `p` in steps of `step`, from `acc`; sum and max inlined as in `zipRun`. */
+export function foldRun(op: ReduceOp, fn: (acc: number, x: number) => number, acc: number, x: Storage, p: number, step: number, n: number): number {
+  switch (op) {
+    case 'sum':
+      for (let j = 0; j < n; j++, p += step) acc = ops.add(acc, x[p]);
+      return acc;
+    case 'max':
+      for (let j = 0; j < n; j++, p += step) acc = ops.max(acc, x[p]);
+      return acc;
+    default:
+      for (let j = 0; j < n; j++, p += step) acc = fn(acc, x[p]);
+      return acc;
+  }
+}
+
 /**
  * Parallel reduce (Task 3.1): for contiguous input, output ordinal `i` starts at
  * `outer·n·inner + i mod inner` and steps by `inner`, with no index arrays.
@@ -297,13 +312,7 @@ export function fastReduceRange(op: ReduceOp, out: StridedArray, a: StridedArray
   const x = a.storage;
   for (let i = start; i < end; i++) {
     const outer = Math.floor(i / inner);
-    let position = outer * n * inner + (i - outer * inner);
-    let acc = startValue;
-    for (let j = 0; j < n; j++) {
-      acc = fn(acc, x[position]);
-      position += inner;
-    }
-    o[i] = acc;
+    o[i] = foldRun(op, fn, startValue, x, outer * n * inner + (i - outer * inner), inner, n);
   }
   // END SOLUTION
 }
