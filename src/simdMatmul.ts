@@ -223,6 +223,8 @@ export function simdConv2dRange(out: StridedArray, input: StridedArray, weight: 
   const plane = outH * outW;
   // Kernel wider than the output: multiply patches-by-rows with the transposed weight instead.
   const transposed = kw > outW;
+  let gatheredFrom = -1;
+  let gatheredRows = -1;
   for (let r = start; r < end; ) {
     const b = Math.floor(r / outChannels);
     const stop = Math.min(end, (b + 1) * outChannels);
@@ -232,9 +234,13 @@ export function simdConv2dRange(out: StridedArray, input: StridedArray, weight: 
       ? blocks(k, plane * patch, patch * rows, plane * rows)
       : blocks(k, rows * patch, patch * plane, rows * plane);
     // The weights of output channels oc0 … oc0 + rows − 1: rows × patch, or its transpose.
+    // Every batch entry uses the same ones: gather them again only for other channels.
     const weights = transposed ? wb : wa;
+    const same = oc0 === gatheredFrom && rows === gatheredRows;
+    gatheredFrom = oc0;
+    gatheredRows = rows;
     let q = 0;
-    for (let oc = oc0; oc < oc0 + rows; oc++) {
+    for (let oc = oc0; oc < oc0 + rows && !same; oc++) {
       for (let ic = 0; ic < inChannels; ic++) {
         for (let ky = 0; ky < kh; ky++) {
           const base = oc * ws0 + ic * ws1 + ky * ws2;
