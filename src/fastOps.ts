@@ -560,8 +560,13 @@ export class FastBackend implements TensorBackend {
     return new TensorData(new Float64Array(new SharedArrayBuffer(shapeSize(shape) * 8)), shape);
   }
 
+  /**
+   * Data large enough for the workers goes to shared memory once, here; smaller data stays
+   * plain (a `SharedArrayBuffer` is costly to allocate, and the scalars a training step lifts
+   * into tensors are many).
+   */
   upload(host: TensorData): TensorData {
-    return isShared(host) ? host : toShared(host);
+    return isShared(host) || this.runsHere(host.size) ? host : toShared(host);
   }
 
   map(op: UnaryOp, a: TensorData, outShape?: Shape): TensorData {
