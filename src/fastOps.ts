@@ -3,8 +3,9 @@
  * times faster, by three ideas MiniTorch teaches with numba:
  *
  * 1. **Parallelism** (Task 3.1): outputs are split into contiguous ranges of ordinals and each
- *    range runs on a worker thread (numba's `prange`). Tensors live in `SharedArrayBuffer`s so
- *    workers read inputs and write outputs without copying.
+ *    range runs on a worker thread (numba's `prange`). Workers see only `SharedArrayBuffer`
+ *    memory: large uploads live there, and a parallel call writes its output there (see
+ *    `FastBackend.compute` for where each result ends up and why).
  * 2. **Fast paths** (Task 3.1): when input and output are contiguous with the same shape, the
  *    ordinal *is* the storage position, so no index arithmetic is needed per element.
  * 3. **Fusion** (Task 3.2): matmul multiplies and sums in one loop, never materialising the
@@ -16,13 +17,17 @@
  * ordinals `[start, end)`. A kernel is registered once by name with
  * `registerRangeKernel(name, modulePath, exportName)` (see `workerPool`); a worker thread
  * `require`s that module and calls the export. This file registers `map`, `zip`, `reduce`,
- * `matmul`, `conv1d` and `conv2d`; any other module can register more kernels the same way
+ * `matmul`, `matmulSimd`, `conv1d`, `conv2d` and `conv2dSimd`; any other module can register more kernels the same way
  * and run them with `FastBackend.runKernel(name, args, total, work)`. Arguments must survive
  * structured cloning: pass `StridedArray`s (`{ storage, shape, strides }`, via
  * `stridedArgs`), op names and numbers, never closures. `runKernel` runs small jobs on the
  * calling thread; a large one is cut into one range per thread, the calling thread taking the
  * first range itself when it has a local twin of the kernel (`addKernel`) and the pool's
  * helpers the rest. Inputs are copied into shared memory first if they are not there yet.
+ *
+ * Beyond the tasks, large matmuls and convolutions run a SIMD WebAssembly kernel
+ * (`simdMatmul`; a convolution as im2col + that matmul), and the loops call the common scalar
+ * functions directly (`mapRun`, `zipRun`, `foldRun`) so the JIT can inline them.
  *
  * @packageDocumentation
  */
@@ -428,8 +433,9 @@ function isShared(t: TensorData): boolean {
 type LocalKernel = (...args: never[]) => void;
 
 /**
- * The parallel CPU backend. Tensors live in shared memory; large jobs are split across a
- * lazily started worker pool, small ones run here (the threshold is `PARALLEL_THRESHOLD`).
+ * The parallel CPU backend. Large jobs are split across a lazily started worker pool, small
+ * ones run here (the threshold is `PARALLEL_THRESHOLD`); results computed here are plain
+ * memory, which the allocator reuses (see `compute`).
  */
 export class FastBackend implements TensorBackend {
   readonly name: string = 'fast';
