@@ -19,8 +19,9 @@
  * `require`s that module and calls the export. This file registers `map`, `zip`, `reduce`,
  * `matmul`, `matmulSimd`, `conv1d`, `conv2d` and `conv2dSimd`; any other module can
  * register more kernels the same way and run them with
- * `FastBackend.runKernel(name, args, total, work)`. Arguments must survive structured cloning: pass `StridedArray`s (`{ storage, shape, strides }`, via
- * `stridedArgs`), op names and numbers, never closures. `runKernel` runs small jobs on the
+ * `FastBackend.runKernel(name, args, total, work)`. Arguments must survive structured
+ * cloning: pass `StridedArray`s (`{ storage, shape, strides }`, via `stridedArgs`), op names
+ * and numbers, never closures. `runKernel` runs small jobs on the
  * calling thread; a large one is cut into one range per thread, the calling thread taking the
  * first range itself when it has a local twin of the kernel (`addKernel`) and the pool's
  * helpers the rest. Inputs are copied into shared memory first if they are not there yet.
