@@ -88,6 +88,14 @@ export const MULTIPLY_ADDS_PER_OP = 6;
  */
 export const SIMD_MIN_MULTIPLY_ADDS = 1 << 15;
 
+/**
+ * Elementwise ops that go to the workers when large: those whose scalar function costs far
+ * more than moving its operands (a transcendental function). The others are bound by memory
+ * traffic, which a second core barely widens, while handing them over costs a copy of each
+ * operand into shared memory and of the result out of it: they stay on the calling thread.
+ */
+const COMPUTE_BOUND: ReadonlySet<UnaryOp | BinaryOp> = new Set<UnaryOp | BinaryOp>(['exp', 'log', 'sigmoid', 'sigmoidBack']);
+
 /** How many times faster the SIMD kernel does multiply-adds (measured ~4x at n = 512). */
 const SIMD_SPEEDUP = 4;
 
@@ -519,23 +527,15 @@ export class FastBackend implements TensorBackend {
 
   /**
    * Run built-in kernel `name` into a new contiguous tensor of `shape`, passed as argument
-   * `outIndex`. On the calling thread the result is plain memory: a `SharedArrayBuffer` costs
-   * several times more to allocate and is always fresh pages, each first-touched by a page
-   * fault, while plain buffers are reused by the allocator. A call that goes to the workers,
-   * who can only write shared memory, fills this backend's reused shared scratch, copied into
-   * the plain result afterwards (`copyOut`), or, for elementwise ops (`copyOut` false, where
-   * the copy would cost as much as the op), writes a fresh shared result directly.
+   * `outIndex`. The result is plain memory: a `SharedArrayBuffer` costs several times more to
+   * allocate and is always fresh pages, each first-touched by a page fault, while plain
+   * buffers are reused by the allocator. A call that goes to the workers, who can only write
+   * shared memory, fills this backend's reused shared scratch, copied into the result after.
    */
-  private compute(name: string, shape: Shape, args: unknown[], outIndex: number, total: number, work: number, copyOut = true): TensorData {
+  private compute(name: string, shape: Shape, args: unknown[], outIndex: number, total: number, work: number): TensorData {
     const size = shapeSize(shape);
+    const out = new TensorData(new Float64Array(size), shape);
     if (this.runsHere(work)) {
-      const out = new TensorData(new Float64Array(size), shape);
-      args[outIndex] = out;
-      this.runKernel(name, args, total, work);
-      return out;
-    }
-    if (!copyOut) {
-      const out = this.zeros(shape);
       args[outIndex] = out;
       this.runKernel(name, args, total, work);
       return out;
@@ -543,19 +543,18 @@ export class FastBackend implements TensorBackend {
     const shared = this.sharedScratch(0, size);
     args[outIndex] = new TensorData(shared, shape);
     this.runKernel(name, args, total, work);
-    const out = new TensorData(new Float64Array(size), shape);
     out.storage.set(shared);
     return out;
   }
 
   /**
-   * Work of an elementwise call for `runKernel`'s choice: its size when every input is already
-   * in shared memory, else 0 (stay here). Elementwise loops are bound by memory traffic, so
-   * copying an input into shared memory for the workers costs about what they would save.
+   * Work of an elementwise call for `runKernel`'s choice: its size for an op whose scalar
+   * function is expensive (`COMPUTE_BOUND`), else 0, so it stays on the calling thread.
    */
-  private elementwiseWork(size: number, ...inputs: TensorData[]): number {
-    return inputs.every(isShared) ? size : 0;
+  private elementwiseWork(op: UnaryOp | BinaryOp, size: number): number {
+    return COMPUTE_BOUND.has(op) ? size : 0;
   }
+
 
 
   /** Register a local twin for a kernel another module registered with the pool. */
@@ -582,13 +581,13 @@ export class FastBackend implements TensorBackend {
     if (outShape !== undefined && formatShape(shapeBroadcast(a.shape, outShape)) !== formatShape(outShape)) {
       throw new IndexingError(`cannot broadcast shape ${formatShape(a.shape)} to ${formatShape(outShape)}`);
     }
-    return this.compute('map', shape, [op, null, a], 1, shapeSize(shape), this.elementwiseWork(shapeSize(shape), a), false);
+    return this.compute('map', shape, [op, null, a], 1, shapeSize(shape), this.elementwiseWork(op, shapeSize(shape)));
   }
 
   zip(op: BinaryOp, a: TensorData, b: TensorData): TensorData {
     if (!(op in binaryFns)) throw new Error(`zip: unknown op "${op}"`);
     const shape = shapeBroadcast(a.shape, b.shape);
-    return this.compute('zip', shape, [op, null, a, b], 1, shapeSize(shape), this.elementwiseWork(shapeSize(shape), a, b), false);
+    return this.compute('zip', shape, [op, null, a, b], 1, shapeSize(shape), this.elementwiseWork(op, shapeSize(shape)));
   }
 
   reduce(op: ReduceOp, a: TensorData, dim: number): TensorData {
