@@ -70,7 +70,8 @@ import { WorkerPool, registerRangeKernel } from './workerPool';
  * on the 2-core dev machine by timing `zip('mul')` on 1 vs 2 threads (module3 notebook repeats
  * the sweep): handing a chunk to a helper and waking up costs ~0.05–0.1 ms, which is
  * ~20–30k elementwise ops; 2 threads break even near 65k elements and win 1.5x at 262k, so
- * the cut-over is 2^17.
+ * the cut-over is 2^17. (That sweep had every tensor in shared memory; the backend now keeps
+ * memory-bound elementwise ops on the calling thread at any size, see `COMPUTE_BOUND`.)
  */
 export const PARALLEL_THRESHOLD = 1 << 17;
 
