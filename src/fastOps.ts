@@ -200,7 +200,19 @@ export class StridedCursor {
  * common ops of a training step call their function directly: the JIT inlines a direct call,
  * while `fn` (one call site shared by every op) stays an out-of-line call per element.
  */
-export function zipRun(op: BinaryOp, fn: (x: number, y: number) => number, o: Storage, i: number, x: Storage, p: number, aStep: number, y: Storage, q: number, bStep: number, n: number): void {
+export function zipRun(
+  op: BinaryOp,
+  fn: (x: number, y: number) => number,
+  o: Storage,
+  i: number,
+  x: Storage,
+  p: number,
+  aStep: number,
+  y: Storage,
+  q: number,
+  bStep: number,
+  n: number,
+): void {
   const end = i + n;
   switch (op) {
     case 'add':
@@ -218,7 +230,16 @@ export function zipRun(op: BinaryOp, fn: (x: number, y: number) => number, o: St
 }
 
 /** `o[i + j] = fn(x[p])` for `j < n`, `p` stepping by `step`; common ops inlined as in `zipRun`. */
-export function mapRun(op: UnaryOp, fn: (x: number) => number, o: Storage, i: number, x: Storage, p: number, step: number, n: number): void {
+export function mapRun(
+  op: UnaryOp,
+  fn: (x: number) => number,
+  o: Storage,
+  i: number,
+  x: Storage,
+  p: number,
+  step: number,
+  n: number,
+): void {
   const end = i + n;
   switch (op) {
     case 'id':
@@ -294,8 +315,19 @@ export function fastZipRange(
   // END SOLUTION
 }
 
-/** `fn` folded over `n` values of `x` from `p` in steps of `step`, from `acc`; sum and max inlined as in `zipRun`. */
-export function foldRun(op: ReduceOp, fn: (acc: number, x: number) => number, acc: number, x: Storage, p: number, step: number, n: number): number {
+/**
+ * `fn` folded over `n` values of `x` from `p` in steps of `step`, starting from `acc`; sum and
+ * max inlined as in `zipRun`.
+ */
+export function foldRun(
+  op: ReduceOp,
+  fn: (acc: number, x: number) => number,
+  acc: number,
+  x: Storage,
+  p: number,
+  step: number,
+  n: number,
+): number {
   switch (op) {
     case 'sum':
       for (let j = 0; j < n; j++, p += step) acc = ops.add(acc, x[p]);
@@ -335,8 +367,9 @@ export function fastReduceRange(op: ReduceOp, out: StridedArray, a: StridedArray
 /**
  * Fused batched matmul over output *rows* `[start, end)` (Task 3.2). Rows are numbered over
  * all batches (`batch·n + i`). `out` is contiguous (its rows are zeroed first, as the loop
- * accumulates into them), and `b`'s rows are contiguous (its last stride is 1), so the inner loop is a contiguous multiply-add. The
- * k loop is split into blocks so a block of `b` stays in cache while every row uses it.
+ * accumulates into them), and `b`'s rows are contiguous (its last stride is 1), so the inner
+ * loop is a contiguous multiply-add. The k loop is split into blocks so a block of `b` stays
+ * in cache while every row uses it.
  */
 export function matmulRange(out: StridedArray, a: StridedArray, b: StridedArray, start: number, end: number): void {
   const outDims = out.shape.length;
@@ -495,10 +528,11 @@ export class FastBackend implements TensorBackend {
     if (total === 0) return;
     const fn = (local ?? this.local.get(name)) as ((...a: unknown[]) => void) | undefined;
     if (fn !== undefined && this.runsHere(work)) {
-      // In place, not args.map(...): this path runs for every small op of a training step.
-      for (let i = 0; i < args.length; i++) if (args[i] instanceof TensorData) args[i] = stridedArgs(args[i] as TensorData);
-      args.push(0, total);
-      fn.apply(null, args);
+      // A plain loop, not args.map(...) and a spread: this runs for every small op of a step.
+      const call = args.slice();
+      for (let i = 0; i < call.length; i++) if (call[i] instanceof TensorData) call[i] = stridedArgs(call[i] as TensorData);
+      call.push(0, total);
+      fn.apply(null, call);
       return;
     }
     let slot = 1;
