@@ -1,45 +1,81 @@
 /**
- * `npm run bench`: matmul and a training epoch on every CPU backend, in one run.
+ * `npm run bench`: matmul, a small-tensor training epoch, a LeNet training step and
+ * elementwise ops on every CPU backend, with PyTorch measured in the same run.
  *
- * Backends: MiniTorch's Simple and Fast (1 and 2 threads; large matmuls use the SIMD
- * WebAssembly kernel, `fast-2-ts` is 2 threads with the TypeScript kernel only), and the peers
- * `@tensorflow/tfjs-backend-cpu` and `@tensorflow/tfjs-backend-wasm`. Each measurement is the
- * median of several runs after warm-up; ratios are taken between backends of the same run.
- * Prints a table and the goals, writes `out/bench.json` and draws `out/bench.svg`/`.html`.
+ * Contenders: MiniTorch's Simple and Fast (1 and 2 threads; large matmuls and convolutions use
+ * the SIMD WebAssembly kernel, `fast-2-ts` is 2 threads with the TypeScript kernels only), the
+ * peers `@tensorflow/tfjs-backend-cpu` and `-wasm` (matmul and epoch, float32), and PyTorch
+ * (float64 and float32, 1 and 2 threads) when a Python with torch is found: `$MINITORCH_PYTHON`,
+ * else `.tmp/torchvenv/bin/python` (the venv `npm run fixtures` uses). Without torch the run says so and prints the rest.
  *
- * Flags: `--quick` (fewer sizes, for smoke runs), `--gpu` (adds the "gpu" backend to the list).
+ * Before anything is timed, every contender's result is checked against the simple backend on
+ * the same inputs (matmul: the product; epoch and LeNet: the loss and every parameter gradient
+ * of one forward/backward with the same initial weights, dropout off). Timings are medians of
+ * several runs after warm-up, with their spread; ratios are between contenders of this run.
+ * Prints a table and each goal with PASS/MISS, writes `out/bench.json` and `out/bench.svg`.
  *
  * The epoch is MiniTorch's fast-tensor demo: 50 points of the 2-D "split" dataset, an
- * `MLP([2, hidden, hidden, 1])` with ReLU and a sigmoid output, binary cross-entropy and SGD
- * over mini-batches of 10.
+ * `MLP([2, hidden, hidden, 1])`, binary cross-entropy and SGD over mini-batches of 10. The
+ * LeNet step is `LeNet`'s forward, NLL loss, backward and an Adam step on a batch of 32
+ * 28×28 images.
  */
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import {
+  Adam,
   BackendLike,
   FastBackend,
+  LeNet,
   MLP,
+  Module,
   Random,
   SGD,
+  Tensor,
   binaryCrossEntropy,
   datasets,
   fromFlat,
+  nllLoss,
   rand,
   viz,
 } from '../src';
 
-/** A benchmark case: the operation and its size. */
-type Bench = 'matmul' | 'epoch';
+const USAGE = `Usage: npm run bench -- [flags]
 
-/** One contender: how to prepare a runnable for each case (undefined = skipped, with why). */
-interface BenchBackend {
+Times matmul, a small-tensor epoch, a LeNet training step (batch 32) and elementwise ops on
+MiniTorch's CPU backends, tfjs and PyTorch (same shapes, same run), checks every result against
+the simple backend first, prints a table and the goals, and writes out/bench.json.
+
+Flags:
+  --quick       fewer sizes and no tfjs (a smoke run, about a minute)
+  --no-torch    skip the PyTorch columns
+  --python P    the Python with torch to use (default: $MINITORCH_PYTHON, else
+                .tmp/torchvenv/bin/python)
+  --gpu         add MiniTorch's "gpu" backend to the matmul and epoch rows
+  --help, -h    print this and exit
+`;
+
+/** A benchmark case. */
+type Bench = 'matmul' | 'epoch' | 'lenet' | 'add' | 'exp';
+
+/** One contender: how to prepare a runnable for each case (a string = skipped, with why). */
+interface Contender {
   name: string;
   /** Called once before its measurements (e.g. to switch tfjs backends). */
   setup?: () => Promise<void>;
-  prepare(bench: Bench, size: number): (() => void) | string;
+  /** Which cases it runs. */
+  benches: Bench[];
+  prepare(bench: Bench, size: number): Prepared | string;
+}
+
+/** A prepared case: the flat check values, and one timed unit of work. */
+interface Prepared {
+  check(): Float64Array;
+  run(): void;
 }
 
 /** One measured (or skipped) cell of the table. */
@@ -48,25 +84,56 @@ interface Result {
   size: number;
   backend: string;
   ms: number | null;
+  /** Fastest and slowest run. */
+  min?: number;
+  max?: number;
+  runs?: number;
   skipped?: string;
+  /** Largest deviation from the simple backend, relative to the largest reference value. */
+  error?: number;
 }
 
 const args = process.argv.slice(2);
+if (args.includes('--help') || args.includes('-h')) {
+  process.stdout.write(USAGE);
+  process.exit(0);
+}
+const KNOWN = new Set(['--quick', '--no-torch', '--python', '--gpu']);
+for (let i = 0; i < args.length; i++) {
+  if (!KNOWN.has(args[i])) {
+    process.stderr.write(`bench: unknown flag "${args[i]}"\n\n${USAGE}`);
+    process.exit(2);
+  }
+  if (args[i] === '--python') {
+    if (args[i + 1] === undefined) {
+      process.stderr.write(`bench: --python needs a path\n\n${USAGE}`);
+      process.exit(2);
+    }
+    i++;
+  }
+}
 const QUICK = args.includes('--quick');
-const MATMUL_SIZES = QUICK ? [64, 128, 256] : [64, 128, 256, 512, 1024];
-const HIDDEN_SIZES = [100, 200];
+const MATMUL_SIZES = QUICK ? [64, 256, 512] : [64, 128, 256, 512, 1024];
+const HIDDEN_SIZES = QUICK ? [100] : [100, 200];
+const LENET_BATCH = 32;
+const ELEMENTWISE_SIZES = [1 << 10, 1 << 14, 1 << 16, 1 << 17, 1 << 18, 1 << 20, 1 << 22];
 const POINTS = 50;
 const BATCH = 10;
 /** Simple's broadcast matmul builds an n³ tensor: beyond this it takes minutes, so it is skipped. */
 const SIMPLE_MAX_MATMUL = 256;
+/** Tolerances of the checks against simple: float64 contenders, float32 ones, and PyTorch f64. */
+const TOL_F64 = 1e-9;
+const TOL_F32 = 2e-3;
+/** PyTorch's log has no 1e-6 guard (MiniTorch's `log(x + 1e-6)`), so its f64 losses differ slightly. */
+const TOL_TORCH_F64 = 1e-4;
 
-/** Median of `f`'s wall time in ms, after warm-up runs; more runs for fast cases. */
-function timeMedian(f: () => void): number {
+/** Median, min and max of `f`'s wall time in ms after warm-up; more runs for fast cases. */
+function timeRuns(f: () => void): { ms: number; min: number; max: number; runs: number } {
   const first = performance.now();
-  f(); // warm-up (JIT, worker start)
+  f(); // warm-up (JIT, worker start, buffer pools)
   const once = performance.now() - first;
   if (once < 2000) f();
-  const runs = once > 2000 ? 1 : once > 300 ? 3 : once > 20 ? 7 : 15;
+  const runs = once > 2000 ? 1 : once > 300 ? 3 : once > 20 ? 7 : once > 2 ? 15 : 41;
   const times: number[] = [];
   for (let i = 0; i < runs; i++) {
     const t = performance.now();
@@ -74,126 +141,287 @@ function timeMedian(f: () => void): number {
     times.push(performance.now() - t);
   }
   times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)];
+  return { ms: times[Math.floor(times.length / 2)], min: times[0], max: times[times.length - 1], runs };
 }
 
 /** The epoch's data: `POINTS` points of the split dataset as flat arrays. */
 const data = datasets.split(POINTS, 1);
 
+/** The LeNet batch: random images (the timing does not depend on the pixels) and labels. */
+const lenetImages = rand([LENET_BATCH, 1, 28, 28], { backend: 'simple', seed: 4 }).toFlatArray();
+const lenetLabels = Array.from({ length: LENET_BATCH }, (_, i) => (i * 7) % 10);
+
+/** A fresh model of a case, same weights for every contender. */
+function makeModel(bench: 'epoch' | 'lenet', size: number, backend: BackendLike): MLP | LeNet {
+  return bench === 'epoch' ? new MLP([2, size, size, 1], { backend, rng: new Random(3) }) : new LeNet({ backend, rng: new Random(3) });
+}
+
+/** Loss then every parameter gradient, flattened: what the checks compare. */
+function lossAndGrads(model: Module, loss: Tensor): Float64Array {
+  const parts = [loss.toFlatArray(), ...model.parameters().map((p) => (p.value as Tensor).grad!.toFlatArray())];
+  const out = new Float64Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+/** The epoch's mini-batches on `backend`. */
+function epochBatches(backend: BackendLike): Array<[Tensor, Tensor]> {
+  const batches: Array<[Tensor, Tensor]> = [];
+  for (let i = 0; i < POINTS; i += BATCH) {
+    const X = data.X.slice(i, i + BATCH);
+    batches.push([fromFlat(X.flat(), [X.length, 2], { backend }), fromFlat(data.y.slice(i, i + BATCH), [X.length, 1], { backend })]);
+  }
+  return batches;
+}
+
+/** Reference matmul operands, the same numbers for every contender. */
+function matmulOperands(size: number): [Float64Array, Float64Array] {
+  return [rand([size, size], { backend: 'simple', seed: 1 }).toFlatArray(), rand([size, size], { backend: 'simple', seed: 2 }).toFlatArray()];
+}
+
 /** A MiniTorch backend as a contender. */
-function minitorchBackend(name: string, backend: BackendLike, maxMatmul = Infinity): BenchBackend {
+function minitorch(name: string, backend: BackendLike, benches: Bench[], maxMatmul = Infinity): Contender {
   return {
     name,
+    benches,
     prepare(bench, size) {
       if (bench === 'matmul') {
         if (size > maxMatmul) return `n > ${maxMatmul} takes too long`;
-        const a = rand([size, size], { backend, seed: 1 });
-        const b = rand([size, size], { backend, seed: 2 });
-        return () => {
-          a.matmul(b).data.storage; // reading storage waits for asynchronous backends
+        const [av, bv] = matmulOperands(size);
+        const a = fromFlat(av, [size, size], { backend });
+        const b = fromFlat(bv, [size, size], { backend });
+        // Reading storage waits for asynchronous backends.
+        return { check: () => a.matmul(b).toFlatArray(), run: () => void a.matmul(b).data.storage };
+      }
+      if (bench === 'add' || bench === 'exp') {
+        const a = rand([size], { backend, seed: 5 });
+        const b = rand([size], { backend, seed: 6 });
+        const f = bench === 'add' ? () => a.add(b) : () => a.exp();
+        return { check: () => f().toFlatArray(), run: () => void f().data.storage };
+      }
+      const checkModel = makeModel(bench, size, backend);
+      const model = makeModel(bench, size, backend);
+      if (bench === 'epoch') {
+        const batches = epochBatches(backend);
+        const optimizer = new SGD(model.parameters(), { lr: 0.05 });
+        return {
+          check: () => lossAndGrads(checkModel, backward(binaryCrossEntropy(checkModel.forward(batches[0][0]), batches[0][1]))),
+          run: () => {
+            for (const [x, y] of batches) {
+              optimizer.zeroGrad();
+              const loss = binaryCrossEntropy(model.forward(x), y);
+              loss.backward();
+              optimizer.step();
+              loss.item();
+            }
+          },
         };
       }
-      const model = new MLP([2, size, size, 1], { backend, rng: new Random(3) });
-      const optimizer = new SGD(model.parameters(), { lr: 0.05 });
-      const batches: Array<[ReturnType<typeof fromFlat>, ReturnType<typeof fromFlat>]> = [];
-      for (let i = 0; i < POINTS; i += BATCH) {
-        const X = data.X.slice(i, i + BATCH);
-        batches.push([
-          fromFlat(X.flat(), [X.length, 2], { backend }),
-          fromFlat(data.y.slice(i, i + BATCH), [X.length, 1], { backend }),
-        ]);
-      }
-      return () => {
-        for (const [x, y] of batches) {
+      const x = fromFlat(lenetImages, [LENET_BATCH, 1, 28, 28], { backend });
+      const optimizer = new Adam(model.parameters(), { lr: 0.01 });
+      checkModel.eval();
+      return {
+        check: () => lossAndGrads(checkModel, backward(nllLoss(checkModel.forward(x), lenetLabels))),
+        run: () => {
           optimizer.zeroGrad();
-          const loss = binaryCrossEntropy(model.forward(x), y);
+          const loss = nllLoss(model.forward(x), lenetLabels);
           loss.backward();
           optimizer.step();
           loss.item();
-        }
+        },
       };
     },
   };
 }
 
+/** Run `loss.backward()` and return the loss. */
+function backward(loss: Tensor): Tensor {
+  loss.backward();
+  return loss;
+}
+
 /** A TensorFlow.js backend as a contender (float32, as tfjs computes). */
-function tfjsBackend(name: string, tfName: 'cpu' | 'wasm'): BenchBackend {
+function tfjs(name: string, tfName: 'cpu' | 'wasm'): Contender {
   return {
     name,
+    benches: ['matmul', 'epoch'],
     async setup() {
       await tf.setBackend(tfName);
       await tf.ready();
     },
     prepare(bench, size) {
       if (bench === 'matmul') {
-        const a = tf.randomUniform([size, size], 0, 1, 'float32', 1);
-        const b = tf.randomUniform([size, size], 0, 1, 'float32', 2);
-        return () => {
-          const c = tf.matMul(a, b);
-          c.dataSync();
-          c.dispose();
+        const [av, bv] = matmulOperands(size);
+        const a = tf.tensor2d(Float32Array.from(av), [size, size], 'float32');
+        const b = tf.tensor2d(Float32Array.from(bv), [size, size], 'float32');
+        return {
+          check: () => Float64Array.from(tf.tidy(() => tf.matMul(a, b)).dataSync()),
+          run: () => {
+            const c = tf.matMul(a, b);
+            c.dataSync();
+            c.dispose();
+          },
         };
       }
-      const init = (shape: number[], fanIn: number, seed: number): tf.Variable =>
-        tf.variable(tf.randomUniform(shape, -1 / Math.sqrt(fanIn), 1 / Math.sqrt(fanIn), 'float32', seed));
-      const weights = [
-        init([2, size], 2, 1), init([size], 2, 2),
-        init([size, size], size, 3), init([size], size, 4),
-        init([size, 1], size, 5), init([1], size, 6),
-      ];
-      const batches: Array<[tf.Tensor2D, tf.Tensor2D]> = [];
-      for (let i = 0; i < POINTS; i += BATCH) {
-        const X = data.X.slice(i, i + BATCH);
-        batches.push([tf.tensor2d(X), tf.tensor2d(data.y.slice(i, i + BATCH).map((v) => [v]))]);
-      }
+      // The same initial weights as MiniTorch's MLP (layers.i.weight [in, out], bias [out]).
+      const start = makeModel('epoch', size, 'simple').parameters().map((p) => p.value as Tensor);
+      const weights = start.map((t) => tf.variable(tf.tensor(Float32Array.from(t.toFlatArray()), t.shape, 'float32')));
+      const batches = epochBatches('simple').map(([x, y]) => [tf.tensor2d(Float32Array.from(x.toFlatArray()), [x.shape[0], x.shape[1]]), tf.tensor2d(Float32Array.from(y.toFlatArray()), [y.shape[0], y.shape[1]])] as [tf.Tensor2D, tf.Tensor2D]);
       // Backpropagation written out by hand: tfjs-core's gradient registrations ship only as
       // ES modules that CommonJS cannot load, and the sums are short for a 3-layer MLP.
-      return () => {
-        for (const [x, y] of batches) {
-          const loss = tf.tidy(() => {
-            const [w1, b1, w2, b2, w3, b3] = weights;
-            const h1 = tf.relu(tf.add(tf.matMul(x, w1), b1)) as tf.Tensor2D;
-            const h2 = tf.relu(tf.add(tf.matMul(h1, w2), b2)) as tf.Tensor2D;
-            const p = tf.sigmoid(tf.add(tf.matMul(h2, w3), b3)) as tf.Tensor2D;
-            const ll = tf.add(tf.mul(y, tf.log(p)), tf.mul(tf.sub(1, y), tf.log(tf.sub(1, p))));
-            const g3 = tf.div(tf.sub(p, y), x.shape[0]) as tf.Tensor2D;
-            const g2 = tf.mul(tf.matMul(g3, w3, false, true), tf.step(h2)) as tf.Tensor2D;
-            const g1 = tf.mul(tf.matMul(g2, w2, false, true), tf.step(h1)) as tf.Tensor2D;
-            const grads = [
-              tf.matMul(x, g1, true, false), tf.sum(g1, 0),
-              tf.matMul(h1, g2, true, false), tf.sum(g2, 0),
-              tf.matMul(h2, g3, true, false), tf.sum(g3, 0),
-            ];
-            weights.forEach((w, k) => w.assign(tf.sub(w, tf.mul(grads[k], 0.05))));
-            return tf.neg(tf.mean(ll));
-          });
-          loss.dataSync();
-          loss.dispose();
-        }
+      const lossAndGradients = (x: tf.Tensor2D, y: tf.Tensor2D, vars: tf.Tensor[]): tf.Tensor[] => {
+        const [w1, b1, w2, b2, w3, b3] = vars;
+        const h1 = tf.relu(tf.add(tf.matMul(x, w1), b1)) as tf.Tensor2D;
+        const h2 = tf.relu(tf.add(tf.matMul(h1, w2), b2)) as tf.Tensor2D;
+        const p = tf.sigmoid(tf.add(tf.matMul(h2, w3), b3)) as tf.Tensor2D;
+        const ll = tf.add(tf.mul(y, tf.log(p)), tf.mul(tf.sub(1, y), tf.log(tf.sub(1, p))));
+        const g3 = tf.div(tf.sub(p, y), x.shape[0]) as tf.Tensor2D;
+        const g2 = tf.mul(tf.matMul(g3, w3, false, true), tf.step(h2)) as tf.Tensor2D;
+        const g1 = tf.mul(tf.matMul(g2, w2, false, true), tf.step(h1)) as tf.Tensor2D;
+        return [
+          tf.neg(tf.mean(ll)),
+          tf.matMul(x, g1, true, false), tf.sum(g1, 0),
+          tf.matMul(h1, g2, true, false), tf.sum(g2, 0),
+          tf.matMul(h2, g3, true, false), tf.sum(g3, 0),
+        ];
+      };
+      return {
+        check: () => {
+          const parts = tf.tidy(() => lossAndGradients(batches[0][0], batches[0][1], weights.map((w) => w.clone())));
+          const flat = parts.flatMap((t) => Array.from(t.dataSync()));
+          parts.forEach((t) => t.dispose());
+          return Float64Array.from(flat);
+        },
+        run: () => {
+          for (const [x, y] of batches) {
+            const loss = tf.tidy(() => {
+              const [l, ...grads] = lossAndGradients(x, y, weights);
+              weights.forEach((w, k) => w.assign(tf.sub(w, tf.mul(grads[k], 0.05))));
+              return l;
+            });
+            loss.dataSync();
+            loss.dispose();
+          }
+        },
       };
     },
   };
 }
 
-/** The contenders, in table order. `--gpu` appends MiniTorch's GPU backend. */
-function benchBackends(): BenchBackend[] {
-  const list: BenchBackend[] = [
-    minitorchBackend('simple', 'simple', SIMPLE_MAX_MATMUL),
-    minitorchBackend('fast-1', new FastBackend({ workers: 1 })),
-    minitorchBackend('fast-2', new FastBackend({ workers: 2 })),
-    // The same, with the TypeScript kernel of Task 3.2 instead of the SIMD WebAssembly one.
-    minitorchBackend('fast-2-ts', new FastBackend({ workers: 2, simd: false })),
-    tfjsBackend('tfjs-cpu', 'cpu'),
-    tfjsBackend('tfjs-wasm', 'wasm'),
-  ];
-  if (args.includes('--gpu')) list.push(minitorchBackend('gpu', 'gpu'));
-  return list;
+/** Largest |got − want| relative to the largest |want| (NaN when lengths differ). */
+function relativeError(got: Float64Array, want: Float64Array): number {
+  if (got.length !== want.length) return NaN;
+  let scale = 1e-300;
+  let worst = 0;
+  for (let i = 0; i < want.length; i++) {
+    scale = Math.max(scale, Math.abs(want[i]));
+    const d = Math.abs(got[i] - want[i]);
+    worst = Number.isNaN(d) ? Infinity : Math.max(worst, d);
+  }
+  return worst / scale;
 }
 
-/** Ms of one cell, or NaN when it is missing or skipped. */
-function cell(results: Result[], bench: Bench, size: number, backend: string): number {
-  const r = results.find((x) => x.bench === bench && x.size === size && x.backend === backend);
-  return r?.ms ?? NaN;
+/** The reference values of a case: the simple backend (a 1-thread TypeScript Fast beyond Simple's matmul limit). */
+const referenceCache = new Map<string, Float64Array>();
+function reference(bench: Bench, size: number): Float64Array {
+  const key = `${bench} ${size}`;
+  let ref = referenceCache.get(key);
+  if (ref === undefined) {
+    const backend = bench === 'matmul' && size > SIMPLE_MAX_MATMUL ? new FastBackend({ workers: 1, simd: false }) : 'simple';
+    const prepared = minitorch('reference', backend, [bench]).prepare(bench, size) as Prepared;
+    ref = prepared.check();
+    referenceCache.set(key, ref);
+  }
+  return ref;
+}
+
+/** The Python with torch, or why there is none. */
+function findTorchPython(): { python: string } | { why: string } {
+  if (args.includes('--no-torch')) return { why: 'skipped (--no-torch)' };
+  const flag = args.indexOf('--python');
+  const candidates = flag >= 0 ? [args[flag + 1]] : [
+    process.env.MINITORCH_PYTHON,
+    path.join('.tmp', 'torchvenv', 'bin', 'python'),
+  ].filter((p): p is string => p !== undefined && p !== '');
+  for (const python of candidates) {
+    const probe = spawnSync(python, ['-c', 'import torch, numpy'], { encoding: 'utf8' });
+    if (probe.status === 0) return { python };
+  }
+  return { why: `no Python with torch and numpy found (tried ${candidates.join(', ')}; set $MINITORCH_PYTHON or use --python)` };
+}
+
+/** Write a float64 file. */
+function writeF64(dir: string, name: string, values: ArrayLike<number>): string {
+  fs.writeFileSync(path.join(dir, name), Buffer.from(Float64Array.from(values).buffer));
+  return name;
+}
+
+/**
+ * PyTorch's results for the matmul (512 and below), epoch and LeNet cases: runs
+ * scripts/benchTorch.py on the same inputs in a temporary folder (removed afterwards).
+ */
+function torchResults(python: string, results: Result[], checks: Array<{ backend: string; bench: Bench; size: number; error: number; tol: number }>): string | undefined {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'minitorch-bench-'));
+  try {
+    const cases: unknown[] = [];
+    for (const n of MATMUL_SIZES.filter((x) => x <= 512)) {
+      const [a, b] = matmulOperands(n);
+      cases.push({ bench: 'matmul', size: n, a: writeF64(dir, `a${n}.bin`, a), b: writeF64(dir, `b${n}.bin`, b) });
+    }
+    const params = (bench: 'epoch' | 'lenet', size: number) =>
+      makeModel(bench, size, 'simple').namedParameters().map(([name, p]) => {
+        const t = p.value as Tensor;
+        return [name, writeF64(dir, `${bench}${size}-${name}.bin`, t.toFlatArray()), t.shape];
+      });
+    for (const h of HIDDEN_SIZES) {
+      cases.push({
+        bench: 'epoch', size: h, params: params('epoch', h), batch: BATCH, lr: 0.05,
+        X: writeF64(dir, 'X.bin', data.X.flat()), XShape: [POINTS, 2], y: writeF64(dir, 'y.bin', data.y),
+      });
+    }
+    cases.push({
+      bench: 'lenet', size: LENET_BATCH, params: params('lenet', LENET_BATCH), lr: 0.01,
+      x: writeF64(dir, 'images.bin', lenetImages), xShape: [LENET_BATCH, 1, 28, 28], labels: lenetLabels,
+    });
+    fs.writeFileSync(path.join(dir, 'spec.json'), JSON.stringify({ dtypes: ['float64', 'float32'], threads: [1, 2], cases }));
+    const script = path.join(__dirname, '..', '..', 'scripts', 'benchTorch.py');
+    const run = spawnSync(python, [script, dir], { stdio: ['ignore', 'inherit', 'inherit'] });
+    if (run.status !== 0) return `benchTorch.py failed (exit ${run.status})`;
+    const out = JSON.parse(fs.readFileSync(path.join(dir, 'result.json'), 'utf8')) as {
+      version: string;
+      results: Array<{ bench: Bench; size: number; dtype: string; threads: number; ms: number; min: number; max: number; runs: number }>;
+    };
+    for (const r of out.results) {
+      const backend = `torch-${r.dtype === 'float64' ? 'f64' : 'f32'}-${r.threads}`;
+      const got = new Float64Array(fs.readFileSync(path.join(dir, `check_${r.bench}_${r.size}_${r.dtype}.bin`)).buffer.slice(0));
+      const error = relativeError(got, reference(r.bench, r.size));
+      const tol = r.dtype === 'float64' ? TOL_TORCH_F64 : TOL_F32;
+      if (r.threads === 1) checks.push({ backend: `torch-${r.dtype === 'float64' ? 'f64' : 'f32'}`, bench: r.bench, size: r.size, error, tol });
+      results.push({ bench: r.bench, size: r.size, backend, ms: error <= tol ? r.ms : null, min: r.min, max: r.max, runs: r.runs, error, skipped: error <= tol ? undefined : 'WRONG' });
+    }
+    return `PyTorch ${out.version}`;
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The MiniTorch and tfjs contenders, in table order. */
+function contenders(): Contender[] {
+  const all: Bench[] = ['matmul', 'epoch', 'lenet', 'add', 'exp'];
+  const list: Contender[] = [
+    minitorch('simple', 'simple', ['matmul', 'epoch', 'lenet'], SIMPLE_MAX_MATMUL),
+    minitorch('fast-1', new FastBackend({ workers: 1 }), all),
+    minitorch('fast-2', new FastBackend({ workers: 2 }), all),
+    // The same, with the TypeScript kernels of Task 3.2 instead of the SIMD WebAssembly ones.
+    minitorch('fast-2-ts', new FastBackend({ workers: 2, simd: false }), ['matmul', 'epoch', 'lenet']),
+  ];
+  if (!QUICK) list.push(tfjs('tfjs-cpu', 'cpu'), tfjs('tfjs-wasm', 'wasm'));
+  if (args.includes('--gpu')) list.push(minitorch('gpu', 'gpu', ['matmul', 'epoch']));
+  return list;
 }
 
 async function main(): Promise<void> {
@@ -202,72 +430,96 @@ async function main(): Promise<void> {
   const cases: Array<[Bench, number]> = [
     ...MATMUL_SIZES.map((n): [Bench, number] => ['matmul', n]),
     ...HIDDEN_SIZES.map((h): [Bench, number] => ['epoch', h]),
+    ['lenet', LENET_BATCH],
+    ...ELEMENTWISE_SIZES.map((n): [Bench, number] => ['add', n]),
+    ...ELEMENTWISE_SIZES.map((n): [Bench, number] => ['exp', n]),
   ];
-  const backends = benchBackends();
   const results: Result[] = [];
-  for (const backend of backends) {
-    await backend.setup?.();
+  const checks: Array<{ backend: string; bench: Bench; size: number; error: number; tol: number }> = [];
+  const list = contenders();
+  for (const contender of list) {
+    await contender.setup?.();
     for (const [bench, size] of cases) {
-      const run = backend.prepare(bench, size);
-      if (typeof run === 'string') {
-        results.push({ bench, size, backend: backend.name, ms: null, skipped: run });
+      if (!contender.benches.includes(bench)) continue;
+      const prepared = contender.prepare(bench, size);
+      if (typeof prepared === 'string') {
+        results.push({ bench, size, backend: contender.name, ms: null, skipped: prepared });
         continue;
       }
-      const ms = timeMedian(run);
-      results.push({ bench, size, backend: backend.name, ms });
-      console.error(`  ${backend.name.padEnd(10)} ${bench} ${String(size).padStart(4)}: ${ms.toFixed(2)} ms`);
+      const error = relativeError(prepared.check(), reference(bench, size));
+      const tol = contender.name.startsWith('tfjs') ? TOL_F32 : TOL_F64;
+      checks.push({ backend: contender.name, bench, size, error, tol });
+      if (!(error <= tol)) {
+        results.push({ bench, size, backend: contender.name, ms: null, skipped: 'WRONG', error });
+        console.error(`  ${contender.name.padEnd(10)} ${bench} ${size}: WRONG (relative error ${error})`);
+        continue;
+      }
+      const timing = timeRuns(prepared.run);
+      results.push({ bench, size, backend: contender.name, ...timing, error });
+      console.error(`  ${contender.name.padEnd(10)} ${bench} ${String(size).padStart(4)}: ${timing.ms.toFixed(2)} ms`);
     }
   }
+  const torch = findTorchPython();
+  const torchNote = 'python' in torch ? torchResults(torch.python, results, checks) : `PyTorch: ${torch.why}`;
 
-  // The table: one row per case, one column per backend, then fast-2's ratios.
-  const names = backends.map((b) => b.name);
-  const header = ['case', ...names, 'simple/fast-2', 'tfjs-cpu/fast-2', 'fast-2/tfjs-wasm', 'fast-1/fast-2'];
+  // The table: one row per case, one column per contender that ran it.
+  const names = [...new Set(results.map((r) => r.backend))];
+  const cell = (bench: Bench, size: number, backend: string): number =>
+    results.find((x) => x.bench === bench && x.size === size && x.backend === backend)?.ms ?? NaN;
+  const header = ['case', ...names, 'fast-1/fast-2'];
   const lines = [header.join(' | '), header.map(() => '---').join(' | ')];
+  const label = (bench: Bench, size: number) =>
+    bench === 'matmul' ? `matmul n=${size}` : bench === 'epoch' ? `epoch hidden=${size}` : bench === 'lenet' ? `LeNet step b=${size}` : `${bench} ${size}`;
   for (const [bench, size] of cases) {
-    const ms = (n: string) => cell(results, bench, size, n);
-    const fmt = (x: number) => (Number.isNaN(x) ? 'skipped' : x.toFixed(x < 10 ? 2 : 1));
-    const ratio = (x: number) => (Number.isNaN(x) ? '—' : `${x.toFixed(2)}x`);
-    const f2 = ms('fast-2');
-    lines.push(
-      [
-        `${bench} ${bench === 'matmul' ? `n=${size}` : `hidden=${size}`}`,
-        ...names.map((n) => fmt(ms(n))),
-        ratio(ms('simple') / f2),
-        ratio(ms('tfjs-cpu') / f2),
-        ratio(f2 / ms('tfjs-wasm')),
-        ratio(ms('fast-1') / f2),
-      ].join(' | '),
-    );
+    const text = (n: string) => {
+      const r = results.find((x) => x.bench === bench && x.size === size && x.backend === n);
+      if (r === undefined) return '';
+      if (r.ms === null) return r.skipped === 'WRONG' ? 'WRONG' : 'skipped';
+      const spread = r.min !== undefined && r.max !== undefined && r.ms > 0 ? ` ±${Math.round(((r.max - r.min) / 2 / r.ms) * 100)}%` : '';
+      return `${r.ms.toFixed(r.ms < 10 ? 2 : 1)}${spread}`;
+    };
+    const ratio = cell(bench, size, 'fast-1') / cell(bench, size, 'fast-2');
+    lines.push([label(bench, size), ...names.map(text), Number.isNaN(ratio) ? '—' : `${ratio.toFixed(2)}x`].join(' | '));
   }
-  console.log('\nMedian ms per call (matmul: n×n @ n×n; epoch: 50 points, batches of 10)\n');
+  console.log(`\nMedian ms per call, ±half the min–max spread (${torchNote})\n`);
   console.log(lines.join('\n'));
 
-  // The goals, checked on this run's numbers.
-  const m = (size: number, n: string) => cell(results, 'matmul', size, n);
-  const e = (size: number, n: string) => cell(results, 'epoch', size, n);
+  // The goals, checked on this run's numbers (ratios ≥ target pass).
   const goals: Array<{ goal: string; value: number; target: number; pass: boolean }> = [];
-  const goal = (text: string, value: number, target: number) =>
-    goals.push({ goal: text, value, target, pass: !Number.isNaN(value) && value >= target });
-  goal('fast >= 20x simple on matmul 256', m(256, 'simple') / m(256, 'fast-2'), 20);
-  for (const h of HIDDEN_SIZES) goal(`fast >= 5x simple on the epoch (hidden ${h})`, e(h, 'simple') / e(h, 'fast-2'), 5);
-  for (const n of MATMUL_SIZES.filter((x) => x >= 128)) goal(`fast >= tfjs-cpu on matmul ${n}`, m(n, 'tfjs-cpu') / m(n, 'fast-2'), 1);
-  if (MATMUL_SIZES.includes(512)) {
-    goal('fast within 2x of tfjs-wasm on matmul 512 (wasm/fast >= 0.5)', m(512, 'tfjs-wasm') / m(512, 'fast-2'), 0.5);
-    goal('2 workers >= 1.6x 1 worker on matmul 512', m(512, 'fast-1') / m(512, 'fast-2'), 1.6);
+  const goal = (text: string, value: number, target: number) => goals.push({ goal: text, value, target, pass: !Number.isNaN(value) && value >= target });
+  const vsTorch = (bench: Bench, size: number, threads: number) => cell(bench, size, `torch-f64-${threads}`) / cell(bench, size, `fast-${threads}`);
+  for (const t of [1, 2]) {
+    goal(`LeNet step: fast-${t} within 3x of PyTorch f64 ${t} thread(s) (torch/fast >= 1/3)`, vsTorch('lenet', LENET_BATCH, t), 1 / 3);
+    goal(`epoch (hidden 100): fast-${t} faster than PyTorch f64 ${t} thread(s) (torch/fast >= 1)`, vsTorch('epoch', 100, t), 1);
+    goal(`matmul 512: fast-${t} within 2x of PyTorch f64 ${t} thread(s) (torch/fast >= 0.5)`, vsTorch('matmul', 512, t), 0.5);
   }
+  goal('2 workers >= 1.7x 1 worker on matmul 512', cell('matmul', 512, 'fast-1') / cell('matmul', 512, 'fast-2'), 1.7);
+  goal('2 workers >= 1.7x 1 worker on the LeNet step', cell('lenet', LENET_BATCH, 'fast-1') / cell('lenet', LENET_BATCH, 'fast-2'), 1.7);
+  // Below the parallel threshold both run the same code on the calling thread: allow 10% noise.
+  const worst = Math.min(...(['add', 'exp'] as Bench[]).flatMap((b) => ELEMENTWISE_SIZES.map((n) => cell(b, n, 'fast-1') / cell(b, n, 'fast-2'))));
+  goal('no elementwise op slower with 2 workers than 1, any size (worst fast-1/fast-2 >= 0.9, noise allowance)', worst, 0.9);
+  goal('fast-2 >= 20x simple on matmul 256', cell('matmul', 256, 'simple') / cell('matmul', 256, 'fast-2'), 20);
+  if (!QUICK) goal('fast-2 >= tfjs-cpu on matmul 512', cell('matmul', 512, 'tfjs-cpu') / cell('matmul', 512, 'fast-2'), 1);
   console.log('\nGoals (ratios from this run)\n');
-  for (const g of goals) console.log(`${g.pass ? 'PASS' : 'MISS'}  ${g.goal}: ${g.value.toFixed(2)} (target ${g.target})`);
+  // A goal whose numbers are missing (no PyTorch, a --quick run) is not measured, not missed.
+  for (const g of goals) {
+    const verdict = Number.isNaN(g.value) ? 'N/A ' : g.pass ? 'PASS' : 'MISS';
+    console.log(`${verdict}  ${g.goal}: ${Number.isNaN(g.value) ? 'not measured in this run' : `${g.value.toFixed(2)} (target ${g.target.toFixed(2)})`}`);
+  }
+  const wrong = checks.filter((c) => !(c.error <= c.tol));
+  console.log(`\nChecks against simple: ${checks.length - wrong.length} of ${checks.length} agree`);
+  for (const c of wrong) console.log(`WRONG  ${c.backend} ${label(c.bench, c.size)}: relative error ${c.error} > ${c.tol}`);
 
   fs.mkdirSync('out', { recursive: true });
-  const report = { date: new Date().toISOString(), cores: require('os').availableParallelism(), results, goals, table: lines };
+  const report = { date: new Date().toISOString(), cores: os.availableParallelism(), torch: torchNote, results, checks, goals, table: lines };
   fs.writeFileSync(path.join('out', 'bench.json'), JSON.stringify(report, null, 2));
-  const rows = results.filter((r) => r.ms !== null).map((r) => ({ ...r, case: `${r.bench} ${r.size}` }));
+  const rows = results.filter((r) => r.ms !== null && (r.bench === 'matmul' || r.bench === 'add')).map((r) => ({ ...r, case: `${r.bench} ${r.size}` }));
   const spec = {
     title: 'Median time per call (log scale)',
     data: { values: rows },
     mark: { type: 'line', point: true },
     encoding: {
-      x: { field: 'size', type: 'quantitative', scale: { type: 'log', base: 2 }, title: 'n (matmul) / hidden (epoch)' },
+      x: { field: 'size', type: 'quantitative', scale: { type: 'log', base: 2 }, title: 'n (matmul) / elements (add)' },
       y: { field: 'ms', type: 'quantitative', scale: { type: 'log' }, title: 'ms' },
       color: { field: 'backend', type: 'nominal' },
       column: { field: 'bench', type: 'nominal', title: null },
@@ -278,10 +530,11 @@ async function main(): Promise<void> {
   };
   await viz.show(spec, { name: 'bench' });
   console.log('\nwrote out/bench.json, out/bench.svg, out/bench.html');
+  if (wrong.length > 0) process.exitCode = 1;
 }
 
 main().then(
-  () => process.exit(0), // tfjs-wasm keeps handles open; the results are written
+  () => process.exit(process.exitCode ?? 0), // tfjs-wasm keeps handles open; the results are written
   (e) => {
     console.error(e);
     process.exit(1);

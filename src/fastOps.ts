@@ -3,8 +3,9 @@
  * times faster, by three ideas MiniTorch teaches with numba:
  *
  * 1. **Parallelism** (Task 3.1): outputs are split into contiguous ranges of ordinals and each
- *    range runs on a worker thread (numba's `prange`). Tensors live in `SharedArrayBuffer`s so
- *    workers read inputs and write outputs without copying.
+ *    range runs on a worker thread (numba's `prange`). Workers see only `SharedArrayBuffer`
+ *    memory: large uploads live there, and a parallel call writes its output there (see
+ *    `FastBackend.compute` for where each result ends up and why).
  * 2. **Fast paths** (Task 3.1): when input and output are contiguous with the same shape, the
  *    ordinal *is* the storage position, so no index arithmetic is needed per element.
  * 3. **Fusion** (Task 3.2): matmul multiplies and sums in one loop, never materialising the
@@ -16,13 +17,18 @@
  * ordinals `[start, end)`. A kernel is registered once by name with
  * `registerRangeKernel(name, modulePath, exportName)` (see `workerPool`); a worker thread
  * `require`s that module and calls the export. This file registers `map`, `zip`, `reduce`,
- * `matmul`, `conv1d` and `conv2d`; any other module can register more kernels the same way
- * and run them with `FastBackend.runKernel(name, args, total, work)`. Arguments must survive
- * structured cloning: pass `StridedArray`s (`{ storage, shape, strides }`, via
- * `stridedArgs`), op names and numbers, never closures. `runKernel` runs small jobs on the
+ * `matmul`, `matmulSimd`, `conv1d`, `conv2d` and `conv2dSimd`; any other module can
+ * register more kernels the same way and run them with
+ * `FastBackend.runKernel(name, args, total, work)`. Arguments must survive structured
+ * cloning: pass `StridedArray`s (`{ storage, shape, strides }`, via `stridedArgs`), op names
+ * and numbers, never closures. `runKernel` runs small jobs on the
  * calling thread; a large one is cut into one range per thread, the calling thread taking the
  * first range itself when it has a local twin of the kernel (`addKernel`) and the pool's
  * helpers the rest. Inputs are copied into shared memory first if they are not there yet.
+ *
+ * Beyond the tasks, large matmuls and convolutions run a SIMD WebAssembly kernel
+ * (`simdMatmul`; a convolution as im2col + that matmul), and the loops call the common scalar
+ * functions directly (`mapRun`, `zipRun`, `foldRun`) so the JIT can inline them.
  *
  * @packageDocumentation
  */
@@ -30,9 +36,11 @@ import * as os from 'os';
 import { BackendName, registerBackend } from './backends';
 import { conv1dKernel, conv2dKernel } from './convOps';
 import { NotImplementedError } from './errors';
+import * as ops from './operators';
 import {
   IndexingError,
   Shape,
+  Storage,
   TensorData,
   alignedStrides,
   formatShape,
@@ -54,7 +62,7 @@ import {
   reducedShape,
   unaryFns,
 } from './tensorOps';
-import { batchOffset, simdAvailable, simdMatmulRange } from './simdMatmul';
+import { batchOffset, simdAvailable, simdConv2dRange, simdMatmulRange } from './simdMatmul';
 import { WorkerPool, registerRangeKernel } from './workerPool';
 
 /**
@@ -62,7 +70,8 @@ import { WorkerPool, registerRangeKernel } from './workerPool';
  * on the 2-core dev machine by timing `zip('mul')` on 1 vs 2 threads (module3 notebook repeats
  * the sweep): handing a chunk to a helper and waking up costs ~0.05–0.1 ms, which is
  * ~20–30k elementwise ops; 2 threads break even near 65k elements and win 1.5x at 262k, so
- * the cut-over is 2^17.
+ * the cut-over is 2^17. (That sweep had every tensor in shared memory; the backend now keeps
+ * memory-bound elementwise ops on the calling thread at any size, see `COMPUTE_BOUND`.)
  */
 export const PARALLEL_THRESHOLD = 1 << 17;
 
@@ -79,6 +88,14 @@ export const MULTIPLY_ADDS_PER_OP = 6;
  * (e.g. the 10×100 @ 100×100 products of the training demo stay in TypeScript).
  */
 export const SIMD_MIN_MULTIPLY_ADDS = 1 << 15;
+
+/**
+ * Elementwise ops that go to the workers when large: those whose scalar function costs far
+ * more than moving its operands (a transcendental function). The others are bound by memory
+ * traffic, which a second core barely widens, while handing them over costs a copy of each
+ * operand into shared memory and of the result out of it: they stay on the calling thread.
+ */
+const COMPUTE_BOUND: ReadonlySet<UnaryOp | BinaryOp> = new Set<UnaryOp | BinaryOp>(['exp', 'log', 'sigmoid', 'sigmoidBack']);
 
 /** How many times faster the SIMD kernel does multiply-adds (measured ~4x at n = 512). */
 const SIMD_SPEEDUP = 4;
@@ -112,14 +129,20 @@ function alignedWith(x: StridedArray, out: StridedArray): boolean {
 
 /**
  * Storage positions of one or two inputs kept in step with output ordinals, for inputs that
- * are permuted or broadcast: stepping to the next ordinal adds a stride (and carries at the
- * end of a dim, like an odometer) instead of decomposing every ordinal into an index.
+ * are permuted or broadcast: moving along the innermost dim adds a stride, and the end of a
+ * dim carries into the one before (like an odometer), instead of decomposing every ordinal
+ * into an index. Kernels walk a whole innermost row with plain additions of `aStep`/`bStep`,
+ * then `advance` past it.
  */
 export class StridedCursor {
   /** Position in the first input's storage. */
   a = 0;
   /** Position in the second input's storage (0 when there is none). */
   b = 0;
+  /** The first input's stride along the innermost output dim. */
+  readonly aStep: number;
+  /** The second input's stride along the innermost output dim (0 when there is none). */
+  readonly bStep: number;
   private readonly index: number[];
   private readonly aStrides: number[];
   private readonly bStrides: number[];
@@ -134,21 +157,102 @@ export class StridedCursor {
       this.a += this.index[d] * this.aStrides[d];
       this.b += this.index[d] * this.bStrides[d];
     }
+    this.aStep = shape.length === 0 ? 0 : this.aStrides[shape.length - 1];
+    this.bStep = shape.length === 0 ? 0 : this.bStrides[shape.length - 1];
   }
 
-  /** Move to the next output ordinal. */
-  next(): void {
+  /** Output ordinals from here to the end of the current innermost row, this one included. */
+  rowLeft(): number {
+    const d = this.shape.length - 1;
+    return d < 0 ? 1 : this.shape[d] - this.index[d];
+  }
+
+  /** Move `n` output ordinals ahead, at most to the end of the current row (`rowLeft()`). */
+  advance(n: number): void {
     const { index, shape, aStrides, bStrides } = this;
-    for (let d = shape.length - 1; d >= 0; d--) {
-      index[d] += 1;
-      this.a += aStrides[d];
-      this.b += bStrides[d];
-      if (index[d] < shape[d]) return;
+    let d = shape.length - 1;
+    if (d < 0) return;
+    index[d] += n;
+    this.a += n * aStrides[d];
+    this.b += n * bStrides[d];
+    while (index[d] >= shape[d]) {
       // Past the end of dim d: back to its start, and carry into dim d − 1.
       this.a -= aStrides[d] * shape[d];
       this.b -= bStrides[d] * shape[d];
       index[d] = 0;
+      d -= 1;
+      if (d < 0) return;
+      index[d] += 1;
+      this.a += aStrides[d];
+      this.b += bStrides[d];
     }
+  }
+
+  /** Move to the next output ordinal. */
+  next(): void {
+    this.advance(1);
+  }
+}
+
+/**
+ * `o[i + j] = fn(x[p], y[q])` for `j < n`, with `p` and `q` stepping by `aStep` and `bStep`
+ * (1 walks an aligned input, 0 repeats a single value, any other stride walks a row). The
+ * common ops of a training step call their function directly: the JIT inlines a direct call,
+ * while `fn` (one call site shared by every op) stays an out-of-line call per element.
+ */
+export function zipRun(
+  op: BinaryOp,
+  fn: (x: number, y: number) => number,
+  o: Storage,
+  i: number,
+  x: Storage,
+  p: number,
+  aStep: number,
+  y: Storage,
+  q: number,
+  bStep: number,
+  n: number,
+): void {
+  const end = i + n;
+  switch (op) {
+    case 'add':
+      for (; i < end; i++, p += aStep, q += bStep) o[i] = ops.add(x[p], y[q]);
+      return;
+    case 'mul':
+      for (; i < end; i++, p += aStep, q += bStep) o[i] = ops.mul(x[p], y[q]);
+      return;
+    case 'reluBack':
+      for (; i < end; i++, p += aStep, q += bStep) o[i] = ops.reluBack(x[p], y[q]);
+      return;
+    default:
+      for (; i < end; i++, p += aStep, q += bStep) o[i] = fn(x[p], y[q]);
+  }
+}
+
+/** `o[i + j] = fn(x[p])` for `j < n`, `p` stepping by `step`; common ops inlined as in `zipRun`. */
+export function mapRun(
+  op: UnaryOp,
+  fn: (x: number) => number,
+  o: Storage,
+  i: number,
+  x: Storage,
+  p: number,
+  step: number,
+  n: number,
+): void {
+  const end = i + n;
+  switch (op) {
+    case 'id':
+      for (; i < end; i++, p += step) o[i] = ops.id(x[p]);
+      return;
+    case 'neg':
+      for (; i < end; i++, p += step) o[i] = ops.neg(x[p]);
+      return;
+    case 'relu':
+      for (; i < end; i++, p += step) o[i] = ops.relu(x[p]);
+      return;
+    default:
+      for (; i < end; i++, p += step) o[i] = fn(x[p]);
   }
 }
 
@@ -162,17 +266,23 @@ export function fastMapRange(op: UnaryOp, out: StridedArray, a: StridedArray, st
   const o = out.storage;
   const x = a.storage;
   if (alignedWith(a, out)) {
-    for (let i = start; i < end; i++) o[i] = fn(x[i]);
+    mapRun(op, fn, o, start, x, start, 1, end - start);
     return;
   }
+  // Row by row: the innermost dim is a plain strided loop.
   const at = new StridedCursor(out.shape, a, null, start);
-  for (let i = start; i < end; i++, at.next()) o[i] = fn(x[at.a]);
+  for (let i = start; i < end; ) {
+    const n = Math.min(end - i, at.rowLeft());
+    mapRun(op, fn, o, i, x, at.a, at.aStep, n);
+    i += n;
+    at.advance(n);
+  }
   // END SOLUTION
 }
 
 /**
  * Parallel zip (Task 3.1): plain loops for aligned inputs and a single-element operand, else
- * a `StridedCursor` walk over both.
+ * a `StridedCursor` walk over both, row by row.
  */
 export function fastZipRange(
   op: BinaryOp,
@@ -187,25 +297,48 @@ export function fastZipRange(
   const o = out.storage;
   const x = a.storage;
   const y = b.storage;
-  const aAligned = alignedWith(a, out);
-  const bAligned = alignedWith(b, out);
-  if (aAligned && bAligned) {
-    for (let i = start; i < end; i++) o[i] = fn(x[i], y[i]);
+  // Step 1: aligned with the output; step 0: a single value used everywhere.
+  const aStep = alignedWith(a, out) ? 1 : shapeSize(a.shape) === 1 ? 0 : -1;
+  const bStep = alignedWith(b, out) ? 1 : shapeSize(b.shape) === 1 ? 0 : -1;
+  if (aStep >= 0 && bStep >= 0) {
+    zipRun(op, fn, o, start, x, aStep * start, aStep, y, bStep * start, bStep, end - start);
     return;
   }
-  if (aAligned && shapeSize(b.shape) === 1) {
-    const c = y[0];
-    for (let i = start; i < end; i++) o[i] = fn(x[i], c);
-    return;
-  }
-  if (bAligned && shapeSize(a.shape) === 1) {
-    const c = x[0];
-    for (let i = start; i < end; i++) o[i] = fn(c, y[i]);
-    return;
-  }
+  // Row by row: the innermost dim is a plain strided loop.
   const at = new StridedCursor(out.shape, a, b, start);
-  for (let i = start; i < end; i++, at.next()) o[i] = fn(x[at.a], y[at.b]);
+  for (let i = start; i < end; ) {
+    const n = Math.min(end - i, at.rowLeft());
+    zipRun(op, fn, o, i, x, at.a, at.aStep, y, at.b, at.bStep, n);
+    i += n;
+    at.advance(n);
+  }
   // END SOLUTION
+}
+
+/**
+ * `fn` folded over `n` values of `x` from `p` in steps of `step`, starting from `acc`; sum and
+ * max inlined as in `zipRun`.
+ */
+export function foldRun(
+  op: ReduceOp,
+  fn: (acc: number, x: number) => number,
+  acc: number,
+  x: Storage,
+  p: number,
+  step: number,
+  n: number,
+): number {
+  switch (op) {
+    case 'sum':
+      for (let j = 0; j < n; j++, p += step) acc = ops.add(acc, x[p]);
+      return acc;
+    case 'max':
+      for (let j = 0; j < n; j++, p += step) acc = ops.max(acc, x[p]);
+      return acc;
+    default:
+      for (let j = 0; j < n; j++, p += step) acc = fn(acc, x[p]);
+      return acc;
+  }
 }
 
 /**
@@ -226,22 +359,17 @@ export function fastReduceRange(op: ReduceOp, out: StridedArray, a: StridedArray
   const x = a.storage;
   for (let i = start; i < end; i++) {
     const outer = Math.floor(i / inner);
-    let position = outer * n * inner + (i - outer * inner);
-    let acc = startValue;
-    for (let j = 0; j < n; j++) {
-      acc = fn(acc, x[position]);
-      position += inner;
-    }
-    o[i] = acc;
+    o[i] = foldRun(op, fn, startValue, x, outer * n * inner + (i - outer * inner), inner, n);
   }
   // END SOLUTION
 }
 
 /**
  * Fused batched matmul over output *rows* `[start, end)` (Task 3.2). Rows are numbered over
- * all batches (`batch·n + i`). `out` is contiguous and zero-filled, and `b`'s rows are
- * contiguous (its last stride is 1), so the inner loop is a contiguous multiply-add. The
- * k loop is split into blocks so a block of `b` stays in cache while every row uses it.
+ * all batches (`batch·n + i`). `out` is contiguous (its rows are zeroed first, as the loop
+ * accumulates into them), and `b`'s rows are contiguous (its last stride is 1), so the inner
+ * loop is a contiguous multiply-add. The k loop is split into blocks so a block of `b` stays
+ * in cache while every row uses it.
  */
 export function matmulRange(out: StridedArray, a: StridedArray, b: StridedArray, start: number, end: number): void {
   const outDims = out.shape.length;
@@ -257,6 +385,7 @@ export function matmulRange(out: StridedArray, a: StridedArray, b: StridedArray,
   const x = a.storage;
   const y = b.storage;
   const kBlock = Math.max(1, Math.floor(MATMUL_BLOCK_BYTES / (8 * Math.max(1, p))));
+  o.fill(0, start * p, end * p);
   // BEGIN SOLUTION 3.2
   for (let k0 = 0; k0 < m; k0 += kBlock) {
     const k1 = Math.min(m, k0 + kBlock);
@@ -306,6 +435,7 @@ registerRangeKernel('matmul', __filename, 'matmulRange');
 registerRangeKernel('matmulSimd', require.resolve('./simdMatmul'), 'simdMatmulRange');
 registerRangeKernel('conv1d', require.resolve('./convOps'), 'conv1dKernel');
 registerRangeKernel('conv2d', require.resolve('./convOps'), 'conv2dKernel');
+registerRangeKernel('conv2dSimd', require.resolve('./simdMatmul'), 'simdConv2dRange');
 
 // ---- The backend ----
 
@@ -346,8 +476,9 @@ function isShared(t: TensorData): boolean {
 type LocalKernel = (...args: never[]) => void;
 
 /**
- * The parallel CPU backend. Tensors live in shared memory; large jobs are split across a
- * lazily started worker pool, small ones run here (the threshold is `PARALLEL_THRESHOLD`).
+ * The parallel CPU backend. Large jobs are split across a lazily started worker pool, small
+ * ones run here (the threshold is `PARALLEL_THRESHOLD`); results computed here are plain
+ * memory, which the allocator reuses (see `compute`).
  */
 export class FastBackend implements TensorBackend {
   readonly name: string = 'fast';
@@ -359,6 +490,12 @@ export class FastBackend implements TensorBackend {
   readonly threads: number;
   /** The helper threads (started on the first large call; unused with one thread). */
   readonly pool: WorkerPool;
+  /**
+   * Shared memory reused by every parallel call (see `compute`): slot 0 holds the output the
+   * workers write, slots 1… copies of inputs that are not shared yet. Each grows to the
+   * largest size it has seen; calls are synchronous, so one call never sees another's data.
+   */
+  private readonly scratch: Float64Array[] = [];
   private readonly local = new Map<string, LocalKernel>([
     ['map', fastMapRange],
     ['zip', fastZipRange],
@@ -367,6 +504,7 @@ export class FastBackend implements TensorBackend {
     ['matmulSimd', simdMatmulRange],
     ['conv1d', conv1dKernel],
     ['conv2d', conv2dKernel],
+    ['conv2dSimd', simdConv2dRange],
   ]);
 
   constructor(options: FastBackendOptions = {}) {
@@ -389,15 +527,70 @@ export class FastBackend implements TensorBackend {
   runKernel(name: string, args: unknown[], total: number, work: number = total, local?: LocalKernel): void {
     if (total === 0) return;
     const fn = (local ?? this.local.get(name)) as ((...a: unknown[]) => void) | undefined;
-    if (fn !== undefined && (this.threads === 1 || work < this.parallelThreshold)) {
-      fn(...args.map((x) => (x instanceof TensorData ? stridedArgs(x) : x)), 0, total);
+    if (fn !== undefined && this.runsHere(work)) {
+      // A plain loop, not args.map(...) and a spread: this runs for every small op of a step.
+      const call = args.slice();
+      for (let i = 0; i < call.length; i++) if (call[i] instanceof TensorData) call[i] = stridedArgs(call[i] as TensorData);
+      call.push(0, total);
+      fn.apply(null, call);
       return;
     }
-    const shared = args.map((x) => (x instanceof TensorData ? stridedArgs(isShared(x) ? x : toShared(x)) : x));
+    let slot = 1;
+    const shared = args.map((x) => (x instanceof TensorData ? stridedArgs(isShared(x) ? x : this.sharedCopy(x, slot++)) : x));
     // With a local twin the calling thread computes the first chunk instead of idling.
     const here = fn === undefined ? undefined : (start: number, end: number) => fn(...shared, start, end);
     this.pool.run(name, shared, total, here);
   }
+
+  /** The first `size` entries of scratch slot `slot`, grown (fresh shared memory) when too small. */
+  private sharedScratch(slot: number, size: number): Float64Array {
+    if ((this.scratch[slot]?.length ?? -1) < size) this.scratch[slot] = new Float64Array(new SharedArrayBuffer(size * 8));
+    return this.scratch[slot].subarray(0, size);
+  }
+
+  /** `t` copied into scratch slot `slot` (same shape and strides), for the workers to read. */
+  private sharedCopy(t: TensorData, slot: number): TensorData {
+    const storage = this.sharedScratch(slot, t.storage.length);
+    storage.set(t.storage);
+    return new TensorData(storage, t.shape, t.strides);
+  }
+
+  /** True when a call with this much work runs on the calling thread (see `runKernel`). */
+  private runsHere(work: number): boolean {
+    return this.threads === 1 || work < this.parallelThreshold;
+  }
+
+  /**
+   * Run built-in kernel `name` into a new contiguous tensor of `shape`, passed as argument
+   * `outIndex`. The result is plain memory: a `SharedArrayBuffer` costs several times more to
+   * allocate and is always fresh pages, each first-touched by a page fault, while plain
+   * buffers are reused by the allocator. A call that goes to the workers, who can only write
+   * shared memory, fills this backend's reused shared scratch, copied into the result after.
+   */
+  private compute(name: string, shape: Shape, args: unknown[], outIndex: number, total: number, work: number): TensorData {
+    const size = shapeSize(shape);
+    const out = new TensorData(new Float64Array(size), shape);
+    if (this.runsHere(work)) {
+      args[outIndex] = out;
+      this.runKernel(name, args, total, work);
+      return out;
+    }
+    const shared = this.sharedScratch(0, size);
+    args[outIndex] = new TensorData(shared, shape);
+    this.runKernel(name, args, total, work);
+    out.storage.set(shared);
+    return out;
+  }
+
+  /**
+   * Work of an elementwise call for `runKernel`'s choice: its size for an op whose scalar
+   * function is expensive (`COMPUTE_BOUND`), else 0, so it stays on the calling thread.
+   */
+  private elementwiseWork(op: UnaryOp | BinaryOp, size: number): number {
+    return COMPUTE_BOUND.has(op) ? size : 0;
+  }
+
+
 
   /** Register a local twin for a kernel another module registered with the pool. */
   addKernel(name: string, fn: LocalKernel): void {
@@ -408,8 +601,13 @@ export class FastBackend implements TensorBackend {
     return new TensorData(new Float64Array(new SharedArrayBuffer(shapeSize(shape) * 8)), shape);
   }
 
+  /**
+   * Data large enough for the workers goes to shared memory once, here; smaller data stays
+   * plain (a `SharedArrayBuffer` is costly to allocate, and the scalars a training step lifts
+   * into tensors are many).
+   */
   upload(host: TensorData): TensorData {
-    return isShared(host) ? host : toShared(host);
+    return isShared(host) || this.runsHere(host.size) ? host : toShared(host);
   }
 
   map(op: UnaryOp, a: TensorData, outShape?: Shape): TensorData {
@@ -418,54 +616,68 @@ export class FastBackend implements TensorBackend {
     if (outShape !== undefined && formatShape(shapeBroadcast(a.shape, outShape)) !== formatShape(outShape)) {
       throw new IndexingError(`cannot broadcast shape ${formatShape(a.shape)} to ${formatShape(outShape)}`);
     }
-    const out = this.zeros(shape);
-    this.runKernel('map', [op, out, a], out.size);
-    return out;
+    return this.compute('map', shape, [op, null, a], 1, shapeSize(shape), this.elementwiseWork(op, shapeSize(shape)));
   }
 
   zip(op: BinaryOp, a: TensorData, b: TensorData): TensorData {
     if (!(op in binaryFns)) throw new Error(`zip: unknown op "${op}"`);
-    const out = this.zeros(shapeBroadcast(a.shape, b.shape));
-    this.runKernel('zip', [op, out, a, b], out.size);
-    return out;
+    const shape = shapeBroadcast(a.shape, b.shape);
+    return this.compute('zip', shape, [op, null, a, b], 1, shapeSize(shape), this.elementwiseWork(op, shapeSize(shape)));
   }
 
   reduce(op: ReduceOp, a: TensorData, dim: number): TensorData {
     if (!(op in reduceFns)) throw new Error(`reduce: unknown op "${op}"`);
     const d = normalizeDim(dim, a.shape);
-    const out = this.zeros(reducedShape(a.shape, d));
-    this.runKernel('reduce', [op, out, a, d], out.size, a.size);
-    return out;
+    const shape = reducedShape(a.shape, d);
+    return this.compute('reduce', shape, [op, null, a, d], 1, shapeSize(shape), a.size);
   }
 
   matmul(a: TensorData, b: TensorData): TensorData {
     const outShape = matmulShape(a.shape, b.shape);
-    const out = this.zeros(outShape);
     // The fused kernel walks rows of b contiguously; a transposed b (as in backward) is
     // copied once, m·p work against the n·m·p of the product.
     const rows = b.strides[b.dims - 1] === 1 || b.shape[b.dims - 1] === 1 ? b : this.map('id', b);
     const p = outShape[outShape.length - 1];
     const totalRows = shapeSize(outShape.slice(0, -1));
     const multiplyAdds = totalRows * a.shape[a.dims - 1] * p;
-    if (this.simd && multiplyAdds >= SIMD_MIN_MULTIPLY_ADDS) {
-      this.runKernel('matmulSimd', [out, a, rows], totalRows, multiplyAdds / (MULTIPLY_ADDS_PER_OP * SIMD_SPEEDUP));
-    } else {
-      this.runKernel('matmul', [out, a, rows], totalRows, multiplyAdds / MULTIPLY_ADDS_PER_OP);
-    }
-    return out;
+    const simd = this.simd && multiplyAdds >= SIMD_MIN_MULTIPLY_ADDS;
+    const work = multiplyAdds / (MULTIPLY_ADDS_PER_OP * (simd ? SIMD_SPEEDUP : 1));
+    return this.compute(simd ? 'matmulSimd' : 'matmul', outShape, [null, a, rows], 0, totalRows, work);
   }
 
   conv1d(input: TensorData, weight: TensorData, outShape: Shape, reverse: boolean): TensorData {
-    const out = this.zeros(outShape);
-    this.runKernel('conv1d', [out, input, weight, reverse], out.size, (out.size * weight.size) / Math.max(1, weight.shape[0]) / MULTIPLY_ADDS_PER_OP);
-    return out;
+    const multiplyAdds = (shapeSize(outShape) * weight.size) / Math.max(1, weight.shape[0]);
+    if (this.simd && multiplyAdds >= SIMD_MIN_MULTIPLY_ADDS) {
+      // A 1-D convolution is a 2-D one of height 1: run it through the im2col SIMD kernel.
+      const [batch, channels, width] = outShape;
+      const out = this.convSimd([batch, channels, 1, width], withUnitHeight(input), withUnitHeight(weight), reverse, multiplyAdds);
+      return new TensorData(out.storage, outShape);
+    }
+    const work = multiplyAdds / MULTIPLY_ADDS_PER_OP;
+    return this.compute('conv1d', outShape, [null, input, weight, reverse], 0, shapeSize(outShape), work);
   }
 
   conv2d(input: TensorData, weight: TensorData, outShape: Shape, reverse: boolean): TensorData {
-    const out = this.zeros(outShape);
-    this.runKernel('conv2d', [out, input, weight, reverse], out.size, (out.size * weight.size) / Math.max(1, weight.shape[0]) / MULTIPLY_ADDS_PER_OP);
-    return out;
+    const multiplyAdds = (shapeSize(outShape) * weight.size) / Math.max(1, weight.shape[0]);
+    if (this.simd && multiplyAdds >= SIMD_MIN_MULTIPLY_ADDS) return this.convSimd(outShape, input, weight, reverse, multiplyAdds);
+    const work = multiplyAdds / MULTIPLY_ADDS_PER_OP;
+    return this.compute('conv2d', outShape, [null, input, weight, reverse], 0, shapeSize(outShape), work);
   }
+
+  /**
+   * A large convolution as im2col + the SIMD matmul (`simdConv2dRange`), split over
+   * (batch entry, output channel) planes. Input, weight and `outShape` are 4-D.
+   */
+  private convSimd(outShape: Shape, input: TensorData, weight: TensorData, reverse: boolean, multiplyAdds: number): TensorData {
+    const work = multiplyAdds / (MULTIPLY_ADDS_PER_OP * SIMD_SPEEDUP);
+    return this.compute('conv2dSimd', outShape, [null, input, weight, reverse], 0, outShape[0] * outShape[1], work);
+  }
+}
+
+/** A 3-D [batch, channels, width] tensor seen as 4-D [batch, channels, 1, width] (same storage). */
+function withUnitHeight(t: TensorData): TensorData {
+  const [s0, s1, s2] = t.strides;
+  return new TensorData(t.storage, [t.shape[0], t.shape[1], 1, t.shape[2]], [s0, s1, 0, s2]);
 }
 
 registerBackend('fast', () => new FastBackend());

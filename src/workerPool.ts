@@ -100,6 +100,8 @@ function errorLike(name: string, message: string): Error {
 /** A fixed-size pool of worker threads running registered range kernels. */
 export class WorkerPool {
   private workers: PoolWorker[] = [];
+  /** [0] counts finished tasks of the current call (shared with the workers, reused). */
+  private done = new Int32Array(new SharedArrayBuffer(4));
   /** Number of worker threads. */
   readonly size: number;
 
@@ -163,7 +165,10 @@ export class WorkerPool {
     const threads = Math.max(1, Math.min(this.size + (here ? 1 : 0), total));
     const first = here ? 1 : 0; // chunk 0 is the caller's when `here` is given
     const workers = this.ensure(threads - first);
-    const done = new Int32Array(new SharedArrayBuffer(4));
+    // One counter for the pool's life, reset per call: calls are synchronous, so every task of
+    // the previous call has finished (close() replaces it for workers stopped mid-task).
+    const done = this.done;
+    Atomics.store(done, 0, 0);
     const bound = (i: number) => Math.floor((total * i) / threads);
     for (let i = first; i < threads; i++) {
       const task: KernelTask = { where, args, start: bound(i), end: bound(i + 1), done };
@@ -207,6 +212,7 @@ export class WorkerPool {
   close(): void {
     for (const w of this.workers) this.discard(w);
     this.workers = [];
+    this.done = new Int32Array(new SharedArrayBuffer(4));
   }
 
   /** The worker threads themselves (for tests that kill one). */

@@ -77,11 +77,20 @@ describe('Task 3.1 fast paths agree with the generic kernels', () => {
     });
   }
 
-  it('Task 3.1 outputs and uploads live in shared memory', () => {
+  it('Task 3.1 uploads live in shared memory; results in plain memory, also when computed by the workers', () => {
     const t = fromFlat([1, 2, 3], [3], { backend: parallel });
     expect(t.data.storage.buffer).to.be.instanceOf(SharedArrayBuffer);
-    expect(t.add(t).data.storage.buffer).to.be.instanceOf(SharedArrayBuffer);
-    expect(values(t.add(t).data)).to.deep.equal([2, 4, 6]);
+    // The workers write a reused shared scratch that is copied out (fresh shared memory is
+    // first-touched page by page on every call); a plain input is copied into a scratch slot.
+    const e = t.exp();
+    expect(e.data.storage.buffer).not.to.be.instanceOf(SharedArrayBuffer);
+    const m = fromFlat([1, 2, 3, 4], [2, 2], { backend: parallel });
+    const p1 = m.matmul(m);
+    expect(p1.data.storage.buffer).not.to.be.instanceOf(SharedArrayBuffer);
+    const p2 = p1.matmul(m);
+    expect(values(p2.data)).to.deep.equal([37, 54, 81, 118]);
+    expect(values(p1.data), 'an earlier result is not overwritten by the scratch').to.deep.equal([7, 10, 15, 22]);
+    expect(values(e.data)).to.deep.equal([Math.exp(1), Math.exp(2), Math.exp(3)]);
   });
 });
 
@@ -91,7 +100,10 @@ describe('Task 3.1 parallel and calling-thread sizes', () => {
     const n = Math.ceil(Math.sqrt(PARALLEL_THRESHOLD)) + 8;
     const a = hostData([n, n], 7);
     expect(fast.pool.started).to.equal(0); // lazy: nothing started yet
+    // Memory-bound elementwise ops stay here at any size; expensive ones go to the pool.
     expectSame(fast.zip('add', fast.upload(a), fast.upload(a)), simple.zip('add', a, a));
+    expect(fast.pool.started).to.equal(0);
+    expectSame(fast.map('exp', fast.upload(a)), simple.map('exp', a));
     expect(fast.pool.started).to.equal(1); // one helper: the calling thread is the other
     expectSame(fast.reduce('sum', fast.upload(a), 0), simple.reduce('sum', a, 0));
     fast.pool.close();
@@ -127,6 +139,36 @@ describe('Task 3.1 other range kernels through the generic mechanism', () => {
       expectSame(parallel.conv1d(x1, w1, [2, 4, 9], reverse), simple.conv1d(x1, w1, [2, 4, 9], reverse));
       expectSame(parallel.conv2d(x2, w2, [2, 3, 6, 5], reverse), simple.conv2d(x2, w2, [2, 3, 6, 5], reverse));
     }
+  });
+});
+
+// The Simple backend's convolution is the reference, and it runs the student's Task 4.2 kernel.
+describe('Fast backend convolution by im2col and the SIMD matmul', () => {
+  /** Both convolutions of every case against Simple, with and without SIMD, 1 and 2 threads. */
+  // Every case has over SIMD_MIN_MULTIPLY_ADDS (2^15) multiply-adds, so the SIMD path runs.
+  function checkConv(inShape: number[], wShape: number[], outShape: number[], permuted = false): void {
+    let x = hostData(inShape, inShape[0] * 7 + wShape[0]);
+    const w = hostData(wShape, wShape[1] * 5 + inShape[1]);
+    if (permuted) x = hostData([inShape[1], inShape[0], ...inShape.slice(2)], 3).permute(1, 0, ...inShape.slice(2).map((_, i) => i + 2));
+    const conv = (b: FastBackend | SimpleBackend, reverse: boolean) =>
+      inShape.length === 3 ? b.conv1d(x, w, outShape, reverse) : b.conv2d(x, w, outShape, reverse);
+    for (const reverse of [false, true]) {
+      const want = conv(simple, reverse);
+      for (const backend of [parallel, local]) expectSame(conv(backend, reverse), want);
+    }
+  }
+
+  it('Task 4.2 SIMD conv2d matches Simple: LeNet shapes, a large kernel (weight gradient), permuted input', () => {
+    expect(simdAvailable(), 'the SIMD kernel is built').to.equal(true);
+    checkConv([3, 4, 12, 11], [5, 4, 3, 3], [3, 5, 12, 11]);
+    checkConv([4, 6, 12, 10], [4, 6, 12, 10], [4, 4, 3, 3]); // kernel as large as the input
+    checkConv([4, 3, 12, 10], [6, 3, 2, 3], [4, 6, 12, 10], true);
+    checkConv([1, 1, 40, 40], [2, 1, 5, 5], [1, 2, 40, 40]); // fewer planes than threads' rows
+  });
+
+  it('Task 4.2 SIMD conv1d matches Simple (as conv2d of height 1)', () => {
+    checkConv([4, 6, 50], [7, 6, 5], [4, 7, 50]);
+    checkConv([6, 8, 60], [4, 8, 60], [6, 4, 8]);
   });
 });
 
@@ -281,6 +323,41 @@ describe('Fast backend worker pool errors, recovery and exit', () => {
     expect(code, 'the process did not exit within 10 s').to.equal(0);
     expect(stdout.trim()).to.equal('ok');
     expect(Date.now() - started).to.be.below(10000);
+  });
+
+  // The MLP multiplies matrices, so the loop needs Task 3.2's kernel as well as 3.1's.
+  it('Task 3.2 a 10,000-step training loop reuses host memory: no fresh shared memory after warm-up, RSS flat', async function () {
+    this.timeout(180000);
+    const lib = path.join(__dirname, '..', 'src');
+    // A synchronous loop, as in a notebook cell: no event-loop turn between steps. The low
+    // threshold sends the matmuls and sigmoids to the worker. A fresh SharedArrayBuffer is
+    // fresh pages, each first-touched by a page fault (about 4,100 a LeNet step when every
+    // result was one); the backend must reuse its shared memory instead.
+    const script = `
+      let fresh = 0;
+      globalThis.SharedArrayBuffer = new Proxy(SharedArrayBuffer, { construct(T, args) { fresh++; return new T(...args); } });
+      const m = require(${JSON.stringify(lib)});
+      const backend = new m.FastBackend({ workers: 2, parallelThreshold: 1 << 12 });
+      const X = m.rand([64, 2], { backend, seed: 1 }), y = m.rand([64, 1], { backend, seed: 2 });
+      const model = new m.MLP([2, 64, 64, 1], { backend, rng: new m.Random(0) });
+      const opt = new m.SGD(model.parameters(), { lr: 0.1 });
+      let warm;
+      for (let step = 1; step <= 10000; step++) {
+        opt.zeroGrad();
+        m.binaryCrossEntropy(model.forward(X), y).backward();
+        opt.step();
+        if (step === 1000) warm = { fresh, rss: process.memoryUsage().rss, started: backend.pool.started };
+      }
+      console.log(JSON.stringify({ fresh: fresh - warm.fresh, rssGrowthMB: (process.memoryUsage().rss - warm.rss) / 2 ** 20, started: warm.started }));`;
+    const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let stdout = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    expect(code).to.equal(0);
+    const { fresh, rssGrowthMB, started } = JSON.parse(stdout) as { fresh: number; rssGrowthMB: number; started: number };
+    expect(started, 'the loop used the worker').to.equal(1);
+    expect(fresh, 'SharedArrayBuffers allocated in steps 1,001–10,000').to.equal(0);
+    expect(rssGrowthMB, 'RSS growth from step 1,000 to 10,000 (MB)').to.be.below(32);
   });
 
   // Training uses fast once all its kernels are written, matmul (3.2) included.
