@@ -21,8 +21,7 @@ export type { TensorLike, NestedArray, TensorOptions, RandomOptions, TensorHisto
 export { getBackend, registerBackend, defaultBackend, setDefaultBackend } from './backends';
 export type { BackendName, BackendLike } from './backends';
 export { NotImplementedError } from './errors';
-export { whenDone, unfinishedExercise, notDoneMessage } from './exercises';
-export type { UnfinishedExercise } from './exercises';
+export { whenDone } from './exercises';
 export * as grading from './grading';
 export * as viz from './viz';
 export * as nn from './nn';

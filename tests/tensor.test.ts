@@ -409,7 +409,7 @@ describeEachBackend('Task 2.4 tensor gradients', (backend, name) => {
     const x = tensor([1, 2], { ...opts, requiresGrad: true });
     expect(() => x.mul(2).backward()).to.throw(/1-element tensor.*\[2\]/);
     expect(() => x.mul(2).backward(tensor([1, 2, 3], opts))).to.throw(IndexingError, /\[3\].*\[2\]/);
-    expect(() => x.sum().backward(5 as unknown as Tensor)).to.throw(TypeError, /grad must be a Tensor of shape \[1\], got number 5/);
+    expect(() => x.sum().backward(5 as unknown as Tensor)).to.throw(TypeError, /grad must be a Tensor of shape \[\], got number 5/);
   });
 
   it('Task 2.4 Errors: set() on a tensor saved for backward makes backward throw, naming the tensor and the op', () => {

@@ -10,8 +10,10 @@
 import { fastMapRange, fastReduceRange, fastZipRange, matmulRange } from '../fastOps';
 import { mmPractice, sumPractice } from '../gpu/backend';
 import type { Random } from '../random';
+import { datasets } from '../datasets';
 import { Tensor, rand } from '../tensor';
 import { TensorData, shapeSize } from '../tensorData';
+import { compareBackends } from '../tensorTraining';
 import { SimpleBackend, matmulShape } from '../tensorOps';
 import { assertClose, assertEqual } from './assert';
 import { forAll, shapes } from './sample';
@@ -182,6 +184,16 @@ export const module3Checks: TaskChecks = {
         }
         const [a, ga] = pair([20, 30], ctx.rng.int(1000));
         assertMatchesSimple(ga.permute(1, 0).matmul(ga), a.permute(1, 0).matmul(a), 'aᵀ @ a');
+      },
+    },
+  ],
+  '3.5': [
+    {
+      name: 'compareBackends trains the same seeded network on simple and fast to the same losses',
+      run: async () => {
+        const runs = await compareBackends(datasets.split(30, 3), ['simple', 'fast'], { hidden: 6, lr: 0.5, epochs: 8, seed: 1 });
+        assertEqual(runs.length, 2, 'number of runs');
+        runs[1].history.forEach((h, i) => assertClose(h.loss, runs[0].history[i].loss, `loss of epoch ${i + 1} on fast`, 1e-9));
       },
     },
   ],
