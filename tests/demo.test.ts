@@ -56,7 +56,7 @@ describe('Demo scalar network', () => {
     }
   });
 
-  it('Task 1.5 demo Errors: every flag is checked before training (exit 2 with usage, no banner)', async () => {
+  it('demo Errors: every flag is checked before training (exit 2 with usage, no banner)', async () => {
     const cases: Array<[string[], RegExp]> = [
       [['--epochs', '-1'], /--epochs must be a whole number of at least 1, got "-1"/],
       [['--n', '0'], /--n must be a whole number of at least 1, got "0"/],
@@ -116,7 +116,7 @@ describe('Demo from the command line', () => {
   // that forgets to load a backend.
   const demo = path.join(__dirname, '../scripts/demo.js');
 
-  it('Task 1.5 npm run demo starts from the built demo without compiling anything when it is up to date', function () {
+  it('npm run demo starts from the built demo without compiling anything when it is up to date', function () {
     // `npm run demo` used to compile the whole test tree before every run (most of a minute).
     // The tests run after a build, so the launcher must find the demo up to date.
     this.timeout(60_000);

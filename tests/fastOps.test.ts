@@ -77,7 +77,7 @@ describe('Task 3.1 fast paths agree with the generic kernels', () => {
     });
   }
 
-  it('Task 3.1 uploads live in shared memory; results in plain memory, also when computed by the workers', () => {
+  it('Task 3.2 uploads live in shared memory; results in plain memory, also when computed by the workers', () => {
     const t = fromFlat([1, 2, 3], [3], { backend: parallel });
     expect(t.data.storage.buffer).to.be.instanceOf(SharedArrayBuffer);
     // The workers write a reused shared scratch that is copied out (fresh shared memory is
@@ -166,7 +166,7 @@ describe('Fast backend convolution by im2col and the SIMD matmul', () => {
     checkConv([1, 1, 40, 40], [2, 1, 5, 5], [1, 2, 40, 40]); // fewer planes than threads' rows
   });
 
-  it('Task 4.2 SIMD conv1d matches Simple (as conv2d of height 1)', () => {
+  it('Task 4.1 SIMD conv1d matches Simple (as conv2d of height 1)', () => {
     checkConv([4, 6, 50], [7, 6, 5], [4, 7, 50]);
     checkConv([6, 8, 60], [4, 8, 60], [6, 4, 8]);
   });

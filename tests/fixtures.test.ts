@@ -206,8 +206,28 @@ function tasksOf(op: string, name: string): string {
   if (op in COMPOSED_TASKS) return `${COMPOSED_TASKS[op]} forward and gradients of`;
   if (op in MODULE4_TASKS) return `Task ${MODULE4_TASKS[op]} forward and gradients of`;
   // A view of contiguous data runs no kernel: Task 2.1's strides are all it needs.
-  if (op === 'view' && !name.includes('.permute(')) return 'Task 2.1 forward and gradients of';
+  if (isKernelFreeView(op, name)) return 'Task 2.1 forward and gradients of';
   return `Task ${needsBackward(op, name) ? '2.4' : '2.3'} forward and gradients of`;
+}
+
+/**
+ * Cases that only re-read their input's storage with other strides (no kernel runs): views
+ * of a contiguous input, and summing a 0-dim tensor (nothing to reduce).
+ */
+function isKernelFreeView(op: string, name: string): boolean {
+  if (name === 'sum([])') return true;
+  return ['view', 'squeeze', 'unsqueeze', 'flatten', 'viewInfer'].includes(op) && !name.includes('.permute(');
+}
+
+/**
+ * PyTorch-surface ops composed from the course's functions whose gradients flow through a
+ * backward written in Task 2.4 (mul, inv, exp, relu, sigmoid, sum): `pow` by squaring,
+ * `abs` as relu(x) + relu(−x), `tanh` from sigmoid, `clamp`/`where` as masked products,
+ * `var`/`std` as sums of squares. `pow(x, 0.5)` is `sqrt`, whose backward is given.
+ */
+function composedNeedsBackward(op: string, name: string): boolean {
+  if (op === 'pow') return !name.includes('exponent=0.5)');
+  return ['powTensor', 'abs', 'tanh', 'clamp', 'where', 'var', 'std'].includes(op);
 }
 
 /** Ops whose backward the students write in Task 2.4 (the others' backward is given). */
@@ -223,7 +243,7 @@ function needsBackward(op: string, name: string): boolean {
   const [a, b] = [...name.matchAll(/\[[\d, ]*\]/g)].map((m) => m[0]);
   const broadcast = ['add', 'sub', 'mul', 'div'].includes(op) && a !== b;
   const batched = op === 'matmul' && (a.split(',').length > 2 || b.split(',').length > 2) && a.split(',').slice(0, -2).join() !== b.split(',').slice(0, -2).join();
-  return WRITTEN_BACKWARD.has(op) || name.includes('.permute(') || broadcast || batched;
+  return WRITTEN_BACKWARD.has(op) || composedNeedsBackward(op, name) || name.includes('.permute(') || broadcast || batched;
 }
 
 const CASES = loadFixtures();
@@ -260,7 +280,7 @@ describeEachBackend('PyTorch fixtures', (backend, name) => {
       });
     });
   }
-}, { matmul: /\b(matmul|linear|sigmoidLayer|linearLayer|sequential|indexSelect|narrow|cat|stack)\(/, kernelFree: /of (permute|view|transpose)\(\[[\d, ]*\], / });
+}, { matmul: /\b(matmul|linear|sigmoidLayer|linearLayer|sequential|indexSelect|narrow|cat|stack)\(/, kernelFree: /of (permute|view|transpose)\(\[[\d, ]*\], |of (squeeze|unsqueeze|flatten|viewInfer)\(\[[\d, ]*\][,)]|of sum\(\[\]\) / });
 
 /** Every value within `tol` (relative for large values). */
 function closeAll(got: ArrayLike<number>, want: number[], tol: number, what: string): void {

@@ -171,8 +171,8 @@ describe('GPU backend map, zip and reduce', function () {
   });
 });
 
-describe('Task 3.3 GPU memory stays bounded without the event loop', function () {
-  it('Task 3.3 the device budget spills the least recently used buffers in one batch, down to 3/4, never the newest', () => {
+describe('GPU memory stays bounded without the event loop', function () {
+  it('the device budget spills the least recently used buffers in one batch, down to 3/4, never the newest', () => {
     const batches: number[][] = [];
     const memory = new DeviceMemory<DeviceSlot>((victims) => batches.push(victims.map((v) => v.id)));
     memory.budget.maxBuffers = 20;
@@ -212,7 +212,8 @@ describe('Task 3.3 GPU memory stays bounded without the event loop', function ()
     expect(() => gpu.setGpuMemoryBudget({ maxBuffers: 0 })).to.throw(RangeError, /maxBuffers must be an integer of at least 16, got 0/);
   });
 
-  it('Task 3.3 10,000 synchronous training steps and trainTensor for 60 epochs keep device buffers and memory flat', function () {
+  // The MLP multiplies matrices on the GPU: Task 3.4's kernel as well as 3.3's.
+  it('Task 3.4 10,000 synchronous training steps and trainTensor for 60 epochs keep device buffers and memory flat', function () {
     // A training loop in one synchronous job never lets finalisers run (see src/gpu/memory.ts):
     // before the budget, live buffers grew by every step's dozen and RSS by megabytes per
     // thousand steps. In a child process, so the count and RSS are this loop's alone. The

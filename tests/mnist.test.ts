@@ -79,7 +79,7 @@ describe('MNIST data', () => {
       expect(() => mnist.loadIdxDataset(labels, labels)).to.throw(/expected 3 dimensions \[n, height, width\], got \[3\]/);
     });
 
-    it('Task 4.5 Errors: a negative or fractional limit or split size is refused, never a dataset of -1 images', () => {
+    it('Errors: a negative or fractional limit or split size is refused, never a dataset of -1 images', () => {
       const images = write('i2.idx', idx(0x08, [2, 2, 2], [0, 1, 2, 3, 4, 5, 6, 7]));
       const labels = write('l2.idx', idx(0x08, [2], [0, 1]));
       expect(mnist.loadIdxDataset(images, labels, { limit: 1 }).n).to.equal(1);

@@ -79,8 +79,8 @@ function expectClose(got: ArrayLike<number>, want: ArrayLike<number>, tol: numbe
   expect(worst, `${what}: largest difference`).to.be.at.most(tol);
 }
 
-describe('safetensors (no course task: file format)', () => {
-  it('safetensors round trip keeps names, shapes, values and metadata (F64 exactly, F32 rounded)', () => {
+describe('Task 2.1 safetensors (tensors in and out of a file need their indexing)', () => {
+  it('Task 2.1 safetensors round trip keeps names, shapes, values and metadata (F64 exactly, F32 rounded)', () => {
     const tensors = { 'a.weight': tensor([[1.5, -2], [3, 1 / 3]]), scalar: tensor(7), empty: fromFlat([], [0, 3]) };
     const f64 = safetensors.deserialize(safetensors.serialize(tensors, { dtype: 'F64', metadata: { format: 'pt' } }));
     expect(Object.keys(f64.tensors)).to.deep.equal(['a.weight', 'scalar', 'empty']);
@@ -93,7 +93,7 @@ describe('safetensors (no course task: file format)', () => {
     expect(f32.metadata).to.deep.equal({});
   });
 
-  it('safetensors writes the documented layout: u64 LE header length, 8-aligned JSON, little-endian data', () => {
+  it('Task 2.1 safetensors writes the documented layout: u64 LE header length, 8-aligned JSON, little-endian data', () => {
     const bytes = safetensors.serialize({ x: tensor([1, 2]) }, { dtype: 'F32' });
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     const n = Number(view.getBigUint64(0, true));
@@ -103,7 +103,7 @@ describe('safetensors (no course task: file format)', () => {
     expect([view.getFloat32(8 + n, true), view.getFloat32(8 + n + 4, true)]).to.deep.equal([1, 2]);
   });
 
-  it('safetensors rejects truncated files, bad headers and unknown dtypes with clear errors', () => {
+  it('Task 2.1 safetensors rejects truncated files, bad headers and unknown dtypes with clear errors', () => {
     const good = safetensors.serialize({ x: tensor([1, 2, 3]) }, { dtype: 'F64' });
     expect(() => safetensors.deserialize(good.subarray(0, 5))).to.throw(/too short/);
     expect(() => safetensors.deserialize(good.subarray(0, good.length - 4))).to.throw(/outside the .* bytes of data \(truncated file\?\)/);
@@ -128,7 +128,7 @@ describe('safetensors (no course task: file format)', () => {
     expect(() => safetensors.serialize({ x: tensor([1]) }, { dtype: 'BF16' as 'F32' })).to.throw(/cannot write dtype "BF16"/);
   });
 
-  it('safetensors save and load go through a file (temp folder removed)', () => {
+  it('Task 2.1 safetensors save and load go through a file (temp folder removed)', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'minitorch-st-'));
     try {
       const file = path.join(dir, 'w.safetensors');
@@ -150,7 +150,8 @@ describe('Task 0.4 stateDict and loadStateDict (named by namedParameters)', () =
     expect(new Net().namedParameters().map(([n]) => n)).to.deep.equal(['conv1.weight', 'conv1.bias', 'conv2.weight', 'conv2.bias', 'fc1.weight', 'fc1.bias', 'fc2.weight', 'fc2.bias']);
   });
 
-  it('Task 0.4 loadStateDict copies values in, and a bad state dict leaves the module unchanged', () => {
+  // The state dict is doubled with mul: Task 2.3's kernel.
+  it('Task 2.3 loadStateDict copies values in, and a bad state dict leaves the module unchanged', () => {
     const a = model();
     const b = model();
     const source = a.stateDict();

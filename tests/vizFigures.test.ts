@@ -46,7 +46,7 @@ describe('Viz pictures as PNG', () => {
     expect(() => heatmapPng([1, 2, 3], 2, 2)).to.throw(RangeError, /3 values for a 2×2 grid/);
   });
 
-  it('Viz Task 4.5 imageGrid stores each digit as a PNG: 24 digits in a few tens of kB, mistakes in red', async () => {
+  it('Viz imageGrid stores each digit as a PNG: 24 digits in a few tens of kB, mistakes in red', async () => {
     const digit = Float64Array.from({ length: 784 }, (_, i) => ((i * 7919) % 255) / 255);
     const items = Array.from({ length: 24 }, (_, i) => ({ pixels: digit, title: `pred ${i % 10} / true ${(i + (i === 3 ? 1 : 0)) % 10}`, highlight: i === 3 }));
     const spec = imageGrid(items, { height: 28, width: 28, columns: 8, cellSize: 48 });
@@ -61,7 +61,7 @@ describe('Viz pictures as PNG', () => {
 });
 
 describe('Viz figures fit a notebook column', () => {
-  it('Viz Task 4.2 convolutionSteps draws the kernel weights and non-zero outputs of an edge', async () => {
+  it('Viz convolutionSteps draws the kernel weights and non-zero outputs of an edge', async () => {
     const image = [
       [0, 0, 1, 1],
       [0, 0, 1, 1],
@@ -77,7 +77,7 @@ describe('Viz figures fit a notebook column', () => {
     expect(() => convolutionSteps([[1, 2], [3]], [[1]])).to.throw(RangeError, /rectangular/);
   });
 
-  it('Viz Task 2.1 strides comparisons wrap to fit the column and keep 11 px labels', async function () {
+  it('Viz Task 2.2 strides comparisons wrap to fit the column and keep 11 px labels', async function () {
     this.timeout(20000);
     const cube = fromFlat(Array.from({ length: 12 }, (_, i) => i), [2, 3, 2]);
     for (const layouts of [
@@ -90,7 +90,7 @@ describe('Viz figures fit a notebook column', () => {
     }
   });
 
-  it('Viz Task 3.1 timing charts tick exactly the sizes measured and draw points', async () => {
+  it('Viz timing charts tick exactly the sizes measured and draw points', async () => {
     const rows = [32, 64, 128, 256].flatMap((n) => [{ size: n, series: '1 thread', ms: n / 10 }, { size: n, series: '2 threads', ms: n / 18 }]);
     const spec = timingChart(rows, { sizeTitle: 'n' }) as { encoding: { x: { axis: { values: number[] } } } };
     expect(spec.encoding.x.axis.values).to.deep.equal([32, 64, 128, 256]);
@@ -102,7 +102,7 @@ describe('Viz figures fit a notebook column', () => {
     expect(() => timingChart([{ size: 1 } as never])).to.throw(TypeError, /size, series, ms/);
   });
 
-  it('Viz Task 3.4 GPU grid charts are drawn by one call each', async () => {
+  it('Viz GPU grid charts are drawn by one call each', async () => {
     const wg = workgroupChart(20, 8) as { title: { text: string }; data: { values: Array<{ active: string }> } };
     expect(wg.title.text).to.equal('dispatchWorkgroups(3), @workgroup_size(8)');
     expect(wg.data.values.filter((c) => c.active.startsWith('i >= size'))).to.have.length(4);
@@ -114,7 +114,7 @@ describe('Viz figures fit a notebook column', () => {
 });
 
 describe('Viz Module 3 speed-up measurement', () => {
-  it('Viz Task 3.1 speedupNote says when the machine is busy (injected numbers)', () => {
+  it('Viz speedupNote says when the machine is busy (injected numbers)', () => {
     const what = 'zip(mul) on 1,048,576 elements';
     expect(speedupNote({ speedup: 1.9, what, cores: 2, load: 0.2 })).to.match(/ran 1\.90× as fast as 1 \(an idle machine/);
     const busy = speedupNote({ speedup: 1.1, what, cores: 2, load: 3.7 });
@@ -125,7 +125,7 @@ describe('Viz Module 3 speed-up measurement', () => {
     expect(() => speedupNote({ speedup: NaN, what })).to.throw(RangeError, /speedup must be a positive number/);
   });
 
-  it('Viz Task 3.1 fastestRun keeps the fastest of the runs after warm-up', () => {
+  it('Viz fastestRun keeps the fastest of the runs after warm-up', () => {
     let calls = 0;
     const t = fastestRun(() => void calls++, { warmup: 2, runs: 5 });
     expect(calls).to.equal(7);
@@ -148,7 +148,7 @@ describe('Viz Module 3 speed-up measurement', () => {
 });
 
 describe('Viz Module 4 training feedback', () => {
-  it('Viz Task 4.5 ImageTrainingDisplay shows batch k of N at once and draws a point from the first tenth of epoch 1', async () => {
+  it('Viz ImageTrainingDisplay shows batch k of N at once and draws a point from the first tenth of epoch 1', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'minitorch-progress-'));
     const lines: string[] = [];
     const write = process.stdout.write.bind(process.stdout);
@@ -190,7 +190,7 @@ describe('Viz Module 4 training feedback', () => {
     expect(seen).to.deep.equal(['1:1/3', '1:2/3', '1:3/3']);
   });
 
-  it('Viz Task 4.5 imageTrainingChart puts loss and accuracy in separate panels with integer epoch ticks', async () => {
+  it('Viz imageTrainingChart puts loss and accuracy in separate panels with integer epoch ticks', async () => {
     const spec = imageTrainingChart([{ epoch: 0.1, loss: 2 }], [{ epoch: 1, accuracy: 0.9, split: 'held-out' }], { epochs: 3 }) as {
       hconcat: Array<{ encoding: { x: { axis: { format: string } }; y: { field: string } }; mark: { point: unknown } }>;
     };
