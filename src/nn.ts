@@ -61,6 +61,15 @@ function convolve(op: 'conv1d' | 'conv2d', input: Tensor, weight: Tensor, bias: 
     for (let i = 0; i < spatial; i++) {
       const dim = 2 + i;
       const n = x.shape[dim];
+      const k = weight.shape[dim];
+      // Checked before the padding and the convolution run, so a kernel that cannot fit fails fast.
+      if (padding !== 'end' && n + 2 * pad[i] < k) {
+        throw new IndexingError(`${op}: kernel ${formatShape(weight.shape.slice(2))} is larger than the padded input ${formatShape(input.shape.slice(2).map((d, j) => d + 2 * pad[j]))}`);
+      }
+    }
+    for (let i = 0; i < spatial; i++) {
+      const dim = 2 + i;
+      const n = x.shape[dim];
       if (pad[i] > 0) x = mixAlong(x, dim, Array.from({ length: n + 2 * pad[i] }, (_, j) => (j >= pad[i] && j < n + pad[i] ? j - pad[i] : null)));
     }
     out = Tensor.apply(op, [x, weight], undefined);
@@ -70,9 +79,6 @@ function convolve(op: 'conv1d' | 'conv2d', input: Tensor, weight: Tensor, bias: 
       const n = x.shape[dim];
       // The course's output is as long as the input; PyTorch's stops where the window would leave it.
       const last = padding === 'end' ? n - 1 : n - k;
-      if (last < 0) {
-        throw new IndexingError(`${op}: kernel ${formatShape(weight.shape.slice(2))} is larger than the padded input ${formatShape(x.shape.slice(2))}`);
-      }
       const positions = Array.from({ length: Math.floor(last / stride[i]) + 1 }, (_, j) => j * stride[i]);
       if (positions.length !== n) out = out.indexSelect(dim, positions);
     }

@@ -54,7 +54,7 @@ describe('clear errors for bad input to the PyTorch ops', () => {
     expect(() => x.narrow(1, 2, 2)).to.throw(IndexingError, /\[2, 4\) is out of range for dim 1/);
   });
 
-  it('Task 2.3 shape mismatches in view, reshape, cat, stack and matmul', () => {
+  it('Task 2.1 shape mismatches in view, reshape, cat, stack and matmul', () => {
     expect(() => x.view(4, -1)).to.throw(IndexingError, /cannot hold the 6 elements/);
     expect(() => x.view(-1, -1)).to.throw(IndexingError, /only one dimension can be -1/);
     expect(() => x.reshape(4)).to.throw(IndexingError, /reshape: shape \[4\] has 4 elements but the tensor has 6/);

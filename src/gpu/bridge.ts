@@ -120,21 +120,25 @@ export class GpuBridge {
 
   constructor() {
     prepareEnvironment();
+    // fd 2 is swapped before the worker thread exists: while it starts it opens files, and
+    // one opened between closing fd 2 and reopening it would take number 2.
+    const restoreStderr = silenceNativeStderr();
     const channel = new MessageChannel();
     this.port = channel.port1;
-    this.worker = new Worker(path.join(__dirname, 'worker.js'), {
-      workerData: { flag: this.flag, port: channel.port2 },
-      transferList: [channel.port2],
-    });
-    // An idle GPU worker must not keep a finished program alive.
-    this.worker.unref();
-    this.port.unref();
-    const restoreStderr = silenceNativeStderr();
     try {
-      this.description = this.call<string>({ op: 'init' });
-    } catch (e) {
-      void this.worker.terminate();
-      throw e;
+      this.worker = new Worker(path.join(__dirname, 'worker.js'), {
+        workerData: { flag: this.flag, port: channel.port2 },
+        transferList: [channel.port2],
+      });
+      // An idle GPU worker must not keep a finished program alive.
+      this.worker.unref();
+      this.port.unref();
+      try {
+        this.description = this.call<string>({ op: 'init' });
+      } catch (e) {
+        void this.worker.terminate();
+        throw e;
+      }
     } finally {
       restoreStderr();
     }
