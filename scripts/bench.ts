@@ -267,7 +267,7 @@ function tfjs(name: string, tfName: 'cpu' | 'wasm'): Contender {
           },
         };
       }
-      // The same initial weights as MiniTorch's MLP (layers.i.weight [in, out], bias [out]).
+      // The same initial weights as MiniTorch's MLP (layers.i.weight [out, in] as in PyTorch, bias [out]).
       const start = makeModel('epoch', size, 'simple').parameters().map((p) => p.value as Tensor);
       const weights = start.map((t) => tf.variable(tf.tensor(Float32Array.from(t.toFlatArray()), t.shape, 'float32')));
       const batches = epochBatches('simple').map(([x, y]) => [tf.tensor2d(Float32Array.from(x.toFlatArray()), [x.shape[0], x.shape[1]]), tf.tensor2d(Float32Array.from(y.toFlatArray()), [y.shape[0], y.shape[1]])] as [tf.Tensor2D, tf.Tensor2D]);
@@ -275,18 +275,18 @@ function tfjs(name: string, tfName: 'cpu' | 'wasm'): Contender {
       // ES modules that CommonJS cannot load, and the sums are short for a 3-layer MLP.
       const lossAndGradients = (x: tf.Tensor2D, y: tf.Tensor2D, vars: tf.Tensor[]): tf.Tensor[] => {
         const [w1, b1, w2, b2, w3, b3] = vars;
-        const h1 = tf.relu(tf.add(tf.matMul(x, w1), b1)) as tf.Tensor2D;
-        const h2 = tf.relu(tf.add(tf.matMul(h1, w2), b2)) as tf.Tensor2D;
-        const p = tf.sigmoid(tf.add(tf.matMul(h2, w3), b3)) as tf.Tensor2D;
+        const h1 = tf.relu(tf.add(tf.matMul(x, w1, false, true), b1)) as tf.Tensor2D;
+        const h2 = tf.relu(tf.add(tf.matMul(h1, w2, false, true), b2)) as tf.Tensor2D;
+        const p = tf.sigmoid(tf.add(tf.matMul(h2, w3, false, true), b3)) as tf.Tensor2D;
         const ll = tf.add(tf.mul(y, tf.log(p)), tf.mul(tf.sub(1, y), tf.log(tf.sub(1, p))));
         const g3 = tf.div(tf.sub(p, y), x.shape[0]) as tf.Tensor2D;
-        const g2 = tf.mul(tf.matMul(g3, w3, false, true), tf.step(h2)) as tf.Tensor2D;
-        const g1 = tf.mul(tf.matMul(g2, w2, false, true), tf.step(h1)) as tf.Tensor2D;
+        const g2 = tf.mul(tf.matMul(g3, w3), tf.step(h2)) as tf.Tensor2D;
+        const g1 = tf.mul(tf.matMul(g2, w2), tf.step(h1)) as tf.Tensor2D;
         return [
           tf.neg(tf.mean(ll)),
-          tf.matMul(x, g1, true, false), tf.sum(g1, 0),
-          tf.matMul(h1, g2, true, false), tf.sum(g2, 0),
-          tf.matMul(h2, g3, true, false), tf.sum(g3, 0),
+          tf.matMul(g1, x, true, false), tf.sum(g1, 0),
+          tf.matMul(g2, h1, true, false), tf.sum(g2, 0),
+          tf.matMul(g3, h2, true, false), tf.sum(g3, 0),
         ];
       };
       return {
