@@ -383,18 +383,14 @@ export class Tensor implements Variable<Tensor> {
   max(dim: number, keepdim?: boolean): { values: Tensor; indices: Tensor };
   max(dim?: number, keepdim = false): Tensor | { values: Tensor; indices: Tensor } {
     if (dim === undefined) return this.amax();
-    const indices = this.argmax(dim, true);
-    const values = this.takeAlong(dim, indices, keepdim);
-    return { values, indices: keepdim ? indices : indices.squeeze(dim) };
+    return valuesAt(this, dim, this.argmax(dim, true), keepdim);
   }
   /** `min()`: the smallest value (0-dim). `min(dim)`: values and indices, as `max`. */
   min(): Tensor;
   min(dim: number, keepdim?: boolean): { values: Tensor; indices: Tensor };
   min(dim?: number, keepdim = false): Tensor | { values: Tensor; indices: Tensor } {
     if (dim === undefined) return this.amin();
-    const indices = this.argmin(dim, true);
-    const values = this.takeAlong(dim, indices, keepdim);
-    return { values, indices: keepdim ? indices : indices.squeeze(dim) };
+    return valuesAt(this, dim, this.argmin(dim, true), keepdim);
   }
   /**
    * The entry at `index` along `dim` (index: this shape with `dim` of size 1), as a sum of
@@ -752,6 +748,11 @@ export interface VarianceOptions {
  */
 function naturalLog(t: Tensor): Tensor {
   return t.sub(EPS).log();
+}
+
+/** `max(dim)`/`min(dim)`'s result: the entries of `t` at `indices` (kept dim) along `dim`, and the indices. */
+function valuesAt(t: Tensor, dim: number, indices: Tensor, keepdim: boolean): { values: Tensor; indices: Tensor } {
+  return { values: t.takeAlong(dim, indices, keepdim), indices: keepdim ? indices : indices.squeeze(dim) };
 }
 
 /** The shape of a `view`/`reshape` call: one array or numbers, at most one -1 inferred. */
