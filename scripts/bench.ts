@@ -127,21 +127,42 @@ const TOL_F32 = 2e-3;
 /** PyTorch's log has no 1e-6 guard (MiniTorch's `log(x + 1e-6)`), so its f64 losses differ slightly. */
 const TOL_TORCH_F64 = 1e-4;
 
-/** Median, min and max of `f`'s wall time in ms after warm-up; more runs for fast cases. */
+/** Warm-up time per case: JIT tiers, worker start and buffer pools settle within it. */
+const WARMUP_MS = 300;
+/** Measuring time per case, and the runs it holds (at least `MIN_RUNS`). */
+const MEASURE_MS = 1000;
+const MIN_RUNS = 5;
+const MAX_RUNS = 200;
+/** A sample shorter than this is too close to the timer's resolution: calls are grouped. */
+const MIN_SAMPLE_MS = 0.5;
+
+/**
+ * Median, min and max of `f`'s wall time in ms, in the steady state a training loop runs in:
+ * calls for `WARMUP_MS` first (and at least two), then at least `MIN_RUNS` timed samples (3 for
+ * calls over 300 ms), more
+ * while `MEASURE_MS` lasts. Calls much shorter than a millisecond are timed in groups (the
+ * group's time divided by its size). benchTorch.py measures PyTorch the same way.
+ */
 function timeRuns(f: () => void): { ms: number; min: number; max: number; runs: number } {
-  const first = performance.now();
-  f(); // warm-up (JIT, worker start, buffer pools)
-  const once = performance.now() - first;
-  if (once < 2000) f();
-  const runs = once > 2000 ? 1 : once > 300 ? 3 : once > 20 ? 7 : once > 2 ? 15 : 41;
-  const times: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const t = performance.now();
+  const warmStart = performance.now();
+  let calls = 0;
+  while (calls < 2 || performance.now() - warmStart < WARMUP_MS) {
     f();
-    times.push(performance.now() - t);
+    calls++;
+  }
+  const perCall = (performance.now() - warmStart) / calls;
+  const group = Math.max(1, Math.ceil(MIN_SAMPLE_MS / perCall));
+  // Cases of seconds (simple's and tfjs-cpu's large matmuls) get fewer samples.
+  const minRuns = perCall > 300 ? 3 : MIN_RUNS;
+  const times: number[] = [];
+  const start = performance.now();
+  while (times.length < minRuns || (times.length < MAX_RUNS && performance.now() - start < MEASURE_MS)) {
+    const t = performance.now();
+    for (let i = 0; i < group; i++) f();
+    times.push((performance.now() - t) / group);
   }
   times.sort((a, b) => a - b);
-  return { ms: times[Math.floor(times.length / 2)], min: times[0], max: times[times.length - 1], runs };
+  return { ms: times[Math.floor(times.length / 2)], min: times[0], max: times[times.length - 1], runs: times.length };
 }
 
 /** The epoch's data: `POINTS` points of the split dataset as flat arrays. */

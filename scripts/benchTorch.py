@@ -13,7 +13,7 @@ little-endian float64 files (matrices, initial weights, data); this script
 
 The networks are written out functionally so they match MiniTorch's exactly: convolutions
 anchored on the left with zeros past the right and bottom edges (stride 1, output the size of
-the input), average pooling, `x @ W + b` linear layers (W is [in, out]), dropout 0.25 while
+the input), average pooling, `F.linear` layers (W is [out, in], as MiniTorch stores it), dropout 0.25 while
 training, log-softmax and NLL; the epoch's MLP uses ReLU, a sigmoid output and binary
 cross-entropy. Optimisers are torch's own Adam and SGD (same formulas and defaults).
 """
@@ -105,16 +105,23 @@ def prepare(directory, case, dtype):
     return check, run
 
 
-def time_runs(run, min_runs=5, max_runs=25, budget_s=0.4):
-    """Median, min and max ms of `run` after two warm-up calls."""
-    run()
-    run()
+def time_runs(run, warmup_s=0.3, budget_s=1.0, min_runs=5, max_runs=200, min_sample_s=0.0005):
+    """Median, min and max ms of `run`, as bench.ts's timeRuns: calls for `warmup_s` first (at
+    least two), then at least `min_runs` samples, more while `budget_s` lasts; calls shorter
+    than `min_sample_s` are timed in groups."""
+    calls = 0
+    warm = time.perf_counter()
+    while calls < 2 or time.perf_counter() - warm < warmup_s:
+        run()
+        calls += 1
+    group = max(1, int(np.ceil(min_sample_s / ((time.perf_counter() - warm) / calls))))
     times = []
     start = time.perf_counter()
     while len(times) < min_runs or (len(times) < max_runs and time.perf_counter() - start < budget_s):
         t = time.perf_counter()
-        run()
-        times.append((time.perf_counter() - t) * 1000)
+        for _ in range(group):
+            run()
+        times.append((time.perf_counter() - t) * 1000 / group)
     return statistics.median(times), min(times), max(times), len(times)
 
 

@@ -41,6 +41,11 @@ export function centralDifference(
 export class Context<T = unknown> {
   /** Values saved by `saveForBackward`, in order. */
   savedValues: T[] = [];
+  /**
+   * Per input, whether it needs a gradient (PyTorch's `ctx.needs_input_grad`): a backward
+   * may skip the work for an input that does not. Empty when the caller does not say.
+   */
+  needsInputGrad: boolean[] = [];
 
   constructor(readonly noGrad = false) {}
 

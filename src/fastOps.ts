@@ -44,12 +44,14 @@ import {
   TensorData,
   alignedStrides,
   formatShape,
+  sameShape,
   shapeBroadcast,
   shapeSize,
   toIndex,
 } from './tensorData';
 import {
   BinaryOp,
+  FusedStep,
   ReduceOp,
   StridedArray,
   TensorBackend,
@@ -112,13 +114,6 @@ export function isContiguousLayout(shape: ArrayLike<number>, strides: ArrayLike<
     if (shape[i] !== 1 && strides[i] !== expected) return false;
     expected *= shape[i];
   }
-  return true;
-}
-
-/** True when two shapes are identical. */
-function sameShape(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
 }
 
@@ -455,6 +450,30 @@ export interface FastBackendOptions {
   simd?: boolean;
 }
 
+/** Results up to this many elements are carved from shared chunks (see `hostStorage`). */
+const SMALL_RESULT = 512;
+/** Elements per chunk of small results (64 KB). */
+const CHUNK_SIZE = 8192;
+let chunk = new Float64Array(0);
+let chunkUsed = 0;
+
+/**
+ * Zero-filled plain memory for a result of `size` elements. Each `new Float64Array` is its own
+ * allocation that the garbage collector tracks and frees one by one (~0.3 µs, plus GC time),
+ * and a training step on small tensors makes hundreds of tiny results. Small ones are
+ * therefore views into a 64 KB chunk; the chunk is freed when none of its views is left.
+ * Chunks are never reused, so every view starts zero-filled, like a new array.
+ */
+function hostStorage(size: number): Float64Array {
+  if (size > SMALL_RESULT) return new Float64Array(size);
+  if (chunkUsed + size > chunk.length) {
+    chunk = new Float64Array(CHUNK_SIZE);
+    chunkUsed = 0;
+  }
+  chunkUsed += size;
+  return chunk.subarray(chunkUsed - size, chunkUsed);
+}
+
 /** A plain, structured-clone-safe view of a tensor's data for a kernel argument. */
 export function stridedArgs(t: TensorData): StridedArray {
   return { storage: t.storage, shape: t.shape, strides: t.strides };
@@ -569,7 +588,7 @@ export class FastBackend implements TensorBackend {
    */
   private compute(name: string, shape: Shape, args: unknown[], outIndex: number, total: number, work: number): TensorData {
     const size = shapeSize(shape);
-    const out = new TensorData(new Float64Array(size), shape);
+    const out = new TensorData(hostStorage(size), shape);
     if (this.runsHere(work)) {
       args[outIndex] = out;
       this.runKernel(name, args, total, work);
@@ -592,6 +611,56 @@ export class FastBackend implements TensorBackend {
 
 
 
+  /**
+   * An optimizer update fused into one loop (fusion again, as in Task 3.2's matmul): one pass
+   * and one new array per output, where the op-by-op update makes a pass and an array per op
+   * (Adam: about 15). It computes exactly what those ops compute, in the same order, so the
+   * result is the same to the last bit. Fuses when every operand is contiguous with the
+   * parameter's shape (gradients come back in their parameter's layout, see `matmul`'s
+   * backward); otherwise returns undefined and the optimizer runs its ops.
+   */
+  fusedStep(step: FusedStep): TensorData[] | undefined {
+    const { param, grad } = step;
+    const state = step.rule === 'sgd' ? [step.velocity] : [step.m, step.v];
+    for (const t of [grad, ...state]) {
+      if (t !== null && !(sameShape(t.shape, param.shape) && t.isContiguous())) return undefined;
+    }
+    if (!param.isContiguous()) return undefined;
+    const n = param.size;
+    const [p, g] = [param.storage, grad.storage];
+    const newP = hostStorage(n);
+    if (step.rule === 'sgd') {
+      const { lr, momentum, velocity } = step;
+      if (momentum === 0 || velocity === null) {
+        // p + (−lr)·g; the first momentum step's velocity is g itself.
+        for (let i = 0; i < n; i++) newP[i] = p[i] + g[i] * -lr;
+        return [new TensorData(newP, param.shape), grad];
+      }
+      const v = velocity.storage;
+      const newV = hostStorage(n);
+      for (let i = 0; i < n; i++) {
+        const d = v[i] * momentum + g[i];
+        newV[i] = d;
+        newP[i] = p[i] + d * -lr;
+      }
+      return [new TensorData(newP, param.shape), new TensorData(newV, param.shape)];
+    }
+    const { lr, beta1, beta2, eps, c1, c2 } = step;
+    const [m0, v0] = [step.m?.storage, step.v?.storage];
+    const [newM, newV] = [hostStorage(n), hostStorage(n)];
+    const [inv1, inv2] = [ops.inv(c1), ops.inv(c2)];
+    for (let i = 0; i < n; i++) {
+      const gi = g[i];
+      const m = m0 === undefined ? gi * (1 - beta1) : m0[i] * beta1 + gi * (1 - beta1);
+      const v = v0 === undefined ? gi * gi * (1 - beta2) : v0[i] * beta2 + gi * gi * (1 - beta2);
+      const denom = ops.sqrt(v * inv2) + eps;
+      newM[i] = m;
+      newV[i] = v;
+      newP[i] = p[i] + -(m * inv1 * lr * ops.inv(denom));
+    }
+    return [new TensorData(newP, param.shape), new TensorData(newM, param.shape), new TensorData(newV, param.shape)];
+  }
+
   /** Register a local twin for a kernel another module registered with the pool. */
   addKernel(name: string, fn: LocalKernel): void {
     this.local.set(name, fn);
@@ -607,13 +676,14 @@ export class FastBackend implements TensorBackend {
    * into tensors are many).
    */
   upload(host: TensorData): TensorData {
-    return isShared(host) || this.runsHere(host.size) ? host : toShared(host);
+    // Size first: reading `.buffer` of a small array makes V8 allocate a backing store for it.
+    return this.runsHere(host.size) || isShared(host) ? host : toShared(host);
   }
 
   map(op: UnaryOp, a: TensorData, outShape?: Shape): TensorData {
     if (!(op in unaryFns)) throw new Error(`map: unknown op "${op}"`);
     const shape = outShape ?? a.shape;
-    if (outShape !== undefined && formatShape(shapeBroadcast(a.shape, outShape)) !== formatShape(outShape)) {
+    if (outShape !== undefined && !sameShape(shapeBroadcast(a.shape, outShape), outShape)) {
       throw new IndexingError(`cannot broadcast shape ${formatShape(a.shape)} to ${formatShape(outShape)}`);
     }
     return this.compute('map', shape, [op, null, a], 1, shapeSize(shape), this.elementwiseWork(op, shapeSize(shape)));
@@ -636,11 +706,12 @@ export class FastBackend implements TensorBackend {
     const outShape = matmulShape(a.shape, b.shape);
     // The fused kernel walks rows of b contiguously; a transposed b (as in backward) is
     // copied once, m·p work against the n·m·p of the product.
-    const rows = b.strides[b.dims - 1] === 1 || b.shape[b.dims - 1] === 1 ? b : this.map('id', b);
+    // (The SIMD kernel gathers b into its own memory anyway, so it reads any layout.)
     const p = outShape[outShape.length - 1];
     const totalRows = shapeSize(outShape.slice(0, -1));
     const multiplyAdds = totalRows * a.shape[a.dims - 1] * p;
     const simd = this.simd && multiplyAdds >= SIMD_MIN_MULTIPLY_ADDS;
+    const rows = simd || b.strides[b.dims - 1] === 1 || b.shape[b.dims - 1] === 1 ? b : this.map('id', b);
     const work = multiplyAdds / (MULTIPLY_ADDS_PER_OP * (simd ? SIMD_SPEEDUP : 1));
     return this.compute(simd ? 'matmulSimd' : 'matmul', outShape, [null, a, rows], 0, totalRows, work);
   }

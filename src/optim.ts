@@ -78,13 +78,29 @@ export class SGD extends Optimizer {
       for (const p of this.params) {
         const g = p.value.grad;
         if (g === null) continue;
+        const v = this.velocity.get(p);
+        // The fast backend does the whole update in one loop; other backends run the ops below.
+        const fused = p.value.backend.fusedStep?.({
+          rule: 'sgd',
+          param: p.value.data,
+          grad: g.data,
+          velocity: v?.data ?? null,
+          lr: this.lr,
+          momentum: this.momentum,
+        });
+        if (fused !== undefined) {
+          const [param, velocity] = fused.map((d) => p.value.fromData(d));
+          if (this.momentum > 0) this.velocity.set(p, velocity);
+          p.update(param);
+          continue;
+        }
         let direction = g;
         if (this.momentum > 0) {
-          const v = this.velocity.get(p);
           direction = v === undefined ? g : v.mul(this.momentum).add(g);
           this.velocity.set(p, direction);
         }
-        p.update(p.value.sub(direction.mul(this.lr)).detach());
+        // p + (−lr)·d: two elementwise ops (`sub` would add a negation).
+        p.update(p.value.add(direction.mul(-this.lr)).detach());
       }
     });
   }
@@ -125,6 +141,26 @@ export class Adam extends Optimizer {
         if (g === null) continue;
         const m0 = this.m.get(p);
         const v0 = this.v.get(p);
+        const fused = p.value.backend.fusedStep?.({
+          rule: 'adam',
+          param: p.value.data,
+          grad: g.data,
+          m: m0?.data ?? null,
+          v: v0?.data ?? null,
+          lr: this.lr,
+          beta1,
+          beta2,
+          eps: this.eps,
+          c1,
+          c2,
+        });
+        if (fused !== undefined) {
+          const [param, m, v] = fused.map((d) => p.value.fromData(d));
+          this.m.set(p, m);
+          this.v.set(p, v);
+          p.update(param);
+          continue;
+        }
         const m = (m0 === undefined ? g.mul(1 - beta1) : m0.mul(beta1).add(g.mul(1 - beta1)));
         const g2 = g.mul(g);
         const v = (v0 === undefined ? g2.mul(1 - beta2) : v0.mul(beta2).add(g2.mul(1 - beta2)));

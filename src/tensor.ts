@@ -19,6 +19,7 @@ import {
   checkShape,
   describeValue,
   formatShape,
+  sameShape,
   shapeBroadcast,
   shapeSize,
 } from './tensorData';
@@ -66,15 +67,21 @@ export class Tensor implements Variable<Tensor> {
   requiresGrad: boolean;
   /** Unique id (keys backpropagation). */
   readonly uniqueId = newVariableId();
-  /** Optional label for graph drawings. */
-  name: string;
+  private label: string | undefined;
 
   constructor(data: TensorData, backend: TensorBackend, history: TensorHistory | null = null, requiresGrad = false) {
     this.data = data;
     this.backend = backend;
     this.history = history;
     this.requiresGrad = requiresGrad;
-    this.name = `t${this.uniqueId}`;
+  }
+
+  /** Label for graph drawings and error messages (default `t<id>`, built only when read). */
+  get name(): string {
+    return this.label ?? `t${this.uniqueId}`;
+  }
+  set name(value: string) {
+    this.label = value;
   }
 
   /**
@@ -92,6 +99,7 @@ export class Tensor implements Variable<Tensor> {
     }
     const needsGrad = isGradEnabled() && inputs.some((t) => !t.isConstant());
     const ctx = new Context<Tensor>(!needsGrad);
+    if (needsGrad) ctx.needsInputGrad = inputs.map((t) => !t.isConstant());
     // Forward sees detached inputs, so anything a backward computes from them builds no graph.
     const fn = tensorFunctions[op] as TensorFunction<OpArgs[K]>;
     const data = fn.forward(
@@ -158,7 +166,10 @@ export class Tensor implements Variable<Tensor> {
     const grads = fn.backward(h.ctx, dOutput, h.arg);
     const out: Array<[Tensor, Tensor]> = [];
     h.inputs.forEach((x, i) => {
-      if (!x.isConstant()) out.push([x, sumTo(grads[i], x.shape)]);
+      if (x.isConstant()) return;
+      const g = grads[i];
+      if (g === null || g === undefined) throw new Error(`backward of "${h.op}" returned no gradient for its input ${i}, which needs one`);
+      out.push([x, sumTo(g, x.shape)]);
     });
     return out;
   }
@@ -179,7 +190,7 @@ export class Tensor implements Variable<Tensor> {
         throw new Error(`backward: grad can be omitted only for a 1-element tensor, this has shape ${formatShape(this.shape)}`);
       }
       grad = full(this.shape, 1, { backend: this.backend });
-    } else if (formatShape(grad.shape) !== formatShape(this.shape)) {
+    } else if (!sameShape(grad.shape, this.shape)) {
       throw new IndexingError(`backward: grad shape ${formatShape(grad.shape)} does not match tensor shape ${formatShape(this.shape)}`);
     }
     backpropagate<Tensor>(this, grad, (a, b) => a.add(b));
@@ -622,7 +633,7 @@ function checkSavedVersions(h: TensorHistory): void {
  * dims where `shape` has size 1 (Task 2.4).
  */
 export function sumTo(grad: Tensor, shape: Shape): Tensor {
-  if (formatShape(grad.shape) === formatShape(shape)) return grad;
+  if (sameShape(grad.shape, shape)) return grad;
   // BEGIN SOLUTION 2.4
   const offset = grad.dims - shape.length;
   let out = grad;

@@ -36,6 +36,13 @@ export function formatShape(shape: ArrayLike<number>): string {
   return `[${Array.from(shape).join(', ')}]`;
 }
 
+/** True when two shapes are identical (compares the numbers; no strings are built). */
+export function sameShape(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 /** Number of elements in a tensor of this shape (1 for the empty shape). */
 export function shapeSize(shape: ArrayLike<number>): number {
   let n = 1;

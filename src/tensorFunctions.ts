@@ -57,8 +57,11 @@ export type TensorOp = keyof OpArgs;
 export interface TensorFunction<A> {
   /** Compute the output data from (detached) inputs; save what `backward` needs in `ctx`. */
   forward(ctx: Context<Tensor>, inputs: Tensor[], arg: A): TensorData;
-  /** One gradient per input (any broadcast-compatible shape), given the output's gradient. */
-  backward(ctx: Context<Tensor>, grad: Tensor, arg: A): Tensor[];
+  /**
+   * One gradient per input (any broadcast-compatible shape), given the output's gradient;
+   * null for an input that needs none (`ctx.needsInputGrad`), when the function skips it.
+   */
+  backward(ctx: Context<Tensor>, grad: Tensor, arg: A): Array<Tensor | null>;
 }
 
 /** The whole table: one entry per `TensorOp`. */
@@ -85,6 +88,12 @@ function transposeLast(t: Tensor): Tensor {
   order[order.length - 2] = order.length - 1;
   order[order.length - 1] = order.length - 2;
   return t.permute(...order);
+}
+
+/** True for a 2-D tensor stored column by column: the transpose of a contiguous matrix. */
+function isTransposedMatrix(t: Tensor): boolean {
+  const [rows, cols] = t.shape;
+  return t.dims === 2 && rows > 1 && cols > 1 && t.data.strides[0] === 1 && t.data.strides[1] === rows;
 }
 
 /** The forward and backward of every tensor function. */
@@ -248,7 +257,13 @@ export const tensorFunctions: TensorFunctionTable = {
     backward(ctx, grad) {
       // d(A·B)/dA = G·Bᵀ and d(A·B)/dB = Aᵀ·G; batch broadcasting is summed in chainRule.
       const [a, b] = ctx.savedValues;
-      return [grad.matmul(transposeLast(b)), transposeLast(a).matmul(grad)];
+      // When b is a transposed matrix (Linear's `x @ Wᵀ`), its gradient is computed as (Gᵀ·A)ᵀ,
+      // the same sums laid out like b, so W's gradient comes back contiguous like W (as
+      // PyTorch does): the optimizer's updates then run over plain contiguous memory.
+      const [needA, needB] = ctx.needsInputGrad;
+      const gradA = needA === false ? null : grad.matmul(transposeLast(b));
+      if (needB === false) return [gradA, null];
+      return [gradA, isTransposedMatrix(b) ? transposeLast(transposeLast(grad).matmul(a)) : transposeLast(a).matmul(grad)];
     },
   },
   max: {

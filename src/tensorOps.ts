@@ -113,7 +113,36 @@ export interface TensorBackend {
   conv1d(input: TensorData, weight: TensorData, outShape: Shape, reverse: boolean): TensorData;
   /** 2-D convolution: [batch, in, h, w] with [out, in, kh, kw] into `outShape`. */
   conv2d(input: TensorData, weight: TensorData, outShape: Shape, reverse: boolean): TensorData;
+  /**
+   * Optional: one parameter's whole optimizer update in a single loop (see `optim`), instead
+   * of a chain of elementwise ops that each allocate and pass over memory. Returns the new
+   * data (`[param, velocity]` for SGD, `[param, m, v]` for Adam), or undefined where it does
+   * not fuse (e.g. operands in different layouts), and the optimizer runs its ops instead.
+   */
+  fusedStep?(step: FusedStep): TensorData[] | undefined;
 }
+
+/**
+ * One parameter's optimizer update, for `TensorBackend.fusedStep`. The running averages are
+ * null on the first step. SGD: v ← μv + g, p ← p − lr·v (v is g without momentum). Adam:
+ * m ← β₁m + (1−β₁)g, v ← β₂v + (1−β₂)g², p ← p − lr·(m/c₁)/(√(v/c₂) + ε).
+ */
+export type FusedStep =
+  | { rule: 'sgd'; param: TensorData; grad: TensorData; velocity: TensorData | null; lr: number; momentum: number }
+  | {
+      rule: 'adam';
+      param: TensorData;
+      grad: TensorData;
+      m: TensorData | null;
+      v: TensorData | null;
+      lr: number;
+      beta1: number;
+      beta2: number;
+      eps: number;
+      /** The bias corrections 1 − β₁ᵗ and 1 − β₂ᵗ. */
+      c1: number;
+      c2: number;
+    };
 
 /** The raw arrays a kernel reads or writes: storage with the layout that gives it meaning. */
 export interface StridedArray {

@@ -11,6 +11,7 @@ import {
   Dropout,
   Linear,
   Module,
+  Parameter,
   Random,
   SGD,
   Tensor,
@@ -303,6 +304,56 @@ describeEachBackend('Layers, losses and optimisers', (backend, name) => {
         optim.step();
       }
       expect(noGrad(() => loss().item())).to.be.lessThan(first / 4);
+    }
+  });
+
+  // Three steps of each rule against PyTorch's update formulas computed here on plain numbers,
+  // for a parameter whose gradient comes back in its own layout and one whose gradient comes
+  // back transposed (the fast backend fuses the first and runs the ops for the second).
+  it('Task 2.4 SGD, momentum and Adam steps follow PyTorch\'s update rules', () => {
+    type Rule = { make: (ps: Parameter[]) => { zeroGrad(): void; step(): void }; update: (p: number[], g: number[], t: number, s: number[][]) => void };
+    const rules: Record<string, Rule> = {
+      sgd: { make: (ps) => new SGD(ps, { lr: 0.1 }), update: (p, g) => p.forEach((_, i) => (p[i] -= 0.1 * g[i])) },
+      momentum: {
+        make: (ps) => new SGD(ps, { lr: 0.1, momentum: 0.9 }),
+        update: (p, g, t, [buf]) =>
+          p.forEach((_, i) => {
+            buf[i] = t === 1 ? g[i] : 0.9 * buf[i] + g[i];
+            p[i] -= 0.1 * buf[i];
+          }),
+      },
+      adam: {
+        make: (ps) => new Adam(ps, { lr: 0.05, betas: [0.8, 0.9], eps: 1e-3 }),
+        update: (p, g, t, [m, v]) =>
+          p.forEach((_, i) => {
+            m[i] = 0.8 * (m[i] ?? 0) + 0.2 * g[i];
+            v[i] = 0.9 * (v[i] ?? 0) + 0.1 * g[i] * g[i];
+            p[i] -= (0.05 * (m[i] / (1 - 0.8 ** t))) / (Math.sqrt(v[i] / (1 - 0.9 ** t)) + 1e-3);
+          }),
+      },
+    };
+    const c = [0.5, -1, 2, 0.25, -0.75, 1.5];
+    for (const [ruleName, rule] of Object.entries(rules)) {
+      for (const transposed of [false, true]) {
+        const start = [0.1, -0.2, 0.3, 0.4, -0.5, 0.6];
+        const p = new Parameter(fromFlat(start, [2, 3], opts));
+        const optim = rule.make([p]);
+        const want = start.slice();
+        const state: number[][] = [[], []];
+        for (let t = 1; t <= 3; t++) {
+          // loss = Σ c·p + ½Σ p², so the gradient is c + p.
+          const w = transposed ? p.value.transpose(0, 1) : p.value;
+          const cc = fromFlat(c, [2, 3], opts);
+          const loss = w.mul(transposed ? cc.transpose(0, 1) : cc).sum().add(w.mul(w).sum().mul(0.5));
+          optim.zeroGrad();
+          loss.backward();
+          const g = want.map((x, i) => c[i] + x);
+          optim.step();
+          rule.update(want, g, t, state);
+          const got = Array.from(p.value.toFlatArray());
+          got.forEach((x, i) => expect(x, `${ruleName}${transposed ? ' (transposed grad)' : ''} step ${t} [${i}]`).to.be.closeTo(want[i], tolerance(name)));
+        }
+      }
     }
   });
 }, { matmul: /SGD \(with momentum\) and Adam/ });

@@ -15,7 +15,7 @@
  */
 import * as os from 'os';
 import { FastBackend } from '../fastOps';
-import type { TensorBackend } from '../tensorOps';
+import type { BinaryOp, TensorBackend } from '../tensorOps';
 import { VEGA_LITE_SCHEMA, VegaLiteSpec } from './render';
 
 /** One measurement: a series (e.g. "2 threads") at a size, in milliseconds. */
@@ -142,34 +142,41 @@ function speedupAt(rows: TimingRow[], one: string, two: string): { size: number;
 }
 
 /**
- * Module 3's "Why parallelism pays": the `zip("mul")` kernel on 1 thread and on 2 (every
- * size split across both threads, threshold 0), at `sizes` elements. Inputs and outputs are
- * allocated and touched before timing, so only the kernel is measured.
+ * Module 3's "Why parallelism pays": zip kernels on 1 thread and on 2 (every size split across
+ * both threads, threshold 0), at `sizes` elements, for each of `ops` (default `mul`, one
+ * multiply per 24 bytes moved, so memory bandwidth bounds it, and `sigmoidBack`, an `exp` and
+ * a division per element, so arithmetic does). Inputs and outputs are allocated and touched
+ * before timing, so only the kernel is measured. `speedup` is the smallest of the ops'
+ * speed-ups at the largest size; the note has a sentence per op.
  */
-export function measureParallelZip(options: TimingOptions & { sizes?: number[] } = {}): SpeedupResult {
+export function measureParallelZip(options: TimingOptions & { sizes?: number[]; ops?: BinaryOp[] } = {}): SpeedupResult {
   const sizes = options.sizes ?? [1 << 14, 1 << 16, 1 << 18, 1 << 20];
-  const backends: Record<string, FastBackend> = {
-    '1 thread': new FastBackend({ workers: 1 }),
-    '2 threads': new FastBackend({ workers: 2, parallelThreshold: 0 }),
-  };
+  const ops = options.ops ?? ['mul', 'sigmoidBack'];
+  const backends: Array<[string, FastBackend]> = [
+    ['1 thread', new FastBackend({ workers: 1 })],
+    ['2 threads', new FastBackend({ workers: 2, parallelThreshold: 0 })],
+  ];
   const series: Record<string, (n: number) => () => void> = {};
-  for (const [name, backend] of Object.entries(backends)) {
-    series[name] = (n) => {
-      const a = input(backend, [n]);
-      const b = input(backend, [n]);
-      const out = backend.zeros([n]);
-      out.storage.fill(1); // touch every page of the output now, not inside the timed kernel
-      return () => backend.runKernel('zip', ['mul', out, a, b], n);
-    };
+  for (const op of ops) {
+    for (const [threads, backend] of backends) {
+      series[`zip(${op}), ${threads}`] = (n) => {
+        const a = input(backend, [n]);
+        const b = input(backend, [n]);
+        const out = backend.zeros([n]);
+        out.storage.fill(1); // touch every page of the output now, not inside the timed kernel
+        return () => backend.runKernel('zip', [op, out, a, b], n);
+      };
+    }
   }
   let rows: TimingRow[];
   try {
     rows = timeSweep(sizes, series, options);
   } finally {
-    for (const backend of Object.values(backends)) backend.pool.close(); // its threads are not needed after
+    for (const [, backend] of backends) backend.pool.close(); // its threads are not needed after
   }
-  const { size, speedup } = speedupAt(rows, '1 thread', '2 threads');
-  return { rows, speedup, note: speedupNote({ speedup, what: `zip(mul) on ${size.toLocaleString('en-US')} elements` }) };
+  const each = ops.map((op) => ({ op, ...speedupAt(rows, `zip(${op}), 1 thread`, `zip(${op}), 2 threads`) }));
+  const note = each.map((e) => speedupNote({ speedup: e.speedup, what: `zip(${e.op}) on ${e.size.toLocaleString('en-US')} elements` })).join('\n');
+  return { rows, speedup: Math.min(...each.map((e) => e.speedup)), note };
 }
 
 /**
