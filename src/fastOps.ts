@@ -450,18 +450,24 @@ export interface FastBackendOptions {
   simd?: boolean;
 }
 
-/** Results up to this many elements are carved from shared chunks (see `hostStorage`). */
-const SMALL_RESULT = 512;
-/** Elements per chunk of small results (64 KB). */
-const CHUNK_SIZE = 8192;
+/**
+ * Results up to this many elements (16 KB) are carved from shared chunks (see `hostStorage`).
+ * Measured on the training demo's epoch: 512 → 2048 took it from 0.74 to 0.69 ms.
+ */
+const SMALL_RESULT = 2048;
+/**
+ * Elements per chunk of small results (256 KB): a chunk lives while any of its results does,
+ * so one long-lived small result can keep at most this much memory alive.
+ */
+const CHUNK_SIZE = 32768;
 let chunk = new Float64Array(0);
 let chunkUsed = 0;
 
 /**
  * Zero-filled plain memory for a result of `size` elements. Each `new Float64Array` is its own
  * allocation that the garbage collector tracks and frees one by one (~0.3 µs, plus GC time),
- * and a training step on small tensors makes hundreds of tiny results. Small ones are
- * therefore views into a 64 KB chunk; the chunk is freed when none of its views is left.
+ * and a training step on small tensors makes hundreds of small results. Small ones are
+ * therefore views into a shared chunk; the chunk is freed when none of its views is left.
  * Chunks are never reused, so every view starts zero-filled, like a new array.
  */
 function hostStorage(size: number): Float64Array {
