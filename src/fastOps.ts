@@ -27,7 +27,7 @@
  * helpers the rest. Inputs are copied into shared memory first if they are not there yet.
  *
  * Beyond the tasks, large matmuls and convolutions run a SIMD WebAssembly kernel
- * (`simdMatmul`; a convolution as im2col + that matmul), and the loops call the common scalar
+ * (`simdMatmul`; for a convolution, a direct SIMD convolution), and the loops call the common scalar
  * functions directly (`mapRun`, `zipRun`, `foldRun`) so the JIT can inline them.
  *
  * @packageDocumentation
@@ -648,7 +648,7 @@ export class FastBackend implements TensorBackend {
   conv1d(input: TensorData, weight: TensorData, outShape: Shape, reverse: boolean): TensorData {
     const multiplyAdds = (shapeSize(outShape) * weight.size) / Math.max(1, weight.shape[0]);
     if (this.simd && multiplyAdds >= SIMD_MIN_MULTIPLY_ADDS) {
-      // A 1-D convolution is a 2-D one of height 1: run it through the im2col SIMD kernel.
+      // A 1-D convolution is a 2-D one of height 1: run it through the SIMD convolution.
       const [batch, channels, width] = outShape;
       const out = this.convSimd([batch, channels, 1, width], withUnitHeight(input), withUnitHeight(weight), reverse, multiplyAdds);
       return new TensorData(out.storage, outShape);
@@ -665,7 +665,7 @@ export class FastBackend implements TensorBackend {
   }
 
   /**
-   * A large convolution as im2col + the SIMD matmul (`simdConv2dRange`), split over
+   * A large convolution by the SIMD direct convolution (`simdConv2dRange`), split over
    * (batch entry, output channel) planes. Input, weight and `outShape` are 4-D.
    */
   private convSimd(outShape: Shape, input: TensorData, weight: TensorData, reverse: boolean, multiplyAdds: number): TensorData {

@@ -143,7 +143,7 @@ describe('Task 3.1 other range kernels through the generic mechanism', () => {
 });
 
 // The Simple backend's convolution is the reference, and it runs the student's Task 4.2 kernel.
-describe('Fast backend convolution by im2col and the SIMD matmul', () => {
+describe('Fast backend convolution by the SIMD direct convolution', () => {
   /** Both convolutions of every case against Simple, with and without SIMD, 1 and 2 threads. */
   // Every case has over SIMD_MIN_MULTIPLY_ADDS (2^15) multiply-adds, so the SIMD path runs.
   function checkConv(inShape: number[], wShape: number[], outShape: number[], permuted = false): void {
