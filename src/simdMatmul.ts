@@ -171,12 +171,15 @@ export function simdConv2dRange(out: StridedArray, input: StridedArray, weight: 
   const [wk, wx, wo] = blocks(k, outChannels * patch, padded, outChannels * plane);
   // All the weights, contiguous [oc][ic][ky][kx] (flipped when reverse), once per call.
   const w = weight.storage;
+  // Walk the kernel backwards when flipping it.
+  const yStep = reverse ? -ws2 : ws2;
+  const xStep = reverse ? -ws3 : ws3;
+  const corner = reverse ? (kh - 1) * ws2 + (kw - 1) * ws3 : 0;
   let q = 0;
   for (let oc = 0; oc < outChannels; oc++) {
     for (let ic = 0; ic < inChannels; ic++) {
-      for (let ky = 0; ky < kh; ky++) {
-        const base = oc * ws0 + ic * ws1 + (reverse ? kh - 1 - ky : ky) * ws2;
-        for (let kx = 0; kx < kw; kx++) wk[q++] = w[base + (reverse ? kw - 1 - kx : kx) * ws3];
+      for (let ky = 0, from = oc * ws0 + ic * ws1 + corner; ky < kh; ky++, from += yStep) {
+        for (let kx = 0, at = from; kx < kw; kx++, at += xStep) wk[q++] = w[at];
       }
     }
   }
@@ -186,17 +189,17 @@ export function simdConv2dRange(out: StridedArray, input: StridedArray, weight: 
   const rows = Math.min(height, padH - dy);
   const cols = Math.min(width, padW - dx);
   const x = input.storage;
+  // The border stays zero for every batch entry: each one overwrites only the inside.
+  wx.fill(0);
   for (let r = start; r < end; ) {
     const b = Math.floor(r / outChannels);
     const stop = Math.min(end, (b + 1) * outChannels);
     const oc0 = r - b * outChannels;
-    wx.fill(0);
+    // Plain loops, not set(subarray): rows are short, and a subarray per row is garbage.
     for (let ic = 0; ic < inChannels; ic++) {
       for (let iy = 0; iy < rows; iy++) {
-        const from = b * is0 + ic * is1 + iy * is2;
         const to = (ic * padH + iy + dy) * padW + dx;
-        if (is3 === 1) wx.set(x.subarray(from, from + cols), to);
-        else for (let ix = 0; ix < cols; ix++) wx[to + ix] = x[from + ix * is3];
+        for (let ix = 0, from = b * is0 + ic * is1 + iy * is2; ix < cols; ix++, from += is3) wx[to + ix] = x[from];
       }
     }
     const channels = stop - r;
@@ -205,7 +208,10 @@ export function simdConv2dRange(out: StridedArray, input: StridedArray, weight: 
     // out is contiguous: planes r … stop−1 follow each other; drop the rounding columns.
     if (outWp === outW) out.storage.set(wo.subarray(0, channels * plane), r * plane);
     else {
-      for (let row = 0; row < channels * outH; row++) out.storage.set(wo.subarray(row * outWp, row * outWp + outW), r * outH * outW + row * outW);
+      const o = out.storage;
+      for (let row = 0, to = r * outH * outW; row < channels * outH; row++) {
+        for (let ox = 0, from = row * outWp; ox < outW; ox++) o[to++] = wo[from + ox];
+      }
     }
     r = stop;
   }
