@@ -175,10 +175,18 @@ export function simdConv2dRange(out: StridedArray, input: StridedArray, weight: 
   const yStep = reverse ? -ws2 : ws2;
   const xStep = reverse ? -ws3 : ws3;
   const corner = reverse ? (kh - 1) * ws2 + (kw - 1) * ws3 : 0;
+  // Kernel planes stored whole and in order (as a weight gradient's 28×28 "kernel" is) go as one block.
+  const planes = !reverse && ws3 === 1 && ws2 === kw;
   let q = 0;
   for (let oc = 0; oc < outChannels; oc++) {
     for (let ic = 0; ic < inChannels; ic++) {
-      for (let ky = 0, from = oc * ws0 + ic * ws1 + corner; ky < kh; ky++, from += yStep) {
+      const start = oc * ws0 + ic * ws1;
+      if (planes) {
+        wk.set(w.subarray(start, start + kh * kw), q);
+        q += kh * kw;
+        continue;
+      }
+      for (let ky = 0, from = start + corner; ky < kh; ky++, from += yStep) {
         for (let kx = 0, at = from; kx < kw; kx++, at += xStep) wk[q++] = w[at];
       }
     }
