@@ -535,11 +535,27 @@ export class FastBackend implements TensorBackend {
       fn.apply(null, call);
       return;
     }
+    this.runParallel(name, args, args, total, fn);
+  }
+
+  /**
+   * Run range kernel `name` over `[0, total)` in parallel chunks: the workers with `args`
+   * (`TensorData` in plain memory copied into scratch slots first), the calling thread, when
+   * the kernel has a local twin `fn`, the first chunk with `hereArgs`, which may be plain
+   * memory, as it can read and write that in place. Returns where the caller's chunk ends
+   * (0 without a twin): the workers computed the rest.
+   */
+  private runParallel(name: string, args: unknown[], hereArgs: unknown[], total: number, fn?: (...a: unknown[]) => void): number {
     let slot = 1;
     const shared = args.map((x) => (x instanceof TensorData ? stridedArgs(isShared(x) ? x : this.sharedCopy(x, slot++)) : x));
-    // With a local twin the calling thread computes the first chunk instead of idling.
-    const here = fn === undefined ? undefined : (start: number, end: number) => fn(...shared, start, end);
-    this.pool.run(name, shared, total, here);
+    if (fn === undefined) {
+      this.pool.run(name, shared, total);
+      return 0;
+    }
+    const local = hereArgs.map((x) => (x instanceof TensorData ? stridedArgs(x) : x));
+    // The calling thread computes the first chunk instead of idling.
+    this.pool.run(name, shared, total, (start: number, end: number) => fn(...local, start, end));
+    return this.pool.callerEnd(total);
   }
 
   /** The first `size` entries of scratch slot `slot`, grown (fresh shared memory) when too small. */
@@ -565,20 +581,24 @@ export class FastBackend implements TensorBackend {
    * `outIndex`. The result is plain memory: a `SharedArrayBuffer` costs several times more to
    * allocate and is always fresh pages, each first-touched by a page fault, while plain
    * buffers are reused by the allocator. A call that goes to the workers, who can only write
-   * shared memory, fills this backend's reused shared scratch, copied into the result after.
+   * shared memory, fill this backend's reused shared scratch, copied into the result after;
+   * the calling thread writes its own chunk into the result directly, from the inputs as they
+   * are (every kernel's ordinal covers the same number of output entries, `size / total`).
    */
   private compute(name: string, shape: Shape, args: unknown[], outIndex: number, total: number, work: number): TensorData {
     const size = shapeSize(shape);
     const out = new TensorData(new Float64Array(size), shape);
-    if (this.runsHere(work)) {
-      args[outIndex] = out;
+    args[outIndex] = out;
+    if (this.runsHere(work) || total === 0) {
       this.runKernel(name, args, total, work);
       return out;
     }
     const shared = this.sharedScratch(0, size);
-    args[outIndex] = new TensorData(shared, shape);
-    this.runKernel(name, args, total, work);
-    out.storage.set(shared);
+    const workerArgs = args.slice();
+    workerArgs[outIndex] = new TensorData(shared, shape);
+    const fn = this.local.get(name) as ((...a: unknown[]) => void) | undefined;
+    const from = this.runParallel(name, workerArgs, args, total, fn) * (size / total);
+    out.storage.set(shared.subarray(from), from);
     return out;
   }
 

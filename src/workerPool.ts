@@ -97,6 +97,11 @@ function errorLike(name: string, message: string): Error {
   return error;
 }
 
+/** Start of chunk `i` of `[0, total)` cut into `threads` near-equal contiguous chunks. */
+function chunkBound(total: number, threads: number, i: number): number {
+  return Math.floor((total * i) / threads);
+}
+
 /** A fixed-size pool of worker threads running registered range kernels. */
 export class WorkerPool {
   private workers: PoolWorker[] = [];
@@ -162,14 +167,14 @@ export class WorkerPool {
    */
   run(name: string, args: unknown[], total: number, here?: (start: number, end: number) => void): void {
     const where = kernelLocation(name);
-    const threads = Math.max(1, Math.min(this.size + (here ? 1 : 0), total));
+    const threads = this.threadsFor(total, here !== undefined);
     const first = here ? 1 : 0; // chunk 0 is the caller's when `here` is given
     const workers = this.ensure(threads - first);
     // One counter for the pool's life, reset per call: calls are synchronous, so every task of
     // the previous call has finished (close() replaces it for workers stopped mid-task).
     const done = this.done;
     Atomics.store(done, 0, 0);
-    const bound = (i: number) => Math.floor((total * i) / threads);
+    const bound = (i: number) => chunkBound(total, threads, i);
     for (let i = first; i < threads; i++) {
       const task: KernelTask = { where, args, start: bound(i), end: bound(i + 1), done };
       workers[i - first].worker.postMessage(task);
@@ -206,6 +211,19 @@ export class WorkerPool {
       if (failure.stack !== undefined) error.stack = `${error.name}: ${error.message}\n--- worker stack ---\n${failure.stack}`;
       throw error;
     }
+  }
+
+  /** How many chunks `run` cuts `[0, total)` into (one per thread, fewer when `total` is small). */
+  threadsFor(total: number, withCaller: boolean): number {
+    return Math.max(1, Math.min(this.size + (withCaller ? 1 : 0), total));
+  }
+
+  /**
+   * Where the calling thread's chunk (the first) ends when `run` is given `here`: the caller
+   * can then tell which part of an output the workers write.
+   */
+  callerEnd(total: number): number {
+    return chunkBound(total, this.threadsFor(total, true), 1);
   }
 
   /** Stop every worker (the pool starts again on the next call). */
