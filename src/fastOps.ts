@@ -22,9 +22,10 @@
  * `FastBackend.runKernel(name, args, total, work)`. Arguments must survive structured
  * cloning: pass `StridedArray`s (`{ storage, shape, strides }`, via `stridedArgs`), op names
  * and numbers, never closures. `runKernel` runs small jobs on the
- * calling thread; a large one is cut into one range per thread, the calling thread taking the
- * first range itself when it has a local twin of the kernel (`addKernel`) and the pool's
- * helpers the rest. Inputs are copied into shared memory first if they are not there yet.
+ * calling thread; a large one is cut into one range per thread, which the pool's helpers and,
+ * when it has a local twin of the kernel (`addKernel`), the calling thread claim in turn (a
+ * helper that is slow to wake leaves its range to the others). Inputs are copied into shared
+ * memory for the helpers if they are not there yet; the calling thread reads them in place.
  *
  * Beyond the tasks, large matmuls and convolutions run a SIMD WebAssembly kernel
  * (`simdMatmul`; for a convolution, a direct SIMD convolution), and the loops call the common scalar
@@ -541,21 +542,17 @@ export class FastBackend implements TensorBackend {
   /**
    * Run range kernel `name` over `[0, total)` in parallel chunks: the workers with `args`
    * (`TensorData` in plain memory copied into scratch slots first), the calling thread, when
-   * the kernel has a local twin `fn`, the first chunk with `hereArgs`, which may be plain
-   * memory, as it can read and write that in place. Returns where the caller's chunk ends
-   * (0 without a twin): the workers computed the rest.
+   * the kernel has a local twin `fn`, the chunks it claims with `hereArgs`, which may be
+   * plain memory, as it can read and write that in place. Returns the ranges the calling
+   * thread computed (none without a twin): the workers computed the rest.
    */
-  private runParallel(name: string, args: unknown[], hereArgs: unknown[], total: number, fn?: (...a: unknown[]) => void): number {
+  private runParallel(name: string, args: unknown[], hereArgs: unknown[], total: number, fn?: (...a: unknown[]) => void): Array<[number, number]> {
     let slot = 1;
     const shared = args.map((x) => (x instanceof TensorData ? stridedArgs(isShared(x) ? x : this.sharedCopy(x, slot++)) : x));
-    if (fn === undefined) {
-      this.pool.run(name, shared, total);
-      return 0;
-    }
+    if (fn === undefined) return this.pool.run(name, shared, total);
     const local = hereArgs.map((x) => (x instanceof TensorData ? stridedArgs(x) : x));
-    // The calling thread computes the first chunk instead of idling.
-    this.pool.run(name, shared, total, (start: number, end: number) => fn(...local, start, end));
-    return this.pool.callerEnd(total);
+    // The calling thread computes chunks too instead of idling.
+    return this.pool.run(name, shared, total, (start: number, end: number) => fn(...local, start, end));
   }
 
   /** The first `size` entries of scratch slot `slot`, grown (fresh shared memory) when too small. */
@@ -582,7 +579,7 @@ export class FastBackend implements TensorBackend {
    * allocate and is always fresh pages, each first-touched by a page fault, while plain
    * buffers are reused by the allocator. A call that goes to the workers, who can only write
    * shared memory, fill this backend's reused shared scratch, copied into the result after;
-   * the calling thread writes its own chunk into the result directly, from the inputs as they
+   * the calling thread writes its own chunks into the result directly, from the inputs as they
    * are (every kernel's ordinal covers the same number of output entries, `size / total`).
    */
   private compute(name: string, shape: Shape, args: unknown[], outIndex: number, total: number, work: number): TensorData {
@@ -597,8 +594,13 @@ export class FastBackend implements TensorBackend {
     const workerArgs = args.slice();
     workerArgs[outIndex] = new TensorData(shared, shape);
     const fn = this.local.get(name) as ((...a: unknown[]) => void) | undefined;
-    const from = this.runParallel(name, workerArgs, args, total, fn) * (size / total);
-    out.storage.set(shared.subarray(from), from);
+    const perOrdinal = size / total;
+    // Copy what the workers wrote: everything between the calling thread's ranges.
+    let from = 0;
+    for (const [start, end] of [...this.runParallel(name, workerArgs, args, total, fn), [total, total]]) {
+      if (start > from) out.storage.set(shared.subarray(from * perOrdinal, start * perOrdinal), from * perOrdinal);
+      from = end;
+    }
     return out;
   }
 
