@@ -276,6 +276,23 @@ describe('Fast backend worker pool errors, recovery and exit', () => {
     pool.close();
   });
 
+  // Chunks are claimed, so which thread computes which is not fixed: check that every call
+  // covers [0, total) exactly once, over more calls than the pool has counter slots.
+  it('Task 3.1 threads claim every chunk exactly once, the caller reporting its own', () => {
+    const pool = new WorkerPool(2);
+    const out = new Float64Array(new SharedArrayBuffer(90 * 8));
+    for (let call = 1; call <= 40; call++) {
+      const here: Array<[number, number]> = [];
+      const ranges = pool.run('test.fill', [out, call], 90, (start, end) => {
+        here.push([start, end]);
+        for (let i = start; i < end; i++) out[i] = call;
+      });
+      expect(ranges).to.deep.equal(here);
+      expect(Array.from(out).every((v) => v === call)).to.equal(true);
+    }
+    pool.close();
+  });
+
   it('unknown kernels and bad worker counts are clear errors', () => {
     expect(() => parallel.pool.run('no.such.kernel', [], 4)).to.throw(/no range kernel named "no.such.kernel"/);
     expect(() => new FastBackend({ workers: 0 })).to.throw(/workers must be a positive integer, got 0/);
