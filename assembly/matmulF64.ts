@@ -1,5 +1,5 @@
-// AssemblyScript source of the Fast backend's SIMD matmul block (compiled by
-// scripts/build-wasm.js into dist/matmulF64.wasm; loaded by src/simdMatmul.ts).
+// AssemblyScript source of the Fast backend's SIMD matmul block and direct convolution
+// (compiled by scripts/build-wasm.js into dist/matmulF64.wasm; loaded by src/simdMatmul.ts).
 //
 // out[rows×p] += a[rows×m] · b[m×p]: all row-major f64, arguments are byte offsets into the
 // imported memory. A 4×4 tile of `out` lives in eight f64x2 registers for a whole block of k:
@@ -39,32 +39,41 @@ function pack(b: usize, ldb: usize, kc: i32, nc: i32, dst: usize): void {
   }
 }
 
-/** out[4 rows × 4 cols] += a[4 rows × kc] · panel[kc × 4]. */
+/**
+ * out[4 rows × 4 cols] += a[4 rows × n1·n2·kc] · b, where b's k rows come as n1 × n2 runs of
+ * kc rows (row stride ldb) starting at b + i·s1 + j·s2. The matmul passes one run (a panel of
+ * kc rows); the convolution one run per (input channel, kernel row), kc = the kernel width.
+ * `a` is contiguous along k in both.
+ */
 // @ts-ignore: decorator
-@inline function tile4x4(a: usize, lda: usize, b: usize, ldb: usize, o: usize, ldo: usize, kc: i32): void {
+@inline function tile4x4(a: usize, lda: usize, b: usize, ldb: usize, o: usize, ldo: usize, kc: i32, n2: i32, s2: usize, n1: i32, s1: usize): void {
   let c00 = v128.load(o), c01 = v128.load(o + 16);
   let c10 = v128.load(o + ldo), c11 = v128.load(o + ldo + 16);
   let c20 = v128.load(o + 2 * ldo), c21 = v128.load(o + 2 * ldo + 16);
   let c30 = v128.load(o + 3 * ldo), c31 = v128.load(o + 3 * ldo + 16);
   let pa = a;
-  let pb = b;
-  for (let kk = 0; kk < kc; kk++) {
-    const b0 = v128.load(pb);
-    const b1 = v128.load(pb + 16);
-    let x = v128.load64_splat(pa);
-    c00 = f64x2.add(c00, f64x2.mul(x, b0));
-    c01 = f64x2.add(c01, f64x2.mul(x, b1));
-    x = v128.load64_splat(pa + lda);
-    c10 = f64x2.add(c10, f64x2.mul(x, b0));
-    c11 = f64x2.add(c11, f64x2.mul(x, b1));
-    x = v128.load64_splat(pa + 2 * lda);
-    c20 = f64x2.add(c20, f64x2.mul(x, b0));
-    c21 = f64x2.add(c21, f64x2.mul(x, b1));
-    x = v128.load64_splat(pa + 3 * lda);
-    c30 = f64x2.add(c30, f64x2.mul(x, b0));
-    c31 = f64x2.add(c31, f64x2.mul(x, b1));
-    pa += 8;
-    pb += ldb;
+  for (let i = 0; i < n1; i++) {
+    for (let j = 0; j < n2; j++) {
+      let pb = b + <usize>i * s1 + <usize>j * s2;
+      for (let kk = 0; kk < kc; kk++) {
+        const b0 = v128.load(pb);
+        const b1 = v128.load(pb + 16);
+        let x = v128.load64_splat(pa);
+        c00 = f64x2.add(c00, f64x2.mul(x, b0));
+        c01 = f64x2.add(c01, f64x2.mul(x, b1));
+        x = v128.load64_splat(pa + lda);
+        c10 = f64x2.add(c10, f64x2.mul(x, b0));
+        c11 = f64x2.add(c11, f64x2.mul(x, b1));
+        x = v128.load64_splat(pa + 2 * lda);
+        c20 = f64x2.add(c20, f64x2.mul(x, b0));
+        c21 = f64x2.add(c21, f64x2.mul(x, b1));
+        x = v128.load64_splat(pa + 3 * lda);
+        c30 = f64x2.add(c30, f64x2.mul(x, b0));
+        c31 = f64x2.add(c31, f64x2.mul(x, b1));
+        pa += 8;
+        pb += ldb;
+      }
+    }
   }
   v128.store(o, c00); v128.store(o + 16, c01);
   v128.store(o + ldo, c10); v128.store(o + ldo + 16, c11);
@@ -72,18 +81,22 @@ function pack(b: usize, ldb: usize, kc: i32, nc: i32, dst: usize): void {
   v128.store(o + 3 * ldo, c30); v128.store(o + 3 * ldo + 16, c31);
 }
 
-/** out[1 row × 4 cols] += a[1 row × kc] · panel[kc × 4] (rows left over from the 4-row tiles). */
+/** out[1 row × 4 cols] += a[1 row × n1·n2·kc] · b, b in runs as for `tile4x4` (rows left over from its tiles). */
 // @ts-ignore: decorator
-@inline function tile1x4(a: usize, b: usize, ldb: usize, o: usize, kc: i32): void {
+@inline function tile1x4(a: usize, b: usize, ldb: usize, o: usize, kc: i32, n2: i32, s2: usize, n1: i32, s1: usize): void {
   let c0 = v128.load(o), c1 = v128.load(o + 16);
   let pa = a;
-  let pb = b;
-  for (let kk = 0; kk < kc; kk++) {
-    const x = v128.load64_splat(pa);
-    c0 = f64x2.add(c0, f64x2.mul(x, v128.load(pb)));
-    c1 = f64x2.add(c1, f64x2.mul(x, v128.load(pb + 16)));
-    pa += 8;
-    pb += ldb;
+  for (let i = 0; i < n1; i++) {
+    for (let j = 0; j < n2; j++) {
+      let pb = b + <usize>i * s1 + <usize>j * s2;
+      for (let kk = 0; kk < kc; kk++) {
+        const x = v128.load64_splat(pa);
+        c0 = f64x2.add(c0, f64x2.mul(x, v128.load(pb)));
+        c1 = f64x2.add(c1, f64x2.mul(x, v128.load(pb + 16)));
+        pa += 8;
+        pb += ldb;
+      }
+    }
   }
   v128.store(o, c0);
   v128.store(o + 16, c1);
@@ -123,14 +136,49 @@ export function matmul(a: usize, b: usize, out: usize, rows: i32, m: i32, p: i32
         for (let q = 0; q < full; q++) {
           const panel = bStart + <usize>q * panelStep;
           const o = oRow + <usize>(q * 4) * 8;
-          if (i < rows4) tile4x4(aRow, lda, panel, ldb, o, ldo, kc);
-          else tile1x4(aRow, panel, ldb, o, kc);
+          if (i < rows4) tile4x4(aRow, lda, panel, ldb, o, ldo, kc, 1, 0, 1, 0);
+          else tile1x4(aRow, panel, ldb, o, kc, 1, 0, 1, 0);
         }
         if (rest != 0) {
           const panel = bStart + <usize>full * panelStep;
           const here = i < rows4 ? 4 : 1;
           for (let r = 0; r < here; r++) edge(aRow + <usize>r * lda, panel, ldb, oRow + <usize>r * ldo + <usize>(full * 4) * 8, kc, rest);
         }
+      }
+    }
+  }
+}
+
+// ---- Direct convolution ----
+//
+// out[oc][oy][ox] = Σ_{ic,ky,kx} w[oc][ic][ky][kx] · x[ic][oy+ky][ox+kx] for oc < outC, over a
+// zero-padded input (the caller pads it and flips the kernel for a right-anchored convolution,
+// so there are no bounds tests here). Rows of out are `outWp` wide (a multiple of 4), rows of
+// x `padW` wide (≥ outWp + kw − 1), and x has `padH` rows per channel (≥ outH + kh − 1).
+// It is the matmul's 4×4 tile with a = the weights (rows = output channels, k = taps) and b =
+// x read in place (unaligned): 4 output channels × 4 columns in eight registers, two vectors
+// of x and four broadcast weights per tap, and no im2col copy of kh·kw times the input.
+// `out` must be zeroed first (the tiles accumulate). Per output element the
+// taps are summed in the same order on every path, whatever rows a thread was given.
+
+/** Convolve one padded input x[inC][padH][padW] with w[outC][inC][kh][kw] into out[outC][outH][outWp]. */
+export function conv(x: usize, w: usize, out: usize, inC: i32, outC: i32, kh: i32, kw: i32, outH: i32, outWp: i32, padH: i32, padW: i32): void {
+  const rowBytes = <usize>padW * 8;
+  const chanBytes = <usize>padH * rowBytes;
+  const ldw = <usize>(inC * kh * kw) * 8;
+  const ldo = <usize>(outH * outWp) * 8;
+  const outC4 = outC & ~3;
+  for (let oc = 0; oc < outC; oc += oc < outC4 ? 4 : 1) {
+    const wc = w + <usize>oc * ldw;
+    for (let oy = 0; oy < outH; oy++) {
+      const xRow = x + <usize>oy * rowBytes;
+      const oRow = out + <usize>oc * ldo + <usize>(oy * outWp) * 8;
+      for (let ox = 0; ox < outWp; ox += 4) {
+        const xs = xRow + <usize>ox * 8;
+        const o = oRow + <usize>ox * 8;
+        // b is x read in place: kw taps one column apart, per kernel row and input channel.
+        if (oc < outC4) tile4x4(wc, ldw, xs, 8, o, ldo, kw, kh, rowBytes, inC, chanBytes);
+        else tile1x4(wc, xs, 8, o, kw, kh, rowBytes, inC, chanBytes);
       }
     }
   }

@@ -22,12 +22,13 @@
  * `FastBackend.runKernel(name, args, total, work)`. Arguments must survive structured
  * cloning: pass `StridedArray`s (`{ storage, shape, strides }`, via `stridedArgs`), op names
  * and numbers, never closures. `runKernel` runs small jobs on the
- * calling thread; a large one is cut into one range per thread, the calling thread taking the
- * first range itself when it has a local twin of the kernel (`addKernel`) and the pool's
- * helpers the rest. Inputs are copied into shared memory first if they are not there yet.
+ * calling thread; a large one is cut into one range per thread, which the pool's helpers and,
+ * when it has a local twin of the kernel (`addKernel`), the calling thread claim in turn (a
+ * helper that is slow to wake leaves its range to the others). Inputs are copied into shared
+ * memory for the helpers if they are not there yet; the calling thread reads them in place.
  *
  * Beyond the tasks, large matmuls and convolutions run a SIMD WebAssembly kernel
- * (`simdMatmul`; a convolution as im2col + that matmul), and the loops call the common scalar
+ * (`simdMatmul`; for a convolution, a direct SIMD convolution), and the loops call the common scalar
  * functions directly (`mapRun`, `zipRun`, `foldRun`) so the JIT can inline them.
  *
  * @packageDocumentation
@@ -560,11 +561,23 @@ export class FastBackend implements TensorBackend {
       fn.apply(null, call);
       return;
     }
+    this.runParallel(name, args, args, total, fn);
+  }
+
+  /**
+   * Run range kernel `name` over `[0, total)` in parallel chunks: the workers with `args`
+   * (`TensorData` in plain memory copied into scratch slots first), the calling thread, when
+   * the kernel has a local twin `fn`, the chunks it claims with `hereArgs`, which may be
+   * plain memory, as it can read and write that in place. Returns the ranges the calling
+   * thread computed (none without a twin): the workers computed the rest.
+   */
+  private runParallel(name: string, args: unknown[], hereArgs: unknown[], total: number, fn?: (...a: unknown[]) => void): Array<[number, number]> {
     let slot = 1;
     const shared = args.map((x) => (x instanceof TensorData ? stridedArgs(isShared(x) ? x : this.sharedCopy(x, slot++)) : x));
-    // With a local twin the calling thread computes the first chunk instead of idling.
-    const here = fn === undefined ? undefined : (start: number, end: number) => fn(...shared, start, end);
-    this.pool.run(name, shared, total, here);
+    if (fn === undefined) return this.pool.run(name, shared, total);
+    const local = hereArgs.map((x) => (x instanceof TensorData ? stridedArgs(x) : x));
+    // The calling thread computes chunks too instead of idling.
+    return this.pool.run(name, shared, total, (start: number, end: number) => fn(...local, start, end));
   }
 
   /** The first `size` entries of scratch slot `slot`, grown (fresh shared memory) when too small. */
@@ -590,20 +603,29 @@ export class FastBackend implements TensorBackend {
    * `outIndex`. The result is plain memory: a `SharedArrayBuffer` costs several times more to
    * allocate and is always fresh pages, each first-touched by a page fault, while plain
    * buffers are reused by the allocator. A call that goes to the workers, who can only write
-   * shared memory, fills this backend's reused shared scratch, copied into the result after.
+   * shared memory, fill this backend's reused shared scratch, copied into the result after;
+   * the calling thread writes its own chunks into the result directly, from the inputs as they
+   * are (every kernel's ordinal covers the same number of output entries, `size / total`).
    */
   private compute(name: string, shape: Shape, args: unknown[], outIndex: number, total: number, work: number): TensorData {
     const size = shapeSize(shape);
     const out = new TensorData(hostStorage(size), shape);
-    if (this.runsHere(work)) {
-      args[outIndex] = out;
+    args[outIndex] = out;
+    if (this.runsHere(work) || total === 0) {
       this.runKernel(name, args, total, work);
       return out;
     }
     const shared = this.sharedScratch(0, size);
-    args[outIndex] = new TensorData(shared, shape);
-    this.runKernel(name, args, total, work);
-    out.storage.set(shared);
+    const workerArgs = args.slice();
+    workerArgs[outIndex] = new TensorData(shared, shape);
+    const fn = this.local.get(name) as ((...a: unknown[]) => void) | undefined;
+    const perOrdinal = size / total;
+    // Copy what the workers wrote: everything between the calling thread's ranges.
+    let from = 0;
+    for (const [start, end] of [...this.runParallel(name, workerArgs, args, total, fn), [total, total]]) {
+      if (start > from) out.storage.set(shared.subarray(from * perOrdinal, start * perOrdinal), from * perOrdinal);
+      from = end;
+    }
     return out;
   }
 
@@ -725,7 +747,7 @@ export class FastBackend implements TensorBackend {
   conv1d(input: TensorData, weight: TensorData, outShape: Shape, reverse: boolean): TensorData {
     const multiplyAdds = (shapeSize(outShape) * weight.size) / Math.max(1, weight.shape[0]);
     if (this.simd && multiplyAdds >= SIMD_MIN_MULTIPLY_ADDS) {
-      // A 1-D convolution is a 2-D one of height 1: run it through the im2col SIMD kernel.
+      // A 1-D convolution is a 2-D one of height 1: run it through the SIMD convolution.
       const [batch, channels, width] = outShape;
       const out = this.convSimd([batch, channels, 1, width], withUnitHeight(input), withUnitHeight(weight), reverse, multiplyAdds);
       return new TensorData(out.storage, outShape);
@@ -742,7 +764,7 @@ export class FastBackend implements TensorBackend {
   }
 
   /**
-   * A large convolution as im2col + the SIMD matmul (`simdConv2dRange`), split over
+   * A large convolution by the SIMD direct convolution (`simdConv2dRange`), split over
    * (batch entry, output channel) planes. Input, weight and `outShape` are 4-D.
    */
   private convSimd(outShape: Shape, input: TensorData, weight: TensorData, reverse: boolean, multiplyAdds: number): TensorData {

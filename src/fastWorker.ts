@@ -1,43 +1,55 @@
 /**
- * Module 3 — the worker-thread side of `WorkerPool`: receive a task, `require` the module
- * that holds its range kernel, run it over `[start, end)`, report failures on the reply
- * port, then bump the shared counter and wake the caller.
+ * Module 3 — the worker-thread side of `WorkerPool`: receive a call, `require` the module
+ * that holds its range kernel, run it on each chunk this thread claims (see `claimChunk`),
+ * report failures on the reply port, and count each chunk finished, waking the caller.
  *
  * This file is the worker's entry script; it does nothing when imported elsewhere.
  *
  * @packageDocumentation
  */
 import { MessagePort, isMainThread, parentPort, workerData } from 'worker_threads';
-import type { KernelTask, TaskFailure } from './workerPool';
+import { KernelTask, TaskFailure, chunkBound, claimChunk, finishChunk, taskSeen } from './workerPool';
 
 type RangeKernel = (...args: unknown[]) => void;
+
+/** The kernel a task names, or an error saying why it cannot be called. */
+function kernelOf(task: KernelTask): RangeKernel {
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const fn = require(task.where.module)[task.where.exportName] as RangeKernel | undefined;
+  if (typeof fn !== 'function') throw new Error(`${task.where.module} has no function export "${task.where.exportName}"`);
+  return fn;
+}
 
 /** Serve tasks until the pool terminates this thread. */
 function serve(): void {
   const { replies, alive } = workerData as { replies: MessagePort; alive: Int32Array };
   let current: Int32Array | null = null;
-  // If this thread exits mid-task (process.exit in a kernel), tell the caller at once.
+  // If this thread exits mid-chunk (process.exit in a kernel), tell the caller at once.
   process.on('exit', () => {
     Atomics.store(alive, 0, 0);
-    if (current !== null) Atomics.notify(current, 0);
+    if (current !== null) Atomics.notify(current, 1);
   });
   parentPort!.on('message', (task: KernelTask) => {
-    current = task.done;
-    try {
-      // eslint-disable-next-line @typescript-eslint/no-var-requires
-      const fn = require(task.where.module)[task.where.exportName] as RangeKernel | undefined;
-      if (typeof fn !== 'function') {
-        throw new Error(`${task.where.module} has no function export "${task.where.exportName}"`);
+    const { claim, chunks, total } = task;
+    let failed = false;
+    // A task that arrives after its call is over finds no chunk left. After a failure the
+    // chunks this thread claims are counted but not run: the call then ends at once.
+    for (let chunk = claimChunk(claim, chunks); chunk >= 0; chunk = claimChunk(claim, chunks)) {
+      current = claim;
+      if (!failed) {
+        try {
+          kernelOf(task)(...task.args, chunkBound(total, chunks, chunk), chunkBound(total, chunks, chunk + 1));
+        } catch (e) {
+          failed = true;
+          const err = e instanceof Error ? e : new Error(String(e));
+          const failure: TaskFailure = { name: err.name, message: err.message, stack: err.stack };
+          replies.postMessage(failure);
+        }
       }
-      fn(...task.args, task.start, task.end);
-    } catch (e) {
-      const err = e instanceof Error ? e : new Error(String(e));
-      const failure: TaskFailure = { name: err.name, message: err.message, stack: err.stack };
-      replies.postMessage(failure);
+      current = null;
+      finishChunk(claim);
     }
-    current = null;
-    Atomics.add(task.done, 0, 1);
-    Atomics.notify(task.done, 0);
+    taskSeen(claim);
   });
 }
 

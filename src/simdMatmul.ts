@@ -9,8 +9,10 @@
  * scalar loop. WebAssembly reads only its own memory, so each thread copies its block of `a`, the
  * matrix `b` and the block of the output in and out: O(n²) copies against O(n³) work.
  *
- * `simdMatmulRange` has the same signature as `matmulRange`, so the worker pool runs it as
- * just another named range kernel. When the wasm file is missing it is simply not used.
+ * The same file has a direct convolution (`simdConv2dRange`), which reads a zero-padded copy
+ * of each input in place. `simdMatmulRange` and `simdConv2dRange` have the signatures of
+ * `matmulRange` and `conv2dKernel`, so the worker pool runs them as just more named range
+ * kernels. When the wasm file is missing it is simply not used.
  *
  * @packageDocumentation
  */
@@ -38,6 +40,8 @@ const WASM_FILE = path.join(__dirname, 'matmulF64.wasm');
 interface SimdKernel {
   memory: WasmMemory;
   matmul: (a: number, b: number, out: number, rows: number, m: number, p: number) => void;
+  /** Direct convolution of one padded input (see `simdConv2dRange`). */
+  conv: (x: number, w: number, out: number, inC: number, outC: number, kh: number, kw: number, outH: number, outWp: number, padH: number, padW: number) => void;
   /** Bytes past `out` the kernel uses to pack `b` (it reads `b` in place without them). */
   scratch: number;
 }
@@ -52,7 +56,12 @@ function load(): SimdKernel | null {
     const module = new WebAssembly.Module(fs.readFileSync(WASM_FILE));
     const instance = new WebAssembly.Instance(module, { env: { memory, abort: () => undefined } });
     const scratch = instance.exports.SCRATCH_BYTES as { value: number } | undefined;
-    kernel = { memory, matmul: instance.exports.matmul as SimdKernel['matmul'], scratch: scratch?.value ?? 0 };
+    kernel = {
+      memory,
+      matmul: instance.exports.matmul as SimdKernel['matmul'],
+      conv: instance.exports.conv as SimdKernel['conv'],
+      scratch: scratch?.value ?? 0,
+    };
   } catch {
     kernel = null;
   }
@@ -135,130 +144,82 @@ export function simdMatmulRange(out: StridedArray, a: StridedArray, b: StridedAr
 }
 
 /**
- * Fill `col` (row-major, (inChannels·kh·kw) rows × (outH·outW) columns) with the input patches
- * of batch entry `b` ("im2col"): row (ic, ky, kx), column (oy, ox) holds
- * `input[b, ic, oy ± ky, ox ± kx]` (− when `reverse`), or 0 where that falls outside the input.
- * A convolution of batch entry `b` is then the matrix product `weight[oc, (ic, ky, kx)] · col`.
- */
-function im2col(col: Float64Array, input: StridedArray, b: number, kh: number, kw: number, outH: number, outW: number, reverse: boolean): void {
-  const [, inChannels, height, width] = Array.from(input.shape);
-  const [is0, is1, is2, is3] = Array.from(input.strides);
-  const x = input.storage;
-  const sign = reverse ? -1 : 1;
-  let q = 0; // start of the current (ic, ky, kx, oy) run of outW entries
-  for (let ic = 0; ic < inChannels; ic++) {
-    for (let ky = 0; ky < kh; ky++) {
-      for (let kx = 0; kx < kw; kx++) {
-        // Output columns whose input column ox ± kx lies inside [0, width).
-        const lo = reverse ? Math.min(outW, kx) : 0;
-        const hi = reverse ? Math.min(outW, width + kx) : Math.max(0, Math.min(outW, width - kx));
-        for (let oy = 0; oy < outH; oy++, q += outW) {
-          const iy = oy + sign * ky;
-          // Plain loops, not fill(): rows are often only a few entries long (weight gradients).
-          if (iy < 0 || iy >= height) {
-            for (let ox = 0; ox < outW; ox++) col[q + ox] = 0;
-            continue;
-          }
-          let ox = 0;
-          for (; ox < lo; ox++) col[q + ox] = 0;
-          let from = b * is0 + ic * is1 + iy * is2 + (lo + sign * kx) * is3;
-          for (; ox < hi; ox++, from += is3) col[q + ox] = x[from];
-          for (; ox < outW; ox++) col[q + ox] = 0;
-        }
-      }
-    }
-  }
-}
-
-/**
- * The transpose of `im2col`: row (oy, ox), column (ic, ky, kx), so that each run along kx is
- * a contiguous stretch of an input row. Used when the kernel is wider than the output (the
- * weight gradient), where `im2col`'s runs along ox would be only a few entries long.
- */
-function im2row(row: Float64Array, input: StridedArray, b: number, kh: number, kw: number, outH: number, outW: number, reverse: boolean): void {
-  const [, inChannels, height, width] = Array.from(input.shape);
-  const [is0, is1, is2, is3] = Array.from(input.strides);
-  const x = input.storage;
-  const sign = reverse ? -1 : 1;
-  let q = 0;
-  for (let oy = 0; oy < outH; oy++) {
-    for (let ox = 0; ox < outW; ox++) {
-      // Kernel columns whose input column ox ± kx lies inside [0, width).
-      const lo = reverse ? Math.max(0, ox - width + 1) : 0;
-      const hi = reverse ? Math.min(kw, ox + 1) : Math.max(0, Math.min(kw, width - ox));
-      for (let ic = 0; ic < inChannels; ic++) {
-        for (let ky = 0; ky < kh; ky++, q += kw) {
-          const iy = oy + sign * ky;
-          if (iy < 0 || iy >= height) {
-            for (let kx = 0; kx < kw; kx++) row[q + kx] = 0;
-            continue;
-          }
-          let kx = 0;
-          for (; kx < lo; kx++) row[q + kx] = 0;
-          let from = b * is0 + ic * is1 + iy * is2 + (ox + sign * lo) * is3;
-          const step = sign * is3;
-          for (; kx < hi; kx++, from += step) row[q + kx] = x[from];
-          for (; kx < kw; kx++) row[q + kx] = 0;
-        }
-      }
-    }
-  }
-}
-
-/**
- * 2-D convolution by im2col and the SIMD matmul, over output *rows* `[start, end)` where a
- * row is one (batch entry, output channel) plane, numbered `b·outChannels + oc`. Same
- * arguments and result as `conv2dKernel` (any strides in, `out` contiguous): for each batch
- * entry the patches are gathered into WebAssembly memory, where they stay in cache for the
- * product with the weight rows, so no n-sized temporary is ever allocated on the JS heap.
+ * 2-D convolution by the SIMD kernel's direct convolution (`conv` in `assembly/matmulF64.ts`),
+ * over output *rows* `[start, end)` where a row is one (batch entry, output channel) plane,
+ * numbered `b·outChannels + oc`. Same arguments and result as `conv2dKernel` (any strides in,
+ * `out` contiguous). Each batch entry's input is copied once into WebAssembly memory with a
+ * border of zeros, so the kernel reads it in place with no bounds tests; the copy is the
+ * input's size, against kh·kw times that for an im2col matrix. A right-anchored (`reverse`)
+ * convolution is a left-anchored one over an input padded on the other side with the kernel
+ * flipped: `x[o − k] = padded[o + (K − 1 − k)]`.
  */
 export function simdConv2dRange(out: StridedArray, input: StridedArray, weight: StridedArray, reverse: boolean, start: number, end: number): void {
   const k = load();
   if (k === null) throw new Error(`simdConv2dRange: the SIMD kernel ${WASM_FILE} is missing; run npm run build`);
   const [, outChannels, outH, outW] = Array.from(out.shape);
-  const [, inChannels, kh, kw] = Array.from(weight.shape);
+  const [, inChannels, height, width] = Array.from(input.shape);
+  const [, , kh, kw] = Array.from(weight.shape);
+  const [is0, is1, is2, is3] = Array.from(input.strides);
   const [ws0, ws1, ws2, ws3] = Array.from(weight.strides);
-  const w = weight.storage;
+  // The kernel computes 4 columns at a time: rows of its output are rounded up to 4.
+  const outWp = (outW + 3) & ~3;
+  const padH = outH + kh - 1;
+  const padW = outWp + kw - 1;
   const patch = inChannels * kh * kw;
-  const plane = outH * outW;
-  // Kernel wider than the output: multiply patches-by-rows with the transposed weight instead.
-  const transposed = kw > outW;
-  let gatheredFrom = -1;
-  let gatheredRows = -1;
+  const plane = outH * outWp;
+  const padded = inChannels * padH * padW;
+  const [wk, wx, wo] = blocks(k, outChannels * patch, padded, outChannels * plane);
+  // All the weights, contiguous [oc][ic][ky][kx] (flipped when reverse), once per call.
+  const w = weight.storage;
+  // Walk the kernel backwards when flipping it.
+  const yStep = reverse ? -ws2 : ws2;
+  const xStep = reverse ? -ws3 : ws3;
+  const corner = reverse ? (kh - 1) * ws2 + (kw - 1) * ws3 : 0;
+  // Kernel planes stored whole and in order (as a weight gradient's 28×28 "kernel" is) go as one block.
+  const planes = !reverse && ws3 === 1 && ws2 === kw;
+  let q = 0;
+  for (let oc = 0; oc < outChannels; oc++) {
+    for (let ic = 0; ic < inChannels; ic++) {
+      const start = oc * ws0 + ic * ws1;
+      if (planes) {
+        wk.set(w.subarray(start, start + kh * kw), q);
+        q += kh * kw;
+        continue;
+      }
+      for (let ky = 0, from = start + corner; ky < kh; ky++, from += yStep) {
+        for (let kx = 0, at = from; kx < kw; kx++, at += xStep) wk[q++] = w[at];
+      }
+    }
+  }
+  // Input row iy and column ix go to padded row iy + dy and column ix + dx (only those that fit).
+  const dy = reverse ? kh - 1 : 0;
+  const dx = reverse ? kw - 1 : 0;
+  const rows = Math.min(height, padH - dy);
+  const cols = Math.min(width, padW - dx);
+  const x = input.storage;
+  // The border stays zero for every batch entry: each one overwrites only the inside.
+  wx.fill(0);
   for (let r = start; r < end; ) {
     const b = Math.floor(r / outChannels);
     const stop = Math.min(end, (b + 1) * outChannels);
-    const rows = stop - r;
     const oc0 = r - b * outChannels;
-    const [wa, wb, wo] = transposed
-      ? blocks(k, plane * patch, patch * rows, plane * rows)
-      : blocks(k, rows * patch, patch * plane, rows * plane);
-    // The weights of output channels oc0 … oc0 + rows − 1: rows × patch, or its transpose.
-    // Every batch entry uses the same ones: gather them again only for other channels.
-    const weights = transposed ? wb : wa;
-    const same = oc0 === gatheredFrom && rows === gatheredRows;
-    gatheredFrom = oc0;
-    gatheredRows = rows;
-    let q = 0;
-    for (let oc = oc0; oc < oc0 + rows && !same; oc++) {
-      for (let ic = 0; ic < inChannels; ic++) {
-        for (let ky = 0; ky < kh; ky++) {
-          const base = oc * ws0 + ic * ws1 + ky * ws2;
-          if (transposed) for (let kx = 0; kx < kw; kx++) weights[((ic * kh + ky) * kw + kx) * rows + oc - oc0] = w[base + kx * ws3];
-          else for (let kx = 0; kx < kw; kx++) weights[q++] = w[base + kx * ws3];
-        }
+    // Plain loops, not set(subarray): rows are short, and a subarray per row is garbage.
+    for (let ic = 0; ic < inChannels; ic++) {
+      for (let iy = 0; iy < rows; iy++) {
+        const to = (ic * padH + iy + dy) * padW + dx;
+        for (let ix = 0, from = b * is0 + ic * is1 + iy * is2; ix < cols; ix++, from += is3) wx[to + ix] = x[from];
       }
     }
-    wo.fill(0);
-    if (transposed) {
-      im2row(wa, input, b, kh, kw, outH, outW, reverse);
-      k.matmul(wa.byteOffset, wb.byteOffset, wo.byteOffset, plane, patch, rows);
-      // wo is plane × rows: transpose it into the (contiguous) output planes.
-      for (let j = 0; j < rows; j++) for (let pos = 0; pos < plane; pos++) out.storage[(r + j) * plane + pos] = wo[pos * rows + j];
-    } else {
-      im2col(wb, input, b, kh, kw, outH, outW, reverse);
-      k.matmul(wa.byteOffset, wb.byteOffset, wo.byteOffset, rows, patch, plane);
-      out.storage.set(wo, r * plane); // out is contiguous: planes r … stop−1 are one slice
+    const channels = stop - r;
+    wo.fill(0, 0, channels * plane); // the kernel's tiles accumulate
+    k.conv(wx.byteOffset, wk.byteOffset + oc0 * patch * 8, wo.byteOffset, inChannels, channels, kh, kw, outH, outWp, padH, padW);
+    // out is contiguous: planes r … stop−1 follow each other; drop the rounding columns.
+    if (outWp === outW) out.storage.set(wo.subarray(0, channels * plane), r * plane);
+    else {
+      const o = out.storage;
+      for (let row = 0, to = r * outH * outW; row < channels * outH; row++) {
+        for (let ox = 0, from = row * outWp; ox < outW; ox++) o[to++] = wo[from + ox];
+      }
     }
     r = stop;
   }

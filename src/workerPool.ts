@@ -2,9 +2,12 @@
  * Module 3 — a pool of worker threads that runs named *range kernels* synchronously.
  *
  * The tensor API is synchronous, so a parallel call cannot await a promise. Instead the
- * calling thread posts one task per worker, then sleeps in `Atomics.wait` on a counter in a
- * `SharedArrayBuffer` that each worker bumps when its task is done (Node allows
- * `Atomics.wait` on the main thread). Errors travel back on a `MessagePort` and are read
+ * calling thread posts the call to every worker, then sleeps in `Atomics.wait` on a counter in
+ * a `SharedArrayBuffer` that is bumped as each chunk of the call is done (Node allows
+ * `Atomics.wait` on the main thread). Chunks are *claimed* from a shared counter, not
+ * assigned: a worker that has not woken up yet (its core busy with another thread, such as
+ * the garbage collector's) leaves its chunk to the calling thread instead of holding up the
+ * call. Errors travel back on a `MessagePort` and are read
  * synchronously with `receiveMessageOnPort`, so a kernel that throws in a worker throws in
  * the caller as an ordinary exception.
  *
@@ -48,14 +51,49 @@ export function kernelLocation(name: string): KernelLocation {
   return where;
 }
 
-/** One task: run kernel `where` over output ordinals `[start, end)`. Sent to a worker. */
+/** One call, sent to each worker: run kernel `where` on the chunks of `[0, total)` it claims. */
 export interface KernelTask {
   where: KernelLocation;
   args: unknown[];
-  start: number;
-  end: number;
-  /** Int32Array over a SharedArrayBuffer: [0] counts finished tasks of this call. */
-  done: Int32Array;
+  total: number;
+  /** Number of chunks `[0, total)` is cut into (see `chunkBound`). */
+  chunks: number;
+  /**
+   * The call's slot of the pool's shared counters: [0] is the next chunk to claim, [1] counts
+   * finished chunks, [2] counts workers done with this task (a task can reach a worker after
+   * its call is over: it then finds nothing left to claim, and the slot is reused only once
+   * every worker it was sent to has seen it).
+   */
+  claim: Int32Array;
+}
+
+/** Slots of call counters (`KernelTask.claim`) the pool cycles through. */
+const CLAIM_SLOTS = 16;
+
+/** Int32 entries per slot (three used, the fourth keeps slots 16 bytes apart). */
+const SLOT_SIZE = 4;
+
+/** Start of chunk `i` of `[0, total)` cut into `chunks` near-equal contiguous chunks. */
+export function chunkBound(total: number, chunks: number, i: number): number {
+  return Math.floor((total * i) / chunks);
+}
+
+/** The next unclaimed chunk of a call, now this thread's, or −1 when none is left. */
+export function claimChunk(claim: Int32Array, chunks: number): number {
+  const chunk = Atomics.add(claim, 0, 1);
+  return chunk < chunks ? chunk : -1;
+}
+
+/** Mark one claimed chunk of a call finished, waking the calling thread. */
+export function finishChunk(claim: Int32Array): void {
+  Atomics.add(claim, 1, 1);
+  Atomics.notify(claim, 1);
+}
+
+/** Mark a task seen by one more worker (after its last use of `claim`). */
+export function taskSeen(claim: Int32Array): void {
+  Atomics.add(claim, 2, 1);
+  Atomics.notify(claim, 2);
 }
 
 /** What a worker reports on its reply port when a task fails. */
@@ -100,8 +138,15 @@ function errorLike(name: string, message: string): Error {
 /** A fixed-size pool of worker threads running registered range kernels. */
 export class WorkerPool {
   private workers: PoolWorker[] = [];
-  /** [0] counts finished tasks of the current call (shared with the workers, reused). */
-  private done = new Int32Array(new SharedArrayBuffer(4));
+  /**
+   * Counters of the last `CLAIM_SLOTS` calls, cycled through: shared memory allocated once,
+   * as a training loop makes thousands of calls (a fresh SharedArrayBuffer per call is fresh
+   * pages). Replaced only when a worker is lost, as its unseen tasks would hold slots forever.
+   */
+  private claims = new Int32Array(new SharedArrayBuffer(CLAIM_SLOTS * SLOT_SIZE * 4));
+  /** Per slot, how many workers its current task went to. */
+  private sentTo = new Array<number>(CLAIM_SLOTS).fill(0);
+  private nextSlot = 0;
   /** Number of worker threads. */
   readonly size: number;
 
@@ -143,6 +188,7 @@ export class WorkerPool {
       if (Atomics.load(this.workers[i].alive, 0) === 0) {
         this.discard(this.workers[i]);
         this.workers[i] = this.spawn();
+        this.freshClaims();
       }
     }
     while (this.workers.length < count) this.workers.push(this.spawn());
@@ -155,40 +201,43 @@ export class WorkerPool {
   }
 
   /**
-   * Run kernel `name` over `[0, total)` split into contiguous chunks, one per worker (fewer
-   * when `total` is small). With `here`, the calling thread takes the first chunk itself
-   * instead of idling, so `size` helpers give `size + 1` threads of work. Blocks until all
-   * chunks finish; rethrows the first error (the caller's own first).
+   * Run kernel `name` over `[0, total)` split into contiguous chunks, one per thread (fewer
+   * when `total` is small), which the threads claim in turn. With `here`, the calling thread
+   * claims chunks too instead of idling, so `size` helpers give `size + 1` threads of work.
+   * Blocks until all chunks finish; rethrows the first error (the caller's own first). Returns
+   * the ranges `[start, end)` that `here` computed, in order (the workers computed the rest).
    */
-  run(name: string, args: unknown[], total: number, here?: (start: number, end: number) => void): void {
+  run(name: string, args: unknown[], total: number, here?: (start: number, end: number) => void): Array<[number, number]> {
     const where = kernelLocation(name);
-    const threads = Math.max(1, Math.min(this.size + (here ? 1 : 0), total));
-    const first = here ? 1 : 0; // chunk 0 is the caller's when `here` is given
-    const workers = this.ensure(threads - first);
-    // One counter for the pool's life, reset per call: calls are synchronous, so every task of
-    // the previous call has finished (close() replaces it for workers stopped mid-task).
-    const done = this.done;
-    Atomics.store(done, 0, 0);
-    const bound = (i: number) => Math.floor((total * i) / threads);
-    for (let i = first; i < threads; i++) {
-      const task: KernelTask = { where, args, start: bound(i), end: bound(i + 1), done };
-      workers[i - first].worker.postMessage(task);
-    }
+    const chunks = this.threadsFor(total, here !== undefined);
+    const workers = this.ensure(chunks - (here ? 1 : 0));
+    const claim = this.claimSlot(workers.length);
+    const task: KernelTask = { where, args, total, chunks, claim };
+    for (const w of workers) w.worker.postMessage(task);
+    const ranges: Array<[number, number]> = [];
     let localError: unknown;
     if (here) {
-      try {
-        here(0, bound(1));
-      } catch (e) {
-        localError = e; // still wait for the workers, so no stale reply reaches the next call
+      // Usually chunk 0, then whatever a worker has not started yet. After an error the
+      // chunks are still claimed and counted (not run), so the call ends without them.
+      for (let chunk = claimChunk(claim, chunks); chunk >= 0; chunk = claimChunk(claim, chunks)) {
+        const range: [number, number] = [chunkBound(total, chunks, chunk), chunkBound(total, chunks, chunk + 1)];
+        if (localError === undefined) {
+          try {
+            here(range[0], range[1]);
+            ranges.push(range);
+          } catch (e) {
+            localError = e;
+          }
+        }
+        finishChunk(claim);
       }
     }
-    const n = workers.length;
-    let finished = 0;
-    while (finished < n) {
-      Atomics.wait(done, 0, finished, WAIT_SLICE_MS);
-      finished = Atomics.load(done, 0);
-      if (finished < n && workers.some((w) => Atomics.load(w.alive, 0) === 0)) {
-        // A worker died mid-task: its chunk will never finish, and the others may still be
+    let finished = Atomics.load(claim, 1);
+    while (finished < chunks) {
+      Atomics.wait(claim, 1, finished, WAIT_SLICE_MS);
+      finished = Atomics.load(claim, 1);
+      if (finished < chunks && workers.some((w) => Atomics.load(w.alive, 0) === 0)) {
+        // A worker died mid-chunk: that chunk will never finish, and the others may still be
         // busy with (or dying in) the same call. Stop them all; the next call starts afresh.
         this.close();
         throw new Error(`fast backend: a worker thread died while running kernel "${name}"; the pool has been restarted`);
@@ -206,13 +255,47 @@ export class WorkerPool {
       if (failure.stack !== undefined) error.stack = `${error.name}: ${error.message}\n--- worker stack ---\n${failure.stack}`;
       throw error;
     }
+    return ranges;
+  }
+
+  /** Counters for a call sent to `workers` workers: the next slot, once its last task is seen. */
+  private claimSlot(workers: number): Int32Array {
+    const slot = this.nextSlot;
+    this.nextSlot = (slot + 1) % CLAIM_SLOTS;
+    let claim = this.claims.subarray(slot * SLOT_SIZE, (slot + 1) * SLOT_SIZE);
+    // A worker CLAIM_SLOTS calls behind: wait for it to catch up (it claims nothing on the way).
+    for (let seen = Atomics.load(claim, 2); seen < this.sentTo[slot]; seen = Atomics.load(claim, 2)) {
+      if (this.workers.some((w) => Atomics.load(w.alive, 0) === 0)) {
+        this.freshClaims();
+        claim = this.claims.subarray(slot * SLOT_SIZE, (slot + 1) * SLOT_SIZE);
+        break;
+      }
+      Atomics.wait(claim, 2, seen, WAIT_SLICE_MS);
+    }
+    claim.fill(0);
+    this.sentTo[slot] = workers;
+    return claim;
+  }
+
+  /**
+   * New counters for every slot: a task the old ones were sent with finds its call over
+   * (every call ends with all its chunks claimed), and no slot waits for a lost worker.
+   */
+  private freshClaims(): void {
+    this.claims = new Int32Array(new SharedArrayBuffer(CLAIM_SLOTS * SLOT_SIZE * 4));
+    this.sentTo.fill(0);
+  }
+
+  /** How many chunks `run` cuts `[0, total)` into (one per thread, fewer when `total` is small). */
+  private threadsFor(total: number, withCaller: boolean): number {
+    return Math.max(1, Math.min(this.size + (withCaller ? 1 : 0), total));
   }
 
   /** Stop every worker (the pool starts again on the next call). */
   close(): void {
     for (const w of this.workers) this.discard(w);
     this.workers = [];
-    this.done = new Int32Array(new SharedArrayBuffer(4));
+    this.freshClaims();
   }
 
   /** The worker threads themselves (for tests that kill one). */

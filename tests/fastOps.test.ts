@@ -143,7 +143,7 @@ describe('Task 3.1 other range kernels through the generic mechanism', () => {
 });
 
 // The Simple backend's convolution is the reference, and it runs the student's Task 4.2 kernel.
-describe('Fast backend convolution by im2col and the SIMD matmul', () => {
+describe('Fast backend convolution by the SIMD direct convolution', () => {
   /** Both convolutions of every case against Simple, with and without SIMD, 1 and 2 threads. */
   // Every case has over SIMD_MIN_MULTIPLY_ADDS (2^15) multiply-adds, so the SIMD path runs.
   function checkConv(inShape: number[], wShape: number[], outShape: number[], permuted = false): void {
@@ -273,6 +273,23 @@ describe('Fast backend worker pool errors, recovery and exit', () => {
     const out = new Float64Array(new SharedArrayBuffer(30 * 8));
     pool.run('test.fill', [out, 2], 30);
     expect(Array.from(out).every((v) => v === 2)).to.equal(true);
+    pool.close();
+  });
+
+  // Chunks are claimed, so which thread computes which is not fixed: check that every call
+  // covers [0, total) exactly once, over more calls than the pool has counter slots.
+  it('Task 3.1 threads claim every chunk exactly once, the caller reporting its own', () => {
+    const pool = new WorkerPool(2);
+    const out = new Float64Array(new SharedArrayBuffer(90 * 8));
+    for (let call = 1; call <= 40; call++) {
+      const here: Array<[number, number]> = [];
+      const ranges = pool.run('test.fill', [out, call], 90, (start, end) => {
+        here.push([start, end]);
+        for (let i = start; i < end; i++) out[i] = call;
+      });
+      expect(ranges).to.deep.equal(here);
+      expect(Array.from(out).every((v) => v === call)).to.equal(true);
+    }
     pool.close();
   });
 
