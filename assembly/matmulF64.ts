@@ -40,6 +40,24 @@ function pack(b: usize, ldb: usize, kc: i32, nc: i32, dst: usize): void {
 }
 
 /**
+ * As `pack`, for a b given transposed: element (k, j) of b at bt + j·ldbt + k·8 (a contiguous
+ * [p × m] matrix, as Linear's weight is). Columns past `nc` are zero.
+ */
+function packTransposed(bt: usize, ldbt: usize, kc: i32, nc: i32, dst: usize): void {
+  const panels = (nc + 3) >> 2;
+  let d = dst;
+  for (let q = 0; q < panels; q++) {
+    const cols = min(4, nc - q * 4);
+    const col0 = bt + <usize>(q * 4) * ldbt;
+    for (let kk = 0; kk < kc; kk++) {
+      const at = col0 + <usize>kk * 8;
+      for (let c = 0; c < 4; c++) store<f64>(d + <usize>c * 8, c < cols ? load<f64>(at + <usize>c * ldbt) : 0.0);
+      d += 32;
+    }
+  }
+}
+
+/**
  * out[4 rows × 4 cols] += a[4 rows × n1·n2·kc] · b, where b's k rows come as n1 × n2 runs of
  * kc rows (row stride ldb) starting at b + i·s1 + j·s2. The matmul passes one run (a panel of
  * kc rows); the convolution one run per (input channel, kernel row), kc = the kernel width.
@@ -111,12 +129,17 @@ function edge(a: usize, b: usize, ldb: usize, o: usize, kc: i32, cols: i32): voi
   }
 }
 
-/** Multiply-accumulate a rows×m block of `a` with the m×p matrix `b` into `out`. */
-export function matmul(a: usize, b: usize, out: usize, rows: i32, m: i32, p: i32): void {
+/**
+ * Multiply-accumulate a rows×m block of `a` with the m×p matrix `b` into `out`. With
+ * `transposed` != 0, `b` holds bᵀ instead (p×m, row-major), which is packed straight from that
+ * layout, so a caller never transposes it first; that path needs the scratch room.
+ */
+export function matmul(a: usize, b: usize, out: usize, rows: i32, m: i32, p: i32, transposed: i32): void {
   const lda = <usize>m * 8;
   const ldo = <usize>p * 8;
   const scratch = (out + <usize>rows * ldo + 15) & ~(<usize>15);
   const packed = scratch + <usize>SCRATCH_BYTES <= (<usize>memory.size() << 16);
+  if (transposed != 0 && !packed) unreachable();
   const rows4 = rows & ~3;
   for (let k0 = 0; k0 < m; k0 += KC) {
     const kc = min(KC, m - k0);
@@ -125,7 +148,8 @@ export function matmul(a: usize, b: usize, out: usize, rows: i32, m: i32, p: i32
       const full = nc >> 2;
       const rest = nc & 3;
       const bBlock = b + <usize>k0 * ldo + <usize>j0 * 8;
-      if (packed) pack(bBlock, ldo, kc, nc, scratch);
+      if (transposed != 0) packTransposed(b + <usize>j0 * lda + <usize>k0 * 8, lda, kc, nc, scratch);
+      else if (packed) pack(bBlock, ldo, kc, nc, scratch);
       // Panel q: packed, kc rows of 32 bytes; in place, kc rows of b's row stride.
       const ldb = packed ? <usize>32 : ldo;
       const panelStep = packed ? <usize>kc * 32 : <usize>32;

@@ -39,7 +39,7 @@ const WASM_FILE = path.join(__dirname, 'matmulF64.wasm');
 
 interface SimdKernel {
   memory: WasmMemory;
-  matmul: (a: number, b: number, out: number, rows: number, m: number, p: number) => void;
+  matmul: (a: number, b: number, out: number, rows: number, m: number, p: number, transposed: number) => void;
   /** Direct convolution of one padded input (see `simdConv2dRange`). */
   conv: (x: number, w: number, out: number, inC: number, outC: number, kh: number, kw: number, outH: number, outWp: number, padH: number, padW: number) => void;
   /** Bytes past `out` the kernel uses to pack `b` (it reads `b` in place without them). */
@@ -127,6 +127,7 @@ export function simdMatmulRange(out: StridedArray, a: StridedArray, b: StridedAr
   const index = new Array<number>(outBatch.length).fill(0);
   const [aRow, aCol] = [a.strides[a.shape.length - 2], a.strides[a.shape.length - 1]];
   const [bRow, bCol] = [b.strides[b.shape.length - 2], b.strides[b.shape.length - 1]];
+  const transposed = bRow === 1 && bCol !== 1 && m > 1 && p > 1;
   for (let r = start; r < end; ) {
     const batch = Math.floor(r / n);
     const stop = Math.min(end, (batch + 1) * n);
@@ -135,9 +136,13 @@ export function simdMatmulRange(out: StridedArray, a: StridedArray, b: StridedAr
     const aBase = batchOffset(batch, outBatch, a, index) + (r - batch * n) * aRow;
     gather(wa, a.storage, aBase, rows, m, aRow, aCol);
     const bBase = batchOffset(batch, outBatch, b, index);
-    gather(wb, b.storage, bBase, m, p, bRow, bCol);
+    // A transposed b (Linear's `x @ Wᵀ`) is copied as the rows of bᵀ it is stored as, and the
+    // kernel packs it from that layout: an element-by-element transpose here costs as much
+    // as the product for the training demo's 10×100 @ 100×100.
+    if (transposed) gather(wb, b.storage, bBase, p, m, bCol, bRow);
+    else gather(wb, b.storage, bBase, m, p, bRow, bCol);
     wo.fill(0);
-    k.matmul(wa.byteOffset, wb.byteOffset, wo.byteOffset, rows, m, p);
+    k.matmul(wa.byteOffset, wb.byteOffset, wo.byteOffset, rows, m, p, transposed ? 1 : 0);
     out.storage.set(wo, r * p); // out is contiguous: rows r … stop−1 are one slice
     r = stop;
   }

@@ -230,8 +230,16 @@ describe('Fast backend fused matmul', () => {
       expectSame(simdParallel.matmul(a.permute(...aShape.map((_, i) => i)), b), want);
     }
     const at = hostData([70, 64], 33).permute(1, 0); // transposed a
-    const bt = hostData([33, 70], 34).permute(1, 0); // transposed b
+    const bt = hostData([33, 70], 34).permute(1, 0); // transposed b (the kernel packs it as given)
     expectSame(simdParallel.matmul(at, bt), simple.matmul(at, bt));
+    // Transposed b across the kernel's k and column blocks, and batched with broadcast.
+    for (const [x, y] of [
+      [hostData([7, 300], 35), hostData([262, 300], 36).permute(1, 0)],
+      [hostData([2, 1, 41, 30], 37), hostData([3, 51, 30], 38).permute(0, 2, 1)],
+    ]) {
+      expectSame(simdParallel.matmul(x, y), simple.matmul(x, y));
+      expectSame(local.matmul(x, y), simple.matmul(x, y));
+    }
     simdParallel.pool.close();
     plainTs.pool.close();
   });
