@@ -105,6 +105,10 @@ export function batchOffset(batch: number, outBatch: ArrayLike<number>, x: Strid
  * whole rows at once when they are contiguous (the usual case), element by element otherwise.
  */
 function gather(dst: Float64Array, src: Float64Array, base: number, rows: number, cols: number, row: number, col: number): void {
+  if (col === 1 && (row === cols || rows === 1)) {
+    dst.set(src.subarray(base, base + rows * cols)); // one contiguous block: one copy
+    return;
+  }
   for (let i = 0; i < rows; i++) {
     const from = base + i * row;
     if (col === 1 || cols === 1) dst.set(src.subarray(from, from + cols), i * cols);
