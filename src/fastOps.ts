@@ -265,6 +265,10 @@ export function fastMapRange(op: UnaryOp, out: StridedArray, a: StridedArray, st
     mapRun(op, fn, o, start, x, start, 1, end - start);
     return;
   }
+  if (op === 'id' && out.shape.length >= 2) {
+    copyRange(out, a, start, end); // a copy of a strided view: plane by plane
+    return;
+  }
   // Row by row: the innermost dim is a plain strided loop.
   const at = new StridedCursor(out.shape, a, null, start);
   for (let i = start; i < end; ) {
@@ -309,6 +313,41 @@ export function fastZipRange(
     at.advance(n);
   }
   // END SOLUTION
+}
+
+/**
+ * Copy `a` (any strides, broadcast to `out`'s shape) into contiguous `out`, ordinals
+ * `[start, end)`, for `map('id')` (which `contiguous()` and gradient broadcasts call) on views
+ * whose rows are short. Pooling's tiles are permuted views with rows of 4 elements, where
+ * the row-by-row walk of `fastMapRange` spends more on the cursor than on copying; here the
+ * two innermost dims are plain nested loops and the cursor moves once per such plane.
+ */
+export function copyRange(out: StridedArray, a: StridedArray, start: number, end: number): void {
+  const shape = out.shape;
+  const dims = shape.length;
+  if (dims < 2) throw new IndexingError(`copyRange: needs at least 2 dims, got shape ${formatShape(shape)}`);
+  const strides = alignedStrides(a.shape, a.strides, shape);
+  const [rows, cols] = [shape[dims - 2], shape[dims - 1]];
+  const [rowStep, colStep] = [strides[dims - 2], strides[dims - 1]];
+  const plane = rows * cols;
+  const o = out.storage;
+  const x = a.storage;
+  for (let i = start; i < end; ) {
+    // Where plane p starts in `a`: p spelled out over the outer dims, last dim fastest.
+    const p = Math.floor(i / plane);
+    let base = 0;
+    for (let d = dims - 3, rest = p; d >= 0; d--) {
+      base += (rest % shape[d]) * strides[d];
+      rest = Math.floor(rest / shape[d]);
+    }
+    const stop = Math.min(end, (p + 1) * plane);
+    let r = Math.floor((i - p * plane) / cols);
+    let c = i - p * plane - r * cols; // only the first row of a range starts inside a row
+    for (; i < stop; r++, c = 0) {
+      const rowEnd = Math.min(stop, i + cols - c);
+      for (let from = base + r * rowStep + c * colStep; i < rowEnd; i++, from += colStep) o[i] = x[from];
+    }
+  }
 }
 
 /**

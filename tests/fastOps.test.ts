@@ -20,6 +20,7 @@ import {
   trainingBackend,
   tuning,
 } from '../src';
+import { copyRange } from '../src/fastOps';
 import './helpers/fastTestKernels';
 import { gradCheck } from './helpers/gradcheck';
 
@@ -91,6 +92,30 @@ describe('Task 3.1 fast paths agree with the generic kernels', () => {
     expect(values(p2.data)).to.deep.equal([37, 54, 81, 118]);
     expect(values(p1.data), 'an earlier result is not overwritten by the scratch').to.deep.equal([7, 10, 15, 22]);
     expect(values(e.data)).to.deep.equal([Math.exp(1), Math.exp(2), Math.exp(3)]);
+  });
+});
+
+// A given helper (no student code): the plane-by-plane copy that fastMapRange uses for views.
+describe('Fast backend strided copy (copyRange)', () => {
+  it('copies permuted and broadcast views of 2–6 dims over any range, as Simple does', () => {
+    const shapeAndPerm = fc
+      .array(fc.integer({ min: 1, max: 4 }), { minLength: 2, maxLength: 6 })
+      .chain((shape) => fc.tuple(fc.constant(shape), fc.shuffledSubarray(shape.map((_, i) => i), { minLength: shape.length }), fc.array(fc.boolean(), { minLength: shape.length, maxLength: shape.length })));
+    fc.assert(
+      fc.property(shapeAndPerm, fc.integer({ min: 0, max: 1000 }), fc.tuple(fc.nat(), fc.nat()), ([shape, perm, ones], seed, [s, e]) => {
+        // A source with some dims of size 1, permuted, then broadcast to the permuted shape.
+        const source = hostData(shape.map((n, i) => (ones[i] ? 1 : n)), seed).permute(...perm);
+        const outShape = perm.map((d) => shape[d]);
+        const want = simple.map('id', source, outShape).storage;
+        const size = want.length;
+        const [start, end] = [Math.min(s, e) % (size + 1), Math.max(s, e) % (size + 1)].sort((x, y) => x - y);
+        const out = new Float64Array(size).fill(-1);
+        copyRange({ storage: out, shape: outShape, strides: TensorData.zeros(outShape).strides }, source, start, end);
+        out.forEach((v, i) => expect(v, `element ${i} of ${JSON.stringify(outShape)} in [${start}, ${end})`).to.equal(i >= start && i < end ? want[i] : -1));
+      }),
+      { numRuns: 300 },
+    );
+    expect(() => copyRange({ storage: new Float64Array(3), shape: [3], strides: [1] }, hostData([3], 1), 0, 3)).to.throw(/needs at least 2 dims/);
   });
 });
 
