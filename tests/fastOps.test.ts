@@ -311,7 +311,7 @@ describe('Fast backend worker pool errors, recovery and exit', () => {
 
   // Chunks are claimed, so which thread computes which is not fixed: check that every call
   // covers [0, total) exactly once, over more calls than the pool has counter slots.
-  it('Task 3.1 threads claim every chunk exactly once, the caller reporting its own', () => {
+  it('pool threads claim every chunk of a call, the caller reporting its own', () => {
     const pool = new WorkerPool(2);
     const out = new Float64Array(new SharedArrayBuffer(90 * 8));
     for (let call = 1; call <= 40; call++) {
