@@ -49,7 +49,23 @@ function packTransposed(bt: usize, ldbt: usize, kc: i32, nc: i32, dst: usize): v
   for (let q = 0; q < panels; q++) {
     const cols = min(4, nc - q * 4);
     const col0 = bt + <usize>(q * 4) * ldbt;
-    for (let kk = 0; kk < kc; kk++) {
+    let kk = 0;
+    if (cols == 4) {
+      // Two k at a time: a vector from each of the 4 columns, transposed 2×2 by shuffles.
+      for (; kk + 1 < kc; kk += 2) {
+        const at = col0 + <usize>kk * 8;
+        const v0 = v128.load(at);
+        const v1 = v128.load(at + ldbt);
+        const v2 = v128.load(at + 2 * ldbt);
+        const v3 = v128.load(at + 3 * ldbt);
+        v128.store(d, v128.shuffle<f64>(v0, v1, 0, 2));
+        v128.store(d + 16, v128.shuffle<f64>(v2, v3, 0, 2));
+        v128.store(d + 32, v128.shuffle<f64>(v0, v1, 1, 3));
+        v128.store(d + 48, v128.shuffle<f64>(v2, v3, 1, 3));
+        d += 64;
+      }
+    }
+    for (; kk < kc; kk++) {
       const at = col0 + <usize>kk * 8;
       for (let c = 0; c < 4; c++) store<f64>(d + <usize>c * 8, c < cols ? load<f64>(at + <usize>c * ldbt) : 0.0);
       d += 32;
