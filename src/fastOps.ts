@@ -766,7 +766,9 @@ export class FastBackend implements TensorBackend {
     if (!(op in reduceFns)) throw new Error(`reduce: unknown op "${op}"`);
     const d = normalizeDim(dim, a.shape);
     const shape = reducedShape(a.shape, d);
-    return this.compute('reduce', shape, [op, null, a, d], 1, shapeSize(shape), a.size);
+    // Summing is bound by memory traffic like `add`: the workers only pay when they can read
+    // the input where it is (shared memory), not after a copy of all of it.
+    return this.compute('reduce', shape, [op, null, a, d], 1, shapeSize(shape), isShared(a) ? a.size : 0);
   }
 
   matmul(a: TensorData, b: TensorData): TensorData {

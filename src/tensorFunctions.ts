@@ -340,17 +340,20 @@ export const tensorFunctions: TensorFunctionTable = {
  * Gradients of a convolution, as two more convolutions (MiniTorch's derivation):
  * the input gradient convolves the output gradient with the channel-swapped weight,
  * right-anchored; the weight gradient convolves the input with the output gradient, treating
- * the batch as the channel being summed.
+ * the batch as the channel being summed. An input that needs no gradient (a network's images)
+ * gets none: its convolution would be the first layer's most expensive one.
  */
-function convBackward(ctx: Context<Tensor>, grad: Tensor, dims: 1 | 2): Tensor[] {
+function convBackward(ctx: Context<Tensor>, grad: Tensor, dims: 1 | 2): Array<Tensor | null> {
   const [input, weight] = ctx.savedValues;
   const backend = input.backend;
   const conv = (x: TensorData, w: TensorData, shape: Shape, reverse: boolean): TensorData =>
     dims === 1 ? backend.conv1d(x, w, shape, reverse) : backend.conv2d(x, w, shape, reverse);
   const swap = dims === 1 ? [1, 0, 2] : [1, 0, 2, 3];
+  const [needInput, needWeight] = ctx.needsInputGrad;
   const g = grad.contiguous();
-  const gradInput = conv(g.data, weight.data.permute(...swap), input.shape, true);
+  const gradInput = needInput === false ? null : input.fromData(conv(g.data, weight.data.permute(...swap), input.shape, true));
+  if (needWeight === false) return [gradInput, null];
   const [outChannels, inChannels, ...kernel] = weight.shape;
   const gradWeight = conv(input.data.permute(...swap), g.data.permute(...swap), [inChannels, outChannels, ...kernel], false);
-  return [input.fromData(gradInput), input.fromData(gradWeight).permute(...swap).contiguous()];
+  return [gradInput, input.fromData(gradWeight).permute(...swap).contiguous()];
 }
