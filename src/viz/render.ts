@@ -6,8 +6,8 @@
  *
  * @packageDocumentation
  */
-import * as vega from 'vega';
-import * as vegaLite from 'vega-lite';
+import type * as Vega from 'vega';
+import type * as VegaLite from 'vega-lite';
 
 /** The `$schema` of vega-lite version 5, the version JupyterLab 4 and VS Code render. */
 export const VEGA_LITE_SCHEMA = 'https://vega.github.io/schema/vega-lite/v5.json';
@@ -39,8 +39,12 @@ export function withV5Schema(spec: object): VegaLiteSpec {
  * renderer and produces the SVG text directly, so nothing needs a browser or canvas.
  */
 export async function renderSvg(spec: object): Promise<string> {
+  // Loaded on first use, not when minitorch is imported: vega and vega-lite are about 10 MB of
+  // heap that a training loop which never draws would carry through every garbage collection.
+  const vegaLite = require('vega-lite') as typeof VegaLite;
+  const vega = require('vega') as typeof Vega;
   // The spec is plain JSON from the caller; vega-lite validates it as it compiles.
-  const compiled = vegaLite.compile(withV5Schema(spec) as unknown as vegaLite.TopLevelSpec).spec;
+  const compiled = vegaLite.compile(withV5Schema(spec) as unknown as VegaLite.TopLevelSpec).spec;
   const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
   try {
     return await view.toSVG();
