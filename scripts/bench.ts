@@ -11,7 +11,8 @@
  * Before anything is timed, every contender's result is checked against the simple backend on
  * the same inputs (matmul: the product; epoch and LeNet: the loss and every parameter gradient
  * of one forward/backward with the same initial weights, dropout off). Timings are medians of
- * several runs after warm-up, with their spread; ratios are between contenders of this run.
+ * the samples of two rounds over every case, each after a warm-up (see `timeSamples`), with
+ * their spread; ratios are between contenders of this run.
  * Prints a table and each goal with PASS/MISS, writes `out/bench.json` and `out/bench.svg`.
  *
  * The epoch is MiniTorch's fast-tensor demo: 50 points of the 2-D "split" dataset, an
@@ -127,33 +128,38 @@ const TOL_F32 = 2e-3;
 /** PyTorch's log has no 1e-6 guard (MiniTorch's `log(x + 1e-6)`), so its f64 losses differ slightly. */
 const TOL_TORCH_F64 = 1e-4;
 
-/** Warm-up time per case: JIT tiers, worker start and buffer pools settle within it. */
-const WARMUP_MS = 300;
-/** Measuring time per case, and the runs it holds (at least `MIN_RUNS`). */
-const MEASURE_MS = 1000;
-const MIN_RUNS = 5;
-const MAX_RUNS = 200;
+/**
+ * Every case is timed in `ROUNDS` rounds spread over the whole run (all contenders and cases,
+ * then all again), and its median is taken over the samples of every round: a disturbance of
+ * a second or two on a shared machine then moves a case's median far less.
+ */
+const ROUNDS = 2;
+/** Warm-up time per case in the first round (JIT tiers, worker start and buffer reuse settle) and in later ones. */
+const WARMUP_MS = [300, 100];
+/** Measuring time per case and round, and the samples it holds (at least `MIN_RUNS`). */
+const MEASURE_MS = 600;
+const MIN_RUNS = 4;
+const MAX_RUNS = 150;
 /** A sample shorter than this is too close to the timer's resolution: calls are grouped. */
 const MIN_SAMPLE_MS = 0.5;
 
 /**
- * Median, min and max of `f`'s wall time in ms, in the steady state a training loop runs in:
- * calls for `WARMUP_MS` first (and at least two), then at least `MIN_RUNS` timed samples (3 for
- * calls over 300 ms), more
- * while `MEASURE_MS` lasts. Calls much shorter than a millisecond are timed in groups (the
- * group's time divided by its size). benchTorch.py measures PyTorch the same way.
+ * Samples of `f`'s wall time in ms, in the steady state a training loop runs in: calls for
+ * `warmupMs` first (and at least two), then at least `MIN_RUNS` timed samples (2 for calls
+ * over 300 ms), more while `MEASURE_MS` lasts. Calls much shorter than a millisecond are timed
+ * in groups (the group's time divided by its size). benchTorch.py measures PyTorch the same way.
  */
-function timeRuns(f: () => void): { ms: number; min: number; max: number; runs: number } {
+function timeSamples(f: () => void, warmupMs: number): number[] {
   const warmStart = performance.now();
   let calls = 0;
-  while (calls < 2 || performance.now() - warmStart < WARMUP_MS) {
+  while (calls < 2 || performance.now() - warmStart < warmupMs) {
     f();
     calls++;
   }
   const perCall = (performance.now() - warmStart) / calls;
   const group = Math.max(1, Math.ceil(MIN_SAMPLE_MS / perCall));
   // Cases of seconds (simple's and tfjs-cpu's large matmuls) get fewer samples.
-  const minRuns = perCall > 300 ? 3 : MIN_RUNS;
+  const minRuns = perCall > 300 ? 2 : MIN_RUNS;
   const times: number[] = [];
   const start = performance.now();
   while (times.length < minRuns || (times.length < MAX_RUNS && performance.now() - start < MEASURE_MS)) {
@@ -161,7 +167,12 @@ function timeRuns(f: () => void): { ms: number; min: number; max: number; runs: 
     for (let i = 0; i < group; i++) f();
     times.push((performance.now() - t) / group);
   }
-  times.sort((a, b) => a - b);
+  return times;
+}
+
+/** Median, fastest and slowest of samples. */
+function summary(samples: number[]): { ms: number; min: number; max: number; runs: number } {
+  const times = samples.slice().sort((a, b) => a - b);
   return { ms: times[Math.floor(times.length / 2)], min: times[0], max: times[times.length - 1], runs: times.length };
 }
 
@@ -458,33 +469,45 @@ async function main(): Promise<void> {
   const results: Result[] = [];
   const checks: Array<{ backend: string; bench: Bench; size: number; error: number; tol: number }> = [];
   const list = contenders();
-  for (const contender of list) {
-    await contender.setup?.();
-    for (const [bench, size] of cases) {
-      if (!contender.benches.includes(bench)) continue;
-      const prepared = contender.prepare(bench, size);
-      if (typeof prepared === 'string') {
-        results.push({ bench, size, backend: contender.name, ms: null, skipped: prepared });
+  // Round 1 prepares and checks every case; every round adds samples to the checked ones.
+  const timed: Array<{ contender: Contender; bench: Bench; size: number; run: () => void; error: number; samples: number[] }> = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    console.error(`round ${round + 1} of ${ROUNDS}`);
+    for (const contender of list) {
+      await contender.setup?.();
+      if (round > 0) {
+        for (const t of timed.filter((x) => x.contender === contender)) t.samples.push(...timeSamples(t.run, WARMUP_MS[1]));
         continue;
       }
-      const error = relativeError(prepared.check(), reference(bench, size));
-      const tol = contender.name.startsWith('tfjs') ? TOL_F32 : TOL_F64;
-      checks.push({ backend: contender.name, bench, size, error, tol });
-      if (!(error <= tol)) {
-        results.push({ bench, size, backend: contender.name, ms: null, skipped: 'WRONG', error });
-        console.error(`  ${contender.name.padEnd(10)} ${bench} ${size}: WRONG (relative error ${error})`);
-        continue;
+      for (const [bench, size] of cases) {
+        if (!contender.benches.includes(bench)) continue;
+        const prepared = contender.prepare(bench, size);
+        if (typeof prepared === 'string') {
+          results.push({ bench, size, backend: contender.name, ms: null, skipped: prepared });
+          continue;
+        }
+        const error = relativeError(prepared.check(), reference(bench, size));
+        const tol = contender.name.startsWith('tfjs') ? TOL_F32 : TOL_F64;
+        checks.push({ backend: contender.name, bench, size, error, tol });
+        if (!(error <= tol)) {
+          results.push({ bench, size, backend: contender.name, ms: null, skipped: 'WRONG', error });
+          console.error(`  ${contender.name.padEnd(10)} ${bench} ${size}: WRONG (relative error ${error})`);
+          continue;
+        }
+        const samples = timeSamples(prepared.run, WARMUP_MS[0]);
+        timed.push({ contender, bench, size, run: prepared.run, error, samples });
+        console.error(`  ${contender.name.padEnd(10)} ${bench} ${String(size).padStart(4)}: ${summary(samples).ms.toFixed(2)} ms`);
       }
-      const timing = timeRuns(prepared.run);
-      results.push({ bench, size, backend: contender.name, ...timing, error });
-      console.error(`  ${contender.name.padEnd(10)} ${bench} ${String(size).padStart(4)}: ${timing.ms.toFixed(2)} ms`);
     }
   }
+  for (const t of timed) results.push({ bench: t.bench, size: t.size, backend: t.contender.name, ...summary(t.samples), error: t.error });
   const torch = findTorchPython();
   const torchNote = 'python' in torch ? torchResults(torch.python, results, checks) : `PyTorch: ${torch.why}`;
 
   // The table: one row per case, one column per contender that ran it.
-  const names = [...new Set(results.map((r) => r.backend))];
+  // Contenders in table order, then PyTorch's columns as benchTorch.py returned them.
+  const rank = (name: string) => (list.findIndex((c) => c.name === name) + list.length + 1) % (list.length + 1);
+  const names = [...new Set(results.map((r) => r.backend))].sort((a, b) => rank(a) - rank(b));
   const cell = (bench: Bench, size: number, backend: string): number =>
     results.find((x) => x.bench === bench && x.size === size && x.backend === backend)?.ms ?? NaN;
   const header = ['case', ...names, 'fast-1/fast-2'];

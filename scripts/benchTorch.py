@@ -8,7 +8,8 @@ little-endian float64 files (matrices, initial weights, data); this script
    product, or the loss and every parameter gradient of one forward/backward in evaluation
    mode -- and writes them to DIR/check_<bench>_<size>_<dtype>.bin (float64), so bench.ts can
    compare them with the simple backend before any timing counts;
-2. times every case for every dtype and thread count (median of several runs after warm-up)
+2. times every case for every dtype and thread count (median of the samples of two rounds over
+   all cases, each after a warm-up; see time_samples)
    and writes DIR/result.json.
 
 The networks are written out functionally so they match MiniTorch's exactly: convolutions
@@ -105,8 +106,12 @@ def prepare(directory, case, dtype):
     return check, run
 
 
-def time_runs(run, warmup_s=0.3, budget_s=1.0, min_runs=5, max_runs=200, min_sample_s=0.0005):
-    """Median, min and max ms of `run`, as bench.ts's timeRuns: calls for `warmup_s` first (at
+ROUNDS = 2
+WARMUP_S = [0.3, 0.1]
+
+
+def time_samples(run, warmup_s, budget_s=0.6, min_runs=4, max_runs=150, min_sample_s=0.0005):
+    """Sample times in ms of `run`, as bench.ts's timeSamples: calls for `warmup_s` first (at
     least two), then at least `min_runs` samples, more while `budget_s` lasts; calls shorter
     than `min_sample_s` are timed in groups."""
     calls = 0
@@ -122,7 +127,7 @@ def time_runs(run, warmup_s=0.3, budget_s=1.0, min_runs=5, max_runs=200, min_sam
         for _ in range(group):
             run()
         times.append((time.perf_counter() - t) * 1000 / group)
-    return statistics.median(times), min(times), max(times), len(times)
+    return times
 
 
 def main():
@@ -130,22 +135,33 @@ def main():
     with open(os.path.join(directory, "spec.json")) as f:
         spec = json.load(f)
     dtypes = {"float64": torch.float64, "float32": torch.float32}
-    results = []
-    for dtype_name in spec["dtypes"]:
-        dtype = dtypes[dtype_name]
-        for case in spec["cases"]:
-            torch.set_num_threads(1)
-            torch.manual_seed(0)
-            check, _ = prepare(directory, case, dtype)
-            name = f"check_{case['bench']}_{case['size']}_{dtype_name}.bin"
-            np.asarray(check(), dtype="<f8").tofile(os.path.join(directory, name))
-            for threads in spec["threads"]:
-                torch.set_num_threads(threads)
-                _, run = prepare(directory, case, dtype)
-                ms, lo, hi, runs = time_runs(run)
-                results.append(dict(bench=case["bench"], size=case["size"], dtype=dtype_name,
-                                    threads=threads, ms=ms, min=lo, max=hi, runs=runs))
-                print(f"  torch-{dtype_name[5:]}-{threads} {case['bench']} {case['size']}: {ms:.2f} ms", file=sys.stderr)
+    # Round 1 prepares, checks and times every case; later rounds add samples (as bench.ts does).
+    timed = []
+    for round_ in range(ROUNDS):
+        for entry in timed:
+            torch.set_num_threads(entry["threads"])
+            entry["samples"] += time_samples(entry["run"], WARMUP_S[1])
+        if round_ > 0:
+            continue
+        for dtype_name in spec["dtypes"]:
+            dtype = dtypes[dtype_name]
+            for case in spec["cases"]:
+                torch.set_num_threads(1)
+                torch.manual_seed(0)
+                check, _ = prepare(directory, case, dtype)
+                name = f"check_{case['bench']}_{case['size']}_{dtype_name}.bin"
+                np.asarray(check(), dtype="<f8").tofile(os.path.join(directory, name))
+                for threads in spec["threads"]:
+                    torch.set_num_threads(threads)
+                    _, run = prepare(directory, case, dtype)
+                    samples = time_samples(run, WARMUP_S[0])
+                    timed.append(dict(bench=case["bench"], size=case["size"], dtype=dtype_name, threads=threads, run=run, samples=samples))
+                    print(f"  torch-{dtype_name[5:]}-{threads} {case['bench']} {case['size']}: {statistics.median(samples):.2f} ms", file=sys.stderr)
+    results = [
+        dict(bench=e["bench"], size=e["size"], dtype=e["dtype"], threads=e["threads"], ms=statistics.median(e["samples"]),
+             min=min(e["samples"]), max=max(e["samples"]), runs=len(e["samples"]))
+        for e in timed
+    ]
     with open(os.path.join(directory, "result.json"), "w") as f:
         json.dump(dict(version=torch.__version__, results=results), f)
 
