@@ -93,6 +93,16 @@ describe('Task 3.1 fast paths agree with the generic kernels', () => {
     expect(values(p1.data), 'an earlier result is not overwritten by the scratch').to.deep.equal([7, 10, 15, 22]);
     expect(values(e.data)).to.deep.equal([Math.exp(1), Math.exp(2), Math.exp(3)]);
   });
+
+  // Small results are views into shared chunks; a kept one keeps its chunk alive, so a scalar
+  // kept per epoch must not hold a large chunk.
+  it('Task 3.1 small results share chunks by size: a kept scalar holds 4 KB, a large result its own array', () => {
+    const sizes = [1, 16, 17, 2048, 2049];
+    const results = sizes.map((n) => local.zip('add', hostData([n], 1), hostData([n], 2)));
+    results.forEach((r, i) => expect(values(r), `size ${sizes[i]}`).to.deep.equal(values(simple.zip('add', hostData([sizes[i]], 1), hostData([sizes[i]], 2)))));
+    const held = results.map((r) => r.storage.buffer.byteLength);
+    expect(held).to.deep.equal([4096, 4096, 262144, 262144, 2049 * 8]);
+  });
 });
 
 // A given helper, tested with no student code (plain arrays and index arithmetic written out
