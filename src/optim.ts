@@ -8,6 +8,7 @@
 import { noGrad } from './autodiff';
 import { Parameter } from './module';
 import { Tensor } from './tensor';
+import type { FusedStep } from './tensorOps';
 
 /** Anything that holds a gradient: tensor parameters. */
 function tensorParams(params: Parameter[]): Parameter<Tensor>[] {
@@ -56,6 +57,15 @@ export abstract class Optimizer {
 
   /** Update every parameter from its gradient. */
   abstract step(): void;
+
+  /**
+   * `step` as one fused loop on `p`'s backend (`TensorBackend.fusedStep`): the results as
+   * tensors there (the new value first, then the rule's state), or undefined where the
+   * backend does not fuse it and the optimizer runs its ops.
+   */
+  protected fused(p: Parameter<Tensor>, step: FusedStep): Tensor[] | undefined {
+    return p.value.backend.fusedStep?.(step)?.map((d) => p.value.fromData(d));
+  }
 }
 
 /** Stochastic gradient descent, optionally with momentum: v ← μv + g; p ← p − lr·v. */
@@ -80,7 +90,7 @@ export class SGD extends Optimizer {
         if (g === null) continue;
         const v = this.velocity.get(p);
         // The fast backend does the whole update in one loop; other backends run the ops below.
-        const fused = p.value.backend.fusedStep?.({
+        const fused = this.fused(p, {
           rule: 'sgd',
           param: p.value.data,
           grad: g.data,
@@ -89,7 +99,7 @@ export class SGD extends Optimizer {
           momentum: this.momentum,
         });
         if (fused !== undefined) {
-          const [param, velocity] = fused.map((d) => p.value.fromData(d));
+          const [param, velocity] = fused;
           if (this.momentum > 0) this.velocity.set(p, velocity);
           p.update(param);
           continue;
@@ -141,7 +151,7 @@ export class Adam extends Optimizer {
         if (g === null) continue;
         const m0 = this.m.get(p);
         const v0 = this.v.get(p);
-        const fused = p.value.backend.fusedStep?.({
+        const fused = this.fused(p, {
           rule: 'adam',
           param: p.value.data,
           grad: g.data,
@@ -155,7 +165,7 @@ export class Adam extends Optimizer {
           c2,
         });
         if (fused !== undefined) {
-          const [param, m, v] = fused.map((d) => p.value.fromData(d));
+          const [param, m, v] = fused;
           this.m.set(p, m);
           this.v.set(p, v);
           p.update(param);

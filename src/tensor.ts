@@ -97,9 +97,10 @@ export class Tensor implements Variable<Tensor> {
         );
       }
     }
-    const needsGrad = isGradEnabled() && inputs.some((t) => !t.isConstant());
+    const needsInputGrad = isGradEnabled() ? inputs.map((t) => !t.isConstant()) : [];
+    const needsGrad = needsInputGrad.includes(true);
     const ctx = new Context<Tensor>(!needsGrad);
-    if (needsGrad) ctx.needsInputGrad = inputs.map((t) => !t.isConstant());
+    if (needsGrad) ctx.needsInputGrad = needsInputGrad;
     // Forward sees detached inputs, so anything a backward computes from them builds no graph.
     const fn = tensorFunctions[op] as TensorFunction<OpArgs[K]>;
     const data = fn.forward(
