@@ -469,35 +469,36 @@ async function main(): Promise<void> {
   const results: Result[] = [];
   const checks: Array<{ backend: string; bench: Bench; size: number; error: number; tol: number }> = [];
   const list = contenders();
-  // Round 1 prepares and checks every case; every round adds samples to the checked ones.
+  // Round 1 prepares, checks and times every case; later rounds add samples to the checked ones.
   const timed: Array<{ contender: Contender; bench: Bench; size: number; run: () => void; error: number; samples: number[] }> = [];
-  for (let round = 0; round < ROUNDS; round++) {
-    console.error(`round ${round + 1} of ${ROUNDS}`);
-    for (const contender of list) {
-      await contender.setup?.();
-      if (round > 0) {
-        for (const t of timed.filter((x) => x.contender === contender)) t.samples.push(...timeSamples(t.run, WARMUP_MS[1]));
+  console.error(`round 1 of ${ROUNDS}`);
+  for (const contender of list) {
+    await contender.setup?.();
+    for (const [bench, size] of cases) {
+      if (!contender.benches.includes(bench)) continue;
+      const prepared = contender.prepare(bench, size);
+      if (typeof prepared === 'string') {
+        results.push({ bench, size, backend: contender.name, ms: null, skipped: prepared });
         continue;
       }
-      for (const [bench, size] of cases) {
-        if (!contender.benches.includes(bench)) continue;
-        const prepared = contender.prepare(bench, size);
-        if (typeof prepared === 'string') {
-          results.push({ bench, size, backend: contender.name, ms: null, skipped: prepared });
-          continue;
-        }
-        const error = relativeError(prepared.check(), reference(bench, size));
-        const tol = contender.name.startsWith('tfjs') ? TOL_F32 : TOL_F64;
-        checks.push({ backend: contender.name, bench, size, error, tol });
-        if (!(error <= tol)) {
-          results.push({ bench, size, backend: contender.name, ms: null, skipped: 'WRONG', error });
-          console.error(`  ${contender.name.padEnd(10)} ${bench} ${size}: WRONG (relative error ${error})`);
-          continue;
-        }
-        const samples = timeSamples(prepared.run, WARMUP_MS[0]);
-        timed.push({ contender, bench, size, run: prepared.run, error, samples });
-        console.error(`  ${contender.name.padEnd(10)} ${bench} ${String(size).padStart(4)}: ${summary(samples).ms.toFixed(2)} ms`);
+      const error = relativeError(prepared.check(), reference(bench, size));
+      const tol = contender.name.startsWith('tfjs') ? TOL_F32 : TOL_F64;
+      checks.push({ backend: contender.name, bench, size, error, tol });
+      if (!(error <= tol)) {
+        results.push({ bench, size, backend: contender.name, ms: null, skipped: 'WRONG', error });
+        console.error(`  ${contender.name.padEnd(10)} ${bench} ${size}: WRONG (relative error ${error})`);
+        continue;
       }
+      const samples = timeSamples(prepared.run, WARMUP_MS[0]);
+      timed.push({ contender, bench, size, run: prepared.run, error, samples });
+      console.error(`  ${contender.name.padEnd(10)} ${bench} ${String(size).padStart(4)}: ${summary(samples).ms.toFixed(2)} ms`);
+    }
+  }
+  for (let round = 2; round <= ROUNDS; round++) {
+    console.error(`round ${round} of ${ROUNDS}`);
+    for (const contender of list) {
+      await contender.setup?.();
+      for (const t of timed.filter((x) => x.contender === contender)) t.samples.push(...timeSamples(t.run, WARMUP_MS[1]));
     }
   }
   for (const t of timed) results.push({ bench: t.bench, size: t.size, backend: t.contender.name, ...summary(t.samples), error: t.error });
@@ -506,7 +507,10 @@ async function main(): Promise<void> {
 
   // The table: one row per case, one column per contender that ran it.
   // Contenders in table order, then PyTorch's columns as benchTorch.py returned them.
-  const rank = (name: string) => (list.findIndex((c) => c.name === name) + list.length + 1) % (list.length + 1);
+  const rank = (name: string) => {
+    const i = list.findIndex((c) => c.name === name);
+    return i < 0 ? list.length : i;
+  };
   const names = [...new Set(results.map((r) => r.backend))].sort((a, b) => rank(a) - rank(b));
   const cell = (bench: Bench, size: number, backend: string): number =>
     results.find((x) => x.bench === bench && x.size === size && x.backend === backend)?.ms ?? NaN;

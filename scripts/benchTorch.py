@@ -137,26 +137,24 @@ def main():
     dtypes = {"float64": torch.float64, "float32": torch.float32}
     # Round 1 prepares, checks and times every case; later rounds add samples (as bench.ts does).
     timed = []
-    for round_ in range(ROUNDS):
+    for dtype_name in spec["dtypes"]:
+        dtype = dtypes[dtype_name]
+        for case in spec["cases"]:
+            torch.set_num_threads(1)
+            torch.manual_seed(0)
+            check, _ = prepare(directory, case, dtype)
+            name = f"check_{case['bench']}_{case['size']}_{dtype_name}.bin"
+            np.asarray(check(), dtype="<f8").tofile(os.path.join(directory, name))
+            for threads in spec["threads"]:
+                torch.set_num_threads(threads)
+                _, run = prepare(directory, case, dtype)
+                samples = time_samples(run, WARMUP_S[0])
+                timed.append(dict(bench=case["bench"], size=case["size"], dtype=dtype_name, threads=threads, run=run, samples=samples))
+                print(f"  torch-{dtype_name[5:]}-{threads} {case['bench']} {case['size']}: {statistics.median(samples):.2f} ms", file=sys.stderr)
+    for _ in range(1, ROUNDS):
         for entry in timed:
             torch.set_num_threads(entry["threads"])
             entry["samples"] += time_samples(entry["run"], WARMUP_S[1])
-        if round_ > 0:
-            continue
-        for dtype_name in spec["dtypes"]:
-            dtype = dtypes[dtype_name]
-            for case in spec["cases"]:
-                torch.set_num_threads(1)
-                torch.manual_seed(0)
-                check, _ = prepare(directory, case, dtype)
-                name = f"check_{case['bench']}_{case['size']}_{dtype_name}.bin"
-                np.asarray(check(), dtype="<f8").tofile(os.path.join(directory, name))
-                for threads in spec["threads"]:
-                    torch.set_num_threads(threads)
-                    _, run = prepare(directory, case, dtype)
-                    samples = time_samples(run, WARMUP_S[0])
-                    timed.append(dict(bench=case["bench"], size=case["size"], dtype=dtype_name, threads=threads, run=run, samples=samples))
-                    print(f"  torch-{dtype_name[5:]}-{threads} {case['bench']} {case['size']}: {statistics.median(samples):.2f} ms", file=sys.stderr)
     results = [
         dict(bench=e["bench"], size=e["size"], dtype=e["dtype"], threads=e["threads"], ms=statistics.median(e["samples"]),
              min=min(e["samples"]), max=max(e["samples"]), runs=len(e["samples"]))
