@@ -20,7 +20,7 @@ import {
   trainingBackend,
   tuning,
 } from '../src';
-import { copyRange } from '../src/fastOps';
+import { copyRange, mergeDims } from '../src/fastOps';
 import './helpers/fastTestKernels';
 import { gradCheck } from './helpers/gradcheck';
 
@@ -78,6 +78,35 @@ describe('Task 3.1 fast paths agree with the generic kernels', () => {
     });
   }
 
+  // The fast backend's relu and reluBack are arithmetic, not a branch (see `zipRun`),
+  // with a run that meets an infinity or NaN redone by the scalar function: both paths must be
+  // the scalar functions to the bit (signed zeros included), also along strided and broadcast
+  // operands.
+  it('Task 3.1 relu and its backward match the scalar functions bit for bit, at ±0, ±∞ and NaN', () => {
+    const finite = [0, -0, 1, -1, 0.5, -2, 5e-324, -5e-324, Number.MAX_VALUE, -Number.MAX_VALUE];
+    const bits = (t: TensorData): string[] => values(t).map((v) => (Object.is(v, -0) ? '-0' : String(v)));
+    const data = (v: number[], shape: number[]): TensorData => new TensorData(Float64Array.from(v), shape);
+    // Finite values only (the arithmetic), then with infinities and NaN (the scalar function).
+    for (const special of [finite, [...finite, Infinity, -Infinity, NaN]]) {
+      const n = special.length;
+      // every (x, d) pair: x along rows, d along columns
+      const x = data(special.flatMap((v) => special.map(() => v)), [n * n]);
+      const d = data(special.flatMap(() => special), [n * n]);
+      const square = new TensorData(x.storage, [n, n]).permute(1, 0);
+      const row = data(special, [1, n]);
+      const col = data(special, [n, 1]);
+      for (const backend of [local, parallel]) {
+        const label = `${backend.threads} thread(s), values ${special.join(', ')}`;
+        expect(bits(backend.map('relu', x)), label).to.deep.equal(bits(simple.map('relu', x)));
+        expect(bits(backend.zip('reluBack', x, d)), label).to.deep.equal(bits(simple.zip('reluBack', x, d)));
+        expect(bits(backend.map('relu', square)), label).to.deep.equal(bits(simple.map('relu', square)));
+        expect(bits(backend.zip('reluBack', col, row)), label).to.deep.equal(bits(simple.zip('reluBack', col, row)));
+        const dSquare = new TensorData(d.storage, [n, n]);
+        expect(bits(backend.zip('reluBack', square, dSquare)), label).to.deep.equal(bits(simple.zip('reluBack', square, dSquare)));
+      }
+    }
+  });
+
   it('Task 3.2 uploads live in shared memory; results in plain memory, also when computed by the workers', () => {
     const t = fromFlat([1, 2, 3], [3], { backend: parallel });
     expect(t.data.storage.buffer).to.be.instanceOf(SharedArrayBuffer);
@@ -105,15 +134,16 @@ describe('Task 3.1 fast paths agree with the generic kernels', () => {
   });
 });
 
-// A given helper, tested with no student code (plain arrays and index arithmetic written out
-// here), so it names no task: the plane-by-plane copy that fastMapRange uses for views.
+// Given helpers, tested with plain arrays and index arithmetic written out here: the
+// plane-by-plane copy that fastMapRange uses for views (it finds its first plane with Task
+// 2.1's toIndex, so its test names that task) and the dim merging behind it.
 describe('Fast backend strided copy (copyRange)', () => {
   /** Row-major strides of a shape. */
   const rowMajor = (shape: number[]): number[] => shape.map((_, i) => shape.slice(i + 1).reduce((p, n) => p * n, 1));
 
-  it('copies permuted and broadcast views of 2–6 dims over any range', () => {
+  it('Task 2.1 copies permuted and broadcast views of 1–6 dims over any range (copyRange)', () => {
     const shapeAndPerm = fc
-      .array(fc.integer({ min: 1, max: 4 }), { minLength: 2, maxLength: 6 })
+      .array(fc.integer({ min: 1, max: 4 }), { minLength: 1, maxLength: 6 })
       .chain((shape) => fc.tuple(fc.constant(shape), fc.shuffledSubarray(shape.map((_, i) => i), { minLength: shape.length }), fc.array(fc.boolean(), { minLength: shape.length, maxLength: shape.length })));
     fc.assert(
       fc.property(shapeAndPerm, fc.tuple(fc.nat(), fc.nat()), ([shape, perm, ones], [s, e]) => {
@@ -134,8 +164,17 @@ describe('Fast backend strided copy (copyRange)', () => {
       }),
       { numRuns: 300 },
     );
-    const flat = { storage: new Float64Array(3), shape: [3], strides: [1] };
-    expect(() => copyRange(flat, flat, 0, 3)).to.throw(/needs at least 2 dims/);
+  });
+
+  it('merges dims that every layout walks as one (mergeDims)', () => {
+    // A bias [8, 1, 1] broadcast over [32, 8, 28, 28]: rows of 784 with the bias's stride 0.
+    expect(mergeDims([32, 8, 28, 28], [6272, 784, 28, 1], [0, 1, 0, 0])).to.deep.equal([[32, 8, 784], [6272, 784, 1], [0, 1, 0]]);
+    // A pooling tile [32, 8, 7, 7, 4, 4] of a [32, 8, 28, 28] image: only batch, channel and row merge.
+    expect(mergeDims([32, 8, 7, 7, 4, 4], [6272, 784, 112, 4, 28, 1])).to.deep.equal([[1792, 7, 4, 4], [112, 4, 28, 1]]);
+    // Size-1 dims vanish; a transposed matrix merges nothing.
+    expect(mergeDims([1, 3, 1], [3, 1, 1])).to.deep.equal([[3], [1]]);
+    expect(mergeDims([3, 2], [1, 3])).to.deep.equal([[3, 2], [1, 3]]);
+    expect(mergeDims([1, 1], [0, 0])).to.deep.equal([[], []]);
   });
 });
 
