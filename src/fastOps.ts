@@ -393,18 +393,11 @@ export function copyRange(out: StridedArray, a: StridedArray, start: number, end
   for (let i = start; i < end; planes.next()) {
     const p = Math.floor(i / plane);
     const stop = Math.min(end, (p + 1) * plane);
-    if (i === p * plane && stop - i === plane) {
-      // A whole plane, the usual case: two plain loops.
-      for (let r = 0, row = planes.a; r < rows; r++, row += rowStep) {
-        for (let c = 0, from = row; c < cols; c++, from += colStep) o[i++] = x[from];
-      }
-      continue;
-    }
-    let r = Math.floor((i - p * plane) / cols);
+    const r = Math.floor((i - p * plane) / cols);
     let c = i - p * plane - r * cols; // only the first row of a range starts inside a row
-    for (; i < stop; r++, c = 0) {
+    for (let row = planes.a + r * rowStep; i < stop; row += rowStep, c = 0) {
       const rowEnd = Math.min(stop, i + cols - c);
-      for (let from = planes.a + r * rowStep + c * colStep; i < rowEnd; i++, from += colStep) o[i] = x[from];
+      for (let from = row + c * colStep; i < rowEnd; i++, from += colStep) o[i] = x[from];
     }
   }
 }

@@ -1,6 +1,6 @@
 /**
  * Module 3 — the worker-thread side of `WorkerPool`: receive a call, `require` the module
- * that holds its range kernel, run it on each chunk this thread claims (see `claimChunk`),
+ * that holds its range kernel, run it on each chunk this thread claims (see `runClaimedChunks`),
  * report failures on the reply port, and count each chunk finished, waking the caller.
  *
  * This file is the worker's entry script; it does nothing when imported elsewhere.
@@ -8,7 +8,7 @@
  * @packageDocumentation
  */
 import { MessagePort, isMainThread, parentPort, workerData } from 'worker_threads';
-import { KernelTask, TaskFailure, chunkBound, claimChunk, finishChunk, taskSeen } from './workerPool';
+import { KernelTask, TaskFailure, runClaimedChunks, taskSeen } from './workerPool';
 
 type RangeKernel = (...args: unknown[]) => void;
 
@@ -30,26 +30,19 @@ function serve(): void {
     if (current !== null) Atomics.notify(current, 1);
   });
   parentPort!.on('message', (task: KernelTask) => {
-    const { claim, chunks, total } = task;
-    let failed = false;
-    // A task that arrives after its call is over finds no chunk left. After a failure the
-    // chunks this thread claims are counted but not run: the call then ends at once.
-    for (let chunk = claimChunk(claim, chunks); chunk >= 0; chunk = claimChunk(claim, chunks)) {
-      current = claim;
-      if (!failed) {
-        try {
-          kernelOf(task)(...task.args, chunkBound(total, chunks, chunk), chunkBound(total, chunks, chunk + 1));
-        } catch (e) {
-          failed = true;
-          const err = e instanceof Error ? e : new Error(String(e));
-          const failure: TaskFailure = { name: err.name, message: err.message, stack: err.stack };
-          replies.postMessage(failure);
-        }
-      }
-      current = null;
-      finishChunk(claim);
-    }
-    taskSeen(claim);
+    // A task that arrives after its call is over finds no chunk left.
+    current = task.claim;
+    runClaimedChunks(
+      task,
+      (start, end) => kernelOf(task)(...task.args, start, end),
+      (e) => {
+        const err = e instanceof Error ? e : new Error(String(e));
+        const failure: TaskFailure = { name: err.name, message: err.message, stack: err.stack };
+        replies.postMessage(failure);
+      },
+    );
+    current = null;
+    taskSeen(task.claim);
   });
 }
 

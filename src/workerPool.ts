@@ -74,20 +74,47 @@ const CLAIM_SLOTS = 16;
 const SLOT_SIZE = 4;
 
 /** Start of chunk `i` of `[0, total)` cut into `chunks` near-equal contiguous chunks. */
-export function chunkBound(total: number, chunks: number, i: number): number {
+function chunkBound(total: number, chunks: number, i: number): number {
   return Math.floor((total * i) / chunks);
 }
 
 /** The next unclaimed chunk of a call, now this thread's, or −1 when none is left. */
-export function claimChunk(claim: Int32Array, chunks: number): number {
+function claimChunk(claim: Int32Array, chunks: number): number {
   const chunk = Atomics.add(claim, 0, 1);
   return chunk < chunks ? chunk : -1;
 }
 
 /** Mark one claimed chunk of a call finished, waking the calling thread. */
-export function finishChunk(claim: Int32Array): void {
+function finishChunk(claim: Int32Array): void {
   Atomics.add(claim, 1, 1);
   Atomics.notify(claim, 1);
+}
+
+/**
+ * The claiming loop every thread of a call runs, the workers and the calling thread alike:
+ * claim chunks of `task` until none is left, run `run(start, end)` on each, and count it
+ * finished. When `run` throws, `failed` gets the error before that chunk is counted (so the
+ * calling thread, which reads the reports once every chunk is counted, sees it), and the
+ * chunks claimed after it are counted but not run, so the call ends at once.
+ */
+export function runClaimedChunks(
+  task: Pick<KernelTask, 'claim' | 'chunks' | 'total'>,
+  run: (start: number, end: number) => void,
+  failed: (error: unknown) => void,
+): void {
+  const { claim, chunks, total } = task;
+  let ok = true;
+  for (let chunk = claimChunk(claim, chunks); chunk >= 0; chunk = claimChunk(claim, chunks)) {
+    if (ok) {
+      try {
+        run(chunkBound(total, chunks, chunk), chunkBound(total, chunks, chunk + 1));
+      } catch (e) {
+        ok = false;
+        failed(e);
+      }
+    }
+    finishChunk(claim);
+  }
 }
 
 /** Mark a task seen by one more worker (after its last use of `claim`). */
@@ -217,20 +244,15 @@ export class WorkerPool {
     const ranges: Array<[number, number]> = [];
     let localError: unknown;
     if (here) {
-      // Usually chunk 0, then whatever a worker has not started yet. After an error the
-      // chunks are still claimed and counted (not run), so the call ends without them.
-      for (let chunk = claimChunk(claim, chunks); chunk >= 0; chunk = claimChunk(claim, chunks)) {
-        const range: [number, number] = [chunkBound(total, chunks, chunk), chunkBound(total, chunks, chunk + 1)];
-        if (localError === undefined) {
-          try {
-            here(range[0], range[1]);
-            ranges.push(range);
-          } catch (e) {
-            localError = e;
-          }
-        }
-        finishChunk(claim);
-      }
+      // Usually chunk 0, then whatever a worker has not started yet.
+      runClaimedChunks(
+        task,
+        (start, end) => {
+          here(start, end);
+          ranges.push([start, end]);
+        },
+        (e) => (localError = e),
+      );
     }
     let finished = Atomics.load(claim, 1);
     while (finished < chunks) {

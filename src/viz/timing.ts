@@ -144,9 +144,9 @@ function speedupAt(rows: TimingRow[], one: string, two: string): { size: number;
 /**
  * Module 3's "Why parallelism pays": zip kernels on 1 thread and on 2 (every size split across
  * both threads, threshold 0), at `sizes` elements, for each of `ops` (default `mul`, one
- * multiply per element, and `sigmoidBack`, an `exp` and a division per element). Inputs and outputs are allocated and touched
- * before timing, so only the kernel is measured. `speedup` is the smallest of the ops'
- * speed-ups at the largest size; the note has a sentence per op.
+ * multiply per element, and `sigmoidBack`, an `exp` and a division per element). Inputs and
+ * outputs are allocated and touched before timing, so only the kernel is measured. `speedup`
+ * is the smallest of the ops' speed-ups at the largest size; the note has a sentence per op.
  */
 export function measureParallelZip(options: TimingOptions & { sizes?: number[]; ops?: BinaryOp[] } = {}): SpeedupResult {
   const sizes = options.sizes ?? [1 << 14, 1 << 16, 1 << 18, 1 << 20];
