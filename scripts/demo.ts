@@ -10,17 +10,17 @@
  *
  * @packageDocumentation
  */
-import { getDataset } from '../src/datasets';
-import type { Graph } from '../src/datasets';
-import { trainScalar } from '../src/scalarNetwork';
-import type { BackendName } from '../src/backends';
-import { trainTensor } from '../src/tensorTraining';
+import { getDataset } from '../src/apps/datasets';
+import type { Graph } from '../src/apps/datasets';
+import { trainScalar } from '../src/apps/scalarNetwork';
+import type { BackendName } from '../src/backends/registry';
+import { trainTensor } from '../src/apps/tensorTraining';
 import { accuracyChart, decisionBoundaryChart, lossChart } from '../src/viz/training';
 import type { EpochRecord } from '../src/viz/training';
 import { show } from '../src/viz/show';
 import { confusionMatrix, imageGrid } from '../src/viz/images';
-import { loadMnist } from '../src/mnist';
-import { evaluateImages, trainMnist } from '../src/mnistTraining';
+import { loadMnist } from '../src/apps/mnist';
+import { evaluateImages, trainMnist } from '../src/apps/mnistTraining';
 
 /** Everything the command line can set. */
 export interface DemoOptions {

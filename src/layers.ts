@@ -9,7 +9,7 @@
  *
  * @packageDocumentation
  */
-import { BackendLike } from './backends';
+import { BackendLike } from './backends/registry';
 import { Module, Parameter } from './module';
 import * as nn from './nn';
 import { Random } from './random';

@@ -12,7 +12,7 @@
  *
  * @packageDocumentation
  */
-import * as fs from 'fs';
+import { platform } from './platform';
 import { Tensor, TensorOptions, fromFlat } from './tensor';
 import { checkShape, formatShape, shapeSize } from './tensorData';
 
@@ -172,10 +172,10 @@ export function deserialize(bytes: Uint8Array, options: TensorOptions = {}): Saf
 
 /** Write tensors (for example `model.stateDict()`) to a `.safetensors` file. */
 export function save(path: string, tensors: Record<string, Tensor>, options: SaveOptions = {}): void {
-  fs.writeFileSync(path, serialize(tensors, options));
+  platform.writeFile(path, serialize(tensors, options));
 }
 
 /** Read a `.safetensors` file: `model.loadStateDict(minitorch.safetensors.load(path).tensors)`. */
 export function load(path: string, options: TensorOptions = {}): SafetensorsContents {
-  return deserialize(fs.readFileSync(path), options);
+  return deserialize(platform.readFile(path), options);
 }

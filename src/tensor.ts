@@ -8,7 +8,7 @@
  * @packageDocumentation
  */
 import { Context, Variable, backpropagate, isGradEnabled, newVariableId } from './autodiff';
-import { BackendLike, getBackend } from './backends';
+import { BackendLike, getBackend } from './backends/registry';
 import { Random } from './random';
 import { OpArgs, TensorFunction, TensorOp, tensorFunctions } from './tensorFunctions';
 import {

@@ -1,14 +1,14 @@
 /**
- * The notebook checks (`src/checks/`) as mocha tests: what `grading.checkTask("1.3")` shows
+ * The notebook checks (`src/course/checks/`) as mocha tests: what `grading.checkTask("1.3")` shows
  * in a notebook is exactly what these tests run, with more random cases. Also tests the
  * in-notebook runner itself (`Grading` tests).
  */
 import { expect } from 'chai';
 import * as fc from 'fast-check';
-import { checkedTasks, checksFor } from '../src/checks';
-import { PropertySuite, plantedBugs, propertySuiteChecks } from '../src/checks/properties';
+import { checkedTasks, checksFor } from '../src/course/checks';
+import { PropertySuite, plantedBugs, propertySuiteChecks } from '../src/course/checks/properties';
 import { NotImplementedError } from '../src/errors';
-import { checkTask, reportHtml, reportText, runCheckList, runChecks } from '../src/grading';
+import { checkTask, reportHtml, reportText, runCheckList, runChecks } from '../src/course/grading';
 import { Random } from '../src/random';
 
 /** Random cases per property here (notebooks use 20). */

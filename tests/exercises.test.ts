@@ -1,11 +1,11 @@
 /**
- * Unwritten exercises in notebooks (`src/exercises.ts`): `whenDone` turns a stub's
+ * Unwritten exercises in notebooks (`src/course/exercises.ts`): `whenDone` turns a stub's
  * `NotImplementedError` into one line naming the task, the function and the file, lets any
  * other error through, and works for sync and async work. Plus the kernelspec's source maps.
  */
 import { expect } from 'chai';
 import { NotImplementedError } from '../src/errors';
-import { notDoneMessage, todoMessage, unfinishedExercise, whenDone } from '../src/exercises';
+import { notDoneMessage, todoMessage, unfinishedExercise, whenDone } from '../src/course/exercises';
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import { KERNEL_ERRORS_SCRIPT, kernelNodeOptions, kernelSpecJson } from '../scripts/jupyter';
@@ -35,13 +35,13 @@ describe('Notebook whenDone and unfinished exercises', () => {
   it('Notebook unfinishedExercise reads task, function and file from a stub (source maps on or off)', () => {
     const mapped = stubError('Task 1.3: Scalar.chainRule', 'Scalar.chainRule (/home/s/src/repo/src/scalar.ts:120:11)');
     expect(unfinishedExercise(mapped)).to.deep.equal({ task: '1.3', functionName: 'Scalar.chainRule', file: 'src/scalar.ts' });
-    const compiled = stubError('Task 3.3: mapShader', 'mapShader (/home/s/repo/dist/gpu/kernels.js:80:15)');
-    expect(unfinishedExercise(compiled)?.file).to.equal('src/gpu/kernels.ts');
+    const compiled = stubError('Task 3.3: mapShader', 'mapShader (/home/s/repo/dist/backends/gpu/kernels.js:80:15)');
+    expect(unfinishedExercise(compiled)?.file).to.equal('src/backends/gpu/kernels.ts');
     // The worker pool prefixes the message and appends the worker's stack.
     const worker = new Error('fast backend worker failed in kernel "map": Task 3.1: fastMapRange');
     worker.name = 'NotImplementedError';
-    worker.stack = `${worker.name}: ${worker.message}\n--- worker stack ---\nNotImplementedError: Task 3.1: fastMapRange\n    at fastMapRange (/r/src/fastOps.ts:9:3)`;
-    expect(unfinishedExercise(worker)).to.deep.equal({ task: '3.1', functionName: 'fastMapRange', file: 'src/fastOps.ts' });
+    worker.stack = `${worker.name}: ${worker.message}\n--- worker stack ---\nNotImplementedError: Task 3.1: fastMapRange\n    at fastMapRange (/r/src/backends/fast/kernels.ts:9:3)`;
+    expect(unfinishedExercise(worker)).to.deep.equal({ task: '3.1', functionName: 'fastMapRange', file: 'src/backends/fast/kernels.ts' });
     // Thrown outside the library (a test's own stub): no file, rather than a wrong one.
     expect(unfinishedExercise(stubError('Task 9.9: f', 'f (/r/tests/a.test.js:1:1)'))?.file).to.equal(undefined);
     for (const other of [new Error('Task 1.3: x'), new NotImplementedError('not a stub message'), 'Task 1.3: x', undefined]) {

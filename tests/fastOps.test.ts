@@ -20,7 +20,7 @@ import {
   trainingBackend,
   tuning,
 } from '../src';
-import { copyRange, mergeDims } from '../src/fastOps';
+import { copyRange, mergeDims } from '../src/backends/fast/backend';
 import './helpers/fastTestKernels';
 import { gradCheck } from './helpers/gradcheck';
 

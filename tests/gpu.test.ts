@@ -11,8 +11,8 @@ import * as path from 'path';
 import * as v8 from 'v8';
 import * as vm from 'vm';
 import { NotImplementedError, Tensor, fromFlat, getBackend, gpu, nn, rand } from '../src';
-import { NO_ADAPTER_HELP } from '../src/gpu/bridge';
-import { DeviceMemory, DeviceSlot } from '../src/gpu/memory';
+import { NO_ADAPTER_HELP } from '../src/backends/gpu/bridge';
+import { DeviceMemory, DeviceSlot } from '../src/backends/gpu/memory';
 
 const TOL = 1e-3;
 
@@ -153,7 +153,7 @@ describe('GPU backend map, zip and reduce', function () {
 
   it('Task 3.3 after close the bridge sends no more frees, and still answers calls', () => {
     const lib = JSON.stringify(path.resolve(__dirname, '../src'));
-    const backend = JSON.stringify(path.resolve(__dirname, '../src/gpu/backend'));
+    const backend = JSON.stringify(path.resolve(__dirname, '../src/backends/gpu/backend'));
     const script = `const m = require(${lib});
       (async () => {
         let t = m.rand([8], { backend: 'gpu', seed: 1 }).add(1);
@@ -214,7 +214,7 @@ describe('GPU memory stays bounded without the event loop', function () {
 
   // The MLP multiplies matrices on the GPU: Task 3.4's kernel as well as 3.3's.
   it('Task 3.4 10,000 synchronous training steps and trainTensor for 60 epochs keep device buffers and memory flat', function () {
-    // A training loop in one synchronous job never lets finalisers run (see src/gpu/memory.ts):
+    // A training loop in one synchronous job never lets finalisers run (see src/backends/gpu/memory.ts):
     // before the budget, live buffers grew by every step's dozen and RSS by megabytes per
     // thousand steps. In a child process, so the count and RSS are this loop's alone. The
     // step is tiny (llvmpipe is slow) but a whole one: zeroGrad, forward, backward, step.
@@ -401,7 +401,7 @@ describe('Task 4.2 GPU convolution', function () {
 
   it('Task 4.2 while convShader is a stub (a starter repository) convolution falls back to the CPU kernels', () => {
     // The compiled module's export is what the backend calls, so replacing it stands in for the stub.
-    const kernels = require('../src/gpu/kernels') as { convShader: () => string };
+    const kernels = require('../src/backends/gpu/kernels') as { convShader: () => string };
     const shader = kernels.convShader;
     kernels.convShader = () => {
       throw new NotImplementedError('Task 4.2: convShader');

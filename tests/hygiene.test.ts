@@ -15,7 +15,7 @@ import * as os from 'os';
 import * as path from 'path';
 
 /**
- * Kept on purpose: the GPU bridge's XDG runtime dir (`src/gpu/bridge.ts`), one per user,
+ * Kept on purpose: the GPU bridge's XDG runtime dir (`src/backends/gpu/bridge.ts`), one per user,
  * reused by every process rather than made and removed by each.
  */
 const SHARED = /^minitorch-xdg-/;

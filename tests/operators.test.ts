@@ -2,7 +2,7 @@
  * Module 0 operator tests: MiniTorch's test_operators.py in mocha + fast-check.
  *
  * Task 0.1 checks each operator against plain JavaScript and its own laws (Task 0.2, the
- * students' own property tests, is graded in src/checks/properties.ts); Task 0.3 checks the higher-order
+ * students' own property tests, is graded in src/course/checks/properties.ts); Task 0.3 checks the higher-order
  * functions and the list helpers built from them.
  */
 import { expect } from 'chai';

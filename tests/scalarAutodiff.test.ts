@@ -1,5 +1,5 @@
 /**
- * Module 1 scalar autodiff beyond the shared checks of `src/checks/module1.ts` (which
+ * Module 1 scalar autodiff beyond the shared checks of `src/course/checks/module1.ts` (which
  * `tests/checks.test.ts` runs): the function table against plain JavaScript math (Task 1.2),
  * the order and bookkeeping of backpropagation on hand-built graphs and random expressions
  * (Task 1.4), and the errors bad input gets.

@@ -3,8 +3,8 @@
  * simple, diag, split and xor within a fixed, seeded budget.
  */
 import { expect } from 'chai';
-import { DatasetName, datasets, getDataset, spiral } from '../src/datasets';
-import { Linear, Network, binaryCrossEntropy, sgdStep, trainScalar } from '../src/scalarNetwork';
+import { DatasetName, datasets, getDataset, spiral } from '../src/apps/datasets';
+import { Linear, Network, binaryCrossEntropy, sgdStep, trainScalar } from '../src/apps/scalarNetwork';
 import { Parameter } from '../src/module';
 import { scalar } from '../src/scalar';
 

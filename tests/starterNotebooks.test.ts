@@ -14,7 +14,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { checkedTasks } from '../src/checks';
+import { checkedTasks } from '../src/course/checks';
 import { repoRoot } from '../scripts/course';
 import { ExecutionResult, Notebook, checkJupyter, executeNotebook, findPython, joinText, notebookFailures, tempKernel } from '../scripts/jupyter';
 import { buildNotebook } from '../scripts/notebookSource';

@@ -17,8 +17,8 @@ import { renderSvg } from '../src/viz/render';
 import { fastestRun, measureParallelZip, sizeLabel, speedupNote, timeSweep, timingChart } from '../src/viz/timing';
 import { ImageTrainingDisplay, imageTrainingChart } from '../src/viz/progress';
 import { tileChart, workgroupChart } from '../src/viz/gpuGrid';
-import { loadMnist } from '../src/mnist';
-import { trainMnist } from '../src/mnistTraining';
+import { loadMnist } from '../src/apps/mnist';
+import { trainMnist } from '../src/apps/mnistTraining';
 import { decodePng } from './helpers/png';
 
 /** The width attribute of a rendered SVG. */

@@ -6,7 +6,7 @@ import { expect } from 'chai';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { datasets } from '../src/datasets';
+import { datasets } from '../src/apps/datasets';
 import { scalar } from '../src/scalar';
 import { tensor } from '../src/tensor';
 import { describeVariable, drawGraph, graphToDot, showGraph } from '../src/viz/graph';

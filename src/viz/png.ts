@@ -1,5 +1,5 @@
 /**
- * Pictures as PNG: a minimal PNG encoder (Node's zlib does the compression) and the colour
+ * Pictures as PNG: a minimal PNG encoder (the platform's zlib deflate does the compression) and the colour
  * maps that turn a grid of numbers into pixels.
  *
  * Why: a heat map drawn as one SVG rectangle per pixel costs about 200 bytes a pixel, so a
@@ -9,7 +9,7 @@
  *
  * @packageDocumentation
  */
-import { deflateSync } from 'zlib';
+import { platform } from '../platform';
 
 /** An RGB colour, each channel 0–255. */
 export type Rgb = readonly [number, number, number];
@@ -30,21 +30,35 @@ function crc32(bytes: Uint8Array): number {
   return (c ^ 0xffffffff) >>> 0;
 }
 
-/** One PNG chunk: length, type, data, CRC over type and data. */
-function chunk(type: string, data: Uint8Array): Buffer {
-  const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
-  const out = Buffer.alloc(body.length + 8);
-  out.writeUInt32BE(data.length, 0);
-  body.copy(out, 4);
-  out.writeUInt32BE(crc32(body), body.length + 4);
+/** Byte arrays one after another. */
+function concat(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
   return out;
+}
+
+/** A 32-bit big-endian unsigned integer as 4 bytes. */
+function uint32(value: number): Uint8Array {
+  const bytes = new Uint8Array(4);
+  new DataView(bytes.buffer).setUint32(0, value);
+  return bytes;
+}
+
+/** One PNG chunk: length, type, data, CRC over type and data. */
+function chunk(type: string, data: Uint8Array): Uint8Array {
+  const body = concat([Uint8Array.from(type, (c) => c.charCodeAt(0)), data]);
+  return concat([uint32(data.length), body, uint32(crc32(body))]);
 }
 
 /**
  * Encode an 8-bit RGB image (`rgb`: `width · height · 3` bytes, row-major) as a PNG file.
  * Throws a RangeError if the sizes do not match.
  */
-export function encodePng(width: number, height: number, rgb: Uint8Array): Buffer {
+export function encodePng(width: number, height: number, rgb: Uint8Array): Uint8Array {
   if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
     throw new RangeError(`encodePng: width and height must be positive integers, got ${width}×${height}`);
   }
@@ -54,21 +68,21 @@ export function encodePng(width: number, height: number, rgb: Uint8Array): Buffe
   // Each scanline starts with its filter type; 0 (none) is enough for small pictures.
   const raw = new Uint8Array(height * (width * 3 + 1));
   for (let y = 0; y < height; y++) raw.set(rgb.subarray(y * width * 3, (y + 1) * width * 3), y * (width * 3 + 1) + 1);
-  const header = Buffer.alloc(13);
-  header.writeUInt32BE(width, 0);
-  header.writeUInt32BE(height, 4);
-  header.set([8, 2, 0, 0, 0], 8); // 8 bits per channel, colour type 2 (RGB), no interlace
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+  // 8 bits per channel, colour type 2 (RGB), no interlace
+  const header = concat([uint32(width), uint32(height), new Uint8Array([8, 2, 0, 0, 0])]);
+  return concat([
+    new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
     chunk('IHDR', header),
-    chunk('IDAT', deflateSync(raw)),
+    chunk('IDAT', platform.deflate(raw)),
     chunk('IEND', new Uint8Array(0)),
   ]);
 }
 
 /** A PNG as a `data:` URL, which vega-lite image marks and `<img>` accept. */
-export function pngDataUrl(png: Buffer): string {
-  return `data:image/png;base64,${png.toString('base64')}`;
+export function pngDataUrl(png: Uint8Array): string {
+  let binary = '';
+  for (let i = 0; i < png.length; i += 0x8000) binary += String.fromCharCode(...png.subarray(i, i + 0x8000));
+  return `data:image/png;base64,${btoa(binary)}`;
 }
 
 function hex(h: string): Rgb {

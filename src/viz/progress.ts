@@ -6,7 +6,7 @@
  *
  * @packageDocumentation
  */
-import type { BatchProgress, ImageEpochStats } from '../mnistTraining';
+import type { BatchProgress, ImageEpochStats } from '../apps/mnistTraining';
 import { VEGA_LITE_SCHEMA, VegaLiteSpec } from './render';
 import { LiveDisplay, ShowOptions, liveDisplay } from './show';
 import { integerAxis } from './training';

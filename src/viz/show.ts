@@ -15,9 +15,7 @@
  *
  * @packageDocumentation
  */
-import { randomBytes } from 'crypto';
-import * as fs from 'fs';
-import * as path from 'path';
+import { platform } from '../platform';
 import { renderSvg, withV5Schema } from './render';
 
 /** Where and under which name `show` writes its files outside a notebook. */
@@ -108,8 +106,8 @@ function escapeHtml(text: string): string {
 function writeFiles(svg: string, options: ShowOptions, title: string | undefined): string {
   const name = fileName(options, title);
   const dir = options.outDir ?? 'out';
-  fs.mkdirSync(dir, { recursive: true });
-  const svgPath = path.join(dir, `${name}.svg`);
+  platform.makeDir(dir);
+  const svgPath = platform.joinPath(dir, `${name}.svg`);
   const html = [
     '<!doctype html>',
     '<html><head><meta charset="utf-8">',
@@ -119,8 +117,8 @@ function writeFiles(svg: string, options: ShowOptions, title: string | undefined
     '</body></html>',
     '',
   ].join('\n');
-  fs.writeFileSync(svgPath, svg);
-  fs.writeFileSync(path.join(dir, `${name}.html`), html);
+  platform.writeFile(svgPath, svg);
+  platform.writeFile(platform.joinPath(dir, `${name}.html`), html);
   return svgPath;
 }
 
@@ -175,13 +173,19 @@ export async function showSvg(svg: string, options: ShowOptions = {}): Promise<s
   return writeFiles(svg, options, undefined);
 }
 
+/** `bytes` random bytes as hex (Web Crypto, in Node and in pages alike). */
+function randomHex(bytes: number): string {
+  const values = globalThis.crypto.getRandomValues(new Uint8Array(bytes));
+  return Array.from(values, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
 /**
  * An output that each `update` redraws in place (tslab's display ids): call `update` from a
  * training loop, and `await` it so the kernel can send the picture while the loop runs.
  * Outside a notebook every update overwrites the same files (`name` defaults to `live`).
  */
 export function liveDisplay(options: ShowOptions = {}): LiveDisplay {
-  const displayId = randomBytes(8).toString('hex');
+  const displayId = randomHex(8);
   const fileOptions = { ...options, name: options.name ?? 'live' };
   fileName(fileOptions, undefined); // reject a bad name now, not at the first update
   let shown = false;
@@ -205,9 +209,9 @@ export function liveDisplay(options: ShowOptions = {}): LiveDisplay {
     async updateText(text: string) {
       if (typeof text !== 'string') throw new TypeError(`liveDisplay.updateText: expected a string, got ${typeof text}`);
       if (sendToNotebook({ 'text/plain': text }, displayId, shown)) shown = true;
-      else process.stdout.write(`${text}\n`);
+      else platform.printLine(text);
       // A macrotask, not just a microtask: the kernel's socket writes happen on the event loop.
-      await new Promise<void>((resolve) => setImmediate(resolve));
+      await new Promise<void>((resolve) => setTimeout(resolve, 0));
     },
   };
 }

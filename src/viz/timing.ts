@@ -13,8 +13,8 @@
  *
  * @packageDocumentation
  */
-import * as os from 'os';
-import { FastBackend } from '../fastOps';
+import { platform } from '../platform';
+import { FastBackend } from '../backends/fast/backend';
 import type { BinaryOp, TensorBackend } from '../tensorOps';
 import { VEGA_LITE_SCHEMA, VegaLiteSpec } from './render';
 
@@ -106,9 +106,9 @@ export interface SpeedupFacts {
   speedup: number;
   /** What the case is, e.g. "zip(mul) on 1,048,576 elements". */
   what: string;
-  /** Cores the machine has (default `os.availableParallelism()`). */
+  /** Cores the machine has (default: the platform's `cpuCount()`). */
   cores?: number;
-  /** One-minute load average (default `os.loadavg()[0]`; 0 where the OS has none). */
+  /** One-minute load average (default: the platform's `loadAverage()`; 0 where the host has none). */
   load?: number;
   /** The speed-up an idle machine with 2 free cores gives on this case (default 1.6). */
   expected?: number;
@@ -119,8 +119,8 @@ export interface SpeedupFacts {
  * what an idle machine gives, why (one core only, or a busy machine, with its load).
  */
 export function speedupNote(facts: SpeedupFacts): string {
-  const cores = facts.cores ?? os.availableParallelism();
-  const load = facts.load ?? os.loadavg()[0];
+  const cores = facts.cores ?? platform.cpuCount();
+  const load = facts.load ?? platform.loadAverage();
   const expected = facts.expected ?? 1.6;
   if (!(facts.speedup > 0) || !Number.isFinite(facts.speedup)) throw new RangeError(`speedupNote: speedup must be a positive number, got ${facts.speedup}`);
   const x = `${facts.speedup.toFixed(2)}×`;

@@ -10,8 +10,8 @@
  *
  * @packageDocumentation
  */
-import type { Graph } from '../datasets';
-import type { EpochStats } from '../scalarNetwork';
+import type { Graph } from '../apps/datasets';
+import type { EpochStats } from '../apps/scalarNetwork';
 import { heatmapPng } from './png';
 import { VEGA_LITE_SCHEMA, VegaLiteSpec } from './render';
 import { LiveDisplay, ShowOptions, liveDisplay } from './show';

@@ -5,7 +5,8 @@
 import { crc32 as nodeCrc32, inflateSync } from 'zlib';
 
 /** Width, height and RGB bytes of a PNG from `encodePng`. Throws on anything else. */
-export function decodePng(png: Buffer): { width: number; height: number; pixels: Uint8Array } {
+export function decodePng(bytes: Uint8Array): { width: number; height: number; pixels: Uint8Array } {
+  const png = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
   if (png.subarray(0, 8).toString('hex') !== '89504e470d0a1a0a') throw new Error('not a PNG signature');
   let offset = 8;
   let width = 0;

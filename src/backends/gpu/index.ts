@@ -1,0 +1,14 @@
+/**
+ * Module 3 — the WebGPU backend, registered as `"gpu"`. Nothing touches the GPU until a
+ * tensor asks for this backend.
+ *
+ * @packageDocumentation
+ */
+import { registerBackend } from '../registry';
+import { GpuBackend } from './backend';
+
+registerBackend('gpu', () => new GpuBackend());
+
+export { GpuBackend, GpuTensorData, GpuBuffer, sumPractice, mmPractice, liveBufferCount, gpuStats, gpuMemoryStats, setGpuMemoryBudget, simulateDeviceLoss } from './backend';
+export type { GpuMemoryBudget } from './memory';
+export * as kernels from './kernels';

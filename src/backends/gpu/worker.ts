@@ -1,0 +1,282 @@
+/**
+ * The GPU worker thread: owns the WebGPU device (Dawn, from the npm package `webgpu`) and
+ * carries out the main thread's commands on buffers it keeps by id.
+ *
+ * Why a worker: WebGPU hands results back asynchronously (`mapAsync`), and Dawn resolves
+ * its promises only while an event loop runs. The tensor API is synchronous, so the main
+ * thread sends a command and sleeps in `Atomics.wait`; this thread's own event loop keeps
+ * Dawn going, answers on a `MessagePort`, and wakes the main thread (see `bridge.ts`).
+ *
+ * @packageDocumentation
+ */
+/// <reference types="@webgpu/types" />
+import { platform } from '../../platform';
+import { GpuCommand, GpuReply, NO_ADAPTER_HELP, deviceLostMessage } from './bridge';
+
+const side = platform.workerSide();
+if (side === null) throw new Error('the GPU worker script runs only as a worker (see bridge.ts)');
+const { flag, port } = side.data as { flag: Int32Array; port: { postMessage(message: unknown): void } };
+
+let device: GPUDevice | null = null;
+/**
+ * The `GPU` instances must stay reachable for the device's whole life: Dawn tears the
+ * instance down when JavaScript collects it, and the process then crashes on the next
+ * command (seen as a segfault or "std::system_error: Invalid argument" after a few hundred ops).
+ */
+const instances: GPU[] = [];
+let description = '';
+let pendingError: string | undefined;
+/** Submissions since the queue last drained (see `run`). */
+let inFlight = 0;
+const MAX_IN_FLIGHT = Number(platform.env('MINITORCH_GPU_MAX_IN_FLIGHT') ?? 16);
+const buffers = new Map<number, GPUBuffer>();
+const pipelines = new Map<string, GPUComputePipeline>();
+/**
+ * Released buffers kept for reuse, by size in bytes: a training loop allocates the same
+ * sizes step after step, and reusing a buffer is cheaper than creating one. At most
+ * POOL_LIMIT buffers wait here.
+ */
+const pool = new Map<number, GPUBuffer[]>();
+let pooled = 0;
+const POOL_LIMIT = 256;
+/**
+ * Why the device was lost (e.g. "destroyed: device was destroyed"), once it has been, and the
+ * ids of the buffers that went with it: using one of those says what happened.
+ */
+let lostReason: string | null = null;
+const lostIds = new Set<number>();
+
+/** Invocations per workgroup the kernels need (16×16 matmul tiles). */
+const NEEDED_INVOCATIONS = 256;
+
+/**
+ * The first adapter the host offers (`platform.gpuCandidates()`: in Node the real GPU when
+ * there is one, else Mesa's software renderer in compatibility mode). A candidate that throws
+ * is passed over, except the last, whose error says most about why there is no adapter.
+ */
+async function acquire(): Promise<void> {
+  let adapter: GPUAdapter | null = null;
+  let mode = '';
+  const candidates = platform.gpuCandidates();
+  for (const [i, candidate] of candidates.entries()) {
+    const gpu = candidate.gpu();
+    instances.push(gpu);
+    try {
+      adapter = await gpu.requestAdapter(candidate.options);
+    } catch (e) {
+      if (i === candidates.length - 1) throw e;
+    }
+    mode = candidate.mode;
+    if (adapter !== null) break;
+  }
+  if (adapter === null) {
+    throw new Error(NO_ADAPTER_HELP);
+  }
+  const limits = adapter.limits;
+  if (limits.maxComputeInvocationsPerWorkgroup < NEEDED_INVOCATIONS) {
+    throw new Error(`the WebGPU adapter allows ${limits.maxComputeInvocationsPerWorkgroup} invocations per workgroup; the kernels need ${NEEDED_INVOCATIONS}`);
+  }
+  device = await adapter.requestDevice({
+    requiredLimits: {
+      maxComputeInvocationsPerWorkgroup: NEEDED_INVOCATIONS,
+      maxStorageBuffersPerShaderStage: Math.max(4, Math.min(8, limits.maxStorageBuffersPerShaderStage)),
+    },
+  });
+  // Validation errors surface asynchronously; keep the first and report it with the next
+  // answer. (Per-command error scopes would be exact, but awaiting one per dispatch crashes
+  // Dawn's OpenGL ES backend in this version.)
+  device.onuncapturederror = (event) => {
+    pendingError ??= (event as GPUUncapturedErrorEvent).error.message;
+  };
+  const acquired = device;
+  void acquired.lost.then((info) => {
+    if (device === acquired) forgetDevice(`${info.reason}: ${info.message}`);
+  });
+  const info = (adapter as GPUAdapter & { info?: GPUAdapterInfo }).info;
+  description = `${info?.description || info?.vendor || 'WebGPU adapter'} (${mode})`;
+}
+
+/**
+ * The device was lost (a driver reset, or `destroy()`): everything on it is gone. The next
+ * command that needs a device acquires a fresh one, so new tensors work again; tensors that
+ * lived on the lost device get an error saying so.
+ */
+function forgetDevice(reason: string): void {
+  lostReason = reason;
+  for (const id of buffers.keys()) lostIds.add(id);
+  buffers.clear();
+  pool.clear();
+  pooled = 0;
+  pipelines.clear();
+  inFlight = 0;
+  pendingError = undefined;
+  device = null;
+}
+
+/** The device, acquiring a new one if it was lost. */
+async function need(): Promise<GPUDevice> {
+  if (device === null && lostReason !== null) await acquire();
+  if (device === null) throw new Error('GPU worker: device not initialised');
+  return device;
+}
+
+function buffer(id: number): GPUBuffer {
+  const b = buffers.get(id);
+  if (b !== undefined) return b;
+  if (lostIds.has(id)) {
+    throw new Error(deviceLostMessage(lostReason ?? 'unknown reason'));
+  }
+  throw new Error(`GPU worker: no buffer ${id} (already destroyed?)`);
+}
+
+/** Release a buffer: into the pool for reuse, or destroyed when the pool is full. */
+function release(id: number): void {
+  lostIds.delete(id);
+  const b = buffers.get(id);
+  if (b === undefined) return;
+  buffers.delete(id);
+  const list = pool.get(b.size) ?? [];
+  if (pooled >= POOL_LIMIT) {
+    b.destroy();
+    return;
+  }
+  list.push(b);
+  pool.set(b.size, list);
+  pooled += 1;
+}
+
+/** A storage buffer of `bytes`: a pooled one cleared to zero, or a new one (zero already). */
+function allocate(dev: GPUDevice, bytes: number): GPUBuffer {
+  const reused = pool.get(bytes)?.pop();
+  if (reused === undefined) {
+    return dev.createBuffer({ size: bytes, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST });
+  }
+  pooled -= 1;
+  const encoder = dev.createCommandEncoder();
+  encoder.clearBuffer(reused);
+  dev.queue.submit([encoder.finish()]);
+  return reused;
+}
+
+/** Copy buffers into one mapped staging buffer and return their values, concatenated. */
+async function download(dev: GPUDevice, sources: GPUBuffer[]): Promise<Float32Array> {
+  const total = sources.reduce((n, b) => n + b.size, 0);
+  const staging = dev.createBuffer({ size: Math.max(4, total), usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+  const encoder = dev.createCommandEncoder();
+  let offset = 0;
+  for (const b of sources) {
+    encoder.copyBufferToBuffer(b, 0, staging, offset, b.size);
+    offset += b.size;
+  }
+  dev.queue.submit([encoder.finish()]);
+  await staging.mapAsync(GPUMapMode.READ);
+  const data = new Float32Array(staging.getMappedRange().slice(0, total));
+  staging.unmap();
+  staging.destroy();
+  return data;
+}
+
+/** Run one command; returns the reply's payload. */
+async function handle(cmd: GpuCommand): Promise<GpuReply> {
+  switch (cmd.op) {
+    case 'init':
+      if (device === null) await acquire();
+      return { value: description };
+    case 'create': {
+      const dev = await need();
+      // Zero-size tensors still get a 4-byte buffer: WebGPU bindings cannot be empty.
+      const buf = allocate(dev, Math.max(4, cmd.length * 4));
+      if (cmd.data) dev.queue.writeBuffer(buf, 0, cmd.data);
+      buffers.set(cmd.id, buf);
+      return {};
+    }
+    case 'write':
+      (await need()).queue.writeBuffer(buffer(cmd.id), 0, cmd.data);
+      return {};
+    case 'run': {
+      const dev = await need();
+      let pipeline = pipelines.get(cmd.code);
+      if (pipeline === undefined) {
+        // The async form rejects with the compiler's message if the shader is invalid.
+        pipeline = await dev.createComputePipelineAsync({ layout: 'auto', compute: { module: dev.createShaderModule({ code: cmd.code }), entryPoint: 'main' } });
+        pipelines.set(cmd.code, pipeline);
+      }
+      const info = dev.createBuffer({ size: Math.max(4, cmd.info.byteLength), usage: GPUBufferUsage.STORAGE, mappedAtCreation: true });
+      new Uint32Array(info.getMappedRange()).set(cmd.info);
+      info.unmap();
+      const entries = [...cmd.buffers.map((id) => buffer(id)), info].map((b, binding) => ({ binding, resource: { buffer: b } }));
+      const encoder = dev.createCommandEncoder();
+      const pass = encoder.beginComputePass();
+      pass.setPipeline(pipeline);
+      pass.setBindGroup(0, dev.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries }));
+      pass.dispatchWorkgroups(cmd.groups[0], cmd.groups[1], cmd.groups[2]);
+      pass.end();
+      dev.queue.submit([encoder.finish()]);
+      info.destroy();
+      // Let the queue drain now and then: with thousands of submissions in flight, Dawn's
+      // OpenGL ES backend crashes on the next pipeline creation or readback.
+      inFlight += 1;
+      if (inFlight >= MAX_IN_FLIGHT) {
+        await dev.queue.onSubmittedWorkDone();
+        inFlight = 0;
+      }
+      return {};
+    }
+    case 'read': {
+      const data = await download(await need(), [buffer(cmd.id)]);
+      return { value: data.subarray(0, cmd.length) };
+    }
+    case 'spill': {
+      // Read the buffers back in one round trip, then release them (see memory.ts).
+      // Buffers that went with a lost device have nothing to read: the caller is told which.
+      const lost = cmd.ids.filter((id) => !buffers.has(id) && lostIds.has(id));
+      const live = cmd.ids.filter((id) => !lost.includes(id));
+      const data = await download(await need(), live.map(buffer));
+      cmd.ids.forEach(release);
+      inFlight = 0;
+      return { value: { data, lost, reason: lostReason } };
+    }
+    case 'destroy':
+      release(cmd.id);
+      return {};
+    case 'loseDevice':
+      // For tests: what a driver reset does, on purpose. Wait for the loss to be handled.
+      if (device !== null) {
+        const lost = device.lost;
+        device.destroy();
+        await lost;
+      }
+      return {};
+    case 'count':
+      return { value: buffers.size };
+    case 'drain':
+      // Everything queued before it has run (commands run in order); wait for the device too.
+      if (device !== null) await device.queue.onSubmittedWorkDone();
+      return {};
+  }
+}
+
+// Commands run strictly in order, one at a time, whatever their awaits.
+let queue: Promise<void> = Promise.resolve();
+side.onMessage((message) => {
+  const cmd = message as GpuCommand;
+  queue = queue.then(async () => {
+    let reply: GpuReply;
+    try {
+      reply = await handle(cmd);
+      if (pendingError !== undefined) {
+        reply = { error: `GPU error: ${pendingError}` };
+        pendingError = undefined;
+      }
+    } catch (e) {
+      reply = { error: e instanceof Error ? e.message : String(e) };
+    }
+    if (reply.error !== undefined && lostReason !== null && !/device was lost/.test(reply.error) && device === null) {
+      reply.error = `the GPU device was lost (${lostReason}); the next GPU operation starts a fresh device. (${reply.error})`;
+    }
+    if (cmd.noReply) return;
+    port.postMessage({ ...reply, seq: cmd.seq });
+    Atomics.store(flag, 0, cmd.seq ?? 0);
+    Atomics.notify(flag, 0);
+  });
+});
