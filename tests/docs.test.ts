@@ -53,6 +53,17 @@ describe('docs/torch.md covers the public API', () => {
     expect(missing(methods(minitorch.Module.prototype, []), '.', code)).to.deep.equal([]);
   });
 
+  it('src/index.ts names what it exports: no `export *` of a module, only named namespaces', () => {
+    const index = fs.readFileSync(path.join(__dirname, '..', '..', 'src', 'index.ts'), 'utf8');
+    expect(index.match(/^export \* from .*$/gm) ?? [], 'export * spills a module\'s internals into the API').to.deep.equal([]);
+    // Internals stay behind their namespace, not at the top level.
+    for (const internal of ['checkValue', 'mapKernel', 'unaryFns', 'normalizeDim', 'conv1dKernel', 'FastBackend', 'TRAINING_BACKEND']) {
+      expect(minitorch, internal).to.not.have.property(internal);
+    }
+    expect(minitorch.tensorOps).to.have.property('mapKernel');
+    expect(minitorch.backends).to.have.property('FastBackend');
+  });
+
   it('can fail: a made-up export is reported missing', () => {
     expect(missing(['surelyNotDocumentedAnywhere'], '', code)).to.deep.equal(['surelyNotDocumentedAnywhere']);
   });

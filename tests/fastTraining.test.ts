@@ -4,7 +4,8 @@
  * Times are reported, never asserted (benchmarks live in `npm run bench`).
  */
 import { expect } from 'chai';
-import { FastBackend, compareBackends, datasets } from '../src';
+import { compareBackends, datasets } from '../src';
+import { FastBackend } from '../src/backends/fast/backend';
 
 describe('Task 3.5 training on fast backends', () => {
   it('Task 3.5 compareBackends trains the same seeded network on simple and fast to the same losses', async function () {

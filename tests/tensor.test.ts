@@ -5,25 +5,9 @@
  */
 import { expect } from 'chai';
 import * as fc from 'fast-check';
-import {
-  IndexingError,
-  Random,
-  ReduceOp,
-  SimpleBackend,
-  Tensor,
-  TensorBackend,
-  arange,
-  fromFlat,
-  full,
-  noGrad,
-  ones,
-  operators,
-  rand,
-  randn,
-  shapeBroadcast,
-  tensor,
-  zeros,
-} from '../src';
+import { IndexingError, Random, Tensor, TensorBackend, arange, fromFlat, full, noGrad, ones, operators, rand, randn, tensor, zeros } from '../src';
+import { ReduceOp, SimpleBackend } from '../src/tensorOps';
+import { shapeBroadcast } from '../src/tensorData';
 import { allIndices, broadcastGet, broadcastPair, seeded, shapeAndOrder, shapes } from './helpers/arbitraries';
 import { describeEachBackend, tolerance } from './helpers/backends';
 import { gradCheck } from './helpers/gradcheck';

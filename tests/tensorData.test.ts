@@ -5,17 +5,8 @@
  */
 import { expect } from 'chai';
 import * as fc from 'fast-check';
-import {
-  IndexingError,
-  TensorData,
-  broadcastIndex,
-  fromFlat,
-  indexToPosition,
-  shapeBroadcast,
-  shapeSize,
-  stridesFromShape,
-  toIndex,
-} from '../src';
+import { IndexingError, TensorData, fromFlat } from '../src';
+import { broadcastIndex, indexToPosition, shapeBroadcast, shapeSize, stridesFromShape, toIndex } from '../src/tensorData';
 import { allIndices, broadcastPair, shapeAndOrder, shapes } from './helpers/arbitraries';
 import { describeEachBackend } from './helpers/backends';
 

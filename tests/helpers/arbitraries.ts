@@ -3,7 +3,8 @@
  * small shapes, permutations, shapes that broadcast, and seeded tensors on a backend.
  */
 import * as fc from 'fast-check';
-import { Random, Tensor, TensorBackend, fromFlat, shapeSize } from '../../src';
+import { Random, Tensor, TensorBackend, fromFlat } from '../../src';
+import { shapeSize } from '../../src/tensorData';
 
 /** Shapes of `minDims`…`maxDims` dims, each of size 1…`maxSize`. */
 export function shapes(minDims = 1, maxDims = 3, maxSize = 3): fc.Arbitrary<number[]> {
