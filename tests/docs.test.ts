@@ -68,3 +68,71 @@ describe('docs/torch.md covers the public API', () => {
     expect(missing(['surelyNotDocumentedAnywhere'], '', code)).to.deep.equal(['surelyNotDocumentedAnywhere']);
   });
 });
+
+/**
+ * The README's Layout section is a tree: each line names a file or `folder/` (indented two
+ * spaces per level below its folder), and may list more files of the same folder after it.
+ * Returns every path it names, relative to the repository root.
+ */
+export function layoutPaths(readme: string): string[] {
+  const section = readme.split(/^## Layout\s*$/m)[1]?.split(/^## /m)[0] ?? '';
+  const block = section.match(/```[a-z]*\n([\s\S]*?)```/)?.[1] ?? '';
+  const folders: string[] = [];
+  const paths: string[] = [];
+  for (const line of block.split('\n')) {
+    const name = line.trim().split(/\s+/)[0];
+    if (!name) continue;
+    const depth = (line.length - line.trimStart().length) / 2;
+    folders.length = depth;
+    const here = folders.join('');
+    const names = [name, ...line.trim().split(/\s+/).slice(1).filter((w) => /^[\w-]+\.(ts|js)$/.test(w))];
+    for (const n of names) paths.push(here + n.replace(/,$/, ''));
+    if (name.endsWith('/')) folders[depth] = name;
+  }
+  return paths;
+}
+
+describe('README Layout', () => {
+  const root = path.join(__dirname, '..', '..');
+  const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
+
+  it('Course tooling the README Layout names only paths that exist', () => {
+    const paths = layoutPaths(readme);
+    expect(paths.length).to.be.greaterThan(30);
+    const names = paths.flatMap((p) => p.split(/,\s*/)).filter((p) => !/^(dist|build)\//.test(p));
+    expect(names.filter((p) => !fs.existsSync(path.join(root, p)))).to.deep.equal([]);
+  });
+
+  it('Course tooling the README Layout names every file of src/ (the tree shows the layers)', () => {
+    const named = new Set(layoutPaths(readme));
+    const files = (dir: string): string[] =>
+      fs.readdirSync(path.join(root, dir), { withFileTypes: true }).flatMap((e) =>
+        e.isDirectory() ? files(`${dir}/${e.name}`) : e.name.endsWith('.ts') ? [`${dir}/${e.name}`] : [],
+      );
+    expect(files('src').filter((f) => !named.has(f))).to.deep.equal([]);
+  });
+
+  it('Course tooling no file in src/ is over 600 lines (tensor.ts, the Tensor class, excepted)', () => {
+    const long: string[] = [];
+    const visit = (dir: string): void => {
+      for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+        const full = path.join(dir, e.name);
+        if (e.isDirectory()) visit(full);
+        else if (e.name.endsWith('.ts') && e.name !== 'tensor.ts') {
+          const lines = fs.readFileSync(full, 'utf8').split('\n').length;
+          if (lines > 600) long.push(`${path.relative(root, full)}: ${lines} lines`);
+        }
+      }
+    };
+    visit(path.join(root, 'src'));
+    expect(long).to.deep.equal([]);
+    // What a student reads for Tasks 3.1–3.2 stays short: only their kernels.
+    const kernels = fs.readFileSync(path.join(root, 'src', 'backends', 'fast', 'kernels.ts'), 'utf8');
+    expect(kernels.split('\n').length, 'src/backends/fast/kernels.ts lines').to.be.at.most(350);
+  });
+
+  it('Course tooling the Layout reader follows indentation and extra file names', () => {
+    const text = '## Layout\n\n```\nsrc/    lib\n  a.ts  b.ts  the two\n  x/\n    y.ts\ntests/\n```\n## Next\n';
+    expect(layoutPaths(text)).to.deep.equal(['src/', 'src/a.ts', 'src/b.ts', 'src/x/', 'src/x/y.ts', 'tests/']);
+  });
+});
