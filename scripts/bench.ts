@@ -6,7 +6,8 @@
  * the SIMD WebAssembly kernel, `fast-2-ts` is 2 threads with the TypeScript kernels only), the
  * peers `@tensorflow/tfjs-backend-cpu` and `-wasm` (matmul and epoch, float32), and PyTorch
  * (float64 and float32, 1 and 2 threads) when a Python with torch is found: `$MINITORCH_PYTHON`,
- * else `.tmp/torchvenv/bin/python` (the venv `npm run fixtures` uses). Without torch the run says so and prints the rest.
+ * else `.tmp/torchvenv/bin/python` (the venv `npm run fixtures` uses). Without torch the run
+ * says so and prints the rest.
  *
  * Before anything is timed, every contender's result is checked against the simple backend on
  * the same inputs (matmul: the product; epoch and LeNet: the loss and every parameter gradient

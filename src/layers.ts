@@ -96,7 +96,10 @@ abstract class ConvLayer extends Module {
   }
 }
 
-/** 1-D convolution layer, as `torch.nn.Conv1d(in, out, k, stride, padding, bias)`: [batch, in, w] → [batch, out, w']. */
+/**
+ * 1-D convolution layer, as `torch.nn.Conv1d(in, out, k, stride, padding, bias)`:
+ * [batch, in, w] → [batch, out, w'].
+ */
 export class Conv1d extends ConvLayer {
   constructor(inChannels: number, outChannels: number, kernel: number | [number], options: ConvLayerOptions = {}) {
     super(inChannels, outChannels, kernelSize(kernel, 1, 'Conv1d'), options);
@@ -108,7 +111,10 @@ export class Conv1d extends ConvLayer {
   }
 }
 
-/** 2-D convolution layer, as `torch.nn.Conv2d(in, out, k, stride, padding, bias)`: [batch, in, h, w] → [batch, out, h', w']. */
+/**
+ * 2-D convolution layer, as `torch.nn.Conv2d(in, out, k, stride, padding, bias)`:
+ * [batch, in, h, w] → [batch, out, h', w'].
+ */
 export class Conv2d extends ConvLayer {
   constructor(inChannels: number, outChannels: number, kernel: number | [number, number], options: ConvLayerOptions = {}) {
     super(inChannels, outChannels, kernelSize(kernel, 2, 'Conv2d'), options);

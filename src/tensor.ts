@@ -322,6 +322,7 @@ export class Tensor implements Variable<Tensor> {
       if (exponent < 0) return this.pow(-exponent).inv();
       // Exponentiation by squaring: log2(n) multiplications, each differentiable.
       let result: Tensor | null = null;
+      // eslint-disable-next-line @typescript-eslint/no-this-alias -- the running square starts at this
       let base: Tensor = this;
       for (let n = exponent; n > 0; n = Math.floor(n / 2)) {
         if (n % 2 === 1) result = result === null ? base : result.mul(base);
@@ -340,10 +341,8 @@ export class Tensor implements Variable<Tensor> {
     if ((min === undefined || min === null) && (max === undefined || max === null)) {
       throw new RangeError('clamp: give at least one of min and max');
     }
-    let out: Tensor = this;
-    if (min !== undefined && min !== null) out = where(out.lt(min).detach(), min, out);
-    if (max !== undefined && max !== null) out = where(out.gt(max).detach(), max, out);
-    return out;
+    const low = min !== undefined && min !== null ? where(this.lt(min).detach(), min, this) : this;
+    return max !== undefined && max !== null ? where(low.gt(max).detach(), max, low) : low;
   }
 
   // ---- Reductions ----
@@ -360,8 +359,7 @@ export class Tensor implements Variable<Tensor> {
   }
   /** Apply a keep-dim reduction along each of `dims`, then drop them unless `keepdim`. */
   private reduceOver(dims: number[], keepdim: boolean, one: (t: Tensor, d: number) => Tensor): Tensor {
-    let out: Tensor = this;
-    for (const d of dims) out = one(out, d);
+    const out = dims.reduce<Tensor>(one, this);
     return keepdim ? out : out.reshape(this.shape.filter((_, i) => !dims.includes(i)));
   }
 

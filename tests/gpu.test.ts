@@ -401,6 +401,7 @@ describe('Task 4.2 GPU convolution', function () {
 
   it('Task 4.2 while convShader is a stub (a starter repository) convolution falls back to the CPU kernels', () => {
     // The compiled module's export is what the backend calls, so replacing it stands in for the stub.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the module object itself, to patch an export
     const kernels = require('../src/backends/gpu/kernels') as { convShader: () => string };
     const shader = kernels.convShader;
     kernels.convShader = () => {

@@ -102,7 +102,7 @@ describe('Notebook sources: Markdown to notebook cells', () => {
 
 describe('Notebook committed notebooks match their sources', () => {
   it('Notebook sources exist in notebooks/src/', () => {
-    expect(notebookNames(), 'no notebooks/src/*.md').not.to.be.empty;
+    expect(notebookNames(), 'no notebooks/src/*.md').not.to.have.length(0);
   });
 
   for (const name of notebookNames()) {

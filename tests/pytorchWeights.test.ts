@@ -176,7 +176,8 @@ for (const backend of BACKENDS_F64) {
       this.timeout(120000);
       const weights = safetensors.load(fixture('pytorch_mnist_net.safetensors'), { backend });
       const check = safetensors.load(fixture('pytorch_mnist_check.safetensors'), { backend }).tensors;
-      // Created on the backend under test, as PyTorch's model.to(device): loadStateDict copies onto each parameter's backend.
+      // Created on the backend under test, as PyTorch's model.to(device): loadStateDict copies
+      // onto each parameter's backend.
       const previous = defaultBackend().name as BackendName;
       setDefaultBackend(backend);
       let net: Net;

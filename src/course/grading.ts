@@ -120,6 +120,7 @@ function displayHtml(html: string): boolean {
   if (!inNotebook()) return false;
   try {
     // Loaded lazily: the library must work, and import, without a kernel.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy on purpose (see above)
     const tslab = require('tslab') as { display: { html(s: string): void } };
     tslab.display.html(html);
     return true;

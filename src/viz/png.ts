@@ -3,7 +3,7 @@
  * maps that turn a grid of numbers into pixels.
  *
  * Why: a heat map drawn as one SVG rectangle per pixel costs about 200 bytes a pixel, so a
- * grid of 24 digits was 4 MB in a notebook. The same grid as PNGs inside one vega-lite image
+ * grid of 24 digits ran to megabytes in a notebook. The same grid as PNGs inside one vega-lite image
  * mark is a few kilobytes per digit, and draws the same in JupyterLab, in the static SVG and
  * in the exported site.
  *
@@ -119,7 +119,10 @@ export interface HeatmapPngOptions {
   scheme?: string;
   /** Values mapped to the scheme's two ends (default: the grid's min and max). */
   domain?: readonly [number, number];
-  /** Size of the PNG in pixels; each value becomes a block (nearest neighbour, no blur). Default: one pixel per value. */
+  /**
+   * Size of the PNG in pixels; each value becomes a block (nearest neighbour, no blur).
+   * Default: one pixel per value.
+   */
   outWidth?: number;
   outHeight?: number;
 }
