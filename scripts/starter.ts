@@ -95,7 +95,14 @@ function releaseCourseJson(json: string, modules: number[]): string {
 
 /** A notebook's JSON with every code cell's outputs and execution count cleared. */
 export function clearNotebookOutputs(json: string): string {
-  const nb = JSON.parse(json) as { cells: Array<{ cell_type: string; outputs?: unknown[]; execution_count?: unknown; metadata?: Record<string, unknown> }> };
+  const nb = JSON.parse(json) as {
+    cells: Array<{
+      cell_type: string;
+      outputs?: unknown[];
+      execution_count?: unknown;
+      metadata?: Record<string, unknown>;
+    }>;
+  };
   for (const cell of nb.cells) {
     if (cell.cell_type !== 'code') continue;
     cell.outputs = [];
@@ -124,9 +131,14 @@ function starterPackageJson(json: string, excluded: string[]): string {
 /** The modules a student repository holds, from its `course.json`. */
 export function releasedModules(target: string, course: CourseConfig): number[] {
   const file = path.join(target, 'course.json');
-  if (!fs.existsSync(file)) throw new Error(`starter --update: ${target} has no course.json: is it a student repository written by \`npm run starter\`?`);
+  if (!fs.existsSync(file))
+    throw new Error(
+      `starter --update: ${target} has no course.json: is it a student repository written by \`npm run starter\`?`,
+    );
   const tasks = Object.keys(loadCourse(file).tasks);
-  return [...new Set(tasks.map(moduleOf))].filter((m) => Object.keys(course.tasks).some((t) => moduleOf(t) === m)).sort((a, b) => a - b);
+  return [...new Set(tasks.map(moduleOf))]
+    .filter((m) => Object.keys(course.tasks).some((t) => moduleOf(t) === m))
+    .sort((a, b) => a - b);
 }
 
 /**
@@ -141,8 +153,10 @@ export function writeStarter(target: string, root = repoRoot(), options: Starter
   const excluded = new Set(course.starter.exclude);
   const absTarget = path.resolve(target);
   const exists = fs.existsSync(absTarget) && fs.readdirSync(absTarget).length > 0;
-  if (options.update && !exists) throw new Error(`starter --update: ${absTarget} is empty or missing; write it first without --update`);
-  if (!options.update && exists) throw new Error(`starter: ${absTarget} is not empty (use --update to add modules to a student repository)`);
+  if (options.update && !exists)
+    throw new Error(`starter --update: ${absTarget} is empty or missing; write it first without --update`);
+  if (!options.update && exists)
+    throw new Error(`starter: ${absTarget} is not empty (use --update to add modules to a student repository)`);
   const before = options.update ? releasedModules(absTarget, course) : [];
   const modules = [...new Set([...before, ...(options.modules ?? allModules)])].sort((a, b) => a - b);
   const files = repoFiles(root).filter((f) => !excluded.has(f));
@@ -216,9 +230,11 @@ function main(argv: string[]): void {
     process.exitCode = target === undefined && !argv.includes('--help') ? 1 : 0;
     return;
   }
-  if (modulesSpec === undefined && argv.includes('--modules')) throw new Error(`starter: --modules needs a value\n${USAGE}`);
+  if (modulesSpec === undefined && argv.includes('--modules'))
+    throw new Error(`starter: --modules needs a value\n${USAGE}`);
   const update = argv.includes('--update');
-  if (update && modulesSpec === undefined) throw new Error(`starter: --update needs --modules (the modules to add)\n${USAGE}`);
+  if (update && modulesSpec === undefined)
+    throw new Error(`starter: --update needs --modules (the modules to add)\n${USAGE}`);
   const modules = modulesSpec === undefined ? undefined : parseModules(modulesSpec, loadCourse());
   const s = writeStarter(target, repoRoot(), { modules, update });
   console.log(

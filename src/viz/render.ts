@@ -29,7 +29,9 @@ export function withV5Schema(spec: object): VegaLiteSpec {
   }
   const schema = (spec as VegaLiteSpec).$schema;
   if (schema !== undefined && !/vega-lite\/v5(\.|\/|$)/.test(String(schema))) {
-    throw new Error(`spec.$schema is ${JSON.stringify(schema)}; only vega-lite v5 specs are supported (${VEGA_LITE_SCHEMA})`);
+    throw new Error(
+      `spec.$schema is ${JSON.stringify(schema)}; only vega-lite v5 specs are supported (${VEGA_LITE_SCHEMA})`,
+    );
   }
   return { ...spec, $schema: VEGA_LITE_SCHEMA };
 }
