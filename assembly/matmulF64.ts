@@ -80,7 +80,19 @@ function packTransposed(bt: usize, ldbt: usize, kc: i32, nc: i32, dst: usize): v
  * `a` is contiguous along k in both.
  */
 // @ts-ignore: decorator
-@inline function tile4x4(a: usize, lda: usize, b: usize, ldb: usize, o: usize, ldo: usize, kc: i32, n2: i32, s2: usize, n1: i32, s1: usize): void {
+@inline function tile4x4(
+  a: usize,
+  lda: usize,
+  b: usize,
+  ldb: usize,
+  o: usize,
+  ldo: usize,
+  kc: i32,
+  n2: i32,
+  s2: usize,
+  n1: i32,
+  s1: usize,
+): void {
   let c00 = v128.load(o), c01 = v128.load(o + 16);
   let c10 = v128.load(o + ldo), c11 = v128.load(o + ldo + 16);
   let c20 = v128.load(o + 2 * ldo), c21 = v128.load(o + 2 * ldo + 16);
@@ -117,7 +129,17 @@ function packTransposed(bt: usize, ldbt: usize, kc: i32, nc: i32, dst: usize): v
 
 /** out[1 row × 4 cols] += a[1 row × n1·n2·kc] · b, b in runs as for `tile4x4` (rows left over from its tiles). */
 // @ts-ignore: decorator
-@inline function tile1x4(a: usize, b: usize, ldb: usize, o: usize, kc: i32, n2: i32, s2: usize, n1: i32, s1: usize): void {
+@inline function tile1x4(
+  a: usize,
+  b: usize,
+  ldb: usize,
+  o: usize,
+  kc: i32,
+  n2: i32,
+  s2: usize,
+  n1: i32,
+  s1: usize,
+): void {
   let c0 = v128.load(o), c1 = v128.load(o + 16);
   let pa = a;
   for (let i = 0; i < n1; i++) {
@@ -182,7 +204,9 @@ export function matmul(a: usize, b: usize, out: usize, rows: i32, m: i32, p: i32
         if (rest != 0) {
           const panel = bStart + <usize>full * panelStep;
           const here = i < rows4 ? 4 : 1;
-          for (let r = 0; r < here; r++) edge(aRow + <usize>r * lda, panel, ldb, oRow + <usize>r * ldo + <usize>(full * 4) * 8, kc, rest);
+          for (let r = 0; r < here; r++) {
+            edge(aRow + <usize>r * lda, panel, ldb, oRow + <usize>r * ldo + <usize>(full * 4) * 8, kc, rest);
+          }
         }
       }
     }
@@ -202,7 +226,19 @@ export function matmul(a: usize, b: usize, out: usize, rows: i32, m: i32, p: i32
 // taps are summed in the same order on every path, whatever rows a thread was given.
 
 /** Convolve one padded input x[inC][padH][padW] with w[outC][inC][kh][kw] into out[outC][outH][outWp]. */
-export function conv(x: usize, w: usize, out: usize, inC: i32, outC: i32, kh: i32, kw: i32, outH: i32, outWp: i32, padH: i32, padW: i32): void {
+export function conv(
+  x: usize,
+  w: usize,
+  out: usize,
+  inC: i32,
+  outC: i32,
+  kh: i32,
+  kw: i32,
+  outH: i32,
+  outWp: i32,
+  padH: i32,
+  padW: i32,
+): void {
   const rowBytes = <usize>padW * 8;
   const chanBytes = <usize>padH * rowBytes;
   const ldw = <usize>(inC * kh * kw) * 8;

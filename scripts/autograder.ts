@@ -165,7 +165,11 @@ export function writeBundle(outZip: string, root = repoRoot()): number {
     const entries: ZipEntry[] = [
       { name: 'setup.sh', data: Buffer.from(SETUP_SH), mode: 0o755 },
       { name: 'run_autograder', data: Buffer.from(RUN_AUTOGRADER), mode: 0o755 },
-      ...files.map((f) => ({ name: `repo/${f}`, data: fs.readFileSync(path.join(repo, f)), mode: fs.statSync(path.join(repo, f)).mode & 0o777 })),
+      ...files.map((f) => ({
+        name: `repo/${f}`,
+        data: fs.readFileSync(path.join(repo, f)),
+        mode: fs.statSync(path.join(repo, f)).mode & 0o777,
+      })),
     ];
     fs.mkdirSync(path.dirname(path.resolve(outZip)), { recursive: true });
     fs.writeFileSync(outZip, zip(entries));
@@ -192,7 +196,11 @@ export function findSubmitted(submission: string, file: string): string | null {
 
 /** The first syntax error of a TypeScript text (`line 12: ';' expected.`), or null. */
 export function syntaxErrors(fileName: string, text: string): string | null {
-  const out = ts.transpileModule(text, { fileName, reportDiagnostics: true, compilerOptions: { module: ts.ModuleKind.CommonJS } });
+  const out = ts.transpileModule(text, {
+    fileName,
+    reportDiagnostics: true,
+    compilerOptions: { module: ts.ModuleKind.CommonJS },
+  });
   const d = out.diagnostics?.[0];
   if (d === undefined) return null;
   const line = d.file && d.start !== undefined ? d.file.getLineAndCharacterOfPosition(d.start).line + 1 : 0;
@@ -241,14 +249,28 @@ export async function runAutograder(root: string): Promise<GradescopeResults> {
   fs.mkdirSync(path.dirname(resultsFile), { recursive: true });
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'minitorch-autograde-'));
   try {
-    fs.cpSync(source, work, { recursive: true, filter: (src) => path.basename(src) !== 'node_modules' || path.dirname(src) !== source });
+    fs.cpSync(source, work, {
+      recursive: true,
+      filter: (src) => path.basename(src) !== 'node_modules' || path.dirname(src) !== source,
+    });
     fs.symlinkSync(path.join(source, 'node_modules'), path.join(work, 'node_modules'), 'dir');
     const note = takeRegions(work, path.join(root, 'submission'));
     console.log(note);
-    const tsc = spawnSync(process.execPath, [path.join(work, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.test.json', '--incremental', '--tsBuildInfoFile', 'build/tsbuildinfo.json'], {
-      cwd: work,
-      encoding: 'utf8',
-    });
+    const tsc = spawnSync(
+      process.execPath,
+      [
+        path.join(work, 'node_modules', 'typescript', 'bin', 'tsc'),
+        '-p',
+        'tsconfig.test.json',
+        '--incremental',
+        '--tsBuildInfoFile',
+        'build/tsbuildinfo.json',
+      ],
+      {
+        cwd: work,
+        encoding: 'utf8',
+      },
+    );
     const tscLog = path.join(work, 'build', 'tsc.log');
     fs.mkdirSync(path.dirname(tscLog), { recursive: true });
     fs.writeFileSync(tscLog, `${tsc.stdout ?? ''}${tsc.stderr ?? ''}`.replaceAll(`${work}${path.sep}`, ''));
@@ -264,7 +286,11 @@ export async function runAutograder(root: string): Promise<GradescopeResults> {
   } catch (e) {
     // Whatever broke, Gradescope gets a result that says so, and the full points stay visible.
     const course = loadCourse(path.join(source, 'course.json'));
-    const results = gradescopeResults([], `The autograder failed: ${(e as Error).stack ?? String(e)}`, (Date.now() - started) / 1000);
+    const results = gradescopeResults(
+      [],
+      `The autograder failed: ${(e as Error).stack ?? String(e)}`,
+      (Date.now() - started) / 1000,
+    );
     results.max_score = Object.values(course.tasks).reduce((a, t) => a + t.points, 0);
     fs.writeFileSync(resultsFile, `${JSON.stringify(results, null, 2)}\n`);
     return results;
@@ -286,7 +312,9 @@ if (require.main === module) {
     );
   } else if (argv.length === 1 && !argv[0].startsWith('-')) {
     const n = writeBundle(argv[0]);
-    console.log(`autograder: wrote ${path.resolve(argv[0])} (${n} files): upload it as the assignment's autograder on Gradescope`);
+    console.log(
+      `autograder: wrote ${path.resolve(argv[0])} (${n} files): upload it as the assignment's autograder on Gradescope`,
+    );
   } else {
     console.log('usage: npm run autograder -- OUT.zip   (writes the Gradescope autograder bundle)');
     process.exitCode = 1;

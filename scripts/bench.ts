@@ -6,7 +6,8 @@
  * the SIMD WebAssembly kernel, `fast-2-ts` is 2 threads with the TypeScript kernels only), the
  * peers `@tensorflow/tfjs-backend-cpu` and `-wasm` (matmul and epoch, float32), and PyTorch
  * (float64 and float32, 1 and 2 threads) when a Python with torch is found: `$MINITORCH_PYTHON`,
- * else `.tmp/torchvenv/bin/python` (the venv `npm run fixtures` uses). Without torch the run says so and prints the rest.
+ * else `.tmp/torchvenv/bin/python` (the venv `npm run fixtures` uses). Without torch the run
+ * says so and prints the rest.
  *
  * Before anything is timed, every contender's result is checked against the simple backend on
  * the same inputs (matmul: the product; epoch and LeNet: the loss and every parameter gradient
@@ -170,7 +171,9 @@ const lenetLabels = Array.from({ length: LENET_BATCH }, (_, i) => (i * 7) % 10);
 
 /** A fresh model of a case, same weights for every contender. */
 function makeModel(bench: 'epoch' | 'lenet', size: number, backend: BackendLike): MLP | LeNet {
-  return bench === 'epoch' ? new MLP([2, size, size, 1], { backend, rng: new Random(3) }) : new LeNet({ backend, rng: new Random(3) });
+  return bench === 'epoch'
+    ? new MLP([2, size, size, 1], { backend, rng: new Random(3) })
+    : new LeNet({ backend, rng: new Random(3) });
 }
 
 /** Loss then every parameter gradient, flattened: what the checks compare. */
@@ -190,14 +193,20 @@ function epochBatches(backend: BackendLike): Array<[Tensor, Tensor]> {
   const batches: Array<[Tensor, Tensor]> = [];
   for (let i = 0; i < POINTS; i += BATCH) {
     const X = data.X.slice(i, i + BATCH);
-    batches.push([fromFlat(X.flat(), [X.length, 2], { backend }), fromFlat(data.y.slice(i, i + BATCH), [X.length, 1], { backend })]);
+    batches.push([
+      fromFlat(X.flat(), [X.length, 2], { backend }),
+      fromFlat(data.y.slice(i, i + BATCH), [X.length, 1], { backend }),
+    ]);
   }
   return batches;
 }
 
 /** Reference matmul operands, the same numbers for every contender. */
 function matmulOperands(size: number): [Float64Array, Float64Array] {
-  return [rand([size, size], { backend: 'simple', seed: 1 }).toFlatArray(), rand([size, size], { backend: 'simple', seed: 2 }).toFlatArray()];
+  return [
+    rand([size, size], { backend: 'simple', seed: 1 }).toFlatArray(),
+    rand([size, size], { backend: 'simple', seed: 2 }).toFlatArray(),
+  ];
 }
 
 /** A MiniTorch backend as a contender. */
@@ -226,7 +235,8 @@ function minitorch(name: string, backend: BackendLike, benches: Bench[], maxMatm
         const batches = epochBatches(backend);
         const optimizer = new SGD(model.parameters(), { lr: 0.05 });
         return {
-          check: () => lossAndGrads(checkModel, backward(binaryCrossEntropy(checkModel.forward(batches[0][0]), batches[0][1]))),
+          check: () =>
+            lossAndGrads(checkModel, backward(binaryCrossEntropy(checkModel.forward(batches[0][0]), batches[0][1]))),
           run: () => {
             for (const [x, y] of batches) {
               optimizer.zeroGrad();
@@ -285,9 +295,17 @@ function tfjs(name: string, tfName: 'cpu' | 'wasm'): Contender {
         };
       }
       // The same initial weights as MiniTorch's MLP (layers.i.weight [out, in] as in PyTorch, bias [out]).
-      const start = makeModel('epoch', size, 'simple').parameters().map((p) => p.value as Tensor);
+      const start = makeModel('epoch', size, 'simple')
+        .parameters()
+        .map((p) => p.value as Tensor);
       const weights = start.map((t) => tf.variable(tf.tensor(Float32Array.from(t.toFlatArray()), t.shape, 'float32')));
-      const batches = epochBatches('simple').map(([x, y]) => [tf.tensor2d(Float32Array.from(x.toFlatArray()), [x.shape[0], x.shape[1]]), tf.tensor2d(Float32Array.from(y.toFlatArray()), [y.shape[0], y.shape[1]])] as [tf.Tensor2D, tf.Tensor2D]);
+      const batches = epochBatches('simple').map(
+        ([x, y]) =>
+          [
+            tf.tensor2d(Float32Array.from(x.toFlatArray()), [x.shape[0], x.shape[1]]),
+            tf.tensor2d(Float32Array.from(y.toFlatArray()), [y.shape[0], y.shape[1]]),
+          ] as [tf.Tensor2D, tf.Tensor2D],
+      );
       // Backpropagation written out by hand: tfjs-core's gradient registrations ship only as
       // ES modules that CommonJS cannot load, and the sums are short for a 3-layer MLP.
       const lossAndGradients = (x: tf.Tensor2D, y: tf.Tensor2D, vars: tf.Tensor[]): tf.Tensor[] => {
@@ -301,14 +319,23 @@ function tfjs(name: string, tfName: 'cpu' | 'wasm'): Contender {
         const g1 = tf.mul(tf.matMul(g2, w2), tf.step(h1)) as tf.Tensor2D;
         return [
           tf.neg(tf.mean(ll)),
-          tf.matMul(g1, x, true, false), tf.sum(g1, 0),
-          tf.matMul(g2, h1, true, false), tf.sum(g2, 0),
-          tf.matMul(g3, h2, true, false), tf.sum(g3, 0),
+          tf.matMul(g1, x, true, false),
+          tf.sum(g1, 0),
+          tf.matMul(g2, h1, true, false),
+          tf.sum(g2, 0),
+          tf.matMul(g3, h2, true, false),
+          tf.sum(g3, 0),
         ];
       };
       return {
         check: () => {
-          const parts = tf.tidy(() => lossAndGradients(batches[0][0], batches[0][1], weights.map((w) => w.clone())));
+          const parts = tf.tidy(() =>
+            lossAndGradients(
+              batches[0][0],
+              batches[0][1],
+              weights.map((w) => w.clone()),
+            ),
+          );
           const flat = parts.flatMap((t) => Array.from(t.dataSync()));
           parts.forEach((t) => t.dispose());
           return Float64Array.from(flat);
@@ -348,7 +375,8 @@ function reference(bench: Bench, size: number): Float64Array {
   const key = `${bench} ${size}`;
   let ref = referenceCache.get(key);
   if (ref === undefined) {
-    const backend = bench === 'matmul' && size > SIMPLE_MAX_MATMUL ? new FastBackend({ workers: 1, simd: false }) : 'simple';
+    const backend =
+      bench === 'matmul' && size > SIMPLE_MAX_MATMUL ? new FastBackend({ workers: 1, simd: false }) : 'simple';
     const prepared = minitorch('reference', backend, [bench]).prepare(bench, size) as Prepared;
     ref = prepared.check();
     referenceCache.set(key, ref);
@@ -360,15 +388,19 @@ function reference(bench: Bench, size: number): Float64Array {
 function findTorchPython(): { python: string } | { why: string } {
   if (args.includes('--no-torch')) return { why: 'skipped (--no-torch)' };
   const flag = args.indexOf('--python');
-  const candidates = flag >= 0 ? [args[flag + 1]] : [
-    process.env.MINITORCH_PYTHON,
-    path.join('.tmp', 'torchvenv', 'bin', 'python'),
-  ].filter((p): p is string => p !== undefined && p !== '');
+  const candidates =
+    flag >= 0
+      ? [args[flag + 1]]
+      : [process.env.MINITORCH_PYTHON, path.join('.tmp', 'torchvenv', 'bin', 'python')].filter(
+          (p): p is string => p !== undefined && p !== '',
+        );
   for (const python of candidates) {
     const probe = spawnSync(python, ['-c', 'import torch, numpy'], { encoding: 'utf8' });
     if (probe.status === 0) return { python };
   }
-  return { why: `no Python with torch and numpy found (tried ${candidates.join(', ')}; set $MINITORCH_PYTHON or use --python)` };
+  return {
+    why: `no Python with torch and numpy found (tried ${candidates.join(', ')}; set $MINITORCH_PYTHON or use --python)`,
+  };
 }
 
 /** Write a float64 file. */
@@ -381,7 +413,11 @@ function writeF64(dir: string, name: string, values: ArrayLike<number>): string 
  * PyTorch's results for the matmul (512 and below), epoch and LeNet cases: runs
  * scripts/benchTorch.py on the same inputs in a temporary folder (removed afterwards).
  */
-function torchResults(python: string, results: Result[], checks: Array<{ backend: string; bench: Bench; size: number; error: number; tol: number }>): string | undefined {
+function torchResults(
+  python: string,
+  results: Result[],
+  checks: Array<{ backend: string; bench: Bench; size: number; error: number; tol: number }>,
+): string | undefined {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'minitorch-bench-'));
   try {
     const cases: unknown[] = [];
@@ -390,35 +426,79 @@ function torchResults(python: string, results: Result[], checks: Array<{ backend
       cases.push({ bench: 'matmul', size: n, a: writeF64(dir, `a${n}.bin`, a), b: writeF64(dir, `b${n}.bin`, b) });
     }
     const params = (bench: 'epoch' | 'lenet', size: number) =>
-      makeModel(bench, size, 'simple').namedParameters().map(([name, p]) => {
-        const t = p.value as Tensor;
-        return [name, writeF64(dir, `${bench}${size}-${name}.bin`, t.toFlatArray()), t.shape];
-      });
+      makeModel(bench, size, 'simple')
+        .namedParameters()
+        .map(([name, p]) => {
+          const t = p.value as Tensor;
+          return [name, writeF64(dir, `${bench}${size}-${name}.bin`, t.toFlatArray()), t.shape];
+        });
     for (const h of HIDDEN_SIZES) {
       cases.push({
-        bench: 'epoch', size: h, params: params('epoch', h), batch: BATCH, lr: 0.05,
-        X: writeF64(dir, 'X.bin', data.X.flat()), XShape: [POINTS, 2], y: writeF64(dir, 'y.bin', data.y),
+        bench: 'epoch',
+        size: h,
+        params: params('epoch', h),
+        batch: BATCH,
+        lr: 0.05,
+        X: writeF64(dir, 'X.bin', data.X.flat()),
+        XShape: [POINTS, 2],
+        y: writeF64(dir, 'y.bin', data.y),
       });
     }
     cases.push({
-      bench: 'lenet', size: LENET_BATCH, params: params('lenet', LENET_BATCH), lr: 0.01,
-      x: writeF64(dir, 'images.bin', lenetImages), xShape: [LENET_BATCH, 1, 28, 28], labels: lenetLabels,
+      bench: 'lenet',
+      size: LENET_BATCH,
+      params: params('lenet', LENET_BATCH),
+      lr: 0.01,
+      x: writeF64(dir, 'images.bin', lenetImages),
+      xShape: [LENET_BATCH, 1, 28, 28],
+      labels: lenetLabels,
     });
-    fs.writeFileSync(path.join(dir, 'spec.json'), JSON.stringify({ dtypes: ['float64', 'float32'], threads: [1, 2], cases }));
+    fs.writeFileSync(
+      path.join(dir, 'spec.json'),
+      JSON.stringify({ dtypes: ['float64', 'float32'], threads: [1, 2], cases }),
+    );
     const script = path.join(__dirname, '..', '..', 'scripts', 'benchTorch.py');
     const run = spawnSync(python, [script, dir], { stdio: ['ignore', 'inherit', 'inherit'] });
     if (run.status !== 0) return `benchTorch.py failed (exit ${run.status})`;
     const out = JSON.parse(fs.readFileSync(path.join(dir, 'result.json'), 'utf8')) as {
       version: string;
-      results: Array<{ bench: Bench; size: number; dtype: string; threads: number; ms: number; min: number; max: number; runs: number }>;
+      results: Array<{
+        bench: Bench;
+        size: number;
+        dtype: string;
+        threads: number;
+        ms: number;
+        min: number;
+        max: number;
+        runs: number;
+      }>;
     };
     for (const r of out.results) {
       const backend = `torch-${r.dtype === 'float64' ? 'f64' : 'f32'}-${r.threads}`;
-      const got = new Float64Array(fs.readFileSync(path.join(dir, `check_${r.bench}_${r.size}_${r.dtype}.bin`)).buffer.slice(0));
+      const got = new Float64Array(
+        fs.readFileSync(path.join(dir, `check_${r.bench}_${r.size}_${r.dtype}.bin`)).buffer.slice(0),
+      );
       const error = relativeError(got, reference(r.bench, r.size));
       const tol = r.dtype === 'float64' ? TOL_TORCH_F64 : TOL_F32;
-      if (r.threads === 1) checks.push({ backend: `torch-${r.dtype === 'float64' ? 'f64' : 'f32'}`, bench: r.bench, size: r.size, error, tol });
-      results.push({ bench: r.bench, size: r.size, backend, ms: error <= tol ? r.ms : null, min: r.min, max: r.max, runs: r.runs, error, skipped: error <= tol ? undefined : 'WRONG' });
+      if (r.threads === 1)
+        checks.push({
+          backend: `torch-${r.dtype === 'float64' ? 'f64' : 'f32'}`,
+          bench: r.bench,
+          size: r.size,
+          error,
+          tol,
+        });
+      results.push({
+        bench: r.bench,
+        size: r.size,
+        backend,
+        ms: error <= tol ? r.ms : null,
+        min: r.min,
+        max: r.max,
+        runs: r.runs,
+        error,
+        skipped: error <= tol ? undefined : 'WRONG',
+      });
     }
     return `PyTorch ${out.version}`;
   } finally {
@@ -455,7 +535,14 @@ async function main(): Promise<void> {
   const checks: Array<{ backend: string; bench: Bench; size: number; error: number; tol: number }> = [];
   const list = contenders();
   // Round 1 prepares, checks and times every case; later rounds add samples to the checked ones.
-  const timed: Array<{ contender: Contender; bench: Bench; size: number; run: () => void; error: number; samples: number[] }> = [];
+  const timed: Array<{
+    contender: Contender;
+    bench: Bench;
+    size: number;
+    run: () => void;
+    error: number;
+    samples: number[];
+  }> = [];
   console.error(`round 1 of ${ROUNDS}`);
   for (const contender of list) {
     await contender.setup?.();
@@ -476,17 +563,21 @@ async function main(): Promise<void> {
       }
       const samples = timeSamples(prepared.run, WARMUP_MS[0]);
       timed.push({ contender, bench, size, run: prepared.run, error, samples });
-      console.error(`  ${contender.name.padEnd(10)} ${bench} ${String(size).padStart(4)}: ${summary(samples).ms.toFixed(2)} ms`);
+      console.error(
+        `  ${contender.name.padEnd(10)} ${bench} ${String(size).padStart(4)}: ${summary(samples).ms.toFixed(2)} ms`,
+      );
     }
   }
   for (let round = 2; round <= ROUNDS; round++) {
     console.error(`round ${round} of ${ROUNDS}`);
     for (const contender of list) {
       await contender.setup?.();
-      for (const t of timed.filter((x) => x.contender === contender)) t.samples.push(...timeSamples(t.run, WARMUP_MS[1]));
+      for (const t of timed.filter((x) => x.contender === contender))
+        t.samples.push(...timeSamples(t.run, WARMUP_MS[1]));
     }
   }
-  for (const t of timed) results.push({ bench: t.bench, size: t.size, backend: t.contender.name, ...summary(t.samples), error: t.error });
+  for (const t of timed)
+    results.push({ bench: t.bench, size: t.size, backend: t.contender.name, ...summary(t.samples), error: t.error });
   const torch = findTorchPython();
   const torchNote = 'python' in torch ? torchResults(torch.python, results, checks) : `PyTorch: ${torch.why}`;
 
@@ -502,51 +593,102 @@ async function main(): Promise<void> {
   const header = ['case', ...names, 'fast-1/fast-2'];
   const lines = [header.join(' | '), header.map(() => '---').join(' | ')];
   const label = (bench: Bench, size: number) =>
-    bench === 'matmul' ? `matmul n=${size}` : bench === 'epoch' ? `epoch hidden=${size}` : bench === 'lenet' ? `LeNet step b=${size}` : `${bench} ${size}`;
+    bench === 'matmul'
+      ? `matmul n=${size}`
+      : bench === 'epoch'
+        ? `epoch hidden=${size}`
+        : bench === 'lenet'
+          ? `LeNet step b=${size}`
+          : `${bench} ${size}`;
   for (const [bench, size] of cases) {
     const text = (n: string) => {
       const r = results.find((x) => x.bench === bench && x.size === size && x.backend === n);
       if (r === undefined) return '';
       if (r.ms === null) return r.skipped === 'WRONG' ? 'WRONG' : 'skipped';
-      const spread = r.min !== undefined && r.max !== undefined && r.ms > 0 ? ` ±${Math.round(((r.max - r.min) / 2 / r.ms) * 100)}%` : '';
+      const spread =
+        r.min !== undefined && r.max !== undefined && r.ms > 0
+          ? ` ±${Math.round(((r.max - r.min) / 2 / r.ms) * 100)}%`
+          : '';
       return `${r.ms.toFixed(r.ms < 10 ? 2 : 1)}${spread}`;
     };
     const ratio = cell(bench, size, 'fast-1') / cell(bench, size, 'fast-2');
-    lines.push([label(bench, size), ...names.map(text), Number.isNaN(ratio) ? '—' : `${ratio.toFixed(2)}x`].join(' | '));
+    lines.push(
+      [label(bench, size), ...names.map(text), Number.isNaN(ratio) ? '—' : `${ratio.toFixed(2)}x`].join(' | '),
+    );
   }
   console.log(`\nMedian ms per call, ±half the min–max spread (${torchNote})\n`);
   console.log(lines.join('\n'));
 
   // The goals, checked on this run's numbers (ratios ≥ target pass).
   const goals: Array<{ goal: string; value: number; target: number; pass: boolean }> = [];
-  const goal = (text: string, value: number, target: number) => goals.push({ goal: text, value, target, pass: !Number.isNaN(value) && value >= target });
-  const vsTorch = (bench: Bench, size: number, threads: number) => cell(bench, size, `torch-f64-${threads}`) / cell(bench, size, `fast-${threads}`);
+  const goal = (text: string, value: number, target: number) =>
+    goals.push({ goal: text, value, target, pass: !Number.isNaN(value) && value >= target });
+  const vsTorch = (bench: Bench, size: number, threads: number) =>
+    cell(bench, size, `torch-f64-${threads}`) / cell(bench, size, `fast-${threads}`);
   for (const t of [1, 2]) {
-    goal(`LeNet step: fast-${t} within 3x of PyTorch f64 ${t} thread(s) (torch/fast >= 1/3)`, vsTorch('lenet', LENET_BATCH, t), 1 / 3);
-    goal(`epoch (hidden 100): fast-${t} faster than PyTorch f64 ${t} thread(s) (torch/fast >= 1)`, vsTorch('epoch', 100, t), 1);
-    goal(`matmul 512: fast-${t} within 2x of PyTorch f64 ${t} thread(s) (torch/fast >= 0.5)`, vsTorch('matmul', 512, t), 0.5);
+    goal(
+      `LeNet step: fast-${t} within 3x of PyTorch f64 ${t} thread(s) (torch/fast >= 1/3)`,
+      vsTorch('lenet', LENET_BATCH, t),
+      1 / 3,
+    );
+    goal(
+      `epoch (hidden 100): fast-${t} faster than PyTorch f64 ${t} thread(s) (torch/fast >= 1)`,
+      vsTorch('epoch', 100, t),
+      1,
+    );
+    goal(
+      `matmul 512: fast-${t} within 2x of PyTorch f64 ${t} thread(s) (torch/fast >= 0.5)`,
+      vsTorch('matmul', 512, t),
+      0.5,
+    );
   }
   goal('2 workers >= 1.7x 1 worker on matmul 512', cell('matmul', 512, 'fast-1') / cell('matmul', 512, 'fast-2'), 1.7);
-  goal('2 workers >= 1.7x 1 worker on the LeNet step', cell('lenet', LENET_BATCH, 'fast-1') / cell('lenet', LENET_BATCH, 'fast-2'), 1.7);
+  goal(
+    '2 workers >= 1.7x 1 worker on the LeNet step',
+    cell('lenet', LENET_BATCH, 'fast-1') / cell('lenet', LENET_BATCH, 'fast-2'),
+    1.7,
+  );
   // Below the parallel threshold both run the same code on the calling thread: allow 10% noise.
-  const worst = Math.min(...(['add', 'exp'] as Bench[]).flatMap((b) => ELEMENTWISE_SIZES.map((n) => cell(b, n, 'fast-1') / cell(b, n, 'fast-2'))));
-  goal('no elementwise op slower with 2 workers than 1, any size (worst fast-1/fast-2 >= 0.9, noise allowance)', worst, 0.9);
+  const worst = Math.min(
+    ...(['add', 'exp'] as Bench[]).flatMap((b) =>
+      ELEMENTWISE_SIZES.map((n) => cell(b, n, 'fast-1') / cell(b, n, 'fast-2')),
+    ),
+  );
+  goal(
+    'no elementwise op slower with 2 workers than 1, any size (worst fast-1/fast-2 >= 0.9, noise allowance)',
+    worst,
+    0.9,
+  );
   goal('fast-2 >= 20x simple on matmul 256', cell('matmul', 256, 'simple') / cell('matmul', 256, 'fast-2'), 20);
-  if (!QUICK) goal('fast-2 >= tfjs-cpu on matmul 512', cell('matmul', 512, 'tfjs-cpu') / cell('matmul', 512, 'fast-2'), 1);
+  if (!QUICK)
+    goal('fast-2 >= tfjs-cpu on matmul 512', cell('matmul', 512, 'tfjs-cpu') / cell('matmul', 512, 'fast-2'), 1);
   console.log('\nGoals (ratios from this run)\n');
   // A goal whose numbers are missing (no PyTorch, a --quick run) is not measured, not missed.
   for (const g of goals) {
     const verdict = Number.isNaN(g.value) ? 'N/A ' : g.pass ? 'PASS' : 'MISS';
-    console.log(`${verdict}  ${g.goal}: ${Number.isNaN(g.value) ? 'not measured in this run' : `${g.value.toFixed(2)} (target ${g.target.toFixed(2)})`}`);
+    console.log(
+      `${verdict}  ${g.goal}: ${Number.isNaN(g.value) ? 'not measured in this run' : `${g.value.toFixed(2)} (target ${g.target.toFixed(2)})`}`,
+    );
   }
   const wrong = checks.filter((c) => !(c.error <= c.tol));
   console.log(`\nChecks against simple: ${checks.length - wrong.length} of ${checks.length} agree`);
-  for (const c of wrong) console.log(`WRONG  ${c.backend} ${label(c.bench, c.size)}: relative error ${c.error} > ${c.tol}`);
+  for (const c of wrong)
+    console.log(`WRONG  ${c.backend} ${label(c.bench, c.size)}: relative error ${c.error} > ${c.tol}`);
 
   fs.mkdirSync('out', { recursive: true });
-  const report = { date: new Date().toISOString(), cores: os.availableParallelism(), torch: torchNote, results, checks, goals, table: lines };
+  const report = {
+    date: new Date().toISOString(),
+    cores: os.availableParallelism(),
+    torch: torchNote,
+    results,
+    checks,
+    goals,
+    table: lines,
+  };
   fs.writeFileSync(path.join('out', 'bench.json'), JSON.stringify(report, null, 2));
-  const rows = results.filter((r) => r.ms !== null && (r.bench === 'matmul' || r.bench === 'add')).map((r) => ({ ...r, case: `${r.bench} ${r.size}` }));
+  const rows = results
+    .filter((r) => r.ms !== null && (r.bench === 'matmul' || r.bench === 'add'))
+    .map((r) => ({ ...r, case: `${r.bench} ${r.size}` }));
   const spec = {
     title: 'Median time per call (log scale)',
     data: { values: rows },

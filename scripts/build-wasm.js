@@ -15,7 +15,11 @@ for (const dir of process.argv.slice(2)) {
   if (fs.existsSync(target) && fs.statSync(target).mtimeMs >= fs.statSync(source).mtimeMs) continue;
   fs.mkdirSync(path.dirname(target), { recursive: true });
   if (built === undefined) {
-    execFileSync(process.execPath, [asc, source, '-O3', '--enable', 'simd', '--runtime', 'stub', '--importMemory', '-o', target], { stdio: 'inherit' });
+    execFileSync(
+      process.execPath,
+      [asc, source, '-O3', '--enable', 'simd', '--runtime', 'stub', '--importMemory', '-o', target],
+      { stdio: 'inherit' },
+    );
     built = target;
   } else {
     fs.copyFileSync(built, target);

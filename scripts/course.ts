@@ -106,7 +106,8 @@ export function parseModules(spec: string, course: CourseConfig): number[] {
     const [lo, hi] = [Number(m[1]), Number(m[2] ?? m[1])];
     if (hi < lo) throw new Error(`modules: "${part}" runs backwards`);
     for (let k = lo; k <= hi; k++) {
-      if (!known.has(k)) throw new Error(`modules: there is no module ${k} in course.json (modules: ${[...known].join(', ')})`);
+      if (!known.has(k))
+        throw new Error(`modules: there is no module ${k} in course.json (modules: ${[...known].join(', ')})`);
       out.add(k);
     }
   }

@@ -17,13 +17,19 @@ function newestSource() {
     if (stat.isDirectory()) fs.readdirSync(file).forEach((name) => visit(path.join(file, name)));
     else if (/\.(ts|json)$/.test(file)) newest = Math.max(newest, stat.mtimeMs);
   };
-  ['src', 'scripts/demo.ts', 'tsconfig.json', 'tsconfig.test.json', 'tsconfig.demo.json'].forEach((p) => visit(path.join(root, p)));
+  ['src', 'scripts/demo.ts', 'tsconfig.json', 'tsconfig.test.json', 'tsconfig.demo.json'].forEach((p) =>
+    visit(path.join(root, p)),
+  );
   return newest;
 }
 
 if (!fs.existsSync(compiled) || fs.statSync(compiled).mtimeMs < newestSource()) {
   process.stderr.write('demo: compiling src/ and scripts/demo.ts (only when they changed) ...\n');
-  execFileSync(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', path.join(root, 'tsconfig.demo.json')], { stdio: 'inherit' });
+  execFileSync(
+    process.execPath,
+    [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', path.join(root, 'tsconfig.demo.json')],
+    { stdio: 'inherit' },
+  );
   // tsc leaves an unchanged output file alone; mark the demo as built now.
   const now = new Date();
   fs.utimesSync(compiled, now, now);

@@ -77,7 +77,10 @@ export interface DemoTrainer {
   /** Throws if the options cannot work for this trainer (checked before anything trains). */
   check?(options: DemoOptions): void;
   /** Train, calling `progress` after each epoch; return the history and the charts to write. */
-  train(options: DemoOptions, progress: (stats: EpochRecord) => void): Promise<{ history: EpochRecord[]; charts: DemoChart[] }>;
+  train(
+    options: DemoOptions,
+    progress: (stats: EpochRecord) => void,
+  ): Promise<{ history: EpochRecord[]; charts: DemoChart[] }>;
 }
 
 /** Train the scalar network of Task 1.5 on a 2-D dataset. */
@@ -97,13 +100,21 @@ const scalarClassify: DemoTrainer = {
 };
 
 /** The charts of a 2-D classification run: loss and accuracy curves, and the decision boundary. */
-function classifyCharts(options: DemoOptions, history: EpochRecord[], predict: (x0: number, x1: number) => number, data: Graph): DemoChart[] {
+function classifyCharts(
+  options: DemoOptions,
+  history: EpochRecord[],
+  predict: (x0: number, x1: number) => number,
+  data: Graph,
+): DemoChart[] {
   const prefix = `${options.dataset}-${options.backend}`;
   const title = `${options.dataset} (${options.backend}, hidden ${options.hidden})`;
   return [
     { name: `${prefix}-loss`, spec: lossChart(history, { title: `loss: ${title}` }) },
     { name: `${prefix}-accuracy`, spec: accuracyChart(history, { title: `accuracy: ${title}` }) },
-    { name: `${prefix}-boundary`, spec: decisionBoundaryChart(predict, data, { title: `decision boundary: ${title}` }) },
+    {
+      name: `${prefix}-boundary`,
+      spec: decisionBoundaryChart(predict, data, { title: `decision boundary: ${title}` }),
+    },
   ];
 }
 
@@ -141,7 +152,9 @@ export function mnistClassify(backend: BackendName): DemoTrainer {
     defaults: { n: 8000, epochs: 3, lr: 0.005, seed: 0 },
     check(options) {
       if (options.n > MNIST_MAX_TRAIN) {
-        throw new Error(`--task mnist: --n must be at most ${MNIST_MAX_TRAIN} (the embedded set has ${MNIST_DIGITS} digits, and ${MNIST_DIGITS - MNIST_MAX_TRAIN} are kept to test on), got ${options.n}`);
+        throw new Error(
+          `--task mnist: --n must be at most ${MNIST_MAX_TRAIN} (the embedded set has ${MNIST_DIGITS} digits, and ${MNIST_DIGITS - MNIST_MAX_TRAIN} are kept to test on), got ${options.n}`,
+        );
       }
     },
     async train(options, progress) {
@@ -177,8 +190,21 @@ export function mnistClassify(backend: BackendName): DemoTrainer {
         charts: [
           { name: 'mnist-loss', spec: lossChart(history, { title: `training loss: ${title}` }) },
           { name: 'mnist-accuracy', spec: accuracyChart(history, { title: `held-out accuracy: ${title}` }) },
-          { name: 'mnist-confusion', spec: confusionMatrix(test.labels, predictions, 10, { title: `confusion matrix (${test.n} held-out digits)` }) },
-          { name: 'mnist-digits', spec: imageGrid(shown, { height: 28, width: 28, columns: 8, title: 'held-out digits: predicted / true (✗ = wrong)' }) },
+          {
+            name: 'mnist-confusion',
+            spec: confusionMatrix(test.labels, predictions, 10, {
+              title: `confusion matrix (${test.n} held-out digits)`,
+            }),
+          },
+          {
+            name: 'mnist-digits',
+            spec: imageGrid(shown, {
+              height: 28,
+              width: 28,
+              columns: 8,
+              title: 'held-out digits: predicted / true (✗ = wrong)',
+            }),
+          },
         ],
       };
     },
@@ -191,7 +217,12 @@ const MNIST_MAX_TRAIN = 9000;
 
 /** Trainers by task, then by backend: a new backend or task is one entry. */
 export const TRAINERS: Record<string, Record<string, DemoTrainer>> = {
-  classify: { scalar: scalarClassify, tensor: tensorClassify('simple'), fast: tensorClassify('fast'), gpu: tensorClassify('gpu') },
+  classify: {
+    scalar: scalarClassify,
+    tensor: tensorClassify('simple'),
+    fast: tensorClassify('fast'),
+    gpu: tensorClassify('gpu'),
+  },
   mnist: { fast: mnistClassify('fast'), simple: mnistClassify('simple'), gpu: mnistClassify('gpu') },
 };
 
@@ -235,7 +266,8 @@ export function parseArgs(argv: string[]): DemoOptions | 'help' {
     const rule = NUMERIC[key];
     if (rule !== undefined) {
       const x = Number(value);
-      if (value.trim() === '' || !Number.isFinite(x) || !rule.ok(x)) throw new Error(`--${key} must be ${rule.what}, got "${value}"`);
+      if (value.trim() === '' || !Number.isFinite(x) || !rule.ok(x))
+        throw new Error(`--${key} must be ${rule.what}, got "${value}"`);
       (options as unknown as Record<string, number>)[key] = x;
     } else {
       (options as unknown as Record<string, string>)[key] = value;
@@ -258,7 +290,10 @@ function trainerFor(options: DemoOptions, argv: string[]): DemoTrainer {
   for (const [key, value] of Object.entries(trainer?.defaults ?? {})) {
     if (!given.has(key)) (options as unknown as Record<string, unknown>)[key] = value;
   }
-  if (!trainer) throw new Error(`--task ${options.task} has no --backend "${options.backend}": choose one of ${Object.keys(backends).join(', ')}`);
+  if (!trainer)
+    throw new Error(
+      `--task ${options.task} has no --backend "${options.backend}": choose one of ${Object.keys(backends).join(', ')}`,
+    );
   trainer.check?.(options);
   return trainer;
 }
@@ -276,7 +311,10 @@ export function progressLine(stats: EpochRecord, epochs: number, width = 24): st
  * Run the demo with these command-line arguments, writing progress to `log` (stdout by
  * default). Returns the exit code and, on success, the paths of the written files.
  */
-export async function main(argv: string[], log: NodeJS.WritableStream = process.stdout): Promise<{ code: number; files: string[] }> {
+export async function main(
+  argv: string[],
+  log: NodeJS.WritableStream = process.stdout,
+): Promise<{ code: number; files: string[] }> {
   let options: DemoOptions;
   let trainer: DemoTrainer;
   try {
@@ -294,18 +332,26 @@ export async function main(argv: string[], log: NodeJS.WritableStream = process.
   }
   const tty = (log as NodeJS.WriteStream).isTTY === true;
   const every = Math.max(1, Math.floor(options.epochs / 10));
-  const what = options.task === 'classify' ? `${options.dataset} (${options.n} points, hidden ${options.hidden}, ` : `${options.n} digits (`;
-  log.write(`training --task ${options.task} --backend ${options.backend} on ${what}lr ${options.lr}, ${options.epochs} epochs, seed ${options.seed})\n`);
+  const what =
+    options.task === 'classify'
+      ? `${options.dataset} (${options.n} points, hidden ${options.hidden}, `
+      : `${options.n} digits (`;
+  log.write(
+    `training --task ${options.task} --backend ${options.backend} on ${what}lr ${options.lr}, ${options.epochs} epochs, seed ${options.seed})\n`,
+  );
   const start = Date.now();
   const { history, charts } = await trainer.train(options, (stats) => {
     // On a terminal one line redraws itself; in a log file, a line every tenth of the run.
     if (tty) log.write(`\r${progressLine(stats, options.epochs)}`);
-    else if (stats.epoch % every === 0 || stats.epoch === options.epochs) log.write(`${progressLine(stats, options.epochs)}\n`);
+    else if (stats.epoch % every === 0 || stats.epoch === options.epochs)
+      log.write(`${progressLine(stats, options.epochs)}\n`);
   });
   if (tty) log.write('\n');
   const seconds = (Date.now() - start) / 1000;
   const last = history[history.length - 1];
-  log.write(`done in ${seconds.toFixed(1)} s: loss ${last.loss.toFixed(4)}, accuracy ${(100 * last.accuracy).toFixed(1)}%\n`);
+  log.write(
+    `done in ${seconds.toFixed(1)} s: loss ${last.loss.toFixed(4)}, accuracy ${(100 * last.accuracy).toFixed(1)}%\n`,
+  );
   const files: string[] = [];
   for (const chart of charts) {
     const svg = await show(chart.spec, { name: chart.name, outDir: options.out });

@@ -53,15 +53,18 @@ export interface ExportOptions {
 /** Replace nbconvert's `<img src="data:image/svg+xml;base64,…">` with the SVG itself. */
 export function inlineSvgImages(html: string): { html: string; count: number } {
   let count = 0;
-  const out = html.replace(/<img\b[^>]*\bsrc="data:image\/svg\+xml;base64,([A-Za-z0-9+/=]+)"[^>]*>/g, (_, b64: string) => {
-    count++;
-    const svg = Buffer.from(b64, 'base64')
-      .toString('utf8')
-      .replace(/<\?xml[^>]*\?>/g, '')
-      .replace(/<!DOCTYPE[^>]*>/gi, '')
-      .trim();
-    return `<div class="minitorch-chart">${svg}</div>`;
-  });
+  const out = html.replace(
+    /<img\b[^>]*\bsrc="data:image\/svg\+xml;base64,([A-Za-z0-9+/=]+)"[^>]*>/g,
+    (_, b64: string) => {
+      count++;
+      const svg = Buffer.from(b64, 'base64')
+        .toString('utf8')
+        .replace(/<\?xml[^>]*\?>/g, '')
+        .replace(/<!DOCTYPE[^>]*>/gi, '')
+        .trim();
+      return `<div class="minitorch-chart">${svg}</div>`;
+    },
+  );
   return { html: out, count };
 }
 
@@ -75,7 +78,10 @@ export function dropMathJax(html: string): string {
   return html
     .replace(/<!-- Load mathjax -->\s*/g, '')
     .replace(/<script\s+src="[^"]*mathjax[^"]*"\s*>\s*<\/script>\s*/gi, '')
-    .replace(/<!-- MathJax configuration -->\s*<script type="text\/x-mathjax-config">[\s\S]*?<\/script>\s*(<!-- End of mathjax configuration -->)?/g, '');
+    .replace(
+      /<!-- MathJax configuration -->\s*<script type="text\/x-mathjax-config">[\s\S]*?<\/script>\s*(<!-- End of mathjax configuration -->)?/g,
+      '',
+    );
 }
 
 const HTML_ENTITIES: Record<string, string> = { '&lt;': '<', '&gt;': '>', '&amp;': '&', '&quot;': '"', '&#39;': "'" };
@@ -83,7 +89,12 @@ const HTML_ENTITIES: Record<string, string> = { '&lt;': '<', '&gt;': '>', '&amp;
 /** TeX as KaTeX's MathML (no fonts or style sheet needed); a TeX error shows the source in red. */
 function typeset(tex: string, display: boolean): string {
   const source = tex.replace(/&(lt|gt|amp|quot|#39);/g, (e) => HTML_ENTITIES[e]);
-  return katex.renderToString(source, { displayMode: display, output: 'mathml', throwOnError: false, strict: 'ignore' });
+  return katex.renderToString(source, {
+    displayMode: display,
+    output: 'mathml',
+    throwOnError: false,
+    strict: 'ignore',
+  });
 }
 
 /**
@@ -126,7 +137,8 @@ export interface Neighbours {
 
 /** The navigation bar of a page: index, previous, next. */
 export function navigation({ previous, next }: Neighbours): string {
-  const link = (p: ExportedPage, rel: string, text: string) => `<a href="${encodeURI(p.file)}" rel="${rel}">${text}</a>`;
+  const link = (p: ExportedPage, rel: string, text: string) =>
+    `<a href="${encodeURI(p.file)}" rel="${rel}">${text}</a>`;
   const items = [
     '<a href="index.html" rel="index">Index</a>',
     previous ? link(previous, 'prev', `← ${escapeHtml(previous.title)}`) : '',
@@ -162,7 +174,10 @@ function escapeHtml(text: string): string {
 
 /** The site's index page: a list of the exported notebooks. */
 export function indexPage(pages: ExportedPage[]): string {
-  const items = pages.map((p) => `    <li><a href="${encodeURI(p.file)}">${escapeHtml(p.title)}</a> <small>(${escapeHtml(p.name)})</small></li>`);
+  const items = pages.map(
+    (p) =>
+      `    <li><a href="${encodeURI(p.file)}">${escapeHtml(p.title)}</a> <small>(${escapeHtml(p.name)})</small></li>`,
+  );
   return [
     '<!DOCTYPE html>',
     '<html lang="en">',
@@ -239,7 +254,17 @@ export async function exportSite(opts: ExportOptions): Promise<ExportedPage[]> {
     checkJupyter(python);
     const convert = spawnSync(
       python,
-      ['-m', 'nbconvert', '--to', 'html', '--template', 'lab', '--output-dir', html, ...names.map((n) => path.join(nbDir, `${n}.ipynb`))],
+      [
+        '-m',
+        'nbconvert',
+        '--to',
+        'html',
+        '--template',
+        'lab',
+        '--output-dir',
+        html,
+        ...names.map((n) => path.join(nbDir, `${n}.ipynb`)),
+      ],
       // Run from the scratch folder, so nothing nbconvert writes can land in the repository.
       { cwd: tmp, encoding: 'utf8' },
     );
@@ -255,7 +280,10 @@ export async function exportSite(opts: ExportOptions): Promise<ExportedPage[]> {
       return { name, title, file: `${name}.html`, charts: inlined.count, formulas: math.count };
     });
     pages.forEach((page, i) => {
-      fs.writeFileSync(path.join(opts.out, page.file), titleAndNavigate(bodies[i], page.title, { previous: pages[i - 1], next: pages[i + 1] }));
+      fs.writeFileSync(
+        path.join(opts.out, page.file),
+        titleAndNavigate(bodies[i], page.title, { previous: pages[i - 1], next: pages[i + 1] }),
+      );
     });
     fs.writeFileSync(path.join(opts.out, 'index.html'), indexPage(pages));
     return pages;
@@ -285,8 +313,13 @@ if (require.main === module) {
     const start = Date.now();
     exportSite(opts).then(
       (pages) => {
-        for (const p of pages) console.log(`  ${p.file.padEnd(20)} ${String(p.charts).padStart(3)} charts ${String(p.formulas).padStart(3)} formulas  ${p.title}`);
-        console.log(`export: wrote ${pages.length} pages and index.html to ${opts.out} in ${((Date.now() - start) / 1000).toFixed(1)} s`);
+        for (const p of pages)
+          console.log(
+            `  ${p.file.padEnd(20)} ${String(p.charts).padStart(3)} charts ${String(p.formulas).padStart(3)} formulas  ${p.title}`,
+          );
+        console.log(
+          `export: wrote ${pages.length} pages and index.html to ${opts.out} in ${((Date.now() - start) / 1000).toFixed(1)} s`,
+        );
       },
       (e: Error) => {
         console.error(e.message);

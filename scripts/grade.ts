@@ -105,7 +105,11 @@ function gradedTasks(opts: GradeOptions): string[] {
  * Run mocha with the grade reporter; the report is null (and the output says why) when it
  * wrote none. `totals` (tests per task) turns on the per-task progress lines.
  */
-async function runMocha(opts: GradeOptions, extra: string[], totals?: Map<string, number>): Promise<{ report: MochaJson | null; output: string; timedOut: boolean }> {
+async function runMocha(
+  opts: GradeOptions,
+  extra: string[],
+  totals?: Map<string, number>,
+): Promise<{ report: MochaJson | null; output: string; timedOut: boolean }> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'minitorch-grade-'));
   try {
     const file = path.join(dir, 'report.json');
@@ -119,10 +123,13 @@ async function runMocha(opts: GradeOptions, extra: string[], totals?: Map<string
     const args = [
       mocha,
       '--no-config',
-      '--reporter', path.join(__dirname, 'gradeReporter.js'),
+      '--reporter',
+      path.join(__dirname, 'gradeReporter.js'),
       ...reporterOptions,
-      '--timeout', String(opts.testTimeoutMs),
-      '--grep', taskGrep(gradedTasks(opts)),
+      '--timeout',
+      String(opts.testTimeoutMs),
+      '--grep',
+      taskGrep(gradedTasks(opts)),
       ...extra,
       ...opts.spec,
     ];
@@ -193,7 +200,8 @@ export function outcomes(listed: Array<{ fullTitle: string }>, run: MochaJson | 
       out.push({ fullTitle, task, status: 'failed', message: failures.get(fullTitle)!.shift()! });
     } else {
       const hook = hookFailures.find((h) => taskOfTitle(h.fullTitle) === task) ?? hookFailures[0];
-      const reason = run === null ? why : hook ? `${hook.fullTitle}: ${hook.err.message ?? 'failed'}` : 'it did not finish';
+      const reason =
+        run === null ? why : hook ? `${hook.fullTitle}: ${hook.err.message ?? 'failed'}` : 'it did not finish';
       out.push({ fullTitle, task, status: 'failed', message: `did not run: ${reason}` });
     }
   }
@@ -214,9 +222,18 @@ export function scoreTasks(tests: TestOutcome[], course: CourseConfig, only: str
     const failed = list.filter((t) => t.status === 'failed').length;
     const counted = passed + failed;
     // A task whose every test was skipped here (no GPU, say) is not scored at all.
-    const maxScore = counted === 0 ? 0 : cfg?.points ?? 0;
+    const maxScore = counted === 0 ? 0 : (cfg?.points ?? 0);
     const score = counted === 0 ? 0 : round2((maxScore * passed) / counted);
-    return { task, title: cfg?.title ?? '(not in course.json)', passed, failed, skipped: list.length - counted, score, maxScore, tests: list };
+    return {
+      task,
+      title: cfg?.title ?? '(not in course.json)',
+      passed,
+      failed,
+      skipped: list.length - counted,
+      score,
+      maxScore,
+      tests: list,
+    };
   });
 }
 
@@ -238,7 +255,11 @@ export function scoreTable(scores: TaskScore[]): string {
   const footer = ['', 'total', '', `${round2(total).toFixed(2)} / ${max}`];
   const all = [header, ...rows, footer];
   const widths = header.map((_, c) => Math.max(...all.map((r) => r[c].length)));
-  const line = (r: string[]) => r.map((cell, c) => (c === 3 ? cell.padStart(widths[c]) : cell.padEnd(widths[c]))).join('  ').trimEnd();
+  const line = (r: string[]) =>
+    r
+      .map((cell, c) => (c === 3 ? cell.padStart(widths[c]) : cell.padEnd(widths[c])))
+      .join('  ')
+      .trimEnd();
   const rule = widths.map((w) => '-'.repeat(w)).join('  ');
   return [line(header), rule, ...rows.map(line), rule, line(footer)].join('\n');
 }
@@ -246,7 +267,11 @@ export function scoreTable(scores: TaskScore[]): string {
 /** The Gradescope document: one Gradescope test per task, its output listing every test. */
 export function gradescopeResults(scores: TaskScore[], output: string, seconds: number): GradescopeResults {
   const tests = scores.map((s): GradescopeTest => {
-    const lines = s.tests.map((t) => (t.status === 'passed' ? `PASS  ${t.fullTitle}` : `${t.status === 'skipped' ? 'SKIP' : 'FAIL'}  ${t.fullTitle}${t.status === 'failed' ? `\n      ${t.message.split('\n').slice(0, 8).join('\n      ')}` : ''}`));
+    const lines = s.tests.map((t) =>
+      t.status === 'passed'
+        ? `PASS  ${t.fullTitle}`
+        : `${t.status === 'skipped' ? 'SKIP' : 'FAIL'}  ${t.fullTitle}${t.status === 'failed' ? `\n      ${t.message.split('\n').slice(0, 8).join('\n      ')}` : ''}`,
+    );
     return {
       name: `Task ${s.task}: ${s.title}`,
       number: s.task,
@@ -276,21 +301,39 @@ function taskLine(course: CourseConfig, task: string, passed: number, failed: nu
 }
 
 /** Run the tests, score them, write `opts.out`; returns the scores and the document. */
-export async function grade(opts: GradeOptions): Promise<{ scores: TaskScore[]; results: GradescopeResults; listing: ReportedTest[] }> {
+export async function grade(
+  opts: GradeOptions,
+): Promise<{ scores: TaskScore[]; results: GradescopeResults; listing: ReportedTest[] }> {
   const start = Date.now();
   const notes: string[] = [];
   if (opts.tscLog && fs.existsSync(opts.tscLog)) {
     const log = fs.readFileSync(opts.tscLog, 'utf8').trim();
-    if (log) notes.push(`The TypeScript compiler reported problems (the tests ran on what it emitted):\n${log.slice(0, 4000)}`);
+    if (log)
+      notes.push(
+        `The TypeScript compiler reported problems (the tests ran on what it emitted):\n${log.slice(0, 4000)}`,
+      );
   }
-  const listing = opts.listing ? { report: { tests: opts.listing } } : await runMocha({ ...opts, onProgress: undefined }, ['--dry-run']);
+  const listing = opts.listing
+    ? { report: { tests: opts.listing } }
+    : await runMocha({ ...opts, onProgress: undefined }, ['--dry-run']);
   if (listing.report === null) {
     notes.push(`Could not load the tests:\n${'output' in listing ? listing.output.slice(-4000) : ''}`);
     // Every task still appears, with no points, so the maximum stays the course's.
-    const none = gradedTasks(opts).sort(compareTasks).map((task): TaskScore => {
-      const cfg = opts.course.tasks[task];
-      return { task, title: cfg?.title ?? '', passed: 0, failed: 0, skipped: 0, score: 0, maxScore: cfg?.points ?? 0, tests: [] };
-    });
+    const none = gradedTasks(opts)
+      .sort(compareTasks)
+      .map((task): TaskScore => {
+        const cfg = opts.course.tasks[task];
+        return {
+          task,
+          title: cfg?.title ?? '',
+          passed: 0,
+          failed: 0,
+          skipped: 0,
+          score: 0,
+          maxScore: cfg?.points ?? 0,
+          tests: [],
+        };
+      });
     const results = gradescopeResults(none, notes.join('\n\n'), (Date.now() - start) / 1000);
     fs.writeFileSync(opts.out, `${JSON.stringify(results, null, 2)}\n`);
     return { scores: [], results, listing: [] };
@@ -307,14 +350,15 @@ export async function grade(opts: GradeOptions): Promise<{ scores: TaskScore[]; 
   const run = await runMocha(
     {
       ...opts,
-      onProgress: progress && ((line) => {
-        const [kind, ...rest] = line.split(' ');
-        if (kind === 'file') {
-          const rel = path.relative(opts.cwd, rest.join(' '));
-          progress(`  running ${rel.startsWith('..') ? rest.join(' ') : rel}`);
-        }
-        else if (kind === 'task') progress(taskLine(opts.course, rest[0], Number(rest[1]), Number(rest[2])));
-      }),
+      onProgress:
+        progress &&
+        ((line) => {
+          const [kind, ...rest] = line.split(' ');
+          if (kind === 'file') {
+            const rel = path.relative(opts.cwd, rest.join(' '));
+            progress(`  running ${rel.startsWith('..') ? rest.join(' ') : rel}`);
+          } else if (kind === 'task') progress(taskLine(opts.course, rest[0], Number(rest[1]), Number(rest[2])));
+        }),
     },
     [],
     totals,
@@ -342,19 +386,28 @@ export function parseArgs(argv: string[], root = repoRoot()): GradeOptions {
     return values;
   };
   const mocharc = path.join(root, '.mocharc.json');
-  const rc = fs.existsSync(mocharc) ? (JSON.parse(fs.readFileSync(mocharc, 'utf8')) as { spec?: string | string[]; timeout?: number }) : {};
+  const rc = fs.existsSync(mocharc)
+    ? (JSON.parse(fs.readFileSync(mocharc, 'utf8')) as { spec?: string | string[]; timeout?: number })
+    : {};
   const spec = take('--spec');
   const config = take('--config')[0];
   const course = loadCourse(config ? path.resolve(config) : path.join(root, 'course.json'));
-  const tasks = take('--task').flatMap((t) => t.split(',')).map((t) => t.trim()).filter(Boolean);
+  const tasks = take('--task')
+    .flatMap((t) => t.split(','))
+    .map((t) => t.trim())
+    .filter(Boolean);
   for (const t of tasks) {
-    if (!(t in course.tasks)) throw new Error(`grade: unknown task "${t}"; tasks: ${Object.keys(course.tasks).join(', ')}`);
+    if (!(t in course.tasks))
+      throw new Error(`grade: unknown task "${t}"; tasks: ${Object.keys(course.tasks).join(', ')}`);
   }
   const defaultLog = path.join(root, 'build', 'tsc.log');
   return {
     tasks,
     // Command-line specs are relative to where grade was started; mocha runs in the repo.
-    spec: spec.length > 0 ? spec.map((s) => path.resolve(s)) : ([] as string[]).concat(rc.spec ?? 'build/tests/**/*.test.js'),
+    spec:
+      spec.length > 0
+        ? spec.map((s) => path.resolve(s))
+        : ([] as string[]).concat(rc.spec ?? 'build/tests/**/*.test.js'),
     course,
     out: path.resolve(take('--out')[0] ?? 'results.json'),
     testTimeoutMs: rc.timeout ?? 20000,

@@ -16,7 +16,10 @@ import { taskOfTitle } from './course';
 import { GradeReport, PROGRESS, ReportedTest } from './testSummary';
 
 class GradeReporter extends Mocha.reporters.Base {
-  constructor(runner: Mocha.Runner, options: Mocha.MochaOptions & { reporterOption?: Record<string, string>; reporterOptions?: Record<string, string> }) {
+  constructor(
+    runner: Mocha.Runner,
+    options: Mocha.MochaOptions & { reporterOption?: Record<string, string>; reporterOptions?: Record<string, string> },
+  ) {
     super(runner, options);
     const opts = options.reporterOption ?? options.reporterOptions ?? {};
     const report: GradeReport = { passes: [], failures: [], pending: [], tests: [] };

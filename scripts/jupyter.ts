@@ -23,7 +23,8 @@ export const KERNELSPEC = { name: KERNEL_NAME, display_name: KERNEL_DISPLAY_NAME
 /** The project's tslab (node_modules/.bin), so the kernel matches package-lock, not a global install. */
 export const TSLAB_BIN = path.join(ROOT, 'node_modules', '.bin', process.platform === 'win32' ? 'tslab.cmd' : 'tslab');
 
-const SETUP_HINT = 'run `npm run setup:jupyter` (creates .venv/ with jupyterlab, nbclient and nbconvert), or set MINITORCH_PYTHON to a Python that has them';
+const SETUP_HINT =
+  'run `npm run setup:jupyter` (creates .venv/ with jupyterlab, nbclient and nbconvert), or set MINITORCH_PYTHON to a Python that has them';
 
 /**
  * The Python to run Jupyter with: $MINITORCH_PYTHON if set, else the project's `.venv`
@@ -64,8 +65,14 @@ export function kernelNodeOptions(errorsScript = KERNEL_ERRORS_SCRIPT): string {
 }
 
 /** The MiniTorch kernelspec made from the one `tslab install` wrote: our name, our Node options. */
-export function kernelSpecJson(tslabSpec: { env?: Record<string, string> } & Record<string, unknown>): Record<string, unknown> {
-  return { ...tslabSpec, display_name: KERNEL_DISPLAY_NAME, env: { ...tslabSpec.env, NODE_OPTIONS: kernelNodeOptions() } };
+export function kernelSpecJson(
+  tslabSpec: { env?: Record<string, string> } & Record<string, unknown>,
+): Record<string, unknown> {
+  return {
+    ...tslabSpec,
+    display_name: KERNEL_DISPLAY_NAME,
+    env: { ...tslabSpec.env, NODE_OPTIONS: kernelNodeOptions() },
+  };
 }
 
 /**
@@ -94,7 +101,9 @@ export function installKernel(options: KernelInstallOptions): string {
       'src, name, prefix = sys.argv[1:4]',
       'print(KernelSpecManager().install_kernel_spec(src, name, user=not prefix, prefix=prefix or None, replace=True))',
     ].join('\n');
-    const r = spawnSync(options.python, ['-c', install, specDir, KERNEL_NAME, options.prefix ?? ''], { encoding: 'utf8' });
+    const r = spawnSync(options.python, ['-c', install, specDir, KERNEL_NAME, options.prefix ?? ''], {
+      encoding: 'utf8',
+    });
     if (r.status !== 0) throw new Error(`installing the kernelspec failed (${SETUP_HINT}):\n${r.stderr}`);
     return r.stdout.trim();
   } finally {
@@ -149,7 +158,7 @@ export interface Notebook {
 
 /** nbformat allows a multi-line string to be stored as a list of lines. */
 export function joinText(text: string | string[] | undefined): string {
-  return Array.isArray(text) ? text.join('') : text ?? '';
+  return Array.isArray(text) ? text.join('') : (text ?? '');
 }
 
 /** What running a notebook produced. */
@@ -233,10 +242,14 @@ export function notebookFailures(result: Pick<ExecutionResult, 'notebook' | 'sta
     const errors = (cell.outputs ?? []).filter((o) => o.output_type === 'error');
     const where = `cell ${index} (${joinText(cell.source).split('\n')[0].slice(0, 70)})`;
     if (status === 'abort') aborted.push(index);
-    else if (status !== 'ok') failures.push(`${where} failed (${status ?? 'not run'}):\n${stderr.trim() || '(no message: tslab shows a type error with an empty message)'}`);
+    else if (status !== 'ok')
+      failures.push(
+        `${where} failed (${status ?? 'not run'}):\n${stderr.trim() || '(no message: tslab shows a type error with an empty message)'}`,
+      );
     else if (TRACEBACK.test(stderr)) failures.push(`${where} wrote a stack trace to stderr:\n${stderr.trim()}`);
     for (const e of errors) failures.push(`${where} raised ${e.ename}: ${e.evalue}`);
   });
-  if (aborted.length > 0) failures.push(`cells ${aborted.join(', ')} did not run (the kernel stops after a failed cell)`);
+  if (aborted.length > 0)
+    failures.push(`cells ${aborted.join(', ')} did not run (the kernel stops after a failed cell)`);
   return failures;
 }

@@ -12,7 +12,8 @@
 const util = require('util');
 
 /** A stack frame of the kernel's machinery rather than of the cell or the library. */
-const KERNEL_FRAME = /^\s+at .*(?:[/\\]node_modules[/\\]tslab[/\\]|node:vm:|node:internal[/\\]|sigintHandlersWrap|runInThisContext)/;
+const KERNEL_FRAME =
+  /^\s+at .*(?:[/\\]node_modules[/\\]tslab[/\\]|node:vm:|node:internal[/\\]|sigintHandlersWrap|runInThisContext)/;
 
 Object.defineProperty(Error.prototype, util.inspect.custom, {
   configurable: true,

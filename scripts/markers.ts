@@ -65,7 +65,8 @@ export function scanMarkers(fileName: string, text: string, knownTasks?: Readonl
     const begin = BEGIN.exec(line);
     const isEnd = END.test(line);
     if (!begin && !isEnd) {
-      if (COMMENT_LINE.test(line) && LOOSE.test(line)) problems.push({ line: i + 1, message: `malformed solution marker: "${line.trim()}"` });
+      if (COMMENT_LINE.test(line) && LOOSE.test(line))
+        problems.push({ line: i + 1, message: `malformed solution marker: "${line.trim()}"` });
       return;
     }
     const pos = lineStarts[i] + line.indexOf('//');
@@ -82,7 +83,8 @@ export function scanMarkers(fileName: string, text: string, knownTasks?: Readonl
         problems.push({ line: i + 1, message: `BEGIN SOLUTION inside the region opened on line ${open.line + 1}` });
         return;
       }
-      if (!task) problems.push({ line: i + 1, message: 'BEGIN SOLUTION names no task (write `// BEGIN SOLUTION 1.3`)' });
+      if (!task)
+        problems.push({ line: i + 1, message: 'BEGIN SOLUTION names no task (write `// BEGIN SOLUTION 1.3`)' });
       else if (knownTasks && !knownTasks.has(task)) {
         problems.push({ line: i + 1, message: `BEGIN SOLUTION names task "${task}", which is not in the course map` });
       }
@@ -124,7 +126,9 @@ function markerPlace(source: ts.SourceFile, pos: number): ts.Block | string {
   // The innermost node whose text (without leading comments) contains the marker.
   let node: ts.Node = source;
   for (;;) {
-    const child: ts.Node | undefined = node.getChildren(source).find((c) => c.getStart(source) <= pos && pos < c.getEnd());
+    const child: ts.Node | undefined = node
+      .getChildren(source)
+      .find((c) => c.getStart(source) <= pos && pos < c.getEnd());
     if (child === undefined) break;
     node = child;
   }
@@ -133,7 +137,8 @@ function markerPlace(source: ts.SourceFile, pos: number): ts.Block | string {
   }
   // A SyntaxList is the list of a block's statements (or members); the marker is between two.
   if (node.kind === ts.SyntaxKind.SyntaxList && node.parent !== undefined) node = node.parent;
-  if (ts.isSourceFile(node) || ts.isClassLike(node) || ts.isModuleBlock(node)) return 'solution marker must be inside a function body';
+  if (ts.isSourceFile(node) || ts.isClassLike(node) || ts.isModuleBlock(node))
+    return 'solution marker must be inside a function body';
   if (!ts.isBlock(node)) {
     return 'solution marker must sit between the statements of a function body, not inside an expression or declaration';
   }
@@ -160,7 +165,8 @@ function functionNameOf(node: ts.Node): string {
       ts.isPropertyDeclaration(up) ||
       ts.isVariableDeclaration(up);
     if (ts.isConstructorDeclaration(up)) names.unshift('constructor');
-    else if (named && name !== undefined && (ts.isIdentifier(name) || ts.isStringLiteral(name))) names.unshift(name.text);
+    else if (named && name !== undefined && (ts.isIdentifier(name) || ts.isStringLiteral(name)))
+      names.unshift(name.text);
   }
   return names.join('.') || '<anonymous>';
 }
@@ -177,7 +183,12 @@ export function stubMessage(region: SolutionRegion): string {
  * grader and `starter --update` find the student's bodies again. Returns the text unchanged
  * when it has no regions or only stubs. Throws when the file has marker problems.
  */
-export function stubSolutions(fileName: string, text: string, errorsModule: string, knownTasks?: ReadonlySet<string>): string {
+export function stubSolutions(
+  fileName: string,
+  text: string,
+  errorsModule: string,
+  knownTasks?: ReadonlySet<string>,
+): string {
   const { regions, problems } = scanMarkers(fileName, text, knownTasks);
   if (problems.length > 0) {
     throw new Error(problems.map((p) => `${fileName}:${p.line}: ${p.message}`).join('\n'));
@@ -250,7 +261,11 @@ function regionKeys(regions: RegionText[]): string[] {
  * within the file), leaving every other line of `into` as it is. Only the tasks `accept`
  * says yes to are copied (all by default). Returns the new text and the keys it copied.
  */
-export function spliceRegions(into: string, from: string, accept: (task: string) => boolean = () => true): { text: string; copied: string[] } {
+export function spliceRegions(
+  into: string,
+  from: string,
+  accept: (task: string) => boolean = () => true,
+): { text: string; copied: string[] } {
   const source = new Map<string, RegionText>();
   const fromRegions = regionTexts(from);
   regionKeys(fromRegions).forEach((k, i) => source.set(k, fromRegions[i]));
@@ -276,7 +291,11 @@ function addImport(fileName: string, text: string, errorsModule: string): string
   const imports = source.statements.filter(ts.isImportDeclaration);
   const already = imports.some((d) => {
     const names = d.importClause?.namedBindings;
-    return names !== undefined && ts.isNamedImports(names) && names.elements.some((e) => e.name.text === 'NotImplementedError');
+    return (
+      names !== undefined &&
+      ts.isNamedImports(names) &&
+      names.elements.some((e) => e.name.text === 'NotImplementedError')
+    );
   });
   if (already) return text;
   if (imports.length > 0) {
@@ -287,7 +306,7 @@ function addImport(fileName: string, text: string, errorsModule: string): string
   }
   // No imports: put it after the file's header comment (a comment followed by a blank line).
   const first = source.statements[0];
-  const comments = first ? ts.getLeadingCommentRanges(text, first.getFullStart()) ?? [] : [];
+  const comments = first ? (ts.getLeadingCommentRanges(text, first.getFullStart()) ?? []) : [];
   const header = comments[0];
   if (header !== undefined && /^\r?\n\s*\n/.test(text.slice(header.end))) {
     const at = text.indexOf('\n', header.end) + 1;

@@ -61,7 +61,10 @@ export interface RunNotebookOptions {
  * Build notebook `name` from its Markdown into `workDir` and execute it there (the kernel
  * still runs in notebooks/, like a student's). Returns the result and the executed file.
  */
-export async function runNotebook(name: string, options: RunNotebookOptions): Promise<ExecutionResult & { file: string }> {
+export async function runNotebook(
+  name: string,
+  options: RunNotebookOptions,
+): Promise<ExecutionResult & { file: string }> {
   const notebookDir = options.root === undefined ? NOTEBOOK_DIR : path.join(options.root, 'notebooks');
   const built = path.join(options.workDir, `${name}.built.ipynb`);
   const file = path.join(options.workDir, `${name}.ipynb`);
@@ -95,11 +98,15 @@ async function main(argv: string[]): Promise<number> {
         const failures = notebookFailures(result);
         if (failures.length > 0) {
           failed++;
-          console.error(`notebooks: ${name} FAILED, notebooks/${name}.ipynb left unchanged:\n  ${failures.join('\n  ')}`);
+          console.error(
+            `notebooks: ${name} FAILED, notebooks/${name}.ipynb left unchanged:\n  ${failures.join('\n  ')}`,
+          );
           return;
         }
         fs.copyFileSync(result.file, path.join(NOTEBOOK_DIR, `${name}.ipynb`));
-        console.log(`notebooks: ${name}.ipynb executed in ${result.seconds.toFixed(1)} s (${result.notebook.cells.length} cells)`);
+        console.log(
+          `notebooks: ${name}.ipynb executed in ${result.seconds.toFixed(1)} s (${result.notebook.cells.length} cells)`,
+        );
       } catch (e) {
         failed++;
         console.error(`notebooks: ${name} FAILED: ${(e as Error).message}`);

@@ -95,7 +95,14 @@ function releaseCourseJson(json: string, modules: number[]): string {
 
 /** A notebook's JSON with every code cell's outputs and execution count cleared. */
 export function clearNotebookOutputs(json: string): string {
-  const nb = JSON.parse(json) as { cells: Array<{ cell_type: string; outputs?: unknown[]; execution_count?: unknown; metadata?: Record<string, unknown> }> };
+  const nb = JSON.parse(json) as {
+    cells: Array<{
+      cell_type: string;
+      outputs?: unknown[];
+      execution_count?: unknown;
+      metadata?: Record<string, unknown>;
+    }>;
+  };
   for (const cell of nb.cells) {
     if (cell.cell_type !== 'code') continue;
     cell.outputs = [];
@@ -106,12 +113,17 @@ export function clearNotebookOutputs(json: string): string {
   return `${JSON.stringify(nb, null, 1)}\n`;
 }
 
-/** Drop npm scripts that run excluded files (`node build/scripts/starter.js` …). */
+/**
+ * Drop npm scripts that run excluded files (`node build/scripts/starter.js` …), and take the
+ * linter out of `npm test`: the stubs leave parameters unused, and a student's tests should
+ * run on code that is not formatted yet (`npm run lint` stays for whoever wants it).
+ */
 function starterPackageJson(json: string, excluded: string[]): string {
   const pkg = JSON.parse(json) as { scripts?: Record<string, string> };
   const stems = excluded.filter((f) => f.startsWith('scripts/')).map((f) => f.replace(/\.ts$/, ''));
   for (const [name, command] of Object.entries(pkg.scripts ?? {})) {
     if (stems.some((s) => command.includes(`${s}.js`) || command.includes(`${s}.ts`))) delete pkg.scripts![name];
+    else pkg.scripts![name] = command.replace(/^npm run lint && /, '');
   }
   return `${JSON.stringify(pkg, null, 2)}\n`;
 }
@@ -119,9 +131,14 @@ function starterPackageJson(json: string, excluded: string[]): string {
 /** The modules a student repository holds, from its `course.json`. */
 export function releasedModules(target: string, course: CourseConfig): number[] {
   const file = path.join(target, 'course.json');
-  if (!fs.existsSync(file)) throw new Error(`starter --update: ${target} has no course.json: is it a student repository written by \`npm run starter\`?`);
+  if (!fs.existsSync(file))
+    throw new Error(
+      `starter --update: ${target} has no course.json: is it a student repository written by \`npm run starter\`?`,
+    );
   const tasks = Object.keys(loadCourse(file).tasks);
-  return [...new Set(tasks.map(moduleOf))].filter((m) => Object.keys(course.tasks).some((t) => moduleOf(t) === m)).sort((a, b) => a - b);
+  return [...new Set(tasks.map(moduleOf))]
+    .filter((m) => Object.keys(course.tasks).some((t) => moduleOf(t) === m))
+    .sort((a, b) => a - b);
 }
 
 /**
@@ -136,8 +153,10 @@ export function writeStarter(target: string, root = repoRoot(), options: Starter
   const excluded = new Set(course.starter.exclude);
   const absTarget = path.resolve(target);
   const exists = fs.existsSync(absTarget) && fs.readdirSync(absTarget).length > 0;
-  if (options.update && !exists) throw new Error(`starter --update: ${absTarget} is empty or missing; write it first without --update`);
-  if (!options.update && exists) throw new Error(`starter: ${absTarget} is not empty (use --update to add modules to a student repository)`);
+  if (options.update && !exists)
+    throw new Error(`starter --update: ${absTarget} is empty or missing; write it first without --update`);
+  if (!options.update && exists)
+    throw new Error(`starter: ${absTarget} is not empty (use --update to add modules to a student repository)`);
   const before = options.update ? releasedModules(absTarget, course) : [];
   const modules = [...new Set([...before, ...(options.modules ?? allModules)])].sort((a, b) => a - b);
   const files = repoFiles(root).filter((f) => !excluded.has(f));
@@ -211,9 +230,11 @@ function main(argv: string[]): void {
     process.exitCode = target === undefined && !argv.includes('--help') ? 1 : 0;
     return;
   }
-  if (modulesSpec === undefined && argv.includes('--modules')) throw new Error(`starter: --modules needs a value\n${USAGE}`);
+  if (modulesSpec === undefined && argv.includes('--modules'))
+    throw new Error(`starter: --modules needs a value\n${USAGE}`);
   const update = argv.includes('--update');
-  if (update && modulesSpec === undefined) throw new Error(`starter: --update needs --modules (the modules to add)\n${USAGE}`);
+  if (update && modulesSpec === undefined)
+    throw new Error(`starter: --update needs --modules (the modules to add)\n${USAGE}`);
   const modules = modulesSpec === undefined ? undefined : parseModules(modulesSpec, loadCourse());
   const s = writeStarter(target, repoRoot(), { modules, update });
   console.log(

@@ -10,7 +10,9 @@ import { TASK_ID, loadCourse, repoRoot, taskGrep } from './course';
 function main(tasks: string[]): number {
   const bad = tasks.filter((t) => !TASK_ID.test(t));
   if (tasks.length === 0 || bad.length > 0) {
-    console.error(`task: give task numbers like 1.3 (usage: npm run task -- 1.3 [1.4 ...])${bad.length ? `; not a task: ${bad.join(', ')}` : ''}`);
+    console.error(
+      `task: give task numbers like 1.3 (usage: npm run task -- 1.3 [1.4 ...])${bad.length ? `; not a task: ${bad.join(', ')}` : ''}`,
+    );
     return 1;
   }
   const known = Object.keys(loadCourse().tasks);

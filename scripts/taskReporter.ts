@@ -24,14 +24,18 @@ class TaskReporter extends Mocha.reporters.Spec {
   /** Tests run per task, for "7 of 9 tests fail". */
   private readonly totals = new Map<string, number>();
 
-  constructor(runner: Mocha.Runner, options: Mocha.MochaOptions & { reporterOption?: Record<string, string>; reporterOptions?: Record<string, string> }) {
+  constructor(
+    runner: Mocha.Runner,
+    options: Mocha.MochaOptions & { reporterOption?: Record<string, string>; reporterOptions?: Record<string, string> },
+  ) {
     super(runner, options);
     const opts = options.reporterOption ?? options.reporterOptions ?? {};
     this.full = opts.full === '1' || opts.full === 'true' || process.env.MINITORCH_FULL_ERRORS === '1';
     // Tests that ran (skipped ones are not counted), for "7 of 9 tests fail".
     const count = (test: Mocha.Runnable) => {
       const task = taskOfTitle(test.fullTitle());
-      if (task !== null && (test as Mocha.Runnable & { type?: string }).type === 'test') this.totals.set(task, (this.totals.get(task) ?? 0) + 1);
+      if (task !== null && (test as Mocha.Runnable & { type?: string }).type === 'test')
+        this.totals.set(task, (this.totals.get(task) ?? 0) + 1);
     };
     runner.on(Mocha.Runner.constants.EVENT_TEST_PASS, count);
     runner.on(Mocha.Runner.constants.EVENT_TEST_FAIL, count);
@@ -42,7 +46,9 @@ class TaskReporter extends Mocha.reporters.Spec {
     const stats = this.stats;
     const log = (s = '') => Mocha.reporters.Base.consoleLog(s);
     log();
-    log(`  ${stats.passes} passing, ${stats.failures} failing${stats.pending ? `, ${stats.pending} pending` : ''} (${Math.round((stats.duration ?? 0) / 1000)} s)`);
+    log(
+      `  ${stats.passes} passing, ${stats.failures} failing${stats.pending ? `, ${stats.pending} pending` : ''} (${Math.round((stats.duration ?? 0) / 1000)} s)`,
+    );
     if (stats.failures === 0) return log();
     const failures = (this.failures as Array<Mocha.Test & { err?: Error }>).map((t) => ({
       test: t,
@@ -54,7 +60,10 @@ class TaskReporter extends Mocha.reporters.Spec {
       // A test that fails only because a task is still a stub says so in the summary below;
       // the others get their message and where in this repository's code it came from.
       const wrong = failures.filter((f) => !isNotDone(f.test.err));
-      if (wrong.length < failures.length) log(`\n  ${failures.length - wrong.length} tests fail only because a task is not written yet (see the summary).`);
+      if (wrong.length < failures.length)
+        log(
+          `\n  ${failures.length - wrong.length} tests fail only because a task is not written yet (see the summary).`,
+        );
       log();
       wrong.forEach((f, i) => {
         log(`  ${i + 1}) ${f.fullTitle}`);

@@ -14,7 +14,9 @@ import { compareTasks, taskOfTitle } from './course';
 /** Course task titles from `course.json` in the working directory, if there is one. */
 export function taskTitles(): Record<string, string> {
   try {
-    const raw = JSON.parse(fs.readFileSync(path.join(process.cwd(), 'course.json'), 'utf8')) as { tasks?: Record<string, { title?: string }> };
+    const raw = JSON.parse(fs.readFileSync(path.join(process.cwd(), 'course.json'), 'utf8')) as {
+      tasks?: Record<string, { title?: string }>;
+    };
     return Object.fromEntries(Object.entries(raw.tasks ?? {}).map(([t, c]) => [t, c.title ?? '']));
   } catch {
     return {};
@@ -35,7 +37,11 @@ export function isNotDone(err: { name?: unknown; message?: unknown } | undefined
   // Directly, through fast-check ("Got NotImplementedError: …"), or where chai expected
   // another error ("… but got 'Task 2.3: …'", "… but 'NotImplementedError: …' was thrown").
   const message = shortMessage(err);
-  return err?.name === 'NotImplementedError' || /^NotImplementedError: /.test(message) || /but (?:got )?'(?:NotImplementedError: )?Task \d+\.\d+: /.test(message);
+  return (
+    err?.name === 'NotImplementedError' ||
+    /^NotImplementedError: /.test(message) ||
+    /but (?:got )?'(?:NotImplementedError: )?Task \d+\.\d+: /.test(message)
+  );
 }
 
 /** For a test that failed on a stub, the stub's message (`Task 1.3: Scalar.chainRule`). */
@@ -58,7 +64,11 @@ export function ownFrames(stack: string | undefined, max = 3): string[] {
 }
 
 /** One line per failing task, then one for the failing tests that name no task. */
-export function failureSummary(failures: Array<{ fullTitle: string; message: string }>, totals: Map<string, number>, titles: Record<string, string> = {}): string[] {
+export function failureSummary(
+  failures: Array<{ fullTitle: string; message: string }>,
+  totals: Map<string, number>,
+  titles: Record<string, string> = {},
+): string[] {
   const byTask = new Map<string, Array<{ fullTitle: string; message: string }>>();
   for (const f of failures) {
     const task = taskOfTitle(f.fullTitle) ?? '';
@@ -76,7 +86,12 @@ export function failureSummary(failures: Array<{ fullTitle: string; message: str
   });
   const untasked = byTask.get('') ?? [];
   if (untasked.length > 0) {
-    lines.push(`${untasked.length} failing tests that name no task: ${untasked.slice(0, 3).map((f) => f.fullTitle).join('; ')}${untasked.length > 3 ? '; …' : ''}`);
+    lines.push(
+      `${untasked.length} failing tests that name no task: ${untasked
+        .slice(0, 3)
+        .map((f) => f.fullTitle)
+        .join('; ')}${untasked.length > 3 ? '; …' : ''}`,
+    );
   }
   return lines;
 }

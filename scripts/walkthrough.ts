@@ -25,7 +25,16 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import ts from 'typescript';
-import { CourseConfig, compareTasks, isStudentSource, loadCourse, moduleOf, parseModules, repoRoot, taskOfTitle } from './course';
+import {
+  CourseConfig,
+  compareTasks,
+  isStudentSource,
+  loadCourse,
+  moduleOf,
+  parseModules,
+  repoRoot,
+  taskOfTitle,
+} from './course';
 import { GradeOptions, grade } from './grade';
 import { spliceRegions } from './markers';
 import { repoFiles, writeStarter } from './starter';
@@ -67,7 +76,10 @@ function transpileOptions(root: string): ts.CompilerOptions {
 
 /** Transpile `file` (relative to `dir`) to `dir/build/<file>.js`, without type-checking. */
 function transpile(dir: string, file: string, options: ts.CompilerOptions): void {
-  const out = ts.transpileModule(fs.readFileSync(path.join(dir, file), 'utf8'), { compilerOptions: options, fileName: file });
+  const out = ts.transpileModule(fs.readFileSync(path.join(dir, file), 'utf8'), {
+    compilerOptions: options,
+    fileName: file,
+  });
   const dest = path.join(dir, 'build', file.replace(/\.ts$/, '.js'));
   fs.mkdirSync(path.dirname(dest), { recursive: true });
   fs.writeFileSync(dest, out.outputText);
@@ -105,7 +117,8 @@ export async function walkthrough(options: WalkOptions = {}): Promise<WalkResult
     const written = writeStarter(dir, root).files;
     fs.symlinkSync(path.join(root, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
     const tsOptions = transpileOptions(root);
-    for (const f of written.filter((f) => /^(src|tests|scripts)\/.*\.ts$/.test(f) && !f.endsWith('.d.ts'))) transpile(dir, f, tsOptions);
+    for (const f of written.filter((f) => /^(src|tests|scripts)\/.*\.ts$/.test(f) && !f.endsWith('.d.ts')))
+      transpile(dir, f, tsOptions);
     const wasm = path.join(root, 'build', 'src', 'matmulF64.wasm');
     if (fs.existsSync(wasm)) fs.copyFileSync(wasm, path.join(dir, 'build', 'src', 'matmulF64.wasm'));
 
@@ -126,15 +139,26 @@ export async function walkthrough(options: WalkOptions = {}): Promise<WalkResult
     };
     // One listing for the whole walk: which files hold which task's tests.
     const listing = (await grade({ ...baseOptions, listOnly: true })).listing;
-    const filesOf = (graded: string[]): string[] => [...new Set(listing.filter((t) => graded.includes(taskOfTitle(t.fullTitle) ?? '')).map((t) => t.file))];
+    const filesOf = (graded: string[]): string[] => [
+      ...new Set(listing.filter((t) => graded.includes(taskOfTitle(t.fullTitle) ?? '')).map((t) => t.file)),
+    ];
     /** Titles of the passing tests of each task in the last run, to explain a problem. */
     let passing = new Map<string, string[]>();
     let failingOf = new Map<string, string[]>();
     const gradeTasks = async (graded: string[]): Promise<Record<string, number>> => {
       const only = listing.filter((t: ReportedTest) => graded.includes(taskOfTitle(t.fullTitle) ?? ''));
       const { scores } = await grade({ ...baseOptions, tasks: graded, spec: filesOf(graded), listing: only });
-      passing = new Map(scores.map((s) => [s.task, s.tests.filter((t) => t.status === 'passed').map((t) => t.fullTitle)]));
-      failingOf = new Map(scores.map((s) => [s.task, s.tests.filter((t) => t.status === 'failed').map((t) => `${t.fullTitle}: ${t.message.split('\n')[0].slice(0, 160)}`)]));
+      passing = new Map(
+        scores.map((s) => [s.task, s.tests.filter((t) => t.status === 'passed').map((t) => t.fullTitle)]),
+      );
+      failingOf = new Map(
+        scores.map((s) => [
+          s.task,
+          s.tests
+            .filter((t) => t.status === 'failed')
+            .map((t) => `${t.fullTitle}: ${t.message.split('\n')[0].slice(0, 160)}`),
+        ]),
+      );
       return Object.fromEntries(graded.map((t) => [t, scores.find((s) => s.task === t)?.score ?? 0]));
     };
     const early = (when: string, t: string, score: number) =>
@@ -157,7 +181,9 @@ export async function walkthrough(options: WalkOptions = {}): Promise<WalkResult
         const t0 = Date.now();
         const scores = await gradeTasks(tasks.filter((t) => compareTasks(t, task) >= 0));
         for (const [t, s] of Object.entries(scores)) if (s > 0) problem(early(`before ${task}`, t, s));
-        log(`module ${module}: ${Object.keys(scores).length} unsolved tasks score ${Object.values(scores).reduce((a, b) => a + b, 0)} (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
+        log(
+          `module ${module}: ${Object.keys(scores).length} unsolved tasks score ${Object.values(scores).reduce((a, b) => a + b, 0)} (${((Date.now() - t0) / 1000).toFixed(0)} s)`,
+        );
       }
       for (const f of restore(root, dir, new Set([task]))) transpile(dir, f, tsOptions);
       const t0 = Date.now();
@@ -168,9 +194,13 @@ export async function walkthrough(options: WalkOptions = {}): Promise<WalkResult
       const seconds = (Date.now() - t0) / 1000;
       ownMs.set(task, seconds * 1000);
       const full = course.tasks[task].points;
-      if (scores[task] !== full) problem(`after ${task}: Task ${task} scores ${scores[task]} of ${full}; failing: ${(failingOf.get(task) ?? []).slice(0, 8).join(' | ')}`);
+      if (scores[task] !== full)
+        problem(
+          `after ${task}: Task ${task} scores ${scores[task]} of ${full}; failing: ${(failingOf.get(task) ?? []).slice(0, 8).join(' | ')}`,
+        );
       for (const t of next) if (scores[t] > 0) problem(early(`after ${task}`, t, scores[t]));
-      for (const t of recheck) if (scores[t] < best.get(t)!) problem(`after ${task}: Task ${t} fell from ${best.get(t)} to ${scores[t]}`);
+      for (const t of recheck)
+        if (scores[t] < best.get(t)!) problem(`after ${task}: Task ${t} fell from ${best.get(t)} to ${scores[t]}`);
       best.set(task, scores[task]);
       steps.push({ task, scores, seconds });
       log(`solved ${task}: ${graded.map((t) => `${t}=${scores[t]}`).join(' ')} (${seconds.toFixed(0)} s)`);
@@ -187,7 +217,11 @@ if (require.main === module) {
   const modules = i >= 0 ? parseModules(argv[i + 1] ?? '', loadCourse()) : undefined;
   walkthrough({ modules, log: (line) => console.log(line) })
     .then((r) => {
-      console.log(r.problems.length === 0 ? `walkthrough: every step holds (${r.seconds.toFixed(0)} s)` : `walkthrough problems:\n${r.problems.join('\n')}`);
+      console.log(
+        r.problems.length === 0
+          ? `walkthrough: every step holds (${r.seconds.toFixed(0)} s)`
+          : `walkthrough problems:\n${r.problems.join('\n')}`,
+      );
       process.exitCode = r.problems.length === 0 ? 0 : 1;
     })
     .catch((e: unknown) => {

@@ -48,7 +48,9 @@ export function conv1dKernel(
   const [os0, os1, os2] = Array.from(out.strides);
   const [is0, is1, is2] = Array.from(input.strides);
   const [ws0, ws1, ws2] = Array.from(weight.strides);
-  const o = out.storage, x = input.storage, w = weight.storage;
+  const o = out.storage,
+    x = input.storage,
+    w = weight.storage;
   // BEGIN SOLUTION 4.1
   // Walking the input: +1 per kernel tap, or −1 when the kernel is anchored on the right.
   const xStep = (reverse ? -1 : 1) * is2;
@@ -91,7 +93,9 @@ export function conv2dKernel(
   const [os0, os1, os2, os3] = Array.from(out.strides);
   const [is0, is1, is2, is3] = Array.from(input.strides);
   const [ws0, ws1, ws2, ws3] = Array.from(weight.strides);
-  const o = out.storage, x = input.storage, w = weight.storage;
+  const o = out.storage,
+    x = input.storage,
+    w = weight.storage;
   // BEGIN SOLUTION 4.2
   const sign = reverse ? -1 : 1;
   const yStep = sign * is2;
@@ -128,10 +132,14 @@ export function conv2dKernel(
 export function convShape(input: number[], weight: number[], dims: 1 | 2): number[] {
   const name = `conv${dims}d`;
   if (input.length !== dims + 2) {
-    throw new IndexingError(`${name}: input must be ${dims + 2}-D [batch, channels, ${dims === 1 ? 'width' : 'height, width'}], got shape ${formatShape(input)}`);
+    throw new IndexingError(
+      `${name}: input must be ${dims + 2}-D [batch, channels, ${dims === 1 ? 'width' : 'height, width'}], got shape ${formatShape(input)}`,
+    );
   }
   if (weight.length !== dims + 2) {
-    throw new IndexingError(`${name}: weight must be ${dims + 2}-D [outChannels, inChannels, ${dims === 1 ? 'kernelWidth' : 'kernelHeight, kernelWidth'}], got shape ${formatShape(weight)}`);
+    throw new IndexingError(
+      `${name}: weight must be ${dims + 2}-D [outChannels, inChannels, ${dims === 1 ? 'kernelWidth' : 'kernelHeight, kernelWidth'}], got shape ${formatShape(weight)}`,
+    );
   }
   if (input[1] !== weight[1]) {
     throw new IndexingError(

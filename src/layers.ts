@@ -46,13 +46,20 @@ export class Linear extends Module {
   /** [outSize], or null without a bias. */
   bias: Parameter<Tensor> | null;
 
-  constructor(readonly inSize: number, readonly outSize: number, options: LayerOptions = {}) {
+  constructor(
+    readonly inSize: number,
+    readonly outSize: number,
+    options: LayerOptions = {},
+  ) {
     super();
     const rng = options.rng ?? new Random(0);
     const bound = 1 / Math.sqrt(inSize);
     // Drawn row by row of [in, out] (the order earlier versions used, so seeded runs repeat) and stored transposed.
     const drawn = uniformValues(inSize * outSize, bound, rng);
-    const transposed = Array.from({ length: inSize * outSize }, (_, k) => drawn[(k % inSize) * outSize + Math.floor(k / inSize)]);
+    const transposed = Array.from(
+      { length: inSize * outSize },
+      (_, k) => drawn[(k % inSize) * outSize + Math.floor(k / inSize)],
+    );
     this.weight = parameter(transposed, [outSize, inSize], options);
     this.bias = options.bias === false ? null : parameter(uniformValues(outSize, bound, rng), [outSize], options);
   }
@@ -60,7 +67,9 @@ export class Linear extends Module {
   /** [..., inSize] → [..., outSize] */
   forward(x: Tensor): Tensor {
     if (x.dims < 1 || x.shape[x.dims - 1] !== this.inSize) {
-      throw new IndexingError(`Linear(${this.inSize}, ${this.outSize}): expected input [batch, ${this.inSize}], got ${formatShape(x.shape)}`);
+      throw new IndexingError(
+        `Linear(${this.inSize}, ${this.outSize}): expected input [batch, ${this.inSize}], got ${formatShape(x.shape)}`,
+      );
     }
     const out = x.matmul(this.weight.value.transpose(0, 1));
     return this.bias === null ? out : out.add(this.bias.value);
@@ -71,7 +80,9 @@ export class Linear extends Module {
 function kernelSize(kernel: number | number[], dims: number, what: string): number[] {
   const k = typeof kernel === 'number' ? new Array<number>(dims).fill(kernel) : kernel;
   if (k.length !== dims || k.some((v) => !Number.isInteger(v) || v < 1)) {
-    throw new RangeError(`${what}: kernel size must be a positive integer or ${dims} of them, got ${JSON.stringify(kernel)}`);
+    throw new RangeError(
+      `${what}: kernel size must be a positive integer or ${dims} of them, got ${JSON.stringify(kernel)}`,
+    );
   }
   return k;
 }
@@ -91,12 +102,16 @@ abstract class ConvLayer extends Module {
     const bound = 1 / Math.sqrt(inChannels * shapeSize(kernel));
     const shape = [outChannels, inChannels, ...kernel];
     this.weight = parameter(uniformValues(shapeSize(shape), bound, rng), shape, options);
-    this.bias = options.bias === false ? null : parameter(uniformValues(outChannels, bound, rng), [outChannels], options);
+    this.bias =
+      options.bias === false ? null : parameter(uniformValues(outChannels, bound, rng), [outChannels], options);
     this.conv = { stride: options.stride ?? 1, padding: options.padding ?? 0 };
   }
 }
 
-/** 1-D convolution layer, as `torch.nn.Conv1d(in, out, k, stride, padding, bias)`: [batch, in, w] → [batch, out, w']. */
+/**
+ * 1-D convolution layer, as `torch.nn.Conv1d(in, out, k, stride, padding, bias)`:
+ * [batch, in, w] → [batch, out, w'].
+ */
 export class Conv1d extends ConvLayer {
   constructor(inChannels: number, outChannels: number, kernel: number | [number], options: ConvLayerOptions = {}) {
     super(inChannels, outChannels, kernelSize(kernel, 1, 'Conv1d'), options);
@@ -108,9 +123,17 @@ export class Conv1d extends ConvLayer {
   }
 }
 
-/** 2-D convolution layer, as `torch.nn.Conv2d(in, out, k, stride, padding, bias)`: [batch, in, h, w] → [batch, out, h', w']. */
+/**
+ * 2-D convolution layer, as `torch.nn.Conv2d(in, out, k, stride, padding, bias)`:
+ * [batch, in, h, w] → [batch, out, h', w'].
+ */
 export class Conv2d extends ConvLayer {
-  constructor(inChannels: number, outChannels: number, kernel: number | [number, number], options: ConvLayerOptions = {}) {
+  constructor(
+    inChannels: number,
+    outChannels: number,
+    kernel: number | [number, number],
+    options: ConvLayerOptions = {},
+  ) {
     super(inChannels, outChannels, kernelSize(kernel, 2, 'Conv2d'), options);
   }
 
@@ -124,7 +147,10 @@ export class Conv2d extends ConvLayer {
 export class Dropout extends Module {
   private readonly rng: Random;
 
-  constructor(readonly rate = 0.5, options: { rng?: Random } = {}) {
+  constructor(
+    readonly rate = 0.5,
+    options: { rng?: Random } = {},
+  ) {
     super();
     if (!(rate >= 0 && rate <= 1)) throw new RangeError(`Dropout: rate must be in [0, 1], got ${rate}`);
     this.rng = options.rng ?? new Random(0);
@@ -164,7 +190,10 @@ export class Tanh extends Module {
 
 /** `torch.nn.Flatten(startDim = 1, endDim = -1)`: keeps the batch dim. */
 export class Flatten extends Module {
-  constructor(readonly startDim = 1, readonly endDim = -1) {
+  constructor(
+    readonly startDim = 1,
+    readonly endDim = -1,
+  ) {
     super();
   }
   forward(x: Tensor): Tensor {
@@ -174,7 +203,10 @@ export class Flatten extends Module {
 
 /** `torch.nn.MaxPool2d(kernel, stride = kernel)` */
 export class MaxPool2d extends Module {
-  constructor(readonly kernel: number | [number, number], readonly stride?: number | [number, number]) {
+  constructor(
+    readonly kernel: number | [number, number],
+    readonly stride?: number | [number, number],
+  ) {
     super();
   }
   forward(x: Tensor): Tensor {
@@ -184,7 +216,10 @@ export class MaxPool2d extends Module {
 
 /** `torch.nn.AvgPool2d(kernel, stride = kernel)` */
 export class AvgPool2d extends Module {
-  constructor(readonly kernel: number | [number, number], readonly stride?: number | [number, number]) {
+  constructor(
+    readonly kernel: number | [number, number],
+    readonly stride?: number | [number, number],
+  ) {
     super();
   }
   forward(x: Tensor): Tensor {
@@ -224,7 +259,10 @@ export class MLP extends Module {
   /** The layers, in order (registered as `layers.0`, `layers.1`, …). */
   layers: Linear[];
 
-  constructor(readonly sizes: number[], options: LayerOptions = {}) {
+  constructor(
+    readonly sizes: number[],
+    options: LayerOptions = {},
+  ) {
     super();
     if (sizes.length < 2 || sizes.some((s) => !Number.isInteger(s) || s < 1)) {
       throw new RangeError(`MLP: sizes must be at least two positive integers, got [${sizes.join(', ')}]`);

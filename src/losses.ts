@@ -14,11 +14,17 @@ import { IndexingError, formatShape } from './tensorData';
  */
 export function binaryCrossEntropy(p: Tensor, y: Tensor): Tensor {
   if (p.size !== y.size) {
-    throw new IndexingError(`binaryCrossEntropy: predictions ${formatShape(p.shape)} and labels ${formatShape(y.shape)} differ in size`);
+    throw new IndexingError(
+      `binaryCrossEntropy: predictions ${formatShape(p.shape)} and labels ${formatShape(y.shape)} differ in size`,
+    );
   }
   const yy = y.contiguous().view(...p.shape);
   const one = yy.mul(-1).add(1);
-  return yy.mul(p.log()).add(one.mul(p.mul(-1).add(1).log())).mean().neg();
+  return yy
+    .mul(p.log())
+    .add(one.mul(p.mul(-1).add(1).log()))
+    .mean()
+    .neg();
 }
 
 /** One-hot rows for integer class labels: [n] labels → [n, classes] of 0/1. */
@@ -36,9 +42,14 @@ export function oneHot(labels: number[], classes: number, like?: Tensor): Tensor
 /** Mean negative log-likelihood of the true classes, from log-probabilities [batch, classes]. */
 export function nllLoss(logProbs: Tensor, labels: number[]): Tensor {
   if (logProbs.dims !== 2 || logProbs.shape[0] !== labels.length) {
-    throw new IndexingError(`nllLoss: expected log-probabilities [${labels.length}, classes], got ${formatShape(logProbs.shape)}`);
+    throw new IndexingError(
+      `nllLoss: expected log-probabilities [${labels.length}, classes], got ${formatShape(logProbs.shape)}`,
+    );
   }
-  return logProbs.mul(oneHot(labels, logProbs.shape[1], logProbs)).sum().div(-labels.length);
+  return logProbs
+    .mul(oneHot(labels, logProbs.shape[1], logProbs))
+    .sum()
+    .div(-labels.length);
 }
 
 /** Cross-entropy from raw scores (logits) [batch, classes]: `nllLoss(logsoftmax(logits))`. */

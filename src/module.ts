@@ -198,7 +198,9 @@ export class Module {
       if (t === undefined) continue;
       if (!(t instanceof Tensor)) problems.push(`${name}: expected a Tensor, got ${typeof t}`);
       else if (formatShape(t.shape) !== formatShape(p.value.shape)) {
-        problems.push(`${name}: shape ${formatShape(t.shape)} in the state dict, ${formatShape(p.value.shape)} in the model`);
+        problems.push(
+          `${name}: shape ${formatShape(t.shape)} in the state dict, ${formatShape(p.value.shape)} in the model`,
+        );
       }
     }
     if (problems.length > 0) throw new Error(`loadStateDict into ${this.constructor.name}: ${problems.join('; ')}`);

@@ -40,12 +40,20 @@ function perDim(value: number | number[], dims: number, what: string, min: numbe
  * end): pad both sides with zeros, convolve, keep the positions whose window lies inside
  * the padded input, take every `stride`-th, add the bias.
  */
-function convolve(op: 'conv1d' | 'conv2d', input: Tensor, weight: Tensor, bias: Tensor | null | undefined, options: ConvOptions): Tensor {
+function convolve(
+  op: 'conv1d' | 'conv2d',
+  input: Tensor,
+  weight: Tensor,
+  bias: Tensor | null | undefined,
+  options: ConvOptions,
+): Tensor {
   const spatial = op === 'conv1d' ? 1 : 2;
   const channels = weight.shape[0];
   // Checked before any work, so a bad bias fails fast.
   if (bias !== undefined && bias !== null && (bias.dims !== 1 || bias.shape[0] !== channels)) {
-    throw new IndexingError(`${op}: bias must have shape [${channels}] (one per output channel), got ${formatShape(bias.shape)}`);
+    throw new IndexingError(
+      `${op}: bias must have shape [${channels}] (one per output channel), got ${formatShape(bias.shape)}`,
+    );
   }
   let out: Tensor;
   const padding = options.padding ?? 'end';
@@ -64,13 +72,20 @@ function convolve(op: 'conv1d' | 'conv2d', input: Tensor, weight: Tensor, bias: 
       const k = weight.shape[dim];
       // Checked before the padding and the convolution run, so a kernel that cannot fit fails fast.
       if (padding !== 'end' && n + 2 * pad[i] < k) {
-        throw new IndexingError(`${op}: kernel ${formatShape(weight.shape.slice(2))} is larger than the padded input ${formatShape(input.shape.slice(2).map((d, j) => d + 2 * pad[j]))}`);
+        throw new IndexingError(
+          `${op}: kernel ${formatShape(weight.shape.slice(2))} is larger than the padded input ${formatShape(input.shape.slice(2).map((d, j) => d + 2 * pad[j]))}`,
+        );
       }
     }
     for (let i = 0; i < spatial; i++) {
       const dim = 2 + i;
       const n = x.shape[dim];
-      if (pad[i] > 0) x = mixAlong(x, dim, Array.from({ length: n + 2 * pad[i] }, (_, j) => (j >= pad[i] && j < n + pad[i] ? j - pad[i] : null)));
+      if (pad[i] > 0)
+        x = mixAlong(
+          x,
+          dim,
+          Array.from({ length: n + 2 * pad[i] }, (_, j) => (j >= pad[i] && j < n + pad[i] ? j - pad[i] : null)),
+        );
     }
     out = Tensor.apply(op, [x, weight], undefined);
     for (let i = 0; i < spatial; i++) {
@@ -108,12 +123,16 @@ export function conv2d(input: Tensor, weight: Tensor, bias?: Tensor | null, opti
 /** Check a 4-D input and a pooling kernel that divides its height and width. */
 function checkPool(name: string, input: Tensor, kernel: [number, number]): void {
   if (input.dims !== 4) {
-    throw new IndexingError(`${name}: input must be 4-D [batch, channels, height, width], got shape ${formatShape(input.shape)}`);
+    throw new IndexingError(
+      `${name}: input must be 4-D [batch, channels, height, width], got shape ${formatShape(input.shape)}`,
+    );
   }
   const [kh, kw] = kernel;
   const [, , h, w] = input.shape;
   if (!Number.isInteger(kh) || !Number.isInteger(kw) || kh < 1 || kw < 1 || h % kh !== 0 || w % kw !== 0) {
-    throw new IndexingError(`${name}: kernel ${formatShape(kernel)} must divide the input's height and width ${formatShape([h, w])}`);
+    throw new IndexingError(
+      `${name}: kernel ${formatShape(kernel)} must divide the input's height and width ${formatShape([h, w])}`,
+    );
   }
 }
 
@@ -160,14 +179,25 @@ function strideWindows(input: Tensor, kernel: [number, number], stride: [number,
   const [sh, sw] = stride;
   const [, , h, w] = input.shape;
   if (kh > h || kw > w || stride.some((s) => !Number.isInteger(s) || s < 1)) {
-    throw new IndexingError(`pooling: kernel ${formatShape(kernel)} with stride ${formatShape(stride)} does not fit an input of ${formatShape([h, w])}`);
+    throw new IndexingError(
+      `pooling: kernel ${formatShape(kernel)} with stride ${formatShape(stride)} does not fit an input of ${formatShape([h, w])}`,
+    );
   }
   const rows = Math.floor((h - kh) / sh) + 1;
   const cols = Math.floor((w - kw) / sw) + 1;
   const windows: Tensor[] = [];
   for (let u = 0; u < kh; u++) {
-    const shifted = input.indexSelect(2, Array.from({ length: rows }, (_, i) => i * sh + u));
-    for (let v = 0; v < kw; v++) windows.push(shifted.indexSelect(3, Array.from({ length: cols }, (_, j) => j * sw + v)));
+    const shifted = input.indexSelect(
+      2,
+      Array.from({ length: rows }, (_, i) => i * sh + u),
+    );
+    for (let v = 0; v < kw; v++)
+      windows.push(
+        shifted.indexSelect(
+          3,
+          Array.from({ length: cols }, (_, j) => j * sw + v),
+        ),
+      );
   }
   return stack(windows, 4);
 }
@@ -179,7 +209,9 @@ function strideWindows(input: Tensor, kernel: [number, number], stride: [number,
 function poolWindows(name: string, input: Tensor, kernel: [number, number], options: PoolOptions): Tensor {
   const stride = pair(options.stride ?? kernel);
   if (input.dims !== 4) {
-    throw new IndexingError(`${name}: input must be 4-D [batch, channels, height, width], got shape ${formatShape(input.shape)}`);
+    throw new IndexingError(
+      `${name}: input must be 4-D [batch, channels, height, width], got shape ${formatShape(input.shape)}`,
+    );
   }
   const [, , h, w] = input.shape;
   const tiles = stride[0] === kernel[0] && stride[1] === kernel[1] && h % kernel[0] === 0 && w % kernel[1] === 0;

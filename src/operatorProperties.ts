@@ -64,12 +64,17 @@ export function operatorProperties(ops: OperatorSet): OperatorProperty[] {
     },
     {
       name: 'sigmoid is strictly increasing',
-      run: () => fc.assert(fc.property(fc.double({ min: -20, max: 20, noNaN: true }), (a) => ops.sigmoid(a + 0.5) > ops.sigmoid(a))),
+      run: () =>
+        fc.assert(
+          fc.property(fc.double({ min: -20, max: 20, noNaN: true }), (a) => ops.sigmoid(a + 0.5) > ops.sigmoid(a)),
+        ),
     },
     {
       name: 'lt is transitive',
       run: () => {
-        fc.assert(fc.property(floats, floats, floats, (a, b, c) => !(ops.lt(a, b) && ops.lt(b, c)) || ops.lt(a, c) === 1));
+        fc.assert(
+          fc.property(floats, floats, floats, (a, b, c) => !(ops.lt(a, b) && ops.lt(b, c)) || ops.lt(a, c) === 1),
+        );
         // Random triples are rarely ordered: also check sorted ones directly.
         fc.assert(
           fc.property(fc.uniqueArray(floats, { minLength: 3, maxLength: 3, comparator: 'SameValueZero' }), (xs) => {

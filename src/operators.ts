@@ -185,10 +185,7 @@ export function zipWith(
  * Higher-order reduce: `reduce(fn, start)` returns a function that folds a list into one
  * number, `fn(...fn(fn(start, x0), x1)..., xn)`.
  */
-export function reduce(
-  fn: (acc: number, x: number) => number,
-  start: number,
-): (ls: Iterable<number>) => number {
+export function reduce(fn: (acc: number, x: number) => number, start: number): (ls: Iterable<number>) => number {
   // BEGIN SOLUTION 0.3
   return (ls) => {
     let acc = start;

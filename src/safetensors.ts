@@ -54,11 +54,13 @@ interface HeaderEntry {
 /** Encode tensors (and metadata) as the bytes of a safetensors file. */
 export function serialize(tensors: Record<string, Tensor>, options: SaveOptions = {}): Uint8Array {
   const dtype = options.dtype ?? 'F32';
-  if (!(dtype in BYTES)) throw new SafetensorsError(`cannot write dtype "${dtype}" (supported: ${Object.keys(BYTES).join(', ')})`);
+  if (!(dtype in BYTES))
+    throw new SafetensorsError(`cannot write dtype "${dtype}" (supported: ${Object.keys(BYTES).join(', ')})`);
   const header: Record<string, HeaderEntry | Record<string, string>> = {};
   if (options.metadata !== undefined) {
     for (const [k, v] of Object.entries(options.metadata)) {
-      if (typeof v !== 'string') throw new SafetensorsError(`metadata value of "${k}" must be a string, got ${typeof v}`);
+      if (typeof v !== 'string')
+        throw new SafetensorsError(`metadata value of "${k}" must be a string, got ${typeof v}`);
     }
     header.__metadata__ = options.metadata;
   }
@@ -99,11 +101,14 @@ export function serialize(tensors: Record<string, Tensor>, options: SaveOptions 
  * inside the data and matching the shape, no gaps or overlaps) before any tensor is made.
  */
 export function deserialize(bytes: Uint8Array, options: TensorOptions = {}): SafetensorsContents {
-  if (bytes.length < 8) throw new SafetensorsError(`file is ${bytes.length} bytes, too short for the 8-byte header length`);
+  if (bytes.length < 8)
+    throw new SafetensorsError(`file is ${bytes.length} bytes, too short for the 8-byte header length`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerLength = view.getBigUint64(0, true);
   if (headerLength > BigInt(bytes.length - 8)) {
-    throw new SafetensorsError(`header length ${headerLength} runs past the end of the file (${bytes.length} bytes): truncated or not a safetensors file`);
+    throw new SafetensorsError(
+      `header length ${headerLength} runs past the end of the file (${bytes.length} bytes): truncated or not a safetensors file`,
+    );
   }
   const n = Number(headerLength);
   let header: unknown;
@@ -121,7 +126,8 @@ export function deserialize(bytes: Uint8Array, options: TensorOptions = {}): Saf
   const entries: Array<[string, Dtype, number[], number, number]> = [];
   for (const [name, value] of Object.entries(header as Record<string, unknown>)) {
     if (name === '__metadata__') {
-      if (typeof value !== 'object' || value === null) throw new SafetensorsError('__metadata__ must be an object of strings');
+      if (typeof value !== 'object' || value === null)
+        throw new SafetensorsError('__metadata__ must be an object of strings');
       for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
         if (typeof v !== 'string') throw new SafetensorsError(`__metadata__ value of "${k}" must be a string`);
         metadata[k] = v;
@@ -129,12 +135,20 @@ export function deserialize(bytes: Uint8Array, options: TensorOptions = {}): Saf
       continue;
     }
     const entry = value as Partial<HeaderEntry>;
-    if (typeof entry !== 'object' || entry === null || !Array.isArray(entry.shape) || !Array.isArray(entry.data_offsets) || entry.data_offsets.length !== 2) {
+    if (
+      typeof entry !== 'object' ||
+      entry === null ||
+      !Array.isArray(entry.shape) ||
+      !Array.isArray(entry.data_offsets) ||
+      entry.data_offsets.length !== 2
+    ) {
       throw new SafetensorsError(`entry "${name}" must have dtype, shape and data_offsets [begin, end]`);
     }
     const dtype = entry.dtype as Dtype;
     if (!(dtype in BYTES)) {
-      throw new SafetensorsError(`tensor "${name}" has dtype ${JSON.stringify(entry.dtype)}, which is not supported (supported: ${Object.keys(BYTES).join(', ')})`);
+      throw new SafetensorsError(
+        `tensor "${name}" has dtype ${JSON.stringify(entry.dtype)}, which is not supported (supported: ${Object.keys(BYTES).join(', ')})`,
+      );
     }
     try {
       checkShape(entry.shape, `tensor "${name}": shape`);
@@ -143,10 +157,14 @@ export function deserialize(bytes: Uint8Array, options: TensorOptions = {}): Saf
     }
     const [begin, end] = entry.data_offsets;
     if (!Number.isInteger(begin) || !Number.isInteger(end) || begin < 0 || end < begin || end > dataLength) {
-      throw new SafetensorsError(`tensor "${name}": data_offsets [${begin}, ${end}] lie outside the ${dataLength} bytes of data (truncated file?)`);
+      throw new SafetensorsError(
+        `tensor "${name}": data_offsets [${begin}, ${end}] lie outside the ${dataLength} bytes of data (truncated file?)`,
+      );
     }
     if (end - begin !== shapeSize(entry.shape) * BYTES[dtype]) {
-      throw new SafetensorsError(`tensor "${name}": ${end - begin} bytes of data do not fit shape ${formatShape(entry.shape)} of ${dtype}`);
+      throw new SafetensorsError(
+        `tensor "${name}": ${end - begin} bytes of data do not fit shape ${formatShape(entry.shape)} of ${dtype}`,
+      );
     }
     entries.push([name, dtype, entry.shape, begin, end]);
   }
@@ -154,10 +172,14 @@ export function deserialize(bytes: Uint8Array, options: TensorOptions = {}): Saf
   const sorted = entries.slice().sort((a, b) => a[3] - b[3]);
   let expected = 0;
   for (const [name, , , begin, end] of sorted) {
-    if (begin !== expected) throw new SafetensorsError(`tensor "${name}" starts at byte ${begin} of the data, expected ${expected} (gap or overlap)`);
+    if (begin !== expected)
+      throw new SafetensorsError(
+        `tensor "${name}" starts at byte ${begin} of the data, expected ${expected} (gap or overlap)`,
+      );
     expected = end;
   }
-  if (expected !== dataLength) throw new SafetensorsError(`the tensors cover ${expected} bytes but the data part has ${dataLength}`);
+  if (expected !== dataLength)
+    throw new SafetensorsError(`the tensors cover ${expected} bytes but the data part has ${dataLength}`);
   const tensors: Record<string, Tensor> = {};
   for (const [name, dtype, shape, begin] of entries) {
     const values = new Float64Array(shapeSize(shape));

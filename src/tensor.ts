@@ -169,7 +169,8 @@ export class Tensor implements Variable<Tensor> {
     h.inputs.forEach((x, i) => {
       if (x.isConstant()) return;
       const g = grads[i];
-      if (g === null || g === undefined) throw new Error(`backward of "${h.op}" returned no gradient for its input ${i}, which needs one`);
+      if (g === null || g === undefined)
+        throw new Error(`backward of "${h.op}" returned no gradient for its input ${i}, which needs one`);
       out.push([x, sumTo(g, x.shape)]);
     });
     return out;
@@ -181,18 +182,26 @@ export class Tensor implements Variable<Tensor> {
    */
   backward(grad?: Tensor): void {
     if (grad !== undefined && !(grad instanceof Tensor)) {
-      throw new TypeError(`backward: grad must be a Tensor of shape ${formatShape(this.shape)}, got ${describeValue(grad)}`);
+      throw new TypeError(
+        `backward: grad must be a Tensor of shape ${formatShape(this.shape)}, got ${describeValue(grad)}`,
+      );
     }
     if (this.isConstant()) {
-      throw new Error('backward: this tensor does not require a gradient and has no history (call requiresGrad_() on the inputs first)');
+      throw new Error(
+        'backward: this tensor does not require a gradient and has no history (call requiresGrad_() on the inputs first)',
+      );
     }
     if (grad === undefined) {
       if (this.size !== 1) {
-        throw new Error(`backward: grad can be omitted only for a 1-element tensor, this has shape ${formatShape(this.shape)}`);
+        throw new Error(
+          `backward: grad can be omitted only for a 1-element tensor, this has shape ${formatShape(this.shape)}`,
+        );
       }
       grad = full(this.shape, 1, { backend: this.backend });
     } else if (!sameShape(grad.shape, this.shape)) {
-      throw new IndexingError(`backward: grad shape ${formatShape(grad.shape)} does not match tensor shape ${formatShape(this.shape)}`);
+      throw new IndexingError(
+        `backward: grad shape ${formatShape(grad.shape)} does not match tensor shape ${formatShape(this.shape)}`,
+      );
     }
     backpropagate<Tensor>(this, grad, (a, b) => a.add(b));
   }
@@ -317,11 +326,13 @@ export class Tensor implements Variable<Tensor> {
    */
   pow(exponent: TensorLike): Tensor {
     if (exponent instanceof Tensor) return naturalLog(this).mul(exponent).exp();
-    if (typeof exponent !== 'number') throw new TypeError(`pow: expected a Tensor or a number exponent, got ${typeof exponent}`);
+    if (typeof exponent !== 'number')
+      throw new TypeError(`pow: expected a Tensor or a number exponent, got ${typeof exponent}`);
     if (Number.isInteger(exponent)) {
       if (exponent < 0) return this.pow(-exponent).inv();
       // Exponentiation by squaring: log2(n) multiplications, each differentiable.
       let result: Tensor | null = null;
+      // eslint-disable-next-line @typescript-eslint/no-this-alias -- the running square starts at this
       let base: Tensor = this;
       for (let n = exponent; n > 0; n = Math.floor(n / 2)) {
         if (n % 2 === 1) result = result === null ? base : result.mul(base);
@@ -340,10 +351,8 @@ export class Tensor implements Variable<Tensor> {
     if ((min === undefined || min === null) && (max === undefined || max === null)) {
       throw new RangeError('clamp: give at least one of min and max');
     }
-    let out: Tensor = this;
-    if (min !== undefined && min !== null) out = where(out.lt(min).detach(), min, out);
-    if (max !== undefined && max !== null) out = where(out.gt(max).detach(), max, out);
-    return out;
+    const low = min !== undefined && min !== null ? where(this.lt(min).detach(), min, this) : this;
+    return max !== undefined && max !== null ? where(low.gt(max).detach(), max, low) : low;
   }
 
   // ---- Reductions ----
@@ -355,13 +364,13 @@ export class Tensor implements Variable<Tensor> {
   private reductionDims(dim: number | number[] | undefined, what: string): number[] {
     if (dim === undefined) return this.shape.map((_, i) => i);
     const dims = (Array.isArray(dim) ? dim : [dim]).map((d) => normalizeDim(d, this.shape));
-    if (new Set(dims).size !== dims.length) throw new IndexingError(`${what}: dim ${formatShape(Array.isArray(dim) ? dim : [dim])} repeats a dimension`);
+    if (new Set(dims).size !== dims.length)
+      throw new IndexingError(`${what}: dim ${formatShape(Array.isArray(dim) ? dim : [dim])} repeats a dimension`);
     return dims;
   }
   /** Apply a keep-dim reduction along each of `dims`, then drop them unless `keepdim`. */
   private reduceOver(dims: number[], keepdim: boolean, one: (t: Tensor, d: number) => Tensor): Tensor {
-    let out: Tensor = this;
-    for (const d of dims) out = one(out, d);
+    const out = dims.reduce<Tensor>(one, this);
     return keepdim ? out : out.reshape(this.shape.filter((_, i) => !dims.includes(i)));
   }
 
@@ -449,7 +458,10 @@ export class Tensor implements Variable<Tensor> {
     const dims = this.reductionDims(dim, 'var');
     const n = shapeSize(dims.map((d) => this.shape[d]));
     const diff = this.sub(this.mean(dims, true));
-    return diff.mul(diff).sum(dims, options.keepdim ?? false).div(Math.max(0, n - (options.correction ?? 1)));
+    return diff
+      .mul(diff)
+      .sum(dims, options.keepdim ?? false)
+      .div(Math.max(0, n - (options.correction ?? 1)));
   }
   /** Standard deviation: √var (same arguments as `var`). */
   std(dim?: number | number[], options: VarianceOptions = {}): Tensor {
@@ -478,7 +490,9 @@ export class Tensor implements Variable<Tensor> {
   view(...shape: number[] | [number[]]): Tensor {
     const target = inferShape(this, 'view', shape);
     if (!this.data.isContiguous()) {
-      throw new IndexingError(`view: tensor of shape ${formatShape(this.shape)} is not contiguous; call .contiguous() first or use reshape`);
+      throw new IndexingError(
+        `view: tensor of shape ${formatShape(this.shape)} is not contiguous; call .contiguous() first or use reshape`,
+      );
     }
     return Tensor.apply('view', [this], target);
   }
@@ -505,7 +519,10 @@ export class Tensor implements Variable<Tensor> {
     if (this.dims === 0) return this.reshape(1);
     const s = normalizeDim(startDim, this.shape);
     const e = normalizeDim(endDim, this.shape);
-    if (s > e) throw new IndexingError(`flatten: startDim ${startDim} comes after endDim ${endDim} for shape ${formatShape(this.shape)}`);
+    if (s > e)
+      throw new IndexingError(
+        `flatten: startDim ${startDim} comes after endDim ${endDim} for shape ${formatShape(this.shape)}`,
+      );
     return this.reshape([...this.shape.slice(0, s), shapeSize(this.shape.slice(s, e + 1)), ...this.shape.slice(e + 1)]);
   }
   /** The entries at `indices` along `dim`, in that order (`torch.index_select`). */
@@ -513,7 +530,9 @@ export class Tensor implements Variable<Tensor> {
     const d = normalizeDim(dim, this.shape);
     indices.forEach((i) => {
       if (!Number.isInteger(i) || i < 0 || i >= this.shape[d]) {
-        throw new IndexingError(`indexSelect: index ${i} is out of range for dim ${d} of shape ${formatShape(this.shape)}`);
+        throw new IndexingError(
+          `indexSelect: index ${i} is out of range for dim ${d} of shape ${formatShape(this.shape)}`,
+        );
       }
     });
     return mixAlong(this, d, indices);
@@ -521,10 +540,21 @@ export class Tensor implements Variable<Tensor> {
   /** `length` entries along `dim` from `start` (`torch.narrow`). */
   narrow(dim: number, start: number, length: number): Tensor {
     const d = normalizeDim(dim, this.shape);
-    if (!Number.isInteger(start) || !Number.isInteger(length) || start < 0 || length < 0 || start + length > this.shape[d]) {
-      throw new IndexingError(`narrow: [${start}, ${start + length}) is out of range for dim ${d} of shape ${formatShape(this.shape)}`);
+    if (
+      !Number.isInteger(start) ||
+      !Number.isInteger(length) ||
+      start < 0 ||
+      length < 0 ||
+      start + length > this.shape[d]
+    ) {
+      throw new IndexingError(
+        `narrow: [${start}, ${start + length}) is out of range for dim ${d} of shape ${formatShape(this.shape)}`,
+      );
     }
-    return this.indexSelect(d, Array.from({ length }, (_, i) => start + i));
+    return this.indexSelect(
+      d,
+      Array.from({ length }, (_, i) => start + i),
+    );
   }
   /** A contiguous copy (or this tensor, if it is contiguous already). */
   contiguous(): Tensor {
@@ -548,7 +578,9 @@ export class Tensor implements Variable<Tensor> {
    */
   matmul(b: Tensor): Tensor {
     if (this.dims === 0 || b.dims === 0) {
-      throw new IndexingError(`matmul: both arguments need at least 1 dim, got shapes ${formatShape(this.shape)} and ${formatShape(b.shape)}`);
+      throw new IndexingError(
+        `matmul: both arguments need at least 1 dim, got shapes ${formatShape(this.shape)} and ${formatShape(b.shape)}`,
+      );
     }
     const a2 = this.dims === 1 ? this.unsqueeze(0) : this;
     const b2 = b.dims === 1 ? b.unsqueeze(-1) : b;
@@ -562,7 +594,8 @@ export class Tensor implements Variable<Tensor> {
 
   /** The only value of a 1-element tensor. */
   item(): number {
-    if (this.size !== 1) throw new IndexingError(`item: tensor has ${this.size} elements (shape ${formatShape(this.shape)}), expected 1`);
+    if (this.size !== 1)
+      throw new IndexingError(`item: tensor has ${this.size} elements (shape ${formatShape(this.shape)}), expected 1`);
     return this.data.toFlatArray()[0];
   }
   /** The value at `index` (one entry per dim; `[]` for a 0-dim tensor). */
@@ -657,11 +690,14 @@ export function fromFlat(values: ArrayLike<number>, shape: Shape, options: Tenso
       throw new TypeError(`fromFlat: values must be an array of numbers, got ${describeValue(values)}`);
     }
     for (let i = 0; i < values.length; i++) {
-      if (typeof values[i] !== 'number') throw new TypeError(`fromFlat: value ${i} must be a number, got ${describeValue(values[i])}`);
+      if (typeof values[i] !== 'number')
+        throw new TypeError(`fromFlat: value ${i} must be a number, got ${describeValue(values[i])}`);
     }
   }
   if (values.length !== shapeSize(shape)) {
-    throw new IndexingError(`${values.length} values do not fit shape ${formatShape(shape)} (size ${shapeSize(shape)})`);
+    throw new IndexingError(
+      `${values.length} values do not fit shape ${formatShape(shape)} (size ${shapeSize(shape)})`,
+    );
   }
   const backend = getBackend(options.backend);
   const host = new TensorData(Float64Array.from(values), shape);
@@ -720,7 +756,11 @@ export function full(shape: Shape, value: number, options: TensorOptions = {}): 
 
 /** `[0, 1, …, n−1]` as a 1-D tensor. */
 export function arange(n: number, options: TensorOptions = {}): Tensor {
-  return fromFlat(Array.from({ length: n }, (_, i) => i), [n], options);
+  return fromFlat(
+    Array.from({ length: n }, (_, i) => i),
+    [n],
+    options,
+  );
 }
 
 /** Options for random tensors: a seed, or a generator to continue. */
@@ -735,14 +775,22 @@ export interface RandomOptions extends TensorOptions {
 export function rand(shape: Shape, options: RandomOptions = {}): Tensor {
   checkShape(shape);
   const rng = options.rng ?? new Random(options.seed ?? 0);
-  return fromFlat(Array.from({ length: shapeSize(shape) }, () => rng.next()), shape, options);
+  return fromFlat(
+    Array.from({ length: shapeSize(shape) }, () => rng.next()),
+    shape,
+    options,
+  );
 }
 
 /** Standard normal random values, repeatable from `seed` or `rng`. */
 export function randn(shape: Shape, options: RandomOptions = {}): Tensor {
   checkShape(shape);
   const rng = options.rng ?? new Random(options.seed ?? 0);
-  return fromFlat(Array.from({ length: shapeSize(shape) }, () => rng.normal()), shape, options);
+  return fromFlat(
+    Array.from({ length: shapeSize(shape) }, () => rng.normal()),
+    shape,
+    options,
+  );
 }
 
 /** Keyword options of `var` and `std`. */
@@ -772,17 +820,24 @@ function inferShape(t: Tensor, what: string, args: number[] | [number[]]): Shape
   const shape = (args.length === 1 && Array.isArray(args[0]) ? args[0] : args) as number[];
   const unknown = shape.filter((d) => d === -1).length;
   if (unknown > 1) throw new IndexingError(`${what}: only one dimension can be -1, got ${formatShape(shape)}`);
-  checkShape(shape.map((d) => (d === -1 ? 0 : d)), `${what}: shape`);
+  checkShape(
+    shape.map((d) => (d === -1 ? 0 : d)),
+    `${what}: shape`,
+  );
   const known = shapeSize(shape.filter((d) => d !== -1));
   let out = shape;
   if (unknown === 1) {
     if (known === 0 || t.size % known !== 0) {
-      throw new IndexingError(`${what}: shape ${formatShape(shape)} cannot hold the ${t.size} elements of shape ${formatShape(t.shape)}`);
+      throw new IndexingError(
+        `${what}: shape ${formatShape(shape)} cannot hold the ${t.size} elements of shape ${formatShape(t.shape)}`,
+      );
     }
     out = shape.map((d) => (d === -1 ? t.size / known : d));
   }
   if (shapeSize(out) !== t.size) {
-    throw new IndexingError(`${what}: shape ${formatShape(out)} has ${shapeSize(out)} elements but the tensor has ${t.size} (shape ${formatShape(t.shape)})`);
+    throw new IndexingError(
+      `${what}: shape ${formatShape(out)} has ${shapeSize(out)} elements but the tensor has ${t.size} (shape ${formatShape(t.shape)})`,
+    );
   }
   return out;
 }
@@ -824,7 +879,9 @@ function checkJoin(what: string, tensors: Tensor[], dim: number | null): void {
     const same = t.dims === first.length && t.shape.every((s, k) => k === dim || s === first[k]);
     if (!same) {
       const rule = dim === null ? 'equal shapes' : `the same shape except in dim ${dim}`;
-      throw new IndexingError(`${what}: tensor ${i} has shape ${formatShape(t.shape)}, tensor 0 has ${formatShape(first)}; expected ${rule}`);
+      throw new IndexingError(
+        `${what}: tensor ${i} has shape ${formatShape(t.shape)}, tensor 0 has ${formatShape(first)}; expected ${rule}`,
+      );
     }
   });
 }
@@ -840,7 +897,11 @@ export function cat(tensors: Tensor[], dim = 0): Tensor {
   let out: Tensor | null = null;
   for (const t of tensors) {
     const start = offset;
-    const placed = mixAlong(t, d, Array.from({ length: total }, (_, j) => (j >= start && j < start + t.shape[d] ? j - start : null)));
+    const placed = mixAlong(
+      t,
+      d,
+      Array.from({ length: total }, (_, j) => (j >= start && j < start + t.shape[d] ? j - start : null)),
+    );
     out = out === null ? placed : out.add(placed);
     offset += t.shape[d];
   }
@@ -851,5 +912,8 @@ export function cat(tensors: Tensor[], dim = 0): Tensor {
 export function stack(tensors: Tensor[], dim = 0): Tensor {
   checkJoin('stack', tensors, null);
   const d = normalizeDim(dim, [...tensors[0].shape, 1]);
-  return cat(tensors.map((t) => t.unsqueeze(d)), d);
+  return cat(
+    tensors.map((t) => t.unsqueeze(d)),
+    d,
+  );
 }

@@ -263,7 +263,10 @@ export const tensorFunctions: TensorFunctionTable = {
       const [needA, needB] = ctx.needsInputGrad;
       const gradA = needA === false ? null : grad.matmul(transposeLast(b));
       if (needB === false) return [gradA, null];
-      return [gradA, isTransposedMatrix(b) ? transposeLast(transposeLast(grad).matmul(a)) : transposeLast(a).matmul(grad)];
+      return [
+        gradA,
+        isTransposedMatrix(b) ? transposeLast(transposeLast(grad).matmul(a)) : transposeLast(a).matmul(grad),
+      ];
     },
   },
   max: {
@@ -351,9 +354,21 @@ function convBackward(ctx: Context<Tensor>, grad: Tensor, dims: 1 | 2): Array<Te
   const swap = dims === 1 ? [1, 0, 2] : [1, 0, 2, 3];
   const [needInput, needWeight] = ctx.needsInputGrad;
   const g = grad.contiguous();
-  const gradInput = needInput === false ? null : input.fromData(conv(g.data, weight.data.permute(...swap), input.shape, true));
+  const gradInput =
+    needInput === false ? null : input.fromData(conv(g.data, weight.data.permute(...swap), input.shape, true));
   if (needWeight === false) return [gradInput, null];
   const [outChannels, inChannels, ...kernel] = weight.shape;
-  const gradWeight = conv(input.data.permute(...swap), g.data.permute(...swap), [inChannels, outChannels, ...kernel], false);
-  return [gradInput, input.fromData(gradWeight).permute(...swap).contiguous()];
+  const gradWeight = conv(
+    input.data.permute(...swap),
+    g.data.permute(...swap),
+    [inChannels, outChannels, ...kernel],
+    false,
+  );
+  return [
+    gradInput,
+    input
+      .fromData(gradWeight)
+      .permute(...swap)
+      .contiguous(),
+  ];
 }

@@ -58,7 +58,11 @@ describe('Course tooling Gradescope autograder', function () {
     fs.copyFileSync(path.join(tmp, 'source', 'run_autograder'), path.join(tmp, 'run_autograder'));
     fs.chmodSync(path.join(tmp, 'run_autograder'), 0o755);
     fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(tmp, 'source', 'repo', 'node_modules'), 'dir');
-    const r = spawnSync(path.join(tmp, 'source', 'setup.sh'), [], { encoding: 'utf8', env: { ...process.env, MINITORCH_NO_APT: '1' }, timeout: 300_000 });
+    const r = spawnSync(path.join(tmp, 'source', 'setup.sh'), [], {
+      encoding: 'utf8',
+      env: { ...process.env, MINITORCH_NO_APT: '1' },
+      timeout: 300_000,
+    });
     setup = { status: r.status, output: `${r.stdout ?? ''}${r.stderr ?? ''}` };
   });
 
@@ -70,7 +74,13 @@ describe('Course tooling Gradescope autograder', function () {
     expect(setup.status, setup.output.slice(-3000)).to.equal(0);
     const entries = unzip(fs.readFileSync(path.join(tmp, 'autograder.zip')));
     const names = entries.map((e) => e.name);
-    expect(names).to.include.members(['setup.sh', 'run_autograder', 'repo/package-lock.json', 'repo/scripts/grade.ts', 'repo/tests/operators.test.ts']);
+    expect(names).to.include.members([
+      'setup.sh',
+      'run_autograder',
+      'repo/package-lock.json',
+      'repo/scripts/grade.ts',
+      'repo/tests/operators.test.ts',
+    ]);
     for (const n of ['setup.sh', 'run_autograder']) expect(entries.find((e) => e.name === n)!.mode, n).to.equal(0o755);
     const ops = entries.find((e) => e.name === 'repo/src/operators.ts')!.data.toString('utf8');
     expect(ops).to.include("throw new NotImplementedError('Task 0.1: mul')").and.not.include('return x * y;');
@@ -89,7 +99,10 @@ describe('Course tooling Gradescope autograder', function () {
   });
 
   it('Course tooling a correct submission gets full points, with results.json in Gradescope format', () => {
-    const { results } = submit({ 'src/operators.ts': solution('src/operators.ts'), 'src/operatorProperties.ts': solution('src/operatorProperties.ts') });
+    const { results } = submit({
+      'src/operators.ts': solution('src/operators.ts'),
+      'src/operatorProperties.ts': solution('src/operatorProperties.ts'),
+    });
     expect(results.tests.map((t) => [t.number, t.score, t.max_score, t.visibility])).to.deep.equal([
       ['0.1', 10, 10, 'visible'],
       ['0.2', 5, 5, 'visible'],
@@ -116,19 +129,31 @@ describe('Course tooling Gradescope autograder', function () {
 
   it('Course tooling a submission that does not compile: a syntax error costs its file, a type error is reported', () => {
     const broken = solution('src/operators.ts').replace('  return x * y;\n', '  return x * ;\n');
-    const mistyped = solution('src/operatorProperties.ts').replace("const floats = fc.double(", "const unused: number = 'text';\n  const floats = fc.double(");
+    const mistyped = solution('src/operatorProperties.ts').replace(
+      'const floats = fc.double(',
+      "const unused: number = 'text';\n  const floats = fc.double(",
+    );
     // A zip of the repository puts everything under one folder: that is found too.
-    const { results } = submit({ 'minitorch/src/operators.ts': broken, 'minitorch/src/operatorProperties.ts': mistyped });
+    const { results } = submit({
+      'minitorch/src/operators.ts': broken,
+      'minitorch/src/operatorProperties.ts': mistyped,
+    });
     expect(results.tests.map((t) => [t.number, t.score])).to.deep.equal([
       ['0.1', 0],
       ['0.2', 5],
     ]);
-    expect(results.output).to.match(/Syntax errors, so graded as the unsolved starter:\s+src\/operators\.ts: line \d+: Expression expected/);
-    expect(results.output).to.include('TypeScript compiler reported problems').and.include("src/operatorProperties.ts").and.include('TS2322');
+    expect(results.output).to.match(
+      /Syntax errors, so graded as the unsolved starter:\s+src\/operators\.ts: line \d+: Expression expected/,
+    );
+    expect(results.output)
+      .to.include('TypeScript compiler reported problems')
+      .and.include('src/operatorProperties.ts')
+      .and.include('TS2322');
   });
 
   it('Course tooling a submission cannot replace a test or the grader', () => {
-    const cheat = "describe('Task 0.1 all', () => { for (let i = 0; i < 99; i++) it('Task 0.1 passes ' + i, () => {}); });\n";
+    const cheat =
+      "describe('Task 0.1 all', () => { for (let i = 0; i < 99; i++) it('Task 0.1 passes ' + i, () => {}); });\n";
     const { results } = submit({
       'tests/operators.test.ts': cheat,
       'tests/cheat.test.ts': cheat,

@@ -25,7 +25,11 @@ function capture(): { stream: Writable; text: () => string } {
 describe('Demo scalar network', () => {
   it('demo parses flags over the defaults', () => {
     expect(parseArgs([])).to.deep.equal(DEFAULTS);
-    expect(parseArgs(['--dataset', 'split', '--epochs=20', '--lr', '0.1'])).to.include({ dataset: 'split', epochs: 20, lr: 0.1 });
+    expect(parseArgs(['--dataset', 'split', '--epochs=20', '--lr', '0.1'])).to.include({
+      dataset: 'split',
+      epochs: 20,
+      lr: 0.1,
+    });
     expect(parseArgs(['--help'])).to.equal('help');
     expect(() => parseArgs(['--bogus', '1'])).to.throw(/unknown argument "--bogus"/);
     expect(() => parseArgs(['--hidden', 'ten'])).to.throw(/--hidden must be a whole number of at least 1, got "ten"/);
@@ -34,7 +38,9 @@ describe('Demo scalar network', () => {
   });
 
   it('demo draws a progress bar', () => {
-    expect(progressLine({ epoch: 5, loss: 0.5, accuracy: 0.9 }, 10, 10)).to.equal('[#####-----]  50% epoch 5/10 loss 0.5000 acc 90.0%');
+    expect(progressLine({ epoch: 5, loss: 0.5, accuracy: 0.9 }, 10, 10)).to.equal(
+      '[#####-----]  50% epoch 5/10 loss 0.5000 acc 90.0%',
+    );
   });
 
   it('Task 1.5 demo trains and writes the loss, accuracy and boundary charts', async function () {
@@ -42,7 +48,10 @@ describe('Demo scalar network', () => {
     const out = fs.mkdtempSync(path.join(os.tmpdir(), 'minitorch-demo-'));
     try {
       const log = capture();
-      const { code, files } = await main(['--dataset', 'simple', '--n', '20', '--hidden', '4', '--epochs', '30', '--out', out], log.stream);
+      const { code, files } = await main(
+        ['--dataset', 'simple', '--n', '20', '--hidden', '4', '--epochs', '30', '--out', out],
+        log.stream,
+      );
       expect(code).to.equal(0);
       const names = ['simple-scalar-loss', 'simple-scalar-accuracy', 'simple-scalar-boundary'];
       expect(files).to.deep.equal(names.flatMap((n) => [path.join(out, `${n}.svg`), path.join(out, `${n}.html`)]));
@@ -80,7 +89,11 @@ describe('Demo scalar network', () => {
   });
 
   it('demo Errors: an unknown dataset or backend exits 2 with usage', async () => {
-    for (const args of [['--dataset', 'moons'], ['--backend', 'quantum'], ['--task', 'poetry']]) {
+    for (const args of [
+      ['--dataset', 'moons'],
+      ['--backend', 'quantum'],
+      ['--task', 'poetry'],
+    ]) {
       const log = capture();
       const { code, files } = await main(args, log.stream);
       expect(code).to.equal(2);
@@ -125,7 +138,9 @@ describe('Demo from the command line', () => {
     expect(r.status, r.stderr).to.equal(0);
     expect(r.stdout).to.include('usage: npm run demo');
     expect(r.stderr).to.not.include('compiling');
-    const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, '../../package.json'), 'utf8')) as { scripts: Record<string, string> };
+    const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, '../../package.json'), 'utf8')) as {
+      scripts: Record<string, string>;
+    };
     expect(pkg.scripts.demo).to.equal('node scripts/demo-launch.js');
   });
 

@@ -14,7 +14,10 @@ function tableCode(): string {
   for (let i = 0; i < 6; i++) {
     const file = path.join(dir, 'docs', 'torch.md');
     if (fs.existsSync(file)) {
-      const rows = fs.readFileSync(file, 'utf8').split('\n').filter((line) => line.startsWith('|'));
+      const rows = fs
+        .readFileSync(file, 'utf8')
+        .split('\n')
+        .filter((line) => line.startsWith('|'));
       return rows.flatMap((row) => row.match(/`[^`]*`/g) ?? []).join('\n');
     }
     dir = path.dirname(dir);

@@ -34,17 +34,30 @@ function stubError(message: string, frame: string): NotImplementedError {
 describe('Notebook whenDone and unfinished exercises', () => {
   it('Notebook unfinishedExercise reads task, function and file from a stub (source maps on or off)', () => {
     const mapped = stubError('Task 1.3: Scalar.chainRule', 'Scalar.chainRule (/home/s/src/repo/src/scalar.ts:120:11)');
-    expect(unfinishedExercise(mapped)).to.deep.equal({ task: '1.3', functionName: 'Scalar.chainRule', file: 'src/scalar.ts' });
+    expect(unfinishedExercise(mapped)).to.deep.equal({
+      task: '1.3',
+      functionName: 'Scalar.chainRule',
+      file: 'src/scalar.ts',
+    });
     const compiled = stubError('Task 3.3: mapShader', 'mapShader (/home/s/repo/dist/backends/gpu/kernels.js:80:15)');
     expect(unfinishedExercise(compiled)?.file).to.equal('src/backends/gpu/kernels.ts');
     // The worker pool prefixes the message and appends the worker's stack.
     const worker = new Error('fast backend worker failed in kernel "map": Task 3.1: fastMapRange');
     worker.name = 'NotImplementedError';
     worker.stack = `${worker.name}: ${worker.message}\n--- worker stack ---\nNotImplementedError: Task 3.1: fastMapRange\n    at fastMapRange (/r/src/backends/fast/kernels.ts:9:3)`;
-    expect(unfinishedExercise(worker)).to.deep.equal({ task: '3.1', functionName: 'fastMapRange', file: 'src/backends/fast/kernels.ts' });
+    expect(unfinishedExercise(worker)).to.deep.equal({
+      task: '3.1',
+      functionName: 'fastMapRange',
+      file: 'src/backends/fast/kernels.ts',
+    });
     // Thrown outside the library (a test's own stub): no file, rather than a wrong one.
     expect(unfinishedExercise(stubError('Task 9.9: f', 'f (/r/tests/a.test.js:1:1)'))?.file).to.equal(undefined);
-    for (const other of [new Error('Task 1.3: x'), new NotImplementedError('not a stub message'), 'Task 1.3: x', undefined]) {
+    for (const other of [
+      new Error('Task 1.3: x'),
+      new NotImplementedError('not a stub message'),
+      'Task 1.3: x',
+      undefined,
+    ]) {
       expect(unfinishedExercise(other), String(other)).to.equal(undefined);
     }
   });
@@ -62,9 +75,13 @@ describe('Notebook whenDone and unfinished exercises', () => {
 
   it('Notebook the messages name the task, the function, the file and the solution marker', () => {
     const exercise = { task: '1.3', functionName: 'Scalar.chainRule', file: 'src/scalar.ts' };
-    expect(notDoneMessage(exercise)).to.equal('Task 1.3 is not done yet: write Scalar.chainRule in src/scalar.ts (BEGIN SOLUTION 1.3)');
+    expect(notDoneMessage(exercise)).to.equal(
+      'Task 1.3 is not done yet: write Scalar.chainRule in src/scalar.ts (BEGIN SOLUTION 1.3)',
+    );
     expect(todoMessage(exercise)).to.equal('Task 1.3: write Scalar.chainRule in src/scalar.ts');
-    expect(notDoneMessage({ task: '0.1', functionName: 'mul' })).to.equal('Task 0.1 is not done yet: write mul (BEGIN SOLUTION 0.1)');
+    expect(notDoneMessage({ task: '0.1', functionName: 'mul' })).to.equal(
+      'Task 0.1 is not done yet: write mul (BEGIN SOLUTION 0.1)',
+    );
   });
 
   it('Notebook whenDone prints one line for an unwritten exercise and returns undefined, sync and async', async () => {
@@ -87,9 +104,15 @@ describe('Notebook whenDone and unfinished exercises', () => {
   it('Notebook whenDone returns the result of finished work and lets other errors through', async () => {
     expect(whenDone('0.1', () => 42)).to.equal(42);
     expect(await whenDone('0.1', async () => 'async')).to.equal('async');
-    expect(() => whenDone('0.1', () => { throw new RangeError('a bug'); })).to.throw(RangeError, 'a bug');
+    expect(() =>
+      whenDone('0.1', () => {
+        throw new RangeError('a bug');
+      }),
+    ).to.throw(RangeError, 'a bug');
     let rejected: unknown;
-    await whenDone('0.1', async () => { throw new TypeError('async bug'); }).catch((e) => (rejected = e));
+    await whenDone('0.1', async () => {
+      throw new TypeError('async bug');
+    }).catch((e) => (rejected = e));
     expect(rejected).to.be.instanceOf(TypeError);
   });
 
@@ -99,7 +122,9 @@ describe('Notebook whenDone and unfinished exercises', () => {
     expect(spec.env).to.deep.equal({ KEEP: '1', NODE_OPTIONS: kernelNodeOptions() });
     expect(kernelNodeOptions()).to.match(/^--enable-source-maps --require ".*\/scripts\/kernelErrors\.js"$/);
     expect(fs.existsSync(KERNEL_ERRORS_SCRIPT)).to.equal(true);
-    expect(kernelNodeOptions('C:\\my repo\\scripts\\kernelErrors.js')).to.equal('--enable-source-maps --require "C:/my repo/scripts/kernelErrors.js"');
+    expect(kernelNodeOptions('C:\\my repo\\scripts\\kernelErrors.js')).to.equal(
+      '--enable-source-maps --require "C:/my repo/scripts/kernelErrors.js"',
+    );
   });
 
   it('Notebook the kernel shows a cell error without tslab or node:vm frames, keeping the library and cell frames', () => {
@@ -112,7 +137,11 @@ describe('Notebook whenDone and unfinished exercises', () => {
       'console.error(e);',
     ].join('\n');
     const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8' });
-    expect(r.stderr.trim().split('\n')).to.deep.equal(['Error: boom', '    at f (/r/src/scalar.ts:3:9)', '    at evalmachine.<anonymous>:9:41']);
+    expect(r.stderr.trim().split('\n')).to.deep.equal([
+      'Error: boom',
+      '    at f (/r/src/scalar.ts:3:9)',
+      '    at evalmachine.<anonymous>:9:41',
+    ]);
   });
 
   it('Notebook tests run with source maps (.mocharc.json), so a library error names its src/*.ts line', () => {

@@ -12,7 +12,17 @@ import * as os from 'os';
 import * as path from 'path';
 import { repoRoot } from '../scripts/course';
 import { spawnSync } from 'child_process';
-import { ExportedPage, dropMathJax, dropRequireJs, exportSite, indexPage, inlineSvgImages, notebookTitle, renderMath, titleAndNavigate } from '../scripts/export';
+import {
+  ExportedPage,
+  dropMathJax,
+  dropRequireJs,
+  exportSite,
+  indexPage,
+  inlineSvgImages,
+  notebookTitle,
+  renderMath,
+  titleAndNavigate,
+} from '../scripts/export';
 import { checkJupyter, findPython } from '../scripts/jupyter';
 import { SCREENSHOTS, requireChromium, sharedBrowser } from './helpers/browser';
 
@@ -20,13 +30,17 @@ const ROOT = repoRoot();
 
 /** Number of outputs with an SVG image in a notebook: the charts its page must draw. */
 function svgOutputs(nbFile: string): number {
-  const nb = JSON.parse(fs.readFileSync(nbFile, 'utf8')) as { cells: Array<{ outputs?: Array<{ data?: Record<string, unknown> }> }> };
-  return nb.cells.flatMap((c) => c.outputs ?? []).filter((o) => o.data !== undefined && 'image/svg+xml' in o.data).length;
+  const nb = JSON.parse(fs.readFileSync(nbFile, 'utf8')) as {
+    cells: Array<{ outputs?: Array<{ data?: Record<string, unknown> }> }>;
+  };
+  return nb.cells.flatMap((c) => c.outputs ?? []).filter((o) => o.data !== undefined && 'image/svg+xml' in o.data)
+    .length;
 }
 
 describe('Course tooling export helpers', () => {
   it('Course tooling export inlines SVG images and drops require.js', () => {
-    const svg = '<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg"><g class="mark-line role-mark"><path d="M0,0L1,1"/></g></svg>';
+    const svg =
+      '<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg"><g class="mark-line role-mark"><path d="M0,0L1,1"/></g></svg>';
     const html = `<script src="https://cdnjs.cloudflare.com/ajax/libs/require.js/2.1.10/require.min.js"></script>\n<p><img src="data:image/svg+xml;base64,${Buffer.from(svg).toString('base64')}"></p>`;
     const { html: out, count } = inlineSvgImages(html);
     expect(count).to.equal(1);
@@ -36,10 +50,17 @@ describe('Course tooling export helpers', () => {
   });
 
   it('Course tooling export titles pages by their first heading and lists them in the index', () => {
-    const nb = JSON.stringify({ cells: [{ cell_type: 'code', source: '# not a heading' }, { cell_type: 'markdown', source: ['Intro\n', '## Module 0: <operators>\n'] }] });
+    const nb = JSON.stringify({
+      cells: [
+        { cell_type: 'code', source: '# not a heading' },
+        { cell_type: 'markdown', source: ['Intro\n', '## Module 0: <operators>\n'] },
+      ],
+    });
     expect(notebookTitle(nb, 'x')).to.equal('Module 0: <operators>');
     expect(notebookTitle(JSON.stringify({ cells: [] }), 'fallback')).to.equal('fallback');
-    const index = indexPage([{ name: 'module0', title: 'Module 0: <operators>', file: 'module0.html', charts: 3, formulas: 0 }]);
+    const index = indexPage([
+      { name: 'module0', title: 'Module 0: <operators>', file: 'module0.html', charts: 3, formulas: 0 },
+    ]);
     expect(index).to.include('<a href="module0.html">Module 0: &lt;operators&gt;</a>');
   });
 
@@ -61,9 +82,18 @@ describe('Course tooling export helpers', () => {
   });
 
   it('Course tooling export titles each page by its module and links index, previous and next', () => {
-    const page = (name: string, title: string): ExportedPage => ({ name, title, file: `${name}.html`, charts: 0, formulas: 0 });
+    const page = (name: string, title: string): ExportedPage => ({
+      name,
+      title,
+      file: `${name}.html`,
+      charts: 0,
+      formulas: 0,
+    });
     const html = '<html><head><title>module1</title></head><body class="jp-Notebook">x</body></html>';
-    const out = titleAndNavigate(html, 'Module 1: autodiff', { previous: page('module0', 'Module 0: <ops>'), next: page('module2', 'Module 2: tensors') });
+    const out = titleAndNavigate(html, 'Module 1: autodiff', {
+      previous: page('module0', 'Module 0: <ops>'),
+      next: page('module2', 'Module 2: tensors'),
+    });
     expect(out).to.include('<title>Module 1: autodiff</title>');
     expect(out.match(/<nav class="minitorch-nav"/g)).to.have.length(2);
     expect(out).to.include('<a href="index.html" rel="index">Index</a>');
@@ -76,7 +106,8 @@ describe('Course tooling export helpers', () => {
 
 describe('Course tooling export leaves the repository as it was', function () {
   this.timeout(300_000);
-  const status = () => spawnSync('git', ['status', '--porcelain', '--untracked-files=all'], { cwd: ROOT, encoding: 'utf8' }).stdout;
+  const status = () =>
+    spawnSync('git', ['status', '--porcelain', '--untracked-files=all'], { cwd: ROOT, encoding: 'utf8' }).stdout;
 
   it('Course tooling export executes notebooks in a scratch folder: git status is unchanged', async function () {
     if (spawnSync('git', ['rev-parse'], { cwd: ROOT }).status !== 0) this.skip(); // not a git checkout
@@ -131,7 +162,10 @@ describe('Course tooling export in a browser', function () {
       expect(html, p.name).to.not.match(/<img[^>]*src="data:image\/svg\+xml/);
       expect(html, p.name).to.not.include('require.min.js');
     }
-    expect(pages.some((p) => p.charts > 0), 'at least one notebook has charts').to.equal(true);
+    expect(
+      pages.some((p) => p.charts > 0),
+      'at least one notebook has charts',
+    ).to.equal(true);
   });
 
   it('Course tooling exported pages draw their charts offline in Chromium (screenshots in out/screenshots)', async () => {
@@ -157,10 +191,16 @@ describe('Course tooling export in a browser', function () {
         await page.goto(`file://${path.join(site, p.file)}`, { waitUntil: 'load' });
         // Titled by the module, with links to the index and the neighbours.
         expect(await page.title()).to.equal(p.title);
-        const nav = await page.locator('nav.minitorch-nav').first().locator('a').evaluateAll((as) => as.map((a) => `${a.getAttribute('rel')}:${a.getAttribute('href')}`));
-        expect(nav, `${p.name} navigation`).to.deep.equal(
-          ['index:index.html', ...(i > 0 ? [`prev:${pages[i - 1].file}`] : []), ...(i < pages.length - 1 ? [`next:${pages[i + 1].file}`] : [])],
-        );
+        const nav = await page
+          .locator('nav.minitorch-nav')
+          .first()
+          .locator('a')
+          .evaluateAll((as) => as.map((a) => `${a.getAttribute('rel')}:${a.getAttribute('href')}`));
+        expect(nav, `${p.name} navigation`).to.deep.equal([
+          'index:index.html',
+          ...(i > 0 ? [`prev:${pages[i - 1].file}`] : []),
+          ...(i < pages.length - 1 ? [`next:${pages[i + 1].file}`] : []),
+        ]);
         // No figure wider than the notebook column, and none shrunk to fit it (its labels would shrink too).
         const tooWide = await page.locator('.minitorch-chart > svg').evaluateAll((svgs) =>
           svgs
@@ -174,7 +214,9 @@ describe('Course tooling export in a browser', function () {
             })
             .filter((c) => c.drawn > c.available + 1 || c.shown < c.drawn - 1),
         );
-        expect(tooWide, `${p.name}: figures wider than the column (drawn px > available px) or shrunk`).to.deep.equal([]);
+        expect(tooWide, `${p.name}: figures wider than the column (drawn px > available px) or shrunk`).to.deep.equal(
+          [],
+        );
         const charts = await page.locator('.minitorch-chart > svg').evaluateAll((svgs) =>
           svgs.map((svg) => {
             const box = svg.getBoundingClientRect();
@@ -191,8 +233,13 @@ describe('Course tooling export in a browser', function () {
           expect(c.marks, `${p.name} chart ${i} data marks`).to.be.greaterThan(0);
         });
         // Lecture notes show the exercise checks passing (grading.checkTask tables).
-        const checks = await page.locator('table.minitorch-checks').evaluateAll((ts) => ts.map((t) => `${t.getAttribute('data-task')}:${t.getAttribute('data-ok')}`));
-        expect(checks.filter((c) => !c.endsWith(':true')), `${p.name}: failing check tables`).to.deep.equal([]);
+        const checks = await page
+          .locator('table.minitorch-checks')
+          .evaluateAll((ts) => ts.map((t) => `${t.getAttribute('data-task')}:${t.getAttribute('data-ok')}`));
+        expect(
+          checks.filter((c) => !c.endsWith(':true')),
+          `${p.name}: failing check tables`,
+        ).to.deep.equal([]);
         if (p.charts > 0) await page.locator('.minitorch-chart').first().scrollIntoViewIfNeeded();
         await page.screenshot({ path: path.join(SCREENSHOTS, `export-${p.name}.png`) });
       }

@@ -41,7 +41,10 @@ function hostData(shape: number[], seed: number): TensorData {
 const smallShape = fc.array(fc.integer({ min: 1, max: 5 }), { minLength: 1, maxLength: 3 });
 
 describe('Task 3.1 fast paths agree with the generic kernels', () => {
-  for (const [label, backend] of [['parallel', parallel], ['local', local]] as const) {
+  for (const [label, backend] of [
+    ['parallel', parallel],
+    ['local', local],
+  ] as const) {
     it(`Task 3.1 map, zip and reduce on contiguous, permuted and broadcast data (${label})`, () => {
       fc.assert(
         fc.property(smallShape, fc.integer({ min: 0, max: 1000 }), (shape, seed) => {
@@ -81,8 +84,14 @@ describe('Task 3.1 fast paths agree with the generic kernels', () => {
     for (const special of [finite, [...finite, Infinity, -Infinity, NaN]]) {
       const n = special.length;
       // every (x, d) pair: x along rows, d along columns
-      const x = data(special.flatMap((v) => special.map(() => v)), [n * n]);
-      const d = data(special.flatMap(() => special), [n * n]);
+      const x = data(
+        special.flatMap((v) => special.map(() => v)),
+        [n * n],
+      );
+      const d = data(
+        special.flatMap(() => special),
+        [n * n],
+      );
       const square = new TensorData(x.storage, [n, n]).permute(1, 0);
       const row = data(special, [1, n]);
       const col = data(special, [n, 1]);
@@ -93,7 +102,9 @@ describe('Task 3.1 fast paths agree with the generic kernels', () => {
         expect(bits(backend.map('relu', square)), label).to.deep.equal(bits(simple.map('relu', square)));
         expect(bits(backend.zip('reluBack', col, row)), label).to.deep.equal(bits(simple.zip('reluBack', col, row)));
         const dSquare = new TensorData(d.storage, [n, n]);
-        expect(bits(backend.zip('reluBack', square, dSquare)), label).to.deep.equal(bits(simple.zip('reluBack', square, dSquare)));
+        expect(bits(backend.zip('reluBack', square, dSquare)), label).to.deep.equal(
+          bits(simple.zip('reluBack', square, dSquare)),
+        );
       }
     }
   });
@@ -119,7 +130,11 @@ describe('Task 3.1 fast paths agree with the generic kernels', () => {
   it('Task 3.1 small results share chunks by size: a kept scalar holds 4 KB, a large result its own array', () => {
     const sizes = [1, 16, 17, 2048, 2049];
     const results = sizes.map((n) => local.zip('add', hostData([n], 1), hostData([n], 2)));
-    results.forEach((r, i) => expect(values(r), `size ${sizes[i]}`).to.deep.equal(values(simple.zip('add', hostData([sizes[i]], 1), hostData([sizes[i]], 2)))));
+    results.forEach((r, i) =>
+      expect(values(r), `size ${sizes[i]}`).to.deep.equal(
+        values(simple.zip('add', hostData([sizes[i]], 1), hostData([sizes[i]], 2))),
+      ),
+    );
     const held = results.map((r) => r.storage.buffer.byteLength);
     expect(held).to.deep.equal([4096, 4096, 262144, 262144, 2049 * 8]);
   });
@@ -133,9 +148,16 @@ describe('Fast backend strided copy (copyRange)', () => {
   const rowMajor = (shape: number[]): number[] => shape.map((_, i) => shape.slice(i + 1).reduce((p, n) => p * n, 1));
 
   it('Task 2.1 copies permuted and broadcast views of 1–6 dims over any range (copyRange)', () => {
-    const shapeAndPerm = fc
-      .array(fc.integer({ min: 1, max: 4 }), { minLength: 1, maxLength: 6 })
-      .chain((shape) => fc.tuple(fc.constant(shape), fc.shuffledSubarray(shape.map((_, i) => i), { minLength: shape.length }), fc.array(fc.boolean(), { minLength: shape.length, maxLength: shape.length })));
+    const shapeAndPerm = fc.array(fc.integer({ min: 1, max: 4 }), { minLength: 1, maxLength: 6 }).chain((shape) =>
+      fc.tuple(
+        fc.constant(shape),
+        fc.shuffledSubarray(
+          shape.map((_, i) => i),
+          { minLength: shape.length },
+        ),
+        fc.array(fc.boolean(), { minLength: shape.length, maxLength: shape.length }),
+      ),
+    );
     fc.assert(
       fc.property(shapeAndPerm, fc.tuple(fc.nat(), fc.nat()), ([shape, perm, ones], [s, e]) => {
         // A source with some dims of size 1, viewed permuted, then broadcast to the permuted shape.
@@ -147,11 +169,20 @@ describe('Fast backend strided copy (copyRange)', () => {
         const outStrides = rowMajor(outShape);
         const size = outShape.reduce((p, n) => p * n, 1);
         // Element i of the result: its index in outShape, read from the view (size-1 dims repeat).
-        const want = (i: number) => outShape.reduce((pos, _, k) => pos + (view.shape[k] === 1 ? 0 : Math.floor(i / outStrides[k]) % outShape[k] * view.strides[k]), 0);
+        const want = (i: number) =>
+          outShape.reduce(
+            (pos, _, k) =>
+              pos + (view.shape[k] === 1 ? 0 : (Math.floor(i / outStrides[k]) % outShape[k]) * view.strides[k]),
+            0,
+          );
         const [start, end] = [s % (size + 1), e % (size + 1)].sort((x, y) => x - y);
         const out = new Float64Array(size).fill(-1);
         copyRange({ storage: out, shape: outShape, strides: outStrides }, view, start, end);
-        out.forEach((v, i) => expect(v, `element ${i} of ${JSON.stringify(outShape)} in [${start}, ${end})`).to.equal(i >= start && i < end ? storage[want(i)] : -1));
+        out.forEach((v, i) =>
+          expect(v, `element ${i} of ${JSON.stringify(outShape)} in [${start}, ${end})`).to.equal(
+            i >= start && i < end ? storage[want(i)] : -1,
+          ),
+        );
       }),
       { numRuns: 300 },
     );
@@ -159,12 +190,22 @@ describe('Fast backend strided copy (copyRange)', () => {
 
   it('merges dims that every layout walks as one (mergeDims)', () => {
     // A bias [8, 1, 1] broadcast over [32, 8, 28, 28]: rows of 784 with the bias's stride 0.
-    expect(mergeDims([32, 8, 28, 28], [6272, 784, 28, 1], [0, 1, 0, 0])).to.deep.equal([[32, 8, 784], [6272, 784, 1], [0, 1, 0]]);
+    expect(mergeDims([32, 8, 28, 28], [6272, 784, 28, 1], [0, 1, 0, 0])).to.deep.equal([
+      [32, 8, 784],
+      [6272, 784, 1],
+      [0, 1, 0],
+    ]);
     // A pooling tile [32, 8, 7, 7, 4, 4] of a [32, 8, 28, 28] image: only batch, channel and row merge.
-    expect(mergeDims([32, 8, 7, 7, 4, 4], [6272, 784, 112, 4, 28, 1])).to.deep.equal([[1792, 7, 4, 4], [112, 4, 28, 1]]);
+    expect(mergeDims([32, 8, 7, 7, 4, 4], [6272, 784, 112, 4, 28, 1])).to.deep.equal([
+      [1792, 7, 4, 4],
+      [112, 4, 28, 1],
+    ]);
     // Size-1 dims vanish; a transposed matrix merges nothing.
     expect(mergeDims([1, 3, 1], [3, 1, 1])).to.deep.equal([[3], [1]]);
-    expect(mergeDims([3, 2], [1, 3])).to.deep.equal([[3, 2], [1, 3]]);
+    expect(mergeDims([3, 2], [1, 3])).to.deep.equal([
+      [3, 2],
+      [1, 3],
+    ]);
     expect(mergeDims([1, 1], [0, 0])).to.deep.equal([[], []]);
   });
 });
@@ -224,7 +265,12 @@ describe('Fast backend convolution by the SIMD direct convolution', () => {
   function checkConv(inShape: number[], wShape: number[], outShape: number[], permuted = false): void {
     let x = hostData(inShape, inShape[0] * 7 + wShape[0]);
     const w = hostData(wShape, wShape[1] * 5 + inShape[1]);
-    if (permuted) x = hostData([inShape[1], inShape[0], ...inShape.slice(2)], 3).permute(1, 0, ...inShape.slice(2).map((_, i) => i + 2));
+    if (permuted)
+      x = hostData([inShape[1], inShape[0], ...inShape.slice(2)], 3).permute(
+        1,
+        0,
+        ...inShape.slice(2).map((_, i) => i + 2),
+      );
     const conv = (b: FastBackend | SimpleBackend, reverse: boolean) =>
       inShape.length === 3 ? b.conv1d(x, w, outShape, reverse) : b.conv2d(x, w, outShape, reverse);
     for (const reverse of [false, true]) {
@@ -257,10 +303,15 @@ describe('Fast backend fused matmul', () => {
 
   it('Task 3.2 matmul matches Simple on random 2-D shapes (parallel and local)', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 9 }), fc.integer({ min: 1, max: 9 }), fc.integer({ min: 1, max: 9 }), (n, m, p) => {
-        check([n, m], [m, p], parallel);
-        check([n, m], [m, p], local);
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 9 }),
+        fc.integer({ min: 1, max: 9 }),
+        fc.integer({ min: 1, max: 9 }),
+        (n, m, p) => {
+          check([n, m], [m, p], parallel);
+          check([n, m], [m, p], local);
+        },
+      ),
       { numRuns: 40 },
     );
   });
@@ -291,9 +342,18 @@ describe('Fast backend fused matmul', () => {
     expect(simdParallel.simd).to.equal(true);
     expect(plainTs.simd).to.equal(false);
     const cases: Array<[number[], number[]]> = [
-      [[2, 1, 41, 30], [3, 30, 51]], // batch broadcast, odd widths
-      [[64, 70], [70, 33]],
-      [[7, 300], [300, 262]], // crosses the kernel's 256-wide k and column blocks; ragged rows and columns
+      [
+        [2, 1, 41, 30],
+        [3, 30, 51],
+      ], // batch broadcast, odd widths
+      [
+        [64, 70],
+        [70, 33],
+      ],
+      [
+        [7, 300],
+        [300, 262],
+      ], // crosses the kernel's 256-wide k and column blocks; ragged rows and columns
     ];
     for (const [aShape, bShape] of cases) {
       const a = hostData(aShape, 31);
@@ -334,7 +394,9 @@ describe('Fast backend fused matmul', () => {
   });
 
   it('matmul shape errors name both shapes', () => {
-    expect(() => parallel.matmul(hostData([2, 3], 1), hostData([4, 2], 2))).to.throw(/inner dimensions differ: \[2, 3\] @ \[4, 2\]/);
+    expect(() => parallel.matmul(hostData([2, 3], 1), hostData([4, 2], 2))).to.throw(
+      /inner dimensions differ: \[2, 3\] @ \[4, 2\]/,
+    );
     expect(() => parallel.matmul(hostData([3], 1), hostData([3, 2], 2))).to.throw(/at least 2-D/);
   });
 });
@@ -454,7 +516,11 @@ describe('Fast backend worker pool errors, recovery and exit', () => {
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
     expect(code).to.equal(0);
-    const { fresh, rssGrowthMB, started } = JSON.parse(stdout) as { fresh: number; rssGrowthMB: number; started: number };
+    const { fresh, rssGrowthMB, started } = JSON.parse(stdout) as {
+      fresh: number;
+      rssGrowthMB: number;
+      started: number;
+    };
     expect(started, 'the loop used the worker').to.equal(1);
     expect(fresh, 'SharedArrayBuffers allocated in steps 1,001–10,000').to.equal(0);
     expect(rssGrowthMB, 'RSS growth from step 1,000 to 10,000 (MB)').to.be.below(32);

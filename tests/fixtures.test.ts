@@ -102,8 +102,10 @@ export const FIXTURE_OPS: Record<string, (inputs: Tensor[], args: Record<string,
   argmax: ([a], { dim, keepdim }) => a.argmax(dim as number | undefined, keepdim as boolean | undefined),
   argmin: ([a], { dim, keepdim }) => a.argmin(dim as number | undefined, keepdim as boolean | undefined),
   logsumexp: ([a], { dim, keepdim }) => a.logsumexp(dim as number | number[], keepdim as boolean | undefined),
-  var: ([a], { dim, correction, keepdim }) => a.var(dim as Dims, { correction: correction as number | undefined, keepdim: keepdim as boolean | undefined }),
-  std: ([a], { dim, correction, keepdim }) => a.std(dim as Dims, { correction: correction as number | undefined, keepdim: keepdim as boolean | undefined }),
+  var: ([a], { dim, correction, keepdim }) =>
+    a.var(dim as Dims, { correction: correction as number | undefined, keepdim: keepdim as boolean | undefined }),
+  std: ([a], { dim, correction, keepdim }) =>
+    a.std(dim as Dims, { correction: correction as number | undefined, keepdim: keepdim as boolean | undefined }),
   squeeze: ([a], { dim }) => a.squeeze(dim as number | undefined),
   unsqueeze: ([a], { dim }) => a.unsqueeze(dim as number),
   flatten: ([a], { start, end }) => a.flatten(start as number | undefined, end as number | undefined),
@@ -113,24 +115,50 @@ export const FIXTURE_OPS: Record<string, (inputs: Tensor[], args: Record<string,
   narrow: ([a], { dim, start, length }) => a.narrow(dim as number, start as number, length as number),
   cat: (xs, { dim }) => cat(xs, dim as number),
   stack: (xs, { dim }) => stack(xs, dim as number),
-  conv1dTorch: ([x, w, b], { stride, padding }) => nn.conv1d(x, w, b, { stride: (stride as number) ?? 1, padding: (padding as number) ?? 0 }),
-  conv2dTorch: ([x, w, b], { stride, padding }) => nn.conv2d(x, w, b, { stride: (stride as number) ?? 1, padding: (padding as number) ?? 0 }),
-  maxpool2dStride: ([x], { kernel, stride }) => nn.maxpool2d(x, kernel as number, { stride: stride as number | undefined }),
-  avgpool2dStride: ([x], { kernel, stride }) => nn.avgpool2d(x, kernel as number, { stride: stride as number | undefined }),
-  linearLayer: ([x, w, b]) => withParameters(new Linear(w.shape[1], w.shape[0], { bias: b !== undefined, backend: x.backend }), w, b).forward(x),
+  conv1dTorch: ([x, w, b], { stride, padding }) =>
+    nn.conv1d(x, w, b, { stride: (stride as number) ?? 1, padding: (padding as number) ?? 0 }),
+  conv2dTorch: ([x, w, b], { stride, padding }) =>
+    nn.conv2d(x, w, b, { stride: (stride as number) ?? 1, padding: (padding as number) ?? 0 }),
+  maxpool2dStride: ([x], { kernel, stride }) =>
+    nn.maxpool2d(x, kernel as number, { stride: stride as number | undefined }),
+  avgpool2dStride: ([x], { kernel, stride }) =>
+    nn.avgpool2d(x, kernel as number, { stride: stride as number | undefined }),
+  linearLayer: ([x, w, b]) =>
+    withParameters(new Linear(w.shape[1], w.shape[0], { bias: b !== undefined, backend: x.backend }), w, b).forward(x),
   conv1dLayer: ([x, w, b], { stride, padding }) =>
-    withParameters(new Conv1d(w.shape[1], w.shape[0], w.shape[2], { stride: stride as number, padding: padding as number, backend: x.backend }), w, b).forward(x),
+    withParameters(
+      new Conv1d(w.shape[1], w.shape[0], w.shape[2], {
+        stride: stride as number,
+        padding: padding as number,
+        backend: x.backend,
+      }),
+      w,
+      b,
+    ).forward(x),
   conv2dLayer: ([x, w, b], { stride, padding }) =>
     withParameters(
-      new Conv2d(w.shape[1], w.shape[0], [w.shape[2], w.shape[3]], { stride: stride as number | undefined, padding: padding as number | undefined, backend: x.backend }),
+      new Conv2d(w.shape[1], w.shape[0], [w.shape[2], w.shape[3]], {
+        stride: stride as number | undefined,
+        padding: padding as number | undefined,
+        backend: x.backend,
+      }),
       w,
       b,
     ).forward(x),
   maxPool2dLayer: ([x], { kernel, stride }) => new MaxPool2d(kernel as number, stride as number | undefined).forward(x),
   avgPool2dLayer: ([x], { kernel, stride }) => new AvgPool2d(kernel as number, stride as number | undefined).forward(x),
   sequential: ([x, w1, b1, w2, b2, w3, b3]) => {
-    const linear = (w: Tensor, b: Tensor): Linear => withParameters(new Linear(w.shape[1], w.shape[0], { backend: x.backend }), w, b);
-    return new Sequential(new Flatten(), linear(w1, b1), new ReLU(), linear(w2, b2), new Tanh(), linear(w3, b3), new Sigmoid()).forward(x);
+    const linear = (w: Tensor, b: Tensor): Linear =>
+      withParameters(new Linear(w.shape[1], w.shape[0], { backend: x.backend }), w, b);
+    return new Sequential(
+      new Flatten(),
+      linear(w1, b1),
+      new ReLU(),
+      linear(w2, b2),
+      new Tanh(),
+      linear(w3, b3),
+      new Sigmoid(),
+    ).forward(x);
   },
 };
 
@@ -231,7 +259,21 @@ function composedNeedsBackward(op: string, name: string): boolean {
 }
 
 /** Ops whose backward the students write in Task 2.4 (the others' backward is given). */
-const WRITTEN_BACKWARD = new Set(['sigmoid', 'relu', 'log', 'exp', 'inv', 'mul', 'div', 'sum', 'mean', 'permute', 'transpose', 'linear', 'sigmoidLayer']);
+const WRITTEN_BACKWARD = new Set([
+  'sigmoid',
+  'relu',
+  'log',
+  'exp',
+  'inv',
+  'mul',
+  'div',
+  'sum',
+  'mean',
+  'permute',
+  'transpose',
+  'linear',
+  'sigmoidLayer',
+]);
 
 /**
  * Whether a case's gradients need Task 2.4's code: an op whose backward is written there,
@@ -242,45 +284,59 @@ const WRITTEN_BACKWARD = new Set(['sigmoid', 'relu', 'log', 'exp', 'inv', 'mul',
 function needsBackward(op: string, name: string): boolean {
   const [a, b] = [...name.matchAll(/\[[\d, ]*\]/g)].map((m) => m[0]);
   const broadcast = ['add', 'sub', 'mul', 'div'].includes(op) && a !== b;
-  const batched = op === 'matmul' && (a.split(',').length > 2 || b.split(',').length > 2) && a.split(',').slice(0, -2).join() !== b.split(',').slice(0, -2).join();
-  return WRITTEN_BACKWARD.has(op) || composedNeedsBackward(op, name) || name.includes('.permute(') || broadcast || batched;
+  const batched =
+    op === 'matmul' &&
+    (a.split(',').length > 2 || b.split(',').length > 2) &&
+    a.split(',').slice(0, -2).join() !== b.split(',').slice(0, -2).join();
+  return (
+    WRITTEN_BACKWARD.has(op) || composedNeedsBackward(op, name) || name.includes('.permute(') || broadcast || batched
+  );
 }
 
 const CASES = loadFixtures();
 
-describeEachBackend('PyTorch fixtures', (backend, name) => {
-  // The fixtures are float64 and MiniTorch's log(x + 1e-6) is written into them (see
-  // scripts/fixtures.py), so the float64 backends must match to rounding; the GPU is float32.
-  const tol = name === 'gpu' ? tolerance(name) : 1e-9;
+describeEachBackend(
+  'PyTorch fixtures',
+  (backend, name) => {
+    // The fixtures are float64 and MiniTorch's log(x + 1e-6) is written into them (see
+    // scripts/fixtures.py), so the float64 backends must match to rounding; the GPU is float32.
+    const tol = name === 'gpu' ? tolerance(name) : 1e-9;
 
-  it('the fixture file covers every op in FIXTURE_OPS', () => {
-    expect(CASES.length).to.be.greaterThan(50);
-    const used = new Set(CASES.map((c) => c.op));
-    expect(Object.keys(FIXTURE_OPS).filter((op) => !used.has(op))).to.deep.equal([]);
-  });
-
-  for (const c of CASES) {
-    it(`${tasksOf(c.op, c.name)} ${c.name} match PyTorch`, () => {
-      const fn = FIXTURE_OPS[c.op];
-      expect(fn, `no FIXTURE_OPS entry for "${c.op}"`).to.not.equal(undefined);
-      const leaves = c.inputs.map((x) => fromFlat(x.values, x.shape, { backend, requiresGrad: true }));
-      const seen = leaves.map((leaf, i) => {
-        const order = c.inputs[i].permute;
-        return order === null ? leaf : leaf.permute(...order);
-      });
-      const out = fn(seen, c.args);
-      expect(out.shape, 'output shape').to.deep.equal(c.output.shape);
-      closeAll(out.toFlatArray(), c.output.values, tol, 'output');
-      // Indices are constants, as in PyTorch (no gradient flows through them).
-      if (!out.isConstant()) out.backward(fromFlat(c.gradOutput, c.output.shape, { backend }));
-      leaves.forEach((leaf, i) => {
-        const grad = leaf.grad === null ? new Float64Array(leaf.size) : leaf.grad.toFlatArray();
-        if (leaf.grad !== null) expect(leaf.grad.shape, `gradient shape of input ${i}`).to.deep.equal(c.inputs[i].shape);
-        closeAll(grad, c.grads[i], tol, `gradient of input ${i}`);
-      });
+    it('the fixture file covers every op in FIXTURE_OPS', () => {
+      expect(CASES.length).to.be.greaterThan(50);
+      const used = new Set(CASES.map((c) => c.op));
+      expect(Object.keys(FIXTURE_OPS).filter((op) => !used.has(op))).to.deep.equal([]);
     });
-  }
-}, { matmul: /\b(matmul|linear|sigmoidLayer|linearLayer|sequential|indexSelect|narrow|cat|stack)\(/, kernelFree: /of (permute|view|transpose)\(\[[\d, ]*\], |of (squeeze|unsqueeze|flatten|viewInfer)\(\[[\d, ]*\][,)]|of sum\(\[\]\) / });
+
+    for (const c of CASES) {
+      it(`${tasksOf(c.op, c.name)} ${c.name} match PyTorch`, () => {
+        const fn = FIXTURE_OPS[c.op];
+        expect(fn, `no FIXTURE_OPS entry for "${c.op}"`).to.not.equal(undefined);
+        const leaves = c.inputs.map((x) => fromFlat(x.values, x.shape, { backend, requiresGrad: true }));
+        const seen = leaves.map((leaf, i) => {
+          const order = c.inputs[i].permute;
+          return order === null ? leaf : leaf.permute(...order);
+        });
+        const out = fn(seen, c.args);
+        expect(out.shape, 'output shape').to.deep.equal(c.output.shape);
+        closeAll(out.toFlatArray(), c.output.values, tol, 'output');
+        // Indices are constants, as in PyTorch (no gradient flows through them).
+        if (!out.isConstant()) out.backward(fromFlat(c.gradOutput, c.output.shape, { backend }));
+        leaves.forEach((leaf, i) => {
+          const grad = leaf.grad === null ? new Float64Array(leaf.size) : leaf.grad.toFlatArray();
+          if (leaf.grad !== null)
+            expect(leaf.grad.shape, `gradient shape of input ${i}`).to.deep.equal(c.inputs[i].shape);
+          closeAll(grad, c.grads[i], tol, `gradient of input ${i}`);
+        });
+      });
+    }
+  },
+  {
+    matmul: /\b(matmul|linear|sigmoidLayer|linearLayer|sequential|indexSelect|narrow|cat|stack)\(/,
+    kernelFree:
+      /of (permute|view|transpose)\(\[[\d, ]*\], |of (squeeze|unsqueeze|flatten|viewInfer)\(\[[\d, ]*\][,)]|of sum\(\[\]\) /,
+  },
+);
 
 /** Every value within `tol` (relative for large values). */
 function closeAll(got: ArrayLike<number>, want: number[], tol: number, what: string): void {
@@ -307,7 +363,12 @@ describeEachBackend('Task 4.4 logsoftmax precision', (backend, name) => {
       // d/dx Σ_j logsoftmax_j = 1 − n·softmax: exact as well.
       out.sum().backward();
       const softmax = reference(xs).map(Math.exp);
-      closeAll(x.grad!.toFlatArray(), softmax.map((p) => 1 - xs.length * p), tol, `gradient of logsoftmax(${xs})`);
+      closeAll(
+        x.grad!.toFlatArray(),
+        softmax.map((p) => 1 - xs.length * p),
+        tol,
+        `gradient of logsoftmax(${xs})`,
+      );
     }
   });
 });

@@ -34,7 +34,9 @@ describe('GPU backend map, zip and reduce', function () {
   this.timeout(60_000);
 
   it('the GPU backend finds an adapter and says which', () => {
-    expect((getBackend('gpu') as gpu.GpuBackend).description).to.be.a('string').and.not.equal('');
+    expect((getBackend('gpu') as gpu.GpuBackend).description)
+      .to.be.a('string')
+      .and.not.equal('');
   });
 
   it('Task 3.3 map and zip on sizes around the workgroup size (1, 63, 64, 65, 1000)', () => {
@@ -72,7 +74,9 @@ describe('GPU backend map, zip and reduce', function () {
     const values = Array.from({ length: 70 }, (_, i) => i % 7);
     const blocks = Array.from(gpu.sumPractice(values));
     const size = gpu.kernels.PRACTICE_BLOCK;
-    const expected = Array.from({ length: Math.ceil(70 / size) }, (_, b) => values.slice(b * size, (b + 1) * size).reduce((s, v) => s + v, 0));
+    const expected = Array.from({ length: Math.ceil(70 / size) }, (_, b) =>
+      values.slice(b * size, (b + 1) * size).reduce((s, v) => s + v, 0),
+    );
     expect(blocks).to.deep.equal(expected);
   });
 
@@ -109,7 +113,9 @@ describe('GPU backend map, zip and reduce', function () {
   });
 
   it('without an adapter the error says what to install', () => {
-    expect(NO_ADAPTER_HELP).to.match(/no WebGPU adapter/).and.match(/mesa-vulkan-drivers libegl1 libegl-mesa0 libgles2 libgl1-mesa-dri/);
+    expect(NO_ADAPTER_HELP)
+      .to.match(/no WebGPU adapter/)
+      .and.match(/mesa-vulkan-drivers libegl1 libegl-mesa0 libgles2 libgl1-mesa-dri/);
   });
 
   it('a process that finds no adapter at all gets that error, not a crash', function () {
@@ -164,7 +170,10 @@ describe('GPU backend map, zip and reduce', function () {
         await new Promise((r) => setTimeout(r, 50));
         console.log(before, m.gpu.liveBufferCount());
       })();`;
-    const out = execFileSync(process.execPath, ['--expose-gc', '-e', script], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    const out = execFileSync(process.execPath, ['--expose-gc', '-e', script], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
     const [before, after] = out.trim().split(' ').map(Number);
     expect(before).to.be.greaterThan(0);
     expect(after).to.equal(before);
@@ -201,7 +210,9 @@ describe('GPU memory stays bounded without the event loop', function () {
       expect(gpu.gpuMemoryStats().buffers).to.be.at.most(32);
       expect(gpu.gpuMemoryStats().spilled).to.be.greaterThan(before);
       // The first ones were spilled long ago; using them uploads them again, with their values.
-      kept.forEach((t, i) => expect(Array.from(t.mul(2).toFlatArray())).to.deep.equal([2 * (i + 1), 2 * (1 - i), i + 2]));
+      kept.forEach((t, i) =>
+        expect(Array.from(t.mul(2).toFlatArray())).to.deep.equal([2 * (i + 1), 2 * (1 - i), i + 2]),
+      );
       expect(Array.from(kept[0].toFlatArray())).to.deep.equal([1, 1, 1]);
       kept[0].set([1], 7);
       expect(kept[0].add(0).get([1])).to.equal(7);
@@ -209,7 +220,10 @@ describe('GPU memory stays bounded without the event loop', function () {
     } finally {
       gpu.setGpuMemoryBudget({ maxBuffers: 1024 });
     }
-    expect(() => gpu.setGpuMemoryBudget({ maxBuffers: 0 })).to.throw(RangeError, /maxBuffers must be an integer of at least 16, got 0/);
+    expect(() => gpu.setGpuMemoryBudget({ maxBuffers: 0 })).to.throw(
+      RangeError,
+      /maxBuffers must be an integer of at least 16, got 0/,
+    );
   });
 
   // The MLP multiplies matrices on the GPU: Task 3.4's kernel as well as 3.3's.
@@ -250,7 +264,8 @@ describe('GPU memory stays bounded without the event loop', function () {
     expect(out.afterTrain, 'live device buffers after trainTensor').to.be.at.most(out.budget);
     // After warm-up (the first half), memory is flat: the heap to within 2 MB, RSS within 40 MB.
     const warm = out.rows.filter((row) => row.step >= 5000);
-    const spread = (key: 'rss' | 'heap') => (Math.max(...warm.map((row) => row[key])) - Math.min(...warm.map((row) => row[key]))) / 2 ** 20;
+    const spread = (key: 'rss' | 'heap') =>
+      (Math.max(...warm.map((row) => row[key])) - Math.min(...warm.map((row) => row[key]))) / 2 ** 20;
     expect(spread('heap'), 'heap growth (MB) after warm-up').to.be.below(2);
     expect(spread('rss'), 'RSS growth (MB) after warm-up').to.be.below(40);
     // And training trained: 10,000 steps of gradient descent on w·x moved w by -0.01·x each.
@@ -259,7 +274,7 @@ describe('GPU memory stays bounded without the event loop', function () {
 });
 
 describe('Task 3.3 quiet first contact', function () {
-  it('Task 3.3 starting the GPU prints none of Dawn\'s adapter warnings (MINITORCH_GPU_VERBOSE=1 shows them), and stderr still works after', function () {
+  it("Task 3.3 starting the GPU prints none of Dawn's adapter warnings (MINITORCH_GPU_VERBOSE=1 shows them), and stderr still works after", function () {
     this.timeout(120_000);
     const lib = JSON.stringify(path.resolve(__dirname, '../src'));
     if (process.platform !== 'linux') this.skip();
@@ -271,7 +286,11 @@ describe('Task 3.3 quiet first contact', function () {
     // Node parent's stdio 'pipe' is a socket, which cannot be reopened (see bridge.ts).
     const file = path.join(os.tmpdir(), `minitorch-stderr-${process.pid}.txt`);
     const run = (redirect: string, env: NodeJS.ProcessEnv = process.env) =>
-      spawnSync('sh', ['-c', `"$0" -e "$1" ${redirect}`, process.execPath, script], { encoding: 'utf8', timeout: 110_000, env });
+      spawnSync('sh', ['-c', `"$0" -e "$1" ${redirect}`, process.execPath, script], {
+        encoding: 'utf8',
+        timeout: 110_000,
+        env,
+      });
     try {
       const piped = run('2>&1 >/dev/null | cat');
       expect(piped.status, piped.stdout).to.equal(0);
@@ -305,7 +324,9 @@ describe('Task 3.3 losing the GPU device', function () {
     const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 110_000 });
     expect(r.status, r.stderr.slice(-1000)).to.equal(0);
     const out = JSON.parse(r.stdout.trim().split('\n').pop()!) as { error: string; after: number[]; again: number[] };
-    expect(out.error).to.match(/the GPU device was lost \(destroyed.*\), and this tensor's values were on it: compute it again/);
+    expect(out.error).to.match(
+      /the GPU device was lost \(destroyed.*\), and this tensor's values were on it: compute it again/,
+    );
     expect(out.after).to.deep.equal([5, 6]);
     expect(out.again).to.deep.equal([3]);
   });
@@ -360,7 +381,8 @@ describe('Task 4.2 GPU convolution', function () {
     const conv = dims === 1 ? nn.conv1d : nn.conv2d;
     const [x, xs] = pair(inShape, inShape.length + inShape[inShape.length - 1]);
     const [w, ws] = pair(wShape, wShape[0] + 7);
-    const leaf = (t: Tensor) => fromFlat(Array.from(t.toFlatArray()), t.shape, { backend: t.backend, requiresGrad: true });
+    const leaf = (t: Tensor) =>
+      fromFlat(Array.from(t.toFlatArray()), t.shape, { backend: t.backend, requiresGrad: true });
     const onGpu = [x, w].map(leaf);
     const onCpu = [xs, ws].map(leaf);
     const outGpu = conv(onGpu[0], onGpu[1]);
@@ -401,6 +423,7 @@ describe('Task 4.2 GPU convolution', function () {
 
   it('Task 4.2 while convShader is a stub (a starter repository) convolution falls back to the CPU kernels', () => {
     // The compiled module's export is what the backend calls, so replacing it stands in for the stub.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the module object itself, to patch an export
     const kernels = require('../src/backends/gpu/kernels') as { convShader: () => string };
     const shader = kernels.convShader;
     kernels.convShader = () => {

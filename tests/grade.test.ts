@@ -49,10 +49,21 @@ describe('Course tooling grade', function () {
   let dir = '';
 
   /** Run the grader on `spec` (files in the fixture folder); its output and results. */
-  function grade(spec: string[], extra: string[] = []): { status: number | null; output: string; results: GradescopeResults | null } {
+  function grade(
+    spec: string[],
+    extra: string[] = [],
+  ): { status: number | null; output: string; results: GradescopeResults | null } {
     const out = path.join(dir, 'results.json');
     fs.rmSync(out, { force: true });
-    const args = [GRADER, '--config', path.join(dir, 'course.json'), '--out', out, ...spec.flatMap((s) => ['--spec', s]), ...extra];
+    const args = [
+      GRADER,
+      '--config',
+      path.join(dir, 'course.json'),
+      '--out',
+      out,
+      ...spec.flatMap((s) => ['--spec', s]),
+      ...extra,
+    ];
     const r = spawnSync(process.execPath, args, { cwd: dir, encoding: 'utf8', timeout: 50_000 });
     const results = fs.existsSync(out) ? (JSON.parse(fs.readFileSync(out, 'utf8')) as GradescopeResults) : null;
     return { status: r.status, output: `${r.stdout}${r.stderr}`, results };
@@ -62,8 +73,14 @@ describe('Course tooling grade', function () {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'minitorch-grade-test-'));
     fs.writeFileSync(path.join(dir, 'course.json'), JSON.stringify(COURSE));
     fs.writeFileSync(path.join(dir, 'suite.test.js'), FIXTURE);
-    fs.writeFileSync(path.join(dir, 'crash.test.js'), "describe('Task 0.4 crash', () => { it('Task 0.4 exits', () => process.exit(3)); });");
-    fs.writeFileSync(path.join(dir, 'hang.test.js'), "describe('Task 0.4 hang', () => { it('Task 0.4 loops', () => { for (;;); }); });");
+    fs.writeFileSync(
+      path.join(dir, 'crash.test.js'),
+      "describe('Task 0.4 crash', () => { it('Task 0.4 exits', () => process.exit(3)); });",
+    );
+    fs.writeFileSync(
+      path.join(dir, 'hang.test.js'),
+      "describe('Task 0.4 hang', () => { it('Task 0.4 loops', () => { for (;;); }); });",
+    );
     fs.writeFileSync(path.join(dir, 'broken.test.js'), "throw new Error('cannot load this file');");
   });
 
@@ -164,17 +181,30 @@ describe('Viz no task', () => { it('draws', () => { throw new Error('no svg'); }
   it('Course tooling the reporter ends with one line per failing task, no stack frames or fast-check hints', () => {
     const reporter = path.join(__dirname, '..', 'scripts', 'taskReporter.js');
     const mocha = require.resolve('mocha/bin/mocha.js');
-    const r = spawnSync(process.execPath, [mocha, '--no-config', '--reporter', reporter, 'stubs.test.js'], { cwd: dir, encoding: 'utf8', timeout: 50_000 });
+    const r = spawnSync(process.execPath, [mocha, '--no-config', '--reporter', reporter, 'stubs.test.js'], {
+      cwd: dir,
+      encoding: 'utf8',
+      timeout: 50_000,
+    });
     const out = `${r.stdout}${r.stderr}`;
     const summary = out.slice(out.indexOf('Failing, by task'));
-    expect(summary.trim().split('\n').slice(1).map((l) => l.trim())).to.deep.equal([
+    expect(
+      summary
+        .trim()
+        .split('\n')
+        .slice(1)
+        .map((l) => l.trim()),
+    ).to.deep.equal([
       'Task 0.1 operators: 6 of 7 tests fail — not done yet: Task 0.1: mul',
       'Task 0.4 Module tree: 2 of 2 tests fail — not done yet: Task 0.4: Module.train',
       '1 failing tests that name no task: Viz no task draws',
     ]);
     // Stubs are summarised, not listed; real failures are, with their first line only.
     expect(out).to.include('7 tests fail only because a task is not written yet');
-    expect(out).to.include('1) Task 0.4 tree Task 0.4 is wrong').and.include('expected 3 parameters, got 2').and.not.include('more detail');
+    expect(out)
+      .to.include('1) Task 0.4 tree Task 0.4 is wrong')
+      .and.include('expected 3 parameters, got 2')
+      .and.not.include('more detail');
     expect(out).to.not.match(/node_modules|Hint: |seed: /);
   });
 });

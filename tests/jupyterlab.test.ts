@@ -90,7 +90,10 @@ describe('Course tooling JupyterLab smoke test', function () {
     // figure check below sees every output, not just the ones scrolled to.
     const trackerSettings = path.join(dir, 'settings', '@jupyterlab', 'notebook-extension');
     fs.mkdirSync(trackerSettings, { recursive: true });
-    fs.writeFileSync(path.join(trackerSettings, 'tracker.jupyterlab-settings'), JSON.stringify({ windowingMode: 'none' }));
+    fs.writeFileSync(
+      path.join(trackerSettings, 'tracker.jupyterlab-settings'),
+      JSON.stringify({ windowingMode: 'none' }),
+    );
 
     const port = await freePort();
     const token = `t${Math.random().toString(36).slice(2)}`;
@@ -123,7 +126,8 @@ describe('Course tooling JupyterLab smoke test', function () {
     const base = `http://127.0.0.1:${port}`;
     const deadline = Date.now() + 90_000;
     while ((await httpStatus(`${base}/api/status?token=${token}`)) !== 200) {
-      if (Date.now() > deadline || lab.exitCode !== null) throw new Error(`JupyterLab did not start:\n${labLog.slice(-3000)}`);
+      if (Date.now() > deadline || lab.exitCode !== null)
+        throw new Error(`JupyterLab did not start:\n${labLog.slice(-3000)}`);
       await new Promise((r) => setTimeout(r, 500));
     }
     url = `${base}/lab/tree/${notebook}?token=${token}`;
@@ -134,7 +138,10 @@ describe('Course tooling JupyterLab smoke test', function () {
       const exited = new Promise((r) => lab!.once('exit', r));
       // Lab runs in its own process group (detached), kernel included: stop the group.
       process.kill(-lab.pid, 'SIGTERM');
-      const timer = setTimeout(() => lab !== null && lab.pid !== undefined && process.kill(-lab.pid, 'SIGKILL'), 10_000);
+      const timer = setTimeout(
+        () => lab !== null && lab.pid !== undefined && process.kill(-lab.pid, 'SIGKILL'),
+        10_000,
+      );
       await exited;
       clearTimeout(timer);
     }
@@ -173,7 +180,9 @@ describe('Course tooling JupyterLab smoke test', function () {
         await chart.locator('svg, canvas').first().waitFor({ timeout: 180_000 });
       } catch (e) {
         await page.screenshot({ path: path.join(SCREENSHOTS, 'jupyterlab-failure.png') }).catch(() => undefined);
-        throw new Error(`no vega-lite chart rendered by JupyterLab (screenshot: out/screenshots/jupyterlab-failure.png): ${String(e)}\n${labLog.slice(-2000)}`);
+        throw new Error(
+          `no vega-lite chart rendered by JupyterLab (screenshot: out/screenshots/jupyterlab-failure.png): ${String(e)}\n${labLog.slice(-2000)}`,
+        );
       }
       const box = await chart.boundingBox();
       expect(box, 'chart box').to.not.equal(null);
@@ -181,17 +190,27 @@ describe('Course tooling JupyterLab smoke test', function () {
       expect(box!.height).to.be.greaterThan(50);
       // A student's window: 1,400 px with the file browser open. No figure may run past the
       // right edge of its output area (JupyterLab would cut it off).
-      if (!(await page.locator('.jp-FileBrowser').first().isVisible())) await page.locator('.jp-SideBar [data-id="filebrowser"]').first().click();
+      if (!(await page.locator('.jp-FileBrowser').first().isVisible()))
+        await page.locator('.jp-SideBar [data-id="filebrowser"]').first().click();
       await page.locator('.jp-FileBrowser').first().waitFor({ state: 'visible', timeout: 10_000 });
       await page.waitForTimeout(2000); // let the notebook re-lay out beside the sidebar, and charts draw
       // The visible notebook, not the output area: an output area grows with a wide figure.
-      const cut = await page.locator('.jp-NotebookPanel .jp-Notebook').first().evaluate((notebook) => {
-        const edge = notebook.getBoundingClientRect().right;
-        return Array.from(notebook.querySelectorAll('.jp-OutputArea-output .vega-embed svg, .jp-OutputArea-output .vega-embed canvas, .jp-OutputArea-output img'))
-          .map((fig) => (fig as { getBoundingClientRect(): { right: number; width: number } }).getBoundingClientRect())
-          .filter((box) => box.width > 0 && box.right > edge + 1)
-          .map((box) => `figure right edge ${Math.round(box.right)} px > notebook ${Math.round(edge)} px`);
-      });
+      const cut = await page
+        .locator('.jp-NotebookPanel .jp-Notebook')
+        .first()
+        .evaluate((notebook) => {
+          const edge = notebook.getBoundingClientRect().right;
+          return Array.from(
+            notebook.querySelectorAll(
+              '.jp-OutputArea-output .vega-embed svg, .jp-OutputArea-output .vega-embed canvas, .jp-OutputArea-output img',
+            ),
+          )
+            .map((fig) =>
+              (fig as { getBoundingClientRect(): { right: number; width: number } }).getBoundingClientRect(),
+            )
+            .filter((box) => box.width > 0 && box.right > edge + 1)
+            .map((box) => `figure right edge ${Math.round(box.right)} px > notebook ${Math.round(edge)} px`);
+        });
       expect(cut, 'figures cut off at 1,400 px with the file browser open').to.deep.equal([]);
       await chart.scrollIntoViewIfNeeded();
       fs.mkdirSync(SCREENSHOTS, { recursive: true });

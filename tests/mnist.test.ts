@@ -30,7 +30,9 @@ describe('MNIST data', () => {
     expect(a.train.labels.slice(0, 50)).to.deep.equal(b.train.labels.slice(0, 50));
     expect(new Set(a.test.labels).size).to.equal(10);
     expect(Math.max(...a.train.images.subarray(0, 784 * 10))).to.be.at.most(1);
-    expect(() => mnist.loadMnist({ train: 9000, test: 2000 })).to.throw(/asked for 9000 \+ 2000 images, the package has 10000/);
+    expect(() => mnist.loadMnist({ train: 9000, test: 2000 })).to.throw(
+      /asked for 9000 \+ 2000 images, the package has 10000/,
+    );
   });
 
   it('IDX loader reads the real Fashion-MNIST test files (gzipped)', function () {
@@ -38,7 +40,11 @@ describe('MNIST data', () => {
       if (process.env.CI) throw new Error(`${FASHION} is missing: apt-get install dataset-fashion-mnist`);
       this.skip();
     }
-    const data = mnist.loadIdxDataset(path.join(FASHION, 't10k-images-idx3-ubyte.gz'), path.join(FASHION, 't10k-labels-idx1-ubyte.gz'), { limit: 500 });
+    const data = mnist.loadIdxDataset(
+      path.join(FASHION, 't10k-images-idx3-ubyte.gz'),
+      path.join(FASHION, 't10k-labels-idx1-ubyte.gz'),
+      { limit: 500 },
+    );
     expect([data.n, data.height, data.width]).to.deep.equal([500, 28, 28]);
     expect(data.labels.every((l) => Number.isInteger(l) && l >= 0 && l < 10)).to.equal(true);
     expect(data.labels.slice(0, 5)).to.deep.equal([9, 2, 1, 1, 6]); // the published first t10k labels
@@ -67,7 +73,9 @@ describe('MNIST data', () => {
     it('rejects a bad magic number, an unknown type, truncation and corrupt gzip', () => {
       expect(() => mnist.parseIdx(Buffer.from([1, 2, 8, 1, 0, 0, 0, 1, 5]))).to.throw(/bad magic number/);
       expect(() => mnist.parseIdx(idx(0x07, [1], [1]))).to.throw(/unknown IDX element type 0x7/);
-      expect(() => mnist.parseIdx(idx(0x08, [3, 3], [1, 2, 3]))).to.throw(/truncated: dimensions \[3, 3\] of unsigned byte need 9 data bytes, file has 3/);
+      expect(() => mnist.parseIdx(idx(0x08, [3, 3], [1, 2, 3]))).to.throw(
+        /truncated: dimensions \[3, 3\] of unsigned byte need 9 data bytes, file has 3/,
+      );
       expect(() => mnist.parseIdx(Buffer.from([0, 0, 8, 2, 0, 0]))).to.throw(/truncated header/);
       expect(() => mnist.parseIdx(Buffer.from([0x1f, 0x8b, 1, 2, 3]))).to.throw(/could not be decompressed/);
     });
@@ -76,17 +84,31 @@ describe('MNIST data', () => {
       const images = write('i.idx', idx(0x08, [2, 2, 2], [0, 1, 2, 3, 4, 5, 6, 7]));
       const labels = write('l.idx', idx(0x08, [3], [0, 1, 2]));
       expect(() => mnist.loadIdxDataset(images, labels)).to.throw(/has 2 images but .* has 3 labels/);
-      expect(() => mnist.loadIdxDataset(labels, labels)).to.throw(/expected 3 dimensions \[n, height, width\], got \[3\]/);
+      expect(() => mnist.loadIdxDataset(labels, labels)).to.throw(
+        /expected 3 dimensions \[n, height, width\], got \[3\]/,
+      );
     });
 
     it('Errors: a negative or fractional limit or split size is refused, never a dataset of -1 images', () => {
       const images = write('i2.idx', idx(0x08, [2, 2, 2], [0, 1, 2, 3, 4, 5, 6, 7]));
       const labels = write('l2.idx', idx(0x08, [2], [0, 1]));
       expect(mnist.loadIdxDataset(images, labels, { limit: 1 }).n).to.equal(1);
-      expect(() => mnist.loadIdxDataset(images, labels, { limit: -1 })).to.throw(RangeError, /i2.idx\): limit must be an integer >= 1, got -1/);
-      expect(() => mnist.loadIdxDataset(images, labels, { limit: 0.5 })).to.throw(RangeError, /limit must be an integer/);
-      expect(() => mnist.loadMnist({ train: -5 })).to.throw(RangeError, /loadMnist: train must be an integer >= 1, got -5/);
-      expect(() => mnist.loadMnist({ test: -1 })).to.throw(RangeError, /loadMnist: test must be an integer >= 0, got -1/);
+      expect(() => mnist.loadIdxDataset(images, labels, { limit: -1 })).to.throw(
+        RangeError,
+        /i2.idx\): limit must be an integer >= 1, got -1/,
+      );
+      expect(() => mnist.loadIdxDataset(images, labels, { limit: 0.5 })).to.throw(
+        RangeError,
+        /limit must be an integer/,
+      );
+      expect(() => mnist.loadMnist({ train: -5 })).to.throw(
+        RangeError,
+        /loadMnist: train must be an integer >= 1, got -5/,
+      );
+      expect(() => mnist.loadMnist({ test: -1 })).to.throw(
+        RangeError,
+        /loadMnist: test must be an integer >= 0, got -1/,
+      );
       expect(() => mnist.loadMnist({ train: '10' as unknown as number })).to.throw(RangeError, /got "10"/);
     });
   });

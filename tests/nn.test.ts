@@ -42,17 +42,27 @@ describeEachBackend('conv1d', (backend, name) => {
 
   it('Task 4.1 conv1d forward equals the definition on random shapes', () => {
     fc.assert(
-      fc.property(small(1, 2), small(1, 3), small(1, 3), small(1, 6), small(1, 3), fc.integer(), (b, cin, cout, w, k, seed) => {
-        const input = rand([b, cin, w], { ...opts, seed });
-        const weight = rand([cout, cin, k], { ...opts, seed: seed + 1 });
-        const out = nn.conv1d(input, weight);
-        expect(out.shape).to.deep.equal([b, cout, w]);
-        for (const [bi, oc, x] of out.data.indices()) {
-          let expected = 0;
-          for (let ic = 0; ic < cin; ic++) for (let j = 0; j < k; j++) if (x + j < w) expected += weight.get([oc, ic, j]) * input.get([bi, ic, x + j]);
-          expect(out.get([bi, oc, x])).to.be.closeTo(expected, tolerance(name));
-        }
-      }),
+      fc.property(
+        small(1, 2),
+        small(1, 3),
+        small(1, 3),
+        small(1, 6),
+        small(1, 3),
+        fc.integer(),
+        (b, cin, cout, w, k, seed) => {
+          const input = rand([b, cin, w], { ...opts, seed });
+          const weight = rand([cout, cin, k], { ...opts, seed: seed + 1 });
+          const out = nn.conv1d(input, weight);
+          expect(out.shape).to.deep.equal([b, cout, w]);
+          for (const [bi, oc, x] of out.data.indices()) {
+            let expected = 0;
+            for (let ic = 0; ic < cin; ic++)
+              for (let j = 0; j < k; j++)
+                if (x + j < w) expected += weight.get([oc, ic, j]) * input.get([bi, ic, x + j]);
+            expect(out.get([bi, oc, x])).to.be.closeTo(expected, tolerance(name));
+          }
+        },
+      ),
       { numRuns: 20 },
     );
   });
@@ -71,10 +81,11 @@ describeEachBackend('conv1d', (backend, name) => {
 
   // Shape checks run before any backend work and need no student code on simple and fast;
   // on the GPU, making the inputs already needs Module 2's code, so they are not run there.
-  if (name !== 'gpu') it('conv1d errors name the shapes', () => {
-    expect(() => nn.conv1d(rand([1, 2, 5], opts), rand([1, 3, 2], opts))).to.throw(/2 channels but weight expects 3/);
-    expect(() => nn.conv1d(rand([2, 5], opts), rand([1, 2, 2], opts))).to.throw(/input must be 3-D.*\[2, 5\]/);
-  });
+  if (name !== 'gpu')
+    it('conv1d errors name the shapes', () => {
+      expect(() => nn.conv1d(rand([1, 2, 5], opts), rand([1, 3, 2], opts))).to.throw(/2 channels but weight expects 3/);
+      expect(() => nn.conv1d(rand([2, 5], opts), rand([1, 2, 2], opts))).to.throw(/input must be 3-D.*\[2, 5\]/);
+    });
 });
 
 describeEachBackend('conv2d', (backend, name) => {
@@ -82,20 +93,31 @@ describeEachBackend('conv2d', (backend, name) => {
 
   it('Task 4.2 conv2d forward equals the definition on random shapes', () => {
     fc.assert(
-      fc.property(small(1, 2), small(1, 2), small(1, 3), small(1, 5), small(1, 5), small(1, 3), small(1, 3), fc.integer(), (b, cin, cout, h, w, kh, kw, seed) => {
-        const input = rand([b, cin, h, w], { ...opts, seed });
-        const weight = rand([cout, cin, kh, kw], { ...opts, seed: seed + 1 });
-        const out = nn.conv2d(input, weight);
-        expect(out.shape).to.deep.equal([b, cout, h, w]);
-        for (const [bi, oc, y, x] of out.data.indices()) {
-          let expected = 0;
-          for (let ic = 0; ic < cin; ic++)
-            for (let i = 0; i < kh; i++)
-              for (let j = 0; j < kw; j++)
-                if (y + i < h && x + j < w) expected += weight.get([oc, ic, i, j]) * input.get([bi, ic, y + i, x + j]);
-          expect(out.get([bi, oc, y, x])).to.be.closeTo(expected, tolerance(name));
-        }
-      }),
+      fc.property(
+        small(1, 2),
+        small(1, 2),
+        small(1, 3),
+        small(1, 5),
+        small(1, 5),
+        small(1, 3),
+        small(1, 3),
+        fc.integer(),
+        (b, cin, cout, h, w, kh, kw, seed) => {
+          const input = rand([b, cin, h, w], { ...opts, seed });
+          const weight = rand([cout, cin, kh, kw], { ...opts, seed: seed + 1 });
+          const out = nn.conv2d(input, weight);
+          expect(out.shape).to.deep.equal([b, cout, h, w]);
+          for (const [bi, oc, y, x] of out.data.indices()) {
+            let expected = 0;
+            for (let ic = 0; ic < cin; ic++)
+              for (let i = 0; i < kh; i++)
+                for (let j = 0; j < kw; j++)
+                  if (y + i < h && x + j < w)
+                    expected += weight.get([oc, ic, i, j]) * input.get([bi, ic, y + i, x + j]);
+            expect(out.get([bi, oc, y, x])).to.be.closeTo(expected, tolerance(name));
+          }
+        },
+      ),
       { numRuns: 15 },
     );
   });
@@ -112,7 +134,9 @@ describeEachBackend('conv2d', (backend, name) => {
   });
 
   it('Task 4.2 conv2d works on permuted (non-contiguous) inputs', () => {
-    const input = rand([2, 5, 4, 1], { ...opts, seed: 3 }).permute(3, 0, 1, 2).permute(1, 0, 2, 3); // [2,1,5,4]
+    const input = rand([2, 5, 4, 1], { ...opts, seed: 3 })
+      .permute(3, 0, 1, 2)
+      .permute(1, 0, 2, 3); // [2,1,5,4]
     const weight = rand([2, 1, 2, 2], { ...opts, seed: 4 });
     const a = nn.conv2d(input, weight).toFlatArray();
     const b = nn.conv2d(input.contiguous(), weight).toFlatArray();
@@ -121,32 +145,54 @@ describeEachBackend('conv2d', (backend, name) => {
 
   // Shape checks run before any backend work and need no student code on simple and fast;
   // on the GPU, making the inputs already needs Module 2's code, so they are not run there.
-  if (name !== 'gpu') it('conv2d errors name the shapes', () => {
-    expect(() => nn.conv2d(rand([1, 2, 4, 4], opts), rand([3, 1, 2, 2], opts))).to.throw(/2 channels but weight expects 1/);
-  });
+  if (name !== 'gpu')
+    it('conv2d errors name the shapes', () => {
+      expect(() => nn.conv2d(rand([1, 2, 4, 4], opts), rand([3, 1, 2, 2], opts))).to.throw(
+        /2 channels but weight expects 1/,
+      );
+    });
 });
 
 describeEachBackend('tile and avgpool2d', (backend, name) => {
   const opts = { backend };
 
   it('Task 4.3 avgpool2d averages each window', () => {
-    const x = tensor([[[[1, 2, 3, 4], [5, 6, 7, 8]]]], opts); // [1,1,2,4]
+    const x = tensor(
+      [
+        [
+          [
+            [1, 2, 3, 4],
+            [5, 6, 7, 8],
+          ],
+        ],
+      ],
+      opts,
+    ); // [1,1,2,4]
     expect(Array.from(nn.avgpool2d(x, [2, 2]).toFlatArray())).to.deep.equal([3.5, 5.5]);
     expect(nn.avgpool2d(x, [1, 4]).shape).to.deep.equal([1, 1, 2, 1]);
   });
 
   it('Task 4.3 avgpool2d on random inputs equals window means, with correct gradients', () => {
     fc.assert(
-      fc.property(small(1, 2), small(1, 2), small(1, 3), small(1, 3), small(1, 2), small(1, 2), fc.integer(), (b, c, hh, ww, kh, kw, seed) => {
-        const x = rand([b, c, hh * kh, ww * kw], { ...opts, seed });
-        const out = nn.avgpool2d(x, [kh, kw]);
-        expect(out.shape).to.deep.equal([b, c, hh, ww]);
-        for (const [bi, ci, i, j] of out.data.indices()) {
-          let s = 0;
-          for (let u = 0; u < kh; u++) for (let v = 0; v < kw; v++) s += x.get([bi, ci, i * kh + u, j * kw + v]);
-          expect(out.get([bi, ci, i, j])).to.be.closeTo(s / (kh * kw), tolerance(name));
-        }
-      }),
+      fc.property(
+        small(1, 2),
+        small(1, 2),
+        small(1, 3),
+        small(1, 3),
+        small(1, 2),
+        small(1, 2),
+        fc.integer(),
+        (b, c, hh, ww, kh, kw, seed) => {
+          const x = rand([b, c, hh * kh, ww * kw], { ...opts, seed });
+          const out = nn.avgpool2d(x, [kh, kw]);
+          expect(out.shape).to.deep.equal([b, c, hh, ww]);
+          for (const [bi, ci, i, j] of out.data.indices()) {
+            let s = 0;
+            for (let u = 0; u < kh; u++) for (let v = 0; v < kw; v++) s += x.get([bi, ci, i * kh + u, j * kw + v]);
+            expect(out.get([bi, ci, i, j])).to.be.closeTo(s / (kh * kw), tolerance(name));
+          }
+        },
+      ),
       { numRuns: 20 },
     );
     expectGradientsMatch((x) => nn.avgpool2d(x, [2, 2]), [rand([1, 2, 4, 4], { ...opts, seed: 1 })], name);
@@ -158,18 +204,25 @@ describeEachBackend('tile and avgpool2d', (backend, name) => {
 
   // Shape checks run before any backend work and need no student code on simple and fast;
   // on the GPU, making the inputs already needs Module 2's code, so they are not run there.
-  if (name !== 'gpu') it('pooling rejects kernels larger than the input, tile kernels that do not divide it', () => {
-    expect(() => nn.avgpool2d(rand([1, 1, 5, 4], opts), [6, 2])).to.throw(/kernel \[6, 2\].*does not fit.*\[5, 4\]/);
-    expect(() => nn.tile(rand([1, 1, 5, 4], opts), [2, 2])).to.throw(/kernel \[2, 2\] must divide.*\[5, 4\]/);
-    expect(() => nn.tile(rand([4, 4], opts), [2, 2])).to.throw(/must be 4-D/);
-  });
+  if (name !== 'gpu')
+    it('pooling rejects kernels larger than the input, tile kernels that do not divide it', () => {
+      expect(() => nn.avgpool2d(rand([1, 1, 5, 4], opts), [6, 2])).to.throw(/kernel \[6, 2\].*does not fit.*\[5, 4\]/);
+      expect(() => nn.tile(rand([1, 1, 5, 4], opts), [2, 2])).to.throw(/kernel \[2, 2\] must divide.*\[5, 4\]/);
+      expect(() => nn.tile(rand([4, 4], opts), [2, 2])).to.throw(/must be 4-D/);
+    });
 });
 
 describeEachBackend('Task 4.4 max, softmax, maxpool2d, dropout', (backend, name) => {
   const opts = { backend };
 
   it('Task 4.4 max over each dim, and argmax marks it', () => {
-    const t = tensor([[1, 9, 3], [7, 2, 8]], opts);
+    const t = tensor(
+      [
+        [1, 9, 3],
+        [7, 2, 8],
+      ],
+      opts,
+    );
     expect(Array.from(nn.max(t, 1).toFlatArray())).to.deep.equal([9, 8]);
     expect(Array.from(nn.max(t, 0).toFlatArray())).to.deep.equal([7, 9, 8]);
     expect(nn.max(t, -1).shape).to.deep.equal([2, 1]);
@@ -195,7 +248,9 @@ describeEachBackend('Task 4.4 max, softmax, maxpool2d, dropout', (backend, name)
   it('Task 4.4 softmax rows are positive and sum to 1; logsoftmax is its log', () => {
     fc.assert(
       fc.property(small(1, 4), small(1, 6), fc.integer(), (n, m, seed) => {
-        const t = rand([n, m], { ...opts, seed }).mul(20).sub(10);
+        const t = rand([n, m], { ...opts, seed })
+          .mul(20)
+          .sub(10);
         const s = nn.softmax(t, 1);
         const sums = s.sum(1).toFlatArray();
         sums.forEach((v) => expect(v).to.be.closeTo(1, tolerance(name) * 10));
@@ -226,7 +281,17 @@ describeEachBackend('Task 4.4 max, softmax, maxpool2d, dropout', (backend, name)
   });
 
   it('Task 4.4 maxpool2d takes each window maximum', () => {
-    const x = tensor([[[[1, 5, 3, 4], [2, 0, 9, 8]]]], opts);
+    const x = tensor(
+      [
+        [
+          [
+            [1, 5, 3, 4],
+            [2, 0, 9, 8],
+          ],
+        ],
+      ],
+      opts,
+    );
     expect(Array.from(nn.maxpool2d(x, [2, 2]).toFlatArray())).to.deep.equal([5, 9]);
   });
 
@@ -248,115 +313,137 @@ describeEachBackend('Task 4.4 max, softmax, maxpool2d, dropout', (backend, name)
   });
 });
 
-describeEachBackend('Layers, losses and optimisers', (backend, name) => {
-  const opts = { backend };
+describeEachBackend(
+  'Layers, losses and optimisers',
+  (backend, name) => {
+    const opts = { backend };
 
-  it('Task 4.2 Conv1d, Conv2d and Linear register their parameters and check shapes', () => {
-    class Net extends Module {
-      c1 = new Conv1d(2, 3, 2, opts);
-      c2 = new Conv2d(1, 2, [3, 3], opts);
-      fc = new Linear(4, 2, opts);
-    }
-    const net = new Net();
-    expect(net.namedParameters().map(([n]) => n)).to.deep.equal(['c1.weight', 'c1.bias', 'c2.weight', 'c2.bias', 'fc.weight', 'fc.bias']);
-    // PyTorch's default padding 0: the output shrinks by kernel - 1.
-    expect(net.c1.forward(rand([2, 2, 5], opts)).shape).to.deep.equal([2, 3, 4]);
-    expect(net.c2.forward(rand([1, 1, 4, 4], opts)).shape).to.deep.equal([1, 2, 2, 2]);
-    expect(() => net.fc.forward(rand([3, 5], opts))).to.throw(/expected input \[batch, 4\], got \[3, 5\]/);
-  });
-
-  it('Task 4.4 Dropout layer is active in training and the identity in eval mode', () => {
-    const d = new Dropout(0.5);
-    const x = rand([10, 10], { ...opts, seed: 2 }).add(1);
-    expect(Array.from(d.forward(x).toFlatArray()).some((v) => v === 0)).to.equal(true);
-    d.eval();
-    expect(d.forward(x)).to.equal(x);
-  });
-
-  it('Task 4.4 nllLoss and crossEntropy match their definitions and gradients', () => {
-    const logits = rand([3, 4], { ...opts, seed: 9 });
-    const labels = [1, 3, 0];
-    const ls = nn.logsoftmax(logits, 1);
-    const expected = -(labels.reduce((s, c, i) => s + ls.get([i, c]), 0) / 3);
-    expect(crossEntropy(logits, labels).item()).to.be.closeTo(expected, tolerance(name));
-    expect(nllLoss(ls, labels).item()).to.be.closeTo(expected, tolerance(name));
-    expectGradientsMatch((a) => crossEntropy(a, labels), [logits], name);
-    expect(() => oneHot([0, 4], 4)).to.throw(/label 4 at position 1 is not a class in 0..3/);
-    expect(() => nllLoss(ls, [1, 2])).to.throw(/expected log-probabilities \[2, classes\], got \[3, 4\]/);
-  });
-
-  // The optimisers are given: what they need from the student is Module 2's gradients.
-  it('Task 2.4 SGD (with momentum) and Adam reduce a quadratic loss', () => {
-    for (const make of [
-      (m: Module) => new SGD(m.parameters(), { lr: 0.1 }),
-      (m: Module) => new SGD(m.parameters(), { lr: 0.05, momentum: 0.9 }),
-      (m: Module) => new Adam(m.parameters(), { lr: 0.1 }),
-    ]) {
-      const model = new Linear(3, 1, { ...opts, rng: new Random(3) });
-      const x = rand([8, 3], { ...opts, seed: 4 });
-      const target = fromFlat([1, 2, 3, 4, 5, 6, 7, 8], [8, 1], opts).div(8);
-      const loss = () => model.forward(x).sub(target).mul(model.forward(x).sub(target)).mean();
-      const optim = make(model);
-      const first = noGrad(() => loss().item());
-      for (let i = 0; i < 60; i++) {
-        optim.zeroGrad();
-        loss().backward();
-        optim.step();
+    it('Task 4.2 Conv1d, Conv2d and Linear register their parameters and check shapes', () => {
+      class Net extends Module {
+        c1 = new Conv1d(2, 3, 2, opts);
+        c2 = new Conv2d(1, 2, [3, 3], opts);
+        fc = new Linear(4, 2, opts);
       }
-      expect(noGrad(() => loss().item())).to.be.lessThan(first / 4);
-    }
-  });
+      const net = new Net();
+      expect(net.namedParameters().map(([n]) => n)).to.deep.equal([
+        'c1.weight',
+        'c1.bias',
+        'c2.weight',
+        'c2.bias',
+        'fc.weight',
+        'fc.bias',
+      ]);
+      // PyTorch's default padding 0: the output shrinks by kernel - 1.
+      expect(net.c1.forward(rand([2, 2, 5], opts)).shape).to.deep.equal([2, 3, 4]);
+      expect(net.c2.forward(rand([1, 1, 4, 4], opts)).shape).to.deep.equal([1, 2, 2, 2]);
+      expect(() => net.fc.forward(rand([3, 5], opts))).to.throw(/expected input \[batch, 4\], got \[3, 5\]/);
+    });
 
-  // Three steps of each rule against PyTorch's update formulas computed here on plain numbers,
-  // for a parameter whose gradient comes back in its own layout and one whose gradient comes
-  // back transposed (the fast backend fuses the first and runs the ops for the second).
-  it('Task 2.4 SGD, momentum and Adam steps follow PyTorch\'s update rules', () => {
-    type Rule = { make: (ps: Parameter[]) => { zeroGrad(): void; step(): void }; update: (p: number[], g: number[], t: number, s: number[][]) => void };
-    const rules: Record<string, Rule> = {
-      sgd: { make: (ps) => new SGD(ps, { lr: 0.1 }), update: (p, g) => p.forEach((_, i) => (p[i] -= 0.1 * g[i])) },
-      momentum: {
-        make: (ps) => new SGD(ps, { lr: 0.1, momentum: 0.9 }),
-        update: (p, g, t, [buf]) =>
-          p.forEach((_, i) => {
-            buf[i] = t === 1 ? g[i] : 0.9 * buf[i] + g[i];
-            p[i] -= 0.1 * buf[i];
-          }),
-      },
-      adam: {
-        make: (ps) => new Adam(ps, { lr: 0.05, betas: [0.8, 0.9], eps: 1e-3 }),
-        update: (p, g, t, [m, v]) =>
-          p.forEach((_, i) => {
-            m[i] = 0.8 * (m[i] ?? 0) + 0.2 * g[i];
-            v[i] = 0.9 * (v[i] ?? 0) + 0.1 * g[i] * g[i];
-            p[i] -= (0.05 * (m[i] / (1 - 0.8 ** t))) / (Math.sqrt(v[i] / (1 - 0.9 ** t)) + 1e-3);
-          }),
-      },
-    };
-    const c = [0.5, -1, 2, 0.25, -0.75, 1.5];
-    for (const [ruleName, rule] of Object.entries(rules)) {
-      for (const transposed of [false, true]) {
-        const start = [0.1, -0.2, 0.3, 0.4, -0.5, 0.6];
-        const p = new Parameter(fromFlat(start, [2, 3], opts));
-        const optim = rule.make([p]);
-        const want = start.slice();
-        const state: number[][] = [[], []];
-        for (let t = 1; t <= 3; t++) {
-          // loss = Σ c·p + ½Σ p², so the gradient is c + p.
-          const w = transposed ? p.value.transpose(0, 1) : p.value;
-          const cc = fromFlat(c, [2, 3], opts);
-          const loss = w.mul(transposed ? cc.transpose(0, 1) : cc).sum().add(w.mul(w).sum().mul(0.5));
+    it('Task 4.4 Dropout layer is active in training and the identity in eval mode', () => {
+      const d = new Dropout(0.5);
+      const x = rand([10, 10], { ...opts, seed: 2 }).add(1);
+      expect(Array.from(d.forward(x).toFlatArray()).some((v) => v === 0)).to.equal(true);
+      d.eval();
+      expect(d.forward(x)).to.equal(x);
+    });
+
+    it('Task 4.4 nllLoss and crossEntropy match their definitions and gradients', () => {
+      const logits = rand([3, 4], { ...opts, seed: 9 });
+      const labels = [1, 3, 0];
+      const ls = nn.logsoftmax(logits, 1);
+      const expected = -(labels.reduce((s, c, i) => s + ls.get([i, c]), 0) / 3);
+      expect(crossEntropy(logits, labels).item()).to.be.closeTo(expected, tolerance(name));
+      expect(nllLoss(ls, labels).item()).to.be.closeTo(expected, tolerance(name));
+      expectGradientsMatch((a) => crossEntropy(a, labels), [logits], name);
+      expect(() => oneHot([0, 4], 4)).to.throw(/label 4 at position 1 is not a class in 0..3/);
+      expect(() => nllLoss(ls, [1, 2])).to.throw(/expected log-probabilities \[2, classes\], got \[3, 4\]/);
+    });
+
+    // The optimisers are given: what they need from the student is Module 2's gradients.
+    it('Task 2.4 SGD (with momentum) and Adam reduce a quadratic loss', () => {
+      for (const make of [
+        (m: Module) => new SGD(m.parameters(), { lr: 0.1 }),
+        (m: Module) => new SGD(m.parameters(), { lr: 0.05, momentum: 0.9 }),
+        (m: Module) => new Adam(m.parameters(), { lr: 0.1 }),
+      ]) {
+        const model = new Linear(3, 1, { ...opts, rng: new Random(3) });
+        const x = rand([8, 3], { ...opts, seed: 4 });
+        const target = fromFlat([1, 2, 3, 4, 5, 6, 7, 8], [8, 1], opts).div(8);
+        const loss = () => model.forward(x).sub(target).mul(model.forward(x).sub(target)).mean();
+        const optim = make(model);
+        const first = noGrad(() => loss().item());
+        for (let i = 0; i < 60; i++) {
           optim.zeroGrad();
-          loss.backward();
-          const g = want.map((x, i) => c[i] + x);
+          loss().backward();
           optim.step();
-          rule.update(want, g, t, state);
-          const got = Array.from(p.value.toFlatArray());
-          got.forEach((x, i) => expect(x, `${ruleName}${transposed ? ' (transposed grad)' : ''} step ${t} [${i}]`).to.be.closeTo(want[i], tolerance(name)));
+        }
+        expect(noGrad(() => loss().item())).to.be.lessThan(first / 4);
+      }
+    });
+
+    // Three steps of each rule against PyTorch's update formulas computed here on plain numbers,
+    // for a parameter whose gradient comes back in its own layout and one whose gradient comes
+    // back transposed (the fast backend fuses the first and runs the ops for the second).
+    it("Task 2.4 SGD, momentum and Adam steps follow PyTorch's update rules", () => {
+      type Rule = {
+        make: (ps: Parameter[]) => { zeroGrad(): void; step(): void };
+        update: (p: number[], g: number[], t: number, s: number[][]) => void;
+      };
+      const rules: Record<string, Rule> = {
+        sgd: { make: (ps) => new SGD(ps, { lr: 0.1 }), update: (p, g) => p.forEach((_, i) => (p[i] -= 0.1 * g[i])) },
+        momentum: {
+          make: (ps) => new SGD(ps, { lr: 0.1, momentum: 0.9 }),
+          update: (p, g, t, [buf]) =>
+            p.forEach((_, i) => {
+              buf[i] = t === 1 ? g[i] : 0.9 * buf[i] + g[i];
+              p[i] -= 0.1 * buf[i];
+            }),
+        },
+        adam: {
+          make: (ps) => new Adam(ps, { lr: 0.05, betas: [0.8, 0.9], eps: 1e-3 }),
+          update: (p, g, t, [m, v]) =>
+            p.forEach((_, i) => {
+              m[i] = 0.8 * (m[i] ?? 0) + 0.2 * g[i];
+              v[i] = 0.9 * (v[i] ?? 0) + 0.1 * g[i] * g[i];
+              p[i] -= (0.05 * (m[i] / (1 - 0.8 ** t))) / (Math.sqrt(v[i] / (1 - 0.9 ** t)) + 1e-3);
+            }),
+        },
+      };
+      const c = [0.5, -1, 2, 0.25, -0.75, 1.5];
+      for (const [ruleName, rule] of Object.entries(rules)) {
+        for (const transposed of [false, true]) {
+          const start = [0.1, -0.2, 0.3, 0.4, -0.5, 0.6];
+          const p = new Parameter(fromFlat(start, [2, 3], opts));
+          const optim = rule.make([p]);
+          const want = start.slice();
+          const state: number[][] = [[], []];
+          for (let t = 1; t <= 3; t++) {
+            // loss = Σ c·p + ½Σ p², so the gradient is c + p.
+            const w = transposed ? p.value.transpose(0, 1) : p.value;
+            const cc = fromFlat(c, [2, 3], opts);
+            const loss = w
+              .mul(transposed ? cc.transpose(0, 1) : cc)
+              .sum()
+              .add(w.mul(w).sum().mul(0.5));
+            optim.zeroGrad();
+            loss.backward();
+            const g = want.map((x, i) => c[i] + x);
+            optim.step();
+            rule.update(want, g, t, state);
+            const got = Array.from(p.value.toFlatArray());
+            got.forEach((x, i) =>
+              expect(x, `${ruleName}${transposed ? ' (transposed grad)' : ''} step ${t} [${i}]`).to.be.closeTo(
+                want[i],
+                tolerance(name),
+              ),
+            );
+          }
         }
       }
-    }
-  });
-}, { matmul: /SGD \(with momentum\) and Adam/ });
+    });
+  },
+  { matmul: /SGD \(with momentum\) and Adam/ },
+);
 
 // A reference point that runs on one backend only: the suites above are per backend.
 describe('Module 4 errors', () => {

@@ -12,7 +12,16 @@ import { expect } from 'chai';
 import * as fs from 'fs';
 import * as path from 'path';
 import { loadCourse, repoRoot } from '../scripts/course';
-import { ExecutionResult, KERNELSPEC, Notebook, checkJupyter, findPython, joinText, notebookFailures, tempKernel } from '../scripts/jupyter';
+import {
+  ExecutionResult,
+  KERNELSPEC,
+  Notebook,
+  checkJupyter,
+  findPython,
+  joinText,
+  notebookFailures,
+  tempKernel,
+} from '../scripts/jupyter';
 import { buildNotebook, markdownToCells, notebookCells } from '../scripts/notebookSource';
 import { NOTEBOOK_DIR, SOURCE_DIR, mapLimit, notebookNames, runNotebook } from '../scripts/notebooks';
 
@@ -29,10 +38,14 @@ function chartProblems(notebook: Notebook, expectCharts: boolean): string[] {
       if (!(VEGA_LITE_MIME in data)) continue;
       charts++;
       const spec = data[VEGA_LITE_MIME] as { $schema?: unknown } | string;
-      if (typeof spec !== 'object' || spec === null) problems.push(`cell ${index}: the vega-lite output is a ${typeof spec}, not a JSON object`);
-      else if (!String(spec.$schema).includes('vega-lite/v5')) problems.push(`cell ${index}: the vega-lite spec's $schema is ${String(spec.$schema)}, not v5`);
+      if (typeof spec !== 'object' || spec === null)
+        problems.push(`cell ${index}: the vega-lite output is a ${typeof spec}, not a JSON object`);
+      else if (!String(spec.$schema).includes('vega-lite/v5'))
+        problems.push(`cell ${index}: the vega-lite spec's $schema is ${String(spec.$schema)}, not v5`);
       if (!/<svg[\s>]/.test(joinText(data[SVG_MIME] as string | string[] | undefined))) {
-        problems.push(`cell ${index}: a vega-lite output without its ${SVG_MIME} rendering (GitHub would show nothing)`);
+        problems.push(
+          `cell ${index}: a vega-lite output without its ${SVG_MIME} rendering (GitHub would show nothing)`,
+        );
       }
     }
   });
@@ -59,7 +72,8 @@ describe('Notebook sources: Markdown to notebook cells', () => {
   });
 
   it('Notebook sources: other fences (```typescript, ```bash, ````) stay in the markdown as displayed code', () => {
-    const md = 'Run:\n\n```bash\nnpm test\n```\n\n````md\n```ts\nnot a cell\n```\n````\n\n```typescript\nshown only\n```';
+    const md =
+      'Run:\n\n```bash\nnpm test\n```\n\n````md\n```ts\nnot a cell\n```\n````\n\n```typescript\nshown only\n```';
     expect(markdownToCells(md)).to.deep.equal([{ cell_type: 'markdown', source: md }]);
   });
 
@@ -80,15 +94,25 @@ describe('Notebook sources: Markdown to notebook cells', () => {
   });
 
   it('Notebook failures: failed and skipped cells, error outputs and stderr stack traces are caught; warnings are not', () => {
-    const cell = (source: string, outputs: object[]) => ({ id: source, cell_type: 'code', metadata: {}, source, outputs });
+    const cell = (source: string, outputs: object[]) => ({
+      id: source,
+      cell_type: 'code',
+      metadata: {},
+      source,
+      outputs,
+    });
     const notebook = {
       nbformat: 4,
       nbformat_minor: 5,
       metadata: {},
       cells: [
         cell('ok()', [{ output_type: 'stream', name: 'stderr', text: 'just a warning\n' }]),
-        cell('late()', [{ output_type: 'stream', name: 'stderr', text: 'UnhandledPromiseRejection: Error: x\n    at f (a.js:1:1)\n' }]),
-        cell('bad()', [{ output_type: 'stream', name: 'stderr', text: "1:7 - Type 'string' is not assignable to type 'number'.\n" }]),
+        cell('late()', [
+          { output_type: 'stream', name: 'stderr', text: 'UnhandledPromiseRejection: Error: x\n    at f (a.js:1:1)\n' },
+        ]),
+        cell('bad()', [
+          { output_type: 'stream', name: 'stderr', text: "1:7 - Type 'string' is not assignable to type 'number'.\n" },
+        ]),
         cell('after()', []),
       ],
     } as Notebook;
@@ -102,7 +126,7 @@ describe('Notebook sources: Markdown to notebook cells', () => {
 
 describe('Notebook committed notebooks match their sources', () => {
   it('Notebook sources exist in notebooks/src/', () => {
-    expect(notebookNames(), 'no notebooks/src/*.md').not.to.be.empty;
+    expect(notebookNames(), 'no notebooks/src/*.md').not.to.have.length(0);
   });
 
   for (const name of notebookNames()) {
@@ -127,13 +151,18 @@ describe('Notebook committed notebooks match their sources', () => {
       const cells = markdownToCells(readSource(name));
       const problems: string[] = [];
       for (const task of tasks) {
-        const exercise = cells.findIndex((c) => c.cell_type === 'markdown' && /Exercise/.test(c.source) && c.source.includes(`BEGIN SOLUTION ${task}`));
+        const exercise = cells.findIndex(
+          (c) => c.cell_type === 'markdown' && /Exercise/.test(c.source) && c.source.includes(`BEGIN SOLUTION ${task}`),
+        );
         const check = cells.findIndex((c) => c.cell_type === 'code' && c.source.includes(`checkTask("${task}")`));
         const firstUse = cells.findIndex((c) => c.cell_type === 'code' && c.source.includes(`whenDone("${task}"`));
-        if (exercise < 0) problems.push(`Task ${task}: no markdown cell with "Exercise" and \`BEGIN SOLUTION ${task}\``);
+        if (exercise < 0)
+          problems.push(`Task ${task}: no markdown cell with "Exercise" and \`BEGIN SOLUTION ${task}\``);
         if (check < 0) problems.push(`Task ${task}: no cell calls checkTask("${task}")`);
-        if (exercise >= 0 && check >= 0 && check < exercise) problems.push(`Task ${task}: checkTask comes before the exercise`);
-        if (exercise >= 0 && firstUse >= 0 && firstUse < exercise) problems.push(`Task ${task}: cell ${firstUse} uses it before the exercise (cell ${exercise})`);
+        if (exercise >= 0 && check >= 0 && check < exercise)
+          problems.push(`Task ${task}: checkTask comes before the exercise`);
+        if (exercise >= 0 && firstUse >= 0 && firstUse < exercise)
+          problems.push(`Task ${task}: cell ${firstUse} uses it before the exercise (cell ${exercise})`);
       }
       expect(tasks.length, `tasks of module ${module} in course.json`).to.be.greaterThan(0);
       expect(problems).to.deep.equal([]);
@@ -189,7 +218,10 @@ describe('Notebook execution through Jupyter on the tslab kernel', function () {
   for (const name of names) {
     it(`Notebook ${name} runs through Jupyter without errors`, () => {
       const failures = notebookFailures(resultOf(name));
-      expect(failures, `notebooks/src/${name}.md (executed copy: build/notebooks/${name}.ipynb):\n${failures.join('\n')}\n`).to.deep.equal([]);
+      expect(
+        failures,
+        `notebooks/src/${name}.md (executed copy: build/notebooks/${name}.ipynb):\n${failures.join('\n')}\n`,
+      ).to.deep.equal([]);
     });
 
     it(`Notebook ${name} shows its charts as a vega-lite object plus an SVG`, () => {

@@ -80,7 +80,10 @@ describe('Task 0.1 operators', () => {
   });
 
   it('Task 0.1 id returns its argument', () => {
-    fc.assert(fc.property(smallFloats, (a) => Object.is(id(a), a)), RUNS);
+    fc.assert(
+      fc.property(smallFloats, (a) => Object.is(id(a), a)),
+      RUNS,
+    );
   });
 
   it('Task 0.1 relu is the identity above zero and zero below', () => {
@@ -173,9 +176,22 @@ describe('Task 0.1 operators', () => {
     fc.assert(
       fc.property(smallFloats, smallFloats, (a, b) => {
         const results = [
-          mul(a, b), id(a), add(a, b), neg(a), lt(a, b), eq(a, b), max(a, b), isClose(a, b),
-          sigmoid(a), relu(a), log(Math.abs(a) + 0.1), exp(a), inv(a + (a >= 0 ? 3.5 : -3.5)),
-          logBack(Math.abs(a) + 4, b), invBack(a + (a >= 0 ? 2.4 : -2.4), b), reluBack(a, b),
+          mul(a, b),
+          id(a),
+          add(a, b),
+          neg(a),
+          lt(a, b),
+          eq(a, b),
+          max(a, b),
+          isClose(a, b),
+          sigmoid(a),
+          relu(a),
+          log(Math.abs(a) + 0.1),
+          exp(a),
+          inv(a + (a >= 0 ? 3.5 : -3.5)),
+          logBack(Math.abs(a) + 4, b),
+          invBack(a + (a >= 0 ? 2.4 : -2.4), b),
+          reluBack(a, b),
         ];
         for (const r of results) expect(Number.isFinite(r), `non-finite result ${r}`).to.equal(true);
       }),

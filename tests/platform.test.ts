@@ -36,7 +36,11 @@ export function nodeUses(file: string, text: string): string[] {
   const source = ts.createSourceFile(file, text, ts.ScriptTarget.ES2022, true);
   const where = (node: ts.Node): string => `${file}:${source.getLineAndCharacterOfPosition(node.getStart()).line + 1}`;
   const visit = (node: ts.Node): void => {
-    if ((ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) && node.moduleSpecifier && ts.isStringLiteral(node.moduleSpecifier)) {
+    if (
+      (ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) &&
+      node.moduleSpecifier &&
+      ts.isStringLiteral(node.moduleSpecifier)
+    ) {
       if (isBuiltin(node.moduleSpecifier.text)) found.push(`${where(node)} imports '${node.moduleSpecifier.text}'`);
     } else if (ts.isCallExpression(node)) {
       const callee = node.expression;
@@ -46,13 +50,19 @@ export function nodeUses(file: string, text: string): string[] {
       if ((isRequire || isDynamicImport) && arg !== undefined && ts.isStringLiteral(arg) && isBuiltin(arg.text)) {
         found.push(`${where(node)} requires '${arg.text}'`);
       }
-      if (ts.isPropertyAccessExpression(callee) && ts.isIdentifier(callee.expression) && callee.expression.text === 'require') {
+      if (
+        ts.isPropertyAccessExpression(callee) &&
+        ts.isIdentifier(callee.expression) &&
+        callee.expression.text === 'require'
+      ) {
         found.push(`${where(node)} calls require.${callee.name.text}`);
       }
     } else if (ts.isIdentifier(node) && NODE_GLOBALS.has(node.text)) {
       const parent = node.parent;
       const isMemberName = ts.isPropertyAccessExpression(parent) && parent.name === node;
-      const isDeclaredName = (ts.isPropertyAssignment(parent) || ts.isPropertySignature(parent) || ts.isVariableDeclaration(parent)) && parent.name === node;
+      const isDeclaredName =
+        (ts.isPropertyAssignment(parent) || ts.isPropertySignature(parent) || ts.isVariableDeclaration(parent)) &&
+        parent.name === node;
       if (!isMemberName && !isDeclaredName) found.push(`${where(node)} uses Node's global ${node.text}`);
     }
     ts.forEachChild(node, visit);
@@ -66,7 +76,9 @@ describe('Platform seam', () => {
     const files = sources(SRC).filter((f) => !f.startsWith(`platform${path.sep}`));
     expect(files.length).to.be.greaterThan(40);
     const uses = files.flatMap((f) => nodeUses(f, fs.readFileSync(path.join(SRC, f), 'utf8')));
-    expect(uses, 'Node built-ins outside src/platform/ (add what is needed to the Platform interface)').to.deep.equal([]);
+    expect(uses, 'Node built-ins outside src/platform/ (add what is needed to the Platform interface)').to.deep.equal(
+      [],
+    );
   });
 
   it('Platform the scan finds each kind of Node use it forbids, and nothing in comments or strings', () => {
@@ -79,7 +91,7 @@ describe('Platform seam', () => {
       'const b = Buffer.alloc(1);',
       'const d = __dirname;',
       "// import * as os from 'os'; process.exit()",
-      "const s = 'process Buffer require(\"fs\")';",
+      'const s = \'process Buffer require("fs")\';',
       'const ok = { process: 1 }.process;',
     ].join('\n');
     expect(nodeUses('x.ts', text)).to.deep.equal([

@@ -28,7 +28,8 @@ const EXPECTED: Record<ScalarOp, { arity: 1 | 2; lo: number; hi: number; f: (a: 
   eq: { arity: 2, lo: -5, hi: 5, f: (a, b) => (a === b ? 1 : 0) },
 };
 
-const close = (got: number, want: number, tol = 1e-6) => expect(Math.abs(got - want)).to.be.at.most(tol * (1 + Math.abs(want)));
+const close = (got: number, want: number, tol = 1e-6) =>
+  expect(Math.abs(got - want)).to.be.at.most(tol * (1 + Math.abs(want)));
 
 describe('ScalarFunction forwards', () => {
   for (const op of Object.keys(EXPECTED) as ScalarOp[]) {
@@ -124,7 +125,11 @@ describe('Task 1.4 topological sort and backpropagation', () => {
 
   /** A random expression in x and y, built from every Scalar method, smooth where evaluated. */
   type Expr = (x: Scalar, y: Scalar) => Scalar;
-  const leaves: Array<fc.Arbitrary<Expr>> = [fc.constant((x: Scalar) => x), fc.constant((_x: Scalar, y: Scalar) => y), num(-2, 2).map((c) => (() => lift(c)) as Expr)];
+  const leaves: Array<fc.Arbitrary<Expr>> = [
+    fc.constant((x: Scalar) => x),
+    fc.constant((_x: Scalar, y: Scalar) => y),
+    num(-2, 2).map((c) => (() => lift(c)) as Expr),
+  ];
   const { expr } = fc.letrec<{ expr: Expr }>((tie) => ({
     expr: fc.oneof(
       { depthSize: 'small', withCrossShrink: true },
@@ -133,7 +138,9 @@ describe('Task 1.4 topological sort and backpropagation', () => {
       fc.tuple(tie('expr'), tie('expr')).map(([f, g]) => ((x: Scalar, y: Scalar) => f(x, y).mul(g(x, y))) as Expr),
       fc.tuple(tie('expr'), tie('expr')).map(([f, g]) => ((x: Scalar, y: Scalar) => f(x, y).sub(g(x, y))) as Expr),
       // Safe division and log: the denominator and argument are at least 1.
-      fc.tuple(tie('expr'), tie('expr')).map(([f, g]) => ((x: Scalar, y: Scalar) => f(x, y).div(g(x, y).mul(g(x, y)).add(1))) as Expr),
+      fc
+        .tuple(tie('expr'), tie('expr'))
+        .map(([f, g]) => ((x: Scalar, y: Scalar) => f(x, y).div(g(x, y).mul(g(x, y)).add(1))) as Expr),
       tie('expr').map((f) => ((x: Scalar, y: Scalar) => f(x, y).mul(f(x, y)).add(1).log()) as Expr),
       tie('expr').map((f) => ((x: Scalar, y: Scalar) => f(x, y).sigmoid()) as Expr),
       tie('expr').map((f) => ((x: Scalar, y: Scalar) => f(x, y).sigmoid().exp()) as Expr),
@@ -183,7 +190,10 @@ describe('Task 1.4 topological sort and backpropagation', () => {
 
 describe('Errors in Module 1 autodiff', () => {
   it('Errors centralDifference names a bad arg', () => {
-    expect(() => centralDifference((a) => a, [1], { arg: 1 })).to.throw(RangeError, /arg 1 is out of range for 1 values/);
+    expect(() => centralDifference((a) => a, [1], { arg: 1 })).to.throw(
+      RangeError,
+      /arg 1 is out of range for 1 values/,
+    );
   });
 
   it('Errors a Scalar must hold a number and lift rejects NaN and strings', () => {

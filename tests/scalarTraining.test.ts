@@ -114,7 +114,11 @@ describe('Scalar network', () => {
     it(`Task 1.5 training reaches at least 95% accuracy on ${name}`, async function () {
       this.timeout(60000);
       const seen: number[] = [];
-      const { history } = await trainScalar(datasets[name](n), { ...options, seed: 42, onEpoch: (s) => void seen.push(s.epoch) });
+      const { history } = await trainScalar(datasets[name](n), {
+        ...options,
+        seed: 42,
+        onEpoch: (s) => void seen.push(s.epoch),
+      });
       expect(history).to.have.length(options.epochs);
       expect(seen).to.deep.equal(history.map((s) => s.epoch));
       const last = history[history.length - 1];
@@ -135,7 +139,17 @@ describe('Scalar network', () => {
       expect.fail(`expected an error matching ${pattern}`);
     };
     await rejects(trainScalar({ n: 0, X: [], y: [] }), /dataset is empty/);
-    await rejects(trainScalar({ n: 2, X: [[0, 0], [1, 1]], y: [1] }), /X has 2 points but y has 1 labels/);
+    await rejects(
+      trainScalar({
+        n: 2,
+        X: [
+          [0, 0],
+          [1, 1],
+        ],
+        y: [1],
+      }),
+      /X has 2 points but y has 1 labels/,
+    );
     await rejects(trainScalar({ n: 1, X: [[0, 0, 0]], y: [1] }), /point 0 must be \[x0, x1\]/);
     await rejects(trainScalar({ n: 1, X: [[0, 0]], y: [2] }), /label 0 must be 0 or 1/);
     await rejects(trainScalar(ok, { hidden: 0 }), /hidden must be a positive integer/);

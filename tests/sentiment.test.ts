@@ -27,7 +27,9 @@ describe('Sentiment data', () => {
   });
 
   it('loader errors name the line', () => {
-    expect(() => sentiment.parseSst2('text\tscore\nhi\t1')).to.throw(/header must name the columns "sentence" and "label"/);
+    expect(() => sentiment.parseSst2('text\tscore\nhi\t1')).to.throw(
+      /header must name the columns "sentence" and "label"/,
+    );
     expect(() => sentiment.parseSst2('sentence\tlabel\nfine\t1\nbad line\t7')).to.throw(/line 3 should be/);
     expect(() => sentiment.parseGlove('a 1 2 3\nb 1 2')).to.throw(/line 2 \("b"\) has 2 numbers, expected 3/);
     expect(() => sentiment.parseGlove('a 1 x')).to.throw(/not a number/);
@@ -40,10 +42,16 @@ describe('Sentiment data', () => {
     expect(sst('decimal\t1.0')).to.throw(/dev.tsv: line 3 should be/);
     expect(sst('spaced\t 1')).to.throw(/dev.tsv: line 3 should be/);
     expect(sentiment.parseSst2('\ufeffsentence\tlabel\nfine\t1\n')).to.deep.equal([{ sentence: 'fine', label: 1 }]);
-    expect(() => sentiment.parseSst2('\n\ntext\tlabel\n', 'x.tsv')).to.throw(/x.tsv: line 3: header must name .*got "text\\tlabel"/);
+    expect(() => sentiment.parseSst2('\n\ntext\tlabel\n', 'x.tsv')).to.throw(
+      /x.tsv: line 3: header must name .*got "text\\tlabel"/,
+    );
     const glove = (text: string) => () => sentiment.parseGlove(text, { source: 'g.txt' });
-    expect(glove('a 1 2\nb 1  2')).to.throw(/g.txt: line 2 \("b"\) has an empty value at position 2 \(two spaces in a row\?\)/);
-    expect(glove('a 1  2')).to.throw(/g.txt: line 1 \("a"\) has a value that is not a number at position 2: "" \(two spaces in a row\?\)/);
+    expect(glove('a 1 2\nb 1  2')).to.throw(
+      /g.txt: line 2 \("b"\) has an empty value at position 2 \(two spaces in a row\?\)/,
+    );
+    expect(glove('a 1  2')).to.throw(
+      /g.txt: line 1 \("a"\) has a value that is not a number at position 2: "" \(two spaces in a row\?\)/,
+    );
     expect(glove('a 1 2\nb')).to.throw(/g.txt: line 2 \("b"\) has a word and no numbers/);
     expect(glove('a')).to.throw(/g.txt: line 1 \("a"\) has a word and no numbers/);
     expect(glove('a 0x1 2')).to.throw(/g.txt: line 1 .*not a number at position 1: "0x1"/);
@@ -54,7 +62,12 @@ describe('Sentiment data', () => {
     const emb = sentiment.parseGlove('good 1 2\nfilm 3 4');
     const x = sentiment.encodeSentences([{ sentence: 'Good unknown film', label: 1 }], emb, 4);
     expect(x.shape).to.deep.equal([1, 2, 4]);
-    expect(x.toArray()).to.deep.equal([[[1, 0, 3, 0], [2, 0, 4, 0]]]);
+    expect(x.toArray()).to.deep.equal([
+      [
+        [1, 0, 3, 0],
+        [2, 0, 4, 0],
+      ],
+    ]);
   });
 });
 

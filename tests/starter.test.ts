@@ -18,7 +18,13 @@ const ROOT = repoRoot();
 const COURSE = loadCourse();
 const KNOWN = new Set(Object.keys(COURSE.tasks));
 /** MiniTorch's task numbering (the course map): 0.1–0.4, then M.1–M.5 for Modules 1–4. */
-const COURSE_MAP_TASKS = ['0.1', '0.2', '0.3', '0.4', ...[1, 2, 3, 4].flatMap((m) => [1, 2, 3, 4, 5].map((n) => `${m}.${n}`))];
+const COURSE_MAP_TASKS = [
+  '0.1',
+  '0.2',
+  '0.3',
+  '0.4',
+  ...[1, 2, 3, 4].flatMap((m) => [1, 2, 3, 4, 5].map((n) => `${m}.${n}`)),
+];
 /** The course map in shared/ beside the checkout, when it is there (developers, CI). */
 const COURSE_MAP_FILE = path.join(ROOT, '..', 'shared', 'reference', 'course-map.md');
 
@@ -46,7 +52,10 @@ describe('Course tooling solution markers', () => {
   it('Course tooling no solution markers outside src/ (they would not be stubbed)', () => {
     const marker = /^\s*\/\/ (BEGIN|END) SOLUTION\b/m;
     const outside = repoFiles(ROOT).filter(
-      (f) => !f.startsWith('src/') && /\.(ts|js|md|wgsl)$/.test(f) && marker.test(fs.readFileSync(path.join(ROOT, f), 'utf8')),
+      (f) =>
+        !f.startsWith('src/') &&
+        /\.(ts|js|md|wgsl)$/.test(f) &&
+        marker.test(fs.readFileSync(path.join(ROOT, f), 'utf8')),
     );
     expect(outside).to.deep.equal([]);
   });
@@ -89,24 +98,30 @@ describe('Course tooling solution markers', () => {
       expect(problemsOf('function f() {\n  // BEGIN SOLUTION 0.1\n  return 1;\n}')).to.deep.equal([
         '2: BEGIN SOLUTION without a matching END SOLUTION',
       ]);
-      expect(problemsOf('function f() {\n  return 1;\n  // END SOLUTION\n}')).to.deep.equal(['3: END SOLUTION without a BEGIN SOLUTION']);
-      expect(problemsOf('function f() {\n  // BEGIN SOLUTION 0.1\n  // BEGIN SOLUTION 0.1\n  // END SOLUTION\n}')[0]).to.match(
-        /^3: BEGIN SOLUTION inside the region opened on line 2/,
-      );
+      expect(problemsOf('function f() {\n  return 1;\n  // END SOLUTION\n}')).to.deep.equal([
+        '3: END SOLUTION without a BEGIN SOLUTION',
+      ]);
+      expect(
+        problemsOf('function f() {\n  // BEGIN SOLUTION 0.1\n  // BEGIN SOLUTION 0.1\n  // END SOLUTION\n}')[0],
+      ).to.match(/^3: BEGIN SOLUTION inside the region opened on line 2/);
       expect(problemsOf('function f() {\n  // BEGIN SOLUTION 9.9\n  // END SOLUTION\n}')).to.deep.equal([
         '2: BEGIN SOLUTION names task "9.9", which is not in the course map',
       ]);
-      expect(problemsOf('// BEGIN SOLUTION 0.1\nconst x = 1;\n// END SOLUTION')[0]).to.match(/^1: solution marker must be inside a function body/);
-      expect(problemsOf('class A {\n  // BEGIN SOLUTION 0.1\n  x = 1;\n  // END SOLUTION\n}')[0]).to.match(/^2: solution marker must/);
-      expect(problemsOf('function f() {\n  return [\n    // BEGIN SOLUTION 0.1\n    1,\n    // END SOLUTION\n  ];\n}')[0]).to.match(
-        /^3: solution marker must sit between the statements of a function body/,
+      expect(problemsOf('// BEGIN SOLUTION 0.1\nconst x = 1;\n// END SOLUTION')[0]).to.match(
+        /^1: solution marker must be inside a function body/,
       );
-      expect(problemsOf('function f() {\n  if (1) {\n    // BEGIN SOLUTION 0.1\n  }\n  // END SOLUTION\n}')[0]).to.match(
-        /^5: END SOLUTION is not in the same block/,
+      expect(problemsOf('class A {\n  // BEGIN SOLUTION 0.1\n  x = 1;\n  // END SOLUTION\n}')[0]).to.match(
+        /^2: solution marker must/,
       );
-      expect(problemsOf('function f() {\n  return `\n  // BEGIN SOLUTION 3.3\n  x\n  // END SOLUTION\n  `;\n}')[0]).to.match(
-        /^3: solution marker inside a string or template literal/,
-      );
+      expect(
+        problemsOf('function f() {\n  return [\n    // BEGIN SOLUTION 0.1\n    1,\n    // END SOLUTION\n  ];\n}')[0],
+      ).to.match(/^3: solution marker must sit between the statements of a function body/);
+      expect(
+        problemsOf('function f() {\n  if (1) {\n    // BEGIN SOLUTION 0.1\n  }\n  // END SOLUTION\n}')[0],
+      ).to.match(/^5: END SOLUTION is not in the same block/);
+      expect(
+        problemsOf('function f() {\n  return `\n  // BEGIN SOLUTION 3.3\n  x\n  // END SOLUTION\n  `;\n}')[0],
+      ).to.match(/^3: solution marker inside a string or template literal/);
       expect(problemsOf('function f() {\n  /* BEGIN SOLUTION 0.1 */\n}')[0]).to.match(/^2: malformed solution marker/);
     });
 
@@ -142,13 +157,20 @@ describe('Course tooling solution markers', () => {
       ]);
       expect(stubSolutions('src/ops.ts', out, './errors', KNOWN)).to.equal(out);
       // A student's body goes back into the starter's region, by task and rank; nothing else moves.
-      const student = out.replace("  throw new NotImplementedError('Task 0.1: f');", '  return x + x; // mine').replace('/** Doc. */', '/** My doc. */');
+      const student = out
+        .replace("  throw new NotImplementedError('Task 0.1: f');", '  return x + x; // mine')
+        .replace('/** Doc. */', '/** My doc. */');
       const regraded = spliceRegions(out.replace('/** Doc. */', '/** Shipped doc. */'), student);
       expect(regraded.copied).to.deep.equal(['0.1#0']);
-      expect(regraded.text).to.include('  return x + x; // mine').and.include('/** Shipped doc. */').and.not.include('My doc');
+      expect(regraded.text)
+        .to.include('  return x + x; // mine')
+        .and.include('/** Shipped doc. */')
+        .and.not.include('My doc');
       expect(spliceRegions(out, student, (t) => t !== '0.1').text).to.equal(out);
       // Regions are read line by line, so a file that does not parse still gives them up.
-      expect(regionTexts('function (( {\n// BEGIN SOLUTION 1.3\nbroken(\n// END SOLUTION\n').map((r) => [r.task, r.body])).to.deep.equal([['1.3', ['broken(']]]);
+      expect(
+        regionTexts('function (( {\n// BEGIN SOLUTION 1.3\nbroken(\n// END SOLUTION\n').map((r) => [r.task, r.body]),
+      ).to.deep.equal([['1.3', ['broken(']]]);
       expect(() => stubSolutions('src/bad.ts', 'function f() {\n  // BEGIN SOLUTION 0.1\n}', './errors')).to.throw(
         /src\/bad\.ts:2: BEGIN SOLUTION without a matching END SOLUTION/,
       );
@@ -175,7 +197,11 @@ describe('Course tooling starter repository', function () {
     summary = writeStarter(dir);
     // Reuse this repository's packages; compile once (src, tests and scripts).
     fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
-    compile = run(process.execPath, [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.test.json'], dir);
+    compile = run(
+      process.execPath,
+      [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.test.json'],
+      dir,
+    );
   });
 
   after(() => {
@@ -197,8 +223,13 @@ describe('Course tooling starter repository', function () {
       // The markers stay; between them, only the stub.
       for (const r of regionTexts(text)) {
         regions++;
-        expect(r.body.map((l) => l.trim()), `${f}:${r.beginLine + 1}`).to.have.length(2);
-        expect(r.body[1].trim(), `${f}:${r.beginLine + 1}`).to.match(new RegExp(`^throw new NotImplementedError\\('Task ${r.task.replace('.', '\\.')}: `));
+        expect(
+          r.body.map((l) => l.trim()),
+          `${f}:${r.beginLine + 1}`,
+        ).to.have.length(2);
+        expect(r.body[1].trim(), `${f}:${r.beginLine + 1}`).to.match(
+          new RegExp(`^throw new NotImplementedError\\('Task ${r.task.replace('.', '\\.')}: `),
+        );
       }
       throws += (text.match(/throw new NotImplementedError\('Task \d+\.\d+: /g) ?? []).length;
     }
@@ -208,14 +239,20 @@ describe('Course tooling starter repository', function () {
       expect(fs.readFileSync(path.join(dir, f), 'utf8'), f).to.equal(fs.readFileSync(path.join(ROOT, f), 'utf8'));
     }
     for (const f of COURSE.starter.exclude) expect(fs.existsSync(path.join(dir, f)), f).to.equal(false);
-    const scripts = (JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+    const scripts = (
+      JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { scripts: Record<string, string> }
+    ).scripts;
     expect(scripts).to.not.have.property('starter');
     expect(scripts).to.have.property('grade');
-    expect(fs.statSync(path.join(dir, 'package.json')).mode).to.equal(fs.statSync(path.join(ROOT, 'package.json')).mode);
+    expect(fs.statSync(path.join(dir, 'package.json')).mode).to.equal(
+      fs.statSync(path.join(ROOT, 'package.json')).mode,
+    );
   });
 
   it('Course tooling the starter launches on Binder / JupyterHub: environment.yml and an executable postBuild', () => {
-    expect(fs.readFileSync(path.join(dir, 'environment.yml'), 'utf8')).to.match(/nodejs>=20/).and.match(/jupyterlab/);
+    expect(fs.readFileSync(path.join(dir, 'environment.yml'), 'utf8'))
+      .to.match(/nodejs>=20/)
+      .and.match(/jupyterlab/);
     const postBuild = path.join(dir, 'postBuild');
     expect(fs.statSync(postBuild).mode & 0o111, 'postBuild is executable').to.not.equal(0);
     const text = fs.readFileSync(postBuild, 'utf8');
@@ -225,7 +262,9 @@ describe('Course tooling starter repository', function () {
 
   it('Course tooling notebooks in the starter have no outputs', () => {
     for (const f of summary.notebooks) {
-      const nb = JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')) as { cells: Array<{ cell_type: string; outputs?: unknown[]; execution_count?: unknown }> };
+      const nb = JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')) as {
+        cells: Array<{ cell_type: string; outputs?: unknown[]; execution_count?: unknown }>;
+      };
       for (const cell of nb.cells.filter((c) => c.cell_type === 'code')) {
         expect(cell.outputs, f).to.deep.equal([]);
         expect(cell.execution_count, f).to.equal(null);
@@ -237,10 +276,20 @@ describe('Course tooling starter repository', function () {
     const report = path.join(dir, 'all.json');
     const mocha = path.join(ROOT, 'node_modules/mocha/bin/mocha.js');
     const reporter = path.join(ROOT, 'build/scripts/gradeReporter.js');
-    const r = run(process.execPath, [mocha, '--reporter', reporter, '--reporter-option', `output=${report}`], dir, 280_000);
+    const r = run(
+      process.execPath,
+      [mocha, '--reporter', reporter, '--reporter-option', `output=${report}`],
+      dir,
+      280_000,
+    );
     expect(fs.existsSync(report), r.output.slice(-2000)).to.equal(true);
-    const json = JSON.parse(fs.readFileSync(report, 'utf8')) as { passes: Array<{ fullTitle: string }>; failures: Array<{ fullTitle: string; err: { message?: string } }> };
-    const untasked = json.failures.filter((f) => taskOfTitle(f.fullTitle) === null).map((f) => `${f.fullTitle}: ${f.err.message}`);
+    const json = JSON.parse(fs.readFileSync(report, 'utf8')) as {
+      passes: Array<{ fullTitle: string }>;
+      failures: Array<{ fullTitle: string; err: { message?: string } }>;
+    };
+    const untasked = json.failures
+      .filter((f) => taskOfTitle(f.fullTitle) === null)
+      .map((f) => `${f.fullTitle}: ${f.err.message}`);
     expect(untasked, 'failing tests that name no task').to.deep.equal([]);
     const scoring = json.passes.filter((p) => taskOfTitle(p.fullTitle) !== null).map((p) => p.fullTitle);
     expect(scoring, 'tests that pass (and score) with no student code').to.deep.equal([]);
@@ -251,16 +300,24 @@ describe('Course tooling starter repository', function () {
   it("Course tooling running the first operator task's tests in the starter fails with its stubs' message", () => {
     const report = path.join(dir, 'task01.json');
     const mocha = path.join(ROOT, 'node_modules/mocha/bin/mocha.js');
-    const r = run(process.execPath, [mocha, '--reporter', 'json', '--reporter-option', `output=${report}`, '--grep', 'Task 0\\.1(?!\\d)'], dir);
+    const r = run(
+      process.execPath,
+      [mocha, '--reporter', 'json', '--reporter-option', `output=${report}`, '--grep', 'Task 0\\.1(?!\\d)'],
+      dir,
+    );
     expect(fs.existsSync(report), r.output.slice(-2000)).to.equal(true);
-    const json = JSON.parse(fs.readFileSync(report, 'utf8')) as { stats: { tests: number; passes: number }; failures: Array<{ fullTitle: string; err: { message?: string } }> };
+    const json = JSON.parse(fs.readFileSync(report, 'utf8')) as {
+      stats: { tests: number; passes: number };
+      failures: Array<{ fullTitle: string; err: { message?: string } }>;
+    };
     expect(json.stats.tests).to.be.greaterThan(10);
     expect(json.failures.length).to.equal(json.stats.tests);
     for (const f of json.failures) expect(f.err.message ?? '', f.fullTitle).to.include('Task 0.1: ');
   });
 
   it("Course tooling the starter's notebook check for the first operator task reports every check as TODO", async () => {
-    const grading = require(path.join(dir, 'build/src/grading.js')) as typeof import('../src/course/grading');
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the starter's build, found at run time
+    const grading = require(path.join(dir, 'build/src/course/grading.js')) as typeof import('../src/course/grading');
     const report = await grading.runChecks('0.1', { runs: 2 });
     expect(report.results.length).to.be.greaterThan(3);
     expect(report.results.map((r) => r.status)).to.deep.equal(report.results.map(() => 'todo'));
@@ -306,18 +363,27 @@ describe('Course tooling starter released module by module', function () {
       const m = moduleOfFile(f, fs.readFileSync(path.join(dir, f), 'utf8'));
       expect(m === null || m <= 1, `${f} is Module ${m}'s`).to.equal(true);
     }
-    expect(first.files).to.include('tests/operators.test.ts').and.include('tests/scalarAutodiff.test.ts').and.not.include('tests/tensor.test.ts');
+    expect(first.files)
+      .to.include('tests/operators.test.ts')
+      .and.include('tests/scalarAutodiff.test.ts')
+      .and.not.include('tests/tensor.test.ts');
     const tasks = Object.keys(loadCourse(path.join(dir, 'course.json')).tasks);
     expect(tasks).to.deep.equal(['0.1', '0.2', '0.3', '0.4', '1.1', '1.2', '1.3', '1.4', '1.5']);
     // Later modules' sources are stubs, not solutions, so the package still builds.
-    expect(fs.readFileSync(path.join(dir, 'src/tensorData.ts'), 'utf8')).to.include("throw new NotImplementedError('Task 2.1: ");
+    expect(fs.readFileSync(path.join(dir, 'src/tensorData.ts'), 'utf8')).to.include(
+      "throw new NotImplementedError('Task 2.1: ",
+    );
   });
 
   it('Course tooling --modules 2 --update adds Module 2 to a solved Modules 0-1 repository without touching a line the student wrote', () => {
     // The student solves Modules 0-1 and writes a few lines of their own.
     for (const f of repoFiles(ROOT).filter(isLibrarySource)) {
       const mine = path.join(dir, f);
-      const solved = spliceRegions(fs.readFileSync(mine, 'utf8'), fs.readFileSync(path.join(ROOT, f), 'utf8'), (t) => Number(t.split('.')[0]) <= 1);
+      const solved = spliceRegions(
+        fs.readFileSync(mine, 'utf8'),
+        fs.readFileSync(path.join(ROOT, f), 'utf8'),
+        (t) => Number(t.split('.')[0]) <= 1,
+      );
       fs.writeFileSync(mine, solved.text);
     }
     fs.appendFileSync(path.join(dir, 'src/scalar.ts'), '\n// my notes on the chain rule\n');
@@ -333,23 +399,41 @@ describe('Course tooling starter released module by module', function () {
     }
     expect(update.kept).to.include('src/scalar.ts').and.include('notebooks/src/module1.md');
     const added = [...after.keys()].filter((f) => !before.has(f));
-    expect(added).to.include('notebooks/module2.ipynb').and.include('tests/tensor.test.ts').and.include('tests/tensorData.test.ts');
+    expect(added)
+      .to.include('notebooks/module2.ipynb')
+      .and.include('tests/tensor.test.ts')
+      .and.include('tests/tensorData.test.ts');
     expect(added.filter((f) => /module[34]|gpu\.test|nn\.test/.test(f))).to.deep.equal([]);
-    expect(Object.keys(loadCourse(path.join(dir, 'course.json')).tasks)).to.include('2.5').and.not.include('3.1');
-    expect(() => writeStarter(path.join(tmp, 'empty'), ROOT, { modules: [2], update: true })).to.throw(/empty or missing/);
+    expect(Object.keys(loadCourse(path.join(dir, 'course.json')).tasks))
+      .to.include('2.5')
+      .and.not.include('3.1');
+    expect(() => writeStarter(path.join(tmp, 'empty'), ROOT, { modules: [2], update: true })).to.throw(
+      /empty or missing/,
+    );
     expect(() => writeStarter(dir, ROOT, { modules: [2] })).to.throw(/not empty \(use --update/);
     expect(() => parseModules('0-9', COURSE)).to.throw(/no module 5/);
     expect(() => parseModules('one', COURSE)).to.throw(/not a list of modules/);
   });
 
-  it('Course tooling the updated repository builds; the student\'s Module 1 work passes and Module 2 is a stub', () => {
+  it("Course tooling the updated repository builds; the student's Module 1 work passes and Module 2 is a stub", () => {
     fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
-    const compile = run(process.execPath, [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.test.json'], dir);
+    const compile = run(
+      process.execPath,
+      [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.test.json'],
+      dir,
+    );
     expect(compile.output.trim(), 'tsc output').to.equal('');
     const report = path.join(tmp, 'report.json');
     const mocha = path.join(ROOT, 'node_modules/mocha/bin/mocha.js');
-    run(process.execPath, [mocha, '--reporter', 'json', '--reporter-option', `output=${report}`, '--grep', 'Task (1\\.3|2\\.1)(?!\\d)'], dir);
-    const json = JSON.parse(fs.readFileSync(report, 'utf8')) as { passes: Array<{ fullTitle: string }>; failures: Array<{ fullTitle: string; err: { message?: string } }> };
+    run(
+      process.execPath,
+      [mocha, '--reporter', 'json', '--reporter-option', `output=${report}`, '--grep', 'Task (1\\.3|2\\.1)(?!\\d)'],
+      dir,
+    );
+    const json = JSON.parse(fs.readFileSync(report, 'utf8')) as {
+      passes: Array<{ fullTitle: string }>;
+      failures: Array<{ fullTitle: string; err: { message?: string } }>;
+    };
     expect(json.passes.length).to.be.greaterThan(0);
     // (--grep matches whole titles: the task of a test is the last one its title names.)
     for (const p of json.passes) expect(taskOfTitle(p.fullTitle), p.fullTitle).to.equal('1.3');

@@ -16,7 +16,16 @@ import * as os from 'os';
 import * as path from 'path';
 import { checkedTasks } from '../src/course/checks';
 import { repoRoot } from '../scripts/course';
-import { ExecutionResult, Notebook, checkJupyter, executeNotebook, findPython, joinText, notebookFailures, tempKernel } from '../scripts/jupyter';
+import {
+  ExecutionResult,
+  Notebook,
+  checkJupyter,
+  executeNotebook,
+  findPython,
+  joinText,
+  notebookFailures,
+  tempKernel,
+} from '../scripts/jupyter';
 import { buildNotebook } from '../scripts/notebookSource';
 import { mapLimit, runNotebook } from '../scripts/notebooks';
 import { writeStarter } from '../scripts/starter';
@@ -51,7 +60,9 @@ function cellTexts(notebook: Notebook): Array<{ index: number; source: string; t
           o.ename ?? '',
           o.evalue ?? '',
           ...(o.traceback ?? []),
-          ...Object.values(o.data ?? {}).map((v) => (typeof v === 'string' || Array.isArray(v) ? joinText(v as string | string[]) : JSON.stringify(v))),
+          ...Object.values(o.data ?? {}).map((v) =>
+            typeof v === 'string' || Array.isArray(v) ? joinText(v as string | string[]) : JSON.stringify(v),
+          ),
         ].join('\n'),
       )
       .join('\n');
@@ -76,14 +87,24 @@ describe('Course tooling starter notebooks run to the end on the untouched start
     dir = path.join(tmp, 'repo');
     writeStarter(dir);
     linkPackages(dir);
-    const tsc = spawnSync(process.execPath, [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], { cwd: dir, encoding: 'utf8' });
+    const tsc = spawnSync(
+      process.execPath,
+      [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'],
+      { cwd: dir, encoding: 'utf8' },
+    );
     if (tsc.status !== 0) throw new Error(`the starter does not build:\n${tsc.stdout}${tsc.stderr}`);
     const wasm = spawnSync(process.execPath, ['scripts/build-wasm.js', 'dist'], { cwd: dir, encoding: 'utf8' });
     if (wasm.status !== 0) throw new Error(`the starter's wasm build failed:\n${wasm.stdout}${wasm.stderr}`);
     const kernel = tempKernel(python);
     removeKernel = kernel.remove;
     jupyterPath = kernel.jupyterPath;
-    names.push(...fs.readdirSync(path.join(dir, 'notebooks', 'src')).filter((f) => f.endsWith('.md')).map((f) => f.slice(0, -3)).sort());
+    names.push(
+      ...fs
+        .readdirSync(path.join(dir, 'notebooks', 'src'))
+        .filter((f) => f.endsWith('.md'))
+        .map((f) => f.slice(0, -3))
+        .sort(),
+    );
     await mapLimit(names, 2, async (name) => {
       try {
         results.set(name, await runNotebook(name, { python, jupyterPath, workDir: tmp, root: dir }));
@@ -138,7 +159,10 @@ describe('Course tooling starter notebooks run to the end on the untouched start
         if (task === undefined || !checkedTasks().includes(task)) continue;
         expect(cell.text, `cell ${cell.index} (Task ${task})`).to.include(`data-task="${task}" data-ok="false"`);
         expect(cell.text, `cell ${cell.index} (Task ${task})`).to.include('>TODO<');
-        expect(cell.text, `cell ${cell.index} (Task ${task}): a check fails for another reason than an unwritten task`).to.not.include('>FAIL<');
+        expect(
+          cell.text,
+          `cell ${cell.index} (Task ${task}): a check fails for another reason than an unwritten task`,
+        ).to.not.include('>FAIL<');
       }
     });
   }
@@ -149,7 +173,9 @@ describe('Course tooling starter notebooks run to the end on the untouched start
     const source = '```ts\nimport * as minitorch from "minitorch";\nminitorch.operators.mul(2, 3);\n```\n';
     fs.writeFileSync(input, JSON.stringify(buildNotebook(source)));
     const result = await executeNotebook(input, output, { python, jupyterPath, cwd: path.join(dir, 'notebooks') });
-    const text = cellTexts(result.notebook).map((c) => c.text).join('\n');
+    const text = cellTexts(result.notebook)
+      .map((c) => c.text)
+      .join('\n');
     expect(text).to.match(/NotImplementedError: Task 0\.1: mul/);
     expect(text).to.match(/src\/operators\.ts:\d+:\d+/);
     expect(text).to.not.match(/dist\/operators\.js/);

@@ -16,7 +16,13 @@ describeEachBackend('PyTorch shapes and defaults', (backend) => {
     expect(s.shape).to.deep.equal([]);
     expect(s.get([])).to.equal(3);
     expect(zeros([], opts).add(1).item()).to.equal(1);
-    const x = tensor([[1, 2, 3], [4, 5, 6]], opts);
+    const x = tensor(
+      [
+        [1, 2, 3],
+        [4, 5, 6],
+      ],
+      opts,
+    );
     expect(x.sum().shape).to.deep.equal([]);
     expect(x.sum().item()).to.equal(21);
     expect(x.mul(s).shape).to.deep.equal([2, 3]);
@@ -29,19 +35,35 @@ describeEachBackend('PyTorch shapes and defaults', (backend) => {
 
   it('Task 4.4 matmul of 1-D vectors as torch.matmul; max(dim) returns values and indices', () => {
     const v = tensor([1, 2, 3], opts);
-    const m = tensor([[1, 0], [0, 1], [1, 1]], opts);
+    const m = tensor(
+      [
+        [1, 0],
+        [0, 1],
+        [1, 1],
+      ],
+      opts,
+    );
     expect(v.matmul(v).shape).to.deep.equal([]);
     expect(v.matmul(v).item()).to.equal(14);
     expect(v.matmul(m).toArray()).to.deep.equal([4, 5]);
     expect(m.transpose().matmul(v).toArray()).to.deep.equal([4, 5]);
-    const { values, indices } = tensor([[1, 7, 7], [9, 0, 2]], opts).max(1);
+    const { values, indices } = tensor(
+      [
+        [1, 7, 7],
+        [9, 0, 2],
+      ],
+      opts,
+    ).max(1);
     expect(values.toArray()).to.deep.equal([7, 9]);
     expect(indices.toArray()).to.deep.equal([1, 0]); // the first of two equal maxima, as PyTorch
   });
 });
 
 describe('clear errors for bad input to the PyTorch ops', () => {
-  const x = tensor([[1, 2, 3], [4, 5, 6]]);
+  const x = tensor([
+    [1, 2, 3],
+    [4, 5, 6],
+  ]);
 
   it('dims out of range and repeated dims', () => {
     expect(() => x.sum(2)).to.throw(IndexingError, /dim 2 is out of range for shape \[2, 3\]/);
@@ -59,7 +81,10 @@ describe('clear errors for bad input to the PyTorch ops', () => {
     expect(() => x.view(-1, -1)).to.throw(IndexingError, /only one dimension can be -1/);
     expect(() => x.reshape(4)).to.throw(IndexingError, /reshape: shape \[4\] has 4 elements but the tensor has 6/);
     expect(() => x.transpose().view(6)).to.throw(IndexingError, /not contiguous.*reshape/);
-    expect(() => cat([x, tensor([[1, 2]])], 0)).to.throw(IndexingError, /cat: tensor 1 has shape \[1, 2\], tensor 0 has \[2, 3\]; expected the same shape except in dim 0/);
+    expect(() => cat([x, tensor([[1, 2]])], 0)).to.throw(
+      IndexingError,
+      /cat: tensor 1 has shape \[1, 2\], tensor 0 has \[2, 3\]; expected the same shape except in dim 0/,
+    );
     expect(() => cat([])).to.throw(IndexingError, /non-empty list/);
     expect(() => stack([x, x.transpose()])).to.throw(IndexingError, /stack: tensor 1 has shape \[3, 2\].*equal shapes/);
     expect(() => tensor(1).matmul(x)).to.throw(IndexingError, /at least 1 dim/);
@@ -74,10 +99,15 @@ describe('clear errors for bad input to the PyTorch ops', () => {
     const w = zeros([2, 1, 3, 3]);
     expect(() => nn.conv2d(img, w, zeros([3]), { padding: 0 })).to.throw(IndexingError, /bias must have shape \[2\]/);
     expect(() => nn.conv2d(img, w, null, { stride: 0 })).to.throw(RangeError, /stride must be an integer >= 1/);
-    expect(() => nn.conv2d(img, w, null, { padding: [1] })).to.throw(RangeError, /padding must be an integer >= 0 or a list of 2/);
-    expect(() => nn.conv2d(zeros([1, 1, 2, 2]), w, null, { padding: 0 })).to.throw(IndexingError, /kernel \[3, 3\] is larger than the padded input \[2, 2\]/);
+    expect(() => nn.conv2d(img, w, null, { padding: [1] })).to.throw(
+      RangeError,
+      /padding must be an integer >= 0 or a list of 2/,
+    );
+    expect(() => nn.conv2d(zeros([1, 1, 2, 2]), w, null, { padding: 0 })).to.throw(
+      IndexingError,
+      /kernel \[3, 3\] is larger than the padded input \[2, 2\]/,
+    );
     expect(() => nn.maxpool2d(img, 5)).to.throw(IndexingError, /does not fit an input of \[4, 4\]/);
     expect(() => nn.maxpool2d(zeros([4, 4]), 2)).to.throw(IndexingError, /input must be 4-D/);
   });
-
 });

@@ -8,7 +8,19 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { VEGA_LITE_SCHEMA, barChart, heatmap, inNotebook, lineChart, liveDisplay, renderSvg, scatterChart, show, showSvg, withV5Schema } from '../src/viz';
+import {
+  VEGA_LITE_SCHEMA,
+  barChart,
+  heatmap,
+  inNotebook,
+  lineChart,
+  liveDisplay,
+  renderSvg,
+  scatterChart,
+  show,
+  showSvg,
+  withV5Schema,
+} from '../src/viz';
 
 /** The elements drawn inside vega's `<g class="mark-<kind> ...">` groups of an SVG. */
 function markCount(svg: string, kind: string): number {
@@ -46,7 +58,14 @@ describe('Viz chart builders', () => {
   });
 
   it('Viz barChart draws a bar per category, numbers on x kept as ordered categories', async () => {
-    const spec = barChart([{ epoch: 1, loss: 3 }, { epoch: 2, loss: 2 }, { epoch: 3, loss: 1 }], { x: 'epoch', y: 'loss' });
+    const spec = barChart(
+      [
+        { epoch: 1, loss: 3 },
+        { epoch: 2, loss: 2 },
+        { epoch: 3, loss: 1 },
+      ],
+      { x: 'epoch', y: 'loss' },
+    );
     expect((spec.encoding as { x: { type: string } }).x.type).to.equal('ordinal');
     expect(markCount(await renderSvg(spec), 'rect')).to.equal(3);
   });
@@ -54,7 +73,9 @@ describe('Viz chart builders', () => {
   it('Viz heatmap draws a cell per row coloured by value', async () => {
     const cells = [0, 1, 2].flatMap((row) => [0, 1, 2, 3].map((col) => ({ row, col, w: row - col })));
     const spec = heatmap(cells, { x: 'col', y: 'row', value: 'w', scheme: 'redblue' });
-    expect(spec.encoding).to.deep.include({ color: { field: 'w', type: 'quantitative', scale: { scheme: 'redblue' } } });
+    expect(spec.encoding).to.deep.include({
+      color: { field: 'w', type: 'quantitative', scale: { scheme: 'redblue' } },
+    });
     expect(markCount(await renderSvg(spec), 'rect')).to.equal(12);
   });
 
@@ -68,16 +89,23 @@ describe('Viz chart builders', () => {
   });
 
   it('Viz builders name a missing field and reject data that is not an array', () => {
-    expect(() => lineChart(curves, { x: 'x', y: 'loss' })).to.throw(/lineChart: y field "loss" is not in the data \(the rows have x, y, series\)/);
+    expect(() => lineChart(curves, { x: 'x', y: 'loss' })).to.throw(
+      /lineChart: y field "loss" is not in the data \(the rows have x, y, series\)/,
+    );
     expect(() => heatmap(curves, { x: 'x', y: 'y', value: 'w' })).to.throw(/heatmap: value field "w"/);
-    expect(() => scatterChart({} as unknown as object[], { x: 'x', y: 'y' })).to.throw(TypeError, /data must be an array/);
+    expect(() => scatterChart({} as unknown as object[], { x: 'x', y: 'y' })).to.throw(
+      TypeError,
+      /data must be an array/,
+    );
   });
 
   it('Viz withV5Schema adds the v5 $schema to a copy and rejects other versions', () => {
     const spec = { mark: 'bar' };
     expect(withV5Schema(spec)).to.deep.equal({ mark: 'bar', $schema: VEGA_LITE_SCHEMA });
     expect(spec).not.to.have.property('$schema');
-    expect(() => withV5Schema({ $schema: 'https://vega.github.io/schema/vega-lite/v6.json' })).to.throw(/only vega-lite v5/);
+    expect(() => withV5Schema({ $schema: 'https://vega.github.io/schema/vega-lite/v6.json' })).to.throw(
+      /only vega-lite v5/,
+    );
     expect(() => withV5Schema([] as unknown as object)).to.throw(/got an array/);
   });
 });
@@ -102,7 +130,9 @@ describe('Viz show outside a notebook writes files', () => {
     const file = await show(barChart([{ c: 'a', n: 1 }], { x: 'c', y: 'n', title: 'Loss per epoch' }), { outDir: dir });
     expect(path.basename(file ?? '')).to.equal('loss-per-epoch.svg');
     let error: Error | undefined;
-    await show(barChart([{ c: 'a', n: 1 }], { x: 'c', y: 'n' }), { outDir: dir, name: '../escape' }).catch((e: Error) => (error = e));
+    await show(barChart([{ c: 'a', n: 1 }], { x: 'c', y: 'n' }), { outDir: dir, name: '../escape' }).catch(
+      (e: Error) => (error = e),
+    );
     expect(error?.message).to.match(/name "\.\.\/escape" must be a plain file name/);
   });
 
@@ -141,7 +171,9 @@ describe('Viz show inside a tslab kernel (simulated)', () => {
   // A stand-in for tslab's dist/jupyter.js while a cell runs: show finds it in require.cache.
   const fake = path.join(os.tmpdir(), 'fake', 'node_modules', 'tslab', 'dist', 'jupyter.js');
   before(() => {
-    const exports = { lastWriteDisplayData: (content: Sent['content'], update: boolean) => sent.push({ content, update }) };
+    const exports = {
+      lastWriteDisplayData: (content: Sent['content'], update: boolean) => sent.push({ content, update }),
+    };
     require.cache[fake] = { id: fake, filename: fake, loaded: true, exports } as unknown as NodeJS.Module;
   });
   after(() => delete require.cache[fake]);
@@ -149,7 +181,11 @@ describe('Viz show inside a tslab kernel (simulated)', () => {
 
   it('Viz show sends ONE output carrying the vega-lite spec object and its SVG', async () => {
     expect(inNotebook()).to.equal(true);
-    const result = await show({ mark: 'line', data: { values: curves }, encoding: { x: { field: 'x', type: 'quantitative' }, y: { field: 'y', type: 'quantitative' } } });
+    const result = await show({
+      mark: 'line',
+      data: { values: curves },
+      encoding: { x: { field: 'x', type: 'quantitative' }, y: { field: 'y', type: 'quantitative' } },
+    });
     expect(result).to.equal(undefined);
     expect(sent).to.have.length(1);
     const { content, update } = sent[0];

@@ -19,7 +19,9 @@ describe('Viz Task 2.1 strides visualiser', () => {
     const row = new TensorData(Float64Array.from([7, 8, 9]), [3]);
     const view = viz.broadcastView(row, [2, 3]);
     expect(view.strides).to.deep.equal([0, 1]);
-    expect((viz.stridesRows(view).grid as Array<{ position: number }>).map((c) => c.position)).to.deep.equal([0, 1, 2, 0, 1, 2]);
+    expect((viz.stridesRows(view).grid as Array<{ position: number }>).map((c) => c.position)).to.deep.equal([
+      0, 1, 2, 0, 1, 2,
+    ]);
     const col = viz.broadcastView(new TensorData(Float64Array.from([1, 2]), [2, 1]), [2, 3]);
     expect(col.strides).to.deep.equal([1, 0]);
     expect(() => viz.broadcastView(row, [3, 2])).to.throw(IndexingError, /\[3\].*\[3, 2\]/);

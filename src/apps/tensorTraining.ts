@@ -143,7 +143,11 @@ function median(values: number[]): number {
  * across backends (to float32 on the GPU), so a difference points at a kernel; the times
  * say what Module 3 bought. `options.backend` is ignored: `backends` says where to run.
  */
-export async function compareBackends(data: Graph, backends: BackendLike[], options: TensorTrainOptions = {}): Promise<BackendRun[]> {
+export async function compareBackends(
+  data: Graph,
+  backends: BackendLike[],
+  options: TensorTrainOptions = {},
+): Promise<BackendRun[]> {
   if (!Array.isArray(backends) || backends.length === 0) {
     throw new Error('compareBackends: give at least one backend, e.g. ["simple", "fast"]');
   }
@@ -154,7 +158,13 @@ export async function compareBackends(data: Graph, backends: BackendLike[], opti
     const { history } = await trainTensor(data, { ...options, backend: b });
     const last = history[history.length - 1];
     const name = typeof b === 'string' ? b : b.constructor.name;
-    runs.push({ backend: name, loss: last.loss, accuracy: last.accuracy, msPerEpoch: median(history.map((h) => h.ms)), history });
+    runs.push({
+      backend: name,
+      loss: last.loss,
+      accuracy: last.accuracy,
+      msPerEpoch: median(history.map((h) => h.ms)),
+      history,
+    });
   }
   // END SOLUTION
   return runs;

@@ -5,7 +5,8 @@
  *
  *     Task 1.3 is not done yet: write Scalar.chainRule in src/scalar.ts (…)
  *
- * (the parenthesis names the solution marker to look for) and goes on to the next cell, instead of stopping at a stack trace.
+ * (the parenthesis names the solution marker to look for) and goes on to the next cell,
+ * instead of stopping at a stack trace.
  *
  * @packageDocumentation
  */

@@ -69,7 +69,11 @@ export async function runCheckList(task: string, checks: Check[], options: Check
       const unfinished = unfinishedExercise(err);
       status = err.name === 'NotImplementedError' ? 'todo' : 'fail';
       if (unfinished !== undefined) message = todoMessage(unfinished);
-      else message = err.name === 'CheckFailure' || err.name === 'NotImplementedError' ? err.message : `${err.name}: ${err.message}`;
+      else
+        message =
+          err.name === 'CheckFailure' || err.name === 'NotImplementedError'
+            ? err.message
+            : `${err.name}: ${err.message}`;
     }
     results.push({ name: check.name, status, message, ms: Date.now() - start });
   }
@@ -120,6 +124,7 @@ function displayHtml(html: string): boolean {
   if (!inNotebook()) return false;
   try {
     // Loaded lazily: the library must work, and import, without a kernel.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy on purpose (see above)
     const tslab = require('tslab') as { display: { html(s: string): void } };
     tslab.display.html(html);
     return true;
@@ -137,7 +142,9 @@ function displayHtml(html: string): boolean {
 export async function checkTask(task: string, options: CheckOptions = {}): Promise<void> {
   if (checksFor(task).length === 0) {
     // A notebook naming a task without checks says so in place of the table.
-    console.log(`Task ${task}: no checks to run here (tasks with checks: ${checkedTasks().join(', ')}); its tests run with \`npm run task -- ${task}\``);
+    console.log(
+      `Task ${task}: no checks to run here (tasks with checks: ${checkedTasks().join(', ')}); its tests run with \`npm run task -- ${task}\``,
+    );
     return;
   }
   const report = await runChecks(task, options);

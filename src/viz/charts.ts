@@ -71,10 +71,13 @@ function checkData(chart: string, rows: Rows, fields: Record<string, string | un
   if (!Array.isArray(rows)) throw new TypeError(`${chart}: data must be an array of row objects, got ${typeof rows}`);
   if (rows.length === 0) return;
   const first = rows[0];
-  if (typeof first !== 'object' || first === null) throw new TypeError(`${chart}: each row must be an object, got ${String(first)}`);
+  if (typeof first !== 'object' || first === null)
+    throw new TypeError(`${chart}: each row must be an object, got ${String(first)}`);
   for (const [role, field] of Object.entries(fields)) {
     if (field !== undefined && !(field in first)) {
-      throw new Error(`${chart}: ${role} field "${field}" is not in the data (the rows have ${Object.keys(first).join(', ') || 'no fields'})`);
+      throw new Error(
+        `${chart}: ${role} field "${field}" is not in the data (the rows have ${Object.keys(first).join(', ') || 'no fields'})`,
+      );
     }
   }
 }
@@ -95,7 +98,9 @@ function xyEncoding(rows: Rows, options: ChartOptions, xType: FieldType, extra: 
   return {
     x: { field: options.x, type: xType, ...extra },
     y: { field: options.y, type: inferType(rows, options.y), ...extra },
-    ...(options.color !== undefined ? { color: { field: options.color, type: inferColorType(rows, options.color) } } : {}),
+    ...(options.color !== undefined
+      ? { color: { field: options.color, type: inferColorType(rows, options.color) } }
+      : {}),
   };
 }
 

@@ -26,7 +26,10 @@ export function workgroupChart(size: number, workgroupSize: number): VegaLiteSpe
     local: g % workgroupSize,
     active: g < size ? 'computes out[i]' : 'i >= size: returns',
   }));
-  const position = { x: { field: 'global', type: 'ordinal', title: 'global invocation id (= element i)', axis: { labelAngle: 0 } }, y: { field: 'workgroup', type: 'nominal', title: null } };
+  const position = {
+    x: { field: 'global', type: 'ordinal', title: 'global invocation id (= element i)', axis: { labelAngle: 0 } },
+    y: { field: 'workgroup', type: 'nominal', title: null },
+  };
   return {
     $schema: VEGA_LITE_SCHEMA,
     title: {
@@ -42,10 +45,19 @@ export function workgroupChart(size: number, workgroupSize: number): VegaLiteSpe
         mark: { type: 'rect', stroke: 'white', strokeWidth: 2 },
         encoding: {
           color: { field: 'workgroup', type: 'nominal', legend: null },
-          opacity: { field: 'active', type: 'nominal', scale: { domain: ['computes out[i]', 'i >= size: returns'], range: [1, 0.3] }, title: null, legend: { orient: 'bottom' } },
+          opacity: {
+            field: 'active',
+            type: 'nominal',
+            scale: { domain: ['computes out[i]', 'i >= size: returns'], range: [1, 0.3] },
+            title: null,
+            legend: { orient: 'bottom' },
+          },
         },
       },
-      { mark: { type: 'text', color: 'white', fontWeight: 'bold' }, encoding: { text: { field: 'local', type: 'quantitative' } } },
+      {
+        mark: { type: 'text', color: 'white', fontWeight: 'bold' },
+        encoding: { text: { field: 'local', type: 'quantitative' } },
+      },
     ],
   };
 }
@@ -69,7 +81,8 @@ export function tileChart(rows: number, cols: number, tile: number): VegaLiteSpe
       const rIn = Math.min(rows, r0 + tile);
       parts.push({ workgroup, c0, c1: cIn, r0, r1: rIn, inside: 'inside' });
       // The idle part of an edge tile: an L of one or two rectangles.
-      if (cIn < c0 + tile) parts.push({ workgroup, c0: cIn, c1: c0 + tile, r0, r1: r0 + tile, inside: 'outside: idle' });
+      if (cIn < c0 + tile)
+        parts.push({ workgroup, c0: cIn, c1: c0 + tile, r0, r1: r0 + tile, inside: 'outside: idle' });
       if (rIn < r0 + tile) parts.push({ workgroup, c0, c1: cIn, r0: rIn, r1: r0 + tile, inside: 'outside: idle' });
     }
   }
@@ -83,12 +96,29 @@ export function tileChart(rows: number, cols: number, tile: number): VegaLiteSpe
     height: cell * gy * tile,
     mark: { type: 'rect', stroke: 'white', strokeWidth: 1 },
     encoding: {
-      x: { field: 'c0', type: 'quantitative', title: 'output column', scale: { domain: [0, gx * tile], nice: false }, axis: { values: ticks(cols, gx), format: 'd' } },
+      x: {
+        field: 'c0',
+        type: 'quantitative',
+        title: 'output column',
+        scale: { domain: [0, gx * tile], nice: false },
+        axis: { values: ticks(cols, gx), format: 'd' },
+      },
       x2: { field: 'c1' },
-      y: { field: 'r0', type: 'quantitative', title: 'output row', scale: { domain: [0, gy * tile], nice: false, reverse: true }, axis: { values: ticks(rows, gy), format: 'd' } },
+      y: {
+        field: 'r0',
+        type: 'quantitative',
+        title: 'output row',
+        scale: { domain: [0, gy * tile], nice: false, reverse: true },
+        axis: { values: ticks(rows, gy), format: 'd' },
+      },
       y2: { field: 'r1' },
       color: { field: 'workgroup', type: 'nominal', title: 'workgroup_id' },
-      opacity: { field: 'inside', type: 'nominal', scale: { domain: ['inside', 'outside: idle'], range: [1, 0.25] }, title: null },
+      opacity: {
+        field: 'inside',
+        type: 'nominal',
+        scale: { domain: ['inside', 'outside: idle'], range: [1, 0.25] },
+        title: null,
+      },
     },
   };
 }

@@ -44,7 +44,14 @@ function formatValue(x: unknown): string {
 
 /** The default `describe`: duck-typed so it suits Scalars and Tensors alike. */
 export function describeVariable(v: Variable): NodeDescription {
-  const fields = v as unknown as { name?: unknown; data?: unknown; shape?: unknown; derivative?: unknown; grad?: unknown; history?: { op?: unknown } | null };
+  const fields = v as unknown as {
+    name?: unknown;
+    data?: unknown;
+    shape?: unknown;
+    derivative?: unknown;
+    grad?: unknown;
+    history?: { op?: unknown } | null;
+  };
   const lines: string[] = [];
   // A constant's generated name says nothing; its value is what matters.
   if (v.isConstant() && typeof fields.data === 'number') return { lines: [`constant ${formatNumber(fields.data)}`] };
@@ -86,8 +93,16 @@ function collect(output: Variable): Variable[] {
 /** Throw unless `x` looks like a `Variable` (a Scalar or Tensor). */
 function checkVariable(x: unknown, caller: string): asserts x is Variable {
   const v = x as Partial<Variable> | null;
-  if (typeof v !== 'object' || v === null || typeof v.uniqueId !== 'number' || !Array.isArray(v.parents) || typeof v.isConstant !== 'function') {
-    throw new TypeError(`${caller}: expected a Scalar or Tensor (a Variable with uniqueId and parents), got ${String(x)}`);
+  if (
+    typeof v !== 'object' ||
+    v === null ||
+    typeof v.uniqueId !== 'number' ||
+    !Array.isArray(v.parents) ||
+    typeof v.isConstant !== 'function'
+  ) {
+    throw new TypeError(
+      `${caller}: expected a Scalar or Tensor (a Variable with uniqueId and parents), got ${String(x)}`,
+    );
   }
 }
 
@@ -146,7 +161,10 @@ export async function drawGraph(output: Variable, options: GraphOptions = {}): P
  * Draw the computation graph of `output` in the notebook (or, outside one, write
  * `<outDir>/<name>.svg`/`.html`, default name `graph`, and return the path).
  */
-export async function showGraph(output: Variable, options: GraphOptions & ShowOptions = {}): Promise<string | undefined> {
+export async function showGraph(
+  output: Variable,
+  options: GraphOptions & ShowOptions = {},
+): Promise<string | undefined> {
   const svg = await drawGraph(output, options);
   return showSvg(svg, { name: options.name ?? 'graph', outDir: options.outDir });
 }

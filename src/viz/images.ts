@@ -66,7 +66,9 @@ export function imageGrid(items: ImageItem[], options: ImageGridOptions): VegaLi
   }
   items.forEach((item, k) => {
     if (item.pixels.length !== height * width) {
-      throw new RangeError(`imageGrid: item ${k} has ${item.pixels.length} pixels, expected ${height}×${width} = ${height * width}`);
+      throw new RangeError(
+        `imageGrid: item ${k} has ${item.pixels.length} pixels, expected ${height}×${width} = ${height * width}`,
+      );
     }
   });
   const size = options.cellSize ?? 64;
@@ -77,12 +79,18 @@ export function imageGrid(items: ImageItem[], options: ImageGridOptions): VegaLi
   const longest = Math.max(0, ...captions.map((c) => c.length));
   const step = Math.max(size, Math.ceil(longest * CAPTION_FONT * 0.6)) + 8;
   const rowStep = size + CAPTION_HEIGHT + 8;
-  const shared = scheme === 'greys' ? pictureDomain(Array.from(items, (i) => Array.from(i.pixels)).flat(), scheme) : undefined;
+  const shared =
+    scheme === 'greys' ? pictureDomain(Array.from(items, (i) => Array.from(i.pixels)).flat(), scheme) : undefined;
   const outHeight = Math.round((size * height) / width) || size;
   const rows = items.map((item, k) => ({
     x: (k % columns) * step,
     y: Math.floor(k / columns) * rowStep + CAPTION_HEIGHT,
-    url: heatmapPng(item.pixels, height, width, { scheme, domain: shared ?? pictureDomain(item.pixels, scheme), outWidth: size, outHeight }),
+    url: heatmapPng(item.pixels, height, width, {
+      scheme,
+      domain: shared ?? pictureDomain(item.pixels, scheme),
+      outWidth: size,
+      outHeight,
+    }),
     caption: captions[k],
     mistake: item.highlight === true,
   }));
@@ -98,7 +106,15 @@ export function imageGrid(items: ImageItem[], options: ImageGridOptions): VegaLi
     layer: [
       {
         // aria off: vega would otherwise repeat each data URL in an aria-label.
-        mark: { type: 'image', width: size, height: outHeight, align: 'left', baseline: 'top', aspect: false, aria: false },
+        mark: {
+          type: 'image',
+          width: size,
+          height: outHeight,
+          align: 'left',
+          baseline: 'top',
+          aspect: false,
+          aria: false,
+        },
         encoding: { x: pixelX, y: pixelY, url: { field: 'url', type: 'nominal' } },
       },
       {
@@ -118,14 +134,20 @@ export function imageGrid(items: ImageItem[], options: ImageGridOptions): VegaLi
  * A confusion matrix: how often each true class (rows) was predicted as each class
  * (columns), with the counts written in the cells.
  */
-export function confusionMatrix(actual: number[], predicted: number[], classes: number, options: { title?: string } = {}): VegaLiteSpec {
+export function confusionMatrix(
+  actual: number[],
+  predicted: number[],
+  classes: number,
+  options: { title?: string } = {},
+): VegaLiteSpec {
   if (actual.length !== predicted.length) {
     throw new RangeError(`confusionMatrix: ${actual.length} true labels but ${predicted.length} predictions`);
   }
   const counts = Array.from({ length: classes }, () => new Array<number>(classes).fill(0));
   actual.forEach((a, i) => {
     const p = predicted[i];
-    if (a < 0 || a >= classes || p < 0 || p >= classes) throw new RangeError(`confusionMatrix: label ${a} or prediction ${p} is not in 0..${classes - 1}`);
+    if (a < 0 || a >= classes || p < 0 || p >= classes)
+      throw new RangeError(`confusionMatrix: label ${a} or prediction ${p} is not in 0..${classes - 1}`);
     counts[a][p] += 1;
   });
   const rows = counts.flatMap((row, a) => row.map((count, p) => ({ actual: a, predicted: p, count })));
@@ -140,12 +162,18 @@ export function confusionMatrix(actual: number[], predicted: number[], classes: 
       y: { field: 'actual', type: 'ordinal', title: 'true' },
     },
     layer: [
-      { mark: 'rect', encoding: { color: { field: 'count', type: 'quantitative', scale: { scheme: 'blues' }, legend: null } } },
+      {
+        mark: 'rect',
+        encoding: { color: { field: 'count', type: 'quantitative', scale: { scheme: 'blues' }, legend: null } },
+      },
       {
         mark: { type: 'text', fontSize: 10 },
         encoding: {
           text: { field: 'count', type: 'quantitative' },
-          color: { condition: { test: `datum.count > ${Math.max(...counts.flat()) / 2}`, value: 'white' }, value: 'black' },
+          color: {
+            condition: { test: `datum.count > ${Math.max(...counts.flat()) / 2}`, value: 'white' },
+            value: 'black',
+          },
         },
       },
     ],
@@ -207,8 +235,10 @@ export function convolutionSteps(
   const w = input[0]?.length ?? 0;
   const kh = kernel.length;
   const kw = kernel[0]?.length ?? 0;
-  if (h === 0 || w === 0 || input.some((r) => r.length !== w)) throw new RangeError('convolutionSteps: input must be a non-empty rectangular grid');
-  if (kh === 0 || kw === 0 || kernel.some((r) => r.length !== kw)) throw new RangeError('convolutionSteps: kernel must be a non-empty rectangular grid');
+  if (h === 0 || w === 0 || input.some((r) => r.length !== w))
+    throw new RangeError('convolutionSteps: input must be a non-empty rectangular grid');
+  if (kh === 0 || kw === 0 || kernel.some((r) => r.length !== kw))
+    throw new RangeError('convolutionSteps: kernel must be a non-empty rectangular grid');
   const first = options.start ?? 0;
   const steps = Math.max(0, Math.min(options.steps ?? 4, h * w - first));
   const at = (i: number, j: number) => (i < h && j < w ? input[i][j] : 0);
@@ -222,13 +252,22 @@ export function convolutionSteps(
   const fmt = (v: number) => String(+v.toFixed(2));
   const maxAbs = Math.max(1e-9, ...[...input.flat(), ...kernel.flat(), ...output.flat()].map(Math.abs));
   const cell = options.cellSize ?? 28;
-  const kernelCells = kernel.flatMap((row, i) => row.map((v, j) => ({ row: i, col: j, value: v, done: true, text: fmt(v), window: false })));
+  const kernelCells = kernel.flatMap((row, i) =>
+    row.map((v, j) => ({ row: i, col: j, value: v, done: true, text: fmt(v), window: false })),
+  );
   const rows = Array.from({ length: steps }, (_, s) => {
     const step = first + s;
     const oi = Math.floor(step / w);
     const oj = step % w;
     const inputCells = input.flatMap((row, i) =>
-      row.map((v, j) => ({ row: i, col: j, value: v, done: true, text: fmt(v), window: i >= oi && i < oi + kh && j >= oj && j < oj + kw })),
+      row.map((v, j) => ({
+        row: i,
+        col: j,
+        value: v,
+        done: true,
+        text: fmt(v),
+        window: i >= oi && i < oi + kh && j >= oj && j < oj + kw,
+      })),
     );
     const outputCells = output.flatMap((row, i) =>
       row.map((v, j) => {

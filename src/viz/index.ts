@@ -12,7 +12,15 @@ export type { ShowOptions, LiveDisplay } from './show';
 export { lineChart, scatterChart, barChart, heatmap } from './charts';
 export type { Rows, ChartOptions, HeatmapOptions } from './charts';
 export * from './moduleTree';
-export { decisionBoundaryChart, lossChart, accuracyChart, trainingChart, TrainingDisplay, integerAxis, thinHistory } from './training';
+export {
+  decisionBoundaryChart,
+  lossChart,
+  accuracyChart,
+  trainingChart,
+  TrainingDisplay,
+  integerAxis,
+  thinHistory,
+} from './training';
 export type { Predictor, EpochRecord, TrainingChartOptions, TrainingDisplayOptions } from './training';
 export { graphToDot, dotToSvg, drawGraph, showGraph, describeVariable } from './graph';
 export type { GraphOptions, NodeDescription } from './graph';
@@ -21,7 +29,15 @@ export { encodePng, pngDataUrl, heatmapPng, schemeColor, COLOR_SCHEMES } from '.
 export type { Rgb, HeatmapPngOptions } from './png';
 export { stridesChart, stridesComparison, stridesRows, broadcastView, COLUMN_WIDTH } from './strides';
 export type { TensorLayout, StridesChartOptions } from './strides';
-export { fastestRun, timeSweep, measureParallelZip, measureMatmul, speedupNote, timingChart, sizeLabel } from './timing';
+export {
+  fastestRun,
+  timeSweep,
+  measureParallelZip,
+  measureMatmul,
+  speedupNote,
+  timingChart,
+  sizeLabel,
+} from './timing';
 export type { TimingRow, TimingOptions, SpeedupResult, SpeedupFacts, TimingChartOptions } from './timing';
 export { workgroupChart, tileChart } from './gpuGrid';
 export { imageTrainingChart, ImageTrainingDisplay } from './progress';

@@ -3,7 +3,7 @@
  * maps that turn a grid of numbers into pixels.
  *
  * Why: a heat map drawn as one SVG rectangle per pixel costs about 200 bytes a pixel, so a
- * grid of 24 digits was 4 MB in a notebook. The same grid as PNGs inside one vega-lite image
+ * grid of 24 digits ran to megabytes in a notebook. The same grid as PNGs inside one vega-lite image
  * mark is a few kilobytes per digit, and draws the same in JupyterLab, in the static SVG and
  * in the exported site.
  *
@@ -63,7 +63,9 @@ export function encodePng(width: number, height: number, rgb: Uint8Array): Uint8
     throw new RangeError(`encodePng: width and height must be positive integers, got ${width}×${height}`);
   }
   if (rgb.length !== width * height * 3) {
-    throw new RangeError(`encodePng: expected ${width}×${height}×3 = ${width * height * 3} bytes of RGB, got ${rgb.length}`);
+    throw new RangeError(
+      `encodePng: expected ${width}×${height}×3 = ${width * height * 3} bytes of RGB, got ${rgb.length}`,
+    );
   }
   // Each scanline starts with its filter type; 0 (none) is enough for small pictures.
   const raw = new Uint8Array(height * (width * 3 + 1));
@@ -105,7 +107,8 @@ export const COLOR_SCHEMES: Readonly<Record<string, readonly Rgb[]>> = {
 /** The colour at `t` in [0, 1] (clamped) of a scheme. Throws on an unknown scheme. */
 export function schemeColor(scheme: string, t: number): Rgb {
   const stops = COLOR_SCHEMES[scheme];
-  if (stops === undefined) throw new Error(`unknown colour scheme "${scheme}" (known: ${Object.keys(COLOR_SCHEMES).join(', ')})`);
+  if (stops === undefined)
+    throw new Error(`unknown colour scheme "${scheme}" (known: ${Object.keys(COLOR_SCHEMES).join(', ')})`);
   const x = Math.min(1, Math.max(0, Number.isFinite(t) ? t : 0)) * (stops.length - 1);
   const i = Math.min(stops.length - 2, Math.floor(x));
   const f = x - i;
@@ -119,7 +122,10 @@ export interface HeatmapPngOptions {
   scheme?: string;
   /** Values mapped to the scheme's two ends (default: the grid's min and max). */
   domain?: readonly [number, number];
-  /** Size of the PNG in pixels; each value becomes a block (nearest neighbour, no blur). Default: one pixel per value. */
+  /**
+   * Size of the PNG in pixels; each value becomes a block (nearest neighbour, no blur).
+   * Default: one pixel per value.
+   */
   outWidth?: number;
   outHeight?: number;
 }
@@ -129,8 +135,14 @@ export interface HeatmapPngOptions {
  * over `domain`, scaled up without smoothing to `outWidth × outHeight` (so a 3×3 filter stays
  * 9 crisp squares however large it is drawn).
  */
-export function heatmapPng(values: ArrayLike<number>, height: number, width: number, options: HeatmapPngOptions = {}): string {
-  if (values.length !== height * width) throw new RangeError(`heatmapPng: ${values.length} values for a ${height}×${width} grid`);
+export function heatmapPng(
+  values: ArrayLike<number>,
+  height: number,
+  width: number,
+  options: HeatmapPngOptions = {},
+): string {
+  if (values.length !== height * width)
+    throw new RangeError(`heatmapPng: ${values.length} values for a ${height}×${width} grid`);
   let [lo, hi] = options.domain ?? [Infinity, -Infinity];
   if (options.domain === undefined) {
     for (let i = 0; i < values.length; i++) {

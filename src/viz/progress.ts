@@ -28,9 +28,20 @@ export interface AccuracyPoint {
  * Two panels side by side: the running training loss (points, joined) and the training and
  * held-out accuracy after each epoch, each with its own y axis, epochs on integer ticks.
  */
-export function imageTrainingChart(loss: readonly LossPoint[], accuracy: readonly AccuracyPoint[], options: { title?: string; epochs?: number } = {}): VegaLiteSpec {
-  const epochs = options.epochs ?? Math.max(1, Math.ceil(Math.max(0, ...loss.map((p) => p.epoch), ...accuracy.map((p) => p.epoch))));
-  const x = { field: 'epoch', type: 'quantitative', title: 'epoch', scale: { domain: [0, epochs], nice: false }, axis: integerAxis(epochs + 1) };
+export function imageTrainingChart(
+  loss: readonly LossPoint[],
+  accuracy: readonly AccuracyPoint[],
+  options: { title?: string; epochs?: number } = {},
+): VegaLiteSpec {
+  const epochs =
+    options.epochs ?? Math.max(1, Math.ceil(Math.max(0, ...loss.map((p) => p.epoch), ...accuracy.map((p) => p.epoch))));
+  const x = {
+    field: 'epoch',
+    type: 'quantitative',
+    title: 'epoch',
+    scale: { domain: [0, epochs], nice: false },
+    axis: integerAxis(epochs + 1),
+  };
   return {
     $schema: VEGA_LITE_SCHEMA,
     ...(options.title !== undefined ? { title: options.title } : {}),
@@ -52,7 +63,13 @@ export function imageTrainingChart(loss: readonly LossPoint[], accuracy: readonl
         mark: { type: 'line', point: { size: 60 }, tooltip: true },
         encoding: {
           x,
-          y: { field: 'accuracy', type: 'quantitative', title: 'accuracy', scale: { domain: [0, 1] }, axis: { format: '%' } },
+          y: {
+            field: 'accuracy',
+            type: 'quantitative',
+            title: 'accuracy',
+            scale: { domain: [0, 1] },
+            axis: { format: '%' },
+          },
           color: { field: 'split', type: 'nominal', title: null, scale: { domain: ['training', 'held-out'] } },
         },
       },
@@ -93,9 +110,11 @@ export class ImageTrainingDisplay {
   private nextPoint: number;
 
   constructor(private readonly options: ImageTrainingDisplayOptions) {
-    if (!Number.isInteger(options.epochs) || options.epochs < 1) throw new RangeError(`ImageTrainingDisplay: epochs must be a positive integer, got ${options.epochs}`);
+    if (!Number.isInteger(options.epochs) || options.epochs < 1)
+      throw new RangeError(`ImageTrainingDisplay: epochs must be a positive integer, got ${options.epochs}`);
     const per = options.pointsPerEpoch ?? 10;
-    if (!Number.isInteger(per) || per < 1) throw new RangeError(`ImageTrainingDisplay: pointsPerEpoch must be a positive integer, got ${per}`);
+    if (!Number.isInteger(per) || per < 1)
+      throw new RangeError(`ImageTrainingDisplay: pointsPerEpoch must be a positive integer, got ${per}`);
     this.nextPoint = 1 / per;
     // Text first, so the progress line sits above the chart.
     this.text = liveDisplay({ name: `${options.name ?? 'image-training'}-progress`, outDir: options.outDir });
@@ -111,9 +130,16 @@ export class ImageTrainingDisplay {
     const now = Date.now();
     const at = b.epoch - 1 + b.done;
     const addPoint = at >= this.nextPoint - 1e-9;
-    if (b.batch === 1 || b.batch === b.batches || addPoint || now - this.lastText >= 1000 * (this.options.textEvery ?? 0.5)) {
+    if (
+      b.batch === 1 ||
+      b.batch === b.batches ||
+      addPoint ||
+      now - this.lastText >= 1000 * (this.options.textEvery ?? 0.5)
+    ) {
       this.lastText = now;
-      await this.text.updateText(`epoch ${b.epoch} of ${this.options.epochs}: batch ${b.batch} of ${b.batches}, running loss ${b.loss.toFixed(3)} (${this.seconds()})`);
+      await this.text.updateText(
+        `epoch ${b.epoch} of ${this.options.epochs}: batch ${b.batch} of ${b.batches}, running loss ${b.loss.toFixed(3)} (${this.seconds()})`,
+      );
     }
     if (addPoint) {
       this.loss.push({ epoch: +at.toFixed(3), loss: b.loss });
@@ -124,7 +150,10 @@ export class ImageTrainingDisplay {
 
   /** Record an epoch's accuracies and redraw. */
   async epoch(s: ImageEpochStats): Promise<void> {
-    this.accuracy.push({ epoch: s.epoch, accuracy: s.trainAccuracy, split: 'training' }, { epoch: s.epoch, accuracy: s.testAccuracy, split: 'held-out' });
+    this.accuracy.push(
+      { epoch: s.epoch, accuracy: s.trainAccuracy, split: 'training' },
+      { epoch: s.epoch, accuracy: s.testAccuracy, split: 'held-out' },
+    );
     await this.text.updateText(
       `epoch ${s.epoch} of ${this.options.epochs} done: loss ${s.loss.toFixed(3)}, training accuracy ${(100 * s.trainAccuracy).toFixed(1)}%, held-out ${(100 * s.testAccuracy).toFixed(1)}% (${this.seconds()})`,
     );
@@ -133,6 +162,8 @@ export class ImageTrainingDisplay {
 
   /** Redraw the chart now. Returns the SVG path outside a notebook. */
   async draw(): Promise<string | undefined> {
-    return this.chart.update(imageTrainingChart(this.loss, this.accuracy, { title: this.options.title, epochs: this.options.epochs }));
+    return this.chart.update(
+      imageTrainingChart(this.loss, this.accuracy, { title: this.options.title, epochs: this.options.epochs }),
+    );
   }
 }

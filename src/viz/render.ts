@@ -29,7 +29,9 @@ export function withV5Schema(spec: object): VegaLiteSpec {
   }
   const schema = (spec as VegaLiteSpec).$schema;
   if (schema !== undefined && !/vega-lite\/v5(\.|\/|$)/.test(String(schema))) {
-    throw new Error(`spec.$schema is ${JSON.stringify(schema)}; only vega-lite v5 specs are supported (${VEGA_LITE_SCHEMA})`);
+    throw new Error(
+      `spec.$schema is ${JSON.stringify(schema)}; only vega-lite v5 specs are supported (${VEGA_LITE_SCHEMA})`,
+    );
   }
   return { ...spec, $schema: VEGA_LITE_SCHEMA };
 }
@@ -39,9 +41,11 @@ export function withV5Schema(spec: object): VegaLiteSpec {
  * renderer and produces the SVG text directly, so nothing needs a browser or canvas.
  */
 export async function renderSvg(spec: object): Promise<string> {
-  // Loaded on first use, not when minitorch is imported: vega and vega-lite are about 10 MB of
+  // Loaded on first use, not when minitorch is imported: vega and vega-lite are megabytes of
   // heap that a training loop which never draws would carry through every garbage collection.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy on purpose (see above)
   const vegaLite = require('vega-lite') as typeof VegaLite;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy on purpose (see above)
   const vega = require('vega') as typeof Vega;
   // The spec is plain JSON from the caller; vega-lite validates it as it compiles.
   const compiled = vegaLite.compile(withV5Schema(spec) as unknown as VegaLite.TopLevelSpec).spec;

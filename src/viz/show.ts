@@ -81,14 +81,20 @@ function titleOf(spec: object): string | undefined {
 
 /** A file name from a title: `Loss per epoch` -> `loss-per-epoch`. */
 function slug(text: string): string {
-  return text.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 60);
+  return text
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 60);
 }
 
 /** The `name` option checked, or one made from the title. */
 function fileName(options: ShowOptions, title: string | undefined): string {
   if (options.name !== undefined) {
     if (!/^[\w.-]+$/.test(options.name) || /^\.+$/.test(options.name)) {
-      throw new Error(`show: name ${JSON.stringify(options.name)} must be a plain file name (letters, digits, ".", "_", "-")`);
+      throw new Error(
+        `show: name ${JSON.stringify(options.name)} must be a plain file name (letters, digits, ".", "_", "-")`,
+      );
     }
     return options.name;
   }
@@ -207,7 +213,8 @@ export function liveDisplay(options: ShowOptions = {}): LiveDisplay {
       return emit(svgBundle(svg), svg);
     },
     async updateText(text: string) {
-      if (typeof text !== 'string') throw new TypeError(`liveDisplay.updateText: expected a string, got ${typeof text}`);
+      if (typeof text !== 'string')
+        throw new TypeError(`liveDisplay.updateText: expected a string, got ${typeof text}`);
       if (sendToNotebook({ 'text/plain': text }, displayId, shown)) shown = true;
       else platform.printLine(text);
       // A macrotask, not just a microtask: the kernel's socket writes happen on the event loop.

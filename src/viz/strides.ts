@@ -8,7 +8,15 @@
  *
  * @packageDocumentation
  */
-import { IndexingError, TensorData, formatShape, indexToPosition, shapeBroadcast, shapeSize, toIndex } from '../tensorData';
+import {
+  IndexingError,
+  TensorData,
+  formatShape,
+  indexToPosition,
+  shapeBroadcast,
+  shapeSize,
+  toIndex,
+} from '../tensorData';
 import { VEGA_LITE_SCHEMA, VegaLiteSpec } from './render';
 
 /** Anything with a layout: a `TensorData`, or a `Tensor` (through its `data`). */
@@ -71,12 +79,21 @@ export function stridesRows(layout: TensorLayout): { storage: object[]; grid: ob
     toIndex(i, data.shape, index);
     const position = indexToPosition(index, data.strides);
     if (position < 0 || position >= values.length) {
-      throw new IndexingError(`stridesChart: index [${index.join(', ')}] reads position ${position}, outside storage of length ${values.length}`);
+      throw new IndexingError(
+        `stridesChart: index [${index.join(', ')}] reads position ${position}, outside storage of length ${values.length}`,
+      );
     }
     // Rows are all dims but the last (e.g. "1, 2, :"); columns are the last dim.
     const row = data.dims <= 1 ? ':' : `${index.slice(0, lastDim).join(', ')}, :`;
     const column = data.dims === 0 ? 0 : index[lastDim];
-    grid.push({ row, column, index: `[${index.join(', ')}]`, position, label: `s${position}`, value: values[position] });
+    grid.push({
+      row,
+      column,
+      index: `[${index.join(', ')}]`,
+      position,
+      label: `s${position}`,
+      value: values[position],
+    });
   }
   return { storage, grid };
 }
@@ -111,7 +128,13 @@ export function stridesChart(layout: TensorLayout, options: StridesChartOptions 
         encoding: {
           x: { field: 'position', type: 'ordinal', title: 'storage position', axis: { labelAngle: 0 } },
         },
-        layer: [{ mark: { type: 'rect', stroke: 'white', tooltip: true }, encoding: { color, tooltip: [{ field: 'position' }, { field: 'value' }] } }, text('label')],
+        layer: [
+          {
+            mark: { type: 'rect', stroke: 'white', tooltip: true },
+            encoding: { color, tooltip: [{ field: 'position' }, { field: 'value' }] },
+          },
+          text('label'),
+        ],
       },
       {
         title: { text: `index grid ${formatShape(data.shape)}: cell reads storage sP`, fontSize: 11 },
@@ -123,7 +146,10 @@ export function stridesChart(layout: TensorLayout, options: StridesChartOptions 
           y: { field: 'row', type: 'ordinal', title: 'other indices', sort: null },
         },
         layer: [
-          { mark: { type: 'rect', stroke: 'white', tooltip: true }, encoding: { color, tooltip: [{ field: 'index' }, { field: 'position' }, { field: 'value' }] } },
+          {
+            mark: { type: 'rect', stroke: 'white', tooltip: true },
+            encoding: { color, tooltip: [{ field: 'index' }, { field: 'position' }, { field: 'value' }] },
+          },
           text('label'),
         ],
       },
@@ -145,7 +171,10 @@ function chartWidth(data: TensorData, title: string, cell: number): number {
  * Side by side while they fit a notebook column (`COLUMN_WIDTH`), else wrapped onto more
  * rows, so nothing is cut off or shrunk.
  */
-export function stridesComparison(layouts: Array<[string, TensorLayout]>, options: { title?: string; cell?: number } = {}): VegaLiteSpec {
+export function stridesComparison(
+  layouts: Array<[string, TensorLayout]>,
+  options: { title?: string; cell?: number } = {},
+): VegaLiteSpec {
   if (layouts.length === 0) throw new Error('stridesComparison: give at least one [title, layout] pair');
   const cell = options.cell ?? 32;
   const spacing = 30;

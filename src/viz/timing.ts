@@ -43,7 +43,9 @@ export function fastestRun(f: () => void, options: TimingOptions = {}): number {
   const warmup = options.warmup ?? 3;
   const runs = options.runs ?? 9;
   if (!Number.isInteger(runs) || runs < 1 || !Number.isInteger(warmup) || warmup < 0) {
-    throw new RangeError(`fastestRun: runs must be a positive integer and warmup a non-negative one, got runs ${runs}, warmup ${warmup}`);
+    throw new RangeError(
+      `fastestRun: runs must be a positive integer and warmup a non-negative one, got runs ${runs}, warmup ${warmup}`,
+    );
   }
   const budget = options.budgetMs ?? 400;
   for (let i = 0; i < warmup; i++) f();
@@ -63,7 +65,11 @@ export function fastestRun(f: () => void, options: TimingOptions = {}): number {
  * returns the function to time, or `undefined` to skip that size (e.g. a slow backend at a
  * large size).
  */
-export function timeSweep(sizes: readonly number[], series: Record<string, (size: number) => (() => void) | undefined>, options: TimingOptions = {}): TimingRow[] {
+export function timeSweep(
+  sizes: readonly number[],
+  series: Record<string, (size: number) => (() => void) | undefined>,
+  options: TimingOptions = {},
+): TimingRow[] {
   const rows: TimingRow[] = [];
   for (const size of sizes) {
     for (const [name, setup] of Object.entries(series)) {
@@ -122,7 +128,8 @@ export function speedupNote(facts: SpeedupFacts): string {
   const cores = facts.cores ?? platform.cpuCount();
   const load = facts.load ?? platform.loadAverage();
   const expected = facts.expected ?? 1.6;
-  if (!(facts.speedup > 0) || !Number.isFinite(facts.speedup)) throw new RangeError(`speedupNote: speedup must be a positive number, got ${facts.speedup}`);
+  if (!(facts.speedup > 0) || !Number.isFinite(facts.speedup))
+    throw new RangeError(`speedupNote: speedup must be a positive number, got ${facts.speedup}`);
   const x = `${facts.speedup.toFixed(2)}×`;
   if (cores < 2) {
     return `${facts.what}: 2 threads ran ${x} as fast as 1. This machine has one core, so the two threads take turns and no speed-up is possible here.`;
@@ -130,7 +137,10 @@ export function speedupNote(facts: SpeedupFacts): string {
   if (facts.speedup >= expected) {
     return `${facts.what}: 2 threads ran ${x} as fast as 1 (an idle machine with two free cores gives at least ${expected}×).`;
   }
-  const busy = load >= cores - 0.5 ? `the machine is busy (load average ${load.toFixed(1)} on ${cores} cores)` : `the machine was probably busy while it ran (load average now ${load.toFixed(1)} on ${cores} cores)`;
+  const busy =
+    load >= cores - 0.5
+      ? `the machine is busy (load average ${load.toFixed(1)} on ${cores} cores)`
+      : `the machine was probably busy while it ran (load average now ${load.toFixed(1)} on ${cores} cores)`;
   return `${facts.what}: 2 threads ran only ${x} as fast as 1, short of the ${expected}× an idle machine with two free cores gives: ${busy}, so the second thread had to wait for a core. Run the cell again when the machine is idle to see the real gain.`;
 }
 
@@ -148,7 +158,9 @@ function speedupAt(rows: TimingRow[], one: string, two: string): { size: number;
  * outputs are allocated and touched before timing, so only the kernel is measured. `speedup`
  * is the smallest of the ops' speed-ups at the largest size; the note has a sentence per op.
  */
-export function measureParallelZip(options: TimingOptions & { sizes?: number[]; ops?: BinaryOp[] } = {}): SpeedupResult {
+export function measureParallelZip(
+  options: TimingOptions & { sizes?: number[]; ops?: BinaryOp[] } = {},
+): SpeedupResult {
   const sizes = options.sizes ?? [1 << 14, 1 << 16, 1 << 18, 1 << 20];
   const ops = options.ops ?? ['mul', 'sigmoidBack'];
   const backends: Array<[string, FastBackend]> = [
@@ -174,7 +186,9 @@ export function measureParallelZip(options: TimingOptions & { sizes?: number[]; 
     for (const [, backend] of backends) backend.pool.close(); // its threads are not needed after
   }
   const each = ops.map((op) => ({ op, ...speedupAt(rows, `zip(${op}), 1 thread`, `zip(${op}), 2 threads`) }));
-  const note = each.map((e) => speedupNote({ speedup: e.speedup, what: `zip(${e.op}) on ${e.size.toLocaleString('en-US')} elements` })).join('\n');
+  const note = each
+    .map((e) => speedupNote({ speedup: e.speedup, what: `zip(${e.op}) on ${e.size.toLocaleString('en-US')} elements` }))
+    .join('\n');
   return { rows, speedup: Math.min(...each.map((e) => e.speedup)), note };
 }
 
@@ -186,7 +200,12 @@ export function measureParallelZip(options: TimingOptions & { sizes?: number[]; 
  */
 export function measureMatmul(
   backends: ReadonlyArray<readonly [string, TensorBackend]>,
-  options: TimingOptions & { sizes?: number[]; skip?: (name: string, n: number) => boolean; one?: string; two?: string } = {},
+  options: TimingOptions & {
+    sizes?: number[];
+    skip?: (name: string, n: number) => boolean;
+    one?: string;
+    two?: string;
+  } = {},
 ): SpeedupResult {
   const sizes = options.sizes ?? [32, 64, 128, 256];
   const series: Record<string, (n: number) => (() => void) | undefined> = {};
@@ -202,7 +221,9 @@ export function measureMatmul(
   const one = options.one ?? 'fast, 1 thread';
   const two = options.two ?? 'fast, 2 threads';
   const { size, speedup } = speedupAt(rows, one, two);
-  const note = Number.isFinite(speedup) ? speedupNote({ speedup, what: `${size}×${size} matmul` }) : `no "${one}" and "${two}" series to compare`;
+  const note = Number.isFinite(speedup)
+    ? speedupNote({ speedup, what: `${size}×${size} matmul` })
+    : `no "${one}" and "${two}" series to compare`;
   return { rows, speedup, note };
 }
 
@@ -229,7 +250,10 @@ export function sizeLabel(n: number): string {
  * exactly the sizes measured (no 40…240 in between, no colliding labels).
  */
 export function timingChart(rows: readonly TimingRow[], options: TimingChartOptions = {}): VegaLiteSpec {
-  if (!Array.isArray(rows) || rows.some((r) => typeof r?.size !== 'number' || typeof r?.ms !== 'number' || typeof r?.series !== 'string')) {
+  if (
+    !Array.isArray(rows) ||
+    rows.some((r) => typeof r?.size !== 'number' || typeof r?.ms !== 'number' || typeof r?.series !== 'string')
+  ) {
     throw new TypeError('timingChart: rows must be { size, series, ms } objects (as timeSweep returns)');
   }
   const sizes = [...new Set(rows.map((r) => r.size))].sort((a, b) => a - b);
@@ -247,9 +271,20 @@ export function timingChart(rows: readonly TimingRow[], options: TimingChartOpti
         type: 'quantitative',
         title: options.sizeTitle ?? 'size',
         scale: { type: 'log', base: 2, domain: [sizes[0], sizes[sizes.length - 1]] },
-        axis: { values: sizes, labelExpr: `${JSON.stringify(labels)}[datum.value] || datum.label`, labelAngle: 0, grid: false },
+        axis: {
+          values: sizes,
+          labelExpr: `${JSON.stringify(labels)}[datum.value] || datum.label`,
+          labelAngle: 0,
+          grid: false,
+        },
       },
-      y: { field: 'ms', type: 'quantitative', title: 'ms (fastest run)', scale: { type: 'log' }, axis: { labelOverlap: 'greedy', format: '~g' } },
+      y: {
+        field: 'ms',
+        type: 'quantitative',
+        title: 'ms (fastest run)',
+        scale: { type: 'log' },
+        axis: { labelOverlap: 'greedy', format: '~g' },
+      },
       color: { field: 'series', type: 'nominal', title: null, sort: null },
     },
   };

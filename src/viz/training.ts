@@ -52,7 +52,8 @@ function probabilityGrid(predict: Predictor, resolution: number, lo: number, hi:
     for (let col = 0; col < resolution; col++) {
       const x0 = lo + (col + 0.5) * size;
       const p = predict(x0, x1);
-      if (!Number.isFinite(p)) throw new Error(`decisionBoundaryChart: predict(${x0}, ${x1}) returned ${p}, not a number`);
+      if (!Number.isFinite(p))
+        throw new Error(`decisionBoundaryChart: predict(${x0}, ${x1}) returned ${p}, not a number`);
       grid[row * resolution + col] = p;
     }
   }
@@ -65,8 +66,13 @@ function probabilityGrid(predict: Predictor, resolution: number, lo: number, hi:
  * top, coloured by their true label. The heat map is one PNG image under the axes (a few
  * kilobytes, where a rectangle per cell made each chart 200 kB of SVG).
  */
-export function decisionBoundaryChart(predict: Predictor, data: Graph, options: TrainingChartOptions = {}): VegaLiteSpec {
-  if (data.X.length !== data.y.length) throw new Error(`decisionBoundaryChart: X has ${data.X.length} points but y has ${data.y.length} labels`);
+export function decisionBoundaryChart(
+  predict: Predictor,
+  data: Graph,
+  options: TrainingChartOptions = {},
+): VegaLiteSpec {
+  if (data.X.length !== data.y.length)
+    throw new Error(`decisionBoundaryChart: X has ${data.X.length} points but y has ${data.y.length} labels`);
   // The unit square, grown to take in points outside it (the spiral's outer turns).
   const coords = data.X.flat();
   const lo = Math.min(0, ...coords);
@@ -91,7 +97,16 @@ export function decisionBoundaryChart(predict: Predictor, data: Graph, options: 
       {
         // The top-left corner of the picture is (lo, hi); it fills the plot exactly.
         data: { values: [{ x0: lo, x1: hi, url }] },
-        mark: { type: 'image', width, height, align: 'left', baseline: 'top', aspect: false, aria: false, opacity: 0.8 },
+        mark: {
+          type: 'image',
+          width,
+          height,
+          align: 'left',
+          baseline: 'top',
+          aspect: false,
+          aria: false,
+          opacity: 0.8,
+        },
         encoding: {
           x: { field: 'x0', type: 'quantitative', scale: unit, title: 'x0' },
           y: { field: 'x1', type: 'quantitative', scale: unit, title: 'x1' },
@@ -105,7 +120,12 @@ export function decisionBoundaryChart(predict: Predictor, data: Graph, options: 
           x: { field: 'x0', type: 'quantitative', scale: unit },
           y: { field: 'x1', type: 'quantitative', scale: unit },
           // The background uses the same two colours: blue where P(label 1) is near 0.
-          fill: { field: 'label', type: 'nominal', scale: { domain: ['0', '1'], range: ['#2b6cb0', '#e8590c'] }, title: 'label' },
+          fill: {
+            field: 'label',
+            type: 'nominal',
+            scale: { domain: ['0', '1'], range: ['#2b6cb0', '#e8590c'] },
+            title: 'label',
+          },
         },
       },
     ],
@@ -133,7 +153,12 @@ export function thinHistory<T>(history: readonly T[], max = 250): T[] {
 }
 
 /** One curve over epochs of `field` from the history. */
-function curve(history: readonly EpochRecord[], field: 'loss' | 'accuracy', options: TrainingChartOptions, yScale: object): VegaLiteSpec {
+function curve(
+  history: readonly EpochRecord[],
+  field: 'loss' | 'accuracy',
+  options: TrainingChartOptions,
+  yScale: object,
+): VegaLiteSpec {
   return {
     $schema: VEGA_LITE_SCHEMA,
     title: options.title ?? field,
@@ -161,19 +186,33 @@ export function accuracyChart(history: readonly EpochRecord[], options: Training
 }
 
 /** The three training charts side by side: decision boundary, loss, accuracy. */
-export function trainingChart(predict: Predictor, data: Graph, history: readonly EpochRecord[], title?: string): VegaLiteSpec {
+export function trainingChart(
+  predict: Predictor,
+  data: Graph,
+  history: readonly EpochRecord[],
+  title?: string,
+): VegaLiteSpec {
   const strip = (spec: VegaLiteSpec): VegaLiteSpec => {
     const { $schema: _schema, ...rest } = spec;
     return rest;
   };
   const last = history[history.length - 1];
-  const status = last ? `epoch ${last.epoch}: loss ${last.loss.toFixed(4)}, accuracy ${(100 * last.accuracy).toFixed(1)}%` : 'not trained yet';
+  const status = last
+    ? `epoch ${last.epoch}: loss ${last.loss.toFixed(4)}, accuracy ${(100 * last.accuracy).toFixed(1)}%`
+    : 'not trained yet';
   return {
     $schema: VEGA_LITE_SCHEMA,
     title: title ? `${title} — ${status}` : status,
     hconcat: [
-      strip(decisionBoundaryChart(predict, data, { title: 'decision boundary', width: 220, height: 220, resolution: 25 })),
-      { vconcat: [strip(lossChart(history, { width: 220, height: 85 })), strip(accuracyChart(history, { width: 220, height: 85 }))] },
+      strip(
+        decisionBoundaryChart(predict, data, { title: 'decision boundary', width: 220, height: 220, resolution: 25 }),
+      ),
+      {
+        vconcat: [
+          strip(lossChart(history, { width: 220, height: 85 })),
+          strip(accuracyChart(history, { width: 220, height: 85 })),
+        ],
+      },
     ],
     // The boundary's colour scale and the curves have nothing in common.
     resolve: { scale: { color: 'independent' } },
@@ -212,7 +251,8 @@ export class TrainingDisplay {
     private readonly options: TrainingDisplayOptions = {},
   ) {
     this.every = options.every ?? 10;
-    if (!Number.isInteger(this.every) || this.every < 1) throw new RangeError(`TrainingDisplay: every must be a positive integer, got ${options.every}`);
+    if (!Number.isInteger(this.every) || this.every < 1)
+      throw new RangeError(`TrainingDisplay: every must be a positive integer, got ${options.every}`);
     this.live = liveDisplay({ name: options.name ?? 'training', outDir: options.outDir });
   }
 
@@ -226,7 +266,8 @@ export class TrainingDisplay {
   /** Draw the latest state now (once per epoch). Returns the SVG path outside a notebook. */
   async draw(): Promise<string | undefined> {
     const last = this.history[this.history.length - 1];
-    if (!this.lastPredict || !last) throw new Error('TrainingDisplay.draw: nothing to draw yet; call log(record, predict) first');
+    if (!this.lastPredict || !last)
+      throw new Error('TrainingDisplay.draw: nothing to draw yet; call log(record, predict) first');
     this.drawnEpoch = last.epoch;
     return this.live.update(trainingChart(this.lastPredict, this.data, this.history, this.options.title));
   }

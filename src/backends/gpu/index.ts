@@ -9,6 +9,17 @@ import { GpuBackend } from './backend';
 
 registerBackend('gpu', () => new GpuBackend());
 
-export { GpuBackend, GpuTensorData, GpuBuffer, sumPractice, mmPractice, liveBufferCount, gpuStats, gpuMemoryStats, setGpuMemoryBudget, simulateDeviceLoss } from './backend';
+export {
+  GpuBackend,
+  GpuTensorData,
+  GpuBuffer,
+  sumPractice,
+  mmPractice,
+  liveBufferCount,
+  gpuStats,
+  gpuMemoryStats,
+  setGpuMemoryBudget,
+  simulateDeviceLoss,
+} from './backend';
 export type { GpuMemoryBudget } from './memory';
 export * as kernels from './kernels';

@@ -74,7 +74,9 @@ async function acquire(): Promise<void> {
   }
   const limits = adapter.limits;
   if (limits.maxComputeInvocationsPerWorkgroup < NEEDED_INVOCATIONS) {
-    throw new Error(`the WebGPU adapter allows ${limits.maxComputeInvocationsPerWorkgroup} invocations per workgroup; the kernels need ${NEEDED_INVOCATIONS}`);
+    throw new Error(
+      `the WebGPU adapter allows ${limits.maxComputeInvocationsPerWorkgroup} invocations per workgroup; the kernels need ${NEEDED_INVOCATIONS}`,
+    );
   }
   device = await adapter.requestDevice({
     requiredLimits: {
@@ -149,7 +151,10 @@ function release(id: number): void {
 function allocate(dev: GPUDevice, bytes: number): GPUBuffer {
   const reused = pool.get(bytes)?.pop();
   if (reused === undefined) {
-    return dev.createBuffer({ size: bytes, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST });
+    return dev.createBuffer({
+      size: bytes,
+      usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
+    });
   }
   pooled -= 1;
   const encoder = dev.createCommandEncoder();
@@ -161,7 +166,10 @@ function allocate(dev: GPUDevice, bytes: number): GPUBuffer {
 /** Copy buffers into one mapped staging buffer and return their values, concatenated. */
 async function download(dev: GPUDevice, sources: GPUBuffer[]): Promise<Float32Array> {
   const total = sources.reduce((n, b) => n + b.size, 0);
-  const staging = dev.createBuffer({ size: Math.max(4, total), usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+  const staging = dev.createBuffer({
+    size: Math.max(4, total),
+    usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+  });
   const encoder = dev.createCommandEncoder();
   let offset = 0;
   for (const b of sources) {
@@ -198,13 +206,23 @@ async function handle(cmd: GpuCommand): Promise<GpuReply> {
       let pipeline = pipelines.get(cmd.code);
       if (pipeline === undefined) {
         // The async form rejects with the compiler's message if the shader is invalid.
-        pipeline = await dev.createComputePipelineAsync({ layout: 'auto', compute: { module: dev.createShaderModule({ code: cmd.code }), entryPoint: 'main' } });
+        pipeline = await dev.createComputePipelineAsync({
+          layout: 'auto',
+          compute: { module: dev.createShaderModule({ code: cmd.code }), entryPoint: 'main' },
+        });
         pipelines.set(cmd.code, pipeline);
       }
-      const info = dev.createBuffer({ size: Math.max(4, cmd.info.byteLength), usage: GPUBufferUsage.STORAGE, mappedAtCreation: true });
+      const info = dev.createBuffer({
+        size: Math.max(4, cmd.info.byteLength),
+        usage: GPUBufferUsage.STORAGE,
+        mappedAtCreation: true,
+      });
       new Uint32Array(info.getMappedRange()).set(cmd.info);
       info.unmap();
-      const entries = [...cmd.buffers.map((id) => buffer(id)), info].map((b, binding) => ({ binding, resource: { buffer: b } }));
+      const entries = [...cmd.buffers.map((id) => buffer(id)), info].map((b, binding) => ({
+        binding,
+        resource: { buffer: b },
+      }));
       const encoder = dev.createCommandEncoder();
       const pass = encoder.beginComputePass();
       pass.setPipeline(pipeline);
