@@ -58,9 +58,20 @@ describe('docs/torch.md covers the public API', () => {
 
   it('src/index.ts names what it exports: no `export *` of a module, only named namespaces', () => {
     const index = fs.readFileSync(path.join(__dirname, '..', '..', 'src', 'index.ts'), 'utf8');
-    expect(index.match(/^export \* from .*$/gm) ?? [], 'export * spills a module\'s internals into the API').to.deep.equal([]);
+    expect(
+      index.match(/^export \* from .*$/gm) ?? [],
+      "export * spills a module's internals into the API",
+    ).to.deep.equal([]);
     // Internals stay behind their namespace, not at the top level.
-    for (const internal of ['checkValue', 'mapKernel', 'unaryFns', 'normalizeDim', 'conv1dKernel', 'FastBackend', 'TRAINING_BACKEND']) {
+    for (const internal of [
+      'checkValue',
+      'mapKernel',
+      'unaryFns',
+      'normalizeDim',
+      'conv1dKernel',
+      'FastBackend',
+      'TRAINING_BACKEND',
+    ]) {
       expect(minitorch, internal).to.not.have.property(internal);
     }
     expect(minitorch.tensorOps).to.have.property('mapKernel');
@@ -88,7 +99,14 @@ export function layoutPaths(readme: string): string[] {
     const depth = (line.length - line.trimStart().length) / 2;
     folders.length = depth;
     const here = folders.join('');
-    const names = [name, ...line.trim().split(/\s+/).slice(1).filter((w) => /^[\w-]+\.(ts|js)$/.test(w))];
+    const names = [
+      name,
+      ...line
+        .trim()
+        .split(/\s+/)
+        .slice(1)
+        .filter((w) => /^[\w-]+\.(ts|js)$/.test(w)),
+    ];
     for (const n of names) paths.push(here + n.replace(/,$/, ''));
     if (name.endsWith('/')) folders[depth] = name;
   }
@@ -109,9 +127,11 @@ describe('README Layout', () => {
   it('Course tooling the README Layout names every file of src/ (the tree shows the layers)', () => {
     const named = new Set(layoutPaths(readme));
     const files = (dir: string): string[] =>
-      fs.readdirSync(path.join(root, dir), { withFileTypes: true }).flatMap((e) =>
-        e.isDirectory() ? files(`${dir}/${e.name}`) : e.name.endsWith('.ts') ? [`${dir}/${e.name}`] : [],
-      );
+      fs
+        .readdirSync(path.join(root, dir), { withFileTypes: true })
+        .flatMap((e) =>
+          e.isDirectory() ? files(`${dir}/${e.name}`) : e.name.endsWith('.ts') ? [`${dir}/${e.name}`] : [],
+        );
     expect(files('src').filter((f) => !named.has(f))).to.deep.equal([]);
   });
 
