@@ -39,6 +39,14 @@ function parameter(values: ArrayLike<number>, shape: number[], options: LayerOpt
   return new Parameter(fromFlat(values, shape, { backend: options.backend }));
 }
 
+/**
+ * PyTorch's default initialisation range: uniform in ±1/√fanIn. With no inputs (fanIn 0) it is
+ * 0, as in PyTorch, so an empty layer outputs its (zero) bias rather than ±∞ · 0 = NaN.
+ */
+function initBound(fanIn: number): number {
+  return fanIn > 0 ? 1 / Math.sqrt(fanIn) : 0;
+}
+
 /** A fully connected layer: `x @ weightᵀ + bias`, as `torch.nn.Linear(inFeatures, outFeatures)`. */
 export class Linear extends Module {
   /** [outSize, inSize], as PyTorch stores it. */
@@ -53,7 +61,7 @@ export class Linear extends Module {
   ) {
     super();
     const rng = options.rng ?? new Random(0);
-    const bound = 1 / Math.sqrt(inSize);
+    const bound = initBound(inSize);
     // Drawn row by row of [in, out] (the order earlier versions used, so seeded runs repeat) and stored transposed.
     const drawn = uniformValues(inSize * outSize, bound, rng);
     const transposed = Array.from(
@@ -99,7 +107,7 @@ abstract class ConvLayer extends Module {
   constructor(inChannels: number, outChannels: number, kernel: number[], options: ConvLayerOptions) {
     super();
     const rng = options.rng ?? new Random(0);
-    const bound = 1 / Math.sqrt(inChannels * shapeSize(kernel));
+    const bound = initBound(inChannels * shapeSize(kernel));
     const shape = [outChannels, inChannels, ...kernel];
     this.weight = parameter(uniformValues(shapeSize(shape), bound, rng), shape, options);
     this.bias =

@@ -183,6 +183,20 @@ export class Module {
    * Values are copied onto each parameter's own backend.
    */
   loadStateDict(state: Record<string, Tensor>, options: { strict?: boolean } = {}): void {
+    if (typeof state !== 'object' || state === null || Array.isArray(state) || state instanceof Tensor) {
+      const got =
+        state === null
+          ? 'null'
+          : Array.isArray(state)
+            ? 'an array'
+            : state instanceof Tensor
+              ? 'a Tensor'
+              : typeof state;
+      throw new TypeError(
+        `loadStateDict into ${this.constructor.name}: expected an object of tensors by name ` +
+          `(as stateDict() returns), got ${got}`,
+      );
+    }
     const strict = options.strict ?? true;
     const params = new Map<string, Parameter<Tensor>>();
     for (const [name, p] of this.namedParameters()) {

@@ -6,15 +6,31 @@
  */
 
 /**
+ * `seed` when it is an integer; otherwise an error naming `where`. `seed >>> 0` turns a string,
+ * NaN or 1.5 into some number without a word, so two "different" seeds would give the same
+ * stream.
+ */
+export function checkSeed(seed: unknown, where: string): number {
+  if (typeof seed !== 'number') throw new TypeError(`${where}: seed must be an integer, got ${describe(seed)}`);
+  if (!Number.isSafeInteger(seed)) throw new RangeError(`${where}: seed must be an integer, got ${seed}`);
+  return seed;
+}
+
+/** A value as an error shows it (strings quoted, so '1' and 1 differ). */
+function describe(value: unknown): string {
+  return typeof value === 'string' ? `the string ${JSON.stringify(value)}` : `${typeof value} ${String(value)}`;
+}
+
+/**
  * Mulberry32: a 32-bit generator, tiny and fast, plenty for teaching and initialisation
  * (not for cryptography).
  */
 export class Random {
   private state: number;
 
-  /** Start the stream from `seed` (any integer). */
+  /** Start the stream from `seed` (any integer; anything else is an error, not a silent 0). */
   constructor(seed = 42) {
-    this.state = seed >>> 0;
+    this.state = checkSeed(seed, 'Random') >>> 0;
   }
 
   /** A float uniform in [0, 1). */

@@ -600,12 +600,23 @@ export class Tensor implements Variable<Tensor> {
   }
   /** The value at `index` (one entry per dim; `[]` for a 0-dim tensor). */
   get(index: number[]): number {
-    return this.data.get(index as Index);
+    return this.data.get(this.indexArg(index, 'get'));
   }
   /** Write a value at `index` in place (only on tensors that are not part of a graph). */
   set(index: number[], value: number): void {
     if (this.history !== null) throw new Error('set: cannot write into a computed tensor (it is part of a graph)');
-    this.data.set(index, value);
+    this.data.set(this.indexArg(index, 'set'), value);
+  }
+  /** `index` when it is an array of numbers; else an error showing the form `get` expects. */
+  private indexArg(index: unknown, what: string): Index {
+    if (!Array.isArray(index) || !index.every((i) => typeof i === 'number')) {
+      const example = `[${this.shape.map(() => 0).join(', ')}]`;
+      throw new TypeError(
+        `${what}: index must be an array of numbers, one per dim (shape ${formatShape(this.shape)}: ` +
+          `e.g. x.${what}(${example}${what === 'set' ? ', value' : ''})), got ${describeValue(index)}`,
+      );
+    }
+    return index;
   }
   /** All values, row-major. */
   toFlatArray(): Float64Array {

@@ -3,6 +3,8 @@
  * real formats, and the conv1d sentiment network training on them.
  */
 import { expect } from 'chai';
+import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { sentiment } from '../src';
 import { BACKENDS } from './helpers/backends';
@@ -46,16 +48,63 @@ describe('Sentiment data', () => {
       /x.tsv: line 3: header must name .*got "text\\tlabel"/,
     );
     const glove = (text: string) => () => sentiment.parseGlove(text, { source: 'g.txt' });
+    // The vector is the last 2 fields, so the word of "b 1  2" is "b 1" and its vector [, 2].
     expect(glove('a 1 2\nb 1  2')).to.throw(
-      /g.txt: line 2 \("b"\) has an empty value at position 2 \(two spaces in a row\?\)/,
+      /g.txt: line 2 \("b 1"\) has an empty value at position 2 \(two spaces in a row\?\)/,
     );
+    expect(glove('a 1 2\nb  2')).to.throw(/g.txt: line 2 \("b"\) has an empty value at position 1/);
     expect(glove('a 1  2')).to.throw(
-      /g.txt: line 1 \("a"\) has a value that is not a number at position 2: "" \(two spaces in a row\?\)/,
+      /g.txt: line 1 \("a"\) has an empty value at position 2 \(two spaces in a row\?\)/,
     );
     expect(glove('a 1 2\nb')).to.throw(/g.txt: line 2 \("b"\) has a word and no numbers/);
     expect(glove('a')).to.throw(/g.txt: line 1 \("a"\) has a word and no numbers/);
     expect(glove('a 0x1 2')).to.throw(/g.txt: line 1 .*not a number at position 1: "0x1"/);
     expect(Array.from(sentiment.parseGlove('\ufeffa -1.5e-1 .5').vectors.get('a')!)).to.deep.equal([-0.15, 0.5]);
+  });
+
+  it('GloVe: a word may hold spaces (glove.840B): the vector is the last dims numbers', () => {
+    const emb = sentiment.parseGlove('a 1 2\nat & t 3 4\n. . . 5 6', { vocabulary: new Set(['at & t', '. . .']) });
+    expect(emb.dims).to.equal(2);
+    expect([...emb.vectors.keys()]).to.deep.equal(['at & t', '. . .']);
+    expect(Array.from(emb.vectors.get('at & t')!)).to.deep.equal([3, 4]);
+  });
+
+  it('GloVe: a malformed line of a word nobody needs does not stop the load', () => {
+    const text = 'good 1 2\nbad word x y\nfilm 3 4\n';
+    const emb = sentiment.parseGlove(text, { vocabulary: new Set(['good', 'film']) });
+    expect([...emb.vectors.keys()]).to.deep.equal(['good', 'film']);
+    expect(() => sentiment.parseGlove(text)).to.throw(
+      /line 2 \("bad word"\) has a value that is not a number at position 2: "x"/,
+    );
+  });
+
+  it('GloVe: loadGlove streams the file (a 600 MB file is more than one string holds) and reports progress', function () {
+    this.timeout(120000);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'minitorch-glove-'));
+    try {
+      const file = path.join(dir, 'big.txt');
+      // 600 MB of 50-dimensional vectors; V8's longest string is 512 MiB, so reading the file
+      // into one string fails (ERR_STRING_TOO_LONG) where streaming does not.
+      const line = `w ${Array.from({ length: 50 }, (_, i) => (i / 50).toFixed(6)).join(' ')}\n`;
+      const block = Buffer.from(line.repeat(Math.ceil((8 << 20) / line.length)));
+      const fd = fs.openSync(file, 'w');
+      fs.writeSync(fd, Buffer.from(`first ${'1 '.repeat(49)}2\né€ ${'3 '.repeat(49)}4\n`));
+      for (let written = 0; written < 600e6; written += block.length) fs.writeSync(fd, block);
+      fs.writeSync(fd, Buffer.from(`last ${'5 '.repeat(49)}6`)); // no newline at the end
+      fs.closeSync(fd);
+      const seen: number[] = [];
+      const emb = sentiment.loadGlove(file, {
+        vocabulary: new Set(['first', 'é€', 'last']),
+        onProgress: (bytes, total) => seen.push(bytes / total),
+      });
+      expect(emb.dims).to.equal(50);
+      expect([...emb.vectors.keys()]).to.deep.equal(['first', 'é€', 'last']);
+      expect(emb.vectors.get('last')![49]).to.equal(6);
+      expect(seen.length).to.be.greaterThan(100);
+      expect(seen[seen.length - 1]).to.equal(1);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('Task 2.1 encodes sentences channels-first with zero padding and zero unknown words', () => {

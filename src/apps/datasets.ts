@@ -7,7 +7,7 @@
  *
  * @packageDocumentation
  */
-import { Random } from '../random';
+import { Random, checkSeed } from '../random';
 
 /** A labelled 2-D dataset: `X[i] = [x0, x1]` in the unit square (spiral: around it), `y[i]` is 0 or 1. */
 export interface Graph {
@@ -33,7 +33,7 @@ function checkCount(name: string, n: number): void {
 function labelled(name: string, rule: (x0: number, x1: number) => boolean): DatasetMaker {
   return (n, seed = 42) => {
     checkCount(name, n);
-    const rng = new Random(seed);
+    const rng = new Random(checkSeed(seed, `datasets.${name}`));
     const X: number[][] = [];
     for (let i = 0; i < n; i++) X.push([rng.next(), rng.next()]);
     return { n, X, y: X.map(([x0, x1]) => (rule(x0, x1) ? 1 : 0)) };
@@ -61,8 +61,9 @@ export const circle = labelled('circle', (x0, x1) => (x0 - 0.5) ** 2 + (x1 - 0.5
  * points are evenly spaced along the curves, so there is nothing random to seed: `seed` is
  * accepted only to share the `DatasetMaker` shape.
  */
-export function spiral(n: number, _seed = 42): Graph {
+export function spiral(n: number, seed = 42): Graph {
   checkCount('spiral', n);
+  checkSeed(seed, 'datasets.spiral'); // unused, but a bad one is still a mistake worth naming
   const half = Math.ceil(n / 2);
   // MiniTorch's curve: radius t/20 at angle t, t from 0 to about 10 (5 steps in, so no point
   // sits at the centre where the spirals meet).

@@ -70,39 +70,105 @@ export interface Embeddings {
 }
 
 /**
- * Parse GloVe's text format: one word per line followed by its vector's numbers, separated
- * by spaces. With `vocabulary`, keep only those words (GloVe files hold millions).
+ * Reads GloVe's text format one line at a time (see `parseGlove`), so a file too large for
+ * one string can be streamed through it.
  */
-export function parseGlove(text: string, options: { vocabulary?: Set<string>; source?: string } = {}): Embeddings {
-  const source = options.source ?? 'GloVe data';
-  const vectors = new Map<string, Float64Array>();
-  let dims = -1;
-  stripBom(text)
-    .split(/\r?\n/)
-    .forEach((line, k) => {
-      if (line.trim() === '') return;
-      const parts = line.trimEnd().split(' ');
-      const word = parts[0];
-      const where = `${source}: line ${k + 1} (${JSON.stringify(word)})`;
-      if (parts.length === 1)
-        throw new Error(`${where} has a word and no numbers; expected "<word> <number> <number> …"`);
-      if (dims < 0) dims = parts.length - 1;
-      if (parts.length - 1 !== dims) {
-        const empty = parts.indexOf('', 1);
-        if (empty > 0) throw new Error(`${where} has an empty value at position ${empty} (two spaces in a row?)`);
-        throw new Error(`${where} has ${parts.length - 1} numbers, expected ${dims}`);
-      }
-      if (options.vocabulary && !options.vocabulary.has(word)) return;
-      const bad = parts.findIndex((x, i) => i > 0 && !DECIMAL.test(x));
-      if (bad > 0) {
-        throw new Error(
-          `${where} has a value that is not a number at position ${bad}: ${JSON.stringify(parts[bad])}${parts[bad] === '' ? ' (two spaces in a row?)' : ''}`,
-        );
-      }
-      vectors.set(word, Float64Array.from(parts.slice(1), Number));
-    });
-  if (dims < 0) throw new Error(`${source}: no vectors found`);
-  return { dims, vectors };
+class GloveReader {
+  private dims: number;
+  private readonly vectors = new Map<string, Float64Array>();
+  private lineNumber = 0;
+
+  constructor(
+    private readonly source: string,
+    private readonly vocabulary?: Set<string>,
+    dims?: number,
+  ) {
+    this.dims = dims ?? -1;
+  }
+
+  /** Take the next line of the file. */
+  line(raw: string): void {
+    this.lineNumber += 1;
+    const line = (this.lineNumber === 1 ? stripBom(raw) : raw).trimEnd();
+    if (line.trim() === '') return;
+    // The first line tells how many numbers a vector has, unless the caller said so.
+    if (this.dims < 0) this.dims = line.split(' ').length - 1;
+    // The vector is the last `dims` fields and the word is all before them: glove.840B has
+    // words with spaces. Found from the end without splitting, as most lines are skipped.
+    let cut = line.length;
+    for (let i = 0; i < this.dims && cut > 0; i++) cut = line.lastIndexOf(' ', cut - 1);
+    if (cut <= 0 || this.dims === 0) this.tooShort(line);
+    const word = line.slice(0, cut);
+    if (this.vocabulary && !this.vocabulary.has(word)) return;
+    const numbers = line.slice(cut + 1).split(' ');
+    const bad = numbers.findIndex((x) => !DECIMAL.test(x));
+    if (bad >= 0) {
+      const position = word.split(' ').length + bad;
+      const value = numbers[bad];
+      throw new Error(
+        value === ''
+          ? `${this.where(word)} has an empty value at position ${position} (two spaces in a row?)`
+          : `${this.where(word)} has a value that is not a number at position ${position}: ${JSON.stringify(value)}`,
+      );
+    }
+    this.vectors.set(word, Float64Array.from(numbers, Number));
+  }
+
+  /** The vectors read so far. */
+  result(): Embeddings {
+    if (this.dims < 0) throw new Error(`${this.source}: no vectors found`);
+    return { dims: this.dims, vectors: this.vectors };
+  }
+
+  /** Where a line is, for errors: `glove.txt: line 12 ("word")`. */
+  private where(word: string): string {
+    return `${this.source}: line ${this.lineNumber} (${JSON.stringify(word)})`;
+  }
+
+  /** A line with fewer fields than a word and `dims` numbers: say what it has. */
+  private tooShort(line: string): never {
+    const parts = line.split(' ');
+    const where = this.where(parts[0]);
+    if (parts.length === 1)
+      throw new Error(`${where} has a word and no numbers; expected "<word> <number> <number> …"`);
+    const empty = parts.indexOf('', 1);
+    if (empty > 0) throw new Error(`${where} has an empty value at position ${empty} (two spaces in a row?)`);
+    throw new Error(`${where} has ${parts.length - 1} numbers, expected ${this.dims}`);
+  }
+}
+
+/** Options of the GloVe readers. */
+export interface GloveOptions {
+  /** Keep only these words (GloVe files hold millions); the others are skipped unchecked. */
+  vocabulary?: Set<string>;
+  /** Names the file in errors. */
+  source?: string;
+  /** Numbers per vector (default: those of the first line). */
+  dims?: number;
+}
+
+/**
+ * Parse GloVe's text format: one word per line followed by its vector's numbers, separated
+ * by spaces. The vector is the last `dims` numbers of a line, the word the rest (it may hold
+ * spaces). With `vocabulary`, keep only those words.
+ */
+export function parseGlove(text: string, options: GloveOptions = {}): Embeddings {
+  const reader = new GloveReader(options.source ?? 'GloVe data', options.vocabulary, options.dims);
+  for (const line of text.split('\n')) reader.line(line);
+  return reader.result();
+}
+
+/**
+ * Read a GloVe file line by line, keeping only `vocabulary`'s words: the 5 GB glove.840B file
+ * would not fit in one string. `onProgress` hears the bytes read so far and the file's size.
+ */
+export function loadGlove(
+  path: string,
+  options: Omit<GloveOptions, 'source'> & { onProgress?: (bytes: number, total: number) => void } = {},
+): Embeddings {
+  const reader = new GloveReader(path, options.vocabulary, options.dims);
+  platform.readLines(path, (line) => reader.line(line), options.onProgress);
+  return reader.result();
 }
 
 /** Lower-case words of a sentence (SST-2 is already tokenised by spaces). */
@@ -123,6 +189,13 @@ export function encodeSentences(
   maxLength: number,
   backend?: BackendLike,
 ): Tensor {
+  if (!Array.isArray(examples))
+    throw new TypeError(`encodeSentences: examples must be an array, got ${typeof examples}`);
+  if (!Number.isInteger(maxLength) || maxLength < 1) {
+    throw new RangeError(
+      `encodeSentences: maxLength must be a positive integer (words per sentence), got ${maxLength}`,
+    );
+  }
   const { dims, vectors } = embeddings;
   const values = new Float64Array(examples.length * dims * maxLength);
   examples.forEach((ex, b) => {
@@ -249,7 +322,10 @@ export function trainSentiment(
 }
 
 /** Read SST-2 TSV files and the GloVe vectors of their words from disk. */
-export function loadSentimentFiles(paths: { train: string; validation: string; glove: string }): {
+export function loadSentimentFiles(
+  paths: { train: string; validation: string; glove: string },
+  options: { onProgress?: (bytes: number, total: number) => void } = {},
+): {
   train: SentimentExample[];
   validation: SentimentExample[];
   embeddings: Embeddings;
@@ -257,6 +333,6 @@ export function loadSentimentFiles(paths: { train: string; validation: string; g
   const train = parseSst2(platform.readText(paths.train), paths.train);
   const validation = parseSst2(platform.readText(paths.validation), paths.validation);
   const vocabulary = new Set([...train, ...validation].flatMap((e) => tokenize(e.sentence)));
-  const embeddings = parseGlove(platform.readText(paths.glove), { vocabulary, source: paths.glove });
+  const embeddings = loadGlove(paths.glove, { vocabulary, onProgress: options.onProgress });
   return { train, validation, embeddings };
 }

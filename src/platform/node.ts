@@ -171,6 +171,36 @@ export function readText(file: string): string {
   return fs.readFileSync(file, 'utf8');
 }
 
+/** Bytes read per chunk by `readLines`. */
+const LINE_CHUNK = 1 << 20;
+
+export function readLines(
+  file: string,
+  onLine: (line: string) => void,
+  onProgress?: (bytes: number, total: number) => void,
+): void {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const total = fs.fstatSync(fd).size;
+    const chunk = Buffer.alloc(LINE_CHUNK);
+    // A streaming decoder: a character split between two chunks is decoded whole.
+    const decoder = new TextDecoder('utf-8');
+    let rest = '';
+    let done = 0;
+    for (let n = fs.readSync(fd, chunk); n > 0; n = fs.readSync(fd, chunk)) {
+      done += n;
+      const lines = (rest + decoder.decode(chunk.subarray(0, n), { stream: true })).split('\n');
+      rest = lines.pop() ?? '';
+      for (const line of lines) onLine(line);
+      onProgress?.(done, total);
+    }
+    rest += decoder.decode();
+    if (rest !== '') onLine(rest);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 export function writeFile(file: string, data: Uint8Array | string): void {
   fs.writeFileSync(file, data);
 }

@@ -83,6 +83,11 @@ export interface Platform {
   readFile(path: string): Uint8Array;
   /** A file's text (UTF-8). */
   readText(path: string): string;
+  /**
+   * A text file line by line (UTF-8, without the `\n`), read in chunks, so a file larger than
+   * the largest string (GloVe's 5 GB files) still loads; `onProgress` hears bytes read so far.
+   */
+  readLines(path: string, onLine: (line: string) => void, onProgress?: (bytes: number, total: number) => void): void;
   /** Write a file, replacing it. */
   writeFile(path: string, data: Uint8Array | string): void;
   /** Make a folder and its parents. */
