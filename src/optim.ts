@@ -7,8 +7,47 @@
  */
 import { noGrad } from './autodiff';
 import { Parameter } from './module';
+import * as ops from './operators';
 import { Tensor } from './tensor';
-import type { FusedStep } from './tensorOps';
+
+/**
+ * The elementwise arithmetic an update rule is written in, once, for two kinds of values:
+ * tensors (one backend op per call) and numbers (one element of a fused pass, see
+ * `TensorBackend.fusedElementwise`). `NUMBERS` computes each op exactly as `Tensor` does
+ * (a − b as a + (−b), a / b as a · (1/b)), so both ways give the same result to the last bit.
+ */
+interface Arithmetic<T> {
+  add(a: T, b: T | number): T;
+  sub(a: T, b: T): T;
+  mul(a: T, b: T | number): T;
+  div(a: T, b: T | number): T;
+  sqrt(a: T): T;
+}
+
+/** Arithmetic on tensors: each call one op on the tensors' backend. */
+const TENSORS: Arithmetic<Tensor> = {
+  add: (a, b) => a.add(b),
+  sub: (a, b) => a.sub(b),
+  mul: (a, b) => a.mul(b),
+  div: (a, b) => a.div(b),
+  sqrt: (a) => a.sqrt(),
+};
+
+/** Arithmetic on numbers, op for op as `Tensor` defines it (see `Arithmetic`). */
+const NUMBERS: Arithmetic<number> = {
+  add: (a, b) => ops.add(a, b),
+  sub: (a, b) => ops.add(a, ops.neg(b)),
+  mul: (a, b) => ops.mul(a, b),
+  div: (a, b) => ops.mul(a, ops.inv(b)),
+  sqrt: (a) => ops.sqrt(a),
+};
+
+/**
+ * An optimizer's update of one parameter, written once in any `Arithmetic`: from its
+ * operands `x` = [value, gradient, ...the rule's running state] (no state before the first
+ * step) to [new value, ...new state].
+ */
+type UpdateRule = <T>(A: Arithmetic<T>, x: ArrayLike<T>) => T[];
 
 /** Anything that holds a gradient: tensor parameters. */
 function tensorParams(params: Parameter[]): Parameter<Tensor>[] {
@@ -59,13 +98,26 @@ export abstract class Optimizer {
   abstract step(): void;
 
   /**
-   * `step` as one fused loop on `p`'s backend (`TensorBackend.fusedStep`): the results as
-   * tensors there (the new value first, then the rule's state), or undefined where the
-   * backend does not fuse it and the optimizer runs its ops.
+   * Parameter `p`'s update by `rule` from gradient `g` and the rule's `state` tensors: the new
+   * value and `outputs − 1` new state tensors. Where `p`'s backend offers a fused elementwise
+   * pass and takes these operands, the rule runs per element in one pass; elsewhere it runs as
+   * tensor ops. Both compute the same operations in the same order (see `Arithmetic`).
    */
-  protected fused(p: Parameter<Tensor>, step: FusedStep): Tensor[] | undefined {
-    return p.value.backend.fusedStep?.(step)?.map((d) => p.value.fromData(d));
+  protected update(p: Parameter<Tensor>, g: Tensor, state: readonly Tensor[], outputs: number, rule: UpdateRule): Tensor[] {
+    const operands = [p.value, g, ...state];
+    const fused = p.value.backend.fusedElementwise?.(
+      operands.map((t) => t.data),
+      outputs,
+      (x, y) => writeAll(y, rule(NUMBERS, x)),
+    );
+    if (fused !== undefined) return fused.map((d) => p.value.fromData(d));
+    return rule(TENSORS, operands).map((t) => t.detach());
   }
+}
+
+/** `values` into `y`, in order. */
+function writeAll(y: Float64Array, values: readonly number[]): void {
+  for (let k = 0; k < values.length; k++) y[k] = values[k];
 }
 
 /** Stochastic gradient descent, optionally with momentum: v ← μv + g; p ← p − lr·v. */
@@ -84,33 +136,22 @@ export class SGD extends Optimizer {
   }
 
   step(): void {
+    const { lr, momentum } = this;
+    // v ← μv + g (v is g on the first step, and without momentum); p ← p + (−lr)·v: two
+    // elementwise ops (`sub` would add a negation).
+    const rule: UpdateRule = (A, x) => {
+      const d = momentum > 0 && x.length > 2 ? A.add(A.mul(x[2], momentum), x[1]) : x[1];
+      const param = A.add(x[0], A.mul(d, -lr));
+      return momentum > 0 ? [param, d] : [param];
+    };
     noGrad(() => {
       for (const p of this.params) {
         const g = p.value.grad;
         if (g === null) continue;
         const v = this.velocity.get(p);
-        // The fast backend does the whole update in one loop; other backends run the ops below.
-        const fused = this.fused(p, {
-          rule: 'sgd',
-          param: p.value.data,
-          grad: g.data,
-          velocity: v?.data ?? null,
-          lr: this.lr,
-          momentum: this.momentum,
-        });
-        if (fused !== undefined) {
-          const [param, velocity] = fused;
-          if (this.momentum > 0) this.velocity.set(p, velocity);
-          p.update(param);
-          continue;
-        }
-        let direction = g;
-        if (this.momentum > 0) {
-          direction = v === undefined ? g : v.mul(this.momentum).add(g);
-          this.velocity.set(p, direction);
-        }
-        // p + (−lr)·d: two elementwise ops (`sub` would add a negation).
-        p.update(p.value.add(direction.mul(-this.lr)).detach());
+        const [param, velocity] = this.update(p, g, v === undefined ? [] : [v], momentum > 0 ? 2 : 1, rule);
+        if (momentum > 0) this.velocity.set(p, velocity);
+        p.update(param);
       }
     });
   }
@@ -142,43 +183,32 @@ export class Adam extends Optimizer {
 
   step(): void {
     const [beta1, beta2] = this.betas;
+    const { lr, eps } = this;
     this.t += 1;
+    // The bias corrections of the first steps.
     const c1 = 1 - beta1 ** this.t;
     const c2 = 1 - beta2 ** this.t;
+    // m ← β₁m + (1−β₁)g, v ← β₂v + (1−β₂)g², p ← p − lr · (m/c₁) / (√(v/c₂) + ε); m and v
+    // start as (1−β₁)g and (1−β₂)g². The square root is a plain backend map: no gradient needed.
+    const rule: UpdateRule = (A, x) => {
+      const g = x[1];
+      const g2 = A.mul(g, g);
+      const first = x.length === 2;
+      const m = first ? A.mul(g, 1 - beta1) : A.add(A.mul(x[2], beta1), A.mul(g, 1 - beta1));
+      const v = first ? A.mul(g2, 1 - beta2) : A.add(A.mul(x[3], beta2), A.mul(g2, 1 - beta2));
+      const denom = A.add(A.sqrt(A.div(v, c2)), eps);
+      return [A.sub(x[0], A.div(A.mul(A.div(m, c1), lr), denom)), m, v];
+    };
     noGrad(() => {
       for (const p of this.params) {
         const g = p.value.grad;
         if (g === null) continue;
         const m0 = this.m.get(p);
         const v0 = this.v.get(p);
-        const fused = this.fused(p, {
-          rule: 'adam',
-          param: p.value.data,
-          grad: g.data,
-          m: m0?.data ?? null,
-          v: v0?.data ?? null,
-          lr: this.lr,
-          beta1,
-          beta2,
-          eps: this.eps,
-          c1,
-          c2,
-        });
-        if (fused !== undefined) {
-          const [param, m, v] = fused;
-          this.m.set(p, m);
-          this.v.set(p, v);
-          p.update(param);
-          continue;
-        }
-        const m = (m0 === undefined ? g.mul(1 - beta1) : m0.mul(beta1).add(g.mul(1 - beta1)));
-        const g2 = g.mul(g);
-        const v = (v0 === undefined ? g2.mul(1 - beta2) : v0.mul(beta2).add(g2.mul(1 - beta2)));
+        const [param, m, v] = this.update(p, g, m0 === undefined || v0 === undefined ? [] : [m0, v0], 3, rule);
         this.m.set(p, m);
         this.v.set(p, v);
-        // p ← p − lr · m̂ / (√v̂ + ε). The square root is a plain backend map: no gradient needed.
-        const denom = v.div(c2).sqrt().add(this.eps);
-        p.update(p.value.sub(m.div(c1).mul(this.lr).div(denom)).detach());
+        p.update(param);
       }
     });
   }
