@@ -12,15 +12,16 @@ import { Tensor } from './tensor';
 
 /**
  * The elementwise arithmetic an update rule is written in, once, for two kinds of values:
- * tensors (one backend op per call) and numbers (one element of a fused pass, see
- * `TensorBackend.fusedElementwise`). `NUMBERS` computes each op exactly as `Tensor` does
- * (a − b as a + (−b), a / b as a · (1/b)), so both ways give the same result to the last bit.
+ * tensors (one backend op per call) and slices of a fused pass (one tight loop over a slice
+ * per call, see `TensorBackend.fusedElementwise`). `SLICES` computes each element exactly as
+ * `Tensor` does (a − b as a + (−b), a / b as a · (1/b), with the scalar functions of
+ * `operators`), so both ways give the same result to the last bit.
  */
 interface Arithmetic<T> {
   add(a: T, b: T | number): T;
   sub(a: T, b: T): T;
   mul(a: T, b: T | number): T;
-  div(a: T, b: T | number): T;
+  div(a: T, b: T): T;
   sqrt(a: T): T;
 }
 
@@ -33,21 +34,71 @@ const TENSORS: Arithmetic<Tensor> = {
   sqrt: (a) => a.sqrt(),
 };
 
-/** Arithmetic on numbers, op for op as `Tensor` defines it (see `Arithmetic`). */
-const NUMBERS: Arithmetic<number> = {
-  add: (a, b) => ops.add(a, b),
-  sub: (a, b) => ops.add(a, ops.neg(b)),
-  mul: (a, b) => ops.mul(a, b),
-  div: (a, b) => ops.mul(a, ops.inv(b)),
-  sqrt: (a) => ops.sqrt(a),
-};
+/**
+ * Arithmetic on equal-length slices: each op writes a scratch slice, reused from slice to
+ * slice (`begin` starts the next one), so a fused pass allocates nothing per slice.
+ */
+class SliceArithmetic implements Arithmetic<Float64Array> {
+  private readonly scratch: Float64Array[] = [];
+  private used = 0;
+  private length = 0;
+
+  /** Start a slice of `length` elements: earlier scratch may be overwritten from here on. */
+  begin(length: number): void {
+    this.used = 0;
+    this.length = length;
+  }
+
+  /** The next scratch slice. */
+  private next(): Float64Array {
+    if (this.used === this.scratch.length || this.scratch[this.used].length < this.length) {
+      this.scratch[this.used] = new Float64Array(Math.max(this.length, 1024));
+    }
+    return this.scratch[this.used++].subarray(0, this.length);
+  }
+
+  add(a: Float64Array, b: Float64Array | number): Float64Array {
+    const o = this.next();
+    if (typeof b === 'number') for (let i = 0; i < o.length; i++) o[i] = ops.add(a[i], b);
+    else for (let i = 0; i < o.length; i++) o[i] = ops.add(a[i], b[i]);
+    return o;
+  }
+
+  sub(a: Float64Array, b: Float64Array): Float64Array {
+    const o = this.next();
+    for (let i = 0; i < o.length; i++) o[i] = ops.add(a[i], ops.neg(b[i]));
+    return o;
+  }
+
+  mul(a: Float64Array, b: Float64Array | number): Float64Array {
+    const o = this.next();
+    if (typeof b === 'number') for (let i = 0; i < o.length; i++) o[i] = ops.mul(a[i], b);
+    else for (let i = 0; i < o.length; i++) o[i] = ops.mul(a[i], b[i]);
+    return o;
+  }
+
+  div(a: Float64Array, b: Float64Array): Float64Array {
+    const o = this.next();
+    for (let i = 0; i < o.length; i++) o[i] = ops.mul(a[i], ops.inv(b[i]));
+    return o;
+  }
+
+  sqrt(a: Float64Array): Float64Array {
+    const o = this.next();
+    for (let i = 0; i < o.length; i++) o[i] = ops.sqrt(a[i]);
+    return o;
+  }
+}
+
+/** The one `SliceArithmetic` (updates are synchronous, so one scratch serves them all). */
+const SLICES = new SliceArithmetic();
 
 /**
  * An optimizer's update of one parameter, written once in any `Arithmetic`: from its
  * operands `x` = [value, gradient, ...the rule's running state] (no state before the first
- * step) to [new value, ...new state].
+ * step) into `y` = [new value, ...new state].
  */
-type UpdateRule = <T>(A: Arithmetic<T>, x: ArrayLike<T>) => T[];
+type UpdateRule = <T>(A: Arithmetic<T>, x: readonly T[], y: T[]) => void;
 
 /** Anything that holds a gradient: tensor parameters. */
 function tensorParams(params: Parameter[]): Parameter<Tensor>[] {
@@ -100,24 +151,26 @@ export abstract class Optimizer {
   /**
    * Parameter `p`'s update by `rule` from gradient `g` and the rule's `state` tensors: the new
    * value and `outputs − 1` new state tensors. Where `p`'s backend offers a fused elementwise
-   * pass and takes these operands, the rule runs per element in one pass; elsewhere it runs as
-   * tensor ops. Both compute the same operations in the same order (see `Arithmetic`).
+   * pass and takes these operands, the rule runs on slices in one pass over memory; elsewhere
+   * it runs as tensor ops. Both compute the same operations in the same order (see `Arithmetic`).
    */
   protected update(p: Parameter<Tensor>, g: Tensor, state: readonly Tensor[], outputs: number, rule: UpdateRule): Tensor[] {
     const operands = [p.value, g, ...state];
+    const slices = new Array<Float64Array>(outputs);
     const fused = p.value.backend.fusedElementwise?.(
       operands.map((t) => t.data),
       outputs,
-      (x, y) => writeAll(y, rule(NUMBERS, x)),
+      (x, y) => {
+        SLICES.begin(x[0].length);
+        rule(SLICES, x, slices);
+        for (let k = 0; k < outputs; k++) y[k].set(slices[k]);
+      },
     );
     if (fused !== undefined) return fused.map((d) => p.value.fromData(d));
-    return rule(TENSORS, operands).map((t) => t.detach());
+    const tensors = new Array<Tensor>(outputs);
+    rule(TENSORS, operands, tensors);
+    return tensors.map((t) => t.detach());
   }
-}
-
-/** `values` into `y`, in order. */
-function writeAll(y: Float64Array, values: readonly number[]): void {
-  for (let k = 0; k < values.length; k++) y[k] = values[k];
 }
 
 /** Stochastic gradient descent, optionally with momentum: v ← μv + g; p ← p − lr·v. */
@@ -139,10 +192,10 @@ export class SGD extends Optimizer {
     const { lr, momentum } = this;
     // v ← μv + g (v is g on the first step, and without momentum); p ← p + (−lr)·v: two
     // elementwise ops (`sub` would add a negation).
-    const rule: UpdateRule = (A, x) => {
+    const rule: UpdateRule = (A, x, y) => {
       const d = momentum > 0 && x.length > 2 ? A.add(A.mul(x[2], momentum), x[1]) : x[1];
-      const param = A.add(x[0], A.mul(d, -lr));
-      return momentum > 0 ? [param, d] : [param];
+      y[0] = A.add(x[0], A.mul(d, -lr));
+      if (momentum > 0) y[1] = d;
     };
     noGrad(() => {
       for (const p of this.params) {
@@ -185,19 +238,22 @@ export class Adam extends Optimizer {
     const [beta1, beta2] = this.betas;
     const { lr, eps } = this;
     this.t += 1;
-    // The bias corrections of the first steps.
-    const c1 = 1 - beta1 ** this.t;
-    const c2 = 1 - beta2 ** this.t;
+    // The bias corrections of the first steps, as factors: 1/c is one division per step.
+    const inv1 = ops.inv(1 - beta1 ** this.t);
+    const inv2 = ops.inv(1 - beta2 ** this.t);
+    const [keep1, keep2] = [1 - beta1, 1 - beta2];
     // m ← β₁m + (1−β₁)g, v ← β₂v + (1−β₂)g², p ← p − lr · (m/c₁) / (√(v/c₂) + ε); m and v
     // start as (1−β₁)g and (1−β₂)g². The square root is a plain backend map: no gradient needed.
-    const rule: UpdateRule = (A, x) => {
+    const rule: UpdateRule = (A, x, y) => {
       const g = x[1];
       const g2 = A.mul(g, g);
       const first = x.length === 2;
-      const m = first ? A.mul(g, 1 - beta1) : A.add(A.mul(x[2], beta1), A.mul(g, 1 - beta1));
-      const v = first ? A.mul(g2, 1 - beta2) : A.add(A.mul(x[3], beta2), A.mul(g2, 1 - beta2));
-      const denom = A.add(A.sqrt(A.div(v, c2)), eps);
-      return [A.sub(x[0], A.div(A.mul(A.div(m, c1), lr), denom)), m, v];
+      const m = first ? A.mul(g, keep1) : A.add(A.mul(x[2], beta1), A.mul(g, keep1));
+      const v = first ? A.mul(g2, keep2) : A.add(A.mul(x[3], beta2), A.mul(g2, keep2));
+      const denom = A.add(A.sqrt(A.mul(v, inv2)), eps);
+      y[0] = A.sub(x[0], A.div(A.mul(A.mul(m, inv1), lr), denom));
+      y[1] = m;
+      y[2] = v;
     };
     noGrad(() => {
       for (const p of this.params) {

@@ -116,21 +116,23 @@ export interface TensorBackend {
   conv2d(input: TensorData, weight: TensorData, outShape: Shape, reverse: boolean): TensorData;
   /**
    * Optional: `outputs` new tensors of the inputs' shape in one pass over memory, instead of a
-   * chain of elementwise ops that each allocate and pass over it: for each position, `fn`
-   * reads that element of every input (`x[k]` from `inputs[k]`) and writes that element of
-   * every output (`y[j]`). A backend may decline any call (e.g. inputs of different shapes or
-   * layouts) by returning undefined; the caller then runs its tensor ops. An optimizer's
-   * update uses it (see `optim`): the rule belongs to the optimizer, the loop to the backend.
+   * chain of elementwise ops that each allocate and pass over it. `fn` fills slices of the
+   * outputs from the same slices of the inputs (see `ElementwiseFn`). A backend may decline
+   * any call (e.g. inputs of different shapes or layouts) by returning undefined; the caller
+   * then runs its tensor ops. An optimizer's update uses it (see `optim`): the update rule
+   * belongs to the optimizer, the loop over memory to the backend.
    */
   fusedElementwise?(inputs: readonly TensorData[], outputs: number, fn: ElementwiseFn): TensorData[] | undefined;
 }
 
 /**
- * The per-element function of `TensorBackend.fusedElementwise`: reads one element of each
- * input from `x` and writes one element of each output into `y`. Both arrays are reused from
- * element to element.
+ * The function of `TensorBackend.fusedElementwise`: fills `y[j]`, a slice of output j, from
+ * `x[k]`, the same positions of input k (all slices have one length). Each output element may
+ * depend only on the input elements at its own position, so a backend cuts the operands into
+ * slices as suits it (short enough that the function's temporaries stay in cache) and calls
+ * `fn` once per slice.
  */
-export type ElementwiseFn = (x: Float64Array, y: Float64Array) => void;
+export type ElementwiseFn = (x: readonly Float64Array[], y: readonly Float64Array[]) => void;
 
 /** The raw arrays a kernel reads or writes: storage with the layout that gives it meaning. */
 export interface StridedArray {

@@ -9,7 +9,11 @@ import { spawn } from 'child_process';
 import * as fc from 'fast-check';
 import * as path from 'path';
 import {
+  Adam,
   FastBackend,
+  Optimizer,
+  Parameter,
+  SGD,
   SimpleBackend,
   Tensor,
   TRAINING_BACKEND,
@@ -472,6 +476,48 @@ describe('Fast backend worker pool errors, recovery and exit', () => {
     expect(started, 'the loop used the worker').to.equal(1);
     expect(fresh, 'SharedArrayBuffers allocated in steps 1,001–10,000').to.equal(0);
     expect(rssGrowthMB, 'RSS growth from step 1,000 to 10,000 (MB)').to.be.below(32);
+  });
+
+  // The optimizer's rule runs per element in one fused pass on fast, as ops on simple: the
+  // same operations in the same order, so the parameters must agree to the last bit.
+  it('Task 2.4 fused optimizer steps on the fast backend equal the op-by-op steps bit for bit', () => {
+    const optimizers: Array<[string, (ps: Parameter[]) => Optimizer]> = [
+      ['SGD', (ps) => new SGD(ps, { lr: 0.1 })],
+      ['SGD with momentum', (ps) => new SGD(ps, { lr: 0.05, momentum: 0.9 })],
+      ['Adam', (ps) => new Adam(ps, { lr: 0.05, betas: [0.8, 0.9], eps: 1e-3 })],
+    ];
+    for (const [name, make] of optimizers) {
+      const run = (backend: 'fast' | 'simple'): { values: number[]; fused: number } => {
+        const fast = getBackend(backend);
+        let fused = 0;
+        const fusedElementwise = fast.fusedElementwise?.bind(fast);
+        if (fusedElementwise !== undefined) {
+          fast.fusedElementwise = (...args) => {
+            const out = fusedElementwise(...args);
+            if (out !== undefined) fused += 1;
+            return out;
+          };
+        }
+        try {
+          const p = new Parameter(rand([3, 4], { backend, seed: 3 }));
+          const w = rand([3, 4], { backend, seed: 4 });
+          const opt = make([p]);
+          for (let step = 0; step < 4; step++) {
+            opt.zeroGrad();
+            p.value.mul(p.value).mul(w).sum().backward();
+            opt.step();
+          }
+          return { values: Array.from(p.value.toFlatArray()), fused };
+        } finally {
+          if (fusedElementwise !== undefined) delete (fast as { fusedElementwise?: unknown }).fusedElementwise;
+        }
+      };
+      const fast = run('fast');
+      const simple = run('simple');
+      expect(fast.fused, `${name}: fused steps on fast`).to.equal(4);
+      expect(simple.fused, `${name}: simple has no fused pass`).to.equal(0);
+      expect(fast.values, name).to.deep.equal(simple.values);
+    }
   });
 
   // Training uses fast once all its kernels are written, matmul (3.2) included.
