@@ -28,14 +28,16 @@ import type { RangeKernels } from './rangeKernels';
 /** Range kernels by name, as one worker script serves them (`serveKernels`). */
 export type KernelTable = Record<string, (...args: never[]) => void>;
 
-/** The arguments of kernel `F` before its range `(start, end)`. */
+/** The arguments of kernel `F` before its range `(start, end)`, from `Parameters` of `F`. */
 export type ArgsBeforeRange<F> = F extends (...args: infer P) => void ? (P extends [...infer A, number, number] ? A : never) : never;
 
 /** One call, sent to each worker: run kernel `kernel` on the chunks of `[0, total)` it claims. */
 export interface KernelTask {
   /** The kernel's name in the table the worker serves. */
   kernel: string;
+  /** The kernel's arguments before its range (structured-cloned to the worker). */
   args: unknown[];
+  /** The end of the range `[0, total)` the call covers. */
   total: number;
   /** Number of chunks `[0, total)` is cut into (see `chunkBound`). */
   chunks: number;

@@ -3,13 +3,14 @@
  * them on the calling thread, and a worker thread (`worker.ts`) looks up the name a call
  * carries in this same table. A kernel name that is not in it does not compile
  * (`FastBackend.runKernel` takes a `KernelName`), and each kernel's arguments are typed from
- * its own parameters (`KernelArgs`).
+ * its own parameters (`KernelArgs`, from `Parameters` of the function).
  *
  * @packageDocumentation
  */
 import { conv1dKernel, conv2dKernel } from '../../convOps';
 import type { StridedArray } from '../../tensorOps';
 import { fastMapRange, fastReduceRange, fastZipRange, matmulRange } from './kernels';
+import type { ArgsBeforeRange } from './pool';
 import { simdConv2dRange, simdMatmulRange } from './simd';
 
 /**
@@ -38,7 +39,7 @@ export type RangeKernels = typeof RANGE_KERNELS;
 export type KernelName = keyof RangeKernels;
 
 /** Kernel `K`'s arguments before its range: `out` first, then its inputs and settings. */
-export type KernelArgs<K extends KernelName> = Parameters<RangeKernels[K]> extends [...infer A, number, number] ? A : never;
+export type KernelArgs<K extends KernelName> = ArgsBeforeRange<RangeKernels[K]>;
 
 /** Kernel `K`'s arguments after `out` and before its range: what the backend computes from. */
 export type KernelInputs<K extends KernelName> = KernelArgs<K> extends [StridedArray, ...infer A] ? A : never;
