@@ -1,5 +1,5 @@
 // AssemblyScript source of the Fast backend's SIMD matmul block and direct convolution
-// (compiled by scripts/build-wasm.js into dist/matmulF64.wasm; loaded by src/simdMatmul.ts).
+// (compiled by scripts/build-wasm.js into dist/matmulF64.wasm; loaded by src/backends/fast/simd.ts).
 //
 // out[rows×p] += a[rows×m] · b[m×p]: all row-major f64, arguments are byte offsets into the
 // imported memory. A 4×4 tile of `out` lives in eight f64x2 registers for a whole block of k:

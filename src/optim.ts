@@ -7,8 +7,98 @@
  */
 import { noGrad } from './autodiff';
 import { Parameter } from './module';
+import * as ops from './operators';
 import { Tensor } from './tensor';
-import type { FusedStep } from './tensorOps';
+
+/**
+ * The elementwise arithmetic an update rule is written in, once, for two kinds of values:
+ * tensors (one backend op per call) and slices of a fused pass (one tight loop over a slice
+ * per call, see `TensorBackend.fusedElementwise`). `SLICES` computes each element exactly as
+ * `Tensor` does (a − b as a + (−b), a / b as a · (1/b), with the scalar functions of
+ * `operators`), so both ways give the same result to the last bit.
+ */
+interface Arithmetic<T> {
+  add(a: T, b: T | number): T;
+  sub(a: T, b: T): T;
+  mul(a: T, b: T | number): T;
+  div(a: T, b: T): T;
+  sqrt(a: T): T;
+}
+
+/** Arithmetic on tensors: each call one op on the tensors' backend. */
+const TENSORS: Arithmetic<Tensor> = {
+  add: (a, b) => a.add(b),
+  sub: (a, b) => a.sub(b),
+  mul: (a, b) => a.mul(b),
+  div: (a, b) => a.div(b),
+  sqrt: (a) => a.sqrt(),
+};
+
+/**
+ * Arithmetic on equal-length slices: each op writes a scratch slice, reused from slice to
+ * slice (`begin` starts the next one), so a fused pass allocates nothing per slice.
+ */
+class SliceArithmetic implements Arithmetic<Float64Array> {
+  private readonly scratch: Float64Array[] = [];
+  private used = 0;
+  private length = 0;
+
+  /** Start a slice of `length` elements: earlier scratch may be overwritten from here on. */
+  begin(length: number): void {
+    this.used = 0;
+    this.length = length;
+  }
+
+  /** The next scratch slice. */
+  private next(): Float64Array {
+    if (this.used === this.scratch.length || this.scratch[this.used].length < this.length) {
+      this.scratch[this.used] = new Float64Array(Math.max(this.length, 1024));
+    }
+    return this.scratch[this.used++].subarray(0, this.length);
+  }
+
+  add(a: Float64Array, b: Float64Array | number): Float64Array {
+    const o = this.next();
+    if (typeof b === 'number') for (let i = 0; i < o.length; i++) o[i] = ops.add(a[i], b);
+    else for (let i = 0; i < o.length; i++) o[i] = ops.add(a[i], b[i]);
+    return o;
+  }
+
+  sub(a: Float64Array, b: Float64Array): Float64Array {
+    const o = this.next();
+    for (let i = 0; i < o.length; i++) o[i] = ops.add(a[i], ops.neg(b[i]));
+    return o;
+  }
+
+  mul(a: Float64Array, b: Float64Array | number): Float64Array {
+    const o = this.next();
+    if (typeof b === 'number') for (let i = 0; i < o.length; i++) o[i] = ops.mul(a[i], b);
+    else for (let i = 0; i < o.length; i++) o[i] = ops.mul(a[i], b[i]);
+    return o;
+  }
+
+  div(a: Float64Array, b: Float64Array): Float64Array {
+    const o = this.next();
+    for (let i = 0; i < o.length; i++) o[i] = ops.mul(a[i], ops.inv(b[i]));
+    return o;
+  }
+
+  sqrt(a: Float64Array): Float64Array {
+    const o = this.next();
+    for (let i = 0; i < o.length; i++) o[i] = ops.sqrt(a[i]);
+    return o;
+  }
+}
+
+/** The one `SliceArithmetic` (updates are synchronous, so one scratch serves them all). */
+const SLICES = new SliceArithmetic();
+
+/**
+ * An optimizer's update of one parameter, written once in any `Arithmetic`: from its
+ * operands `x` = [value, gradient, ...the rule's running state] (no state before the first
+ * step) into `y` = [new value, ...new state].
+ */
+type UpdateRule = <T>(A: Arithmetic<T>, x: readonly T[], y: T[]) => void;
 
 /** Anything that holds a gradient: tensor parameters. */
 function tensorParams(params: Parameter[]): Parameter<Tensor>[] {
@@ -59,12 +149,27 @@ export abstract class Optimizer {
   abstract step(): void;
 
   /**
-   * `step` as one fused loop on `p`'s backend (`TensorBackend.fusedStep`): the results as
-   * tensors there (the new value first, then the rule's state), or undefined where the
-   * backend does not fuse it and the optimizer runs its ops.
+   * Parameter `p`'s update by `rule` from gradient `g` and the rule's `state` tensors: the new
+   * value and `outputs − 1` new state tensors. Where `p`'s backend offers a fused elementwise
+   * pass and takes these operands, the rule runs on slices in one pass over memory; elsewhere
+   * it runs as tensor ops. Both compute the same operations in the same order (see `Arithmetic`).
    */
-  protected fused(p: Parameter<Tensor>, step: FusedStep): Tensor[] | undefined {
-    return p.value.backend.fusedStep?.(step)?.map((d) => p.value.fromData(d));
+  protected update(p: Parameter<Tensor>, g: Tensor, state: readonly Tensor[], outputs: number, rule: UpdateRule): Tensor[] {
+    const operands = [p.value, g, ...state];
+    const slices = new Array<Float64Array>(outputs);
+    const fused = p.value.backend.fusedElementwise?.(
+      operands.map((t) => t.data),
+      outputs,
+      (x, y) => {
+        SLICES.begin(x[0].length);
+        rule(SLICES, x, slices);
+        for (let k = 0; k < outputs; k++) y[k].set(slices[k]);
+      },
+    );
+    if (fused !== undefined) return fused.map((d) => p.value.fromData(d));
+    const tensors = new Array<Tensor>(outputs);
+    rule(TENSORS, operands, tensors);
+    return tensors.map((t) => t.detach());
   }
 }
 
@@ -84,33 +189,22 @@ export class SGD extends Optimizer {
   }
 
   step(): void {
+    const { lr, momentum } = this;
+    // v ← μv + g (v is g on the first step, and without momentum); p ← p + (−lr)·v: two
+    // elementwise ops (`sub` would add a negation).
+    const rule: UpdateRule = (A, x, y) => {
+      const d = momentum > 0 && x.length > 2 ? A.add(A.mul(x[2], momentum), x[1]) : x[1];
+      y[0] = A.add(x[0], A.mul(d, -lr));
+      if (momentum > 0) y[1] = d;
+    };
     noGrad(() => {
       for (const p of this.params) {
         const g = p.value.grad;
         if (g === null) continue;
         const v = this.velocity.get(p);
-        // The fast backend does the whole update in one loop; other backends run the ops below.
-        const fused = this.fused(p, {
-          rule: 'sgd',
-          param: p.value.data,
-          grad: g.data,
-          velocity: v?.data ?? null,
-          lr: this.lr,
-          momentum: this.momentum,
-        });
-        if (fused !== undefined) {
-          const [param, velocity] = fused;
-          if (this.momentum > 0) this.velocity.set(p, velocity);
-          p.update(param);
-          continue;
-        }
-        let direction = g;
-        if (this.momentum > 0) {
-          direction = v === undefined ? g : v.mul(this.momentum).add(g);
-          this.velocity.set(p, direction);
-        }
-        // p + (−lr)·d: two elementwise ops (`sub` would add a negation).
-        p.update(p.value.add(direction.mul(-this.lr)).detach());
+        const [param, velocity] = this.update(p, g, v === undefined ? [] : [v], momentum > 0 ? 2 : 1, rule);
+        if (momentum > 0) this.velocity.set(p, velocity);
+        p.update(param);
       }
     });
   }
@@ -142,43 +236,35 @@ export class Adam extends Optimizer {
 
   step(): void {
     const [beta1, beta2] = this.betas;
+    const { lr, eps } = this;
     this.t += 1;
-    const c1 = 1 - beta1 ** this.t;
-    const c2 = 1 - beta2 ** this.t;
+    // The bias corrections of the first steps, as factors: 1/c is one division per step.
+    const inv1 = ops.inv(1 - beta1 ** this.t);
+    const inv2 = ops.inv(1 - beta2 ** this.t);
+    const [keep1, keep2] = [1 - beta1, 1 - beta2];
+    // m ← β₁m + (1−β₁)g, v ← β₂v + (1−β₂)g², p ← p − lr · (m/c₁) / (√(v/c₂) + ε); m and v
+    // start as (1−β₁)g and (1−β₂)g². The square root is a plain backend map: no gradient needed.
+    const rule: UpdateRule = (A, x, y) => {
+      const g = x[1];
+      const g2 = A.mul(g, g);
+      const first = x.length === 2;
+      const m = first ? A.mul(g, keep1) : A.add(A.mul(x[2], beta1), A.mul(g, keep1));
+      const v = first ? A.mul(g2, keep2) : A.add(A.mul(x[3], beta2), A.mul(g2, keep2));
+      const denom = A.add(A.sqrt(A.mul(v, inv2)), eps);
+      y[0] = A.sub(x[0], A.div(A.mul(A.mul(m, inv1), lr), denom));
+      y[1] = m;
+      y[2] = v;
+    };
     noGrad(() => {
       for (const p of this.params) {
         const g = p.value.grad;
         if (g === null) continue;
         const m0 = this.m.get(p);
         const v0 = this.v.get(p);
-        const fused = this.fused(p, {
-          rule: 'adam',
-          param: p.value.data,
-          grad: g.data,
-          m: m0?.data ?? null,
-          v: v0?.data ?? null,
-          lr: this.lr,
-          beta1,
-          beta2,
-          eps: this.eps,
-          c1,
-          c2,
-        });
-        if (fused !== undefined) {
-          const [param, m, v] = fused;
-          this.m.set(p, m);
-          this.v.set(p, v);
-          p.update(param);
-          continue;
-        }
-        const m = (m0 === undefined ? g.mul(1 - beta1) : m0.mul(beta1).add(g.mul(1 - beta1)));
-        const g2 = g.mul(g);
-        const v = (v0 === undefined ? g2.mul(1 - beta2) : v0.mul(beta2).add(g2.mul(1 - beta2)));
+        const [param, m, v] = this.update(p, g, m0 === undefined || v0 === undefined ? [] : [m0, v0], 3, rule);
         this.m.set(p, m);
         this.v.set(p, v);
-        // p ← p − lr · m̂ / (√v̂ + ε). The square root is a plain backend map: no gradient needed.
-        const denom = v.div(c2).sqrt().add(this.eps);
-        p.update(p.value.sub(m.div(c1).mul(this.lr).div(denom)).detach());
+        p.update(param);
       }
     });
   }

@@ -135,6 +135,29 @@ export function shapeBroadcast(a: ArrayLike<number>, b: ArrayLike<number>): Shap
   // END SOLUTION
 }
 
+/**
+ * Throw an `IndexingError` naming both shapes unless `shape` broadcasts to exactly `target`
+ * (what a backend's `map` with an output shape and a broadcast view need).
+ */
+export function checkBroadcastTo(shape: ArrayLike<number>, target: ArrayLike<number>): void {
+  if (!sameShape(shapeBroadcast(shape, target), target)) {
+    throw new IndexingError(`cannot broadcast shape ${formatShape(shape)} to ${formatShape(target)}`);
+  }
+}
+
+/**
+ * True when `strides` are the row-major strides of `shape`: no gaps, no reordering (size-1
+ * dims, whose stride is never used, may have any stride).
+ */
+export function isContiguousLayout(shape: ArrayLike<number>, strides: ArrayLike<number>): boolean {
+  let expected = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    if (shape[i] !== 1 && strides[i] !== expected) return false;
+    expected *= shape[i];
+  }
+  return true;
+}
+
 /** Check that `shape` is a list of non-negative integers; throw a clear error if not. */
 export function checkShape(shape: ArrayLike<number>, what = 'shape'): void {
   // `zeros(2, 3)` passes a number where an array belongs; say so rather than fail later.
@@ -224,12 +247,7 @@ export class TensorData {
 
   /** True when strides are the row-major strides of the shape (no gaps, no reordering). */
   isContiguous(): boolean {
-    let expected = 1;
-    for (let i = this.shape.length - 1; i >= 0; i--) {
-      if (this.shape[i] !== 1 && this.strides[i] !== expected) return false;
-      expected *= this.shape[i];
-    }
-    return true;
+    return isContiguousLayout(this.shape, this.strides);
   }
 
   /** Storage position of `index`, after checking it is a valid index for this shape. */

@@ -19,6 +19,7 @@ import {
   Storage,
   TensorData,
   broadcastIndex,
+  checkBroadcastTo,
   describeValue,
   formatShape,
   indexToPosition,
@@ -114,35 +115,24 @@ export interface TensorBackend {
   /** 2-D convolution: [batch, in, h, w] with [out, in, kh, kw] into `outShape`. */
   conv2d(input: TensorData, weight: TensorData, outShape: Shape, reverse: boolean): TensorData;
   /**
-   * Optional: one parameter's whole optimizer update in a single loop (see `optim`), instead
-   * of a chain of elementwise ops that each allocate and pass over memory. Returns the new
-   * data (`[param, velocity]` for SGD, `[param, m, v]` for Adam), or undefined where it does
-   * not fuse (e.g. operands in different layouts), and the optimizer runs its ops instead.
+   * Optional: `outputs` new tensors of the inputs' shape in one pass over memory, instead of a
+   * chain of elementwise ops that each allocate and pass over it. `fn` fills slices of the
+   * outputs from the same slices of the inputs (see `ElementwiseFn`). A backend may decline
+   * any call (e.g. inputs of different shapes or layouts) by returning undefined; the caller
+   * then runs its tensor ops. An optimizer's update uses it (see `optim`): the update rule
+   * belongs to the optimizer, the loop over memory to the backend.
    */
-  fusedStep?(step: FusedStep): TensorData[] | undefined;
+  fusedElementwise?(inputs: readonly TensorData[], outputs: number, fn: ElementwiseFn): TensorData[] | undefined;
 }
 
 /**
- * One parameter's optimizer update, for `TensorBackend.fusedStep`. The running averages are
- * null on the first step. SGD: v ← μv + g, p ← p − lr·v (v is g without momentum). Adam:
- * m ← β₁m + (1−β₁)g, v ← β₂v + (1−β₂)g², p ← p − lr·(m/c₁)/(√(v/c₂) + ε).
+ * The function of `TensorBackend.fusedElementwise`: fills `y[j]`, a slice of output j, from
+ * `x[k]`, the same positions of input k (all slices have one length). Each output element may
+ * depend only on the input elements at its own position, so a backend cuts the operands into
+ * slices as suits it (short enough that the function's temporaries stay in cache) and calls
+ * `fn` once per slice.
  */
-export type FusedStep =
-  | { rule: 'sgd'; param: TensorData; grad: TensorData; velocity: TensorData | null; lr: number; momentum: number }
-  | {
-      rule: 'adam';
-      param: TensorData;
-      grad: TensorData;
-      m: TensorData | null;
-      v: TensorData | null;
-      lr: number;
-      beta1: number;
-      beta2: number;
-      eps: number;
-      /** The bias corrections 1 − β₁ᵗ and 1 − β₂ᵗ. */
-      c1: number;
-      c2: number;
-    };
+export type ElementwiseFn = (x: readonly Float64Array[], y: readonly Float64Array[]) => void;
 
 /** The raw arrays a kernel reads or writes: storage with the layout that gives it meaning. */
 export interface StridedArray {
@@ -279,12 +269,7 @@ export class SimpleBackend implements TensorBackend {
 
   map(op: UnaryOp, a: TensorData, outShape?: Shape): TensorData {
     const shape = outShape ?? a.shape;
-    if (outShape !== undefined) {
-      const b = shapeBroadcast(a.shape, outShape);
-      if (formatShape(b) !== formatShape(outShape)) {
-        throw new IndexingError(`cannot broadcast shape ${formatShape(a.shape)} to ${formatShape(outShape)}`);
-      }
-    }
+    if (outShape !== undefined) checkBroadcastTo(a.shape, outShape);
     const out = this.zeros(shape);
     mapKernel(unaryFns[op], out, a, 0, out.size);
     return out;

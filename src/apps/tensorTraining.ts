@@ -9,7 +9,7 @@
 import { noGrad } from '../autodiff';
 import { BackendLike, getBackend } from '../backends/registry';
 import type { Graph } from './datasets';
-import { trainingBackend } from '../backends/fast/backend';
+import { trainingBackend } from '../course/progress';
 import { MLP } from '../layers';
 import { binaryCrossEntropy } from '../losses';
 import { SGD } from '../optim';

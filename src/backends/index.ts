@@ -7,7 +7,7 @@
  */
 export { getBackend, registerBackend, defaultBackend, setDefaultBackend } from './registry';
 export type { BackendName, BackendLike } from './registry';
-export { FastBackend, TRAINING_BACKEND, trainingBackend } from './fast/backend';
+export { FastBackend, TRAINING_BACKEND } from './fast/backend';
 export type { FastBackendOptions } from './fast/backend';
 export { SimpleBackend } from '../tensorOps';
 export type { TensorBackend } from '../tensorOps';

@@ -10,7 +10,7 @@ import * as os from 'os';
 import * as path from 'path';
 import * as zlib from 'zlib';
 import { MessageChannel, Worker, isMainThread, parentPort, receiveMessageOnPort, workerData } from 'worker_threads';
-import type { GpuCandidate, PlatformWorker, ReplyChannel, WorkerEntry, WorkerSide } from './types';
+import type { GpuCandidate, PlatformWorker, ReplyChannel, WorkerEntry, WorkerScript, WorkerSide } from './types';
 
 /** Each worker entry's compiled script, relative to the library's root (`dist/` or `build/src/`). */
 const WORKER_SCRIPTS: Record<WorkerEntry, string[]> = {
@@ -33,8 +33,9 @@ export function env(name: string): string | undefined {
   return process.env[name];
 }
 
-export function startWorker(entry: WorkerEntry, data: object, transfer: readonly unknown[] = []): PlatformWorker {
-  const worker = new Worker(path.join(LIBRARY_ROOT, ...WORKER_SCRIPTS[entry]), {
+export function startWorker(entry: WorkerScript, data: object, transfer: readonly unknown[] = []): PlatformWorker {
+  const script = typeof entry === 'string' ? path.join(LIBRARY_ROOT, ...WORKER_SCRIPTS[entry]) : entry.script;
+  const worker = new Worker(script, {
     workerData: data,
     transferList: transfer as never,
   });

@@ -12,6 +12,12 @@
 /** The library's worker entry scripts, by name: the platform knows where each one lives. */
 export type WorkerEntry = 'fast' | 'gpu';
 
+/**
+ * What a worker runs: one of the library's entries, or a script of your own (a file path in
+ * Node, a URL in a page), e.g. one that serves range kernels of its own (`serveKernels`).
+ */
+export type WorkerScript = WorkerEntry | { readonly script: string };
+
 /** A started worker thread, as the backends use it. */
 export interface PlatformWorker {
   /** Post a message (structured clone; `transfer` moves ports and buffers). */
@@ -63,8 +69,8 @@ export interface Platform {
   loadAverage(): number;
   /** An environment variable (always undefined in a page). */
   env(name: string): string | undefined;
-  /** Start one of the library's worker scripts with `data` (unref'd: it never keeps a program alive). */
-  startWorker(entry: WorkerEntry, data: object, transfer?: readonly unknown[]): PlatformWorker;
+  /** Start a worker running `entry` with `data` (unref'd: it never keeps a program alive). */
+  startWorker(entry: WorkerScript, data: object, transfer?: readonly unknown[]): PlatformWorker;
   /** A channel that the calling thread reads synchronously (see `ReplyChannel`). */
   replyChannel(): ReplyChannel;
   /** In a worker started by `startWorker`: its side; null on the main thread. */

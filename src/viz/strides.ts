@@ -8,15 +8,7 @@
  *
  * @packageDocumentation
  */
-import {
-  IndexingError,
-  TensorData,
-  formatShape,
-  indexToPosition,
-  shapeBroadcast,
-  shapeSize,
-  toIndex,
-} from '../tensorData';
+import { IndexingError, TensorData, checkBroadcastTo, formatShape, indexToPosition, shapeSize, toIndex } from '../tensorData';
 import { VEGA_LITE_SCHEMA, VegaLiteSpec } from './render';
 
 /** Anything with a layout: a `TensorData`, or a `Tensor` (through its `data`). */
@@ -57,9 +49,7 @@ function short(v: number): string {
  * broadcast to `shape`.
  */
 export function broadcastView(data: TensorData, shape: number[]): TensorData {
-  if (formatShape(shapeBroadcast(data.shape, shape)) !== formatShape(shape)) {
-    throw new IndexingError(`cannot broadcast shape ${formatShape(data.shape)} to ${formatShape(shape)}`);
-  }
+  checkBroadcastTo(data.shape, shape);
   const offset = shape.length - data.dims;
   const strides = shape.map((d, i) => (i < offset || data.shape[i - offset] !== d ? 0 : data.strides[i - offset]));
   return data.withLayout(shape, strides);

@@ -175,7 +175,7 @@ export function measureParallelZip(
         const b = input(backend, [n]);
         const out = backend.zeros([n]);
         out.storage.fill(1); // touch every page of the output now, not inside the timed kernel
-        return () => backend.runKernel('zip', [op, out, a, b], n);
+        return () => backend.runKernel('zip', [out, a, b, op], n);
       };
     }
   }

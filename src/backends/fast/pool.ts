@@ -11,48 +11,33 @@
  * synchronously with `receiveMessageOnPort`, so a kernel that throws in a worker throws in
  * the caller as an ordinary exception.
  *
- * A kernel is named, never sent as a closure: `registerRangeKernel(name, modulePath,
- * exportName)` says "worker, `require(modulePath)[exportName](...args, start, end)`". Any
- * module (e.g. `convOps`) can register its kernels this way; the arguments must survive
- * structured cloning, and arrays the kernel writes must live in `SharedArrayBuffer`s.
+ * A kernel is named, never sent as a closure: a pool's workers run one worker script, which
+ * serves one table of kernels (`serveKernels(table)`), and a call names an entry of that
+ * table. The fast backend's script serves `RANGE_KERNELS`; a script of your own can serve
+ * other kernels (`new WorkerPool(size, { script })`). The arguments must survive structured
+ * cloning, and arrays the kernel writes must live in `SharedArrayBuffer`s.
  *
  * The pool starts lazily on the first parallel call, its workers are `unref`'d so a finished
  * program exits, and a dead worker is replaced on the next call.
  *
  * @packageDocumentation
  */
-import { PlatformWorker, ReplyChannel, platform } from '../../platform';
+import { PlatformWorker, ReplyChannel, WorkerScript, WorkerSide, platform } from '../../platform';
+import type { RangeKernels } from './rangeKernels';
 
-/** Where a worker finds a kernel: `require(module)[exportName]`. */
-export interface KernelLocation {
-  module: string;
-  exportName: string;
-}
+/** Range kernels by name, as one worker script serves them (`serveKernels`). */
+export type KernelTable = Record<string, (...args: never[]) => void>;
 
-const registry = new Map<string, KernelLocation>();
+/** The arguments of kernel `F` before its range `(start, end)`, from `Parameters` of `F`. */
+export type ArgsBeforeRange<F> = F extends (...args: infer P) => void ? (P extends [...infer A, number, number] ? A : never) : never;
 
-/**
- * Make a range kernel callable on the pool by `name`. `modulePath` must be an absolute path a
- * worker can `require` (use `__filename` or `require.resolve('../../file')`); the export is called
- * as `fn(...args, start, end)`.
- */
-export function registerRangeKernel(name: string, modulePath: string, exportName: string): void {
-  registry.set(name, { module: modulePath, exportName });
-}
-
-/** The location registered for `name`, or a clear error. */
-export function kernelLocation(name: string): KernelLocation {
-  const where = registry.get(name);
-  if (where === undefined) {
-    throw new Error(`no range kernel named "${name}" is registered (known: ${[...registry.keys()].join(', ')})`);
-  }
-  return where;
-}
-
-/** One call, sent to each worker: run kernel `where` on the chunks of `[0, total)` it claims. */
+/** One call, sent to each worker: run kernel `kernel` on the chunks of `[0, total)` it claims. */
 export interface KernelTask {
-  where: KernelLocation;
+  /** The kernel's name in the table the worker serves. */
+  kernel: string;
+  /** The kernel's arguments before its range (structured-cloned to the worker). */
   args: unknown[];
+  /** The end of the range `[0, total)` the call covers. */
   total: number;
   /** Number of chunks `[0, total)` is cut into (see `chunkBound`). */
   chunks: number;
@@ -157,8 +142,11 @@ function errorLike(name: string, message: string): Error {
   return error;
 }
 
-/** A fixed-size pool of worker threads running registered range kernels. */
-export class WorkerPool {
+/**
+ * A fixed-size pool of worker threads running the range kernels of table `T`, which the
+ * pool's worker script serves (by default the fast backend's, `RANGE_KERNELS`).
+ */
+export class WorkerPool<T extends KernelTable = RangeKernels> {
   private workers: PoolWorker[] = [];
   /**
    * Counters of the last `CLAIM_SLOTS` calls, cycled through: shared memory allocated once,
@@ -172,7 +160,14 @@ export class WorkerPool {
   /** Number of worker threads. */
   readonly size: number;
 
-  constructor(size: number = platform.cpuCount()) {
+  /**
+   * `size` workers (started lazily), each running `script`: the fast backend's worker entry,
+   * or a script of your own that calls `serveKernels` with the table `T`.
+   */
+  constructor(
+    size: number = platform.cpuCount(),
+    private readonly script: WorkerScript = 'fast',
+  ) {
     if (!Number.isInteger(size) || size < 1) {
       throw new RangeError(`WorkerPool: size must be a positive integer, got ${size}`);
     }
@@ -188,7 +183,7 @@ export class WorkerPool {
     const replies = platform.replyChannel();
     const alive = new Int32Array(new SharedArrayBuffer(4));
     alive[0] = 1;
-    const worker = platform.startWorker('fast', { replies: replies.remote, alive }, [replies.remote]);
+    const worker = platform.startWorker(this.script, { replies: replies.remote, alive }, [replies.remote]);
     // An exit noticed on the event loop (e.g. terminate() between calls) also marks it dead.
     worker.onExit(() => Atomics.store(alive, 0, 0));
     return { worker, replies, alive };
@@ -219,12 +214,16 @@ export class WorkerPool {
    * Blocks until all chunks finish; rethrows the first error (the caller's own first). Returns
    * the ranges `[start, end)` that `here` computed, in order (the workers computed the rest).
    */
-  run(name: string, args: unknown[], total: number, here?: (start: number, end: number) => void): Array<[number, number]> {
-    const where = kernelLocation(name);
+  run<K extends keyof T & string>(
+    name: K,
+    args: ArgsBeforeRange<T[K]>,
+    total: number,
+    here?: (start: number, end: number) => void,
+  ): Array<[number, number]> {
     const chunks = this.threadsFor(total, here !== undefined);
     const workers = this.ensure(chunks - (here ? 1 : 0));
     const claim = this.claimSlot(workers.length);
-    const task: KernelTask = { where, args, total, chunks, claim };
+    const task: KernelTask = { kernel: name, args, total, chunks, claim };
     for (const w of workers) w.worker.post(task);
     const ranges: Array<[number, number]> = [];
     let localError: unknown;
@@ -309,4 +308,50 @@ export class WorkerPool {
   get threads(): PlatformWorker[] {
     return this.workers.map((w) => w.worker);
   }
+}
+
+/**
+ * Serve the tasks a pool sends to this worker thread, running each by its name in `table`,
+ * until the pool terminates the thread; does nothing on the main thread. A worker script is
+ * this one call with its table (see `worker.ts`).
+ */
+export function serveKernels(table: KernelTable): void {
+  const side = platform.workerSide();
+  if (side !== null && (side.data as { alive?: unknown } | null)?.alive !== undefined) serve(side, table);
+}
+
+/** The kernel a task names, or an error saying which names there are. */
+function kernelOf(table: KernelTable, name: string): (...args: unknown[]) => void {
+  const fn = Object.prototype.hasOwnProperty.call(table, name) ? table[name] : undefined;
+  if (typeof fn !== 'function') {
+    throw new Error(`no range kernel named "${name}" (known: ${Object.keys(table).join(', ')})`);
+  }
+  return fn as (...args: unknown[]) => void;
+}
+
+/** Run each task this thread receives on the chunks it claims (see `runClaimedChunks`). */
+function serve(side: WorkerSide, table: KernelTable): void {
+  const { replies, alive } = side.data as { replies: { postMessage(m: unknown): void }; alive: Int32Array };
+  let current: Int32Array | null = null;
+  // If this thread exits mid-chunk (process.exit in a kernel), tell the caller at once.
+  side.onExit(() => {
+    Atomics.store(alive, 0, 0);
+    if (current !== null) Atomics.notify(current, 1);
+  });
+  side.onMessage((message) => {
+    const task = message as KernelTask;
+    // A task that arrives after its call is over finds no chunk left.
+    current = task.claim;
+    runClaimedChunks(
+      task,
+      (start, end) => kernelOf(table, task.kernel)(...task.args, start, end),
+      (e) => {
+        const err = e instanceof Error ? e : new Error(String(e));
+        const failure: TaskFailure = { name: err.name, message: err.message, stack: err.stack };
+        replies.postMessage(failure);
+      },
+    );
+    current = null;
+    taskSeen(task.claim);
+  });
 }

@@ -11,8 +11,8 @@
  *
  * The same file has a direct convolution (`simdConv2dRange`), which reads a zero-padded copy
  * of each input in place. `simdMatmulRange` and `simdConv2dRange` have the signatures of
- * `matmulRange` and `conv2dKernel`, so the worker pool runs them as just more named range
- * kernels. When the wasm file is missing it is simply not used.
+ * `matmulRange` and `conv2dKernel`, so they are just two more entries of the kernel table
+ * (`rangeKernels.ts`). When the wasm file is missing it is simply not used.
  *
  * @packageDocumentation
  */
@@ -90,7 +90,7 @@ function blocks(k: SimdKernel, aLen: number, bLen: number, oLen: number): [Float
 /**
  * Storage offset of the matrix that batch ordinal `batch` of a matmul output reads from `x`,
  * broadcasting `x`'s batch dims (all but the last two) against `outBatch`. Shared with the
- * TypeScript kernel in `fastOps`.
+ * TypeScript kernel (`kernels.ts`).
  */
 export function batchOffset(batch: number, outBatch: ArrayLike<number>, x: StridedArray, index: number[]): number {
   toIndex(batch, outBatch, index);

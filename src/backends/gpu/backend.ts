@@ -9,24 +9,22 @@
  * budget of buffers: past it, the least recently used are spilled to host memory and come
  * back when used (`memory.ts` says why a garbage-collection hook alone cannot bound it).
  *
- * Convolutions run the WGSL `convShader` (1-D as 2-D of height 1). In a starter repository,
- * where that shader is still an exercise stub, they fall back explicitly to the fast CPU
- * backend (the student's Tasks 4.1–4.2 kernels): download the inputs, convolve, upload.
+ * Convolutions run the WGSL `convShader` (1-D as 2-D of height 1), or, where
+ * `gpuHooks.convShader` gives no shader, the fast CPU backend (download the inputs, convolve,
+ * upload): the course layer uses that while the shader is still an exercise stub.
  *
  * @packageDocumentation
  */
 import { getBackend } from '../registry';
-import { NotImplementedError } from '../../errors';
 import {
-  IndexingError,
   Shape,
   Storage,
   Strides,
   TensorData,
   VersionCounter,
   alignedStrides,
+  checkBroadcastTo,
   checkValue,
-  formatShape,
   shapeBroadcast,
   shapeSize,
   stridesFromShape,
@@ -42,6 +40,13 @@ export function gpuBridge(): GpuBridge {
   bridge ??= new GpuBridge();
   return bridge;
 }
+
+/**
+ * Hooks the layer above the backend may replace. `convShader`: the WGSL convolution shader to
+ * run, or null to convolve on the fast CPU backend instead (`course/progress.ts` returns null
+ * while the shader is an exercise stub).
+ */
+export const gpuHooks: { convShader: () => string | null } = { convShader: () => convShader() };
 
 /** Counts downloads, so tests can check data stays on the device across a chain of ops. */
 export const gpuStats = { reads: 0 };
@@ -230,9 +235,7 @@ export class GpuBackend implements TensorBackend {
 
   map(op: UnaryOp, a: TensorData, outShape?: Shape): TensorData {
     const shape = outShape ?? a.shape;
-    if (formatShape(shapeBroadcast(a.shape, shape)) !== formatShape(shape)) {
-      throw new IndexingError(`cannot broadcast shape ${formatShape(a.shape)} to ${formatShape(shape)}`);
-    }
+    checkBroadcastTo(a.shape, shape);
     const x = this.upload(a);
     const size = shapeSize(shape);
     const info = [size, shape.length, ...shape, ...alignedStrides(x.shape, x.strides, shape)];
@@ -288,9 +291,9 @@ export class GpuBackend implements TensorBackend {
     return this.conv(2, input, weight, outShape, reverse);
   }
 
-  /** A `dims`-D convolution with `convShader`, or on the CPU while that shader is a stub. */
+  /** A `dims`-D convolution with the shader of `gpuHooks.convShader`, or on the CPU without one. */
   private conv(dims: 1 | 2, input: TensorData, weight: TensorData, outShape: Shape, reverse: boolean): TensorData {
-    const code = deviceConvShader();
+    const code = gpuHooks.convShader();
     if (code === null) {
       // The fast CPU backend convolves (reading the inputs back); the result goes up again.
       const cpu = getBackend('fast');
@@ -306,19 +309,6 @@ export class GpuBackend implements TensorBackend {
     const size = shapeSize(outShape);
     const info = [size, outChannels, outH, outW, inChannels, h, wd, kh, kw, reverse ? 1 : 0, ...as2d(x.strides, 0), ...as2d(w.strides, 0)];
     return launch(code, [x, w], outShape, info, groups1d(Math.ceil(size / WORKGROUP_SIZE)));
-  }
-}
-
-/**
- * The convolution shader, or null while it is still an exercise stub (a starter repository
- * before the optional GPU part of Task 4.2).
- */
-function deviceConvShader(): string | null {
-  try {
-    return convShader();
-  } catch (e) {
-    if (e instanceof NotImplementedError) return null;
-    throw e;
   }
 }
 

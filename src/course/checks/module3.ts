@@ -7,7 +7,7 @@
  *
  * @packageDocumentation
  */
-import { fastMapRange, fastReduceRange, fastZipRange, matmulRange } from '../../backends/fast/backend';
+import { fastMapRange, fastReduceRange, fastZipRange, matmulRange } from '../../backends/fast/kernels';
 import { mmPractice, sumPractice } from '../../backends/gpu/backend';
 import type { Random } from '../../random';
 import { datasets } from '../../apps/datasets';
@@ -67,7 +67,7 @@ export const module3Checks: TaskChecks = {
           const reversed = a.permute(...shape.map((_, i) => shape.length - 1 - i));
           for (const [label, input] of [['contiguous', a], ['permuted', reversed]] as const) {
             const out = TensorData.zeros(input.shape);
-            inHalves(out.size, (s, e) => fastMapRange('exp', out, input, s, e));
+            inHalves(out.size, (s, e) => fastMapRange(out, input, 'exp', s, e));
             assertSameData(out, simple.map('exp', input), `exp of ${label} [${input.shape}]`);
           }
         }),
@@ -81,7 +81,7 @@ export const module3Checks: TaskChecks = {
           const c = randomData(ctx.rng, [1]);
           for (const [label, x, y] of [['same shape', a, b], ['constant', a, c], ['constant first', c, a]] as const) {
             const out = TensorData.zeros(simple.zip('mul', x, y).shape);
-            inHalves(out.size, (s, e) => fastZipRange('mul', out, x, y, s, e));
+            inHalves(out.size, (s, e) => fastZipRange(out, x, y, 'mul', s, e));
             assertSameData(out, simple.zip('mul', x, y), `mul (${label}) on [${shape}]`);
           }
         }),
@@ -94,7 +94,7 @@ export const module3Checks: TaskChecks = {
           shape.forEach((_, dim) => {
             const want = simple.reduce('sum', a, dim);
             const out = TensorData.zeros(want.shape);
-            inHalves(out.size, (s, e) => fastReduceRange('sum', out, a, dim, s, e));
+            inHalves(out.size, (s, e) => fastReduceRange(out, a, 'sum', dim, s, e));
             assertSameData(out, want, `sum over dim ${dim} of [${shape}]`);
           });
         }),
