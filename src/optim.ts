@@ -12,10 +12,10 @@ import { Tensor } from './tensor';
 
 /**
  * The elementwise arithmetic an update rule is written in, once, for two kinds of values:
- * tensors (one backend op per call) and slices of a fused pass (one tight loop over a slice
- * per call, see `TensorBackend.fusedElementwise`). `SLICES` computes each element exactly as
- * `Tensor` does (a − b as a + (−b), a / b as a · (1/b), with the scalar functions of
- * `operators`), so both ways give the same result to the last bit.
+ * tensors (one backend op per call) and JavaScript source (the rule compiled into one loop
+ * for a backend's fused pass, see `fusedLoop`). Both compute each element exactly as `Tensor`
+ * does (a − b as a + (−b), a / b as a · (1/b), with the scalar functions of `operators`), so
+ * both ways give the same result to the last bit.
  */
 interface Arithmetic<T> {
   add(a: T, b: T | number): T;
@@ -35,68 +35,105 @@ const TENSORS: Arithmetic<Tensor> = {
 };
 
 /**
- * Arithmetic on equal-length slices: each op writes a scratch slice, reused from slice to
- * slice (`begin` starts the next one), so a fused pass allocates nothing per slice.
+ * Arithmetic that writes the rule down instead of computing it: each call appends one line of
+ * a loop body (`const t3 = add(t1, k0);`) and returns the name of its result. Numbers become
+ * loop constants `k0, k1, …` read from an array, so a rule whose numbers change every step
+ * (Adam's bias corrections) compiles to the same source, once.
  */
-class SliceArithmetic implements Arithmetic<Float64Array> {
-  private readonly scratch: Float64Array[] = [];
-  private used = 0;
-  private length = 0;
+class SourceArithmetic implements Arithmetic<string> {
+  readonly lines: string[] = [];
+  readonly constants: number[] = [];
 
-  /** Start a slice of `length` elements: earlier scratch may be overwritten from here on. */
-  begin(length: number): void {
-    this.used = 0;
-    this.length = length;
+  private emit(expression: string): string {
+    const name = `t${this.lines.length}`;
+    this.lines.push(`const ${name} = ${expression};`);
+    return name;
   }
 
-  /** The next scratch slice. */
-  private next(): Float64Array {
-    if (this.used === this.scratch.length || this.scratch[this.used].length < this.length) {
-      this.scratch[this.used] = new Float64Array(Math.max(this.length, 1024));
-    }
-    return this.scratch[this.used++].subarray(0, this.length);
+  private operand(b: string | number): string {
+    if (typeof b === 'string') return b;
+    this.constants.push(b);
+    return `k${this.constants.length - 1}`;
   }
 
-  add(a: Float64Array, b: Float64Array | number): Float64Array {
-    const o = this.next();
-    if (typeof b === 'number') for (let i = 0; i < o.length; i++) o[i] = ops.add(a[i], b);
-    else for (let i = 0; i < o.length; i++) o[i] = ops.add(a[i], b[i]);
-    return o;
+  add(a: string, b: string | number): string {
+    return this.emit(`add(${a}, ${this.operand(b)})`);
   }
-
-  sub(a: Float64Array, b: Float64Array): Float64Array {
-    const o = this.next();
-    for (let i = 0; i < o.length; i++) o[i] = ops.add(a[i], ops.neg(b[i]));
-    return o;
+  sub(a: string, b: string): string {
+    return this.emit(`add(${a}, neg(${b}))`);
   }
-
-  mul(a: Float64Array, b: Float64Array | number): Float64Array {
-    const o = this.next();
-    if (typeof b === 'number') for (let i = 0; i < o.length; i++) o[i] = ops.mul(a[i], b);
-    else for (let i = 0; i < o.length; i++) o[i] = ops.mul(a[i], b[i]);
-    return o;
+  mul(a: string, b: string | number): string {
+    return this.emit(`mul(${a}, ${this.operand(b)})`);
   }
-
-  div(a: Float64Array, b: Float64Array): Float64Array {
-    const o = this.next();
-    for (let i = 0; i < o.length; i++) o[i] = ops.mul(a[i], ops.inv(b[i]));
-    return o;
+  div(a: string, b: string): string {
+    return this.emit(`mul(${a}, inv(${b}))`);
   }
-
-  sqrt(a: Float64Array): Float64Array {
-    const o = this.next();
-    for (let i = 0; i < o.length; i++) o[i] = ops.sqrt(a[i]);
-    return o;
+  sqrt(a: string): string {
+    return this.emit(`sqrt(${a})`);
   }
 }
 
-/** The one `SliceArithmetic` (updates are synchronous, so one scratch serves them all). */
-const SLICES = new SliceArithmetic();
+/** A compiled rule: fills `y[j][i]` for `i < n` from `x[k][i]` and the rule's constants `k`. */
+type FusedLoop = (fns: typeof ops, k: number[], x: readonly Float64Array[], y: readonly Float64Array[], n: number) => void;
+
+/**
+ * Arithmetic that only collects the numbers a rule uses, in the order `SourceArithmetic`
+ * names them `k0, k1, …`: the cheap part of tracing, done on every step, as a rule's numbers
+ * may change from step to step while its source does not.
+ */
+class ConstantArithmetic implements Arithmetic<null> {
+  constants: number[] = [];
+  add(_a: null, b: null | number): null {
+    if (typeof b === 'number') this.constants.push(b);
+    return null;
+  }
+  sub(): null {
+    return null;
+  }
+  mul(_a: null, b: null | number): null {
+    if (typeof b === 'number') this.constants.push(b);
+    return null;
+  }
+  div(): null {
+    return null;
+  }
+  sqrt(): null {
+    return null;
+  }
+}
+
+/**
+ * `rule` as one loop over memory (fusion, as in Task 3.2's matmul): the rule is run once on
+ * `SourceArithmetic`, which writes its body, and the body is compiled with a loop around it.
+ * One pass and no temporaries, where the rule as tensor ops makes a pass and an array per op
+ * (Adam: about 15). The loop calls the `operators` functions, which the JIT inlines.
+ */
+function compileRule(rule: UpdateRule, inputs: number, outputs: number): FusedLoop {
+  const src = new SourceArithmetic();
+  const x = Array.from({ length: inputs }, (_, k) => `x${k}[i]`);
+  const y = new Array<string>(outputs);
+  rule(src, x, y);
+  const names = (prefix: string, n: number, from: string) =>
+    Array.from({ length: n }, (_, j) => `const ${prefix}${j} = ${from}[${j}];`).join(' ');
+  const body = [
+    'const { add, mul, neg, inv, sqrt } = fns;',
+    names('k', src.constants.length, 'k'),
+    names('x', inputs, 'x'),
+    names('y', outputs, 'y'),
+    'for (let i = 0; i < n; i++) {',
+    ...src.lines.map((line) => `  ${line}`),
+    ...y.map((name, j) => `  y${j}[i] = ${name};`),
+    '}',
+  ].join('\n');
+  return new Function('fns', 'k', 'x', 'y', 'n', body) as FusedLoop;
+}
 
 /**
  * An optimizer's update of one parameter, written once in any `Arithmetic`: from its
  * operands `x` = [value, gradient, ...the rule's running state] (no state before the first
- * step) into `y` = [new value, ...new state].
+ * step) into `y` = [new value, ...new state]. Which ops it makes may depend on the number of
+ * operands and on the optimizer's settings, not on the step: it is compiled once per operand
+ * count (see `Optimizer.update`).
  */
 type UpdateRule = <T>(A: Arithmetic<T>, x: readonly T[], y: T[]) => void;
 
@@ -134,6 +171,10 @@ function checkRate(optimizer: string, name: string, value: number, below = Infin
 /** Base optimiser: holds the parameters and clears their gradients. */
 export abstract class Optimizer {
   protected readonly params: Parameter<Tensor>[];
+  /** This optimizer's rule compiled into one loop, by operand and output count (see `update`). */
+  private readonly loops = new Map<number, FusedLoop>();
+  /** The numbers of the last rule traced (a step's rule is the same for every parameter). */
+  private traced: { rule: UpdateRule; key: number; constants: number[] } | null = null;
 
   constructor(params: Parameter[]) {
     this.params = tensorParams(params);
@@ -148,25 +189,39 @@ export abstract class Optimizer {
   /** Update every parameter from its gradient. */
   abstract step(): void;
 
+  /** The numbers `rule` uses for this many operands, in the order its compiled loop reads them. */
+  private constantsOf(rule: UpdateRule, inputs: number, outputs: number): number[] {
+    const key = inputs * 16 + outputs;
+    if (this.traced?.rule !== rule || this.traced.key !== key) {
+      const numbers = new ConstantArithmetic();
+      rule(numbers, new Array<null>(inputs).fill(null), new Array<null>(outputs));
+      this.traced = { rule, key, constants: numbers.constants };
+    }
+    return this.traced.constants;
+  }
+
   /**
    * Parameter `p`'s update by `rule` from gradient `g` and the rule's `state` tensors: the new
    * value and `outputs − 1` new state tensors. Where `p`'s backend offers a fused elementwise
-   * pass and takes these operands, the rule runs on slices in one pass over memory; elsewhere
+   * pass and takes these operands, the rule runs compiled into one loop (`fusedLoop`); elsewhere
    * it runs as tensor ops. Both compute the same operations in the same order (see `Arithmetic`).
    */
   protected update(p: Parameter<Tensor>, g: Tensor, state: readonly Tensor[], outputs: number, rule: UpdateRule): Tensor[] {
     const operands = [p.value, g, ...state];
-    const slices = new Array<Float64Array>(outputs);
-    const fused = p.value.backend.fusedElementwise?.(
-      operands.map((t) => t.data),
-      outputs,
-      (x, y) => {
-        SLICES.begin(x[0].length);
-        rule(SLICES, x, slices);
-        for (let k = 0; k < outputs; k++) y[k].set(slices[k]);
-      },
-    );
-    if (fused !== undefined) return fused.map((d) => p.value.fromData(d));
+    const backend = p.value.backend;
+    if (backend.fusedElementwise !== undefined) {
+      // Compiled once per shape of the rule's operands (Adam's first step has no m and v yet).
+      const key = operands.length * 16 + outputs;
+      const loop = this.loops.get(key) ?? compileRule(rule, operands.length, outputs);
+      this.loops.set(key, loop);
+      const constants = this.constantsOf(rule, operands.length, outputs);
+      const fused = backend.fusedElementwise(
+        operands.map((t) => t.data),
+        outputs,
+        (x, y) => loop(ops, constants, x, y, x[0].length),
+      );
+      if (fused !== undefined) return fused.map((d) => p.value.fromData(d));
+    }
     const tensors = new Array<Tensor>(outputs);
     rule(TENSORS, operands, tensors);
     return tensors.map((t) => t.detach());

@@ -128,9 +128,9 @@ export interface TensorBackend {
 /**
  * The function of `TensorBackend.fusedElementwise`: fills `y[j]`, a slice of output j, from
  * `x[k]`, the same positions of input k (all slices have one length). Each output element may
- * depend only on the input elements at its own position, so a backend cuts the operands into
- * slices as suits it (short enough that the function's temporaries stay in cache) and calls
- * `fn` once per slice.
+ * depend only on the input elements at its own position, so a backend may pass the whole
+ * operands at once or cut them into slices as suits it (one per worker, say) and call `fn`
+ * once per slice.
  */
 export type ElementwiseFn = (x: readonly Float64Array[], y: readonly Float64Array[]) => void;
 

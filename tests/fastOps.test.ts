@@ -471,7 +471,7 @@ describe('Fast backend worker pool errors, recovery and exit', () => {
     const lib = path.join(__dirname, '..', 'src');
     const script = `
       const m = require(${JSON.stringify(lib)});
-      const b = new m.FastBackend({ workers: 2, parallelThreshold: 0 });
+      const b = new m.backends.FastBackend({ workers: 2, parallelThreshold: 0 });
       const a = m.rand([50, 50], { backend: b });
       console.log(a.matmul(a).sum().item() > 0 ? 'ok' : 'bad');`;
     const started = Date.now();
@@ -505,7 +505,7 @@ describe('Fast backend worker pool errors, recovery and exit', () => {
       let fresh = 0;
       globalThis.SharedArrayBuffer = new Proxy(SharedArrayBuffer, { construct(T, args) { fresh++; return new T(...args); } });
       const m = require(${JSON.stringify(lib)});
-      const backend = new m.FastBackend({ workers: 2, parallelThreshold: 1 << 12 });
+      const backend = new m.backends.FastBackend({ workers: 2, parallelThreshold: 1 << 12 });
       const X = m.rand([64, 2], { backend, seed: 1 }), y = m.rand([64, 1], { backend, seed: 2 });
       const model = new m.MLP([2, 64, 64, 1], { backend, rng: new m.Random(0) });
       const opt = new m.SGD(model.parameters(), { lr: 0.1 });

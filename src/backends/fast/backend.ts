@@ -40,7 +40,6 @@ import { KernelArgs, KernelInputs, KernelName, RANGE_KERNELS } from './rangeKern
 import { simdAvailable } from './simd';
 import {
   COMPUTE_BOUND,
-  FUSED_SLICE,
   MULTIPLY_ADDS_PER_OP,
   PARALLEL_THRESHOLD,
   SIMD_MIN_MULTIPLY_ADDS,
@@ -261,25 +260,22 @@ export class FastBackend implements TensorBackend {
 
   /**
    * Several elementwise outputs in one pass (fusion again, as in Task 3.2's matmul): `fn` runs
-   * on slices of `FUSED_SLICE` elements, whose temporaries stay in cache, and each output is
-   * one new array, where the same function as separate ops makes a pass over memory and an
-   * array per op. Fuses when every input is contiguous with the first one's shape; otherwise
-   * returns undefined and the caller runs its ops.
+   * once over the whole operands and writes each output into one new array, where the same
+   * function as separate ops makes a pass over memory and an array per op. Fuses when every
+   * input is contiguous with the first one's shape; otherwise returns undefined and the caller
+   * runs its ops.
    */
   fusedElementwise(inputs: readonly TensorData[], outputs: number, fn: ElementwiseFn): TensorData[] | undefined {
     if (inputs.length === 0) return undefined;
     const shape = inputs[0].shape;
     for (const t of inputs) if (!(sameShape(t.shape, shape) && t.isContiguous())) return undefined;
     const n = shapeSize(shape);
-    const from = inputs.map((t) => t.storage);
-    const results = Array.from({ length: outputs }, () => hostStorage(n));
-    for (let start = 0; start < n; start += FUSED_SLICE) {
-      const end = Math.min(n, start + FUSED_SLICE);
-      fn(
-        from.map((x) => x.subarray(start, end)),
-        results.map((y) => y.subarray(start, end)),
-      );
-    }
+    const results = new Array<Float64Array>(outputs);
+    for (let j = 0; j < outputs; j++) results[j] = hostStorage(n);
+    fn(
+      inputs.map((t) => t.storage),
+      results,
+    );
     return results.map((storage) => new TensorData(storage, shape));
   }
 

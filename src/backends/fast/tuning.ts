@@ -48,10 +48,3 @@ export const SIMD_SPEEDUP = 4;
 
 /** Bytes of `b` kept hot per k-block in matmul (about a core's L2 cache). */
 export const MATMUL_BLOCK_BYTES = 256 * 1024;
-
-/**
- * Elements per slice of a fused elementwise pass (`fusedElementwise`): long enough that the
- * per-slice calls cost nothing next to the loops, short enough that a slice of every
- * temporary the function makes stays in the core's L1/L2 cache.
- */
-export const FUSED_SLICE = 1024;
