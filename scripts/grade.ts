@@ -31,6 +31,12 @@ export interface GradeOptions {
   tasks: string[];
   /** Mocha spec files or globs. */
   spec: string[];
+  /**
+   * Modules mocha loads first (`.mocharc.json`'s `require`: the root hooks of
+   * `tests/hooks.ts`), relative to `cwd`. Mocha runs without the config file, so they are
+   * passed here; one not built is left out rather than crashing the run.
+   */
+  require?: string[];
   /** The course configuration. */
   course: CourseConfig;
   /** Where to write the Gradescope results. */
@@ -123,6 +129,7 @@ async function runMocha(opts: GradeOptions, extra: string[], totals?: Map<string
       ...reporterOptions,
       '--timeout', String(opts.testTimeoutMs),
       '--grep', taskGrep(gradedTasks(opts)),
+      ...(opts.require ?? []).filter((m) => fs.existsSync(path.resolve(opts.cwd, m))).flatMap((m) => ['--require', m]),
       ...extra,
       ...opts.spec,
     ];
@@ -342,7 +349,7 @@ export function parseArgs(argv: string[], root = repoRoot()): GradeOptions {
     return values;
   };
   const mocharc = path.join(root, '.mocharc.json');
-  const rc = fs.existsSync(mocharc) ? (JSON.parse(fs.readFileSync(mocharc, 'utf8')) as { spec?: string | string[]; timeout?: number }) : {};
+  const rc = fs.existsSync(mocharc) ? (JSON.parse(fs.readFileSync(mocharc, 'utf8')) as { spec?: string | string[]; timeout?: number; require?: string | string[] }) : {};
   const spec = take('--spec');
   const config = take('--config')[0];
   const course = loadCourse(config ? path.resolve(config) : path.join(root, 'course.json'));
@@ -355,6 +362,7 @@ export function parseArgs(argv: string[], root = repoRoot()): GradeOptions {
     tasks,
     // Command-line specs are relative to where grade was started; mocha runs in the repo.
     spec: spec.length > 0 ? spec.map((s) => path.resolve(s)) : ([] as string[]).concat(rc.spec ?? 'build/tests/**/*.test.js'),
+    require: ([] as string[]).concat(rc.require ?? []),
     course,
     out: path.resolve(take('--out')[0] ?? 'results.json'),
     testTimeoutMs: rc.timeout ?? 20000,

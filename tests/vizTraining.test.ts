@@ -15,18 +15,25 @@ import { TrainingDisplay, accuracyChart, decisionBoundaryChart, lossChart, train
 import { schemeColor } from '../src/viz/png';
 import { decodePng } from './helpers/png';
 
-/** Scratch folders made by `tmp`, removed after each test, passed or failed. */
-const scratch: string[] = [];
-const tmp = (): string => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'minitorch-viz1-'));
-  scratch.push(dir);
-  return dir;
-};
-afterEach(() => scratch.splice(0).forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
+/**
+ * Scratch folders for the tests of the calling suite: the returned `tmp()` makes one, and an
+ * `afterEach` of that suite (not a root hook, which would run around every test file's tests)
+ * removes them after each test, passed or failed.
+ */
+function scratchFolders(): () => string {
+  const made: string[] = [];
+  afterEach(() => made.splice(0).forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
+  return () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'minitorch-viz1-'));
+    made.push(dir);
+    return dir;
+  };
+}
 
 // The graphs are drawn from the student's Scalar and Tensor code, so each test names the task
 // whose code it draws (the drawing itself is given).
 describe('Viz computation graph', () => {
+  const tmp = scratchFolders();
   it('Task 1.2 Viz graphToDot has a box per value and an oval per function, values used twice drawn once', () => {
     const x = scalar(2, 'x');
     const y = x.mul(x).add(3);
@@ -94,6 +101,7 @@ describe('Viz computation graph', () => {
 });
 
 describe('Viz training charts', () => {
+  const tmp = scratchFolders();
   const data = datasets.xor(20);
   const history = [1, 2, 3].map((epoch) => ({ epoch, loss: 1 / epoch, accuracy: 0.5 + epoch / 10 }));
 
