@@ -1,24 +1,35 @@
 /**
- * The notebook checks (`src/course/checks/`) as mocha tests: what `grading.checkTask("1.3")` shows
- * in a notebook is exactly what these tests run, with more random cases. Also tests the
+ * The notebook checks (`src/course/checks/`) as mocha tests: what `grading.checkTask("1.3")`
+ * shows in a notebook is exactly what these tests run, with more random cases, drawn by
+ * fast-check from the same generators so that a failing case shrinks. Also tests the
  * in-notebook runner itself (`Grading` tests).
  */
 import { expect } from 'chai';
 import * as fc from 'fast-check';
-import { checkedTasks, checksFor } from '../src/course/checks';
+import { PropertyRunner, checkedTasks, checksFor } from '../src/course/checks';
 import { PropertySuite, plantedBugs, propertySuiteChecks } from '../src/course/checks/properties';
 import { NotImplementedError } from '../src/errors';
 import { checkTask, reportHtml, reportText, runCheckList, runChecks } from '../src/course/grading';
 import { Random } from '../src/random';
+import { arbitrary } from './helpers/arbitraries';
 
 /** Random cases per property here (notebooks use 20). */
 const RUNS = 60;
+
+/** The checks' `forAll` as a fast-check property: seeded, so a run repeats; cases shrink. */
+const property: PropertyRunner = (gen, body) =>
+  fc.assert(
+    fc.property(arbitrary(gen), (value) => {
+      body(value);
+    }),
+    { seed: 7, numRuns: RUNS },
+  );
 
 for (const task of checkedTasks()) {
   describe(`Task ${task} notebook checks`, () => {
     for (const check of checksFor(task)) {
       it(`Task ${task} ${check.name}`, async () => {
-        await check.run({ rng: new Random(7), runs: RUNS });
+        await check.run({ rng: new Random(7), runs: RUNS, property });
       });
     }
   });

@@ -22,7 +22,7 @@ import {
 } from '../src';
 import { copyRange, mergeDims } from '../src/backends/fast/backend';
 import './helpers/fastTestKernels';
-import { gradCheck } from './helpers/gradcheck';
+import { gradCheck } from '../src/course/checks';
 
 const { PARALLEL_THRESHOLD, WorkerPool, simdAvailable } = tuning;
 const simple = new SimpleBackend();
@@ -331,7 +331,7 @@ describe('Fast backend fused matmul', () => {
   it('Task 3.2 matmul gradients match central differences and Simple', () => {
     const a = rand([2, 3, 4], { backend: 'fast' });
     const b = rand([4, 2], { backend: 'fast', seed: 1 });
-    gradCheck((x, y) => x.matmul(y), a, b);
+    gradCheck((x, y) => x.matmul(y), [a, b]);
     const leaves = (backend: 'fast' | 'simple'): Tensor[] =>
       [a, b].map((t) => fromFlat(Array.from(t.toFlatArray()), t.shape, { backend, requiresGrad: true }));
     const [fa, fb] = leaves('fast');

@@ -10,19 +10,14 @@ import { Adam } from '../../optim';
 import { LeNet, trainStep } from '../../apps/mnistTraining';
 import * as nn from '../../nn';
 import { Random } from '../../random';
-import { Tensor, fromFlat } from '../../tensor';
+import { fromFlat } from '../../tensor';
 import { assert, assertClose, assertEqual } from './assert';
-import { assertTensorGrads, tensorInput } from './numeric';
-import { forAll, ints } from './sample';
+import { gradCheck } from './numeric';
+import { forAll, ints, tuple, uniformTensor } from './sample';
 import type { TaskChecks } from './types';
 
-/** A tensor of `shape` with values uniform in [-1, 1). */
-function randomTensor(rng: Random, shape: number[]): Tensor {
-  return fromFlat(tensorInput(shape, () => rng.uniform(-1, 1)).values, shape);
-}
-
 /** Sizes for small convolutions: batch, in, out channels, width, kernel width. */
-const convSizes = (rng: Random): number[] => [ints(1, 2)(rng, 0), ints(1, 3)(rng, 0), ints(1, 3)(rng, 0), ints(2, 6)(rng, 0), ints(1, 3)(rng, 0)];
+const convSizes = tuple<[number, number, number, number, number]>(ints(1, 2), ints(1, 3), ints(1, 3), ints(2, 6), ints(1, 3));
 
 /** Checks of Tasks 4.1 to 4.5. */
 export const module4Checks: TaskChecks = {
@@ -30,9 +25,9 @@ export const module4Checks: TaskChecks = {
     {
       name: 'conv1d equals Σ weight[o,i,k]·input[b,i,x+k] (zero past the end)',
       run: (ctx) =>
-        forAll(ctx, convSizes, ([b, cin, cout, w, k]) => {
-          const input = randomTensor(ctx.rng, [b, cin, w]);
-          const weight = randomTensor(ctx.rng, [cout, cin, k]);
+        forAll(ctx, convSizes, ([b, cin, cout, w, k], rng) => {
+          const input = uniformTensor(rng, [b, cin, w]);
+          const weight = uniformTensor(rng, [cout, cin, k]);
           const out = nn.conv1d(input, weight);
           assertEqual(out.shape, [b, cout, w], 'conv1d output shape');
           for (let bi = 0; bi < b; bi++)
@@ -46,7 +41,7 @@ export const module4Checks: TaskChecks = {
     },
     {
       name: 'conv1d gradients for input and weight match central differences',
-      run: (ctx) => assertTensorGrads((x, w) => nn.conv1d(x, w), [tensorInput([2, 2, 5], () => ctx.rng.uniform(-0.5, 0.5)), tensorInput([3, 2, 2], () => ctx.rng.uniform(-0.5, 0.5))], 'conv1d'),
+      run: (ctx) => gradCheck((x, w) => nn.conv1d(x, w), [uniformTensor(ctx.rng, [2, 2, 5], -0.5, 0.5), uniformTensor(ctx.rng, [3, 2, 2], -0.5, 0.5)], 'conv1d'),
     },
   ],
   '4.2': [
@@ -61,7 +56,7 @@ export const module4Checks: TaskChecks = {
     },
     {
       name: 'conv2d gradients for input and weight match central differences',
-      run: (ctx) => assertTensorGrads((x, w) => nn.conv2d(x, w), [tensorInput([1, 2, 3, 4], () => ctx.rng.uniform(-0.5, 0.5)), tensorInput([2, 2, 2, 2], () => ctx.rng.uniform(-0.5, 0.5))], 'conv2d'),
+      run: (ctx) => gradCheck((x, w) => nn.conv2d(x, w), [uniformTensor(ctx.rng, [1, 2, 3, 4], -0.5, 0.5), uniformTensor(ctx.rng, [2, 2, 2, 2], -0.5, 0.5)], 'conv2d'),
     },
   ],
   '4.3': [
@@ -78,7 +73,7 @@ export const module4Checks: TaskChecks = {
     },
     {
       name: 'avgpool2d gradient matches central differences',
-      run: (ctx) => assertTensorGrads((x) => nn.avgpool2d(x, [2, 2]), [tensorInput([1, 1, 4, 4], () => ctx.rng.next())], 'avgpool2d'),
+      run: (ctx) => gradCheck((x) => nn.avgpool2d(x, [2, 2]), [uniformTensor(ctx.rng, [1, 1, 4, 4], 0, 1)], 'avgpool2d'),
     },
   ],
   '4.4': [
@@ -96,7 +91,7 @@ export const module4Checks: TaskChecks = {
     {
       name: 'softmax rows sum to 1 and logsoftmax is its log, stably for large inputs',
       run: (ctx) => {
-        const t = randomTensor(ctx.rng, [3, 5]).mul(10);
+        const t = uniformTensor(ctx.rng, [3, 5]).mul(10);
         nn.softmax(t, 1).sum(1).toFlatArray().forEach((s, i) => assertClose(s, 1, `softmax row ${i} sum`, 1e-9));
         const s = nn.softmax(t, 1).toFlatArray();
         nn.logsoftmax(t, 1).toFlatArray().forEach((v, i) => assertClose(Math.exp(v), s[i], `exp(logsoftmax) element ${i}`, 1e-6));
@@ -122,7 +117,7 @@ export const module4Checks: TaskChecks = {
       run: () => {
         const model = new LeNet({ rng: new Random(1) });
         model.eval();
-        const out = noGrad(() => model.forward(randomTensor(new Random(2), [2, 1, 28, 28])));
+        const out = noGrad(() => model.forward(uniformTensor(new Random(2), [2, 1, 28, 28])));
         assertEqual(out.shape, [2, 10], 'LeNet output shape');
         const v = out.toFlatArray();
         for (let b = 0; b < 2; b++) {
@@ -136,7 +131,7 @@ export const module4Checks: TaskChecks = {
       run: () => {
         const model = new LeNet({ rng: new Random(4) });
         const optim = new Adam(model.parameters(), { lr: 0.01 });
-        const x = randomTensor(new Random(5), [8, 1, 28, 28]);
+        const x = uniformTensor(new Random(5), [8, 1, 28, 28]);
         const labels = [0, 1, 2, 3, 4, 5, 6, 7];
         // Compare in evaluation mode, where dropout is off, so the two losses are comparable.
         const lossOf = () => {
