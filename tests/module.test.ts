@@ -7,7 +7,9 @@
  */
 import { expect } from 'chai';
 import fc from 'fast-check';
+import { ints } from '../src/course/checks';
 import { Module, Parameter } from '../src/module';
+import { arbitrary, smallFloats } from './helpers/arbitraries';
 import { moduleRows, moduleTableHtml, moduleTreeSpec } from '../src/viz/moduleTree';
 import { renderSvg } from '../src/viz/render';
 
@@ -76,8 +78,7 @@ class Stack extends Module {
 }
 
 /** Counts of MiniTorch's `med_ints`. */
-const medInts = fc.integer({ min: 1, max: 20 });
-const smallFloats = fc.double({ min: -100, max: 100, noNaN: true });
+const medInts = arbitrary(ints(1, 20));
 const RUNS = { numRuns: 50 };
 
 /** namedParameters as a plain object, like Python's `dict(module.named_parameters())`. */
