@@ -34,7 +34,7 @@ export interface GradeOptions {
   /**
    * Modules mocha loads first (`.mocharc.json`'s `require`: the root hooks of
    * `tests/hooks.ts`), relative to `cwd`. Mocha runs without the config file, so they are
-   * passed here; one not built is left out rather than crashing the run.
+   * passed here; one not built is left out rather than crashing the run. Default: none.
    */
   require?: string[];
   /** The course configuration. */
@@ -362,7 +362,9 @@ export function parseArgs(argv: string[], root = repoRoot()): GradeOptions {
     tasks,
     // Command-line specs are relative to where grade was started; mocha runs in the repo.
     spec: spec.length > 0 ? spec.map((s) => path.resolve(s)) : ([] as string[]).concat(rc.spec ?? 'build/tests/**/*.test.js'),
-    require: ([] as string[]).concat(rc.require ?? []),
+    // The root hooks wrap the repository's own suite; files named with --spec (the grader's
+    // fixtures, the walkthrough) run without them, as they ran before the hooks had a file.
+    require: spec.length > 0 ? [] : ([] as string[]).concat(rc.require ?? []),
     course,
     out: path.resolve(take('--out')[0] ?? 'results.json'),
     testTimeoutMs: rc.timeout ?? 20000,
