@@ -28,7 +28,22 @@ import * as path from 'path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import { Adam, BackendLike, LeNet, MLP, Module, Random, SGD, Tensor, binaryCrossEntropy, datasets, fromFlat, nllLoss, rand, viz } from '../src';
+import {
+  Adam,
+  BackendLike,
+  LeNet,
+  MLP,
+  Module,
+  Random,
+  SGD,
+  Tensor,
+  binaryCrossEntropy,
+  datasets,
+  fromFlat,
+  nllLoss,
+  rand,
+  viz,
+} from '../src';
 import { FastBackend } from '../src/backends/fast/backend';
 
 const USAGE = `Usage: npm run bench -- [flags]

@@ -44,7 +44,20 @@ export * as tuning from './backends/tuning';
 // Module 4: networks
 export * as nn from './nn';
 export * as convOps from './convOps';
-export { Linear, Conv1d, Conv2d, Dropout, ReLU, Sigmoid, Tanh, Flatten, MaxPool2d, AvgPool2d, Sequential, MLP } from './layers';
+export {
+  Linear,
+  Conv1d,
+  Conv2d,
+  Dropout,
+  ReLU,
+  Sigmoid,
+  Tanh,
+  Flatten,
+  MaxPool2d,
+  AvgPool2d,
+  Sequential,
+  MLP,
+} from './layers';
 export type { LayerOptions, ConvLayerOptions, Layer } from './layers';
 export { binaryCrossEntropy, nllLoss, crossEntropy, oneHot } from './losses';
 export { Optimizer, SGD, Adam } from './optim';

@@ -74,7 +74,13 @@ class SourceArithmetic implements Arithmetic<string> {
 }
 
 /** A compiled rule: fills `y[j][i]` for `i < n` from `x[k][i]` and the rule's constants `k`. */
-type FusedLoop = (fns: typeof ops, k: number[], x: readonly Float64Array[], y: readonly Float64Array[], n: number) => void;
+type FusedLoop = (
+  fns: typeof ops,
+  k: number[],
+  x: readonly Float64Array[],
+  y: readonly Float64Array[],
+  n: number,
+) => void;
 
 /**
  * Arithmetic that only collects the numbers a rule uses, in the order `SourceArithmetic`
@@ -163,7 +169,9 @@ export interface AdamOptions {
 /** A non-negative number (below `below` when given), or a clear error naming the optimiser's option. */
 function checkRate(optimizer: string, name: string, value: number, below = Infinity): number {
   if (typeof value !== 'number' || !(value >= 0 && value < below)) {
-    throw new RangeError(`${optimizer}: ${name} must be a number >= 0${below < Infinity ? ` and < ${below}` : ''}, got ${String(value)}`);
+    throw new RangeError(
+      `${optimizer}: ${name} must be a number >= 0${below < Infinity ? ` and < ${below}` : ''}, got ${String(value)}`,
+    );
   }
   return value;
 }
@@ -178,7 +186,8 @@ export abstract class Optimizer {
 
   constructor(params: Parameter[]) {
     this.params = tensorParams(params);
-    if (this.params.length === 0) throw new Error('optimizer: no tensor parameters given (did you pass model.parameters()?)');
+    if (this.params.length === 0)
+      throw new Error('optimizer: no tensor parameters given (did you pass model.parameters()?)');
   }
 
   /** Forget every parameter's gradient (call before each backward). */
@@ -206,7 +215,13 @@ export abstract class Optimizer {
    * pass and takes these operands, the rule runs compiled into one loop (`fusedLoop`); elsewhere
    * it runs as tensor ops. Both compute the same operations in the same order (see `Arithmetic`).
    */
-  protected update(p: Parameter<Tensor>, g: Tensor, state: readonly Tensor[], outputs: number, rule: UpdateRule): Tensor[] {
+  protected update(
+    p: Parameter<Tensor>,
+    g: Tensor,
+    state: readonly Tensor[],
+    outputs: number,
+    rule: UpdateRule,
+  ): Tensor[] {
     const operands = [p.value, g, ...state];
     const backend = p.value.backend;
     if (backend.fusedElementwise !== undefined) {

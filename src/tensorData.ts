@@ -110,7 +110,11 @@ export function broadcastIndex(
  * it directly. The same mapping as `broadcastIndex` then `indexToPosition`, done once per
  * call instead of once per element (the Fast and GPU kernels use it).
  */
-export function alignedStrides(shape: ArrayLike<number>, strides: ArrayLike<number>, target: ArrayLike<number>): number[] {
+export function alignedStrides(
+  shape: ArrayLike<number>,
+  strides: ArrayLike<number>,
+  target: ArrayLike<number>,
+): number[] {
   const offset = target.length - shape.length;
   return Array.from(target, (_, i) => (i < offset || shape[i - offset] === 1 ? 0 : strides[i - offset]));
 }
@@ -180,7 +184,8 @@ export function checkValue(value: unknown, what: string): void {
 /** A value as an error message shows it: its type, and the value itself when short. */
 export function describeValue(value: unknown): string {
   if (typeof value === 'string') return `the string ${JSON.stringify(value)}`;
-  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return `${typeof value} ${String(value)}`;
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint')
+    return `${typeof value} ${String(value)}`;
   if (value === null || value === undefined) return String(value);
   return `a ${Array.isArray(value) ? 'array' : typeof value === 'object' ? (value.constructor?.name ?? 'object') : typeof value}`;
 }
@@ -217,7 +222,9 @@ export class TensorData {
       throw new IndexingError(`strides ${formatShape(st)} do not match shape ${formatShape(shape)}`);
     }
     if (strides === undefined && storage.length !== size) {
-      throw new IndexingError(`storage of length ${storage.length} does not fit shape ${formatShape(shape)} (size ${size})`);
+      throw new IndexingError(
+        `storage of length ${storage.length} does not fit shape ${formatShape(shape)} (size ${size})`,
+      );
     }
     this._storage = storage;
     this.versionCounter = versionCounter;
@@ -253,7 +260,9 @@ export class TensorData {
   /** Storage position of `index`, after checking it is a valid index for this shape. */
   index(index: Index): number {
     if (index.length !== this.shape.length) {
-      throw new IndexingError(`index ${formatShape(index)} has ${index.length} dims but the tensor has shape ${formatShape(this.shape)}`);
+      throw new IndexingError(
+        `index ${formatShape(index)} has ${index.length} dims but the tensor has shape ${formatShape(this.shape)}`,
+      );
     }
     for (let i = 0; i < index.length; i++) {
       if (!Number.isInteger(index[i]) || index[i] < 0 || index[i] >= this.shape[i]) {
@@ -297,7 +306,9 @@ export class TensorData {
     const n = this.shape.length;
     const seen = new Set(order);
     if (order.length !== n || seen.size !== n || order.some((d) => !Number.isInteger(d) || d < 0 || d >= n)) {
-      throw new IndexingError(`permute: ${formatShape(order)} is not a permutation of the ${n} dims of shape ${formatShape(this.shape)}`);
+      throw new IndexingError(
+        `permute: ${formatShape(order)} is not a permutation of the ${n} dims of shape ${formatShape(this.shape)}`,
+      );
     }
     // BEGIN SOLUTION 2.1
     return this.withLayout(

@@ -31,17 +31,7 @@ import {
 export type UnaryOp = 'id' | 'neg' | 'sigmoid' | 'relu' | 'log' | 'exp' | 'inv' | 'sqrt';
 /** Names of elementwise two-input functions. */
 export type BinaryOp =
-  | 'add'
-  | 'mul'
-  | 'div'
-  | 'lt'
-  | 'eq'
-  | 'isClose'
-  | 'max'
-  | 'logBack'
-  | 'invBack'
-  | 'reluBack'
-  | 'sigmoidBack';
+  'add' | 'mul' | 'div' | 'lt' | 'eq' | 'isClose' | 'max' | 'logBack' | 'invBack' | 'reluBack' | 'sigmoidBack';
 /** Names of reductions along one dimension. */
 export type ReduceOp = 'sum' | 'max' | 'prod';
 
@@ -145,7 +135,13 @@ export interface StridedArray {
  * Map kernel (Task 2.3): for output ordinals `start … end−1`, write `fn` of the matching
  * (broadcast) input element.
  */
-export function mapKernel(fn: (x: number) => number, out: StridedArray, a: StridedArray, start: number, end: number): void {
+export function mapKernel(
+  fn: (x: number) => number,
+  out: StridedArray,
+  a: StridedArray,
+  start: number,
+  end: number,
+): void {
   const outIndex = new Array<number>(out.shape.length).fill(0);
   const aIndex = new Array<number>(a.shape.length).fill(0);
   const outStorage = out.storage;

@@ -14,7 +14,7 @@ import { trainingBackend } from '../src/course/progress';
 import { SimpleBackend } from '../src/tensorOps';
 import { copyRange, mergeDims } from '../src/backends/fast/strided';
 import { testPool } from './helpers/fastTestKernels';
-import { gradCheck } from './helpers/gradcheck';
+import { gradCheck } from '../src/course/checks';
 
 const { PARALLEL_THRESHOLD, simdAvailable } = tuning;
 const simple = new SimpleBackend();
@@ -383,7 +383,7 @@ describe('Fast backend fused matmul', () => {
   it('Task 3.2 matmul gradients match central differences and Simple', () => {
     const a = rand([2, 3, 4], { backend: 'fast' });
     const b = rand([4, 2], { backend: 'fast', seed: 1 });
-    gradCheck((x, y) => x.matmul(y), a, b);
+    gradCheck((x, y) => x.matmul(y), [a, b]);
     const leaves = (backend: 'fast' | 'simple'): Tensor[] =>
       [a, b].map((t) => fromFlat(Array.from(t.toFlatArray()), t.shape, { backend, requiresGrad: true }));
     const [fa, fb] = leaves('fast');
@@ -443,7 +443,9 @@ describe('Fast backend worker pool errors, recovery and exit', () => {
     const pool = testPool(1);
     // A name outside the table does not compile; forced through, the worker names the table.
     // @ts-expect-error: no kernel of that name
-    expect(() => pool.run('no.such.kernel', [], 4)).to.throw(/no range kernel named "no.such.kernel" \(known: throw, exit, fill\)/);
+    expect(() => pool.run('no.such.kernel', [], 4)).to.throw(
+      /no range kernel named "no.such.kernel" \(known: throw, exit, fill\)/,
+    );
     pool.close();
     expect(() => new FastBackend({ workers: 0 })).to.throw(/workers must be a positive integer, got 0/);
   });

@@ -7,7 +7,9 @@
  */
 import { expect } from 'chai';
 import fc from 'fast-check';
+import { ints } from '../src/course/checks';
 import { Module, Parameter } from '../src/module';
+import { arbitrary, smallFloats } from './helpers/arbitraries';
 import { moduleRows, moduleTableHtml, moduleTreeSpec } from '../src/viz/moduleTree';
 import { renderSvg } from '../src/viz/render';
 
@@ -76,8 +78,7 @@ class Stack extends Module {
 }
 
 /** Counts of MiniTorch's `med_ints`. */
-const medInts = fc.integer({ min: 1, max: 20 });
-const smallFloats = fc.double({ min: -100, max: 100, noNaN: true });
+const medInts = arbitrary(ints(1, 20));
 const RUNS = { numRuns: 50 };
 
 /** namedParameters as a plain object, like Python's `dict(module.named_parameters())`. */
@@ -95,7 +96,7 @@ describe('Task 0.4 Module tree', () => {
     expect(paramDict(mod)).to.deep.equal({ p1: 5, 'a.p2': 10, 'b.c.p3': 15 });
   });
 
-  it('Task 0.4 a module counts its own, its children\'s and run-time parameters', () => {
+  it("Task 0.4 a module counts its own, its children's and run-time parameters", () => {
     fc.assert(
       fc.property(medInts, medInts, (sizeA, sizeB) => {
         let module = new Module2(sizeA);
@@ -146,7 +147,7 @@ describe('Task 0.4 Module tree', () => {
     );
   });
 
-  it('Task 0.4 own parameters come first, then each child\'s in field order', () => {
+  it("Task 0.4 own parameters come first, then each child's in field order", () => {
     const names = new Module1(1, 1, 0.5).namedParameters().map(([name]) => name);
     expect(names).to.deep.equal([
       'parameterA',
@@ -289,6 +290,7 @@ describe('Viz module tree (Task 0.4)', () => {
     mod.moduleB.eval();
     const svg = await renderSvg(moduleTreeSpec(mod));
     expect(svg).to.match(/^<svg/);
-    for (const text of ['moduleA: Module2', 'moduleC: Module4', '1 / 10', '4 / 5', 'eval', 'train']) expect(svg).to.contain(text);
+    for (const text of ['moduleA: Module2', 'moduleC: Module4', '1 / 10', '4 / 5', 'eval', 'train'])
+      expect(svg).to.contain(text);
   });
 });

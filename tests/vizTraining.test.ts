@@ -15,18 +15,25 @@ import { TrainingDisplay, accuracyChart, decisionBoundaryChart, lossChart, train
 import { schemeColor } from '../src/viz/png';
 import { decodePng } from './helpers/png';
 
-/** Scratch folders made by `tmp`, removed after each test, passed or failed. */
-const scratch: string[] = [];
-const tmp = (): string => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'minitorch-viz1-'));
-  scratch.push(dir);
-  return dir;
-};
-afterEach(() => scratch.splice(0).forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
+/**
+ * Scratch folders for the tests of the calling suite: the returned `tmp()` makes one, and an
+ * `afterEach` of that suite (not a root hook, which would run around every test file's tests)
+ * removes them after each test, passed or failed.
+ */
+function scratchFolders(): () => string {
+  const made: string[] = [];
+  afterEach(() => made.splice(0).forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
+  return () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'minitorch-viz1-'));
+    made.push(dir);
+    return dir;
+  };
+}
 
 // The graphs are drawn from the student's Scalar and Tensor code, so each test names the task
 // whose code it draws (the drawing itself is given).
 describe('Viz computation graph', () => {
+  const tmp = scratchFolders();
   it('Task 1.2 Viz graphToDot has a box per value and an oval per function, values used twice drawn once', () => {
     const x = scalar(2, 'x');
     const y = x.mul(x).add(3);
@@ -47,7 +54,8 @@ describe('Viz computation graph', () => {
     const before = await drawGraph(out);
     expect(before).to.match(/<svg[\s>]/);
     // Graphviz writes a minus sign as the entity &#45;.
-    for (const label of ['x', 'w', 'out', 'mul', 'sigmoid', 'data 2', 'data &#45;1.5']) expect(before).to.include(`>${label}<`);
+    for (const label of ['x', 'w', 'out', 'mul', 'sigmoid', 'data 2', 'data &#45;1.5'])
+      expect(before).to.include(`>${label}<`);
     expect(before).to.not.include('grad');
     out.backward();
     const after = await drawGraph(out);
@@ -60,13 +68,22 @@ describe('Viz computation graph', () => {
     const x = scalar(2, 'x');
     const y = x.mul(x).add(x).log();
     const labels = [...graphToDot(y).matchAll(/shape=box[^\]]*label="([^"]*)"/g)].map((m) => m[1]);
-    expect(labels.some((l) => /^x\d+(\\n|$)/.test(l)), labels.join(' | ')).to.equal(false);
+    expect(
+      labels.some((l) => /^x\d+(\\n|$)/.test(l)),
+      labels.join(' | '),
+    ).to.equal(false);
     expect(labels.filter((l) => l.startsWith('x\\n'))).to.have.length(1); // the input keeps its name
     expect(graphToDot(y)).to.include('label="log"');
   });
 
   it('Task 2.4 Viz graphToDot draws a Tensor expression through the same Variable interface', () => {
-    const a = tensor([[1, 2], [3, 4]], { requiresGrad: true });
+    const a = tensor(
+      [
+        [1, 2],
+        [3, 4],
+      ],
+      { requiresGrad: true },
+    );
     a.name = 'a';
     a.mul(2).sum().backward();
     const dot = graphToDot(a.mul(2).sum());
@@ -94,11 +111,14 @@ describe('Viz computation graph', () => {
 });
 
 describe('Viz training charts', () => {
+  const tmp = scratchFolders();
   const data = datasets.xor(20);
   const history = [1, 2, 3].map((epoch) => ({ epoch, loss: 1 / epoch, accuracy: 0.5 + epoch / 10 }));
 
   it('Viz decisionBoundaryChart draws the probability grid as one PNG under the points', async () => {
-    const spec = decisionBoundaryChart((x0) => x0, data, { resolution: 5 }) as { layer: Array<{ data: { values: Array<{ url?: string }> } }> };
+    const spec = decisionBoundaryChart((x0) => x0, data, { resolution: 5 }) as {
+      layer: Array<{ data: { values: Array<{ url?: string }> } }>;
+    };
     expect(spec.layer[0].data.values).to.have.length(1);
     expect(spec.layer[0].data.values[0].url).to.match(/^data:image\/png;base64,/);
     expect(spec.layer[1].data.values).to.have.length(20);
@@ -124,7 +144,10 @@ describe('Viz training charts', () => {
   });
 
   it('Viz loss and accuracy curves draw points and tick whole epochs only', () => {
-    const one = lossChart(history.slice(0, 1)) as { mark: { point: boolean }; encoding: { x: { axis: { format: string; tickMinStep: number } } } };
+    const one = lossChart(history.slice(0, 1)) as {
+      mark: { point: boolean };
+      encoding: { x: { axis: { format: string; tickMinStep: number } } };
+    };
     expect(one.mark.point).to.equal(true); // a single epoch still draws
     expect(one.encoding.x.axis.format).to.equal('d');
     expect(one.encoding.x.axis.tickMinStep).to.equal(1);
@@ -134,7 +157,9 @@ describe('Viz training charts', () => {
     for (const spec of [lossChart(history), accuracyChart(history), trainingChart(() => 0.5, data, history, 'xor')]) {
       expect(await renderSvg(spec)).to.match(/^<svg/);
     }
-    expect((trainingChart(() => 0.5, data, history) as { title: string }).title).to.equal('epoch 3: loss 0.3333, accuracy 80.0%');
+    expect((trainingChart(() => 0.5, data, history) as { title: string }).title).to.equal(
+      'epoch 3: loss 0.3333, accuracy 80.0%',
+    );
   });
 
   it('Viz TrainingDisplay redraws every few epochs and on finish', async function () {
@@ -155,7 +180,10 @@ describe('Viz training charts', () => {
   });
 
   it('Viz Errors: a bad resolution, predict or every is named', () => {
-    expect(() => decisionBoundaryChart(() => 0, data, { resolution: 1 })).to.throw(RangeError, /resolution must be an integer >= 2/);
+    expect(() => decisionBoundaryChart(() => 0, data, { resolution: 1 })).to.throw(
+      RangeError,
+      /resolution must be an integer >= 2/,
+    );
     expect(() => decisionBoundaryChart(() => NaN, data)).to.throw(/returned NaN, not a number/);
     expect(() => new TrainingDisplay(data, { every: 0 })).to.throw(RangeError, /every must be a positive integer/);
   });

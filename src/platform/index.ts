@@ -7,7 +7,15 @@
 import * as node from './node';
 import type { Platform } from './types';
 
-export type { GpuCandidate, Platform, PlatformWorker, ReplyChannel, WorkerEntry, WorkerScript, WorkerSide } from './types';
+export type {
+  GpuCandidate,
+  Platform,
+  PlatformWorker,
+  ReplyChannel,
+  WorkerEntry,
+  WorkerScript,
+  WorkerSide,
+} from './types';
 
 /** The current host's implementation of `Platform`. */
 export const platform: Platform = node;

@@ -8,7 +8,15 @@
  *
  * @packageDocumentation
  */
-import { IndexingError, TensorData, checkBroadcastTo, formatShape, indexToPosition, shapeSize, toIndex } from '../tensorData';
+import {
+  IndexingError,
+  TensorData,
+  checkBroadcastTo,
+  formatShape,
+  indexToPosition,
+  shapeSize,
+  toIndex,
+} from '../tensorData';
 import { VEGA_LITE_SCHEMA, VegaLiteSpec } from './render';
 
 /** Anything with a layout: a `TensorData`, or a `Tensor` (through its `data`). */

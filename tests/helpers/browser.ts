@@ -35,7 +35,8 @@ let browser: Promise<Browser> | null = null;
 /** Skip the current test or hook when Chromium is missing (fail instead in CI). */
 export function requireChromium(ctx: Mocha.Context): void {
   if (fs.existsSync(CHROMIUM)) return;
-  if (process.env.CI) throw new Error(`Chromium not found at ${CHROMIUM}: .ci/run installs it (apt-get install chromium)`);
+  if (process.env.CI)
+    throw new Error(`Chromium not found at ${CHROMIUM}: .ci/run installs it (apt-get install chromium)`);
   ctx.skip();
 }
 
@@ -43,6 +44,7 @@ export function requireChromium(ctx: Mocha.Context): void {
 export function sharedBrowser(): Promise<Browser> {
   if (browser === null) {
     // Loaded lazily so that test files load even where playwright-core is missing.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- see above
     const { chromium } = require('playwright-core') as typeof import('playwright-core');
     browser = chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_FLAGS, timeout: 60_000 });
   }

@@ -17,7 +17,8 @@ export function decodePng(bytes: Uint8Array): { width: number; height: number; p
     const type = png.toString('ascii', offset + 4, offset + 8);
     const data = png.subarray(offset + 8, offset + 8 + length);
     const crc = png.readUInt32BE(offset + 8 + length);
-    if (typeof nodeCrc32 === 'function' && nodeCrc32(png.subarray(offset + 4, offset + 8 + length)) !== crc) throw new Error(`bad CRC in ${type}`);
+    if (typeof nodeCrc32 === 'function' && nodeCrc32(png.subarray(offset + 4, offset + 8 + length)) !== crc)
+      throw new Error(`bad CRC in ${type}`);
     if (type === 'IHDR') {
       width = data.readUInt32BE(0);
       height = data.readUInt32BE(4);

@@ -185,7 +185,7 @@ export class FastBackend implements TensorBackend {
   private runHere(name: KernelName, args: readonly unknown[], total: number): void {
     const call = plainArgs(args);
     call.push(0, total);
-    kernel(name).apply(null, call);
+    (kernel(name) as (...a: unknown[]) => void)(...call);
   }
 
   /**
@@ -194,9 +194,16 @@ export class FastBackend implements TensorBackend {
    * chunks it claims with `hereArgs`, which may be plain memory, as it can read and write that
    * in place. Returns the ranges the calling thread computed: the workers computed the rest.
    */
-  private runParallel(name: KernelName, args: readonly unknown[], hereArgs: readonly unknown[], total: number): Array<[number, number]> {
+  private runParallel(
+    name: KernelName,
+    args: readonly unknown[],
+    hereArgs: readonly unknown[],
+    total: number,
+  ): Array<[number, number]> {
     let slot = 1;
-    const shared = args.map((x) => (x instanceof TensorData ? stridedArgs(isShared(x) ? x : this.sharedCopy(x, slot++)) : x));
+    const shared = args.map((x) =>
+      x instanceof TensorData ? stridedArgs(isShared(x) ? x : this.sharedCopy(x, slot++)) : x,
+    );
     const local = plainArgs(hereArgs);
     const fn = kernel(name);
     // The arguments were typed against kernel `name` by the caller (`runKernel`, `compute`).
@@ -205,7 +212,8 @@ export class FastBackend implements TensorBackend {
 
   /** The first `size` entries of scratch slot `slot`, grown (fresh shared memory) when too small. */
   private sharedScratch(slot: number, size: number): Float64Array {
-    if ((this.scratch[slot]?.length ?? -1) < size) this.scratch[slot] = new Float64Array(new SharedArrayBuffer(size * 8));
+    if ((this.scratch[slot]?.length ?? -1) < size)
+      this.scratch[slot] = new Float64Array(new SharedArrayBuffer(size * 8));
     return this.scratch[slot].subarray(0, size);
   }
 
@@ -230,7 +238,13 @@ export class FastBackend implements TensorBackend {
    * writes its own chunks into the result directly, from the inputs as they are (every
    * kernel's ordinal covers the same number of output entries, `size / total`).
    */
-  private compute<K extends KernelName>(name: K, shape: Shape, inputs: KernelInputs<K>, total: number, work: number): TensorData {
+  private compute<K extends KernelName>(
+    name: K,
+    shape: Shape,
+    inputs: KernelInputs<K>,
+    total: number,
+    work: number,
+  ): TensorData {
     const size = shapeSize(shape);
     const out = new TensorData(hostStorage(size), shape);
     if (total === 0) return out;
@@ -336,7 +350,13 @@ export class FastBackend implements TensorBackend {
     if (this.simd && multiplyAdds >= SIMD_MIN_MULTIPLY_ADDS) {
       // A 1-D convolution is a 2-D one of height 1: run it through the SIMD convolution.
       const [batch, channels, width] = outShape;
-      const out = this.convSimd([batch, channels, 1, width], withUnitHeight(input), withUnitHeight(weight), reverse, multiplyAdds);
+      const out = this.convSimd(
+        [batch, channels, 1, width],
+        withUnitHeight(input),
+        withUnitHeight(weight),
+        reverse,
+        multiplyAdds,
+      );
       return new TensorData(out.storage, outShape);
     }
     const work = multiplyAdds / MULTIPLY_ADDS_PER_OP;
@@ -345,7 +365,8 @@ export class FastBackend implements TensorBackend {
 
   conv2d(input: TensorData, weight: TensorData, outShape: Shape, reverse: boolean): TensorData {
     const multiplyAdds = (shapeSize(outShape) * weight.size) / Math.max(1, weight.shape[0]);
-    if (this.simd && multiplyAdds >= SIMD_MIN_MULTIPLY_ADDS) return this.convSimd(outShape, input, weight, reverse, multiplyAdds);
+    if (this.simd && multiplyAdds >= SIMD_MIN_MULTIPLY_ADDS)
+      return this.convSimd(outShape, input, weight, reverse, multiplyAdds);
     const work = multiplyAdds / MULTIPLY_ADDS_PER_OP;
     return this.compute('conv2d', outShape, [input, weight, reverse], shapeSize(outShape), work);
   }
@@ -354,7 +375,13 @@ export class FastBackend implements TensorBackend {
    * A large convolution by the SIMD direct convolution (`simdConv2dRange`), split over
    * (batch entry, output channel) planes. Input, weight and `outShape` are 4-D.
    */
-  private convSimd(outShape: Shape, input: TensorData, weight: TensorData, reverse: boolean, multiplyAdds: number): TensorData {
+  private convSimd(
+    outShape: Shape,
+    input: TensorData,
+    weight: TensorData,
+    reverse: boolean,
+    multiplyAdds: number,
+  ): TensorData {
     const work = multiplyAdds / (MULTIPLY_ADDS_PER_OP * SIMD_SPEEDUP);
     return this.compute('conv2dSimd', outShape, [input, weight, reverse], outShape[0] * outShape[1], work);
   }

@@ -57,7 +57,7 @@ export function fastMapRange(out: StridedArray, a: StridedArray, op: UnaryOp, st
   }
   // Row by row: the innermost dim is a plain strided loop.
   const at = new StridedCursor(out.shape, a, null, start);
-  for (let i = start; i < end; ) {
+  for (let i = start; i < end;) {
     const n = Math.min(end - i, at.rowLeft());
     mapRun(op, fn, o, i, x, at.a, at.aStep, n);
     i += n;
@@ -92,7 +92,7 @@ export function fastZipRange(
   }
   // Row by row: the innermost dim is a plain strided loop.
   const at = new StridedCursor(out.shape, a, b, start);
-  for (let i = start; i < end; ) {
+  for (let i = start; i < end;) {
     const n = Math.min(end - i, at.rowLeft());
     zipRun(op, fn, o, i, x, at.a, at.aStep, y, at.b, at.bStep, n);
     i += n;

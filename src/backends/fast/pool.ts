@@ -29,7 +29,11 @@ import type { RangeKernels } from './rangeKernels';
 export type KernelTable = Record<string, (...args: never[]) => void>;
 
 /** The arguments of kernel `F` before its range `(start, end)`, from `Parameters` of `F`. */
-export type ArgsBeforeRange<F> = F extends (...args: infer P) => void ? (P extends [...infer A, number, number] ? A : never) : never;
+export type ArgsBeforeRange<F> = F extends (...args: infer P) => void
+  ? P extends [...infer A, number, number]
+    ? A
+    : never
+  : never;
 
 /** One call, sent to each worker: run kernel `kernel` on the chunks of `[0, total)` it claims. */
 export interface KernelTask {
@@ -246,7 +250,9 @@ export class WorkerPool<T extends KernelTable = RangeKernels> {
         // A worker died mid-chunk: that chunk will never finish, and the others may still be
         // busy with (or dying in) the same call. Stop them all; the next call starts afresh.
         this.close();
-        throw new Error(`fast backend: a worker thread died while running kernel "${name}"; the pool has been restarted`);
+        throw new Error(
+          `fast backend: a worker thread died while running kernel "${name}"; the pool has been restarted`,
+        );
       }
     }
     let failure: TaskFailure | undefined;
@@ -258,7 +264,8 @@ export class WorkerPool<T extends KernelTable = RangeKernels> {
     if (localError !== undefined) throw localError;
     if (failure !== undefined) {
       const error = errorLike(failure.name, `fast backend worker failed in kernel "${name}": ${failure.message}`);
-      if (failure.stack !== undefined) error.stack = `${error.name}: ${error.message}\n--- worker stack ---\n${failure.stack}`;
+      if (failure.stack !== undefined)
+        error.stack = `${error.name}: ${error.message}\n--- worker stack ---\n${failure.stack}`;
       throw error;
     }
     return ranges;

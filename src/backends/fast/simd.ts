@@ -40,7 +40,19 @@ interface SimdKernel {
   memory: WasmMemory;
   matmul: (a: number, b: number, out: number, rows: number, m: number, p: number, transposed: number) => void;
   /** Direct convolution of one padded input (see `simdConv2dRange`). */
-  conv: (x: number, w: number, out: number, inC: number, outC: number, kh: number, kw: number, outH: number, outWp: number, padH: number, padW: number) => void;
+  conv: (
+    x: number,
+    w: number,
+    out: number,
+    inC: number,
+    outC: number,
+    kh: number,
+    kw: number,
+    outH: number,
+    outWp: number,
+    padH: number,
+    padW: number,
+  ) => void;
   /** Bytes past `out` the kernel uses to pack `b` (it reads `b` in place without them). */
   scratch: number;
 }
@@ -105,7 +117,15 @@ export function batchOffset(batch: number, outBatch: ArrayLike<number>, x: Strid
  * Copy the rows×cols matrix at `base` of `src` (strides `row`, `col`) into `dst`, row-major:
  * whole rows at once when they are contiguous (the usual case), element by element otherwise.
  */
-function gather(dst: Float64Array, src: Float64Array, base: number, rows: number, cols: number, row: number, col: number): void {
+function gather(
+  dst: Float64Array,
+  src: Float64Array,
+  base: number,
+  rows: number,
+  cols: number,
+  row: number,
+  col: number,
+): void {
   if (col === 1 && (row === cols || rows === 1)) {
     dst.set(src.subarray(base, base + rows * cols)); // one contiguous block: one copy
     return;
@@ -133,7 +153,7 @@ export function simdMatmulRange(out: StridedArray, a: StridedArray, b: StridedAr
   const [aRow, aCol] = [a.strides[a.shape.length - 2], a.strides[a.shape.length - 1]];
   const [bRow, bCol] = [b.strides[b.shape.length - 2], b.strides[b.shape.length - 1]];
   const transposed = bRow === 1 && bCol !== 1 && m > 1 && p > 1;
-  for (let r = start; r < end; ) {
+  for (let r = start; r < end;) {
     const batch = Math.floor(r / n);
     const stop = Math.min(end, (batch + 1) * n);
     const rows = stop - r;
@@ -163,7 +183,14 @@ export function simdMatmulRange(out: StridedArray, a: StridedArray, b: StridedAr
  * convolution is a left-anchored one over an input padded on the other side with the kernel
  * flipped: `x[o − k] = padded[o + (K − 1 − k)]`.
  */
-export function simdConv2dRange(out: StridedArray, input: StridedArray, weight: StridedArray, reverse: boolean, start: number, end: number): void {
+export function simdConv2dRange(
+  out: StridedArray,
+  input: StridedArray,
+  weight: StridedArray,
+  reverse: boolean,
+  start: number,
+  end: number,
+): void {
   const k = load();
   if (k === null) throw new Error(`simdConv2dRange: the SIMD kernel ${WASM_FILE} is missing; run npm run build`);
   const [, outChannels, outH, outW] = Array.from(out.shape);
@@ -209,7 +236,7 @@ export function simdConv2dRange(out: StridedArray, input: StridedArray, weight: 
   const x = input.storage;
   // The border stays zero for every batch entry: each one overwrites only the inside.
   wx.fill(0);
-  for (let r = start; r < end; ) {
+  for (let r = start; r < end;) {
     const b = Math.floor(r / outChannels);
     const stop = Math.min(end, (b + 1) * outChannels);
     const oc0 = r - b * outChannels;
@@ -222,7 +249,19 @@ export function simdConv2dRange(out: StridedArray, input: StridedArray, weight: 
     }
     const channels = stop - r;
     wo.fill(0, 0, channels * plane); // the kernel's tiles accumulate
-    k.conv(wx.byteOffset, wk.byteOffset + oc0 * patch * 8, wo.byteOffset, inChannels, channels, kh, kw, outH, outWp, padH, padW);
+    k.conv(
+      wx.byteOffset,
+      wk.byteOffset + oc0 * patch * 8,
+      wo.byteOffset,
+      inChannels,
+      channels,
+      kh,
+      kw,
+      outH,
+      outWp,
+      padH,
+      padW,
+    );
     // out is contiguous: planes r … stop−1 follow each other; drop the rounding columns.
     if (outWp === outW) out.storage.set(wo.subarray(0, channels * plane), r * plane);
     else {

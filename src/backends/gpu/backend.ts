@@ -32,7 +32,19 @@ import {
 import { BinaryOp, ReduceOp, TensorBackend, UnaryOp, matmulShape, normalizeDim, reducedShape } from '../../tensorOps';
 import { GpuBridge, deviceLostMessage } from './bridge';
 import { DeviceMemory, DeviceSlot, GpuMemoryBudget } from './memory';
-import { MAX_GROUPS, PRACTICE_BLOCK, TILE, WORKGROUP_SIZE, convShader, mapShader, matmulShader, mmPracticeShader, reduceShader, sumPracticeShader, zipShader } from './kernels';
+import {
+  MAX_GROUPS,
+  PRACTICE_BLOCK,
+  TILE,
+  WORKGROUP_SIZE,
+  convShader,
+  mapShader,
+  matmulShader,
+  mmPracticeShader,
+  reduceShader,
+  sumPracticeShader,
+  zipShader,
+} from './kernels';
 
 let bridge: GpuBridge | null = null;
 /** The process's GPU bridge, started on first use. */
@@ -65,7 +77,10 @@ interface Slot extends DeviceSlot {
 
 /** Device buffers of this process and their budget (see `memory.ts`). */
 const memory = new DeviceMemory<Slot>((victims) => {
-  const { data, lost, reason } = gpuBridge().call<{ data: Float32Array; lost: number[]; reason: string | null }>({ op: 'spill', ids: victims.map((v) => v.id) });
+  const { data, lost, reason } = gpuBridge().call<{ data: Float32Array; lost: number[]; reason: string | null }>({
+    op: 'spill',
+    ids: victims.map((v) => v.id),
+  });
   let offset = 0;
   for (const slot of victims) {
     finalizer.unregister(slot);
@@ -100,8 +115,10 @@ export function gpuMemoryStats(): { buffers: number; bytes: number; spilled: num
  */
 export function setGpuMemoryBudget(budget: Partial<GpuMemoryBudget>): void {
   for (const [key, value] of Object.entries(budget)) {
-    if (!(key === 'maxBuffers' || key === 'maxBytes')) throw new Error(`setGpuMemoryBudget: unknown limit "${key}" (expected maxBuffers or maxBytes)`);
-    if (!Number.isInteger(value) || (value as number) < 16) throw new RangeError(`setGpuMemoryBudget: ${key} must be an integer of at least 16, got ${value}`);
+    if (!(key === 'maxBuffers' || key === 'maxBytes'))
+      throw new Error(`setGpuMemoryBudget: unknown limit "${key}" (expected maxBuffers or maxBytes)`);
+    if (!Number.isInteger(value) || (value as number) < 16)
+      throw new RangeError(`setGpuMemoryBudget: ${key} must be an integer of at least 16, got ${value}`);
     memory.budget[key] = value as number;
   }
 }
@@ -116,7 +133,10 @@ export class GpuBuffer {
   private readonly slot: Slot;
   private cache: Float64Array | null = null;
 
-  constructor(readonly length: number, data?: ArrayLike<number>) {
+  constructor(
+    readonly length: number,
+    data?: ArrayLike<number>,
+  ) {
     this.slot = { id: ++nextBufferId, bytes: Math.max(4, length * 4), host: null };
     this.upload(data ? Float32Array.from(data) : undefined);
   }
@@ -160,7 +180,9 @@ export class GpuBuffer {
         this.cache = Float64Array.from(host);
       } else {
         gpuStats.reads += 1;
-        this.cache = Float64Array.from(gpuBridge().call<Float32Array>({ op: 'read', id: this.use(), length: this.length }));
+        this.cache = Float64Array.from(
+          gpuBridge().call<Float32Array>({ op: 'read', id: this.use(), length: this.length }),
+        );
       }
     }
     return this.cache;
@@ -175,7 +197,12 @@ export class GpuBuffer {
 
 /** `TensorData` whose storage lives on the GPU; views share the buffer. */
 export class GpuTensorData extends TensorData {
-  constructor(readonly buffer: GpuBuffer, shape: Shape, strides: Strides = stridesFromShape(shape), versionCounter?: VersionCounter) {
+  constructor(
+    readonly buffer: GpuBuffer,
+    shape: Shape,
+    strides: Strides = stridesFromShape(shape),
+    versionCounter?: VersionCounter,
+  ) {
     super(EMPTY, shape, strides, versionCounter);
   }
 
@@ -204,7 +231,13 @@ function groups1d(n: number): [number, number, number] {
 }
 
 /** Run `code` on `inputs` into a new buffer of `outShape`. */
-function launch(code: string, inputs: GpuTensorData[], outShape: Shape, info: number[], groups: [number, number, number]): GpuTensorData {
+function launch(
+  code: string,
+  inputs: GpuTensorData[],
+  outShape: Shape,
+  info: number[],
+  groups: [number, number, number],
+): GpuTensorData {
   // Inputs first: bringing one back from the host must not push out the new output.
   const ids = inputs.map((t) => t.buffer.use());
   const out = new GpuTensorData(new GpuBuffer(shapeSize(outShape)), outShape);
@@ -247,7 +280,13 @@ export class GpuBackend implements TensorBackend {
     const x = this.upload(a);
     const y = this.upload(b);
     const size = shapeSize(shape);
-    const info = [size, shape.length, ...shape, ...alignedStrides(x.shape, x.strides, shape), ...alignedStrides(y.shape, y.strides, shape)];
+    const info = [
+      size,
+      shape.length,
+      ...shape,
+      ...alignedStrides(x.shape, x.strides, shape),
+      ...alignedStrides(y.shape, y.strides, shape),
+    ];
     return launch(zipShader(op), [x, y], shape, info, groups1d(Math.ceil(size / WORKGROUP_SIZE)));
   }
 
@@ -280,7 +319,11 @@ export class GpuBackend implements TensorBackend {
       y.strides[y.dims - 2],
       y.strides[y.dims - 1],
     ];
-    return launch(matmulShader(), [x, y], shape, info, [Math.ceil(p / TILE) || 1, Math.ceil(n / TILE) || 1, shapeSize(batch)]);
+    return launch(matmulShader(), [x, y], shape, info, [
+      Math.ceil(p / TILE) || 1,
+      Math.ceil(n / TILE) || 1,
+      shapeSize(batch),
+    ]);
   }
 
   conv1d(input: TensorData, weight: TensorData, outShape: Shape, reverse: boolean): TensorData {
@@ -307,7 +350,20 @@ export class GpuBackend implements TensorBackend {
     const [, inChannels, h, wd] = as2d(x.shape, 1);
     const [, , kh, kw] = as2d(w.shape, 1);
     const size = shapeSize(outShape);
-    const info = [size, outChannels, outH, outW, inChannels, h, wd, kh, kw, reverse ? 1 : 0, ...as2d(x.strides, 0), ...as2d(w.strides, 0)];
+    const info = [
+      size,
+      outChannels,
+      outH,
+      outW,
+      inChannels,
+      h,
+      wd,
+      kh,
+      kw,
+      reverse ? 1 : 0,
+      ...as2d(x.strides, 0),
+      ...as2d(w.strides, 0),
+    ];
     return launch(code, [x, w], outShape, info, groups1d(Math.ceil(size / WORKGROUP_SIZE)));
   }
 }
@@ -328,7 +384,9 @@ export function sumPractice(values: ArrayLike<number>): Float64Array {
  */
 export function mmPractice(a: ArrayLike<number>, b: ArrayLike<number>, size: number): Float64Array {
   if (size < 1 || size > PRACTICE_BLOCK || a.length !== size * size || b.length !== size * size) {
-    throw new RangeError(`mmPractice: needs two ${size}×${size} matrices with 1 ≤ size ≤ ${PRACTICE_BLOCK}, got ${a.length} and ${b.length} values`);
+    throw new RangeError(
+      `mmPractice: needs two ${size}×${size} matrices with 1 ≤ size ≤ ${PRACTICE_BLOCK}, got ${a.length} and ${b.length} values`,
+    );
   }
   const x = new GpuTensorData(new GpuBuffer(a.length, a), [size, size]);
   const y = new GpuTensorData(new GpuBuffer(b.length, b), [size, size]);

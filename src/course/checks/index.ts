@@ -13,12 +13,27 @@ import { module4Checks } from './module4';
 import { propertyChecks } from './properties';
 import type { Check, TaskChecks } from './types';
 
-export type { Check, CheckContext, TaskChecks } from './types';
+export type { Check, CheckContext, PropertyRunner, TaskChecks } from './types';
 export { CheckFailure, assert, assertClose, assertEqual, assertThrows } from './assert';
-export { floats, forAll, ints, lists, shapes, smallFloats, tuple } from './sample';
-export type { Gen } from './sample';
-export { assertTensorGrads, numericDerivative, numericPartial, tensorInput } from './numeric';
-export type { TensorInput } from './numeric';
+export {
+  allIndices,
+  broadcastGet,
+  broadcastPair,
+  floats,
+  forAll,
+  ints,
+  lists,
+  permutation,
+  seededSource,
+  shapeAndOrder,
+  shapes,
+  smallFloats,
+  tensorOf,
+  tuple,
+  uniformTensor,
+} from './sample';
+export type { Gen, Source } from './sample';
+export { gradCheck, gradCheckSteps, numericDerivative, numericPartial } from './numeric';
 
 /** The check tables of every module, merged below. */
 const ALL: TaskChecks[] = [module0Checks, propertyChecks, module1Checks, module2Checks, module3Checks, module4Checks];

@@ -9,7 +9,7 @@ import * as ops from '../../operators';
 import { simple } from '../../apps/datasets';
 import { Scalar, scalar } from '../../scalar';
 import { Linear, Network, trainScalar } from '../../apps/scalarNetwork';
-import { assert, assertClose, assertEqual, assertThrows } from './assert';
+import { assert, assertClose, assertEqual } from './assert';
 import { numericDerivative } from './numeric';
 import { floats, forAll, smallFloats, tuple } from './sample';
 import type { TaskChecks } from './types';
@@ -35,7 +35,11 @@ const UNARY: UnaryCase[] = [
 ];
 
 /** Two-input functions and their plain twins. */
-const BINARY: Array<{ name: string; scalar: (x: Scalar, y: Scalar) => Scalar; plain: (x: number, y: number) => number }> = [
+const BINARY: Array<{
+  name: string;
+  scalar: (x: Scalar, y: Scalar) => Scalar;
+  plain: (x: number, y: number) => number;
+}> = [
   { name: 'add', scalar: (x, y) => x.add(y), plain: (x, y) => x + y },
   { name: 'sub', scalar: (x, y) => x.sub(y), plain: (x, y) => x - y },
   { name: 'mul', scalar: (x, y) => x.mul(y), plain: (x, y) => x * y },
@@ -60,7 +64,12 @@ export const module1Checks: TaskChecks = {
       name: 'centralDifference approximates known derivatives',
       run: (ctx) =>
         forAll(ctx, floats(-5, 5), (x) => {
-          assertClose(centralDifference((a) => a * a, [x]), 2 * x, `d/dx x² at ${x}`, 1e-4);
+          assertClose(
+            centralDifference((a) => a * a, [x]),
+            2 * x,
+            `d/dx x² at ${x}`,
+            1e-4,
+          );
           assertClose(centralDifference(Math.sin, [x]), Math.cos(x), `d/dx sin(x) at ${x}`, 1e-4);
           assertClose(centralDifference(Math.exp, [x]), Math.exp(x), `d/dx exp(x) at ${x}`, 1e-4, 1e-5);
         }),
@@ -88,7 +97,9 @@ export const module1Checks: TaskChecks = {
       name: 'one-input Scalar functions compute the operator',
       run: (ctx) => {
         for (const c of UNARY) {
-          forAll(ctx, floats(c.lo, c.hi), (x) => assertClose(c.scalar(scalar(x)).data, c.plain(x), `${c.name}(${x})`, 1e-9, 1e-9));
+          forAll(ctx, floats(c.lo, c.hi), (x) =>
+            assertClose(c.scalar(scalar(x)).data, c.plain(x), `${c.name}(${x})`, 1e-9, 1e-9),
+          );
         }
       },
     },
@@ -155,7 +166,8 @@ export const module1Checks: TaskChecks = {
         for (const v of [x, y, a, b]) assert(ids.includes(v.uniqueId), `${(v as Scalar).name} is in the order`);
         order.forEach((v, i) => {
           for (const p of v.parents) {
-            if (!p.isConstant()) assert(ids.indexOf(p.uniqueId) > i, 'an input appears after the variable computed from it');
+            if (!p.isConstant())
+              assert(ids.indexOf(p.uniqueId) > i, 'an input appears after the variable computed from it');
           }
         });
       },
@@ -193,14 +205,23 @@ export const module1Checks: TaskChecks = {
       name: 'gradients of an expression match central differences',
       run: (ctx) =>
         forAll(ctx, tuple<[number, number]>(floats(-3, 3), floats(-3, 3)), ([a, b]) => {
-          const f = (x: Scalar, y: Scalar) => x.mul(y).add(x.sigmoid()).mul(y.exp()).add(x.mul(x).add(1).log()).relu().add(y.mul(x).neg());
+          const f = (x: Scalar, y: Scalar) =>
+            x.mul(y).add(x.sigmoid()).mul(y.exp()).add(x.mul(x).add(1).log()).relu().add(y.mul(x).neg());
           const plain = (x: number, y: number) => f(scalar(x), scalar(y)).data;
           const x = scalar(a);
           const y = scalar(b);
           f(x, y).backward();
           const tol = (got: number, want: number, what: string) => assertClose(got, want, what, 1e-4, 1e-4);
-          tol(x.derivative ?? NaN, numericDerivative((v) => plain(v, b), a), `∂f/∂x at (${a}, ${b})`);
-          tol(y.derivative ?? NaN, numericDerivative((v) => plain(a, v), b), `∂f/∂y at (${a}, ${b})`);
+          tol(
+            x.derivative ?? NaN,
+            numericDerivative((v) => plain(v, b), a),
+            `∂f/∂x at (${a}, ${b})`,
+          );
+          tol(
+            y.derivative ?? NaN,
+            numericDerivative((v) => plain(a, v), b),
+            `∂f/∂y at (${a}, ${b})`,
+          );
         }),
     },
   ],
@@ -212,7 +233,11 @@ export const module1Checks: TaskChecks = {
         const out = layer.forward([1, -2, 0.5]);
         assertEqual(out.length, 2, 'Linear(3, 2).forward(3 inputs).length');
         for (let j = 0; j < 2; j++) {
-          const want = layer.bias[j].value.data + layer.weight(0, j).data - 2 * layer.weight(1, j).data + 0.5 * layer.weight(2, j).data;
+          const want =
+            layer.bias[j].value.data +
+            layer.weight(0, j).data -
+            2 * layer.weight(1, j).data +
+            0.5 * layer.weight(2, j).data;
           assertClose(out[j].data, want, `output ${j}`, 1e-12);
         }
       },

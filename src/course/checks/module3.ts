@@ -23,7 +23,10 @@ const simple = new SimpleBackend();
 
 /** Random TensorData of `shape` drawn from `rng`. */
 function randomData(rng: Random, shape: number[]): TensorData {
-  return new TensorData(Float64Array.from({ length: shapeSize(shape) }, () => rng.uniform(-2, 2)), shape);
+  return new TensorData(
+    Float64Array.from({ length: shapeSize(shape) }, () => rng.uniform(-2, 2)),
+    shape,
+  );
 }
 
 /** Assert two TensorData have equal shapes and close values. */
@@ -62,10 +65,13 @@ export const module3Checks: TaskChecks = {
     {
       name: 'fastMapRange matches map on contiguous and permuted data, range by range',
       run: (ctx) =>
-        forAll(ctx, shapes(), (shape) => {
-          const a = randomData(ctx.rng, shape);
+        forAll(ctx, shapes(1, 3, 4), (shape, rng) => {
+          const a = randomData(rng, shape);
           const reversed = a.permute(...shape.map((_, i) => shape.length - 1 - i));
-          for (const [label, input] of [['contiguous', a], ['permuted', reversed]] as const) {
+          for (const [label, input] of [
+            ['contiguous', a],
+            ['permuted', reversed],
+          ] as const) {
             const out = TensorData.zeros(input.shape);
             inHalves(out.size, (s, e) => fastMapRange(out, input, 'exp', s, e));
             assertSameData(out, simple.map('exp', input), `exp of ${label} [${input.shape}]`);
@@ -75,11 +81,15 @@ export const module3Checks: TaskChecks = {
     {
       name: 'fastZipRange matches zip on same-shape, constant and broadcast operands',
       run: (ctx) =>
-        forAll(ctx, shapes(), (shape) => {
-          const a = randomData(ctx.rng, shape);
-          const b = randomData(ctx.rng, shape);
-          const c = randomData(ctx.rng, [1]);
-          for (const [label, x, y] of [['same shape', a, b], ['constant', a, c], ['constant first', c, a]] as const) {
+        forAll(ctx, shapes(1, 3, 4), (shape, rng) => {
+          const a = randomData(rng, shape);
+          const b = randomData(rng, shape);
+          const c = randomData(rng, [1]);
+          for (const [label, x, y] of [
+            ['same shape', a, b],
+            ['constant', a, c],
+            ['constant first', c, a],
+          ] as const) {
             const out = TensorData.zeros(simple.zip('mul', x, y).shape);
             inHalves(out.size, (s, e) => fastZipRange(out, x, y, 'mul', s, e));
             assertSameData(out, simple.zip('mul', x, y), `mul (${label}) on [${shape}]`);
@@ -89,8 +99,8 @@ export const module3Checks: TaskChecks = {
     {
       name: 'fastReduceRange matches reduce along every dim',
       run: (ctx) =>
-        forAll(ctx, shapes(), (shape) => {
-          const a = randomData(ctx.rng, shape);
+        forAll(ctx, shapes(1, 3, 4), (shape, rng) => {
+          const a = randomData(rng, shape);
           shape.forEach((_, dim) => {
             const want = simple.reduce('sum', a, dim);
             const out = TensorData.zeros(want.shape);
@@ -105,13 +115,25 @@ export const module3Checks: TaskChecks = {
       name: 'matmulRange matches matmul, batch dims broadcast, row range by row range',
       run: (ctx) => {
         const cases: Array<[number[], number[]]> = [
-          [[3, 4], [4, 5]],
-          [[2, 1, 3, 4], [5, 4, 2]],
-          [[1, 3], [3, 1]],
+          [
+            [3, 4],
+            [4, 5],
+          ],
+          [
+            [2, 1, 3, 4],
+            [5, 4, 2],
+          ],
+          [
+            [1, 3],
+            [3, 1],
+          ],
         ];
         for (let r = 0; r < ctx.runs; r++) {
           const n = 1 + ctx.rng.int(4);
-          cases.push([[2, 1, n, 3], [3, 3, 1 + ctx.rng.int(4)]]);
+          cases.push([
+            [2, 1, n, 3],
+            [3, 3, 1 + ctx.rng.int(4)],
+          ]);
         }
         for (const [aShape, bShape] of cases) {
           const a = randomData(ctx.rng, aShape);
@@ -137,8 +159,14 @@ export const module3Checks: TaskChecks = {
       name: 'GPU map, zip and reduce match the Simple backend, broadcast and permuted too',
       run: (ctx) => {
         const shapesTried: Array<[number[], number[]]> = [
-          [[5, 7], [5, 7]],
-          [[3, 1, 4], [2, 4]],
+          [
+            [5, 7],
+            [5, 7],
+          ],
+          [
+            [3, 1, 4],
+            [2, 4],
+          ],
           [[64, 33], [33]],
         ];
         for (const [aShape, bShape] of shapesTried) {
@@ -146,8 +174,14 @@ export const module3Checks: TaskChecks = {
           const [b, gb] = pair(bShape, ctx.rng.int(1000));
           assertMatchesSimple(ga.exp(), a.exp(), `exp of [${aShape}]`);
           assertMatchesSimple(ga.mul(gb), a.mul(b), `[${aShape}] * [${bShape}]`);
-          assertMatchesSimple(ga.permute(...aShape.map((_, i) => aShape.length - 1 - i)).neg(), a.permute(...aShape.map((_, i) => aShape.length - 1 - i)).neg(), `neg of [${aShape}] permuted`);
-          aShape.forEach((_, dim) => assertMatchesSimple(ga.sum(dim), a.sum(dim), `sum over dim ${dim} of [${aShape}]`));
+          assertMatchesSimple(
+            ga.permute(...aShape.map((_, i) => aShape.length - 1 - i)).neg(),
+            a.permute(...aShape.map((_, i) => aShape.length - 1 - i)).neg(),
+            `neg of [${aShape}] permuted`,
+          );
+          aShape.forEach((_, dim) =>
+            assertMatchesSimple(ga.sum(dim), a.sum(dim), `sum over dim ${dim} of [${aShape}]`),
+          );
         }
       },
     },
@@ -173,9 +207,18 @@ export const module3Checks: TaskChecks = {
       name: 'GPU matmul matches the Simple backend: tiles, ragged edges, batches, transposes',
       run: (ctx) => {
         const cases: Array<[number[], number[]]> = [
-          [[3, 4], [4, 5]],
-          [[40, 17], [17, 24]],
-          [[2, 1, 9, 20], [3, 20, 7]],
+          [
+            [3, 4],
+            [4, 5],
+          ],
+          [
+            [40, 17],
+            [17, 24],
+          ],
+          [
+            [2, 1, 9, 20],
+            [3, 20, 7],
+          ],
         ];
         for (const [aShape, bShape] of cases) {
           const [a, ga] = pair(aShape, ctx.rng.int(1000));
@@ -191,9 +234,16 @@ export const module3Checks: TaskChecks = {
     {
       name: 'compareBackends trains the same seeded network on simple and fast to the same losses',
       run: async () => {
-        const runs = await compareBackends(datasets.split(30, 3), ['simple', 'fast'], { hidden: 6, lr: 0.5, epochs: 8, seed: 1 });
+        const runs = await compareBackends(datasets.split(30, 3), ['simple', 'fast'], {
+          hidden: 6,
+          lr: 0.5,
+          epochs: 8,
+          seed: 1,
+        });
         assertEqual(runs.length, 2, 'number of runs');
-        runs[1].history.forEach((h, i) => assertClose(h.loss, runs[0].history[i].loss, `loss of epoch ${i + 1} on fast`, 1e-9));
+        runs[1].history.forEach((h, i) =>
+          assertClose(h.loss, runs[0].history[i].loss, `loss of epoch ${i + 1} on fast`, 1e-9),
+        );
       },
     },
   ],

@@ -10,19 +10,20 @@ import { Adam } from '../../optim';
 import { LeNet, trainStep } from '../../apps/mnistTraining';
 import * as nn from '../../nn';
 import { Random } from '../../random';
-import { Tensor, fromFlat } from '../../tensor';
+import { fromFlat } from '../../tensor';
 import { assert, assertClose, assertEqual } from './assert';
-import { assertTensorGrads, tensorInput } from './numeric';
-import { forAll, ints } from './sample';
+import { gradCheck } from './numeric';
+import { forAll, ints, tuple, uniformTensor } from './sample';
 import type { TaskChecks } from './types';
 
-/** A tensor of `shape` with values uniform in [-1, 1). */
-function randomTensor(rng: Random, shape: number[]): Tensor {
-  return fromFlat(tensorInput(shape, () => rng.uniform(-1, 1)).values, shape);
-}
-
 /** Sizes for small convolutions: batch, in, out channels, width, kernel width. */
-const convSizes = (rng: Random): number[] => [ints(1, 2)(rng, 0), ints(1, 3)(rng, 0), ints(1, 3)(rng, 0), ints(2, 6)(rng, 0), ints(1, 3)(rng, 0)];
+const convSizes = tuple<[number, number, number, number, number]>(
+  ints(1, 2),
+  ints(1, 3),
+  ints(1, 3),
+  ints(2, 6),
+  ints(1, 3),
+);
 
 /** Checks of Tasks 4.1 to 4.5. */
 export const module4Checks: TaskChecks = {
@@ -30,23 +31,29 @@ export const module4Checks: TaskChecks = {
     {
       name: 'conv1d equals Σ weight[o,i,k]·input[b,i,x+k] (zero past the end)',
       run: (ctx) =>
-        forAll(ctx, convSizes, ([b, cin, cout, w, k]) => {
-          const input = randomTensor(ctx.rng, [b, cin, w]);
-          const weight = randomTensor(ctx.rng, [cout, cin, k]);
+        forAll(ctx, convSizes, ([b, cin, cout, w, k], rng) => {
+          const input = uniformTensor(rng, [b, cin, w]);
+          const weight = uniformTensor(rng, [cout, cin, k]);
           const out = nn.conv1d(input, weight);
           assertEqual(out.shape, [b, cout, w], 'conv1d output shape');
           for (let bi = 0; bi < b; bi++)
             for (let o = 0; o < cout; o++)
               for (let x = 0; x < w; x++) {
                 let want = 0;
-                for (let i = 0; i < cin; i++) for (let j = 0; j < k && x + j < w; j++) want += weight.get([o, i, j]) * input.get([bi, i, x + j]);
+                for (let i = 0; i < cin; i++)
+                  for (let j = 0; j < k && x + j < w; j++) want += weight.get([o, i, j]) * input.get([bi, i, x + j]);
                 assertClose(out.get([bi, o, x]), want, `conv1d out[${bi},${o},${x}]`, 1e-9);
               }
         }),
     },
     {
       name: 'conv1d gradients for input and weight match central differences',
-      run: (ctx) => assertTensorGrads((x, w) => nn.conv1d(x, w), [tensorInput([2, 2, 5], () => ctx.rng.uniform(-0.5, 0.5)), tensorInput([3, 2, 2], () => ctx.rng.uniform(-0.5, 0.5))], 'conv1d'),
+      run: (ctx) =>
+        gradCheck(
+          (x, w) => nn.conv1d(x, w),
+          [uniformTensor(ctx.rng, [2, 2, 5], -0.5, 0.5), uniformTensor(ctx.rng, [3, 2, 2], -0.5, 0.5)],
+          'conv1d',
+        ),
     },
   ],
   '4.2': [
@@ -56,12 +63,21 @@ export const module4Checks: TaskChecks = {
         const input = fromFlat([1, 2, 3, 4, 5, 6, 7, 8, 9], [1, 1, 3, 3]);
         const weight = fromFlat([1, 0, 0, -1], [1, 1, 2, 2]);
         // out[y][x] = in[y][x] − in[y+1][x+1], zero past the edges.
-        assertEqual(Array.from(nn.conv2d(input, weight).toFlatArray()), [-4, -4, 3, -4, -4, 6, 7, 8, 9], 'conv2d of a 3×3 image');
+        assertEqual(
+          Array.from(nn.conv2d(input, weight).toFlatArray()),
+          [-4, -4, 3, -4, -4, 6, 7, 8, 9],
+          'conv2d of a 3×3 image',
+        );
       },
     },
     {
       name: 'conv2d gradients for input and weight match central differences',
-      run: (ctx) => assertTensorGrads((x, w) => nn.conv2d(x, w), [tensorInput([1, 2, 3, 4], () => ctx.rng.uniform(-0.5, 0.5)), tensorInput([2, 2, 2, 2], () => ctx.rng.uniform(-0.5, 0.5))], 'conv2d'),
+      run: (ctx) =>
+        gradCheck(
+          (x, w) => nn.conv2d(x, w),
+          [uniformTensor(ctx.rng, [1, 2, 3, 4], -0.5, 0.5), uniformTensor(ctx.rng, [2, 2, 2, 2], -0.5, 0.5)],
+          'conv2d',
+        ),
     },
   ],
   '4.3': [
@@ -78,7 +94,8 @@ export const module4Checks: TaskChecks = {
     },
     {
       name: 'avgpool2d gradient matches central differences',
-      run: (ctx) => assertTensorGrads((x) => nn.avgpool2d(x, [2, 2]), [tensorInput([1, 1, 4, 4], () => ctx.rng.next())], 'avgpool2d'),
+      run: (ctx) =>
+        gradCheck((x) => nn.avgpool2d(x, [2, 2]), [uniformTensor(ctx.rng, [1, 1, 4, 4], 0, 1)], 'avgpool2d'),
     },
   ],
   '4.4': [
@@ -96,12 +113,20 @@ export const module4Checks: TaskChecks = {
     {
       name: 'softmax rows sum to 1 and logsoftmax is its log, stably for large inputs',
       run: (ctx) => {
-        const t = randomTensor(ctx.rng, [3, 5]).mul(10);
-        nn.softmax(t, 1).sum(1).toFlatArray().forEach((s, i) => assertClose(s, 1, `softmax row ${i} sum`, 1e-9));
+        const t = uniformTensor(ctx.rng, [3, 5]).mul(10);
+        nn.softmax(t, 1)
+          .sum(1)
+          .toFlatArray()
+          .forEach((s, i) => assertClose(s, 1, `softmax row ${i} sum`, 1e-9));
         const s = nn.softmax(t, 1).toFlatArray();
-        nn.logsoftmax(t, 1).toFlatArray().forEach((v, i) => assertClose(Math.exp(v), s[i], `exp(logsoftmax) element ${i}`, 1e-6));
+        nn.logsoftmax(t, 1)
+          .toFlatArray()
+          .forEach((v, i) => assertClose(Math.exp(v), s[i], `exp(logsoftmax) element ${i}`, 1e-6));
         const big = nn.softmax(fromFlat([1000, 0, -1000], [1, 3]), 1).toFlatArray();
-        assert(big.every(Number.isFinite) && Math.abs(big[0] - 1) < 1e-9, `softmax of [1000, 0, -1000] is finite and ≈ [1, 0, 0], got [${Array.from(big)}]`);
+        assert(
+          big.every(Number.isFinite) && Math.abs(big[0] - 1) < 1e-9,
+          `softmax of [1000, 0, -1000] is finite and ≈ [1, 0, 0], got [${Array.from(big)}]`,
+        );
       },
     },
     {
@@ -110,7 +135,11 @@ export const module4Checks: TaskChecks = {
         const x = fromFlat([1, 5, 3, 4, 2, 0, 9, 8], [1, 1, 2, 4]);
         assertEqual(Array.from(nn.maxpool2d(x, [2, 2]).toFlatArray()), [5, 9], 'maxpool2d');
         const ones = fromFlat(new Array(2000).fill(1), [2000]);
-        const kept = nn.dropout(ones, 0.25, { rng: new Random(3) }).toFlatArray().filter((v) => v !== 0).length / 2000;
+        const kept =
+          nn
+            .dropout(ones, 0.25, { rng: new Random(3) })
+            .toFlatArray()
+            .filter((v) => v !== 0).length / 2000;
         assertClose(kept, 0.75, 'fraction kept by dropout(0.25)', 0.05);
         assert(nn.dropout(ones, 0.25, { ignore: true }) === ones, 'dropout with ignore returns its input');
       },
@@ -122,7 +151,7 @@ export const module4Checks: TaskChecks = {
       run: () => {
         const model = new LeNet({ rng: new Random(1) });
         model.eval();
-        const out = noGrad(() => model.forward(randomTensor(new Random(2), [2, 1, 28, 28])));
+        const out = noGrad(() => model.forward(uniformTensor(new Random(2), [2, 1, 28, 28])));
         assertEqual(out.shape, [2, 10], 'LeNet output shape');
         const v = out.toFlatArray();
         for (let b = 0; b < 2; b++) {
@@ -136,7 +165,7 @@ export const module4Checks: TaskChecks = {
       run: () => {
         const model = new LeNet({ rng: new Random(4) });
         const optim = new Adam(model.parameters(), { lr: 0.01 });
-        const x = randomTensor(new Random(5), [8, 1, 28, 28]);
+        const x = uniformTensor(new Random(5), [8, 1, 28, 28]);
         const labels = [0, 1, 2, 3, 4, 5, 6, 7];
         // Compare in evaluation mode, where dropout is off, so the two losses are comparable.
         const lossOf = () => {

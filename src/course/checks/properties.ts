@@ -39,17 +39,30 @@ export interface PlantedBug {
  */
 export const plantedBugs: PlantedBug[] = [
   { bug: 'sigmoid decreases', ops: { ...referenceOperators, sigmoid: (x) => 0.5 - 0.5 * Math.tanh(x / 2) } },
-  { bug: 'sigmoid is shifted (sigmoid(0) is not 0.5)', ops: { ...referenceOperators, sigmoid: (x) => 0.5 + 0.5 * Math.tanh((x + 1) / 2) } },
-  { bug: 'sigmoid leaves [0, 1]', ops: { ...referenceOperators, sigmoid: (x) => 1.2 * referenceOperators.sigmoid(x) - 0.1 } },
+  {
+    bug: 'sigmoid is shifted (sigmoid(0) is not 0.5)',
+    ops: { ...referenceOperators, sigmoid: (x) => 0.5 + 0.5 * Math.tanh((x + 1) / 2) },
+  },
+  {
+    bug: 'sigmoid leaves [0, 1]',
+    ops: { ...referenceOperators, sigmoid: (x) => 1.2 * referenceOperators.sigmoid(x) - 0.1 },
+  },
   { bug: 'mul is not symmetric', ops: { ...referenceOperators, mul: (x, y) => x * y + x - y } },
-  { bug: 'add is off by one, so mul does not distribute over it', ops: { ...referenceOperators, add: (x, y) => x + y + 1 } },
+  {
+    bug: 'add is off by one, so mul does not distribute over it',
+    ops: { ...referenceOperators, add: (x, y) => x + y + 1 },
+  },
 ];
 
 /** Property tests as a student writes them: `operatorProperties`'s signature. */
 export type PropertySuite = (ops: OperatorSet) => OperatorProperty[];
 
 /** Run every property of `suite` on `ops` with a seeded fast-check; those that fail. */
-function failingProperties(suite: PropertySuite, ops: OperatorSet, ctx: CheckContext): { failed: string[]; messages: string[] } {
+function failingProperties(
+  suite: PropertySuite,
+  ops: OperatorSet,
+  ctx: CheckContext,
+): { failed: string[]; messages: string[] } {
   const properties = suite(ops);
   if (!Array.isArray(properties) || properties.length === 0) {
     throw new CheckFailure('operatorProperties returned no properties');
@@ -85,17 +98,17 @@ export function propertySuiteChecks(suite: PropertySuite): Check[] {
       name: 'every property holds for correct operators',
       run: (ctx) => {
         const { messages } = failingProperties(suite, referenceOperators, ctx);
-        if (messages.length > 0) throw new CheckFailure(`a property fails on correct operators: ${messages.join('; ')}`);
+        if (messages.length > 0)
+          throw new CheckFailure(`a property fails on correct operators: ${messages.join('; ')}`);
       },
     },
-    ...plantedBugs.map(
-      ({ bug, ops }): Check => ({
-        name: `a property catches a planted bug: ${bug}`,
-        run: (ctx) => {
-          if (failingProperties(suite, ops, ctx).failed.length === 0) throw new CheckFailure(`no property fails when ${bug}`);
-        },
-      }),
-    ),
+    ...plantedBugs.map(({ bug, ops }): Check => ({
+      name: `a property catches a planted bug: ${bug}`,
+      run: (ctx) => {
+        if (failingProperties(suite, ops, ctx).failed.length === 0)
+          throw new CheckFailure(`no property fails when ${bug}`);
+      },
+    })),
   ];
 }
 

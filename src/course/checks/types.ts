@@ -6,6 +6,13 @@
  * @packageDocumentation
  */
 import type { Random } from '../../random';
+import type { Gen } from './sample';
+
+/**
+ * Runs `body` on cases from `gen`, throwing on the first failure. Mocha's is fast-check's
+ * `fc.assert` (the case shrinks); the library cannot depend on fast-check, so it is passed in.
+ */
+export type PropertyRunner = <T>(gen: Gen<T>, body: (value: T) => void) => void;
 
 /** What a check may use: a seeded generator and how many random cases to try. */
 export interface CheckContext {
@@ -13,6 +20,8 @@ export interface CheckContext {
   rng: Random;
   /** Random cases per property (notebooks use fewer than mocha). */
   runs: number;
+  /** Runs `forAll`'s cases instead of its seeded loop (mocha passes a fast-check one). */
+  property?: PropertyRunner;
 }
 
 /** One named check of a task. Throws (any error) when the exercise is wrong. */
