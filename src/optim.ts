@@ -6,7 +6,8 @@
  * @packageDocumentation
  */
 import { noGrad } from './autodiff';
-import { Parameter } from './module';
+import { Module, Parameter } from './module';
+import { describeValue } from './tensorData';
 import * as ops from './operators';
 import { Tensor } from './tensor';
 
@@ -168,11 +169,12 @@ export interface AdamOptions {
 
 /** A non-negative number (below `below` when given), or a clear error naming the optimiser's option. */
 function checkRate(optimizer: string, name: string, value: number, below = Infinity): number {
-  if (typeof value !== 'number' || !(value >= 0 && value < below)) {
-    throw new RangeError(
-      `${optimizer}: ${name} must be a number >= 0${below < Infinity ? ` and < ${below}` : ''}, got ${String(value)}`,
-    );
+  const range = `>= 0${below < Infinity ? ` and < ${below}` : ''}`;
+  if (typeof value !== 'number') {
+    throw new TypeError(`${optimizer}: ${name} must be a number ${range}, got ${describeValue(value)}`);
   }
+  if (!(value >= 0 && value < below))
+    throw new RangeError(`${optimizer}: ${name} must be a number ${range}, got ${value}`);
   return value;
 }
 
@@ -185,9 +187,28 @@ export abstract class Optimizer {
   private traced: { rule: UpdateRule; key: number; constants: number[] } | null = null;
 
   constructor(params: Parameter[]) {
+    const name = this.constructor.name;
+    if (!Array.isArray(params)) {
+      const got =
+        (params as unknown) instanceof Module
+          ? `a ${(params as unknown as Module).constructor.name} module`
+          : describeValue(params);
+      throw new TypeError(`${name}: expected a list of parameters such as model.parameters(), got ${got}`);
+    }
+    params.forEach((p: unknown, i) => {
+      if (p instanceof Parameter) return;
+      const got = p instanceof Tensor ? 'a Tensor' : describeValue(p);
+      throw new TypeError(
+        `${name}: parameter ${i} is ${got}, not a Parameter: optimizers update Parameters ` +
+          '(model.parameters(), or new minitorch.Parameter(tensor))',
+      );
+    });
     this.params = tensorParams(params);
-    if (this.params.length === 0)
-      throw new Error('optimizer: no tensor parameters given (did you pass model.parameters()?)');
+    if (this.params.length === 0) {
+      const none =
+        params.length === 0 ? 'no tensor parameters given' : `none of the ${params.length} parameters holds a tensor`;
+      throw new Error(`${name}: ${none} (did you pass model.parameters()?)`);
+    }
   }
 
   /** Forget every parameter's gradient (call before each backward). */

@@ -390,11 +390,21 @@ export class Tensor implements Variable<Tensor> {
   }
   /** Maximum over `dim` or a list of dims (all when omitted), as `torch.amax`. */
   amax(dim?: number | number[], keepdim = false): Tensor {
-    return this.reduceOver(this.reductionDims(dim, 'amax'), keepdim, (t, d) => Tensor.apply('max', [t], d));
+    const dims = this.reductionDims(dim, 'amax');
+    this.checkNotEmpty(dims, 'amax');
+    return this.reduceOver(dims, keepdim, (t, d) => Tensor.apply('max', [t], d));
   }
   /** Minimum over `dim` or a list of dims (all when omitted), as `torch.amin`. */
   amin(dim?: number | number[], keepdim = false): Tensor {
+    this.checkNotEmpty(this.reductionDims(dim, 'amin'), 'amin');
     return this.neg().amax(dim, keepdim).neg();
+  }
+  /** Throw when one of `dims` is empty: PyTorch raises too, as the extreme of nothing has no value (−∞ would pass silently). */
+  private checkNotEmpty(dims: number[], what: string): void {
+    const empty = dims.find((d) => this.shape[d] === 0);
+    if (empty !== undefined) {
+      throw new IndexingError(`${what}: dim ${empty} of shape ${formatShape(this.shape)} is empty; it needs values`);
+    }
   }
   /**
    * `max()`: the largest value (0-dim). `max(dim)`: the largest values along `dim` and
@@ -414,15 +424,19 @@ export class Tensor implements Variable<Tensor> {
     return valuesAt(this, dim, this.argmin(dim, true), keepdim);
   }
   /**
-   * The entry at `index` along `dim` (index: this shape with `dim` of size 1), as a sum of
-   * the entries times a one-hot mask: the gradient goes to that entry alone, which is how
-   * PyTorch's `max(dim)` and `max_pool2d` pick one of several equal maxima.
+   * The entry at `index` along `dim` (index: this shape with `dim` of size 1, integer
+   * positions in `0 … n−1`), as PyTorch's `take_along_dim`. Picked with a one-hot mask and
+   * summed, so the gradient goes to that entry alone (how `max(dim)` and max pooling pick one
+   * of several equal maxima); the mask selects rather than multiplies, so an ∞ or NaN that
+   * is not picked stays out.
    */
   takeAlong(dim: number, index: Tensor, keepdim = false): Tensor {
     const d = normalizeDim(dim, this.shape);
     const n = this.shape[d];
+    // An argmax result needs no check (and on the GPU a check would read it back).
+    if (ARG_INDICES.get(index) !== n) checkIndices(index, n, `takeAlong: index along dim ${d} (size ${n})`);
     const positions = arange(n, { backend: this.backend }).reshape(this.shape.map((_, i) => (i === d ? n : 1)));
-    return this.mul(positions.eq(index.detach())).sum(d, keepdim);
+    return Tensor.apply('select', [positions.eq(index.detach()), this], undefined).sum(d, keepdim);
   }
   /**
    * Index of the largest value along `dim` (the first one on ties, as PyTorch), as a
@@ -433,11 +447,15 @@ export class Tensor implements Variable<Tensor> {
     const d = normalizeDim(dim, this.shape);
     const x = this.detach();
     const n = this.shape[d];
-    const isMax = x.eq(Tensor.apply('max', [x], d));
+    this.checkNotEmpty([d], 'argmax');
+    // Where the maximum is, or a NaN (x ≠ x), which PyTorch treats as the maximum.
+    const isMax = x.eq(Tensor.apply('max', [x], d)).add(x.eq(x).neg().add(1));
     // Each position's index where it is a maximum, n elsewhere; the smallest is the first maximum.
     const positions = arange(n, { backend: this.backend }).reshape(this.shape.map((s, i) => (i === d ? n : 1)));
     const candidates = where(isMax, positions, n);
-    return candidates.amin(d, keepdim);
+    const indices = candidates.amin(d, keepdim);
+    ARG_INDICES.set(indices, n);
+    return indices;
   }
   /** Index of the smallest value along `dim` (first on ties); see `argmax`. */
   argmin(dim?: number, keepdim = false): Tensor {
@@ -446,7 +464,10 @@ export class Tensor implements Variable<Tensor> {
   /** log Σ exp over `dim` (a dim or a list), computed stably by shifting by the maximum. */
   logsumexp(dim: number | number[], keepdim = false): Tensor {
     const dims = this.reductionDims(dim, 'logsumexp');
-    const m = this.detach().amax(dims, true);
+    const max = this.detach().amax(dims, true);
+    // Shift by the maximum where it is finite; an infinite one (all −∞, or a +∞) would give
+    // ∞ − ∞ = NaN, where PyTorch gives −∞ and +∞.
+    const m = where(max.sub(max).eq(0), max, 0);
     const out = naturalLog(this.sub(m).exp().sum(dims, true)).add(m);
     return keepdim ? out : out.reshape(this.shape.filter((_, i) => !dims.includes(i)));
   }
@@ -879,7 +900,27 @@ export function mixAlong(t: Tensor, dim: number, sources: Array<number | null>):
 export function where(condition: Tensor, input: TensorLike, other: TensorLike): Tensor {
   const c = condition.detach();
   const lift = (x: TensorLike): Tensor => (x instanceof Tensor ? x : full([], x, { backend: c.backend }));
-  return c.mul(lift(input)).add(c.neg().add(1).mul(lift(other)));
+  // Selects rather than multiplies (c·a + (1−c)·b), so an ∞ or NaN in the branch not taken stays out.
+  return Tensor.apply('select', [c, lift(input)], undefined).add(
+    Tensor.apply('select', [c.neg().add(1), lift(other)], undefined),
+  );
+}
+
+/** Results of `argmax`, with the size of the dim they index: valid indices by construction. */
+const ARG_INDICES = new WeakMap<Tensor, number>();
+
+/**
+ * Throw unless every value of `index` is an integer position in `0 … n−1`: a bad one would
+ * otherwise match no position and silently pick 0.
+ */
+function checkIndices(index: Tensor, n: number, what: string): void {
+  const values = index.toFlatArray();
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (!(Number.isInteger(v) && v >= 0 && v < n)) {
+      throw new IndexingError(`${what}: got ${v}; expected an integer from 0 to ${n - 1}`);
+    }
+  }
 }
 
 /** Check that every tensor matches the first one's shape except along `dim` (for cat/stack). */

@@ -30,6 +30,8 @@ export interface OpArgs {
   lt: undefined;
   eq: undefined;
   isClose: undefined;
+  /** `x` where the mask is positive, else 0 (inputs: mask, x). */
+  select: undefined;
   /** The dimension to sum (kept with size 1). */
   sum: number;
   /** The new order of dimensions. */
@@ -210,6 +212,18 @@ export const tensorFunctions: TensorFunctionTable = {
       return zipForward('isClose', inputs);
     },
     backward: (ctx) => zeroGrads(ctx),
+  },
+  select: {
+    // Picks without multiplying: mask · x would turn an ∞ or NaN that is not picked into NaN
+    // (∞ · 0). The backends' reluBack(m, x) is exactly "m > 0 ? x : 0".
+    forward(ctx, inputs) {
+      ctx.saveForBackward(inputs[0]);
+      return zipForward('reluBack', inputs);
+    },
+    backward(ctx, grad) {
+      const [mask] = ctx.savedValues;
+      return [mask.zeros(), grad.mul(mask)];
+    },
   },
   sum: {
     forward(ctx, [a], dim) {

@@ -62,10 +62,18 @@ export const binaryFns: Record<BinaryOp, (x: number, y: number) => number> = {
   sigmoidBack: ops.sigmoidBack,
 };
 
+/**
+ * The larger of `acc` and `x`, NaN if either is NaN: a maximum over values that hold a NaN is
+ * NaN, as in PyTorch. (`x > y ? x : y` alone would skip a NaN unless it came last.)
+ */
+export function maxWithNaN(acc: number, x: number): number {
+  return acc > x || acc !== acc ? acc : x;
+}
+
 /** The combining function and starting value of each reduction. */
 export const reduceFns: Record<ReduceOp, { fn: (acc: number, x: number) => number; start: number }> = {
   sum: { fn: ops.add, start: 0 },
-  max: { fn: ops.max, start: -Infinity },
+  max: { fn: maxWithNaN, start: -Infinity },
   prod: { fn: ops.mul, start: 1 },
 };
 

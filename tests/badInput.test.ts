@@ -4,8 +4,9 @@
  * rather than NaN. Tests here that reach no exercise name no task.
  */
 import { expect } from 'chai';
-import { Linear, Random, datasets, tensor, zeros } from '../src';
+import { Adam, IndexingError, Linear, Random, SGD, datasets, nn, tensor, where, zeros } from '../src';
 import { encodeSentences, parseGlove } from '../src/apps/sentiment';
+import { describeEachBackend, tolerance } from './helpers/backends';
 
 describe('Bad input: seeds', () => {
   it('Random rejects a seed that is not an integer, naming it', () => {
@@ -86,6 +87,194 @@ describe('Bad input: modules and data', () => {
     expect(out.toArray()).to.deep.equal([
       [0, 0, 0],
       [0, 0, 0],
+    ]);
+  });
+});
+
+describe('Bad input: optimizers', () => {
+  it('SGD and Adam name what they got instead of parameters', () => {
+    const layer = new Linear(2, 2);
+    expect(() => new SGD(layer as never, { lr: 0.1 })).to.throw(
+      TypeError,
+      /SGD: expected a list of parameters such as model\.parameters\(\), got a Linear module/,
+    );
+    expect(() => new SGD([tensor([1])] as never)).to.throw(TypeError, /SGD: parameter 0 is a Tensor, not a Parameter/);
+    expect(() => new Adam([layer.weight, 3] as never)).to.throw(
+      TypeError,
+      /Adam: parameter 1 is number 3, not a Parameter/,
+    );
+    expect(() => new SGD([])).to.throw(/SGD: no tensor parameters given/);
+  });
+
+  it('a learning rate given as a string is named as a string', () => {
+    const ps = new Linear(2, 2).parameters();
+    expect(() => new SGD(ps, { lr: '0.1' as never })).to.throw(
+      TypeError,
+      /SGD: lr must be a number >= 0, got the string "0\.1"/,
+    );
+    expect(() => new Adam(ps, { betas: [0.9, 1] })).to.throw(
+      RangeError,
+      /Adam: betas\[1\] must be a number >= 0 and < 1, got 1/,
+    );
+  });
+});
+
+describe('Bad input: indices and reductions', () => {
+  it('Task 2.3 takeAlong rejects an index that is not an integer position, naming it', () => {
+    const x = tensor([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
+    for (const bad of [9, -1, 0.5, NaN]) {
+      expect(() => x.takeAlong(1, tensor([[bad], [0]]))).to.throw(
+        IndexingError,
+        new RegExp(`takeAlong: index along dim 1 \\(size 3\\): got ${bad}; expected an integer from 0 to 2`),
+      );
+    }
+    expect(x.takeAlong(1, tensor([[2], [0]])).toArray()).to.deep.equal([3, 4]);
+  });
+
+  it('a maximum of nothing is an error (PyTorch raises), a sum of nothing is 0 and a mean NaN', () => {
+    expect(() => zeros([0]).max()).to.throw(IndexingError, /amax: dim 0 of shape \[0\] is empty; it needs values/);
+    expect(() => zeros([2, 0]).amax(1)).to.throw(IndexingError, /dim 1 of shape \[2, 0\] is empty/);
+    expect(() => zeros([0]).min()).to.throw(IndexingError, /amin: dim 0 of shape \[0\] is empty/);
+    expect(() => zeros([3, 0]).argmax(1)).to.throw(IndexingError, /argmax: dim 1 of shape \[3, 0\] is empty/);
+  });
+});
+
+/**
+ * NaN and ±∞ in every reduction, with PyTorch's answers written out (torch 2.x): a NaN makes a
+ * maximum or minimum NaN and is where argmax/argmin point; an ∞ that is not picked never leaks.
+ */
+describeEachBackend('Reductions with NaN and infinities', (backend, name) => {
+  const t = (values: number[][]) => tensor(values, { backend });
+  const inf = Infinity;
+
+  it('Task 4.4 max, min, amax, amin, argmax and argmin propagate NaN as PyTorch', () => {
+    const x = t([[1, NaN, 3]]);
+    expect(x.max().item()).to.be.NaN;
+    expect(x.min().item()).to.be.NaN;
+    expect(x.argmax().item()).to.equal(1);
+    expect(x.argmin().item()).to.equal(1);
+    expect(Array.from(x.amax(1).toFlatArray())).to.deep.equal([NaN]);
+    expect(Array.from(x.amin(1).toFlatArray())).to.deep.equal([NaN]);
+    const both = t([
+      [1, NaN, 3],
+      [4, 6, 5],
+    ]);
+    const { values, indices } = both.max(1);
+    expect(Array.from(values.toFlatArray())).to.deep.equal([NaN, 6]);
+    expect(Array.from(indices.toFlatArray())).to.deep.equal([1, 1]);
+    const low = both.min(1);
+    expect(Array.from(low.values.toFlatArray())).to.deep.equal([NaN, 4]);
+    expect(Array.from(low.indices.toFlatArray())).to.deep.equal([1, 0]);
+  });
+
+  it('Task 4.4 infinities are ordinary values to max and min, and never leak into picked values', () => {
+    const x = t([
+      [1, inf, -inf],
+      [-inf, -inf, 2],
+    ]);
+    expect(x.max().item()).to.equal(inf);
+    expect(x.min().item()).to.equal(-inf);
+    const { values, indices } = x.max(1);
+    expect(Array.from(values.toFlatArray())).to.deep.equal([inf, 2]);
+    expect(Array.from(indices.toFlatArray())).to.deep.equal([1, 2]);
+    const low = x.min(1);
+    expect(Array.from(low.values.toFlatArray())).to.deep.equal([-inf, -inf]);
+    expect(Array.from(low.indices.toFlatArray())).to.deep.equal([2, 0]);
+    expect(
+      Array.from(
+        t([[-inf, -inf]])
+          .amax(1)
+          .toFlatArray(),
+      ),
+    ).to.deep.equal([-inf]);
+    expect(
+      t([[-inf, -inf]])
+        .argmax()
+        .item(),
+    ).to.equal(0);
+  });
+
+  it('Task 2.3 sum, mean and prod follow IEEE arithmetic as PyTorch (∞ − ∞ and ∞ · 0 are NaN)', () => {
+    expect(
+      t([[inf, 1]])
+        .sum()
+        .item(),
+    ).to.equal(inf);
+    expect(
+      t([[inf, -inf]])
+        .sum()
+        .item(),
+    ).to.be.NaN;
+    expect(
+      t([[NaN, 1]])
+        .mean()
+        .item(),
+    ).to.be.NaN;
+    expect(
+      t([[0, inf]])
+        .prod()
+        .item(),
+    ).to.be.NaN;
+    expect(
+      t([[-inf, 2]])
+        .prod()
+        .item(),
+    ).to.equal(-inf);
+  });
+
+  it('Task 2.3 logsumexp of all −∞ is −∞, with a +∞ it is +∞, with a NaN NaN', () => {
+    expect(
+      t([[-inf, -inf]])
+        .logsumexp(1)
+        .item(),
+    ).to.equal(-inf);
+    expect(
+      t([[1, inf]])
+        .logsumexp(1)
+        .item(),
+    ).to.equal(inf);
+    expect(
+      t([[1, NaN]])
+        .logsumexp(1)
+        .item(),
+    ).to.be.NaN;
+    expect(
+      t([[0, 0]])
+        .logsumexp(1)
+        .item(),
+    ).to.be.closeTo(Math.log(2), tolerance(name));
+  });
+
+  it('Task 2.3 where takes each value from its own branch: an ∞ or NaN in the other branch stays out', () => {
+    const c = t([[1, 0, 1]]);
+    const out = where(c, t([[1, inf, NaN]]), t([[-inf, 2, 3]]));
+    expect(Array.from(out.toFlatArray())).to.deep.equal([1, 2, NaN]);
+  });
+
+  it('Task 4.4 max pooling gives NaN for a window holding a NaN, and ∞ where it is the maximum', () => {
+    const img = tensor(
+      [
+        [
+          [
+            [1, NaN, 5, 6],
+            [2, 3, 7, -inf],
+            [inf, 0, 1, 1],
+            [0, 0, 1, 2],
+          ],
+        ],
+      ],
+      { backend },
+    );
+    expect(nn.maxpool2d(img, 2).toArray()).to.deep.equal([
+      [
+        [
+          [NaN, 7],
+          [inf, 2],
+        ],
+      ],
     ]);
   });
 });

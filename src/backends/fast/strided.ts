@@ -252,7 +252,11 @@ export function foldRun(
       for (let j = 0; j < n; j++, p += step) acc = ops.add(acc, x[p]);
       return acc;
     case 'max':
-      for (let j = 0; j < n; j++, p += step) acc = ops.max(acc, x[p]);
+      // maxWithNaN inlined: a NaN anywhere makes the maximum NaN.
+      for (let j = 0; j < n; j++, p += step) {
+        const v = x[p];
+        acc = acc > v || acc !== acc ? acc : v;
+      }
       return acc;
     default:
       for (let j = 0; j < n; j++, p += step) acc = fn(acc, x[p]);
