@@ -399,7 +399,10 @@ export class Tensor implements Variable<Tensor> {
     this.checkNotEmpty(this.reductionDims(dim, 'amin'), 'amin');
     return this.neg().amax(dim, keepdim).neg();
   }
-  /** Throw when one of `dims` is empty: PyTorch raises too, as the extreme of nothing has no value (−∞ would pass silently). */
+  /**
+   * Throw when one of `dims` is empty: PyTorch raises too, as the extreme of nothing has no
+   * value (−∞ would pass silently).
+   */
   private checkNotEmpty(dims: number[], what: string): void {
     const empty = dims.find((d) => this.shape[d] === 0);
     if (empty !== undefined) {
