@@ -46,20 +46,8 @@ import {
 } from '../src';
 import { FastBackend } from '../src/backends/fast/backend';
 
-const USAGE = `Usage: npm run bench -- [flags]
-
-Times matmul, a small-tensor epoch, a LeNet training step (batch 32) and elementwise ops on
-MiniTorch's CPU backends, tfjs and PyTorch (same shapes, same run), checks every result against
-the simple backend first, prints a table and the goals, and writes out/bench.json.
-
-Flags:
-  --quick       fewer sizes and no tfjs (a smoke run, about a minute)
-  --no-torch    skip the PyTorch columns
-  --python P    the Python with torch to use (default: $MINITORCH_PYTHON, else
-                .tmp/torchvenv/bin/python)
-  --gpu         add MiniTorch's "gpu" backend to the matmul and epoch rows
-  --help, -h    print this and exit
-`;
+/** The flags, shared with `scripts/bench-launch.js`, which prints them before compiling anything. */
+const USAGE = fs.readFileSync(path.join(__dirname, '..', '..', 'scripts', 'bench-usage.txt'), 'utf8');
 
 /** A benchmark case. */
 type Bench = 'matmul' | 'epoch' | 'lenet' | 'add' | 'exp';

@@ -22,6 +22,7 @@ import {
   sameShape,
   shapeBroadcast,
   shapeSize,
+  newStorage,
 } from './tensorData';
 import { TensorBackend, normalizeDim } from './tensorOps';
 import { EPS } from './operators';
@@ -786,7 +787,7 @@ export function ones(shape: Shape, options: TensorOptions = {}): Tensor {
 /** A tensor filled with `value`. */
 export function full(shape: Shape, value: number, options: TensorOptions = {}): Tensor {
   checkShape(shape);
-  return fromFlat(new Float64Array(shapeSize(shape)).fill(value), shape, options);
+  return fromFlat(newStorage(shape).fill(value), shape, options);
 }
 
 /** `[0, 1, …, n−1]` as a 1-D tensor. */

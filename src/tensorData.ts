@@ -176,6 +176,24 @@ export function checkShape(shape: ArrayLike<number>, what = 'shape'): void {
   }
 }
 
+/**
+ * Zero-filled storage for a tensor of `shape` (in a `SharedArrayBuffer` when `shared`). Too
+ * large a shape is an error that names it and its size, not V8's "Invalid typed array length".
+ */
+export function newStorage(shape: ArrayLike<number>, shared = false): Storage {
+  const size = shapeSize(shape);
+  try {
+    return shared ? new Float64Array(new SharedArrayBuffer(size * 8)) : new Float64Array(size);
+  } catch (e) {
+    if (!(e instanceof RangeError)) throw e;
+    const gib = (size * 8) / 2 ** 30;
+    throw new RangeError(
+      `cannot allocate a tensor of shape ${formatShape(shape)}: ${size} values of 8 bytes ` +
+        `(${gib >= 1 ? `${gib.toPrecision(3)} GiB` : `${size * 8} bytes`}) is more than this machine can hold (${e.message})`,
+    );
+  }
+}
+
 /** Throw unless `value` is a number (a string or `undefined` would be stored as NaN). */
 export function checkValue(value: unknown, what: string): void {
   if (typeof value !== 'number') throw new TypeError(`${what}: values must be numbers, got ${describeValue(value)}`);
@@ -244,7 +262,7 @@ export class TensorData {
   /** A zero-filled contiguous tensor of this shape. */
   static zeros(shape: Shape): TensorData {
     checkShape(shape);
-    return new TensorData(new Float64Array(shapeSize(shape)), shape);
+    return new TensorData(newStorage(shape), shape);
   }
 
   /** Number of dimensions. */

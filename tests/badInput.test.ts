@@ -4,7 +4,7 @@
  * rather than NaN. Tests here that reach no exercise name no task.
  */
 import { expect } from 'chai';
-import { Adam, IndexingError, Linear, Random, SGD, datasets, nn, tensor, where, zeros } from '../src';
+import { Adam, IndexingError, Linear, Random, SGD, datasets, full, nn, tensor, where, zeros } from '../src';
 import { encodeSentences, parseGlove } from '../src/apps/sentiment';
 import { describeEachBackend, tolerance } from './helpers/backends';
 
@@ -276,5 +276,15 @@ describeEachBackend('Reductions with NaN and infinities', (backend, name) => {
         ],
       ],
     ]);
+  });
+});
+
+describe('Bad input: sizes', () => {
+  it('a tensor too large to allocate is an error naming its shape and size', () => {
+    expect(() => zeros([1e6, 1e6])).to.throw(
+      RangeError,
+      /cannot allocate a tensor of shape \[1000000, 1000000\]: 1000000000000 values of 8 bytes \(7\.28e\+3 GiB\)/,
+    );
+    expect(() => full([1e5, 1e5, 10], 1)).to.throw(RangeError, /shape \[100000, 100000, 10\]/);
   });
 });

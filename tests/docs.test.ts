@@ -6,6 +6,7 @@
 import { expect } from 'chai';
 import * as fs from 'fs';
 import * as path from 'path';
+import { spawnSync } from 'child_process';
 import * as minitorch from '../src';
 
 /** The text of every `code span` in the document's table rows. */
@@ -50,7 +51,13 @@ describe('docs/torch.md covers the public API', () => {
 
   it('lists every Tensor and Module method', () => {
     // TypeScript-private helpers exist on the prototype at run time but are not API.
-    const tensorMethods = methods(minitorch.Tensor.prototype, ['lift', 'reductionDims', 'reduceOver', 'indexArg', 'checkNotEmpty']);
+    const tensorMethods = methods(minitorch.Tensor.prototype, [
+      'lift',
+      'reductionDims',
+      'reduceOver',
+      'indexArg',
+      'checkNotEmpty',
+    ]);
     expect(missing(tensorMethods, '.', code)).to.deep.equal([]);
     expect(missing(['apply'], 'Tensor.', code)).to.deep.equal([]);
     expect(missing(methods(minitorch.Module.prototype, []), '.', code)).to.deep.equal([]);
@@ -157,5 +164,46 @@ describe('README Layout', () => {
   it('Course tooling the Layout reader follows indentation and extra file names', () => {
     const text = '## Layout\n\n```\nsrc/    lib\n  a.ts  b.ts  the two\n  x/\n    y.ts\ntests/\n```\n## Next\n';
     expect(layoutPaths(text)).to.deep.equal(['src/', 'src/a.ts', 'src/b.ts', 'src/x/', 'src/x/y.ts', 'tests/']);
+  });
+});
+
+describe('README examples', () => {
+  const root = path.join(__dirname, '..', '..');
+
+  it("Course tooling the starter's example summary line counts the task's real tests", () => {
+    const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8').replace(/\n/g, ' ');
+    const example = readme.match(/`Task (\d+\.\d+) [a-z ]+: (\d+) of (\d+)\s+tests fail/);
+    expect(example, 'the README shows a summary line such as `Task 1.3 chain rule: N of N tests fail`').to.not.equal(
+      null,
+    );
+    const [, task, failing, total] = example!;
+    const dry = spawnSync(
+      process.execPath,
+      [
+        path.join(root, 'node_modules', 'mocha', 'bin', 'mocha.js'),
+        '--no-config',
+        '--require',
+        path.join(root, 'build', 'tests', 'hooks.js'),
+        '--dry-run',
+        '--reporter',
+        'json',
+        '--grep',
+        `Task ${task.replace('.', '\\.')}\\b`,
+        path.join(root, 'build', 'tests', '**', '*.test.js'),
+      ],
+      { encoding: 'utf8', cwd: root },
+    );
+    const tests = (JSON.parse(dry.stdout.slice(dry.stdout.indexOf('{'))) as { tests: unknown[] }).tests.length;
+    expect([Number(failing), Number(total)]).to.deep.equal([tests, tests]);
+  });
+
+  it('Course tooling `npm run bench -- --help` prints the flags without compiling, from the one usage text', () => {
+    const out = spawnSync(process.execPath, [path.join(root, 'scripts', 'bench-launch.js'), '--help'], {
+      encoding: 'utf8',
+    });
+    expect(out.status).to.equal(0);
+    expect(out.stdout).to.equal(fs.readFileSync(path.join(root, 'scripts', 'bench-usage.txt'), 'utf8'));
+    expect(out.stdout).to.match(/--quick .*about 3 minutes/);
+    expect(fs.readFileSync(path.join(root, 'scripts', 'bench.ts'), 'utf8')).to.include("'bench-usage.txt'");
   });
 });

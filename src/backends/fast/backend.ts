@@ -20,7 +20,15 @@
  */
 import { platform } from '../../platform';
 import { BackendName, registerBackend } from '../registry';
-import { Shape, TensorData, checkBroadcastTo, sameShape, shapeBroadcast, shapeSize } from '../../tensorData';
+import {
+  Shape,
+  TensorData,
+  checkBroadcastTo,
+  newStorage,
+  sameShape,
+  shapeBroadcast,
+  shapeSize,
+} from '../../tensorData';
 import {
   BinaryOp,
   ElementwiseFn,
@@ -93,7 +101,7 @@ const POOLS: ChunkPool[] = [
  */
 function hostStorage(size: number): Float64Array {
   const pool = size <= POOLS[0].largest ? POOLS[0] : size <= POOLS[1].largest ? POOLS[1] : null;
-  if (pool === null) return new Float64Array(size);
+  if (pool === null) return newStorage([size]);
   if (pool.used + size > pool.chunk.length) {
     pool.chunk = new Float64Array(pool.chunkSize);
     pool.used = 0;
@@ -294,7 +302,7 @@ export class FastBackend implements TensorBackend {
   }
 
   zeros(shape: Shape): TensorData {
-    return new TensorData(new Float64Array(new SharedArrayBuffer(shapeSize(shape) * 8)), shape);
+    return new TensorData(newStorage(shape, true), shape);
   }
 
   /**
