@@ -97,8 +97,8 @@ describe('GPU kernels at the device limits', function () {
 
   it('Task 3.3 the max reduction propagates NaN and keeps -Infinity, as PyTorch', () => {
     const t = (v: number[]) => fromFlat(v, [v.length], { backend: 'gpu' });
-    expect(t([1, NaN, 3]).amax().item()).to.be.NaN;
-    expect(t([NaN, 1, 3]).amax().item()).to.be.NaN;
+    expect(Number.isNaN(t([1, NaN, 3]).amax().item())).to.equal(true);
+    expect(Number.isNaN(t([NaN, 1, 3]).amax().item())).to.equal(true);
     expect(t([-Infinity]).amax().item()).to.equal(-Infinity);
     expect(t([-Infinity, 2, Infinity]).amax().item()).to.equal(Infinity);
   });
