@@ -15,7 +15,9 @@ export type GpuCommand = { noReply?: boolean; seq?: number } & (
   | { op: 'init' }
   | { op: 'create'; id: number; length: number; data?: Float32Array }
   | { op: 'write'; id: number; data: Float32Array }
-  | { op: 'run'; code: string; buffers: number[]; info: Uint32Array; groups: [number, number, number] }
+  | { op: 'run'; code: string; buffers: GpuBinding[]; info: Uint32Array; groups: [number, number, number] }
+  | { op: 'copy'; from: number; fromOffset: number; to: number; toOffset: number; bytes: number }
+  | { op: 'limits' }
   | { op: 'read'; id: number; length: number }
   | { op: 'destroy'; id: number }
   | { op: 'spill'; ids: number[] }
@@ -23,6 +25,26 @@ export type GpuCommand = { noReply?: boolean; seq?: number } & (
   | { op: 'count' }
   | { op: 'drain' }
 );
+
+/** A kernel's binding: a whole buffer by id, or `size` bytes of it from `offset` on. */
+export type GpuBinding = number | { id: number; offset: number; size: number };
+
+/**
+ * The device's limits that decide how the GPU backend splits a kernel's work (read from the
+ * device, except `maxLoopIterations`, which is measured: see `loopCap` in `worker.ts`).
+ */
+export interface GpuLimits {
+  /** Largest buffer, in bytes: a tensor of more float32 values than a quarter of it is refused. */
+  maxBufferSize: number;
+  /** Largest part of a buffer one kernel may bind, in bytes. */
+  maxStorageBufferBindingSize: number;
+  /** Most workgroups along each dimension of one dispatch. */
+  maxComputeWorkgroupsPerDimension: number;
+  /** A binding's offset into its buffer is a multiple of this many bytes. */
+  minStorageBufferOffsetAlignment: number;
+  /** Loop iterations one invocation may run in all before the driver cuts its loops short; Infinity for none. */
+  maxLoopIterations: number;
+}
 
 /** What to do when no adapter is found (the worker's error message). */
 export const NO_ADAPTER_HELP =

@@ -20,6 +20,9 @@ export {
   gpuMemoryStats,
   setGpuMemoryBudget,
   simulateDeviceLoss,
+  deviceLimits,
+  setGpuLimitsForTesting,
 } from './backend';
 export type { GpuMemoryBudget } from './memory';
+export type { GpuLimits } from './bridge';
 export * as kernels from './kernels';

@@ -53,18 +53,29 @@ const BINARY_WGSL: Record<BinaryOp, string> = {
   lt: 'select(0.0, 1.0, x < y)',
   eq: 'select(0.0, 1.0, x == y)',
   isClose: 'select(0.0, 1.0, abs(x - y) < 1e-2)',
-  max: 'max(x, y)',
+  max: `select(max(x, y), x + y, ${isNan('x')} || ${isNan('y')})`,
   logBack: 'y / (x + 1e-6)',
   invBack: '-y / (x * x)',
   reluBack: 'select(0.0, y, x > 0.0)',
   sigmoidBack: 'sigmoid_(x) * (1.0 - sigmoid_(x)) * y',
 };
 
+/** WGSL that is true when the f32 `v` is NaN, tested on its bits. */
+function isNan(v: string): string {
+  return `((bitcast<u32>(${v}) & 0x7fffffffu) > 0x7f800000u)`;
+}
+
 /** Each reduction: its combining expression of `acc` and `x`, and its start value. */
 const REDUCE_WGSL: Record<ReduceOp, { combine: string; start: string }> = {
   sum: { combine: 'acc + x', start: '0.0' },
   // The most negative finite f32, spelled exactly: WGSL rejects a decimal literal that rounds past it.
-  max: { combine: 'max(acc, x)', start: '-0x1.fffffep+127f' },
+  // NaN wins, as in PyTorch (WGSL's max() may return either operand for a NaN, so the bits
+  // are tested: a fast-math compiler may fold x != x away). The start is -Infinity, read
+  // through `info` only because WGSL refuses an infinite constant.
+  max: {
+    combine: `select(max(acc, x), acc + x, ${isNan('acc')} || ${isNan('x')})`,
+    start: 'bitcast<f32>(0xff800000u | (info[0] & 0u))',
+  },
   prod: { combine: 'acc * x', start: '1.0' },
 };
 

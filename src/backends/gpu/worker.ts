@@ -11,7 +11,7 @@
  */
 /// <reference types="@webgpu/types" />
 import { platform } from '../../platform';
-import { GpuCommand, GpuReply, NO_ADAPTER_HELP, deviceLostMessage } from './bridge';
+import { GpuCommand, GpuLimits, GpuReply, NO_ADAPTER_HELP, deviceLostMessage } from './bridge';
 
 const side = platform.workerSide();
 if (side === null) throw new Error('the GPU worker script runs only as a worker (see bridge.ts)');
@@ -25,6 +25,8 @@ let device: GPUDevice | null = null;
  */
 const instances: GPU[] = [];
 let description = '';
+/** The device's limits that decide how the backend splits its work (see `GpuLimits`). */
+let limits: GpuLimits | null = null;
 let pendingError: string | undefined;
 /** Submissions since the queue last drained (see `run`). */
 let inFlight = 0;
@@ -72,18 +74,30 @@ async function acquire(): Promise<void> {
   if (adapter === null) {
     throw new Error(NO_ADAPTER_HELP);
   }
-  const limits = adapter.limits;
-  if (limits.maxComputeInvocationsPerWorkgroup < NEEDED_INVOCATIONS) {
+  const offered = adapter.limits;
+  if (offered.maxComputeInvocationsPerWorkgroup < NEEDED_INVOCATIONS) {
     throw new Error(
-      `the WebGPU adapter allows ${limits.maxComputeInvocationsPerWorkgroup} invocations per workgroup; the kernels need ${NEEDED_INVOCATIONS}`,
+      `the WebGPU adapter allows ${offered.maxComputeInvocationsPerWorkgroup} invocations per workgroup; the kernels need ${NEEDED_INVOCATIONS}`,
     );
   }
+  // Ask for all the buffer size the adapter offers: a device gets WebGPU's defaults otherwise
+  // (256 MiB buffers, 128 MiB bindings), however much more the adapter could hold.
   device = await adapter.requestDevice({
     requiredLimits: {
       maxComputeInvocationsPerWorkgroup: NEEDED_INVOCATIONS,
-      maxStorageBuffersPerShaderStage: Math.max(4, Math.min(8, limits.maxStorageBuffersPerShaderStage)),
+      maxStorageBuffersPerShaderStage: Math.max(4, Math.min(8, offered.maxStorageBuffersPerShaderStage)),
+      maxBufferSize: offered.maxBufferSize,
+      maxStorageBufferBindingSize: offered.maxStorageBufferBindingSize,
     },
   });
+  const got = device.limits;
+  limits = {
+    maxBufferSize: got.maxBufferSize,
+    maxStorageBufferBindingSize: got.maxStorageBufferBindingSize,
+    maxComputeWorkgroupsPerDimension: got.maxComputeWorkgroupsPerDimension,
+    minStorageBufferOffsetAlignment: got.minStorageBufferOffsetAlignment,
+    maxLoopIterations: await loopCap(device),
+  };
   // Validation errors surface asynchronously; keep the first and report it with the next
   // answer. (Per-command error scopes would be exact, but awaiting one per dispatch crashes
   // Dawn's OpenGL ES backend in this version.)
@@ -96,6 +110,54 @@ async function acquire(): Promise<void> {
   });
   const info = (adapter as GPUAdapter & { info?: GPUAdapterInfo }).info;
   description = `${info?.description || info?.vendor || 'WebGPU adapter'} (${mode})`;
+}
+
+/** Iterations the probe loop is asked for: past this, loops are taken as unbounded. */
+const LOOP_PROBE = 1 << 22;
+
+/**
+ * How many loop iterations one invocation may run before the driver silently stops its loops:
+ * Mesa's llvmpipe ends every loop of an invocation once they have run 65,535 iterations
+ * together (`LP_MAX_TGSI_LOOP_ITERATIONS`, its guard against endless loops), with no error;
+ * the results are just wrong. Measured by a one-invocation kernel that counts to LOOP_PROBE;
+ * Infinity when it gets there (real GPUs have no such cap).
+ */
+async function loopCap(dev: GPUDevice): Promise<number> {
+  const code = /* wgsl */ `
+@group(0) @binding(0) var<storage, read_write> out: array<u32>;
+@compute @workgroup_size(1)
+fn main() {
+  var c = 0u;
+  loop { if (c >= out[0]) { break; } c = c + 1u; }
+  out[1] = c;
+}`;
+  const pipeline = await dev.createComputePipelineAsync({
+    layout: 'auto',
+    compute: { module: dev.createShaderModule({ code }), entryPoint: 'main' },
+  });
+  const buf = dev.createBuffer({
+    size: 8,
+    usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC,
+    mappedAtCreation: true,
+  });
+  new Uint32Array(buf.getMappedRange()).set([LOOP_PROBE, 0]);
+  buf.unmap();
+  const encoder = dev.createCommandEncoder();
+  const pass = encoder.beginComputePass();
+  pass.setPipeline(pipeline);
+  pass.setBindGroup(
+    0,
+    dev.createBindGroup({
+      layout: pipeline.getBindGroupLayout(0),
+      entries: [{ binding: 0, resource: { buffer: buf } }],
+    }),
+  );
+  pass.dispatchWorkgroups(1);
+  pass.end();
+  dev.queue.submit([encoder.finish()]);
+  const counted = new Uint32Array((await download(dev, [buf])).buffer)[1];
+  buf.destroy();
+  return counted >= LOOP_PROBE ? Infinity : counted;
 }
 
 /**
@@ -219,10 +281,15 @@ async function handle(cmd: GpuCommand): Promise<GpuReply> {
       });
       new Uint32Array(info.getMappedRange()).set(cmd.info);
       info.unmap();
-      const entries = [...cmd.buffers.map((id) => buffer(id)), info].map((b, binding) => ({
-        binding,
-        resource: { buffer: b },
-      }));
+      // A binding is a whole buffer, or the part of it from `offset` (bytes) on.
+      const entries = [
+        ...cmd.buffers.map((b, binding) =>
+          typeof b === 'number'
+            ? { binding, resource: { buffer: buffer(b) } }
+            : { binding, resource: { buffer: buffer(b.id), offset: b.offset, size: b.size } },
+        ),
+        { binding: cmd.buffers.length, resource: { buffer: info } },
+      ];
       const encoder = dev.createCommandEncoder();
       const pass = encoder.beginComputePass();
       pass.setPipeline(pipeline);
@@ -240,6 +307,17 @@ async function handle(cmd: GpuCommand): Promise<GpuReply> {
       }
       return {};
     }
+    case 'copy': {
+      // Bytes from one buffer to another (offsets and size multiples of 4).
+      const dev = await need();
+      const encoder = dev.createCommandEncoder();
+      encoder.copyBufferToBuffer(buffer(cmd.from), cmd.fromOffset, buffer(cmd.to), cmd.toOffset, cmd.bytes);
+      dev.queue.submit([encoder.finish()]);
+      return {};
+    }
+    case 'limits':
+      await need();
+      return { value: limits };
     case 'read': {
       const data = await download(await need(), [buffer(cmd.id)]);
       return { value: data.subarray(0, cmd.length) };
