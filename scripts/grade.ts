@@ -447,17 +447,19 @@ async function runTests(opts: GradeOptions, listed: Slot[]): Promise<TestRun> {
       }
       if (s?.why === 'hang') why = `${where(s.title, s.file)} did not finish within ${Math.round(s.limitMs / 1000)} s and was stopped`;
       else if (s?.why === 'disk') why = `the tests wrote more than ${Math.round(diskLimit / 1024 ** 2)} MiB to disk and were stopped${blameTitle ? ` during ${where(blameTitle, s.file)}` : ''}`;
-      else why = `the test process ended before the tests did (exit code ${child.exitCode ?? child.signalCode})${running ? ` during ${where(running.title, running.file)}` : ''}${tail ? `:\n${tail}` : ''}`;
+      else why = `the test process ended before the tests did (exit code ${child.exitCode ?? child.signalCode})${running ? ` during ${where(running.title, running.file)}` : ''}`;
+      // The output's end goes in the notes once, not under every test.
+      const said = tail && s === null ? `${why}; its output ended with:\n${tail}` : why;
       if (blamed !== null && queue.includes(blamed)) {
         const hung = byTask.get(blamed)!.find((x) => x.fullTitle === blameTitle && x.outcome === undefined);
         if (hung) hung.outcome = { fullTitle: hung.fullTitle, task: blamed, status: 'failed', message: s?.why === 'hang' ? `did not finish within ${Math.round(s.limitMs / 1000)} s and was stopped (${shortPath(opts.cwd, s.file)})` : why };
         failRest(blamed, `did not run: ${why}`);
-        notes.push(`Task ${blamed}: ${why}. Its other tests that had not run score 0; the other tasks were graded on.`);
+        notes.push(`Task ${blamed}: ${said}\nIts other tests that had not run score 0; the other tasks were graded on.`);
         queue = queue.filter((t) => t !== blamed && byTask.get(t)!.some((x) => x.outcome === undefined));
       } else if (!progressed) {
         // Nothing ran and nobody to blame (the files did not load): every task left fails.
         for (const t of queue) failRest(t, `did not run: ${why}`);
-        notes.push(`The tests could not run: ${why}`);
+        notes.push(`The tests could not run: ${said}`);
         queue = [];
       } else {
         queue = queue.filter((t) => byTask.get(t)!.some((x) => x.outcome === undefined));

@@ -79,8 +79,9 @@ export function userFolder(parent: string, user: SandboxUser): string {
  * and process group, with `limits` set by the shell before it becomes the command.
  */
 export function spawnLimited(command: string, args: string[], options: SpawnOptions, user: SandboxUser | null, limits: SandboxLimits = DEFAULT_LIMITS): ChildProcess {
+  // bash, not sh: dash's ulimit has no -u.
   const ulimits = user === null ? '' : `ulimit -u ${limits.maxProcesses} && ulimit -f ${limits.maxFileMiB * 1024} && `;
-  return spawn('/bin/sh', ['-c', `${ulimits}exec "$0" "$@"`, command, ...args], {
+  return spawn(user === null ? '/bin/sh' : '/bin/bash', ['-c', `${ulimits}exec "$0" "$@"`, command, ...args], {
     ...options,
     detached: true,
     ...(user === null ? {} : { uid: user.uid, gid: user.gid }),
