@@ -22,8 +22,9 @@
  * with the reference's on inputs drawn from a secret seed. Every process of that user is
  * ended before `results.json` is written. See README, "Threat model".
  *
- * `run --root DIR` (or `AUTOGRADER_ROOT`) moves the whole layout, and `AUTOGRADER_TASKS`
- * (`0.1,0.2`) grades some tasks only: both for tests.
+ * `run --root DIR` (or `AUTOGRADER_ROOT`) moves the whole layout, `AUTOGRADER_TASKS`
+ * (`0.1,0.2`) grades some tasks only, and `AUTOGRADER_TEST_TIMEOUT` / `AUTOGRADER_GRACE`
+ * (seconds) shorten the per-test limits: all for tests.
  *
  * @packageDocumentation
  */
@@ -40,6 +41,7 @@ import { GradescopeResults, TaskScore, cleanUpWhenStopped, grade, gradescopeResu
 import { regionTexts, spliceRegions } from './markers';
 import { SandboxUser, canSandbox, endAll, removeFilesOf, sandboxUser, spawnLimited, userFolder } from './sandbox';
 import { writeStarter } from './starter';
+import type { ReportedTest } from './testSummary';
 
 /** Tooling the starter leaves out that the bundle's repository needs to grade. */
 const GRADER_FILES = ['scripts/autograder.ts', 'scripts/markers.ts', 'scripts/starter.ts'];
@@ -151,6 +153,8 @@ ln -sfn ../repo/node_modules ../reference/node_modules
 # Compiled once here, incrementally: a submission then recompiles only what it changed.
 ./node_modules/.bin/tsc -p tsconfig.test.json --incremental --tsBuildInfoFile build/tsbuildinfo.json
 node scripts/build-wasm.js build/src
+# The tests, listed once from this starter (a submission can neither hide nor add one).
+node build/scripts/autograder.js list
 `;
 
 const RUN_AUTOGRADER = `#!/usr/bin/env bash
@@ -314,7 +318,7 @@ async function valueCheck(task: string, challenge: Challenge, work: string, refe
   });
   child.stdin!.on('error', () => {});
   child.stdin!.end(JSON.stringify({ task, input: wire }));
-  const timer = setTimeout(() => endAll(child, user), 30_000);
+  const timer = setTimeout(() => endAll(child, user), Number(process.env.AUTOGRADER_TEST_TIMEOUT ?? 15) * 1000);
   await new Promise<void>((resolve) => child.on('close', () => resolve()));
   clearTimeout(timer);
   endAll(child, user);
@@ -386,8 +390,13 @@ export async function runAutograder(root: string): Promise<GradescopeResults> {
     const opts = parseArgs(['--out', path.join(scratch, 'results.json'), '--tsc-log', tscLog, '--time-limit', String(TEST_TIME_LIMIT_S), ...only], work);
     // The tests are listed from the bundle's own compiled starter, never from the submission:
     // a submission cannot hide a test or add one.
-    const listed = await listTests({ ...opts, cwd: source, spec: opts.spec });
+    // setup.sh lists them once (build/listing.json); listed here when it has not.
+    const cached = path.join(source, 'build', 'listing.json');
+    const listed = fs.existsSync(cached) ? { tests: JSON.parse(fs.readFileSync(cached, 'utf8')) as ReportedTest[] } : await listTests({ ...opts, cwd: source, spec: opts.spec });
     opts.listing = listed.tests?.map((t) => ({ ...t, file: path.join(work, path.relative(source, t.file)) }));
+    // Shorter limits for the tests of this tooling (a hang is found in seconds, not half a minute).
+    if (process.env.AUTOGRADER_TEST_TIMEOUT) opts.testTimeoutMs = Number(process.env.AUTOGRADER_TEST_TIMEOUT) * 1000;
+    if (process.env.AUTOGRADER_GRACE) opts.graceMs = Number(process.env.AUTOGRADER_GRACE) * 1000;
     opts.sandbox = user;
     opts.canaries = true;
     opts.onProgress = (line) => console.log(line);
@@ -441,6 +450,14 @@ const USAGE = `usage: npm run autograder -- OUT.zip [--modules 0-1]
 
 /** The command line; returns the exit code. */
 async function main(argv: string[]): Promise<number> {
+  if (argv[0] === 'list') {
+    // setup.sh: the tests of the bundle's starter, listed once for every submission.
+    const opts = parseArgs([], repoRoot());
+    const { tests, output } = await listTests(opts);
+    if (tests === null) throw new Error(`autograder list: the tests do not load:\n${output.slice(-3000)}`);
+    fs.writeFileSync(path.join(repoRoot(), 'build', 'listing.json'), JSON.stringify(tests));
+    return 0;
+  }
   if (argv[0] === 'run') {
     const i = argv.indexOf('--root');
     const r = await runAutograder(i >= 0 ? argv[i + 1] : '/autograder');

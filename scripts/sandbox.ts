@@ -134,6 +134,11 @@ export function endAll(child: ChildProcess | null, user: SandboxUser | null): vo
   throw new Error(`sandbox: processes of ${user.name} survive: ${processesOf(user.uid).join(' ')}`);
 }
 
+/** Processes of `uid` still alive (zombies, dead but not yet reaped, left out). */
+export function liveProcessesOf(uid: number): number[] {
+  return processesOf(uid).filter((pid) => !isZombie(pid));
+}
+
 function isZombie(pid: number): boolean {
   try {
     return /^State:\s+Z/m.test(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
