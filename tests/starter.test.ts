@@ -211,6 +211,10 @@ describe('Course tooling starter repository', function () {
     const scripts = (JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
     expect(scripts).to.not.have.property('starter');
     expect(scripts).to.have.property('grade');
+    // Its README is the student's: every `npm run X` it names is a script the repository has.
+    const readme = fs.readFileSync(path.join(dir, 'README.md'), 'utf8');
+    expect(readme).to.include('## Submit').and.include('## Grade yourself').and.not.include('For instructors');
+    for (const m of readme.matchAll(/npm run ([\w:-]+)/g)) expect(scripts, `README names npm run ${m[1]}`).to.have.property(m[1]);
     expect(fs.statSync(path.join(dir, 'package.json')).mode).to.equal(fs.statSync(path.join(ROOT, 'package.json')).mode);
   });
 
