@@ -264,7 +264,7 @@ describe('Course tooling starter repository', function () {
   });
 
   it("Course tooling the starter's notebook check for the first operator task reports every check as TODO", async () => {
-    const grading = require(path.join(dir, 'build/src/grading.js')) as typeof import('../src/course/grading');
+    const grading = require(path.join(dir, 'build/src/course/grading.js')) as typeof import('../src/course/grading');
     const report = await grading.runChecks('0.1', { runs: 2 });
     expect(report.results.length).to.be.greaterThan(3);
     expect(report.results.map((r) => r.status)).to.deep.equal(report.results.map(() => 'todo'));
