@@ -1,38 +1,62 @@
 /**
- * `npm run autograder -- OUT.zip`: write the Gradescope autograder bundle.
+ * `npm run autograder -- OUT.zip [--modules 0-1]`: write the Gradescope autograder bundle of
+ * a release (all modules, or those of `--modules`: the same tasks, tests and `course.json` as
+ * `npm run starter -- DIR --modules 0-1`, so the bundle grades exactly what `npm run grade`
+ * grades in the students' repository, and its maximum is those tasks' points).
  *
  * Gradescope unpacks the zip into `/autograder/source`, runs `setup.sh` once when it builds
- * the image, and runs `run_autograder` for every submission, with the student's files in
- * `/autograder/submission`; the grade goes to `/autograder/results/results.json`.
+ * the image, and runs `run_autograder` (as root) for every submission, with the student's
+ * files in `/autograder/submission`; the grade goes to `/autograder/results/results.json`.
  *
- * The bundle holds the starter repository (every task a stub, the tests, the grader) in
- * `repo/`, never the solutions. `setup.sh` installs Node 20 if needed, the packages pinned
- * by `package-lock.json` (`npm ci`), Mesa for the GPU backend, and compiles. For each
- * submission, `run_autograder` (`node build/scripts/autograder.js run`) copies the repository
- * to a fresh work folder, takes from the submission only the bodies of the solution regions
- * (`BEGIN SOLUTION` … `END SOLUTION`) of the student's source files, and nothing else, so a
- * submitted test file or grader is ignored; then compiles (type errors are reported, and the
- * tests run on what was emitted), grades with `npm run grade`'s code and writes
- * `results.json`, also when something fails on the way.
+ * The bundle holds the starter repository in `repo/` (every task a stub, the tests, the
+ * grader) and, in `reference/`, the released tasks' solutions compiled to JavaScript, which
+ * `setup.sh` makes readable by root only. For each submission, `run_autograder` (`node
+ * build/scripts/autograder.js run`) is the trusted side: it never loads submitted code. It
+ * copies the repository to a fresh work folder, takes from the submission only the bodies of
+ * the solution regions (`BEGIN SOLUTION` … `END SOLUTION`) of the student's source files,
+ * compiles (type errors are reported; the tests run on what was emitted), lists the tests
+ * from its own pristine copy, and runs them with `npm run grade`'s code as an unprivileged
+ * user (`scripts/sandbox.ts`) that can read neither the reference nor anything it could
+ * forge, and can write nothing the grader reads; canary tests that must fail are planted in
+ * every run, and the value checks of `scripts/challenges.ts` compare the submission's outputs
+ * with the reference's on inputs drawn from a secret seed. Every process of that user is
+ * ended before `results.json` is written. See README, "Threat model".
  *
- * `AUTOGRADER_ROOT` (default `/autograder`) moves the whole layout, and `AUTOGRADER_TASKS`
- * (`0.1,0.2`) grades some tasks only: both for tests.
+ * `run --root DIR` (or `AUTOGRADER_ROOT`) moves the whole layout, `AUTOGRADER_TASKS`
+ * (`0.1,0.2`) grades some tasks only, and `AUTOGRADER_TEST_TIMEOUT` / `AUTOGRADER_GRACE`
+ * (seconds) shorten the per-test limits: all for tests.
  *
  * @packageDocumentation
  */
+import * as crypto from 'crypto';
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import ts from 'typescript';
 import * as zlib from 'zlib';
-import { isStudentSource, loadCourse, repoRoot } from './course';
-import { GradescopeResults, grade, gradescopeResults, parseArgs } from './grade';
+import { Challenge, CHALLENGES, compareChallenge, encode, seededRandom } from './challenges';
+import { compareTasks, isStudentSource, loadCourse, moduleOf, parseModules, repoRoot } from './course';
+import {
+  GradescopeResults,
+  TaskScore,
+  cleanUpWhenStopped,
+  grade,
+  gradescopeResults,
+  listTests,
+  parseArgs,
+} from './grade';
 import { regionTexts, spliceRegions } from './markers';
+import { SandboxUser, canSandbox, endAll, removeFilesOf, sandboxUser, spawnLimited, userFolder } from './sandbox';
 import { writeStarter } from './starter';
+import type { ReportedTest } from './testSummary';
 
 /** Tooling the starter leaves out that the bundle's repository needs to grade. */
 const GRADER_FILES = ['scripts/autograder.ts', 'scripts/markers.ts', 'scripts/starter.ts'];
+
+/** Time limit of the tests of one submission: with compiling and the value checks, well inside
+ * Gradescope's default of 40 minutes. */
+export const TEST_TIME_LIMIT_S = 1500;
 
 /** One file of a zip archive. */
 export interface ZipEntry {
@@ -130,9 +154,15 @@ if [ -z "\${MINITORCH_NO_APT:-}" ] && command -v apt-get >/dev/null; then
 fi
 # The packages pinned by package-lock.json (kept when already there, e.g. in a test).
 [ -d node_modules ] || npm ci --no-audit --no-fund
+# The reference solutions: root only (submitted code runs as another user), and able to load
+# the same packages.
+chmod -R go-rwx ../reference
+ln -sfn ../repo/node_modules ../reference/node_modules
 # Compiled once here, incrementally: a submission then recompiles only what it changed.
 ./node_modules/.bin/tsc -p tsconfig.test.json --incremental --tsBuildInfoFile build/tsbuildinfo.json
 node scripts/build-wasm.js build/src
+# The tests, listed once from this starter (a submission can neither hide nor add one).
+node build/scripts/autograder.js list
 `;
 
 const RUN_AUTOGRADER = `#!/usr/bin/env bash
@@ -153,13 +183,58 @@ function listFiles(dir: string, prefix = ''): string[] {
   return out;
 }
 
-/** Write the bundle for the repository at `root` to `outZip`; the number of files in it. */
-export function writeBundle(outZip: string, root = repoRoot()): number {
+/** Options of `writeBundle`. */
+export interface BundleOptions {
+  /** Modules of the release (all when absent). */
+  modules?: number[];
+}
+
+/** Compiler options for transpiling one file, from the repository's tsconfig. */
+function transpileOptions(root: string): ts.CompilerOptions {
+  const config = ts.readConfigFile(path.join(root, 'tsconfig.json'), ts.sys.readFile);
+  const parsed = ts.convertCompilerOptionsFromJson(config.config.compilerOptions, root);
+  return { ...parsed.options, declaration: false, sourceMap: false, noEmit: false };
+}
+
+/**
+ * The reference of a release: every library source of the starter in `repo` with the
+ * released tasks' solutions put back from `root`, transpiled (`src/x.ts` → `src/x.js`).
+ * Later tasks stay stubs, so a bundle carries no solution the release does not grade.
+ */
+function referenceFiles(repo: string, root: string, released: Set<string>): ZipEntry[] {
+  const options = transpileOptions(root);
+  return listFiles(repo)
+    .filter(isStudentSource)
+    .map((f) => {
+      const { text } = spliceRegions(
+        fs.readFileSync(path.join(repo, f), 'utf8'),
+        fs.readFileSync(path.join(root, f), 'utf8'),
+        (t) => released.has(t),
+      );
+      const js = ts.transpileModule(text, { compilerOptions: options, fileName: f }).outputText;
+      return { name: `reference/${f.replace(/\.ts$/, '.js')}`, data: Buffer.from(js), mode: 0o600 };
+    });
+}
+
+/**
+ * Write the bundle for the repository at `root` to `outZip`; the number of files in it.
+ * Throws a one-line error for an output that is a folder or whose folder does not exist.
+ */
+export function writeBundle(outZip: string, root = repoRoot(), options: BundleOptions = {}): number {
+  const out = path.resolve(outZip);
+  if (fs.existsSync(out) && fs.statSync(out).isDirectory())
+    throw new Error(`autograder: ${out} is a folder; give the path of the zip file to write`);
+  if (!fs.existsSync(path.dirname(out))) throw new Error(`autograder: the folder ${path.dirname(out)} does not exist`);
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'minitorch-bundle-'));
   try {
     const repo = path.join(tmp, 'repo');
-    writeStarter(repo, root);
+    const summary = writeStarter(repo, root, { modules: options.modules });
     for (const f of GRADER_FILES) fs.copyFileSync(path.join(root, f), path.join(repo, f));
+    const released = new Set(
+      Object.keys(loadCourse(path.join(repo, 'course.json')).tasks).filter((t) =>
+        summary.modules.includes(moduleOf(t)),
+      ),
+    );
     // Notebooks are not graded: leave them out of the image.
     const files = listFiles(repo).filter((f) => !f.startsWith('notebooks/'));
     const entries: ZipEntry[] = [
@@ -170,9 +245,9 @@ export function writeBundle(outZip: string, root = repoRoot()): number {
         data: fs.readFileSync(path.join(repo, f)),
         mode: fs.statSync(path.join(repo, f)).mode & 0o777,
       })),
+      ...referenceFiles(repo, root, released),
     ];
-    fs.mkdirSync(path.dirname(path.resolve(outZip)), { recursive: true });
-    fs.writeFileSync(outZip, zip(entries));
+    fs.writeFileSync(out, zip(entries));
     return entries.length;
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
@@ -241,14 +316,100 @@ export function takeRegions(work: string, submission: string): string {
   return lines.join('\n');
 }
 
+/** What one task's value check found. */
+interface CheckResult {
+  agreed: number;
+  total: number;
+  differences: string[];
+}
+
+/**
+ * Run the value check of `task`: the reference's outputs computed here, the submission's in
+ * a sandboxed child; null when there is no reference to compare with.
+ */
+async function valueCheck(
+  task: string,
+  challenge: Challenge,
+  work: string,
+  reference: string,
+  user: SandboxUser | null,
+): Promise<CheckResult | null> {
+  if (!challenge.modules.every((m) => fs.existsSync(path.join(reference, `${m}.js`)))) return null;
+  const input = challenge.inputs(seededRandom(crypto.randomInt(2 ** 31)));
+  const wire = JSON.parse(JSON.stringify(input)) as unknown;
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- the reference build, a path known at run time
+  const refMods = Object.fromEntries(challenge.modules.map((m) => [m, require(path.join(reference, m)) as unknown]));
+  const want = encode(challenge.run(refMods, JSON.parse(JSON.stringify(input)))) as Record<string, unknown>;
+  const home = user ? userFolder(work, user) : fs.mkdtempSync(path.join(work, 'home-'));
+  const env: NodeJS.ProcessEnv = user
+    ? { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home, TMPDIR: home, LANG: 'C.UTF-8' }
+    : { ...process.env, TMPDIR: home };
+  const child = spawnLimited(
+    process.execPath,
+    [path.join(work, 'build', 'scripts', 'challengeChild.js')],
+    { cwd: work, stdio: ['pipe', 'ignore', 'ignore', 'pipe'], env },
+    user,
+  );
+  let text = '';
+  child.stdio[3]!.on('data', (d: Buffer) => {
+    text += d.toString();
+    if (text.length > 4_000_000) text = text.slice(-4_000_000);
+  });
+  child.stdin!.on('error', () => {});
+  child.stdin!.end(JSON.stringify({ task, input: wire }));
+  const timer = setTimeout(() => endAll(child, user), Number(process.env.AUTOGRADER_TEST_TIMEOUT ?? 15) * 1000);
+  await new Promise<void>((resolve) => child.on('close', () => resolve()));
+  clearTimeout(timer);
+  endAll(child, user);
+  let got: unknown = null;
+  for (const line of text.trim().split('\n').reverse()) {
+    try {
+      got = JSON.parse(line);
+      break;
+    } catch {
+      // Not the answer line.
+    }
+  }
+  return compareChallenge(want, got, challenge.tolerance);
+}
+
+/** Make `dir` readable by others (the grading user) without changing who owns it. */
+function openForReading(dir: string): void {
+  fs.chmodSync(dir, fs.statSync(dir).mode | 0o755);
+}
+
 /** Grade one submission in the Gradescope layout under `root`; always writes results.json. */
 export async function runAutograder(root: string): Promise<GradescopeResults> {
   const started = Date.now();
   const source = path.join(root, 'source', 'repo');
+  const reference = path.join(root, 'source', 'reference');
   const resultsFile = path.join(root, 'results', 'results.json');
   fs.mkdirSync(path.dirname(resultsFile), { recursive: true });
-  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'minitorch-autograde-'));
+  const user = canSandbox() ? sandboxUser() : null;
+  const course = loadCourse(path.join(source, 'course.json'));
+  const write = (results: GradescopeResults) => {
+    // Written last, after every process of the grading user has ended, and replaced in one
+    // step: nothing can change it afterwards.
+    if (user) {
+      endAll(null, user);
+      removeFilesOf(user.uid);
+    }
+    const tmp = `${resultsFile}.${process.pid}.tmp`;
+    fs.writeFileSync(tmp, `${JSON.stringify(results, null, 2)}\n`);
+    fs.renameSync(tmp, resultsFile);
+  };
+  let work = '';
   try {
+    if (user) {
+      // Before any submitted code runs: the reference and the results are root's only.
+      if (fs.existsSync(reference)) fs.chmodSync(reference, 0o700);
+      fs.chmodSync(path.dirname(resultsFile), 0o755);
+      fs.chownSync(path.dirname(resultsFile), 0, 0);
+      for (const d of [root, path.join(root, 'source'), source]) openForReading(d);
+    }
+    work = fs.mkdtempSync(path.join(os.tmpdir(), 'minitorch-autograde-'));
+    cleanUps.add(() => fs.rmSync(work, { recursive: true, force: true }));
+    fs.chmodSync(work, 0o755);
     fs.cpSync(source, work, {
       recursive: true,
       filter: (src) => path.basename(src) !== 'node_modules' || path.dirname(src) !== source,
@@ -256,6 +417,7 @@ export async function runAutograder(root: string): Promise<GradescopeResults> {
     fs.symlinkSync(path.join(source, 'node_modules'), path.join(work, 'node_modules'), 'dir');
     const note = takeRegions(work, path.join(root, 'submission'));
     console.log(note);
+    // Compiling reads submitted code but runs none of it.
     const tsc = spawnSync(
       process.execPath,
       [
@@ -276,47 +438,153 @@ export async function runAutograder(root: string): Promise<GradescopeResults> {
     fs.writeFileSync(tscLog, `${tsc.stdout ?? ''}${tsc.stderr ?? ''}`.replaceAll(`${work}${path.sep}`, ''));
     // AUTOGRADER_TASKS=0.1,0.2 grades some tasks only (quick checks of the bundle, tests).
     const only = process.env.AUTOGRADER_TASKS ? ['--task', process.env.AUTOGRADER_TASKS] : [];
-    const opts = parseArgs(['--out', resultsFile, '--tsc-log', tscLog, ...only], work);
+    const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'minitorch-autograde-out-'));
+    cleanUps.add(() => fs.rmSync(scratch, { recursive: true, force: true }));
+    const opts = parseArgs(
+      [
+        '--out',
+        path.join(scratch, 'results.json'),
+        '--tsc-log',
+        tscLog,
+        '--time-limit',
+        String(TEST_TIME_LIMIT_S),
+        ...only,
+      ],
+      work,
+    );
+    // The tests are listed from the bundle's own compiled starter, never from the submission:
+    // a submission cannot hide a test or add one.
+    // setup.sh lists them once (build/listing.json); listed here when it has not.
+    const cached = path.join(source, 'build', 'listing.json');
+    const listed = fs.existsSync(cached)
+      ? { tests: JSON.parse(fs.readFileSync(cached, 'utf8')) as ReportedTest[] }
+      : await listTests({ ...opts, cwd: source, spec: opts.spec });
+    opts.listing = listed.tests?.map((t) => ({ ...t, file: path.join(work, path.relative(source, t.file)) }));
+    // Shorter limits for the tests of this tooling (a hang is found in seconds, not half a minute).
+    if (process.env.AUTOGRADER_TEST_TIMEOUT) opts.testTimeoutMs = Number(process.env.AUTOGRADER_TEST_TIMEOUT) * 1000;
+    if (process.env.AUTOGRADER_GRACE) opts.graceMs = Number(process.env.AUTOGRADER_GRACE) * 1000;
+    opts.sandbox = user;
+    opts.canaries = true;
     opts.onProgress = (line) => console.log(line);
-    const { results } = await grade(opts);
-    results.output = [note, results.output].filter(Boolean).join('\n\n');
-    results.execution_time = Math.round((Date.now() - started) / 1000);
-    fs.writeFileSync(resultsFile, `${JSON.stringify(results, null, 2)}\n`);
-    return results;
+    const { scores, results, tampering } = await grade(opts);
+    const notes = [note];
+    if (user === null) notes.push('(Not run as root: the tests ran without dropping privileges.)');
+    // The value checks cap each task's points by the share of its functions whose outputs agree.
+    for (const s of scores) {
+      const challenge = CHALLENGES[s.task];
+      if (challenge === undefined || s.maxScore === 0) continue;
+      const check = await valueCheck(s.task, challenge, work, reference, user);
+      if (check === null) continue;
+      const cap = Math.round(((s.maxScore * check.agreed) / check.total) * 100) / 100;
+      // (A task none of whose tests pass needs no word on its values.)
+      if (check.differences.length > 0 && s.passed > 0) {
+        const line = `Task ${s.task}: on inputs drawn at random by the grader, ${check.agreed} of ${check.total} functions give the reference's outputs (differing: ${check.differences.join(', ')})`;
+        notes.push(s.score > cap ? `${line}; the task's score is capped at ${cap} of ${s.maxScore}.` : `${line}.`);
+        s.score = Math.min(s.score, cap);
+      }
+    }
+    let final: GradescopeResults;
+    if (tampering.length > 0) {
+      const zeroed: TaskScore[] = scores.map((s) => ({ ...s, score: 0 }));
+      final = gradescopeResults(zeroed, '', 0);
+      final.output = `TAMPERING DETECTED: the submitted code changed how the tests report their results, so no test result can be trusted and the score is 0.\n${[...new Set(tampering)].slice(0, 5).join('\n')}\nIf you did not mean to do this, ask your instructor: the run's log says what was seen.`;
+      for (const t of final.tests) t.output = `TAMPERING DETECTED (score 0)\n${t.output}`;
+    } else {
+      final = gradescopeResults(scores, [notes.join('\n'), results.output].filter(Boolean).join('\n\n'), 0);
+    }
+    final.execution_time = Math.round((Date.now() - started) / 1000);
+    write(final);
+    return final;
   } catch (e) {
     // Whatever broke, Gradescope gets a result that says so, and the full points stay visible.
-    const course = loadCourse(path.join(source, 'course.json'));
     const results = gradescopeResults(
       [],
       `The autograder failed: ${(e as Error).stack ?? String(e)}`,
       (Date.now() - started) / 1000,
     );
     results.max_score = Object.values(course.tasks).reduce((a, t) => a + t.points, 0);
-    fs.writeFileSync(resultsFile, `${JSON.stringify(results, null, 2)}\n`);
+    write(results);
     return results;
   } finally {
-    fs.rmSync(work, { recursive: true, force: true });
+    for (const c of cleanUps) c();
+    cleanUps.clear();
   }
 }
 
-if (require.main === module) {
-  const argv = process.argv.slice(2);
+/** Folders to remove when the run ends or is stopped. */
+const cleanUps = new Set<() => void>();
+
+const USAGE = `usage: npm run autograder -- OUT.zip [--modules 0-1]
+  writes the Gradescope autograder bundle of a release (all modules, or those of --modules:
+  the same tasks and tests as \`npm run starter -- DIR --modules 0-1\`)`;
+
+/** The command line; returns the exit code. */
+async function main(argv: string[]): Promise<number> {
+  if (argv[0] === 'list') {
+    // setup.sh: the tests of the bundle's starter, listed once for every submission.
+    const opts = parseArgs([], repoRoot());
+    const { tests, output } = await listTests(opts);
+    if (tests === null) throw new Error(`autograder list: the tests do not load:\n${output.slice(-3000)}`);
+    fs.writeFileSync(path.join(repoRoot(), 'build', 'listing.json'), JSON.stringify(tests));
+    return 0;
+  }
   if (argv[0] === 'run') {
     const i = argv.indexOf('--root');
-    runAutograder(i >= 0 ? argv[i + 1] : '/autograder').then(
-      (r) => console.log(`score ${r.score} / ${r.max_score}`),
-      (e: unknown) => {
+    const r = await runAutograder(i >= 0 ? argv[i + 1] : '/autograder');
+    console.log(`score ${r.score} / ${r.max_score}`);
+    return 0;
+  }
+  const positional: string[] = [];
+  let modules: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--help' || argv[i] === '-h') {
+      console.log(USAGE);
+      return 0;
+    }
+    if (argv[i] === '--modules') {
+      modules = argv[++i];
+      if (modules === undefined) throw new UsageError('--modules needs a value such as 0-1');
+    } else if (argv[i].startsWith('--modules=')) modules = argv[i].slice('--modules='.length);
+    else if (argv[i].startsWith('-')) throw new UsageError(`unknown option ${argv[i]}`);
+    else positional.push(argv[i]);
+  }
+  if (positional.length !== 1)
+    throw new UsageError(
+      positional.length === 0 ? 'give the zip file to write' : `one zip file, not ${positional.length}`,
+    );
+  const course = loadCourse();
+  const mods = modules === undefined ? undefined : parseModules(modules, course);
+  const n = writeBundle(positional[0], repoRoot(), { modules: mods });
+  const tasks = Object.keys(course.tasks)
+    .filter((t) => mods === undefined || mods.includes(moduleOf(t)))
+    .sort(compareTasks);
+  const points = tasks.reduce((a, t) => a + course.tasks[t].points, 0);
+  console.log(
+    `autograder: wrote ${path.resolve(positional[0])} (${n} files; tasks ${tasks[0]}–${tasks[tasks.length - 1]}, ${points} points): upload it as the assignment's autograder on Gradescope`,
+  );
+  return 0;
+}
+
+/** A command-line mistake: the usage is printed and the exit code is 2. */
+class UsageError extends Error {}
+
+if (require.main === module) {
+  cleanUpWhenStopped();
+  process.once('exit', () => {
+    for (const c of cleanUps) c();
+  });
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e: unknown) => {
+      if (e instanceof UsageError) {
+        console.error(`autograder: ${e.message}\n${USAGE}`);
+        process.exitCode = 2;
+      } else {
         console.error((e as Error).message);
         process.exitCode = 1;
-      },
-    );
-  } else if (argv.length === 1 && !argv[0].startsWith('-')) {
-    const n = writeBundle(argv[0]);
-    console.log(
-      `autograder: wrote ${path.resolve(argv[0])} (${n} files): upload it as the assignment's autograder on Gradescope`,
-    );
-  } else {
-    console.log('usage: npm run autograder -- OUT.zip   (writes the Gradescope autograder bundle)');
-    process.exitCode = 1;
-  }
+      }
+    },
+  );
 }

@@ -21,6 +21,9 @@ import { show } from '../src/viz/show';
 import { confusionMatrix, imageGrid } from '../src/viz/images';
 import { loadMnist } from '../src/apps/mnist';
 import { evaluateImages, trainMnist } from '../src/apps/mnistTraining';
+import { notDoneMessage, unfinishedExercise } from '../src/course/exercises';
+import * as fs from 'fs';
+import * as path from 'path';
 
 /** Everything the command line can set. */
 export interface DemoOptions {
@@ -226,14 +229,55 @@ export const TRAINERS: Record<string, Record<string, DemoTrainer>> = {
   mnist: { fast: mnistClassify('fast'), simple: mnistClassify('simple'), gpu: mnistClassify('gpu') },
 };
 
+/** The module whose tasks a trainer needs (`classify` on `fast` needs Module 3's backend). */
+const TRAINER_MODULE: Record<string, number> = {
+  'classify/scalar': 1,
+  'classify/tensor': 2,
+  'classify/fast': 3,
+  'classify/gpu': 3,
+  mnist: 4,
+};
+
+/**
+ * The modules of this repository's `course.json`: a student repository released module by
+ * module offers only the trainers of its modules. All modules when there is none.
+ */
+function releasedModules(): number[] | null {
+  try {
+    const file = path.join(__dirname, '..', '..', 'course.json');
+    const tasks = Object.keys((JSON.parse(fs.readFileSync(file, 'utf8')) as { tasks: Record<string, unknown> }).tasks);
+    return [...new Set(tasks.map((t) => Number(t.split('.')[0])))];
+  } catch {
+    return null;
+  }
+}
+
+/** `TRAINERS` less those whose module is not released here. */
+function availableTrainers(): Record<string, Record<string, DemoTrainer>> {
+  const modules = releasedModules();
+  if (modules === null) return TRAINERS;
+  const out: Record<string, Record<string, DemoTrainer>> = {};
+  for (const [task, backends] of Object.entries(TRAINERS)) {
+    for (const [backend, trainer] of Object.entries(backends)) {
+      const needs = TRAINER_MODULE[`${task}/${backend}`] ?? TRAINER_MODULE[task] ?? 0;
+      if (modules.includes(needs)) (out[task] ??= {})[backend] = trainer;
+    }
+  }
+  return out;
+}
+
 /** The `--help` text. */
 function usage(): string {
-  const trainers = Object.entries(TRAINERS).flatMap(([task, backends]) =>
+  const available = availableTrainers();
+  const trainers = Object.entries(available).flatMap(([task, backends]) =>
     Object.entries(backends).map(([backend, t]) => `    --task ${task} --backend ${backend}: ${t.description}`),
   );
+  const tasks = Object.keys(available).join('|') || 'classify';
   return [
-    'usage: npm run demo -- [--task classify|mnist] [--backend scalar] [--dataset xor] [--n 50] [--hidden 10] [--lr 0.5] [--epochs 1000] [--seed 42] [--out out]',
-    '  --task mnist defaults: --backend fast --n 8000 (training digits; 2,000 held out) --epochs 3 --lr 0.005',
+    `usage: npm run demo -- [--task ${tasks}] [--backend scalar] [--dataset xor] [--n 50] [--hidden 10] [--lr 0.5] [--epochs 1000] [--seed 42] [--out out]`,
+    ...('mnist' in available
+      ? ['  --task mnist defaults: --backend fast --n 8000 (training digits; 2,000 held out) --epochs 3 --lr 0.005']
+      : []),
     '  datasets: simple, diag, split, xor, circle, spiral',
     '  trainers:',
     ...trainers,
@@ -283,8 +327,14 @@ export function parseArgs(argv: string[]): DemoOptions | 'help' {
  */
 function trainerFor(options: DemoOptions, argv: string[]): DemoTrainer {
   const given = new Set(argv.map((a) => /^--([a-z]+)/.exec(a)?.[1]).filter((k): k is string => k !== undefined));
-  const backends = Object.hasOwn(TRAINERS, options.task) ? TRAINERS[options.task] : undefined;
-  if (!backends) throw new Error(`unknown --task "${options.task}": choose one of ${Object.keys(TRAINERS).join(', ')}`);
+  const available = availableTrainers();
+  if (Object.keys(available).length === 0)
+    throw new Error(
+      'this release has no demo yet: it trains the network of Module 1, which comes with the next release',
+    );
+  const backends = Object.hasOwn(available, options.task) ? available[options.task] : undefined;
+  if (!backends)
+    throw new Error(`unknown --task "${options.task}": choose one of ${Object.keys(available).join(', ')}`);
   if (!given.has('backend') && !Object.hasOwn(backends, options.backend)) options.backend = Object.keys(backends)[0];
   const trainer = Object.hasOwn(backends, options.backend) ? backends[options.backend] : undefined;
   for (const [key, value] of Object.entries(trainer?.defaults ?? {})) {
@@ -367,7 +417,9 @@ if (require.main === module) {
       process.exitCode = code;
     },
     (e: Error) => {
-      console.error(`demo: ${e.stack ?? e.message}`);
+      // An exercise not written yet is one line, as in the notebooks, not a stack trace.
+      const exercise = unfinishedExercise(e);
+      console.error(exercise ? `demo: ${notDoneMessage(exercise)}` : `demo: ${e.stack ?? e.message}`);
       process.exitCode = 1;
     },
   );

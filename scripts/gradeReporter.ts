@@ -1,19 +1,22 @@
 /**
- * The mocha reporter of `npm run grade`: writes every test's outcome (title, file, message)
- * to `--reporter-option output=<file>` when the run ends, as mocha's JSON reporter does, and
- * while it runs writes progress lines to stderr for the grader to show:
+ * The mocha reporter of `npm run grade`. Two outputs:
  *
- * - `@@grade file <path>` when the tests of a new file start;
- * - `@@grade task <task> <passed> <failed>` when the last listed test of a task has run (the
- *   count per task comes from `--reporter-option totals=<file>`, written by the grader from
- *   its dry run).
+ * - `--reporter-option events=<fd>`: one JSON line per event, written as it happens to that
+ *   file descriptor (a pipe the grader reads): `{"e":"begin","t":<full title>,"f":<file>,
+ *   "ms":<timeout>}` when a test or hook starts, `{"e":"pass"|"fail"|"skip","t":…,"m":<message>}`
+ *   when it ends, `{"e":"done"}` at the end of the run. The grader keeps each result as it
+ *   arrives, so a run that hangs or dies part-way loses only what had not finished yet.
+ * - `--reporter-option output=<file>`: every test's outcome (title, file, message) written
+ *   when the run ends, as mocha's JSON reporter does (used by the starter's tests).
+ *
+ * Nothing here is trusted by the autograder beyond what the grader checks itself: this runs
+ * in the same process as the code under test (see README, "Threat model").
  *
  * @packageDocumentation
  */
 import * as fs from 'fs';
 import Mocha from 'mocha';
-import { taskOfTitle } from './course';
-import { GradeReport, PROGRESS, ReportedTest } from './testSummary';
+import { GradeReport, ReportedTest } from './testSummary';
 
 class GradeReporter extends Mocha.reporters.Base {
   constructor(
@@ -23,49 +26,39 @@ class GradeReporter extends Mocha.reporters.Base {
     super(runner, options);
     const opts = options.reporterOption ?? options.reporterOptions ?? {};
     const report: GradeReport = { passes: [], failures: [], pending: [], tests: [] };
-    const left = new Map<string, number>(
-      opts.totals ? Object.entries(JSON.parse(fs.readFileSync(opts.totals, 'utf8')) as Record<string, number>) : [],
-    );
-    const counts = new Map<string, { passed: number; failed: number }>();
+    const fd = opts.events === undefined ? null : Number(opts.events);
+    // Synchronous writes: a test that then blocks the event loop forever has still been reported.
+    const emit = (event: Record<string, unknown>) => {
+      if (fd !== null) fs.writeSync(fd, `${JSON.stringify(event)}\n`);
+    };
     const { constants } = Mocha.Runner;
     const item = (t: Mocha.Runnable, err?: Error): ReportedTest => ({
       fullTitle: t.fullTitle(),
       file: t.file ?? '',
       err: err ? { message: String(err.message ?? err), name: err.name } : {},
     });
-    const progress = (line: string) => process.stderr.write(`${PROGRESS} ${line}\n`);
-    let file = '';
-    runner.on(constants.EVENT_SUITE_BEGIN, (suite: Mocha.Suite) => {
-      if (suite.file && suite.file !== file) progress(`file ${(file = suite.file)}`);
-    });
-    const settle = (t: Mocha.Runnable, passed: boolean) => {
-      const task = taskOfTitle(t.fullTitle());
-      if (task === null || !left.has(task)) return;
-      const c = counts.get(task) ?? { passed: 0, failed: 0 };
-      if (passed) c.passed++;
-      else c.failed++;
-      counts.set(task, c);
-      const n = left.get(task)! - 1;
-      left.set(task, n);
-      if (n === 0) progress(`task ${task} ${c.passed} ${c.failed}`);
-    };
+    const begin = (t: Mocha.Runnable) => emit({ e: 'begin', t: t.fullTitle(), f: t.file ?? '', ms: t.timeout() });
+    runner.on(constants.EVENT_TEST_BEGIN, begin);
+    runner.on(constants.EVENT_HOOK_BEGIN, begin);
+    runner.on(constants.EVENT_HOOK_END, (h: Mocha.Hook) => emit({ e: 'hookend', t: h.fullTitle() }));
     runner.on(constants.EVENT_TEST_PASS, (t: Mocha.Test) => {
       report.passes.push(item(t));
-      settle(t, true);
+      emit({ e: 'pass', t: t.fullTitle() });
     });
     runner.on(constants.EVENT_TEST_FAIL, (t: Mocha.Runnable, err: Error) => {
       report.failures.push(item(t, err));
-      if ((t as Mocha.Runnable & { type?: string }).type === 'test') settle(t, false);
+      const hook = (t as Mocha.Runnable & { type?: string }).type === 'hook';
+      emit({ e: hook ? 'hookfail' : 'fail', t: t.fullTitle(), m: String(err?.message ?? err), n: err?.name ?? '' });
     });
     runner.on(constants.EVENT_TEST_PENDING, (t: Mocha.Test) => {
       report.pending.push(item(t));
-      const task = taskOfTitle(t.fullTitle());
-      if (task !== null && left.has(task)) left.set(task, left.get(task)! - 1);
+      emit({ e: 'skip', t: t.fullTitle() });
     });
     runner.on(constants.EVENT_TEST_END, (t: Mocha.Test) => {
       report.tests.push(item(t));
     });
     runner.once(constants.EVENT_RUN_END, () => {
+      emit({ e: 'done' });
       if (opts.output) fs.writeFileSync(opts.output, JSON.stringify(report));
     });
   }

@@ -128,6 +128,24 @@ function starterPackageJson(json: string, excluded: string[]): string {
   return `${JSON.stringify(pkg, null, 2)}\n`;
 }
 
+/** The student repository's own README: `scripts/starter-files/README.md` for these modules. */
+function studentReadme(root: string, modules: number[], hasDemo: boolean): string {
+  const template = fs.readFileSync(path.join(root, 'scripts', 'starter-files', 'README.md'), 'utf8');
+  const names = modules.map(String);
+  const list =
+    names.length === 1
+      ? `Module ${names[0]}`
+      : `Modules ${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
+  const demo =
+    hasDemo && modules.includes(1)
+      ? `\n## The demo\n\n\`npm run demo\` trains Module 1's scalar network on a 2-D dataset once Modules 0 and 1 are done\n(until then it names the first task it needs), and writes its charts to \`out/\`;\n\`npm run demo -- --help\` lists what this release can train.\n`
+      : '';
+  return template
+    .replaceAll('{{MODULES}}', list)
+    .replaceAll('{{FIRST_NOTEBOOK}}', `\`module${modules[0]}.ipynb\``)
+    .replaceAll('{{DEMO}}', demo);
+}
+
 /** The modules a student repository holds, from its `course.json`. */
 export function releasedModules(target: string, course: CourseConfig): number[] {
   const file = path.join(target, 'course.json');
@@ -188,6 +206,9 @@ export function writeStarter(target: string, root = repoRoot(), options: Starter
       outputs.set(f, starterPackageJson(fs.readFileSync(abs, 'utf8'), [...excluded]));
     } else if (f === 'course.json') {
       outputs.set(f, releaseCourseJson(fs.readFileSync(abs, 'utf8'), modules));
+    } else if (f === 'README.md' && fs.existsSync(path.join(root, 'scripts', 'starter-files', 'README.md'))) {
+      // The instructor's README documents tooling the student repository does not have.
+      outputs.set(f, studentReadme(root, modules, files.includes('scripts/demo.ts')));
     } else {
       outputs.set(f, null);
     }

@@ -82,6 +82,17 @@ describe('Course tooling grade', function () {
       "describe('Task 0.4 hang', () => { it('Task 0.4 loops', () => { for (;;); }); });",
     );
     fs.writeFileSync(path.join(dir, 'broken.test.js'), "throw new Error('cannot load this file');");
+    // Task 0.1 passes twice, then hangs in a loop that blocks mocha's own time-out; Task 0.3
+    // (in another file, run after) and 0.4 must keep their points.
+    fs.writeFileSync(
+      path.join(dir, 'hangs.test.js'),
+      "describe('Task 0.1 ops', function () { this.timeout(300); it('Task 0.1 a', () => {}); it('Task 0.1 b', () => {}); it('Task 0.1 spins', () => { for (;;); }); it('Task 0.1 after', () => {}); });\n" +
+        "describe('Task 0.4 tree', () => { it('Task 0.4 fine', () => {}); });",
+    );
+    fs.writeFileSync(
+      path.join(dir, 'later.test.js'),
+      "describe('Task 0.3 hof', () => { it('Task 0.3 ok', () => {}); it('Task 0.3 exits', () => { if (process.env.EXIT_03) process.exit(0); }); });",
+    );
   });
 
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -122,12 +133,40 @@ describe('Course tooling grade', function () {
     const crashed = grade(['suite.test.js', 'crash.test.js']).results!;
     const t04 = crashed.tests.find((t) => t.number === '0.4')!;
     expect(t04.max_score).to.equal(10);
-    expect(t04.score).to.equal(0);
-    expect(t04.output).to.include('did not run: the test run crashed');
+    expect(t04.score, 'its test that passed before the crash still counts').to.equal(5);
+    expect(t04.output).to.include(
+      'the test process ended before the tests did (exit code 3) during "Task 0.4 crash Task 0.4 exits"',
+    );
+    // The crash costs Task 0.4 only: the other tasks were graded.
+    expect(crashed.tests.find((t) => t.number === '0.1')!.score).to.equal(6);
 
     const hung = grade(['hang.test.js'], ['--time-limit', '3']).results!;
     expect(hung.tests[0].score).to.equal(0);
     expect(hung.tests[0].output).to.include('longer than 3 s');
+  });
+
+  it('Course tooling grade: a test that hangs costs its own task only, and is named with its file and limit', () => {
+    const started = Date.now();
+    const { results, output } = grade(['hangs.test.js', 'later.test.js'], ['--grace', '1']);
+    expect(Date.now() - started).to.be.below(30_000);
+    const r = results!;
+    expect(
+      r.tests.map((t) => [t.number, t.score]),
+      output,
+    ).to.deep.equal([
+      ['0.1', 4.5],
+      ['0.3', 5],
+      ['0.4', 10],
+    ]);
+    expect(r.tests[0].output)
+      .to.include('FAIL  Task 0.1 ops Task 0.1 spins')
+      .and.match(/did not finish within 1 s and was stopped \(\S*hangs\.test\.js\)/);
+    expect(r.tests[0].output)
+      .to.include('FAIL  Task 0.1 ops Task 0.1 after')
+      .and.match(/did not run: "Task 0.1 ops Task 0.1 spins" \(\S*hangs\.test\.js\) did not finish/);
+    expect(r.output).to.match(
+      /Task 0\.1: "Task 0\.1 ops Task 0\.1 spins" \(\S*hangs\.test\.js\) did not finish within 1 s/,
+    );
   });
 
   it('Course tooling grade reports a suite that does not load, with zero points', () => {

@@ -244,6 +244,11 @@ describe('Course tooling starter repository', function () {
     ).scripts;
     expect(scripts).to.not.have.property('starter');
     expect(scripts).to.have.property('grade');
+    // Its README is the student's: every `npm run X` it names is a script the repository has.
+    const readme = fs.readFileSync(path.join(dir, 'README.md'), 'utf8');
+    expect(readme).to.include('## Submit').and.include('## Grade yourself').and.not.include('For instructors');
+    for (const m of readme.matchAll(/npm run ([\w:-]+)/g))
+      expect(scripts, `README names npm run ${m[1]}`).to.have.property(m[1]);
     expect(fs.statSync(path.join(dir, 'package.json')).mode).to.equal(
       fs.statSync(path.join(ROOT, 'package.json')).mode,
     );
@@ -316,7 +321,7 @@ describe('Course tooling starter repository', function () {
   });
 
   it("Course tooling the starter's notebook check for the first operator task reports every check as TODO", async () => {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the starter's build, found at run time
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- the starter's build, found at run time
     const grading = require(path.join(dir, 'build/src/course/grading.js')) as typeof import('../src/course/grading');
     const report = await grading.runChecks('0.1', { runs: 2 });
     expect(report.results.length).to.be.greaterThan(3);
