@@ -337,7 +337,7 @@ async function valueCheck(
   if (!challenge.modules.every((m) => fs.existsSync(path.join(reference, `${m}.js`)))) return null;
   const input = challenge.inputs(seededRandom(crypto.randomInt(2 ** 31)));
   const wire = JSON.parse(JSON.stringify(input)) as unknown;
-// eslint-disable-next-line @typescript-eslint/no-require-imports -- the reference build, a path known at run time
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- the reference build, a path known at run time
   const refMods = Object.fromEntries(challenge.modules.map((m) => [m, require(path.join(reference, m)) as unknown]));
   const want = encode(challenge.run(refMods, JSON.parse(JSON.stringify(input)))) as Record<string, unknown>;
   const home = user ? userFolder(work, user) : fs.mkdtempSync(path.join(work, 'home-'));

@@ -17,7 +17,7 @@ process.stdin.on('end', () => {
   const challenge = CHALLENGES[task];
   let out: unknown;
   try {
-// eslint-disable-next-line @typescript-eslint/no-require-imports -- the submission's build, a path known at run time
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the submission's build, found at run time
     const mods = Object.fromEntries(challenge.modules.map((m) => [m, require(path.join(process.cwd(), 'build', m))]));
     out = challenge.run(mods, input);
   } catch (e) {

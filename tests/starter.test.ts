@@ -321,7 +321,7 @@ describe('Course tooling starter repository', function () {
   });
 
   it("Course tooling the starter's notebook check for the first operator task reports every check as TODO", async () => {
-// eslint-disable-next-line @typescript-eslint/no-require-imports -- the starter's build, found at run time
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the starter's build, found at run time
     const grading = require(path.join(dir, 'build/src/course/grading.js')) as typeof import('../src/course/grading');
     const report = await grading.runChecks('0.1', { runs: 2 });
     expect(report.results.length).to.be.greaterThan(3);
