@@ -348,6 +348,18 @@ function trainerFor(options: DemoOptions, argv: string[]): DemoTrainer {
   return trainer;
 }
 
+/**
+ * Throw unless `dir` can hold the charts: a folder, or a path to create one at. Checked
+ * before training, so a mistyped --out costs nothing and shows no stack trace.
+ */
+function checkOutDir(dir: string): void {
+  let at = path.resolve(dir);
+  if (fs.existsSync(at) && !fs.statSync(at).isDirectory())
+    throw new Error(`--out ${dir} is a file; give a folder for the charts`);
+  while (!fs.existsSync(at)) at = path.dirname(at);
+  if (!fs.statSync(at).isDirectory()) throw new Error(`--out ${dir}: ${at} is a file, so the folder cannot be made`);
+}
+
 /** A text progress bar: `[#######-------]  47% epoch 470/1000 loss 0.1234 acc 96.0%`. */
 export function progressLine(stats: EpochRecord, epochs: number, width = 24): string {
   const done = Math.round((width * stats.epoch) / epochs);
@@ -376,6 +388,7 @@ export async function main(
     options = parsed;
     trainer = trainerFor(options, argv);
     if (options.task === 'classify') getDataset(options.dataset); // a bad name fails here, before any training
+    checkOutDir(options.out);
   } catch (e) {
     log.write(`demo: ${(e as Error).message}\n${usage()}\n`);
     return { code: 2, files: [] };

@@ -42,6 +42,11 @@ export interface GradeOptions {
   tasks: string[];
   /** Mocha spec files or globs. */
   spec: string[];
+  /**
+   * Whether `spec` is the repository's own suite, which loads `.mocharc.json`'s `require`
+   * (its root hooks); files given with `--spec` (the grader's fixtures) run without them.
+   */
+  ownSuite?: boolean;
   /** The course configuration. */
   course: CourseConfig;
   /** Where to write the Gradescope results. */
@@ -159,7 +164,7 @@ function mochaArgs(opts: GradeOptions, grep: string, extra: string[]): string[] 
     ...rc.nodeOptions,
     mocha,
     '--no-config',
-    ...rc.require.flatMap((r) => ['--require', r]),
+    ...(opts.ownSuite === false ? [] : rc.require).flatMap((r) => ['--require', r]),
     '--reporter',
     path.join(__dirname, 'gradeReporter.js'),
     '--timeout',
@@ -692,7 +697,43 @@ export async function grade(
 }
 
 /** Parse the command line into options (defaults from .mocharc.json and course.json). */
+/** `npm run grade`'s flags. */
+export const GRADE_USAGE = `Usage: npm run grade -- [flags]
+
+Compiles, runs every task's tests, prints a score per task and writes results.json in
+Gradescope's format.
+
+Flags:
+  --task 1.3        grade this task only (repeat, or --task 1.3,1.4)
+  --out FILE        where to write the results (default results.json)
+  --time-limit S    seconds for the whole run (default 1200)
+  --grace S         seconds past a test's own time-out before it is stopped (default 10)
+  --spec GLOB       test files to run instead of the repository's suite
+  --config FILE     course.json to read (default: the repository's)
+  --tsc-log FILE    the compiler's log to include in the results
+  --help, -h        print this and exit
+`;
+
+/** A command-line mistake: the runner prints it with the usage and exits 2. */
+export class UsageError extends Error {}
+
+/** The flags `parseArgs` takes, each with a value. */
+const GRADE_FLAGS = ['--task', '--out', '--time-limit', '--grace', '--spec', '--config', '--tsc-log'];
+
 export function parseArgs(argv: string[], root = repoRoot()): GradeOptions {
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i].split('=')[0];
+    if (!GRADE_FLAGS.includes(flag)) throw new UsageError(`grade: unknown argument "${argv[i]}"`);
+    if (!argv[i].includes('=')) {
+      if (i + 1 >= argv.length) throw new UsageError(`grade: ${flag} needs a value`);
+      i++;
+    }
+  }
+  for (const flag of ['--time-limit', '--grace']) {
+    const value = argv.find((a, i) => a.startsWith(`${flag}=`) || argv[i - 1] === flag);
+    const n = value === undefined ? 1 : Number(value.startsWith(flag) ? value.slice(flag.length + 1) : value);
+    if (!(n > 0)) throw new UsageError(`grade: ${flag} must be a positive number of seconds, got "${value}"`);
+  }
   const take = (name: string): string[] => {
     const values: string[] = [];
     for (let i = 0; i < argv.length; i++) {
@@ -724,6 +765,7 @@ export function parseArgs(argv: string[], root = repoRoot()): GradeOptions {
       spec.length > 0
         ? spec.map((s) => path.resolve(s))
         : ([] as string[]).concat(rc.spec ?? 'build/tests/**/*.test.js'),
+    ownSuite: spec.length === 0,
     course,
     out: path.resolve(take('--out')[0] ?? 'results.json'),
     testTimeoutMs: rc.timeout ?? 20000,
@@ -737,7 +779,20 @@ export function parseArgs(argv: string[], root = repoRoot()): GradeOptions {
 if (require.main === module) {
   cleanUpWhenStopped();
   (async () => {
-    const opts = parseArgs(process.argv.slice(2));
+    const argv = process.argv.slice(2);
+    if (argv.includes('--help') || argv.includes('-h')) {
+      process.stdout.write(GRADE_USAGE);
+      return;
+    }
+    let opts: GradeOptions;
+    try {
+      opts = parseArgs(argv);
+    } catch (e) {
+      if (!(e instanceof UsageError)) throw e;
+      process.stderr.write(`${e.message}\n\n${GRADE_USAGE}`);
+      process.exitCode = 2;
+      return;
+    }
     opts.onProgress = (line) => console.log(line);
     const { scores, results } = await grade(opts);
     console.log(`\n${scoreTable(scores)}`);

@@ -189,7 +189,7 @@ export function newStorage(shape: ArrayLike<number>, shared = false): Storage {
     const gib = (size * 8) / 2 ** 30;
     throw new RangeError(
       `cannot allocate a tensor of shape ${formatShape(shape)}: ${size} values of 8 bytes ` +
-        `(${gib >= 1 ? `${gib.toPrecision(3)} GiB` : `${size * 8} bytes`}) is more than this machine can hold (${e.message})`,
+        `(${gib >= 1 ? `${gib < 10 ? gib.toFixed(1) : Math.round(gib)} GiB` : `${size * 8} bytes`}) is more than this machine can hold (${e.message})`,
     );
   }
 }

@@ -78,6 +78,8 @@ describe('Demo scalar network', () => {
       [['--backend', 'toString'], /has no --backend "toString"/],
       [['--task', 'mnist', '--n', '20000', '--epochs', '1'], /--task mnist: --n must be at most 9000 .*got 20000/],
       [['--task', 'mnist', '--n', '10000', '--epochs', '1'], /--n must be at most 9000/],
+      [['--out', __filename], /--out .* is a file; give a folder for the charts/],
+      [['--out', path.join(__filename, 'charts')], /--out .*: .* is a file, so the folder cannot be made/],
     ];
     for (const [args, message] of cases) {
       const log = capture();

@@ -536,7 +536,7 @@ describe('Fast backend worker pool errors, recovery and exit', () => {
 
   // The optimizer's rule runs per element in one fused pass on fast, as ops on simple: the
   // same operations in the same order, so the parameters must agree to the last bit.
-  it('Task 2.4 fused optimizer steps on the fast backend equal the op-by-op steps bit for bit', () => {
+  it('Task 3.1 fused optimizer steps on the fast backend equal the op-by-op steps bit for bit', () => {
     const optimizers: Array<[string, (ps: Parameter[]) => Optimizer]> = [
       ['SGD', (ps) => new SGD(ps, { lr: 0.1 })],
       ['SGD with momentum', (ps) => new SGD(ps, { lr: 0.05, momentum: 0.9 })],

@@ -250,12 +250,15 @@ function isKernelFreeView(op: string, name: string): boolean {
 /**
  * PyTorch-surface ops composed from the course's functions whose gradients flow through a
  * backward written in Task 2.4 (mul, inv, exp, relu, sigmoid, sum): `pow` by squaring,
- * `abs` as relu(x) + relu(−x), `tanh` from sigmoid, `clamp`/`where` as masked products,
- * `var`/`std` as sums of squares. `pow(x, 0.5)` is `sqrt`, whose backward is given.
+ * `abs` as relu(x) + relu(−x), `tanh` from sigmoid, `var`/`std` as sums of squares, `where`
+ * through the sum that un-broadcasts its branches' gradients. `clamp` selects (a given
+ * backward), so it needs Task 2.4 only on a permuted input. `pow(x, 0.5)` is `sqrt`, whose
+ * backward is given.
  */
 function composedNeedsBackward(op: string, name: string): boolean {
   if (op === 'pow') return !name.includes('exponent=0.5)');
-  return ['powTensor', 'abs', 'tanh', 'clamp', 'where', 'var', 'std'].includes(op);
+  if (op === 'clamp') return name.includes('.permute(');
+  return ['powTensor', 'abs', 'tanh', 'where', 'var', 'std'].includes(op);
 }
 
 /** Ops whose backward the students write in Task 2.4 (the others' backward is given). */

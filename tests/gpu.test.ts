@@ -159,7 +159,7 @@ describe('GPU backend map, zip and reduce', function () {
 
   it('Task 3.3 after close the bridge sends no more frees, and still answers calls', () => {
     const lib = JSON.stringify(path.resolve(__dirname, '../src'));
-    const backend = JSON.stringify(path.resolve(__dirname, '../src/backends/gpu/backend'));
+    const backend = JSON.stringify(path.resolve(__dirname, '../src/backends/gpu/buffers'));
     const script = `const m = require(${lib});
       (async () => {
         let t = m.rand([8], { backend: 'gpu', seed: 1 }).add(1);

@@ -52,7 +52,7 @@ describe('GPU kernels at the device limits', function () {
     expect(() => gpu.setGpuLimitsForTesting({ maxBufferSize: 1e30 })).to.throw(/maxBufferSize must be/);
   });
 
-  it('a tensor over maxBufferSize is refused, naming its size and the limit', () => {
+  it('Task 2.1 a tensor over maxBufferSize is refused, naming its size and the limit', () => {
     gpu.setGpuLimitsForTesting({ maxBufferSize: 4096 });
     expect(() => ones([2000], { backend: 'gpu' })).to.throw(/8000 bytes.*maxBufferSize 4096/);
   });

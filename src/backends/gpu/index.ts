@@ -9,12 +9,10 @@ import { GpuBackend } from './backend';
 
 registerBackend('gpu', () => new GpuBackend());
 
+export { GpuBackend, sumPractice, mmPractice } from './backend';
 export {
-  GpuBackend,
   GpuTensorData,
   GpuBuffer,
-  sumPractice,
-  mmPractice,
   liveBufferCount,
   gpuStats,
   gpuMemoryStats,
@@ -22,7 +20,7 @@ export {
   simulateDeviceLoss,
   deviceLimits,
   setGpuLimitsForTesting,
-} from './backend';
+} from './buffers';
 export type { GpuMemoryBudget } from './memory';
 export type { GpuLimits } from './bridge';
 export * as kernels from './kernels';
