@@ -27,6 +27,17 @@ export interface CourseConfig {
  * The repository root: the nearest folder above this file holding a `package.json`. Works
  * from `scripts/` (ts-node style) and from the compiled `build/scripts/` alike.
  */
+/**
+ * A mistake on a script's command line (an unknown flag, a missing value): the script prints
+ * it with its usage and exits with status 2, where other failures exit 1.
+ */
+export class UsageError extends Error {}
+
+/** The exit status for an error a script's `main` threw: 2 for a usage mistake, else 1. */
+export function exitStatus(e: unknown): number {
+  return e instanceof UsageError ? 2 : 1;
+}
+
 export function repoRoot(): string {
   let dir = __dirname;
   while (!fs.existsSync(path.join(dir, 'package.json'))) {

@@ -20,7 +20,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as katex from 'katex';
-import { repoRoot } from './course';
+import { repoRoot, UsageError, exitStatus } from './course';
 import { checkJupyter, findPython, notebookFailures, tempKernel } from './jupyter';
 import { notebookNames, runNotebook } from './notebooks';
 
@@ -302,7 +302,10 @@ export function parseExportArgs(argv: string[], root = repoRoot()): ExportOption
     if (a === '--no-execute') execute = false;
     else if (a === '--out') out = path.resolve(argv[++i] ?? '');
     else if (a === '--only') only.push(argv[++i] ?? '');
-    else throw new Error(`export: unknown option "${a}" (options: --no-execute, --out <dir>, --only <name>)`);
+    else
+      throw new UsageError(
+        `export: unknown option "${a}" (usage: npm run export -- [--no-execute] [--out <dir>] [--only <name>])`,
+      );
   }
   return { execute, out, only, root };
 }
@@ -328,6 +331,6 @@ if (require.main === module) {
     );
   } catch (e) {
     console.error((e as Error).message);
-    process.exitCode = 1;
+    process.exitCode = exitStatus(e);
   }
 }

@@ -32,7 +32,7 @@ import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { CourseConfig, compareTasks, loadCourse, repoRoot, taskGrep, taskOfTitle } from './course';
+import { CourseConfig, compareTasks, loadCourse, repoRoot, taskGrep, taskOfTitle, UsageError } from './course';
 import { SandboxLimits, SandboxUser, endAll, freeBytes, removeFilesOf, spawnLimited, userFolder } from './sandbox';
 import { GradeReport, ReportedTest } from './testSummary';
 
@@ -713,9 +713,6 @@ Flags:
   --tsc-log FILE    the compiler's log to include in the results
   --help, -h        print this and exit
 `;
-
-/** A command-line mistake: the runner prints it with the usage and exits 2. */
-export class UsageError extends Error {}
 
 /** The flags `parseArgs` takes, each with a value. */
 const GRADE_FLAGS = ['--task', '--out', '--time-limit', '--grace', '--spec', '--config', '--tsc-log'];

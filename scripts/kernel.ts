@@ -5,6 +5,7 @@
  *
  * @packageDocumentation
  */
+import { UsageError, exitStatus } from './course';
 import { KERNEL_DISPLAY_NAME, checkJupyter, findPython, installKernel } from './jupyter';
 
 function main(argv: string[]): void {
@@ -12,7 +13,7 @@ function main(argv: string[]): void {
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--prefix' && argv[i + 1]) prefix = argv[++i];
     else if (argv[i].startsWith('--prefix=')) prefix = argv[i].slice('--prefix='.length);
-    else throw new Error(`unknown option "${argv[i]}" (usage: npm run kernel [-- --prefix DIR])`);
+    else throw new UsageError(`unknown option "${argv[i]}" (usage: npm run kernel [-- --prefix DIR])`);
   }
   const python = findPython();
   checkJupyter(python);
@@ -26,6 +27,6 @@ if (require.main === module) {
     main(process.argv.slice(2));
   } catch (e) {
     console.error(`kernel: ${(e as Error).message}`);
-    process.exitCode = 1;
+    process.exitCode = exitStatus(e);
   }
 }

@@ -80,11 +80,16 @@ export async function runNotebook(
 
 async function main(argv: string[]): Promise<number> {
   const all = notebookNames();
+  const flag = argv.find((a) => a.startsWith('-'));
+  if (flag !== undefined) {
+    console.error(`notebooks: unknown option ${flag} (usage: npm run notebooks [-- name ...])`);
+    return 2;
+  }
   const names = argv.length > 0 ? argv : all;
   const unknown = names.filter((n) => !all.includes(n));
   if (unknown.length > 0) {
     console.error(`notebooks: no notebooks/src/${unknown[0]}.md (sources: ${all.join(', ') || 'none'})`);
-    return 1;
+    return 2;
   }
   const python = findPython();
   checkJupyter(python);

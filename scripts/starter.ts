@@ -21,7 +21,16 @@
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { CourseConfig, isStudentSource, loadCourse, moduleOf, parseModules, repoRoot } from './course';
+import {
+  CourseConfig,
+  isStudentSource,
+  loadCourse,
+  moduleOf,
+  parseModules,
+  repoRoot,
+  UsageError,
+  exitStatus,
+} from './course';
 import { errorsModuleFor, scanMarkers, stubSolutions } from './markers';
 
 /** What `writeStarter` did, for the summary line and the tests. */
@@ -242,20 +251,20 @@ function main(argv: string[]): void {
     if (argv[i] === '--modules') modulesSpec = argv[++i];
     else if (argv[i].startsWith('--modules=')) modulesSpec = argv[i].slice('--modules='.length);
     else if (argv[i] === '--update' || argv[i] === '--help') continue;
-    else if (argv[i].startsWith('-')) throw new Error(`starter: unknown option ${argv[i]}\n${USAGE}`);
+    else if (argv[i].startsWith('-')) throw new UsageError(`starter: unknown option ${argv[i]}\n${USAGE}`);
     else positional.push(argv[i]);
   }
   const target = positional[0];
   if (target === undefined || argv.includes('--help')) {
     console.log(USAGE);
-    process.exitCode = target === undefined && !argv.includes('--help') ? 1 : 0;
+    process.exitCode = target === undefined && !argv.includes('--help') ? 2 : 0;
     return;
   }
   if (modulesSpec === undefined && argv.includes('--modules'))
-    throw new Error(`starter: --modules needs a value\n${USAGE}`);
+    throw new UsageError(`starter: --modules needs a value\n${USAGE}`);
   const update = argv.includes('--update');
   if (update && modulesSpec === undefined)
-    throw new Error(`starter: --update needs --modules (the modules to add)\n${USAGE}`);
+    throw new UsageError(`starter: --update needs --modules (the modules to add)\n${USAGE}`);
   const modules = modulesSpec === undefined ? undefined : parseModules(modulesSpec, loadCourse());
   const s = writeStarter(target, repoRoot(), { modules, update });
   console.log(
@@ -276,6 +285,6 @@ if (require.main === module) {
     main(process.argv.slice(2));
   } catch (e) {
     console.error((e as Error).message);
-    process.exitCode = 1;
+    process.exitCode = exitStatus(e);
   }
 }

@@ -13,13 +13,13 @@ function main(tasks: string[]): number {
     console.error(
       `task: give task numbers like 1.3 (usage: npm run task -- 1.3 [1.4 ...])${bad.length ? `; not a task: ${bad.join(', ')}` : ''}`,
     );
-    return 1;
+    return 2;
   }
   const known = Object.keys(loadCourse().tasks);
   const unknown = tasks.filter((t) => !known.includes(t));
   if (unknown.length > 0) {
     console.error(`task: no task ${unknown.join(', ')} in course.json (tasks: ${known.join(', ')})`);
-    return 1;
+    return 2;
   }
   const mocha = require.resolve('mocha/bin/mocha.js');
   const run = spawnSync(process.execPath, [mocha, '--grep', taskGrep(tasks)], { cwd: repoRoot(), stdio: 'inherit' });

@@ -214,6 +214,12 @@ export async function walkthrough(options: WalkOptions = {}): Promise<WalkResult
 if (require.main === module) {
   const argv = process.argv.slice(2);
   const i = argv.indexOf('--modules');
+  const stray = argv.find((_, k) => i < 0 || (k !== i && k !== i + 1));
+  if (stray !== undefined || (i >= 0 && argv[i + 1] === undefined)) {
+    console.error(`walkthrough: ${stray === undefined ? '--modules needs a value' : `unknown argument "${stray}"`}`);
+    console.error('usage: npm run walkthrough [-- --modules 0-1]');
+    process.exit(2);
+  }
   const modules = i >= 0 ? parseModules(argv[i + 1] ?? '', loadCourse()) : undefined;
   walkthrough({ modules, log: (line) => console.log(line) })
     .then((r) => {

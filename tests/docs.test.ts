@@ -207,3 +207,35 @@ describe('README examples', () => {
     expect(fs.readFileSync(path.join(root, 'scripts', 'bench.ts'), 'utf8')).to.include("'bench-usage.txt'");
   });
 });
+
+describe('Course tooling command lines', () => {
+  const root = path.join(__dirname, '..', '..');
+  const scripts = [
+    'starter',
+    'walkthrough',
+    'export',
+    'kernel',
+    'task',
+    'notebooks',
+    'autograder',
+    'demo',
+    'grade',
+    'bench',
+  ];
+
+  it('Course tooling every script rejects an unknown flag with its usage and exit 2, before doing anything', function () {
+    this.timeout(120_000);
+    for (const name of scripts) {
+      const r = spawnSync(process.execPath, [path.join(root, 'build', 'scripts', `${name}.js`), '--bogus'], {
+        encoding: 'utf8',
+        cwd: root,
+        timeout: 30_000,
+      });
+      const text = `${r.stdout}${r.stderr}`;
+      expect(r.status, `${name} --bogus: ${text.slice(0, 300)}`).to.equal(2);
+      expect(text, name)
+        .to.match(/--bogus/)
+        .and.match(/usage/i);
+    }
+  });
+});

@@ -10,7 +10,8 @@ import * as os from 'os';
 import * as path from 'path';
 import { taskGrep, taskOfTitle } from '../scripts/course';
 import type { GradescopeResults } from '../scripts/grade';
-import { UsageError, parseArgs } from '../scripts/grade';
+import { parseArgs } from '../scripts/grade';
+import { UsageError } from '../scripts/course';
 
 /** The compiled grader, next to this compiled test. */
 const GRADER = path.join(__dirname, '..', 'scripts', 'grade.js');
