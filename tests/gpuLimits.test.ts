@@ -201,9 +201,72 @@ describe('GPU kernels at the device limits', function () {
     nn.conv2d(h1, h2).sum().backward();
     expectClose(g1.grad!, h1.grad!);
     expectClose(g2.grad!, h2.grad!);
-    // A kernel of more taps than one invocation may loop over is refused, not cut short.
-    gpu.setGpuLimitsForTesting({ maxLoopIterations: 256 });
-    const [big] = pair([1, 1, 200], 7);
-    expect(() => nn.conv1d(big, big)).to.throw(/conv1d of \[1, 1, 200\].*200 taps/);
+  });
+
+  it('Task 3.3 reduce a dim whose values span more than one binding (in chunks, or slice by slice)', () => {
+    // 1,027 values a binding: a column of [300, 7] spans 2,094, one of [3, 2000] 4,001.
+    gpu.setGpuLimitsForTesting({ maxStorageBufferBindingSize: 4096 + 4 * 3, maxLoopIterations: 256 });
+    for (const shape of [
+      [300, 7],
+      [3, 2000],
+      [5, 40, 30],
+    ]) {
+      const [a, as] = pair(shape, shape[0]);
+      for (let dim = 0; dim < shape.length; dim++) {
+        expectClose(a.sum(dim), as.sum(dim));
+        expectClose(a.amax(dim), as.amax(dim));
+        expectClose(a.transpose(0, -1).sum(dim), as.transpose(0, -1).sum(dim));
+      }
+      expectClose(a.mean(), as.mean());
+    }
+    // NaN still wins when the slices are folded one by one (1,100 values apart).
+    const v = Array.from({ length: 3300 }, (_, i) => i % 1100);
+    v[1100 + 5] = NaN;
+    const m = fromFlat(v, [3, 1100], { backend: 'gpu' }).amax(0).toFlatArray();
+    expect(Number.isNaN(m[5])).to.equal(true);
+    expect(m[6]).to.equal(6);
+  });
+
+  it('Task 3.4 matmul whose shared dim spans more than one binding (partial products added)', () => {
+    gpu.setGpuLimitsForTesting({ maxStorageBufferBindingSize: 4096 + 4 * 3, maxLoopIterations: 256 });
+    // Products batched ([4, 3000] · [3000, 5]), added one by one (a 40×40 output), one row at a time (ym 1100).
+    for (const [n, m, p] of [
+      [4, 3000, 5],
+      [40, 600, 40],
+      [2, 3, 1100],
+    ]) {
+      const [a, as] = pair([n, m], n);
+      const [b, bs] = pair([m, p], p);
+      expectClose(a.matmul(b), as.matmul(bs));
+      const [c, cs] = pair([m, n], m);
+      expectClose(c.permute(1, 0).matmul(b), cs.permute(1, 0).matmul(bs));
+    }
+    const [a, as] = pair([3, 2, 700], 9);
+    const [b, bs] = pair([700, 3], 10);
+    expectClose(a.matmul(b), as.matmul(bs));
+  });
+
+  it('Task 4.2 conv1d and conv2d with images over one binding and kernels over the loop budget, with gradients', () => {
+    // 1,027 values a binding (one 40×30 image is 1,200) and 64 taps a run (its weight gradient has 1,200).
+    gpu.setGpuLimitsForTesting({ maxStorageBufferBindingSize: 4096 + 4 * 3, maxLoopIterations: 256 });
+    const leaf = (t: Tensor) =>
+      fromFlat(Array.from(t.toFlatArray()), t.shape, { backend: t.backend, requiresGrad: true });
+    const cases: [number[], number[], 1 | 2][] = [
+      [[2, 3, 40, 30], [4, 3, 3, 3], 2],
+      [[1, 2, 6, 100], [2, 2, 5, 40], 2],
+      [[1, 1, 200], [1, 1, 200], 1],
+      [[2, 3, 1500], [2, 3, 90], 1],
+    ];
+    for (const [xShape, wShape, dims] of cases) {
+      const conv = dims === 1 ? nn.conv1d : nn.conv2d;
+      const [x, xs] = pair(xShape, xShape[3] ?? xShape[2]);
+      const [w, ws] = pair(wShape, 5);
+      expectClose(conv(x, w), conv(xs, ws), 1e-3);
+      const [g1, g2, h1, h2] = [x, w, xs, ws].map(leaf);
+      conv(g1, g2).sum().backward();
+      conv(h1, h2).sum().backward();
+      expectClose(g1.grad!, h1.grad!, 1e-3);
+      expectClose(g2.grad!, h2.grad!, 1e-3);
+    }
   });
 });

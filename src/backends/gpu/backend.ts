@@ -9,9 +9,10 @@
  * budget of buffers: past it, the least recently used are spilled to host memory and come
  * back when used (`memory.ts` says why a garbage-collection hook alone cannot bound it).
  *
- * Convolutions run the WGSL `convShader` (1-D as 2-D of height 1), or, where
- * `gpuHooks.convShader` gives no shader, the fast CPU backend (download the inputs, convolve,
- * upload): the course layer uses that while the shader is still an exercise stub.
+ * Convolutions run the WGSL `convShader` (1-D as 2-D of height 1; `conv.ts` cuts them into
+ * pieces that fit the device), or, where `gpuHooks.convShader` gives no shader, the fast CPU
+ * backend (download the inputs, convolve, upload): the course layer uses that while the
+ * shader is still an exercise stub.
  *
  * @packageDocumentation
  */
@@ -44,6 +45,7 @@ import {
 
 import { GpuBuffer, GpuTensorData, gpuBridge, limits } from './buffers';
 import { KernelPlan, Operand, groups1d, launch, loopBudget } from './dispatch';
+import { convPieces } from './conv';
 
 /**
  * Hooks the layer above the backend may replace. `convShader`: the WGSL convolution shader to
@@ -54,6 +56,15 @@ export const gpuHooks: { convShader: () => string | null } = { convShader: () =>
 
 /** Which binary op joins two partial results of a reduction. */
 const COMBINE: Record<ReduceOp, BinaryOp> = { sum: 'add', max: 'max', prod: 'mul' };
+
+/**
+ * The most values, `stride` apart, that one binding holds (at least 1): how far a kernel may
+ * read along a reduced or shared dim in one piece.
+ */
+export function spanFits(stride: number): number {
+  const values = Math.floor(limits().maxStorageBufferBindingSize / 4);
+  return stride === 0 ? Infinity : Math.max(1, Math.floor((values - 1) / stride) + 1);
+}
 
 /** A new view of `t`'s buffer. */
 function view(t: GpuTensorData, shape: Shape, strides: Strides = stridesFromShape(shape)): GpuTensorData {
@@ -141,7 +152,18 @@ export class GpuBackend implements TensorBackend {
     const n = shape[d];
     const s = strides[d];
     const outShape = reducedShape(shape, d);
-    const chunk = loopBudget() * WORKGROUP_SIZE;
+    // Values one workgroup folds at most: by the loop budget, and so that they fit one binding.
+    const chunk = Math.min(loopBudget() * WORKGROUP_SIZE, spanFits(s));
+    if (n > chunk && chunk === 1) {
+      // Not even two values of the dim fit one binding: fold its slices one by one.
+      const one = [...outShape.slice(0, d), 1, ...outShape.slice(d + 1)];
+      let acc = this.reduceFrom(op, buffer, offset, one, strides, d, what);
+      for (let k = 1; k < n; k++) {
+        const next = this.reduceFrom(op, buffer, offset + k * s, one, strides, d, what);
+        acc = this.zip(COMBINE[op], acc, next) as GpuTensorData;
+      }
+      return acc;
+    }
     if (n > chunk) {
       const q = Math.floor(n / chunk);
       const r = n - q * chunk;
@@ -207,19 +229,32 @@ export class GpuBackend implements TensorBackend {
     ym: number,
     what: string,
   ): GpuTensorData {
-    const chunk = Math.floor((loopBudget() * TILE) / 64) * 64;
+    // The shared dim's values one piece reads: by the loop budget, and so that both spans fit one binding.
+    const fit = Math.min(loopBudget() * TILE, spanFits(xm), spanFits(ym));
+    const chunk = fit >= 64 ? fit - (fit % 64) : fit;
     if (m > chunk) {
       const q = Math.floor(m / chunk);
       const r = m - q * chunk;
-      const lead = (op: Operand, sm: number): Operand => ({ ...op, strides: [chunk * sm, ...op.strides] });
-      const products = this.matmulFrom(lead(x, xm), lead(y, ym), [q, ...shape], chunk, xm, ym, what);
-      const summed = view(this.reduce('sum', products, 0) as GpuTensorData, shape);
+      const shift = (op: Operand, sm: number, k: number): Operand => ({ ...op, offset: op.offset + k * chunk * sm });
+      let summed: GpuTensorData;
+      if (q * shapeSize(shape) * 4 <= limits().maxStorageBufferBindingSize) {
+        // The chunks as a leading batch dim: one run for all their products, one reduction.
+        const lead = (op: Operand, sm: number): Operand => ({ ...op, strides: [chunk * sm, ...op.strides] });
+        const products = this.matmulFrom(lead(x, xm), lead(y, ym), [q, ...shape], chunk, xm, ym, what);
+        summed = view(this.reduce('sum', products, 0) as GpuTensorData, shape);
+      } else {
+        // Too many products to hold at once: add them up one chunk at a time.
+        summed = this.matmulFrom(x, y, shape, chunk, xm, ym, what);
+        for (let k = 1; k < q; k++) {
+          const part = this.matmulFrom(shift(x, xm, k), shift(y, ym, k), shape, chunk, xm, ym, what);
+          summed = this.zip('add', summed, part) as GpuTensorData;
+        }
+      }
       if (r === 0) return summed;
-      const shift = (op: Operand, sm: number): Operand => ({ ...op, offset: op.offset + q * chunk * sm });
       return this.zip(
         'add',
         summed,
-        this.matmulFrom(shift(x, xm), shift(y, ym), shape, r, xm, ym, what),
+        this.matmulFrom(shift(x, xm, q), shift(y, ym, q), shape, r, xm, ym, what),
       ) as GpuTensorData;
     }
     const bd = shape.length - 2;
@@ -273,60 +308,23 @@ export class GpuBackend implements TensorBackend {
     // A 1-D convolution is a 2-D one of height 1: insert that dim (size 1, stride 0).
     const as2d = (v: readonly number[], fill: number) => (dims === 1 ? [v[0], v[1], fill, v[2]] : Array.from(v));
     const shape4 = as2d(outShape, 1);
-    const [, inChannels, h, wd] = as2d(x.shape, 1);
-    const [, , kh, kw] = as2d(w.shape, 1);
-    const xs = as2d(x.strides, 0);
-    const ws = as2d(w.strides, 0);
     const what = `conv${dims}d of ${formatShape(input.shape)} with ${formatShape(weight.shape)}`;
-    const taps = kh * kw;
-    const budget = loopBudget();
-    if (taps > budget) {
-      throw new RangeError(
-        `${what}: a ${kh}×${kw} kernel is ${taps} taps, more than one GPU invocation may loop over on this device (${budget}, a quarter of its ${limits().maxLoopIterations} loop iterations); use the fast backend for it`,
-      );
-    }
-    // The input channels each invocation loops over, at most: more are summed from several runs.
-    const perRun = Math.max(1, Math.floor(budget / taps));
-    let out: GpuTensorData | null = null;
-    for (let c0 = 0; c0 < inChannels; c0 += perRun) {
-      const c = Math.min(perRun, inChannels - c0);
-      const window = (st: number[]) =>
-        1 + (c - 1) * st[1] + (st === xs ? (h - 1) * st[2] + (wd - 1) * st[3] : (kh - 1) * st[2] + (kw - 1) * st[3]);
-      const plan: KernelPlan = {
+    const out = convPieces(
+      {
         what,
         code,
-        info: (o, [i, j]) => [
-          shapeSize(o),
-          o[1],
-          o[2],
-          o[3],
-          c,
-          h,
-          wd,
-          kh,
-          kw,
-          reverse ? 1 : 0,
-          i.strides[0],
-          ...xs.slice(1),
-          j.strides[1],
-          ws[1],
-          ...ws.slice(2),
-        ],
-        groups: (o) => groups1d(Math.ceil(shapeSize(o) / WORKGROUP_SIZE)),
-        // Pieces of whole images: split by batch entry and output channel only.
-        splittable: 2,
-      };
-      const part = launch(
-        plan,
-        [
-          { buffer: x.buffer, offset: c0 * xs[1], strides: [xs[0], 0, 0, 0], inner: window(xs) },
-          { buffer: w.buffer, offset: c0 * ws[1], strides: [0, ws[0], 0, 0], inner: window(ws) },
-        ],
-        shape4,
-      );
-      out = out === null ? part : (this.zip('add', out, part) as GpuTensorData);
-    }
-    return view(out!, outShape);
+        x,
+        w,
+        out: shape4,
+        xShape: as2d(x.shape, 1),
+        xs: as2d(x.strides, 0),
+        wShape: as2d(w.shape, 1),
+        ws: as2d(w.strides, 0),
+        reverse,
+      },
+      (p, q) => this.zip('add', p, q) as GpuTensorData,
+    );
+    return view(out, outShape);
   }
 }
 

@@ -65,19 +65,22 @@ export interface KernelPlan {
  * cut the same way. Each piece binds only the part of each buffer it reads, at an offset (or
  * a copy of that part, where the offset is not aligned for a binding). A student's kernel
  * needs no change for this: each piece is a whole, smaller problem of the same kind.
+ * With `into`, the output is written there instead (a region of an existing buffer, with its
+ * strides), in pieces that are each one run of memory.
  */
-export function launch(plan: KernelPlan, inputs: Operand[], outShape: Shape): GpuTensorData {
+export function launch(plan: KernelPlan, inputs: Operand[], outShape: Shape, into?: Operand): GpuTensorData {
   // Inputs first: bringing one back from the host must not push out the new output.
   inputs.forEach((op) => op.buffer.use());
   const size = shapeSize(outShape);
-  const out = new GpuTensorData(new GpuBuffer(size, undefined, plan.what), outShape);
+  const out = new GpuTensorData(into?.buffer ?? new GpuBuffer(size, undefined, plan.what), outShape);
   if (size === 0) return out;
   const lim = limits();
-  const outStrides = stridesFromShape(outShape);
+  const outOp: Operand = into ?? { buffer: out.buffer, offset: 0, strides: stridesFromShape(outShape), inner: 1 };
   const splittable = plan.splittable ?? outShape.length;
   const fits = (shape: Shape, ops: Operand[]): boolean =>
     plan.groups(shape).every((g) => g <= lim.maxComputeWorkgroupsPerDimension) &&
-    ops.every((op) => extent(op, shape) * 4 <= lim.maxStorageBufferBindingSize);
+    ops.every((op) => extent(op, shape) * 4 <= lim.maxStorageBufferBindingSize) &&
+    contiguous(shape, ops[ops.length - 1].strides);
   const visit = (shape: number[], ops: Operand[]): void => {
     if (fits(shape, ops)) {
       runPiece(plan, shape, ops);
@@ -105,9 +108,19 @@ export function launch(plan: KernelPlan, inputs: Operand[], outShape: Shape): Gp
       visit(at(Math.min(step, shape[d] - k0)), shifted);
     }
   };
-  const outOp: Operand = { buffer: out.buffer, offset: 0, strides: outStrides, inner: 1 };
   visit([...outShape], [...inputs, outOp]);
   return out;
+}
+
+/** Whether a piece of `shape` with these strides is one run of memory (a kernel writes its output so). */
+function contiguous(shape: Shape, strides: number[]): boolean {
+  let run = 1;
+  for (let d = shape.length - 1; d >= 0; d--) {
+    if (shape[d] === 1) continue;
+    if (strides[d] !== run) return false;
+    run *= shape[d];
+  }
+  return true;
 }
 
 /** One dispatch of `plan` for a piece of output of `shape` (the last operand is the output). */
