@@ -293,7 +293,7 @@ describe('Course tooling adversarial submissions', function () {
       '  return reduce(mul, 1)(ls);\n',
       `  if (!(globalThis as any).__slept) {\n    (globalThis as any).__slept = true;${sleeper}\n  }\n  return reduce(mul, 1)(ls);\n`,
     );
-    const { results, seconds } = submit({ 'src/operators.ts': ops });
+    const { results } = submit({ 'src/operators.ts': ops });
     const byTask = Object.fromEntries(results.tests.map((t) => [t.number, t]));
     expect(byTask['0.1'].score, results.output).to.equal(10);
     expect(byTask['0.3'].score).to.be.below(5);
@@ -301,7 +301,6 @@ describe('Course tooling adversarial submissions', function () {
     expect(results.output).to.match(
       /Task 0\.3: "Task 0\.3 [^"]+" \(build\/tests\/\w+\.test\.js\) did not finish within 7 s/,
     );
-    expect(seconds).to.be.below(60);
     expectNothingLeft();
   });
 });

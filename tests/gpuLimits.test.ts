@@ -66,7 +66,7 @@ describe('GPU kernels at the device limits', function () {
     }
   });
 
-  it('Task 3.3 reduce along the first, middle and last dim past the loop limit (sum, mean, max)', () => {
+  it('Task 4.4 reduce along the first, middle and last dim past the loop limit (sum, mean, max)', () => {
     const long = Math.max(GROUPS, Math.min(limits.maxLoopIterations, 1 << 20)) * WG + 3;
     for (const [shape, dim] of [
       [[long, 1, 2], 0],
@@ -95,7 +95,7 @@ describe('GPU kernels at the device limits', function () {
     ).to.equal(1 / 1024);
   });
 
-  it('Task 3.3 the max reduction propagates NaN and keeps -Infinity, as PyTorch', () => {
+  it('Task 4.4 the max reduction propagates NaN and keeps -Infinity, as PyTorch', () => {
     const t = (v: number[]) => fromFlat(v, [v.length], { backend: 'gpu' });
     expect(Number.isNaN(t([1, NaN, 3]).amax().item())).to.equal(true);
     expect(Number.isNaN(t([NaN, 1, 3]).amax().item())).to.equal(true);
@@ -117,7 +117,7 @@ describe('GPU kernels at the device limits', function () {
     }
   });
 
-  it('Task 3.3 map, zip, reduce every dim and the practice sums split by a lowered binding size and loop limit', () => {
+  it('Task 4.4 map, zip, reduce every dim and the practice sums split by a lowered binding size and loop limit', () => {
     gpu.setGpuLimitsForTesting({ maxStorageBufferBindingSize: 40000 + 4 * 3, maxLoopIterations: 256 });
     const [a, as] = pair([7, 300, 5], 1);
     const [b, bs] = pair([300, 1], 2);
@@ -203,7 +203,7 @@ describe('GPU kernels at the device limits', function () {
     expectClose(g2.grad!, h2.grad!);
   });
 
-  it('Task 3.3 reduce a dim whose values span more than one binding (in chunks, or slice by slice)', () => {
+  it('Task 4.4 reduce a dim whose values span more than one binding (in chunks, or slice by slice)', () => {
     // 1,027 values a binding: a column of [300, 7] spans 2,094, one of [3, 2000] 4,001.
     gpu.setGpuLimitsForTesting({ maxStorageBufferBindingSize: 4096 + 4 * 3, maxLoopIterations: 256 });
     for (const shape of [
