@@ -18,6 +18,7 @@ import { repoRoot } from '../scripts/course';
 import type { GradescopeResults } from '../scripts/grade';
 import { spliceRegions } from '../scripts/markers';
 import { SANDBOX_USER, canSandbox, liveProcessesOf } from '../scripts/sandbox';
+import { gradeSubmission } from './helpers/gradescope';
 
 const ROOT = repoRoot();
 const AS_ROOT = canSandbox();
@@ -153,29 +154,9 @@ describe('Course tooling adversarial submissions', function () {
   }
 
   /** Grade a submission with run_autograder; its results and the run's output. */
-  function submit(files: Record<string, string>): { results: GradescopeResults; output: string; seconds: number } {
-    const submission = path.join(tmp, 'submission');
-    fs.rmSync(submission, { recursive: true, force: true });
-    fs.rmSync(path.join(tmp, 'results'), { recursive: true, force: true });
-    for (const [f, text] of Object.entries(files)) {
-      fs.mkdirSync(path.dirname(path.join(submission, f)), { recursive: true });
-      fs.writeFileSync(path.join(submission, f), text);
-    }
-    const started = Date.now();
-    const r = spawnSync(path.join(tmp, 'source', 'run_autograder'), [], {
-      cwd: tmp,
-      encoding: 'utf8',
-      env: { ...process.env, AUTOGRADER_ROOT: tmp, AUTOGRADER_TEST_TIMEOUT: '5', AUTOGRADER_GRACE: '2' },
-      timeout: 150_000,
-    });
-    const output = `${r.stdout ?? ''}${r.stderr ?? ''}`;
-    const file = path.join(tmp, 'results', 'results.json');
-    expect(fs.existsSync(file), output.slice(-3000)).to.equal(true);
-    return {
-      results: JSON.parse(fs.readFileSync(file, 'utf8')) as GradescopeResults,
-      output,
-      seconds: (Date.now() - started) / 1000,
-    };
+  function submit(files: Record<string, string>): { results: GradescopeResults; output: string } {
+    const env = { AUTOGRADER_TEST_TIMEOUT: '5', AUTOGRADER_GRACE: '2' };
+    return gradeSubmission(tmp, path.join(tmp, 'source', 'run_autograder'), files, env, 150_000);
   }
 
   /** Nothing of the grading user may be left running, or in the temp folders. */

@@ -13,6 +13,7 @@ import * as path from 'path';
 import { unzip, writeBundle, zip } from '../scripts/autograder';
 import { loadCourse, repoRoot } from '../scripts/course';
 import type { GradescopeResults } from '../scripts/grade';
+import { gradeSubmission } from './helpers/gradescope';
 
 const ROOT = repoRoot();
 
@@ -23,24 +24,7 @@ describe('Course tooling Gradescope autograder', function () {
 
   /** Put `files` (path → text) in submission/ and run the autograder; its results. */
   function submit(files: Record<string, string>): { results: GradescopeResults; output: string } {
-    const submission = path.join(tmp, 'submission');
-    fs.rmSync(submission, { recursive: true, force: true });
-    fs.rmSync(path.join(tmp, 'results'), { recursive: true, force: true });
-    for (const [f, text] of Object.entries(files)) {
-      fs.mkdirSync(path.dirname(path.join(submission, f)), { recursive: true });
-      fs.writeFileSync(path.join(submission, f), text);
-    }
-    fs.mkdirSync(submission, { recursive: true });
-    const r = spawnSync(path.join(tmp, 'run_autograder'), [], {
-      cwd: tmp,
-      encoding: 'utf8',
-      env: { ...process.env, AUTOGRADER_ROOT: tmp, AUTOGRADER_TASKS: '0.1,0.2' },
-      timeout: 300_000,
-    });
-    const output = `${r.stdout ?? ''}${r.stderr ?? ''}`;
-    const file = path.join(tmp, 'results', 'results.json');
-    expect(fs.existsSync(file), output.slice(-3000)).to.equal(true);
-    return { results: JSON.parse(fs.readFileSync(file, 'utf8')) as GradescopeResults, output };
+    return gradeSubmission(tmp, path.join(tmp, 'run_autograder'), files, { AUTOGRADER_TASKS: '0.1,0.2' }, 300_000);
   }
 
   const solution = (f: string) => fs.readFileSync(path.join(ROOT, f), 'utf8');
