@@ -21,10 +21,10 @@ export { Scalar, scalar, lift } from './scalar';
 export type { ScalarLike, ScalarHistory } from './scalar';
 export { scalarFunctions } from './scalarFunctions';
 export type { ScalarFunction, ScalarOp } from './scalarFunctions';
-export { Random } from './random';
+export { Random, manualSeed } from './random';
 
 // Module 2: tensors
-export { Tensor, sumTo, tensor, fromFlat, zeros, ones, full, arange, rand, randn, where, cat, stack } from './tensor';
+export { Tensor, sumTo, tensor, fromFlat, zeros, ones, full, arange, linspace, rand, randn, where, cat, stack } from './tensor';
 export type { TensorLike, NestedArray, TensorOptions, RandomOptions, TensorHistory, VarianceOptions } from './tensor';
 export { TensorData, IndexingError } from './tensorData';
 export type { Shape, Strides, Storage } from './tensorData';

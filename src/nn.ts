@@ -233,6 +233,8 @@ export function avgpool2d(input: Tensor, kernel: number | [number, number], opti
 
 /** Maximum over `dim` (kept with size 1); the gradient goes to the arg-max (Task 4.4). */
 export function max(input: Tensor, dim: number): Tensor {
+  // A 0-dim tensor accepts dim 0 and -1, as in PyTorch: its maximum is itself.
+  if (input.dims === 0) return input.amax(dim, true);
   return Tensor.apply('max', [input], normalizeDim(dim, input.shape));
 }
 
