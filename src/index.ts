@@ -59,7 +59,22 @@ export {
   MLP,
 } from './layers';
 export type { LayerOptions, ConvLayerOptions, Layer } from './layers';
-export { binaryCrossEntropy, nllLoss, crossEntropy, oneHot } from './losses';
+export {
+  binaryCrossEntropy,
+  bceWithLogits,
+  nllLoss,
+  crossEntropy,
+  mseLoss,
+  l1Loss,
+  oneHot,
+  MSELoss,
+  L1Loss,
+  BCELoss,
+  BCEWithLogitsLoss,
+  NLLLoss,
+  CrossEntropyLoss,
+} from './losses';
+export type { Reduction, LossOptions, ClassLossOptions, Labels } from './losses';
 export { Optimizer, SGD, Adam } from './optim';
 export type { SGDOptions, AdamOptions } from './optim';
 export * as safetensors from './safetensors';
