@@ -277,19 +277,14 @@ function poolWindows(
     );
   }
   if (padding[0] > 0 || padding[1] > 0) {
+    // Pad with zeros; for max pooling, put the pad value into the windows afterwards by picking
+    // (`where`), since the windows are gathered by products and 0 · −∞ would be NaN.
     const [, , h0, w0] = input.shape;
-    // Pad with zeros, then put the pad value where nothing was (a constant, so no gradient).
-    const mask = full([1, 1, h0, w0], 1, { backend: input.backend });
-    let x = input;
-    let inside = mask;
-    for (const [dim, p] of [
-      [2, padding[0]],
-      [3, padding[1]],
-    ]) {
-      x = padDim(x, dim, p, p);
-      inside = padDim(inside, dim, p, p);
-    }
-    input = padValue === 0 ? x : where(inside, x, padValue);
+    const pad = (t: Tensor): Tensor => padDim(padDim(t, 2, padding[0], padding[0]), 3, padding[1], padding[1]);
+    const windows = strideWindows(pad(input), kernel, stride);
+    if (padValue === 0) return windows;
+    const inside = strideWindows(pad(full([1, 1, h0, w0], 1, { backend: input.backend })), kernel, stride);
+    return where(inside, windows, padValue);
   }
   const [, , h, w] = input.shape;
   const tiles = stride[0] === kernel[0] && stride[1] === kernel[1] && h % kernel[0] === 0 && w % kernel[1] === 0;

@@ -1004,7 +1004,7 @@ export function linspace(start: number, end: number, steps: number, options: Ten
   const step = steps > 1 ? (end - start) / (steps - 1) : 0;
   const half = Math.floor(steps / 2);
   return fromFlat(
-    Array.from({ length: steps }, (_, i) => (i < half ? start + step * i : end - step * (steps - 1 - i))),
+    Array.from({ length: steps }, (_, i) => (i < half || steps === 1 ? start + step * i : end - step * (steps - 1 - i))),
     [steps],
     options,
   );
