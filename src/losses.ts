@@ -32,7 +32,9 @@ export type Labels = number[] | Tensor;
 /** The reduction of `options`, checked. */
 function reductionOf(options: LossOptions, what: string): Reduction {
   if (typeof options !== 'object' || options === null)
-    throw new TypeError(`${what}: options must be an object such as { reduction: 'sum' }, got ${describeValue(options)}`);
+    throw new TypeError(
+      `${what}: options must be an object such as { reduction: 'sum' }, got ${describeValue(options)}`,
+    );
   const r = options.reduction ?? 'mean';
   if (r !== 'mean' && r !== 'sum' && r !== 'none') {
     throw new RangeError(`${what}: reduction must be 'mean', 'sum' or 'none', got ${describeValue(r)}`);
@@ -136,7 +138,8 @@ export function nllLoss(logProbs: Tensor, labels: Labels, options: ClassLossOpti
   }
   const values = labels instanceof Tensor ? Array.from(labels.toFlatArray()) : (labels as number[]);
   // One sample: [C] with one label.
-  if (logProbs.dims === 1) return nllLoss(logProbs.unsqueeze(0), values.length === 1 ? values : labels, options).view([]);
+  if (logProbs.dims === 1)
+    return nllLoss(logProbs.unsqueeze(0), values.length === 1 ? values : labels, options).view([]);
   const wanted = [logProbs.shape[0], ...logProbs.shape.slice(2)];
   const sameCount = labelShape.length === 1 && labelShape[0] === logProbs.shape[0] && logProbs.dims === 2;
   if (logProbs.dims < 2 || !(sameCount || sameShape(labelShape, wanted))) {

@@ -81,7 +81,9 @@ function convolve(
     throw new RangeError(`${op}: groups must be an integer >= 1, got ${JSON.stringify(groups)}`);
   }
   if (padding === 'same' && stride.some((s) => s !== 1)) {
-    throw new RangeError(`${op}: padding 'same' needs stride 1 (as in PyTorch), got stride ${JSON.stringify(options.stride)}`);
+    throw new RangeError(
+      `${op}: padding 'same' needs stride 1 (as in PyTorch), got stride ${JSON.stringify(options.stride)}`,
+    );
   }
   const plain = stride.every((s) => s === 1) && dilation.every((d) => d === 1) && groups === 1;
   let out: Tensor;
