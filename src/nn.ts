@@ -131,7 +131,7 @@ function convolve(
     const padded = input.shape.slice(2).map((n, i) => n + sides[i][0] + sides[i][1]);
     if (padding !== 'end' && padded.some((n, i) => n < kernel[i])) {
       throw new IndexingError(
-        `${op}: kernel ${formatShape(kernel)} (dilated) is larger than the padded input ${formatShape(padded)}`,
+        `${op}: kernel ${formatShape(kernel)}${dilation.some((d) => d > 1) ? ' (dilated)' : ''} is larger than the padded input ${formatShape(padded)}`,
       );
     }
     let x = input;

@@ -720,6 +720,7 @@ export class Tensor implements Variable<Tensor> {
       }
       d += 1;
     }
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the selections start from this tensor
     let out: Tensor = this;
     if (isGradEnabled() && !this.isConstant()) {
       // Tracked: select along each dim (a selection matmul, whose backward places the gradient).

@@ -22,7 +22,6 @@ import {
   SGD,
   Sequential,
   arange,
-  crossEntropy,
   full,
   linspace,
   manualSeed,
