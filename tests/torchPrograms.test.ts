@@ -261,14 +261,7 @@ describe('PyTorch programs: modules', () => {
     expect(nn.dropout(x, 0).toArray()).to.deep.equal(x.toArray());
   });
 
-  it('Task 2.4 loss modules compute their functions; labels may be a tensor', () => {
-    const x = tensor([[1, 2, 3]], { requiresGrad: true });
-    const y = tensor([[0, 2, 5]]);
-    expect(new MSELoss({ reduction: 'sum' }).forward(x, y).item()).to.equal(5);
-    const loss = mseLoss(x, y);
-    expect(loss.item()).to.be.closeTo(5 / 3, 1e-15);
-    loss.backward();
-    expect(x.grad!.toArray()).to.deep.equal([[2 / 3, 0, -4 / 3]]);
+  it('Task 4.4 CrossEntropyLoss is crossEntropy with its options; labels may be a tensor', () => {
     const ce = new CrossEntropyLoss({ reduction: 'sum' }).forward(
       tensor([
         [0, 0],
@@ -277,6 +270,16 @@ describe('PyTorch programs: modules', () => {
       tensor([1, 0]),
     );
     expect(ce.item()).to.be.closeTo(2 * Math.log(2), 1e-12);
+  });
+
+  it('Task 2.4 loss modules compute their functions; labels may be a tensor', () => {
+    const x = tensor([[1, 2, 3]], { requiresGrad: true });
+    const y = tensor([[0, 2, 5]]);
+    expect(new MSELoss({ reduction: 'sum' }).forward(x, y).item()).to.equal(5);
+    const loss = mseLoss(x, y);
+    expect(loss.item()).to.be.closeTo(5 / 3, 1e-15);
+    loss.backward();
+    expect(x.grad!.toArray()).to.deep.equal([[2 / 3, 0, -4 / 3]]);
     const lp = tensor([
       [-1, -2],
       [-3, -4],
