@@ -121,7 +121,7 @@ OPS = {
     "conv1dLayer": lambda x, w, b, stride=1, padding=0, dilation=1, groups=1: F.conv1d(
         x, w, b, stride, padding, dilation, groups
     ),
-    "conv2dLayer": lambda x, w, b, stride=1, padding=0, dilation=1, groups=1: F.conv2d(
+    "conv2dLayer": lambda x, w, b=None, stride=1, padding=0, dilation=1, groups=1: F.conv2d(
         x, w, b, stride, padding, dilation, groups
     ),
     "maxPool2dLayer": lambda x, kernel, stride=None, padding=0: torch.nn.MaxPool2d(kernel, stride, padding)(x),
@@ -147,7 +147,9 @@ OPS = {
     "nllLoss": lambda a, labels, reduction="mean", ignoreIndex=-100: F.nll_loss(
         a, torch.tensor(labels), reduction=reduction, ignore_index=ignoreIndex
     ),
-    "crossEntropy": lambda a, labels, reduction="mean": F.cross_entropy(a, torch.tensor(labels), reduction=reduction),
+    "crossEntropy": lambda a, labels, reduction="mean", ignoreIndex=-100: F.cross_entropy(
+        a, torch.tensor(labels), reduction=reduction, ignore_index=ignoreIndex
+    ),
     "crossEntropyProbs": lambda a, p, reduction="mean": F.cross_entropy(a, p, reduction=reduction),
     "sequential": lambda x, w1, b1, w2, b2, w3, b3: torch.sigmoid(
         F.linear(torch.tanh(F.linear(torch.relu(F.linear(torch.flatten(x, 1), w1, b1)), w2, b2)), w3, b3)
@@ -413,6 +415,8 @@ CASES += [
     case("crossEntropy", [inp([4])], labels=2),
     case("crossEntropyProbs", [inp([3, 4]), inp([3, 4], lo=0, hi=1)]),
     case("crossEntropyProbs", [inp([2, 3]), inp([2, 3], lo=0, hi=1)], reduction="none"),
+    case("crossEntropy", [inp([4, 3])], labels=[2, 0, 0, 1], ignoreIndex=0),
+    case("conv2dLayer", [inp([1, 2, 5, 5]), inp([3, 2, 2, 2])], stride=2),
 ]
 
 

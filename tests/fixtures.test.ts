@@ -184,13 +184,13 @@ export const FIXTURE_OPS: Record<string, (inputs: Tensor[], args: Record<string,
       reduction: reduction as Reduction | undefined,
       ignoreIndex: ignoreIndex as number | undefined,
     }),
-  crossEntropy: ([a], { labels, reduction }) =>
+  crossEntropy: ([a], { labels, reduction, ignoreIndex }) =>
     crossEntropy(
       a,
-      Array.isArray(labels) && !Array.isArray(labels[0]) ? (labels as number[]) : tensor(labels as NestedArray),
-      {
-        reduction: reduction as Reduction | undefined,
-      },
+      Array.isArray(labels) && !Array.isArray(labels[0])
+        ? (labels as number[])
+        : tensor(labels as NestedArray, { backend: a.backend }),
+      { reduction: reduction as Reduction | undefined, ignoreIndex: ignoreIndex as number | undefined },
     ),
   crossEntropyProbs: ([a, p], { reduction }) => crossEntropy(a, p, { reduction: reduction as Reduction | undefined }),
   sequential: ([x, w1, b1, w2, b2, w3, b3]) => {
