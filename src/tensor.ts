@@ -90,6 +90,7 @@ export class Tensor implements Variable<Tensor> {
    * needs a gradient, record how it was made.
    */
   static apply<K extends TensorOp>(op: K, inputs: Tensor[], arg: OpArgs[K]): Tensor {
+    // The one op that crosses backends: `to`'s result lives on its target (see `Tensor.to`).
     const backend = op === 'to' ? (arg as OpArgs['to']).target : inputs[0].backend;
     for (const t of op === 'to' ? [] : inputs) {
       if (t.backend !== backend) {

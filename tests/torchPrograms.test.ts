@@ -225,6 +225,7 @@ describe('PyTorch programs: modules', () => {
     const m = new Tied();
     expect(Object.keys(m.stateDict())).to.deep.equal(['enc.weight', 'enc.bias', 'dec.weight', 'dec.bias']);
     expect(m.namedParameters().map(([n]) => n)).to.deep.equal(['enc.weight', 'enc.bias']);
+    expect(m.children()).to.deep.equal([m.enc]);
     const state = new Tied().stateDict();
     const w = full([2, 3], 7);
     state['enc.weight'] = w;
