@@ -2,6 +2,7 @@
 import { autodiffSandbox } from './autodiff';
 import type { Job } from './context';
 import { manualClassifier, moduleTree, operatorPlot } from './module0';
+import { matmulSweep } from './module3';
 import { convolution, mnistTraining, predictDigit, trainedWeights } from './module4';
 import { stridesSandbox } from './strides';
 import { race, scalarTraining, tensorTraining } from './train';
@@ -15,6 +16,7 @@ export const JOBS: Record<string, Job> = {
   strides: stridesSandbox,
   tensorTraining,
   race,
+  matmul: matmulSweep,
   convolution,
   mnist: mnistTraining,
   predict: predictDigit,
