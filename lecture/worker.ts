@@ -45,12 +45,19 @@ function backendFor(requested: string | undefined, status: BackendStatus): 'simp
 }
 
 const running = new Map<number, JobContext>();
+/** Controls that came before their job had started (it waits for the backends first). */
+const early = new Map<number, Array<'play' | 'pause' | 'step' | 'stop'>>();
+/** The last job started (jobs start in the order of their ids). */
+let lastStarted = 0;
 
 async function runJob(id: number, name: string, params: Record<string, string>, playing: boolean): Promise<void> {
   const status = await ready;
   const job: Job | undefined = JOBS[name];
   const ctx = new JobContext(params, (data) => post({ kind: 'event', id, data }), playing, backendFor(params.backend, status));
   running.set(id, ctx);
+  lastStarted = id;
+  for (const action of early.get(id) ?? []) ctx.control(action);
+  early.delete(id);
   try {
     if (job === undefined) throw new Error(`no demo called ${name}`);
     const data = await job(ctx);
@@ -68,5 +75,6 @@ async function runJob(id: number, name: string, params: Record<string, string>, 
 self.onmessage = (event: MessageEvent<ToWorker>) => {
   const m = event.data;
   if (m.kind === 'job') void runJob(m.id, m.name, m.params, m.playing);
-  else running.get(m.id)?.control(m.action);
+  else if (running.has(m.id)) running.get(m.id)?.control(m.action);
+  else if (m.id > lastStarted) early.set(m.id, [...(early.get(m.id) ?? []), m.action]);
 };

