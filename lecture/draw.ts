@@ -69,7 +69,13 @@ export function drawSurface(
 }
 
 /** A heat map of `values` (rows × cols): signed values blue/orange, else black on white. */
-export function drawHeatmap(canvas: HTMLCanvasElement, values: ArrayLike<number>, rows: number, cols: number, signed = false): void {
+export function drawHeatmap(
+  canvas: HTMLCanvasElement,
+  values: ArrayLike<number>,
+  rows: number,
+  cols: number,
+  signed = false,
+): void {
   const { g, w, h } = context(canvas);
   let max = 1e-12;
   for (let i = 0; i < values.length; i++) max = Math.max(max, Math.abs(values[i]));
@@ -94,7 +100,11 @@ export interface Series {
 }
 
 /** Lines of `series` against their index (1-based epochs), with a y axis and a legend. */
-export function drawLines(canvas: HTMLCanvasElement, series: Series[], options: { yLabel?: string; yMin?: number; yMax?: number } = {}): void {
+export function drawLines(
+  canvas: HTMLCanvasElement,
+  series: Series[],
+  options: { yLabel?: string; yMin?: number; yMax?: number } = {},
+): void {
   const { g, w, h } = context(canvas);
   g.clearRect(0, 0, w, h);
   const left = 44;
@@ -129,8 +139,9 @@ export function drawLines(canvas: HTMLCanvasElement, series: Series[], options: 
       started = true;
     });
     g.stroke();
+    // The legend across the top, right-aligned, clear of the lines.
     g.fillStyle = g.strokeStyle;
-    g.fillText(s.name, w - 120, top + 12 * (k + 1));
+    g.fillText(s.name, w - 130 * (series.length - k), 11);
   });
 }
 

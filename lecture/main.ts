@@ -106,7 +106,13 @@ function render(): void {
       viewJobs.push(id);
       showLine(todo, null);
       showLine(errorBox, null);
-      send({ kind: 'job', id, name: job, params: { ...params, ...(options.extra ?? {}) }, playing: options.playing ?? true });
+      send({
+        kind: 'job',
+        id,
+        name: job,
+        params: { ...params, ...(options.extra ?? {}) },
+        playing: options.playing ?? true,
+      });
       return { control: (action) => send({ kind: 'control', id, action }) };
     },
     state: setState,
@@ -138,7 +144,11 @@ for (const [name, def] of Object.entries(VIEWS)) {
   }
   nav.append(el('a', { href: `#/${name}` }, def.short));
 }
-const lectureToggle = el('button', { type: 'button', class: 'lecture-toggle', title: 'large type (l)' }, 'lecture mode');
+const lectureToggle = el(
+  'button',
+  { type: 'button', class: 'lecture-toggle', title: 'large type (l)' },
+  'lecture mode',
+);
 lectureToggle.addEventListener('click', () => toggleLecture());
 
 function toggleLecture(): void {

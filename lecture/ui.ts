@@ -64,7 +64,15 @@ export function el<K extends keyof HTMLElementTagNameMap>(
 export function control(
   api: ViewApi,
   name: string,
-  spec: { label?: string; options?: string[]; min?: number; max?: number; step?: number; slider?: boolean; width?: string },
+  spec: {
+    label?: string;
+    options?: string[];
+    min?: number;
+    max?: number;
+    step?: number;
+    slider?: boolean;
+    width?: string;
+  },
   onChange: () => void,
 ): HTMLElement {
   let input: HTMLInputElement | HTMLSelectElement;
@@ -143,7 +151,11 @@ export function playControls(
     if (playing) toggle();
     job?.control('step');
   };
-  into.append(play, button('Step', step, { 'data-action': 'step' }), button('Reset', () => start(false), { 'data-action': 'reset' }));
+  into.append(
+    play,
+    button('Step', step, { 'data-action': 'step' }),
+    button('Reset', () => start(false), { 'data-action': 'reset' }),
+  );
   start(api.params.play === '1');
   return { playPause: toggle, step, reset: () => start(false), restart: () => start(playing) };
 }

@@ -15,7 +15,13 @@ const post = (m: FromWorker): void => (self as unknown as Worker).postMessage(m)
 /** Which backends run here, found once. */
 async function findBackends(): Promise<BackendStatus> {
   if (!self.crossOriginIsolated || typeof SharedArrayBuffer === 'undefined') {
-    return { best: 'simple', label: 'simple: page not isolated', why: 'no shared memory (the page is not cross-origin isolated)', fastWorkers: 0, gpu: null };
+    return {
+      best: 'simple',
+      label: 'simple: page not isolated',
+      why: 'no shared memory (the page is not cross-origin isolated)',
+      fastWorkers: 0,
+      gpu: null,
+    };
   }
   const helpers = Math.max(1, cpuCount() - 1);
   const [fast, gpu] = await Promise.all([
@@ -27,7 +33,13 @@ async function findBackends(): Promise<BackendStatus> {
   if (adapter !== null) return { best: 'gpu', label: `gpu: ${adapter}`, why: '', fastWorkers, gpu: adapter };
   const why = `gpu: ${gpu[0]?.error ?? 'no WebGPU worker'}`;
   if (fastWorkers > 0)
-    return { best: 'fast', label: `fast: ${fastWorkers} worker${fastWorkers > 1 ? 's' : ''}`, why, fastWorkers, gpu: null };
+    return {
+      best: 'fast',
+      label: `fast: ${fastWorkers} worker${fastWorkers > 1 ? 's' : ''}`,
+      why,
+      fastWorkers,
+      gpu: null,
+    };
   return { best: 'simple', label: 'simple: no worker threads', why, fastWorkers: 0, gpu: null };
 }
 
@@ -53,7 +65,12 @@ let lastStarted = 0;
 async function runJob(id: number, name: string, params: Record<string, string>, playing: boolean): Promise<void> {
   const status = await ready;
   const job: Job | undefined = JOBS[name];
-  const ctx = new JobContext(params, (data) => post({ kind: 'event', id, data }), playing, backendFor(params.backend, status));
+  const ctx = new JobContext(
+    params,
+    (data) => post({ kind: 'event', id, data }),
+    playing,
+    backendFor(params.backend, status),
+  );
   running.set(id, ctx);
   lastStarted = id;
   for (const action of early.get(id) ?? []) ctx.control(action);

@@ -34,7 +34,12 @@ export interface LectureOptions {
 
 /** Parse the command line of `npm run lecture`. */
 export function parseLectureArgs(argv: string[], root = repoRoot()): LectureOptions {
-  const options: LectureOptions = { out: path.join(root, 'out', 'lecture'), port: 8642, watch: false, buildOnly: false };
+  const options: LectureOptions = {
+    out: path.join(root, 'out', 'lecture'),
+    port: 8642,
+    watch: false,
+    buildOnly: false,
+  };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const value = (): string => {
@@ -78,6 +83,7 @@ function esbuildOptions(root: string, out: string): import('esbuild').BuildOptio
     format: 'iife',
     target: 'es2022',
     minify: true,
+    keepNames: true, // class names show in the page (the module tree) and in errors
     sourcemap: true,
     logLevel: 'warning',
     plugins: [
@@ -217,7 +223,8 @@ async function main(): Promise<void> {
         ...(esbuildOptions(root, options.out).plugins ?? []),
         {
           name: 'report',
-          setup: (build) => build.onEnd((r) => console.log(`lecture: rebuilt (${r.errors.length} errors); reload the page`)),
+          setup: (build) =>
+            build.onEnd((r) => console.log(`lecture: rebuilt (${r.errors.length} errors); reload the page`)),
         },
       ],
     });

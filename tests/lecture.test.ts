@@ -18,7 +18,16 @@ import { buildLecture, parseLectureArgs, serveLecture, serverUrl } from '../scri
 import { CHROMIUM, SCREENSHOTS, requireChromium } from './helpers/browser';
 
 /** Chromium's flags: the shared browser's, with WebGPU on SwiftShader instead of no GPU. */
-const FLAGS = ['--no-sandbox', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader'];
+const FLAGS = [
+  '--no-sandbox',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--enable-unsafe-webgpu',
+  '--use-webgpu-adapter=swiftshader',
+];
 
 describe('Course tooling lecture demos (npm run lecture)', function () {
   this.timeout(120_000);
@@ -59,7 +68,11 @@ describe('Course tooling lecture demos (npm run lecture)', function () {
   });
 
   /** Open `hash` and wait until the page is no longer running; returns its metrics. */
-  async function open(hash: string, until: string[] = ['done', 'error'], timeout = 60_000): Promise<Record<string, string>> {
+  async function open(
+    hash: string,
+    until: string[] = ['done', 'error'],
+    timeout = 60_000,
+  ): Promise<Record<string, string>> {
     // A state no view sets, so that the wait below cannot see the previous view's.
     await page.evaluate(() => (document.body.dataset.state = 'leaving')).catch(() => undefined);
     await page.goto(`${url}${hash}`);
@@ -69,7 +82,12 @@ describe('Course tooling lecture demos (npm run lecture)', function () {
 
   function metrics(): Promise<Record<string, string>> {
     return page.evaluate(() =>
-      Object.fromEntries([...document.querySelectorAll<HTMLElement>('[data-metric]')].map((e) => [e.dataset.metric, e.textContent ?? ''])),
+      Object.fromEntries(
+        [...document.querySelectorAll<HTMLElement>('[data-metric]')].map((e) => [
+          e.dataset.metric,
+          e.textContent ?? '',
+        ]),
+      ),
     );
   }
 
@@ -91,16 +109,25 @@ describe('Course tooling lecture demos (npm run lecture)', function () {
   it('Course tooling lecture page is cross-origin isolated and its badge names the backend (gpu on SwiftShader)', async () => {
     await page.goto(url);
     expect(await page.evaluate(() => crossOriginIsolated)).to.equal(true);
-    await page.waitForFunction(() => !/starting/.test(document.querySelector('[data-metric="backend"]')?.textContent ?? 'starting'));
+    await page.waitForFunction(
+      () => !/starting/.test(document.querySelector('[data-metric="backend"]')?.textContent ?? 'starting'),
+    );
     expect((await metrics()).backend).to.match(/^gpu: \S/);
-    const sizes = Object.fromEntries(['page.js', 'lib-worker.js', 'fast-worker.js', 'gpu-worker.js'].map((f) => [f, fs.statSync(path.join(dir, f)).size]));
+    const sizes = Object.fromEntries(
+      ['page.js', 'lib-worker.js', 'fast-worker.js', 'gpu-worker.js'].map((f) => [
+        f,
+        fs.statSync(path.join(dir, f)).size,
+      ]),
+    );
     const total = Object.values(sizes).reduce((a, b) => a + b, 0);
     expect(total, JSON.stringify(sizes)).to.be.below(4 * 1024 * 1024); // about 0.6 MB gzipped
   });
 
   it('Task 4.5 lecture every view renders with no console error and no request off 127.0.0.1 (screenshots)', async () => {
     await page.goto(url);
-    const routes = await page.evaluate(() => [...document.querySelectorAll('nav a')].map((a) => a.getAttribute('href') ?? ''));
+    const routes = await page.evaluate(() =>
+      [...document.querySelectorAll('nav a')].map((a) => a.getAttribute('href') ?? ''),
+    );
     expect(routes.length).to.be.at.least(12);
     fs.mkdirSync(SCREENSHOTS, { recursive: true });
     problems.length = 0;
@@ -112,7 +139,9 @@ describe('Course tooling lecture demos (npm run lecture)', function () {
       const seen = await lines();
       expect(seen.state, `${route}: ${seen.error}`).to.not.equal('error');
       expect(seen.todo, route).to.equal('');
-      await page.screenshot({ path: path.join(SCREENSHOTS, `lecture-${route.replace(/[^a-z0-9]+/gi, '-').replace(/^-|-$/g, '')}.png`) });
+      await page.screenshot({
+        path: path.join(SCREENSHOTS, `lecture-${route.replace(/[^a-z0-9]+/gi, '-').replace(/^-|-$/g, '')}.png`),
+      });
     }
     expect(problems).to.deep.equal([]);
   });
@@ -166,11 +195,19 @@ describe('Course tooling lecture demos (npm run lecture)', function () {
   it('Task 2.1 lecture a click on a storage cell lights every index that reads it, and back', async () => {
     await open('#/module2/strides?shape=2,3&op=permute&order=1,0');
     await page.click('[data-role="storage"] [data-storage="1"]');
-    const lit = await page.evaluate(() => [...document.querySelectorAll<HTMLElement>('.cell.lit')].map((e) => e.dataset.index ?? `storage ${e.dataset.storage}`));
+    const lit = await page.evaluate(() =>
+      [...document.querySelectorAll<HTMLElement>('.cell.lit')].map(
+        (e) => e.dataset.index ?? `storage ${e.dataset.storage}`,
+      ),
+    );
     // Storage 1 is index (0,1) of the [2,3] tensor and (1,0) of its transpose.
     expect(lit).to.deep.equal(['storage 1', '0,1', '1,0']);
     await page.click('.grid .cell[data-index="1,2"]');
-    const back = await page.evaluate(() => [...document.querySelectorAll<HTMLElement>('.cell.lit')].map((e) => e.dataset.index ?? `storage ${e.dataset.storage}`));
+    const back = await page.evaluate(() =>
+      [...document.querySelectorAll<HTMLElement>('.cell.lit')].map(
+        (e) => e.dataset.index ?? `storage ${e.dataset.storage}`,
+      ),
+    );
     expect(back).to.deep.equal(['storage 5', '1,2', '2,1']);
     await open('#/module2/strides?shape=2,3&strides=1,2&op=view&to=6');
     expect((await lines()).error).to.match(/view: .*not contiguous/); // the library's own message
@@ -189,7 +226,9 @@ describe('Course tooling lecture demos (npm run lecture)', function () {
     await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * 0.85, { steps: 12 });
     await page.mouse.up();
     await page.waitForFunction(() => document.querySelectorAll('[data-prob]').length === 10, null, { timeout: 60_000 });
-    const probs = await page.evaluate(() => [...document.querySelectorAll<HTMLElement>('[data-prob]')].map((e) => Number(e.dataset.prob)));
+    const probs = await page.evaluate(() =>
+      [...document.querySelectorAll<HTMLElement>('[data-prob]')].map((e) => Number(e.dataset.prob)),
+    );
     expect(probs.reduce((a, b) => a + b, 0)).to.be.closeTo(1, 1e-6);
     expect(probs.indexOf(Math.max(...probs))).to.equal(1); // a vertical stroke is a 1
   });

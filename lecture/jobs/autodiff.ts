@@ -47,7 +47,8 @@ export async function autodiffSandbox(ctx: JobContext): Promise<unknown> {
     const d = pending.get(node.uniqueId) ?? 0;
     shown.set(node.uniqueId, d);
     if (!node.isLeaf()) {
-      for (const [parent, dp] of node.chainRule(d)) pending.set(parent.uniqueId, (pending.get(parent.uniqueId) ?? 0) + dp);
+      for (const [parent, dp] of node.chainRule(d))
+        pending.set(parent.uniqueId, (pending.get(parent.uniqueId) ?? 0) + dp);
     }
     ctx.emit({ step: i + 1, of: order.length, dot: picture(node.uniqueId), node: node.name });
   }

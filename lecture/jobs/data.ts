@@ -30,5 +30,8 @@ export function datasetOf(ctx: JobContext): Graph {
     if (X.length === 0) throw new RangeError('points: click in the plot to add points (shift-click for label 0)');
     return { n: X.length, X, y };
   }
-  return getDataset(ctx.str('dataset', 'xor'))(ctx.num('n', 50, { min: 2, max: 1000, integer: true }), ctx.num('seed', 1, { integer: true, min: 0 }));
+  return getDataset(ctx.str('dataset', 'xor'))(
+    ctx.num('n', 50, { min: 2, max: 1000, integer: true }),
+    ctx.num('seed', 1, { integer: true, min: 0 }),
+  );
 }

@@ -20,7 +20,9 @@ export function parseExpression(text: string, variables: Record<string, Scalar>)
   const tokens = text.match(/\d+\.?\d*(?:e[+-]?\d+)?|\.\d+|[A-Za-z_]\w*|\S/g) ?? [];
   let at = 0;
   const fail = (expected: string): never => {
-    throw new SyntaxError(`expression: expected ${expected} at token ${at + 1}, got ${tokens[at] === undefined ? 'the end' : `"${tokens[at]}"`}`);
+    throw new SyntaxError(
+      `expression: expected ${expected} at token ${at + 1}, got ${tokens[at] === undefined ? 'the end' : `"${tokens[at]}"`}`,
+    );
   };
   const peek = (): string | undefined => tokens[at];
   const take = (t: string): boolean => (tokens[at] === t ? (at++, true) : false);

@@ -43,7 +43,10 @@ export async function manualClassifier(ctx: JobContext): Promise<unknown> {
   const w1 = ctx.num('w1', 1, { min: -20, max: 20 });
   const w2 = ctx.num('w2', 0, { min: -20, max: 20 });
   const b = ctx.num('b', 0, { min: -20, max: 20 });
-  const data = datasets.simple(ctx.num('n', 50, { min: 2, max: 500, integer: true }), ctx.num('seed', 1, { integer: true, min: 0 }));
+  const data = datasets.simple(
+    ctx.num('n', 50, { min: 2, max: 500, integer: true }),
+    ctx.num('seed', 1, { integer: true, min: 0 }),
+  );
   const prob = (x0: number, x1: number) => ops.sigmoid(ops.add(ops.add(ops.mul(w1, x0), ops.mul(w2, x1)), b));
   const correct = data.X.filter(([x0, x1], i) => (prob(x0, x1) > 0.5 ? 1 : 0) === data.y[i]).length;
   return { points: data, surface: gridPoints().map(([a, c]) => prob(a, c)), correct, n: data.X.length };

@@ -8,7 +8,9 @@ export async function matmulSweep(ctx: JobContext): Promise<unknown> {
   if (sizes.some((n) => !Number.isInteger(n) || n < 1 || n > 1024))
     throw new RangeError(`sizes must be integers from 1 to 1024, got "${ctx.str('sizes', '')}"`);
   const repeats = ctx.num('repeats', 3, { min: 1, max: 20, integer: true });
-  const names = (['simple', 'fast', 'gpu'] as const).filter((b) => b === 'simple' || (b === 'fast' ? ctx.backend !== 'simple' : ctx.backend === 'gpu'));
+  const names = (['simple', 'fast', 'gpu'] as const).filter(
+    (b) => b === 'simple' || (b === 'fast' ? ctx.backend !== 'simple' : ctx.backend === 'gpu'),
+  );
   const rows: Array<{ backend: string; n: number; ms: number }> = [];
   for (const n of sizes) {
     for (const name of names) {

@@ -26,7 +26,8 @@ export async function convolution(ctx: JobContext): Promise<unknown> {
     blur: [1, 1, 1, 1, 1, 1, 1, 1, 1].map((v) => v / 9),
   };
   const kernel = kernels[kernelName];
-  if (kernel === undefined) throw new RangeError(`kernel must be one of ${Object.keys(kernels).join(', ')}, got "${kernelName}"`);
+  if (kernel === undefined)
+    throw new RangeError(`kernel must be one of ${Object.keys(kernels).join(', ')}, got "${kernelName}"`);
   const input = Array.from({ length: 49 }, (_, i) => {
     const [r, c] = [Math.floor(i / 7), i % 7];
     return c === 3 || (r === 1 && c >= 2 && c <= 3) || (r === 5 && c >= 2 && c <= 4) ? 1 : 0;
@@ -98,7 +99,14 @@ export async function mnistTraining(ctx: JobContext): Promise<unknown> {
       const now = performance.now();
       const draw = now - drawn > 250 || !ctx.isPlaying;
       if (draw) drawn = now;
-      ctx.emit({ step, epoch, seen: Math.min(n, start + batch), loss: value, ms: now - begin, ...(draw ? maps() : {}) });
+      ctx.emit({
+        step,
+        epoch,
+        seen: Math.min(n, start + batch),
+        loss: value,
+        ms: now - begin,
+        ...(draw ? maps() : {}),
+      });
     }
   }
   const { accuracy } = evaluateImages(model, test, { backend });
@@ -145,14 +153,31 @@ export async function predictDigit(ctx: JobContext): Promise<unknown> {
   let logProbs: Tensor;
   if (which === 'trained' && trained !== null) {
     const model = trained.eval();
-    logProbs = noGrad(() => model.forward(fromFlat(pixels.map((p) => p / 255), [1, 1, 28, 28])));
+    logProbs = noGrad(() =>
+      model.forward(
+        fromFlat(
+          pixels.map((p) => p / 255),
+          [1, 1, 28, 28],
+        ),
+      ),
+    );
     model.train();
   } else {
     const net = await pytorchNet();
     // PyTorch's example normalises with MNIST's mean and standard deviation.
-    logProbs = noGrad(() => net.forward(fromFlat(pixels.map((p) => (p / 255 - 0.1307) / 0.3081), [1, 1, 28, 28])));
+    logProbs = noGrad(() =>
+      net.forward(
+        fromFlat(
+          pixels.map((p) => (p / 255 - 0.1307) / 0.3081),
+          [1, 1, 28, 28],
+        ),
+      ),
+    );
   }
-  return { model: which === 'trained' && trained !== null ? 'trained here' : 'PyTorch weights', probs: Array.from(logProbs.exp().toFlatArray()) };
+  return {
+    model: which === 'trained' && trained !== null ? 'trained here' : 'PyTorch weights',
+    probs: Array.from(logProbs.exp().toFlatArray()),
+  };
 }
 
 /** The LeNet trained here as safetensors bytes (for a download). */

@@ -14,12 +14,17 @@ function ints(ctx: JobContext, name: string, fallback: string): number[] {
   const raw = ctx.str(name, fallback).trim();
   if (raw === '') return [];
   const out = raw.split(',').map((s) => Number(s.trim()));
-  if (out.some((v) => !Number.isInteger(v))) throw new RangeError(`${name} must be integers separated by commas, got "${raw}"`);
+  if (out.some((v) => !Number.isInteger(v)))
+    throw new RangeError(`${name} must be integers separated by commas, got "${raw}"`);
   return out;
 }
 
 /** Every index of `data` with the storage position it reads. */
-function cells(data: TensorData): { shape: number[]; strides: number[]; cells: Array<{ index: number[]; position: number }> } {
+function cells(data: TensorData): {
+  shape: number[];
+  strides: number[];
+  cells: Array<{ index: number[]; position: number }>;
+} {
   const out: Array<{ index: number[]; position: number }> = [];
   const shape = [...data.shape];
   const size = shape.reduce((a, b) => a * b, 1);
@@ -38,7 +43,10 @@ function cells(data: TensorData): { shape: number[]; strides: number[]; cells: A
 export async function stridesSandbox(ctx: JobContext): Promise<unknown> {
   const shape = ints(ctx, 'shape', '2,3');
   const given = ints(ctx, 'strides', '');
-  const storageSize = given.length === shape.length ? shape.reduce((s, n, i) => s + (n - 1) * Math.abs(given[i]), 1) : shape.reduce((a, b) => a * b, 1);
+  const storageSize =
+    given.length === shape.length
+      ? shape.reduce((s, n, i) => s + (n - 1) * Math.abs(given[i]), 1)
+      : shape.reduce((a, b) => a * b, 1);
   const storage = Float64Array.from({ length: Math.max(1, storageSize) }, (_, i) => i);
   const data = new TensorData(storage, shape, given.length > 0 ? given : undefined);
   const base = { storage: storage.length, layout: cells(data) };

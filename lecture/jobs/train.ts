@@ -13,7 +13,7 @@ import { Network, binaryCrossEntropy, sgdStep } from '../../src/apps/scalarNetwo
 import { fromFlat, type Tensor } from '../../src/tensor';
 import { graphToDot } from '../../src/viz/graph';
 import type { JobContext } from './context';
-import { GRID, datasetOf, gridPoints } from './data';
+import { datasetOf, gridPoints } from './data';
 
 /** Side of each hidden unit's heat map. */
 const UNIT_GRID = 16;
@@ -45,14 +45,23 @@ export async function scalarTraining(ctx: JobContext): Promise<unknown> {
     surface: grid.map(([a, b]) => model.predict(a, b)),
     // Each first-layer unit's ReLU over the plane, from its two weights and bias.
     units: Array.from({ length: hidden }, (_, j) => {
-      const [w0, w1, b] = [model.layer1.weight(0, j).data, model.layer1.weight(1, j).data, model.layer1.bias[j].value.data];
+      const [w0, w1, b] = [
+        model.layer1.weight(0, j).data,
+        model.layer1.weight(1, j).data,
+        model.layer1.bias[j].value.data,
+      ];
       return unitGrid.map(([x0, x1]) => Math.max(0, b + w0 * x0 + w1 * x1));
     }),
   });
   // One prediction's graph: why scalars are slow (every multiply is a node).
   const prob = model.forward([data.X[0][0], data.X[0][1]]);
   const nodes = topologicalSort(prob);
-  ctx.emit({ points: data, graph: { nodes: nodes.length, dot: nodes.length <= GRAPH_LIMIT ? graphToDot(prob) : null }, ...picture(), epoch: 0 });
+  ctx.emit({
+    points: data,
+    graph: { nodes: nodes.length, dot: nodes.length <= GRAPH_LIMIT ? graphToDot(prob) : null },
+    ...picture(),
+    epoch: 0,
+  });
   let drawn = 0;
   let last = { loss: NaN, accuracy: NaN };
   for (let epoch = 1; epoch <= epochs; epoch++) {
@@ -119,7 +128,15 @@ function tensorEpoch(run: TensorRun): { loss: number; accuracy: number; ms: numb
 /** The decision surface of a tensor network, in one forward pass over the grid. */
 function tensorSurface(run: TensorRun): number[] {
   const grid = gridPoints();
-  return noGrad(() => Array.from(run.model.forward(fromFlat(grid.flat(), [grid.length, 2], { backend: getBackend(run.backend as 'simple' | 'fast' | 'gpu') })).toFlatArray()));
+  return noGrad(() =>
+    Array.from(
+      run.model
+        .forward(
+          fromFlat(grid.flat(), [grid.length, 2], { backend: getBackend(run.backend as 'simple' | 'fast' | 'gpu') }),
+        )
+        .toFlatArray(),
+    ),
+  );
 }
 
 /** Module 2: the tensor MLP on one backend, with time per epoch. */
@@ -144,7 +161,8 @@ export async function tensorTraining(ctx: JobContext): Promise<unknown> {
 export async function race(ctx: JobContext): Promise<unknown> {
   const { epochs } = settings(ctx);
   const wanted = ctx.str('backends', 'simple,fast,gpu').split(',');
-  const available = (b: string) => b === 'simple' || (b === 'fast' && ctx.backend !== 'simple') || (b === 'gpu' && ctx.backend === 'gpu');
+  const available = (b: string) =>
+    b === 'simple' || (b === 'fast' && ctx.backend !== 'simple') || (b === 'gpu' && ctx.backend === 'gpu');
   const runs = wanted.filter(available).map((b) => tensorRun(ctx, b as 'simple' | 'fast' | 'gpu'));
   const skipped = wanted.filter((b) => !available(b));
   ctx.emit({ backends: runs.map((r) => r.backend), skipped, epoch: 0 });

@@ -30,20 +30,24 @@ export const operators: ViewDef = {
     const chart = makeCanvas(560, 300);
     const bar = el('div', { class: 'controls' });
     api.root.append(bar, chart);
-    const run = instant(api, 'operators', (d: { xs: number[]; f: number[]; d: number[]; numericXs: number[]; numeric: number[] }) => {
-      const numeric = d.xs.map((x) => {
-        const i = d.numericXs.indexOf(x);
-        return i < 0 ? null : d.numeric[i];
-      });
-      drawLines(chart, [
-        { name: `${api.params.op}(x)`, values: d.f },
-        { name: 'derivative', values: d.d },
-        { name: 'central difference', values: numeric },
-      ]);
-      const worst = Math.max(...d.numeric.map((v, i) => Math.abs(v - d.d[d.xs.indexOf(d.numericXs[i])])));
-      api.metric('largest-difference', worst.toExponential(2));
-      api.metric('x-range', `${d.xs[0]} … ${d.xs[d.xs.length - 1]}`);
-    });
+    const run = instant(
+      api,
+      'operators',
+      (d: { xs: number[]; f: number[]; d: number[]; numericXs: number[]; numeric: number[] }) => {
+        const numeric = d.xs.map((x) => {
+          const i = d.numericXs.indexOf(x);
+          return i < 0 ? null : d.numeric[i];
+        });
+        drawLines(chart, [
+          { name: `${api.params.op}(x)`, values: d.f },
+          { name: 'derivative', values: d.d },
+          { name: 'central difference', values: numeric },
+        ]);
+        const worst = Math.max(...d.numeric.map((v, i) => Math.abs(v - d.d[d.xs.indexOf(d.numericXs[i])])));
+        api.metric('largest-difference', worst.toExponential(2));
+        api.metric('x-range', `${d.xs[0]} … ${d.xs[d.xs.length - 1]}`);
+      },
+    );
     bar.append(control(api, 'op', { options: ['sigmoid', 'relu', 'log', 'exp', 'inv', 'neg'] }, run));
   },
 };
@@ -59,11 +63,15 @@ export const classifier: ViewDef = {
     const surface = makeCanvas(320, 320, 'surface');
     const bar = el('div', { class: 'controls' });
     api.root.append(bar, surface);
-    const run = instant(api, 'classifier', (d: { surface: number[]; points: { X: number[][]; y: number[] }; correct: number; n: number }) => {
-      drawSurface(surface, d.surface, d.points);
-      api.metric('correct', `${d.correct} of ${d.n} correct`);
-      api.metric('accuracy', `${((100 * d.correct) / d.n).toFixed(1)}%`);
-    });
+    const run = instant(
+      api,
+      'classifier',
+      (d: { surface: number[]; points: { X: number[][]; y: number[] }; correct: number; n: number }) => {
+        drawSurface(surface, d.surface, d.points);
+        api.metric('correct', `${d.correct} of ${d.n} correct`);
+        api.metric('accuracy', `${((100 * d.correct) / d.n).toFixed(1)}%`);
+      },
+    );
     for (const w of ['w1', 'w2', 'b']) bar.append(control(api, w, { min: -10, max: 10, step: 0.1, slider: true }, run));
   },
 };
@@ -72,7 +80,8 @@ export const tree: ViewDef = {
   module: 0,
   short: 'module tree',
   title: 'The module tree',
-  intro: 'Every Module registers the modules and parameters in its fields (Task 0.4): here, named as PyTorch names them.',
+  intro:
+    'Every Module registers the modules and parameters in its fields (Task 0.4): here, named as PyTorch names them.',
   defaults: { model: 'scalar', hidden: '2' },
   render(api) {
     const bar = el('div', { class: 'controls' });

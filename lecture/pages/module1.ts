@@ -28,7 +28,7 @@ export const autodiff: ViewDef = {
   short: 'autodiff',
   title: 'Autodiff sandbox: backward, one node at a time',
   intro:
-    'Type an expression of x, y and z. Backward visits the graph in topological order (your topologicalSort) and sends each node\'s derivative to its inputs (your chainRule); where paths join, derivatives add up. → steps, space plays.',
+    "Type an expression of x, y and z. Backward visits the graph in topological order (your topologicalSort) and sends each node's derivative to its inputs (your chainRule); where paths join, derivatives add up. → steps, space plays.",
   defaults: { expr: 'x*x*y', x: '2', y: '3', z: '1' },
   render(api) {
     const bar = el('div', { class: 'controls' });
@@ -38,7 +38,9 @@ export const autodiff: ViewDef = {
     let keys: Keys & { restart: () => void } = { restart: () => undefined };
     bar.append(
       control(api, 'expr', { label: 'f =', width: '16em' }, () => keys.restart()),
-      ...['x', 'y', 'z'].map((n) => control(api, n, { min: -10, max: 10, step: 0.5, width: '4em' }, () => keys.restart())),
+      ...['x', 'y', 'z'].map((n) =>
+        control(api, n, { min: -10, max: 10, step: 0.5, width: '4em' }, () => keys.restart()),
+      ),
     );
     keys = playControls(api, bar, 'autodiff', {
       onReset: () => ['x', 'y', 'z'].forEach((n) => api.metric(`grad-${n}`, '…')),
@@ -73,7 +75,12 @@ export const train: ViewDef = {
     const units = el('div', { class: 'units' });
     const graphInfo = el('p', { class: 'graph-info' });
     const graph = el('div', { class: 'graph small' });
-    api.root.append(bar, el('div', { class: 'row' }, surface, el('div', {}, curves, el('h3', {}, 'Hidden units (first layer)'), units)), graphInfo, graph);
+    api.root.append(
+      bar,
+      el('div', { class: 'row' }, surface, el('div', {}, curves, el('h3', {}, 'Hidden units (first layer)'), units)),
+      graphInfo,
+      graph,
+    );
     const history = { loss: [] as Array<number | null>, accuracy: [] as Array<number | null> };
     let points: TrainEvent['points'] | null = null;
     let lastSurface: number[] | null = null;

@@ -19,11 +19,20 @@ function indexGrid(title: string, layout: Layout, light: (position: number) => v
   const cols = layout.shape.length === 0 ? 1 : layout.shape[layout.shape.length - 1];
   const grid = el('div', { class: 'grid', style: `grid-template-columns: repeat(${cols}, auto)` });
   for (const c of layout.cells) {
-    const cell = el('div', { class: 'cell', 'data-index': c.index.join(','), 'data-position': String(c.position) }, `(${c.index.join(',')})`);
+    const cell = el(
+      'div',
+      { class: 'cell', 'data-index': c.index.join(','), 'data-position': String(c.position) },
+      `(${c.index.join(',')})`,
+    );
     cell.addEventListener('click', () => light(c.position));
     grid.append(cell);
   }
-  return el('div', {}, el('h3', {}, `${title}: shape [${layout.shape.join(', ')}], strides [${layout.strides.join(', ')}]`), grid);
+  return el(
+    'div',
+    {},
+    el('h3', {}, `${title}: shape [${layout.shape.join(', ')}], strides [${layout.strides.join(', ')}]`),
+    grid,
+  );
 }
 
 export const strides: ViewDef = {
@@ -37,22 +46,45 @@ export const strides: ViewDef = {
     const bar = el('div', { class: 'controls' });
     const body = el('div', {});
     api.root.append(bar, body);
-    const run = instant(api, 'strides', (d: { storage: number; layout: Layout; op: string; result?: Layout; target?: number[]; error?: string }) => {
-      const light = (position: number) => {
-        for (const c of body.querySelectorAll<HTMLElement>('.cell')) c.classList.toggle('lit', c.dataset.position === String(position));
-        api.metric('lit', String(body.querySelectorAll('.cell.lit').length));
-      };
-      const storage = el('div', { class: 'cells', 'data-role': 'storage' });
-      for (let p = 0; p < d.storage; p++) {
-        const cell = el('div', { class: 'cell', 'data-position': String(p), 'data-storage': String(p) }, String(p));
-        cell.addEventListener('click', () => light(p));
-        storage.append(cell);
-      }
-      body.replaceChildren(el('h3', {}, `storage (${d.storage} numbers)`), storage, indexGrid('tensor', d.layout, light));
-      if (d.result) body.append(indexGrid(d.op === 'broadcast' ? `broadcast to [${d.target?.join(', ')}]` : `after ${d.op}`, d.result, light));
-      if (d.error) body.append(el('div', { class: 'error', 'data-role': 'library-error' }, `${d.op}: ${d.error}`));
-      api.metric('contiguous', String(d.layout.strides.every((s, i, all) => i === all.length - 1 ? s === 1 : s === all[i + 1] * d.layout.shape[i + 1])));
-    });
+    const run = instant(
+      api,
+      'strides',
+      (d: { storage: number; layout: Layout; op: string; result?: Layout; target?: number[]; error?: string }) => {
+        const light = (position: number) => {
+          for (const c of body.querySelectorAll<HTMLElement>('.cell'))
+            c.classList.toggle('lit', c.dataset.position === String(position));
+          api.metric('lit', String(body.querySelectorAll('.cell.lit').length));
+        };
+        const storage = el('div', { class: 'cells', 'data-role': 'storage' });
+        for (let p = 0; p < d.storage; p++) {
+          const cell = el('div', { class: 'cell', 'data-position': String(p), 'data-storage': String(p) }, String(p));
+          cell.addEventListener('click', () => light(p));
+          storage.append(cell);
+        }
+        body.replaceChildren(
+          el('h3', {}, `storage (${d.storage} numbers)`),
+          storage,
+          indexGrid('tensor', d.layout, light),
+        );
+        if (d.result)
+          body.append(
+            indexGrid(
+              d.op === 'broadcast' ? `broadcast to [${d.target?.join(', ')}]` : `after ${d.op}`,
+              d.result,
+              light,
+            ),
+          );
+        if (d.error) body.append(el('div', { class: 'error', 'data-role': 'library-error' }, `${d.op}: ${d.error}`));
+        api.metric(
+          'contiguous',
+          String(
+            d.layout.strides.every((s, i, all) =>
+              i === all.length - 1 ? s === 1 : s === all[i + 1] * d.layout.shape[i + 1],
+            ),
+          ),
+        );
+      },
+    );
     bar.append(
       control(api, 'shape', { width: '5em' }, run),
       control(api, 'strides', { width: '5em', label: 'strides (empty: contiguous)' }, run),
@@ -86,8 +118,15 @@ export const tensorTrain: ViewDef = {
     const surface = makeCanvas(320, 320, 'surface');
     const curves = makeCanvas(420, 200);
     const times = makeCanvas(420, 160);
-    api.root.append(bar, el('div', { class: 'row' }, surface, el('div', {}, curves, el('h3', {}, 'ms per epoch'), times)));
-    const h = { loss: [] as Array<number | null>, accuracy: [] as Array<number | null>, ms: [] as Array<number | null> };
+    api.root.append(
+      bar,
+      el('div', { class: 'row' }, surface, el('div', {}, curves, el('h3', {}, 'ms per epoch'), times)),
+    );
+    const h = {
+      loss: [] as Array<number | null>,
+      accuracy: [] as Array<number | null>,
+      ms: [] as Array<number | null>,
+    };
     let points: TensorEvent['points'] | null = null;
     let lastSurface: number[] | null = null;
     let keys: Keys & { restart: () => void } = { restart: () => undefined };

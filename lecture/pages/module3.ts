@@ -39,7 +39,8 @@ export const race: ViewDef = {
         ms = {};
       },
       onEvent: (e: RaceEvent) => {
-        if (e.backends) note.textContent = `racing ${e.backends.join(', ')}${e.skipped?.length ? `; not here: ${e.skipped.join(', ')} (see the badge)` : ''}`;
+        if (e.backends)
+          note.textContent = `racing ${e.backends.join(', ')}${e.skipped?.length ? `; not here: ${e.skipped.join(', ')} (see the badge)` : ''}`;
         if (!e.results) return;
         for (const r of e.results) {
           (losses[r.backend] ??= [])[e.epoch] = r.loss;
@@ -48,9 +49,17 @@ export const race: ViewDef = {
           api.metric(`accuracy-${r.backend}`, percent(r.accuracy));
         }
         api.metric('epoch', String(e.epoch));
-        drawLines(curves, Object.entries(losses).map(([name, values], i) => ({ name, values, colour: PALETTE[i] })), { yLabel: 'loss' });
+        drawLines(
+          curves,
+          Object.entries(losses).map(([name, values], i) => ({ name, values, colour: PALETTE[i] })),
+          { yLabel: 'loss' },
+        );
         const median = (v: number[]) => [...v].sort((a, b) => a - b)[v.length >> 1];
-        drawBars(bars, Object.entries(ms).map(([label, v]) => ({ label, value: median(v) })), 'ms/epoch');
+        drawBars(
+          bars,
+          Object.entries(ms).map(([label, v]) => ({ label, value: median(v) })),
+          'ms/epoch',
+        );
       },
     });
     return keys;
@@ -61,7 +70,8 @@ export const matmul: ViewDef = {
   module: 3,
   short: 'matmul sweep',
   title: 'Matrix multiply: n × n on each backend',
-  intro: 'Median milliseconds of a.matmul(b) for growing n (your kernels of Tasks 3.2 and 3.4), values read back included.',
+  intro:
+    'Median milliseconds of a.matmul(b) for growing n (your kernels of Tasks 3.2 and 3.4), values read back included.',
   defaults: { sizes: '16,32,64,128', repeats: '3' },
   render(api) {
     const bar = el('div', { class: 'controls' });
@@ -74,12 +84,23 @@ export const matmul: ViewDef = {
       const backends = [...new Set(rows.map((r) => r.backend))];
       drawLines(
         chart,
-        backends.map((b, i) => ({ name: b, colour: PALETTE[i], values: sizes.map((n) => rows.find((r) => r.n === n && r.backend === b)?.ms ?? null) })),
+        backends.map((b, i) => ({
+          name: b,
+          colour: PALETTE[i],
+          values: sizes.map((n) => rows.find((r) => r.n === n && r.backend === b)?.ms ?? null),
+        })),
         { yLabel: 'ms (by size index)' },
       );
       table.replaceChildren(
         el('tr', {}, el('th', {}, 'n'), ...backends.map((b) => el('th', {}, b))),
-        ...sizes.map((n) => el('tr', {}, el('td', {}, String(n)), ...backends.map((b) => el('td', {}, rows.find((r) => r.n === n && r.backend === b)?.ms.toFixed(2) ?? '')))),
+        ...sizes.map((n) =>
+          el(
+            'tr',
+            {},
+            el('td', {}, String(n)),
+            ...backends.map((b) => el('td', {}, rows.find((r) => r.n === n && r.backend === b)?.ms.toFixed(2) ?? '')),
+          ),
+        ),
       );
     };
     const keys = playControls(api, bar, 'matmul', {

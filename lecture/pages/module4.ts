@@ -18,7 +18,17 @@ export const conv: ViewDef = {
     const kernel = makeCanvas(90, 90);
     const output = makeCanvas(150, 150);
     const sum = el('p', { class: 'sum' });
-    api.root.append(bar, el('div', { class: 'row' }, el('div', {}, el('h3', {}, 'input 7×7'), input), el('div', {}, el('h3', {}, 'kernel'), kernel), el('div', {}, el('h3', {}, 'output 5×5'), output)), sum);
+    api.root.append(
+      bar,
+      el(
+        'div',
+        { class: 'row' },
+        el('div', {}, el('h3', {}, 'input 7×7'), input),
+        el('div', {}, el('h3', {}, 'kernel'), kernel),
+        el('div', {}, el('h3', {}, 'output 5×5'), output),
+      ),
+      sum,
+    );
     let data: { input: number[]; kernel: number[]; output: number[] } | null = null;
     const show = () => {
       if (data === null) return;
@@ -26,8 +36,17 @@ export const conv: ViewDef = {
       const [r, c] = [Math.floor(at / 5), at % 5];
       drawHeatmap(input, data.input, 7, 7);
       drawHeatmap(kernel, data.kernel, 3, 3, true);
-      drawHeatmap(output, data.output.map((v, i) => (i <= at ? v : 0)), 5, 5, true);
-      for (const [canvas, size, row, col, span] of [[input, 7, r, c, 3], [output, 5, r, c, 1]] as const) {
+      drawHeatmap(
+        output,
+        data.output.map((v, i) => (i <= at ? v : 0)),
+        5,
+        5,
+        true,
+      );
+      for (const [canvas, size, row, col, span] of [
+        [input, 7, r, c, 3],
+        [output, 5, r, c, 1],
+      ] as const) {
         const g = canvas.getContext('2d') as CanvasRenderingContext2D;
         const cell = parseFloat(canvas.style.width) / size;
         g.strokeStyle = '#d62728';
@@ -35,10 +54,11 @@ export const conv: ViewDef = {
         g.strokeRect(col * cell, row * cell, span * cell, span * cell);
       }
       const terms: string[] = [];
-      for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) {
-        const x = data.input[(r + i) * 7 + c + j];
-        if (x !== 0) terms.push(`${x}·${Number(data.kernel[i * 3 + j].toFixed(3))}`);
-      }
+      for (let i = 0; i < 3; i++)
+        for (let j = 0; j < 3; j++) {
+          const x = data.input[(r + i) * 7 + c + j];
+          if (x !== 0) terms.push(`${x}·${Number(data.kernel[i * 3 + j].toFixed(3))}`);
+        }
       sum.textContent = `out[${r}][${c}] = ${terms.join(' + ') || '0'} = ${Number(data.output[at].toFixed(4))}`;
       api.metric('output', String(Number(data.output[at].toFixed(4))));
       api.metric('position', `${r},${c}`);
@@ -51,7 +71,10 @@ export const conv: ViewDef = {
       data = d;
       show();
     });
-    bar.append(control(api, 'kernel', { options: ['vertical', 'horizontal', 'blur'] }, run), button('Step', step, { 'data-action': 'step' }));
+    bar.append(
+      control(api, 'kernel', { options: ['vertical', 'horizontal', 'blur'] }, run),
+      button('Step', step, { 'data-action': 'step' }),
+    );
     return { step, playPause: step, reset: () => (api.set({ at: '0' }), show()) };
   },
 };
@@ -81,7 +104,17 @@ export const mnist: ViewDef = {
     const probe = makeCanvas(112, 112);
     const maps = el('div', { class: 'units' }, ...[0, 1, 2, 3].map(() => makeCanvas(112, 112, 'unit')));
     const download = el('a', { hidden: '', download: 'lenet.safetensors' }, 'download trained weights (safetensors)');
-    api.root.append(bar, el('div', { class: 'row' }, curves, el('div', {}, el('h3', {}, 'digit'), probe), el('div', {}, el('h3', {}, 'conv1 feature maps'), maps)), download);
+    api.root.append(
+      bar,
+      el(
+        'div',
+        { class: 'row' },
+        curves,
+        el('div', {}, el('h3', {}, 'digit'), probe),
+        el('div', {}, el('h3', {}, 'conv1 feature maps'), maps),
+      ),
+      download,
+    );
     let losses: Array<number | null> = [];
     let keys: Keys & { restart: () => void } = { restart: () => undefined };
     const restart = () => keys.restart();
@@ -98,7 +131,12 @@ export const mnist: ViewDef = {
       },
       onEvent: (e: MnistEvent) => {
         if (e.probe) drawHeatmap(probe, e.probe, 28, 28);
-        if (e.maps) e.maps.length === 4 * 784 && [0, 1, 2, 3].forEach((k) => drawHeatmap(maps.children[k] as HTMLCanvasElement, e.maps!.slice(k * 784, (k + 1) * 784), 28, 28, true));
+        const fourMaps = e.maps;
+        if (fourMaps?.length === 4 * 784) {
+          [0, 1, 2, 3].forEach((k) =>
+            drawHeatmap(maps.children[k] as HTMLCanvasElement, fourMaps.slice(k * 784, (k + 1) * 784), 28, 28, true),
+          );
+        }
         if (e.loss !== undefined && e.step !== undefined) {
           losses[e.step] = e.loss;
           api.metric('step', String(e.step));
@@ -164,7 +202,18 @@ export const draw: ViewDef = {
         {
           onDone: (d: { model: string; probs: number[] }) => {
             const best = d.probs.indexOf(Math.max(...d.probs));
-            probs.replaceChildren(...d.probs.flatMap((p, digit) => [el('span', {}, String(digit)), el('span', { class: 'bar', 'data-digit': String(digit), 'data-prob': String(p), style: `width:${Math.round(200 * p)}px` }), el('span', {}, percent(p))]));
+            probs.replaceChildren(
+              ...d.probs.flatMap((p, digit) => [
+                el('span', {}, String(digit)),
+                el('span', {
+                  class: 'bar',
+                  'data-digit': String(digit),
+                  'data-prob': String(p),
+                  style: `width:${Math.round(200 * p)}px`,
+                }),
+                el('span', {}, percent(p)),
+              ]),
+            );
             api.metric('prediction', String(best));
             api.metric('prob-sum', d.probs.reduce((a, b) => a + b, 0).toFixed(6));
             api.metric('model', d.model);
@@ -183,7 +232,10 @@ export const draw: ViewDef = {
       drawing = false;
       predict();
     });
-    bar.append(control(api, 'model', { options: ['pytorch', 'trained'] }, predict), button('Clear', () => (clear(), probs.replaceChildren()), { 'data-action': 'clear' }));
+    bar.append(
+      control(api, 'model', { options: ['pytorch', 'trained'] }, predict),
+      button('Clear', () => (clear(), probs.replaceChildren()), { 'data-action': 'clear' }),
+    );
     return { reset: clear };
   },
 };

@@ -1,7 +1,11 @@
 // The service worker of isolate.js: every response of the page's folder gets the headers that
 // make the page cross-origin isolated (shared memory for the library's threads).
-self.addEventListener('install', function () { self.skipWaiting(); });
-self.addEventListener('activate', function (event) { event.waitUntil(self.clients.claim()); });
+self.addEventListener('install', function () {
+  self.skipWaiting();
+});
+self.addEventListener('activate', function (event) {
+  event.waitUntil(self.clients.claim());
+});
 self.addEventListener('fetch', function (event) {
   if (event.request.cache === 'only-if-cached' && event.request.mode !== 'same-origin') return;
   event.respondWith(
@@ -11,7 +15,11 @@ self.addEventListener('fetch', function (event) {
       headers.set('Cross-Origin-Opener-Policy', 'same-origin');
       headers.set('Cross-Origin-Embedder-Policy', 'require-corp');
       headers.set('Cross-Origin-Resource-Policy', 'same-origin');
-      return new Response(response.body, { status: response.status, statusText: response.statusText, headers: headers });
+      return new Response(response.body, {
+        status: response.status,
+        statusText: response.statusText,
+        headers: headers,
+      });
     }),
   );
 });

@@ -7,6 +7,9 @@
   navigator.serviceWorker.register('isolate-sw.js').then(function (registration) {
     sessionStorage.setItem('minitorch-isolating', '1');
     if (registration.active && !navigator.serviceWorker.controller) location.reload();
-    else navigator.serviceWorker.addEventListener('controllerchange', function () { location.reload(); });
+    else
+      navigator.serviceWorker.addEventListener('controllerchange', function () {
+        location.reload();
+      });
   });
 })();
