@@ -154,7 +154,11 @@ export function startWorker(entry: WorkerScript, data: object, transfer: readonl
   const movable = transfer.filter((t) => t instanceof ArrayBuffer);
   worker.postMessage({ minitorch: 'start', data: cloneable(data) } satisfies StartMessage, movable);
   return {
-    post: (message, list = []) => worker.postMessage(message, list.filter((t) => t instanceof ArrayBuffer)),
+    post: (message, list = []) =>
+      worker.postMessage(
+        message,
+        list.filter((t) => t instanceof ArrayBuffer),
+      ),
     onExit: (fn) => exits.push(fn),
     terminate: async () => {
       worker.terminate();

@@ -42,7 +42,10 @@ interface GrowableShared extends SharedArrayBuffer {
 
 /** A fresh queue's memory, to hand to both ends. */
 export function newQueueBuffer(): SharedArrayBuffer {
-  const Shared = SharedArrayBuffer as unknown as new (bytes: number, options: { maxByteLength: number }) => SharedArrayBuffer;
+  const Shared = SharedArrayBuffer as unknown as new (
+    bytes: number,
+    options: { maxByteLength: number },
+  ) => SharedArrayBuffer;
   return new Shared(HEADER_BYTES + INITIAL_BYTES, { maxByteLength: HEADER_BYTES + MAX_BYTES });
 }
 
@@ -83,7 +86,7 @@ export function decodeMessage(bytes: Uint8Array): unknown {
   const textLength = view.getUint32(0, true);
   const text = new TextDecoder().decode(bytes.subarray(8, 8 + textLength));
   const arrays: ArrayBuffer[] = [];
-  for (let at = align(8 + textLength); at < bytes.length; ) {
+  for (let at = align(8 + textLength); at < bytes.length;) {
     const length = view.getUint32(at, true);
     arrays.push(bytes.slice(at + 8, at + 8 + length).buffer);
     at = align(at + 8 + length);
