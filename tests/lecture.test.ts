@@ -15,6 +15,8 @@ import * as path from 'path';
 import type { Browser, Page } from 'playwright-core';
 import type { Server } from 'http';
 import { buildLecture, parseLectureArgs, serveLecture, serverUrl } from '../scripts/lecture';
+import { repoRoot } from '../scripts/course';
+import { writeStarter } from '../scripts/starter';
 import { CHROMIUM, SCREENSHOTS, requireChromium } from './helpers/browser';
 
 /** Chromium's flags: the shared browser's, with WebGPU on SwiftShader instead of no GPU. */
@@ -50,7 +52,8 @@ describe('Course tooling lecture demos (npm run lecture)', function () {
     const context = await browser.newContext({ viewport: { width: 1200, height: 850 } });
     await context.route('**/*', (route) => {
       const target = route.request().url();
-      if (target.startsWith(url) || target.startsWith('data:') || target.startsWith('blob:')) return route.continue();
+      if (target.startsWith('http://127.0.0.1:') || target.startsWith('data:') || target.startsWith('blob:'))
+        return route.continue();
       problems.push(`request off 127.0.0.1: ${target}`);
       return route.abort();
     });
@@ -231,5 +234,47 @@ describe('Course tooling lecture demos (npm run lecture)', function () {
     );
     expect(probs.reduce((a, b) => a + b, 0)).to.be.closeTo(1, 1e-6);
     expect(probs.indexOf(Math.max(...probs))).to.equal(1); // a vertical stroke is a 1
+  });
+
+  it('Course tooling lecture: the starter\'s page shows each view\'s "not done yet" line and never breaks', async function () {
+    this.timeout(180_000);
+    const starter = path.join(dir, 'starter');
+    writeStarter(starter);
+    fs.symlinkSync(path.join(repoRoot(), 'node_modules'), path.join(starter, 'node_modules'));
+    const out = path.join(dir, 'starter-page');
+    await buildLecture(out, starter);
+    const starterServer = await serveLecture(out, 0);
+    try {
+      const base = serverUrl(starterServer);
+      await page.goto(base);
+      const routes = await page.evaluate(() =>
+        [...document.querySelectorAll('nav a')].map((a) => a.getAttribute('href') ?? ''),
+      );
+      problems.length = 0;
+      const todos: Record<string, string> = {};
+      for (const route of routes) {
+        await page.goto(`${base}${route}`);
+        await page.waitForFunction(() => ['done', 'idle', 'error'].includes(document.body.dataset.state ?? ''));
+        // A view that computes at once reports at once; a step-by-step one draws its step 0.
+        await page
+          .waitForFunction(
+            () => document.querySelector('.todo')?.textContent !== '' || document.body.dataset.state === 'done',
+            null,
+            { timeout: 10_000 },
+          )
+          .catch(() => undefined);
+        const seen = await lines();
+        expect(seen.state, `${route}: ${seen.error}`).to.not.equal('error');
+        if (seen.todo) todos[route] = seen.todo;
+      }
+      expect(problems).to.deep.equal([]);
+      expect(todos['#/module0/operators']).to.match(/^Task 0\.1 is not done yet: write \w+/);
+      // The first unwritten exercise a view reaches (training needs Module.parameters, Task 0.4, first).
+      expect(todos['#/module1/train']).to.match(/^Task 0\.4 is not done yet: write Module\.\w+/);
+      expect(todos['#/module4/conv']).to.match(/^Task \d\.\d is not done yet/);
+      expect(Object.keys(todos).length, JSON.stringify(todos)).to.be.at.least(8);
+    } finally {
+      starterServer.close();
+    }
   });
 });
