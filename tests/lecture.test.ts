@@ -260,7 +260,7 @@ describe('Course tooling lecture demos (npm run lecture)', function () {
           .waitForFunction(
             () => document.querySelector('.todo')?.textContent !== '' || document.body.dataset.state === 'done',
             null,
-            { timeout: 10_000 },
+            { timeout: 1500 },
           )
           .catch(() => undefined);
         const seen = await lines();
