@@ -178,21 +178,25 @@ const TYPES: Record<string, string> = {
 };
 
 /**
- * Serve `dir` on 127.0.0.1: cross-origin isolated (COOP `same-origin`, COEP `require-corp`),
+ * Serve `dir` on 127.0.0.1: cross-origin isolated (COOP `same-origin`, COEP `require-corp`;
+ * `isolate: false` leaves them out, as a static host does),
  * never cached (a rebuilt bundle shows on reload), a file's `.gz` twin sent gzip-encoded when
  * the browser takes it (MNIST: 1.6 MB on the wire, not 7.8).
  */
-export function serveLecture(dir: string, port: number): Promise<http.Server> {
+export function serveLecture(dir: string, port: number, options: { isolate?: boolean } = {}): Promise<http.Server> {
+  const isolate = options.isolate ?? true;
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const name = decodeURIComponent(url.pathname === '/' ? '/index.html' : url.pathname);
     const file = path.join(dir, path.normalize(name).replace(/^(\.\.[/\\])+/, ''));
-    const headers: Record<string, string> = {
-      'Cross-Origin-Opener-Policy': 'same-origin',
-      'Cross-Origin-Embedder-Policy': 'require-corp',
-      'Cross-Origin-Resource-Policy': 'same-origin',
-      'Cache-Control': 'no-store',
-    };
+    const headers: Record<string, string> = isolate
+      ? {
+          'Cross-Origin-Opener-Policy': 'same-origin',
+          'Cross-Origin-Embedder-Policy': 'require-corp',
+          'Cross-Origin-Resource-Policy': 'same-origin',
+          'Cache-Control': 'no-store',
+        }
+      : { 'Cache-Control': 'no-store' };
     if (!file.startsWith(dir) || !fs.existsSync(file) || !fs.statSync(file).isFile()) {
       res.writeHead(404, { ...headers, 'Content-Type': 'text/plain' });
       res.end(`not found: ${name}`);

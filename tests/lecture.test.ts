@@ -76,11 +76,20 @@ describe('Course tooling lecture demos (npm run lecture)', function () {
     until: string[] = ['done', 'error'],
     timeout = 60_000,
   ): Promise<Record<string, string>> {
-    // A state no view sets, so that the wait below cannot see the previous view's.
-    await page.evaluate(() => (document.body.dataset.state = 'leaving')).catch(() => undefined);
-    await page.goto(`${url}${hash}`);
+    await visit(`${url}${hash}`);
     await page.waitForFunction((states) => states.includes(document.body.dataset.state ?? ''), until, { timeout });
     return metrics();
+  }
+
+  /** Go to `target`, first marking the page so that no wait can see the previous view's state or lines. */
+  async function visit(target: string): Promise<void> {
+    await page
+      .evaluate(() => {
+        document.body.dataset.state = 'leaving';
+        document.querySelector('.todo')?.replaceChildren();
+      })
+      .catch(() => undefined);
+    await page.goto(target);
   }
 
   function metrics(): Promise<Record<string, string>> {
@@ -126,6 +135,29 @@ describe('Course tooling lecture demos (npm run lecture)', function () {
     expect(total, JSON.stringify(sizes)).to.be.below(4 * 1024 * 1024); // about 0.6 MB gzipped
   });
 
+  it('Course tooling lecture: without COOP/COEP headers a service worker isolates the page; blocked, it runs simple and says why', async () => {
+    const plain = await serveLecture(dir, 0, { isolate: false });
+    try {
+      for (const serviceWorkers of ['allow', 'block'] as const) {
+        const context = await browser!.newContext({ serviceWorkers });
+        const other = await context.newPage();
+        await other.goto(`${serverUrl(plain)}#/module0/classifier`);
+        await other.waitForFunction(() => document.body.dataset.state === 'done', null, { timeout: 30_000 });
+        const seen = await other.evaluate(() => ({
+          isolated: crossOriginIsolated,
+          badge: document.querySelector('[data-metric="backend"]')?.textContent ?? '',
+          correct: document.querySelector('[data-metric="correct"]')?.textContent ?? '',
+        }));
+        await context.close();
+        expect(seen.correct).to.match(/^\d+ of 50 correct$/);
+        if (serviceWorkers === 'allow') expect(seen).to.deep.include({ isolated: true });
+        else expect(seen.badge).to.match(/^simple: page not isolated/);
+      }
+    } finally {
+      plain.close();
+    }
+  });
+
   it('Task 4.5 lecture every view renders with no console error and no request off 127.0.0.1 (screenshots)', async () => {
     await page.goto(url);
     const routes = await page.evaluate(() =>
@@ -135,7 +167,7 @@ describe('Course tooling lecture demos (npm run lecture)', function () {
     fs.mkdirSync(SCREENSHOTS, { recursive: true });
     problems.length = 0;
     for (const route of routes) {
-      await page.goto(`${url}${route}`);
+      await visit(`${url}${route}`);
       // Views that compute at once end "done"; step-by-step ones wait "idle" at step 0 once drawn.
       await page.waitForFunction(() => ['done', 'idle', 'error'].includes(document.body.dataset.state ?? ''));
       await page.waitForTimeout(300);
@@ -253,7 +285,7 @@ describe('Course tooling lecture demos (npm run lecture)', function () {
       problems.length = 0;
       const todos: Record<string, string> = {};
       for (const route of routes) {
-        await page.goto(`${base}${route}`);
+        await visit(`${base}${route}`);
         await page.waitForFunction(() => ['done', 'idle', 'error'].includes(document.body.dataset.state ?? ''));
         // A view that computes at once reports at once; a step-by-step one draws its step 0.
         await page
