@@ -141,7 +141,8 @@ export function drawLines(
     g.stroke();
     // The legend across the top, right-aligned, clear of the lines.
     g.fillStyle = g.strokeStyle;
-    g.fillText(s.name, w - 130 * (series.length - k), 11);
+    const slot = Math.min(130, (w - left - 50) / series.length);
+    g.fillText(s.name, w - 8 - slot * (series.length - k), 11);
   });
 }
 

@@ -32,6 +32,9 @@ export interface LectureOptions {
   buildOnly: boolean;
 }
 
+/** The flags, for error messages. */
+const USAGE = 'usage: npm run lecture -- [--port <n>] [--watch] [--out <dir>] [--build-only]';
+
 /** Parse the command line of `npm run lecture`. */
 export function parseLectureArgs(argv: string[], root = repoRoot()): LectureOptions {
   const options: LectureOptions = {
@@ -44,7 +47,7 @@ export function parseLectureArgs(argv: string[], root = repoRoot()): LectureOpti
     const arg = argv[i];
     const value = (): string => {
       const v = argv[++i];
-      if (v === undefined) throw new UsageError(`${arg} needs a value`);
+      if (v === undefined) throw new UsageError(`lecture: ${arg} needs a value (${USAGE})`);
       return v;
     };
     if (arg === '--port') {
@@ -55,7 +58,7 @@ export function parseLectureArgs(argv: string[], root = repoRoot()): LectureOpti
     } else if (arg === '--watch') options.watch = true;
     else if (arg === '--build-only') options.buildOnly = true;
     else if (arg === '--out') options.out = path.resolve(value());
-    else throw new UsageError(`unknown option ${arg} (known: --port <n>, --watch, --out <dir>, --build-only)`);
+    else throw new UsageError(`lecture: unknown option ${arg} (${USAGE})`);
   }
   return options;
 }

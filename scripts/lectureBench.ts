@@ -34,7 +34,9 @@ function parseArgs(argv: string[]): BenchOptions {
   for (let i = 0; i < argv.length; i++) {
     const name = argv[i].replace(/^--/, '') as keyof BenchOptions;
     if (!(name in options) || !argv[i].startsWith('--'))
-      throw new UsageError(`unknown option ${argv[i]} (known: --runs, --epochs, --hidden, --n)`);
+      throw new UsageError(
+        `lecture:bench: unknown option ${argv[i]} (usage: npm run lecture:bench -- [--runs <n>] [--epochs <n>] [--hidden <n>] [--n <points>])`,
+      );
     const value = Number(argv[++i]);
     if (!Number.isInteger(value) || value < 1) throw new UsageError(`--${name} must be a positive integer`);
     options[name] = value;

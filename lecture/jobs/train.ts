@@ -4,7 +4,10 @@
  * of the same seeded network on several backends, one epoch each in turn.
  */
 import { noGrad, topologicalSort } from '../../src/autodiff';
+import { FastBackend } from '../../src/backends/fast/backend';
 import { getBackend } from '../../src/backends/registry';
+import { prestartWorkers } from '../../src/platform/browser';
+import type { TensorBackend } from '../../src/tensorOps';
 import { MLP } from '../../src/layers';
 import { binaryCrossEntropy as bce } from '../../src/losses';
 import { SGD } from '../../src/optim';
@@ -88,6 +91,7 @@ export async function scalarTraining(ctx: JobContext): Promise<unknown> {
 /** One tensor network in training: its model, optimizer and data on one backend. */
 interface TensorRun {
   backend: string;
+  on: TensorBackend;
   model: MLP;
   optimizer: SGD;
   X: Tensor;
@@ -95,14 +99,14 @@ interface TensorRun {
   labels: number[];
 }
 
-function tensorRun(ctx: JobContext, backendName: 'simple' | 'fast' | 'gpu'): TensorRun {
+function tensorRun(ctx: JobContext, label: string, backend: TensorBackend): TensorRun {
   const data = datasetOf(ctx);
   const { hidden, lr, seed } = settings(ctx);
-  const backend = getBackend(backendName);
   const n = data.X.length;
   const model = new MLP([2, hidden, hidden, 1], { backend, rng: new Random(seed) });
   return {
-    backend: backendName,
+    backend: label,
+    on: backend,
     model,
     optimizer: new SGD(model.parameters(), { lr }),
     X: fromFlat(data.X.flat(), [n, 2], { backend }),
@@ -129,20 +133,14 @@ function tensorEpoch(run: TensorRun): { loss: number; accuracy: number; ms: numb
 function tensorSurface(run: TensorRun): number[] {
   const grid = gridPoints();
   return noGrad(() =>
-    Array.from(
-      run.model
-        .forward(
-          fromFlat(grid.flat(), [grid.length, 2], { backend: getBackend(run.backend as 'simple' | 'fast' | 'gpu') }),
-        )
-        .toFlatArray(),
-    ),
+    Array.from(run.model.forward(fromFlat(grid.flat(), [grid.length, 2], { backend: run.on })).toFlatArray()),
   );
 }
 
 /** Module 2: the tensor MLP on one backend, with time per epoch. */
 export async function tensorTraining(ctx: JobContext): Promise<unknown> {
   const { epochs } = settings(ctx);
-  const run = tensorRun(ctx, ctx.backend);
+  const run = tensorRun(ctx, ctx.backend, getBackend(ctx.backend));
   ctx.emit({ points: datasetOf(ctx), surface: tensorSurface(run), epoch: 0, backend: ctx.backend });
   let drawn = 0;
   let last = { loss: NaN, accuracy: NaN, ms: NaN };
@@ -163,8 +161,24 @@ export async function race(ctx: JobContext): Promise<unknown> {
   const wanted = ctx.str('backends', 'simple,fast,gpu').split(',');
   const available = (b: string) =>
     b === 'simple' || (b === 'fast' && ctx.backend !== 'simple') || (b === 'gpu' && ctx.backend === 'gpu');
-  const runs = wanted.filter(available).map((b) => tensorRun(ctx, b as 'simple' | 'fast' | 'gpu'));
+  const runs = wanted.filter(available).map((b) => tensorRun(ctx, b, getBackend(b as 'simple' | 'fast' | 'gpu')));
   const skipped = wanted.filter((b) => !available(b));
+  // The fast backend with 1…N threads too, each its own pool: its helpers started first (a
+  // blocked thread cannot start them).
+  const threads = ctx
+    .str('workers', '')
+    .split(',')
+    .filter((w) => w !== '')
+    .map(Number);
+  if (threads.some((t) => !Number.isInteger(t) || t < 1 || t > 64))
+    throw new RangeError(`workers must be thread counts from 1 to 64, e.g. "1,2,4", got "${ctx.str('workers', '')}"`);
+  if (ctx.backend !== 'simple') {
+    await prestartWorkers(
+      'fast',
+      threads.reduce((sum, t) => sum + t - 1, 0),
+    );
+    for (const t of threads) runs.push(tensorRun(ctx, `fast×${t}`, new FastBackend({ workers: t })));
+  } else skipped.push(...threads.map((t) => `fast×${t}`));
   ctx.emit({ backends: runs.map((r) => r.backend), skipped, epoch: 0 });
   const finals: Record<string, { loss: number; accuracy: number; ms: number }> = {};
   for (let epoch = 1; epoch <= epochs; epoch++) {

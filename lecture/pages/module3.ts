@@ -17,7 +17,14 @@ export const race: ViewDef = {
   title: 'The same network on simple, fast and gpu',
   intro:
     'One seed, one network, one epoch on each backend in turn (Task 3.5): the loss curves lie on top of each other (to float32 on the GPU), and the bars say what Module 3 bought.',
-  defaults: { ...TRAIN_DEFAULTS, dataset: 'split', hidden: '32', epochs: '50', backends: 'simple,fast,gpu' },
+  defaults: {
+    ...TRAIN_DEFAULTS,
+    dataset: 'split',
+    hidden: '32',
+    epochs: '50',
+    backends: 'simple,fast,gpu',
+    workers: '1',
+  },
   render(api) {
     const bar = el('div', { class: 'controls' });
     const curves = makeCanvas(520, 240);
@@ -32,6 +39,7 @@ export const race: ViewDef = {
       control(api, 'hidden', { min: 1, max: 128, step: 1, width: '4em' }, restart),
       control(api, 'epochs', { min: 1, max: 1000, step: 1, width: '5em' }, restart),
       control(api, 'n', { min: 2, max: 1000, step: 1, width: '5em', label: 'points' }, restart),
+      control(api, 'workers', { width: '5em', label: 'also fast with threads' }, restart),
     );
     keys = playControls(api, bar, 'race', {
       onReset: () => {
