@@ -218,11 +218,10 @@ async function hello(gpu: boolean): Promise<WorkerHello> {
   }
 }
 
-const exitHandlers: Array<() => void> = [];
-
-export function onExit(fn: () => void): void {
-  // A page's threads are stopped, not exited: there is no moment to run these in.
-  exitHandlers.push(fn);
+export function onExit(_fn: () => void): void {
+  // Nothing to do: a page's threads are stopped (closing the tab), never exited, so there is
+  // no moment to run `fn` in, and nothing it does (draining the GPU worker before Node stops
+  // it) matters once the browser tears the threads down.
 }
 
 export function printLine(text: string): void {
