@@ -26,7 +26,7 @@ describe('Platform shared reply queue (the page side of the seam)', () => {
     expect(Array.from(back.value.ids)).to.deep.equal([4, 5]);
     expect(back.value.limit).to.equal(Infinity);
     expect(back.value.low).to.equal(-Infinity);
-    expect(back.nan).to.be.NaN;
+    expect(Number.isNaN(back.nan)).to.equal(true);
     expect(back.text).to.equal('läuft');
     expect(back.list).to.deep.equal([1, null, 'x']);
     expect(decodeMessage(encodeMessage(undefined))).to.equal(null);
