@@ -173,8 +173,8 @@ function escapeHtml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
-/** The site's index page: a list of the exported notebooks. */
-export function indexPage(pages: ExportedPage[]): string {
+/** The site's index page: a list of the exported notebooks (and a link to the lecture demos, when built). */
+export function indexPage(pages: ExportedPage[], lecture = false): string {
   const items = pages.map(
     (p) =>
       `    <li><a href="${encodeURI(p.file)}">${escapeHtml(p.title)}</a> <small>(${escapeHtml(p.name)})</small></li>`,
@@ -194,7 +194,11 @@ export function indexPage(pages: ExportedPage[]): string {
     '  <ul>',
     ...items,
     '  </ul>',
-    '  <p><a href="lecture/index.html">Lecture demos</a>: the library itself, live in the page (train, step backwards, race the backends, draw a digit).</p>',
+    ...(lecture
+      ? [
+          '  <p><a href="lecture/index.html">Lecture demos</a>: the library itself, live in the page (train, step backwards, race the backends, draw a digit).</p>',
+        ]
+      : []),
     '</body>',
     '</html>',
     '',
@@ -320,6 +324,7 @@ if (require.main === module) {
       .then(async (pages) => {
         // The lecture demos beside the notes (isolated by a service worker where the host sets no headers).
         await buildLecture(path.join(opts.out, 'lecture'), opts.root);
+        fs.writeFileSync(path.join(opts.out, 'index.html'), indexPage(pages, true));
         return pages;
       })
       .then(
