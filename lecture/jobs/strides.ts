@@ -47,24 +47,36 @@ export async function stridesSandbox(ctx: JobContext): Promise<unknown> {
     given.length === shape.length
       ? shape.reduce((s, n, i) => s + (n - 1) * Math.abs(given[i]), 1)
       : shape.reduce((a, b) => a * b, 1);
-  const storage = Float64Array.from({ length: Math.max(1, storageSize) }, (_, i) => i);
-  const data = new TensorData(storage, shape, given.length > 0 ? given : undefined);
-  const base = { storage: storage.length, layout: cells(data) };
+  const values = ctx.str('storage', '').trim();
+  const storage = values
+    ? Float64Array.from(values.split(',').map((v) => Number(v)))
+    : Float64Array.from({ length: Math.max(1, storageSize) }, (_, i) => i);
   const op = ctx.str('op', 'none');
+  const shown = { storage: Array.from(storage), op };
+  // The library's own messages, for a layout it refuses as for an operation it refuses.
+  const refused = (e: unknown) => {
+    if (e instanceof Error && e.name !== 'NotImplementedError') return { ...shown, error: e.message };
+    throw e;
+  };
+  let data: TensorData;
   try {
-    if (op === 'permute') return { ...base, op, result: cells(data.permute(...ints(ctx, 'order', '1,0'))) };
+    data = new TensorData(storage, shape, given.length > 0 ? given : undefined);
+  } catch (e) {
+    return { ...refused(e), failed: 'layout' };
+  }
+  const base = { ...shown, layout: cells(data) };
+  try {
+    if (op === 'permute') return { ...base, result: cells(data.permute(...ints(ctx, 'order', '1,0'))) };
     if (op === 'view') {
       const t = new Tensor(data, getBackend('simple'));
-      return { ...base, op, result: cells(t.view(...ints(ctx, 'to', '3,2')).data) };
+      return { ...base, result: cells(t.view(...ints(ctx, 'to', '3,2')).data) };
     }
     if (op === 'broadcast') {
-      const other = ints(ctx, 'other', '1,3');
-      const target = shapeBroadcast(shape, other);
-      return { ...base, op, target, result: cells(broadcastView(data, target)) };
+      const target = shapeBroadcast(shape, ints(ctx, 'other', '1,3'));
+      return { ...base, target, result: cells(broadcastView(data, target)) };
     }
   } catch (e) {
-    if (e instanceof Error && e.name !== 'NotImplementedError') return { ...base, op, error: e.message };
-    throw e;
+    return { ...refused(e), layout: base.layout };
   }
-  return { ...base, op };
+  return base;
 }

@@ -40,8 +40,8 @@ export const strides: ViewDef = {
   short: 'strides',
   title: 'Strides: where each index reads its storage',
   intro:
-    'Storage is 0, 1, 2, …; an index reads position Σ index·stride (your TensorData.index, Task 2.1). Click a storage cell to light every index that reads it, or an index to light its cell. Permute and view change only shape and strides; broadcasting gives a stride of 0.',
-  defaults: { shape: '2,3', strides: '', op: 'permute', order: '1,0', to: '3,2', other: '1,3' },
+    'Storage is 0, 1, 2, … unless you give it; an index reads position Σ index·stride (your TensorData.index, Task 2.1). Click a storage cell to light every index that reads it, or an index to light its cell. Permute and view change only shape and strides; broadcasting gives a stride of 0.',
+  defaults: { shape: '2,3', strides: '', storage: '', op: 'permute', order: '1,0', to: '3,2', other: '1,3' },
   render(api) {
     const bar = el('div', { class: 'controls' });
     const body = el('div', {});
@@ -49,45 +49,53 @@ export const strides: ViewDef = {
     const run = instant(
       api,
       'strides',
-      (d: { storage: number; layout: Layout; op: string; result?: Layout; target?: number[]; error?: string }) => {
+      (d: {
+        storage: number[];
+        layout?: Layout;
+        op: string;
+        result?: Layout;
+        target?: number[];
+        error?: string;
+        failed?: string;
+      }) => {
         const light = (position: number) => {
           for (const c of body.querySelectorAll<HTMLElement>('.cell'))
             c.classList.toggle('lit', c.dataset.position === String(position));
           api.metric('lit', String(body.querySelectorAll('.cell.lit').length));
         };
         const storage = el('div', { class: 'cells', 'data-role': 'storage' });
-        for (let p = 0; p < d.storage; p++) {
-          const cell = el('div', { class: 'cell', 'data-position': String(p), 'data-storage': String(p) }, String(p));
+        d.storage.forEach((value, p) => {
+          const cell = el(
+            'div',
+            { class: 'cell', 'data-position': String(p), 'data-storage': String(p) },
+            String(value),
+          );
+          cell.title = `position ${p}`;
           cell.addEventListener('click', () => light(p));
           storage.append(cell);
+        });
+        body.replaceChildren(el('h3', {}, `storage (${d.storage.length} numbers)`), storage);
+        const layout = d.layout;
+        if (layout) body.append(indexGrid('tensor', layout, light));
+        if (d.result) {
+          const title = d.op === 'broadcast' ? `broadcast to [${d.target?.join(', ')}]` : `after ${d.op}`;
+          body.append(indexGrid(title, d.result, light));
         }
-        body.replaceChildren(
-          el('h3', {}, `storage (${d.storage} numbers)`),
-          storage,
-          indexGrid('tensor', d.layout, light),
-        );
-        if (d.result)
-          body.append(
-            indexGrid(
-              d.op === 'broadcast' ? `broadcast to [${d.target?.join(', ')}]` : `after ${d.op}`,
-              d.result,
-              light,
-            ),
+        if (d.error)
+          body.append(el('div', { class: 'error', 'data-role': 'library-error' }, `${d.failed ?? d.op}: ${d.error}`));
+        if (layout) {
+          const { shape, strides } = layout;
+          const contiguous = strides.every(
+            (s, i) => s === (i === strides.length - 1 ? 1 : strides[i + 1] * shape[i + 1]),
           );
-        if (d.error) body.append(el('div', { class: 'error', 'data-role': 'library-error' }, `${d.op}: ${d.error}`));
-        api.metric(
-          'contiguous',
-          String(
-            d.layout.strides.every((s, i, all) =>
-              i === all.length - 1 ? s === 1 : s === all[i + 1] * d.layout.shape[i + 1],
-            ),
-          ),
-        );
+          api.metric('contiguous', String(contiguous));
+        }
       },
     );
     bar.append(
       control(api, 'shape', { width: '5em' }, run),
       control(api, 'strides', { width: '5em', label: 'strides (empty: contiguous)' }, run),
+      control(api, 'storage', { width: '10em', label: 'storage (empty: 0, 1, 2, …)' }, run),
       control(api, 'op', { options: ['none', 'permute', 'view', 'broadcast'] }, run),
       control(api, 'order', { width: '5em', label: 'permute order' }, run),
       control(api, 'to', { width: '5em', label: 'view as' }, run),
