@@ -246,6 +246,8 @@ describe('Course tooling lecture demos (npm run lecture)', function () {
     expect(back).to.deep.equal(['storage 5', '1,2', '2,1']);
     await open('#/module2/strides?shape=2,3&strides=1,2&op=view&to=6');
     expect((await lines()).error).to.match(/view: .*not contiguous/); // the library's own message
+    await open('#/module2/strides?shape=2,3&storage=1,2,3');
+    expect((await lines()).error).to.match(/layout: .*length 3/);
   });
 
   it('Task 4.5 lecture one short MNIST epoch on the fast backend in the page passes 50% held out', async () => {
