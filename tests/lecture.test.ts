@@ -119,7 +119,8 @@ describe('Course tooling lecture demos (npm run lecture)', function () {
   });
 
   it('Course tooling lecture page is cross-origin isolated and its badge names the backend (gpu on SwiftShader)', async () => {
-    await page.goto(url);
+    // The draw view computes nothing until a digit is drawn: this test runs no exercise.
+    await page.goto(`${url}#/module4/draw`);
     expect(await page.evaluate(() => crossOriginIsolated)).to.equal(true);
     await page.waitForFunction(
       () => !/starting/.test(document.querySelector('[data-metric="backend"]')?.textContent ?? 'starting'),
@@ -141,24 +142,30 @@ describe('Course tooling lecture demos (npm run lecture)', function () {
       for (const serviceWorkers of ['allow', 'block'] as const) {
         const context = await browser!.newContext({ serviceWorkers });
         const other = await context.newPage();
-        await other.goto(`${serverUrl(plain)}#/module0/classifier`);
-        await other.waitForFunction(() => document.body.dataset.state === 'done', null, { timeout: 30_000 });
+        await other.goto(`${serverUrl(plain)}#/module4/draw`);
+        await other.waitForFunction(
+          () => !/starting/.test(document.querySelector('[data-metric="backend"]')?.textContent ?? 'starting'),
+          null,
+          { timeout: 30_000 },
+        );
         const seen = await other.evaluate(() => ({
           isolated: crossOriginIsolated,
           badge: document.querySelector('[data-metric="backend"]')?.textContent ?? '',
-          correct: document.querySelector('[data-metric="correct"]')?.textContent ?? '',
         }));
         await context.close();
-        expect(seen.correct).to.match(/^\d+ of 50 correct$/);
         if (serviceWorkers === 'allow') expect(seen).to.deep.include({ isolated: true });
-        else expect(seen.badge).to.match(/^simple: page not isolated/);
+        else
+          expect(seen)
+            .to.deep.include({ isolated: false })
+            .and.have.property('badge')
+            .that.match(/^simple: page not isolated/);
       }
     } finally {
       plain.close();
     }
   });
 
-  it('Task 4.5 lecture every view renders with no console error and no request off 127.0.0.1 (screenshots)', async () => {
+  it('Task 4.2 lecture every view renders with no console error and no request off 127.0.0.1 (screenshots)', async () => {
     await page.goto(url);
     const routes = await page.evaluate(() =>
       [...document.querySelectorAll('nav a')].map((a) => a.getAttribute('href') ?? ''),
