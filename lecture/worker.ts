@@ -24,8 +24,12 @@ async function findBackends(): Promise<BackendStatus> {
     };
   }
   const helpers = Math.max(1, cpuCount() - 1);
+  let fastError = 'no worker started';
   const [fast, gpu] = await Promise.all([
-    prestartWorkers('fast', helpers).catch(() => []),
+    prestartWorkers('fast', helpers).catch((e: unknown) => {
+      fastError = String(e);
+      return [];
+    }),
     prestartWorkers('gpu', 1).catch((e: unknown) => [{ ready: true as const, error: String(e) }]),
   ]);
   const fastWorkers = fast.length;
@@ -40,7 +44,13 @@ async function findBackends(): Promise<BackendStatus> {
       fastWorkers,
       gpu: null,
     };
-  return { best: 'simple', label: 'simple: no worker threads', why, fastWorkers: 0, gpu: null };
+  return {
+    best: 'simple',
+    label: 'simple: no worker threads',
+    why: `${why}; fast: ${fastError}`,
+    fastWorkers: 0,
+    gpu: null,
+  };
 }
 
 const ready = findBackends().then((status) => {
