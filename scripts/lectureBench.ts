@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 /**
  * `npm run lecture:bench`: how the lecture page performs (a benchmark, not a test). Builds the
  * page, serves it, and in Debian's Chromium (WebGPU on SwiftShader) measures
