@@ -68,7 +68,7 @@ export const classifier: ViewDef = {
       'classifier',
       (d: { surface: number[]; points: { X: number[][]; y: number[] }; correct: number; n: number }) => {
         drawSurface(surface, d.surface, d.points);
-        api.metric('correct', `${d.correct} of ${d.n} correct`);
+        api.metric('correct', `${d.correct} of ${d.n}`);
         api.metric('accuracy', `${((100 * d.correct) / d.n).toFixed(1)}%`);
       },
     );
