@@ -222,6 +222,8 @@ describe('Course tooling command lines', () => {
     'demo',
     'grade',
     'bench',
+    'lecture',
+    'lectureBench',
   ];
 
   it('Course tooling every script rejects an unknown flag with its usage and exit 2, before doing anything', function () {
