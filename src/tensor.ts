@@ -327,7 +327,9 @@ export class Tensor implements Variable<Tensor> {
    */
   backward(grad?: Tensor, options: BackwardOptions = {}): void {
     if (options === null || typeof options !== 'object') {
-      throw new TypeError(`backward: options must be an object such as { retainGraph: true }, got ${describeValue(options)}`);
+      throw new TypeError(
+        `backward: options must be an object such as { retainGraph: true }, got ${describeValue(options)}`,
+      );
     }
     if (grad !== undefined && !(grad instanceof Tensor)) {
       throw new TypeError(
