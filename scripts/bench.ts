@@ -42,6 +42,7 @@ import {
   fromFlat,
   nllLoss,
   rand,
+  tidy,
   viz,
 } from '../src';
 import { FastBackend } from '../src/backends/fast/backend';
@@ -88,7 +89,7 @@ if (args.includes('--help') || args.includes('-h')) {
   process.stdout.write(USAGE);
   process.exit(0);
 }
-const KNOWN = new Set(['--quick', '--no-torch', '--python', '--gpu']);
+const KNOWN = new Set(['--quick', '--no-torch', '--python', '--gpu', '--no-tidy']);
 for (let i = 0; i < args.length; i++) {
   if (!KNOWN.has(args[i])) {
     process.stderr.write(`bench: unknown flag "${args[i]}"\n\n${USAGE}`);
@@ -103,6 +104,15 @@ for (let i = 0; i < args.length; i++) {
   }
 }
 const QUICK = args.includes('--quick');
+/**
+ * Training steps run inside `tidy` (their tensors' memory is reused by the next step), unless
+ * `--no-tidy`: the loops as they were before tensor lifetimes, for a before/after comparison.
+ */
+const TIDY = !args.includes('--no-tidy');
+/** `f` inside `tidy`, or as it is with `--no-tidy`. */
+function step(f: () => void): () => void {
+  return TIDY ? () => tidy(f) : f;
+}
 const MATMUL_SIZES = QUICK ? [64, 256, 512] : [64, 128, 256, 512, 1024];
 const HIDDEN_SIZES = QUICK ? [100] : [100, 200];
 const LENET_BATCH = 32;
@@ -224,13 +234,13 @@ function minitorch(name: string, backend: BackendLike, benches: Bench[], maxMatm
         const a = fromFlat(av, [size, size], { backend });
         const b = fromFlat(bv, [size, size], { backend });
         // Reading storage waits for asynchronous backends.
-        return { check: () => a.matmul(b).toFlatArray(), run: () => void a.matmul(b).data.storage };
+        return { check: () => a.matmul(b).toFlatArray(), run: step(() => void a.matmul(b).data.storage) };
       }
       if (bench === 'add' || bench === 'exp') {
         const a = rand([size], { backend, seed: 5 });
         const b = rand([size], { backend, seed: 6 });
         const f = bench === 'add' ? () => a.add(b) : () => a.exp();
-        return { check: () => f().toFlatArray(), run: () => void f().data.storage };
+        return { check: () => f().toFlatArray(), run: step(() => void f().data.storage) };
       }
       const checkModel = makeModel(bench, size, backend);
       const model = makeModel(bench, size, backend);
@@ -242,11 +252,13 @@ function minitorch(name: string, backend: BackendLike, benches: Bench[], maxMatm
             lossAndGrads(checkModel, backward(binaryCrossEntropy(checkModel.forward(batches[0][0]), batches[0][1]))),
           run: () => {
             for (const [x, y] of batches) {
-              optimizer.zeroGrad();
-              const loss = binaryCrossEntropy(model.forward(x), y);
-              loss.backward();
-              optimizer.step();
-              loss.item();
+              step(() => {
+                optimizer.zeroGrad();
+                const loss = binaryCrossEntropy(model.forward(x), y);
+                loss.backward();
+                optimizer.step();
+                loss.item();
+              })();
             }
           },
         };
@@ -256,13 +268,13 @@ function minitorch(name: string, backend: BackendLike, benches: Bench[], maxMatm
       checkModel.eval();
       return {
         check: () => lossAndGrads(checkModel, backward(nllLoss(checkModel.forward(x), lenetLabels))),
-        run: () => {
+        run: step(() => {
           optimizer.zeroGrad();
           const loss = nllLoss(model.forward(x), lenetLabels);
           loss.backward();
           optimizer.step();
           loss.item();
-        },
+        }),
       };
     },
   };

@@ -25,7 +25,16 @@ export { Random } from './random';
 
 // Module 2: tensors
 export { Tensor, sumTo, tensor, fromFlat, zeros, ones, full, arange, rand, randn, where, cat, stack } from './tensor';
-export type { TensorLike, NestedArray, TensorOptions, RandomOptions, TensorHistory, VarianceOptions } from './tensor';
+export type {
+  TensorLike,
+  NestedArray,
+  TensorOptions,
+  RandomOptions,
+  TensorHistory,
+  VarianceOptions,
+  BackwardOptions,
+} from './tensor';
+export { tidy, keep, dispose } from './lifetimes';
 export { TensorData, IndexingError } from './tensorData';
 export type { Shape, Strides, Storage } from './tensorData';
 export * as tensorData from './tensorData';
