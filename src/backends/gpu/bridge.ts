@@ -13,7 +13,7 @@ import { PlatformWorker, ReplyChannel, platform } from '../../platform';
 /** Commands the worker understands. */
 export type GpuCommand = { noReply?: boolean; seq?: number } & (
   | { op: 'init' }
-  | { op: 'create'; id: number; length: number; data?: Float32Array }
+  | { op: 'create'; id: number; length: number; data?: Float32Array; keep?: boolean }
   | { op: 'write'; id: number; data: Float32Array }
   | { op: 'run'; code: string; buffers: GpuBinding[]; info: Uint32Array; groups: [number, number, number] }
   | { op: 'copy'; from: number; fromOffset: number; to: number; toOffset: number; bytes: number }
@@ -141,6 +141,23 @@ export class GpuBridge {
       return reply.value as T;
     }
   }
+
+  /**
+   * Run a kernel. The first run of each shader waits for its answer, so that a shader that
+   * does not compile (an exercise in progress) fails at the op that ran it; later runs of a
+   * shader that compiled are only posted, and the device works while the caller goes on. A
+   * failure of a posted run (a lost device) is the error of the next command that waits.
+   */
+  run(cmd: GpuCommand & { op: 'run' }): void {
+    if (this.compiled.has(cmd.code)) {
+      this.post(cmd);
+      return;
+    }
+    this.call(cmd);
+    this.compiled.add(cmd.code);
+  }
+  /** Shaders that have run once (see `run`). */
+  private readonly compiled = new Set<string>();
 
   /** Send a command without waiting (used to free buffers from a finaliser); nothing after `close`. */
   post(cmd: GpuCommand): void {

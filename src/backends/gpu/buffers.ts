@@ -94,10 +94,15 @@ export class GpuBuffer {
   private readonly slot: Slot;
   private cache: Float64Array | null = null;
 
+  /**
+   * `overwritten`: the caller writes every value before anything reads one (a kernel's
+   * output), so a reused device buffer need not be cleared first.
+   */
   constructor(
     readonly length: number,
     data?: ArrayLike<number>,
     what = 'a GPU tensor',
+    private readonly overwritten = false,
   ) {
     const max = limits().maxBufferSize;
     if (length * 4 > max) {
@@ -115,16 +120,15 @@ export class GpuBuffer {
   }
 
   /**
-   * Put the values on the device (a new buffer, or a spilled one coming back). A buffer
-   * without values is only posted: the worker creates it (from its pool of released buffers
-   * of that size, cleared, when it has one) before the next command, and a failure shows at
-   * that command; a round trip per result would cost more than most small kernels.
+   * Put the values on the device (a new buffer, or a spilled one coming back). Only posted:
+   * the worker creates it (from its pool of released buffers of that size, when it has one)
+   * before the next command, and a failure is the error of the next command that waits; a
+   * round trip per result would cost more than most small kernels.
    */
   private upload(data: Float32Array | undefined): void {
     memory.add(this.slot);
     try {
-      if (data === undefined) gpuBridge().post({ op: 'create', id: this.slot.id, length: this.length });
-      else gpuBridge().call({ op: 'create', id: this.slot.id, length: this.length, data });
+      gpuBridge().post({ op: 'create', id: this.slot.id, length: this.length, data, keep: this.overwritten });
     } catch (e) {
       memory.remove(this.slot);
       throw e;
