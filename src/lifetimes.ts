@@ -209,8 +209,8 @@ export function tidy<T>(fn: () => T): T {
 
 /**
  * Run `fn` in a scope of the library's own: tensors it creates are released when it returns,
- * except `survivors(result)` (and kept or adopted ones). Cheap: no stack is captured until a
- * released tensor is used again.
+ * except `survivors(result)` (and kept or adopted ones). Cheap: no stack is captured per call,
+ * as nothing outside the library can reach what it releases.
  */
 export function internalScope<T>(fn: () => T, survivors: (result: T) => Iterable<Releasable>, how: string): T {
   const scope: Scope = { tensors: [], site: null };
@@ -221,8 +221,19 @@ export function internalScope<T>(fn: () => T, survivors: (result: T) => Iterable
   } finally {
     scopes.pop();
   }
-  if (scope.tensors.length > 0) close(scope, new Set(survivors(result)), { how, stack: new Error(how) });
+  if (scope.tensors.length > 0) close(scope, new Set(survivors(result)), internalSite(how));
   return result;
+}
+
+/** One release site per kind of internal scope: its temporaries are out of the user's reach. */
+const internalSites = new Map<string, ReleaseSite>();
+function internalSite(how: string): ReleaseSite {
+  let site = internalSites.get(how);
+  if (site === undefined) {
+    site = { how: `the library (a temporary of ${how})`, stack: new Error(how) };
+    internalSites.set(how, site);
+  }
+  return site;
 }
 
 /**
