@@ -67,6 +67,9 @@ export interface GpuReply {
   seq?: number;
 }
 
+/** Most commands posted without an answer before `post` waits for the worker (see `post`). */
+const MAX_UNANSWERED = 256;
+
 /** How long to wait for one answer before declaring the worker lost. */
 const TIMEOUT_MS = 120_000;
 /** How long process exit waits for the worker to finish its queue (see `close`). */
@@ -125,6 +128,7 @@ export class GpuBridge {
     // Each command carries a sequence number; the worker writes it into the flag after
     // posting its answer, so the caller wakes for its own answer and no other.
     const seq = (this.seq = (this.seq % 0x7fffffff) + 1);
+    this.unanswered = 0;
     this.worker.post({ ...cmd, seq }, transfer);
     const deadline = Date.now() + timeoutMs;
     for (let seen = Atomics.load(this.flag, 0); seen !== seq; seen = Atomics.load(this.flag, 0)) {
@@ -159,9 +163,16 @@ export class GpuBridge {
   /** Shaders that have run once (see `run`). */
   private readonly compiled = new Set<string>();
 
-  /** Send a command without waiting (used to free buffers from a finaliser); nothing after `close`. */
+  /**
+   * Send a command without waiting; nothing after `close`. Every `MAX_UNANSWERED` posts in a
+   * row, wait for the worker to catch up: a loop that never reads a value back would otherwise
+   * queue commands (and their memory) faster than the device runs them.
+   */
   post(cmd: GpuCommand): void {
     if (this.closed) return;
     this.worker.post({ ...cmd, noReply: true });
+    if (++this.unanswered >= MAX_UNANSWERED) this.call({ op: 'count' });
   }
+  /** Commands posted since the last one answered (see `post`). */
+  private unanswered = 0;
 }
