@@ -616,7 +616,8 @@ async function main(): Promise<void> {
         continue;
       }
       const error = relativeError(prepared.check(), reference(bench, size));
-      const tol = contender.name.startsWith('tfjs') ? TOL_F32 : TOL_F64;
+      // tfjs and the GPU compute in float32.
+      const tol = contender.name.startsWith('tfjs') || contender.name === 'gpu' ? TOL_F32 : TOL_F64;
       checks.push({ backend: contender.name, bench, size, error, tol });
       if (!(error <= tol)) {
         results.push({ bench, size, backend: contender.name, ms: null, skipped: 'WRONG', error });
