@@ -178,6 +178,16 @@ export class Tensor implements Variable<Tensor> {
     return d;
   }
 
+  /**
+   * Whether `t` is a derivative of the backward pass whose memory no other live tensor uses
+   * (only recyclable storage is counted; smaller storage is never written in place).
+   */
+  private static ownsAlone(t: Tensor): boolean {
+    if (!t.derivative) return false;
+    const key = t._data.storageKey;
+    return key !== null && storageUsers.get(key) === 1;
+  }
+
   /** Release `t` if it is a derivative the backward pass alone holds. */
   private static releaseDerivative(t: Tensor): void {
     if (t.derivative) t.releaseAt(INTERNAL_RELEASE);
@@ -357,6 +367,11 @@ export class Tensor implements Variable<Tensor> {
     retainingGraph = options.retainGraph ?? false;
     try {
       backpropagate<Tensor>(this, Tensor.derivativeOf(grad), (a, b) => {
+        if (Tensor.ownsAlone(a) && a.backend.zipInPlace?.('add', a.data, b.data)) {
+          // Accumulated in place: `a` was a derivative no other tensor shares.
+          Tensor.releaseDerivative(b);
+          return a;
+        }
         const sum = a.add(b);
         Tensor.releaseDerivative(a);
         Tensor.releaseDerivative(b);

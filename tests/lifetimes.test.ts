@@ -6,7 +6,8 @@
 import { expect } from 'chai';
 import { spawnSync } from 'child_process';
 import * as path from 'path';
-import { Adam, Parameter, SGD, Tensor, dispose, fromFlat, keep, tensor, tidy, zeros } from '../src';
+import { Adam, Parameter, SGD, Tensor, dispose, fromFlat, keep, rand, tensor, tidy, zeros } from '../src';
+import { FastBackend } from '../src/backends/fast/backend';
 import { recycleStats } from '../src/backends/fast/recycle';
 
 /** The message of what `f` throws. */
@@ -181,6 +182,29 @@ describe('Tensor lifetimes: tidy, keep, dispose', () => {
     // Reused memory holds the new values, not the old ones.
     const sums = [1, 2, 3].map((k) => tidy(() => a.mul(k).sum().item()));
     expect(sums).to.deep.equal([8192, 16384, 24576]);
+  });
+
+  it("Task 3.1 fast: the backward pass adds a leaf's derivatives in place, with the same gradient as simple", () => {
+    const grads: Float64Array[] = [];
+    let inPlace = 0;
+    const original = FastBackend.prototype.zipInPlace;
+    FastBackend.prototype.zipInPlace = function (...args: Parameters<typeof original>): boolean {
+      const done = original.apply(this, args);
+      if (done) inPlace += 1;
+      return done;
+    };
+    try {
+      for (const backend of ['simple', 'fast'] as const) {
+        const x = rand([100, 80], { backend, seed: 1 }).requiresGrad_();
+        // x reaches the loss along three paths: its derivative is a sum of three.
+        x.mul(2).add(x.mul(x)).add(x.sigmoid()).sum().backward();
+        grads.push(x.grad!.toFlatArray());
+      }
+    } finally {
+      FastBackend.prototype.zipInPlace = original;
+    }
+    expect(inPlace, 'sums written in place on fast').to.be.at.least(2);
+    expect(Array.from(grads[1])).to.deep.equal(Array.from(grads[0]));
   });
 });
 

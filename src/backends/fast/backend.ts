@@ -339,6 +339,16 @@ export class FastBackend implements TensorBackend {
     return new TensorData(newStorage(shape, true), shape);
   }
 
+  zipInPlace(op: BinaryOp, a: TensorData, b: TensorData): boolean {
+    if (!(op in binaryFns) || !a.isContiguous() || !sameShape(shapeBroadcast(a.shape, b.shape), a.shape)) return false;
+    // Each entry is read and then written at the same position, so `a` can be the output.
+    const work = this.elementwiseWork(op, a.size, [a, b]);
+    if (this.runsHere(work) || !isShared(a)) this.runHere('zip', [a, a, b, op], a.size);
+    else this.runParallel('zip', [a, a, b, op], [a, a, b, op], a.size);
+    a.versionCounter.value += 1;
+    return true;
+  }
+
   /**
    * Data large enough for the workers goes to shared memory once, here; smaller data stays
    * plain (a `SharedArrayBuffer` is costly to allocate, and the scalars a training step lifts
