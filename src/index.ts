@@ -41,6 +41,8 @@ export {
   stack,
 } from './tensor';
 export type { TensorLike, NestedArray, TensorOptions, RandomOptions, TensorHistory, VarianceOptions } from './tensor';
+export type { BackwardOptions } from './tensor';
+export { tidy, keep, dispose } from './lifetimes';
 export { TensorData, IndexingError } from './tensorData';
 export type { Shape, Strides, Storage } from './tensorData';
 export * as tensorData from './tensorData';

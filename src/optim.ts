@@ -6,6 +6,7 @@
  * @packageDocumentation
  */
 import { noGrad } from './autodiff';
+import { adopt } from './lifetimes';
 import { Module, Parameter } from './module';
 import { describeValue } from './tensorData';
 import * as ops from './operators';
@@ -143,6 +144,15 @@ function compileRule(rule: UpdateRule, inputs: number, outputs: number): FusedLo
  * count (see `Optimizer.update`).
  */
 type UpdateRule = <T>(A: Arithmetic<T>, x: readonly T[], y: T[]) => void;
+
+/**
+ * Store an optimizer's running state for `p`: the new tensor outlives the `tidy` of the step
+ * that made it, and the one it replaces is released with that `tidy` (see `lifetimes.adopt`).
+ */
+function setState(state: Map<Parameter<Tensor>, Tensor>, p: Parameter<Tensor>, value: Tensor): void {
+  adopt(value, state.get(p) ?? null);
+  state.set(p, value);
+}
 
 /** Anything that holds a gradient: tensor parameters. */
 function tensorParams(params: Parameter[]): Parameter<Tensor>[] {
@@ -295,7 +305,7 @@ export class SGD extends Optimizer {
         if (g === null) continue;
         const v = this.velocity.get(p);
         const [param, velocity] = this.update(p, g, v === undefined ? [] : [v], momentum > 0 ? 2 : 1, rule);
-        if (momentum > 0) this.velocity.set(p, velocity);
+        if (momentum > 0) setState(this.velocity, p, velocity);
         p.update(param);
       }
     });
@@ -354,8 +364,8 @@ export class Adam extends Optimizer {
         const m0 = this.m.get(p);
         const v0 = this.v.get(p);
         const [param, m, v] = this.update(p, g, m0 === undefined || v0 === undefined ? [] : [m0, v0], 3, rule);
-        this.m.set(p, m);
-        this.v.set(p, v);
+        setState(this.m, p, m);
+        setState(this.v, p, v);
         p.update(param);
       }
     });
