@@ -60,8 +60,9 @@ export {
 } from './layers';
 export type { LayerOptions, ConvLayerOptions, Layer } from './layers';
 export { binaryCrossEntropy, nllLoss, crossEntropy, oneHot } from './losses';
-export { Optimizer, SGD, Adam } from './optim';
-export type { SGDOptions, AdamOptions } from './optim';
+export { Optimizer, SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta } from './optim';
+export type { SGDOptions, AdamOptions, RMSpropOptions, AdagradOptions, AdadeltaOptions } from './optim';
+export * as lrScheduler from './lrScheduler';
 export * as safetensors from './safetensors';
 
 // The course's programs and data sets
