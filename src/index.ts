@@ -64,6 +64,7 @@ export { Optimizer, SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta } from './optim
 export type { SGDOptions, AdamOptions, RMSpropOptions, AdagradOptions, AdadeltaOptions } from './optim';
 export * as lrScheduler from './lrScheduler';
 export * as safetensors from './safetensors';
+export * as data from './data';
 
 // The course's programs and data sets
 export * as datasets from './apps/datasets';

@@ -30,7 +30,9 @@ export abstract class LRScheduler {
   constructor(optimizer: Optimizer) {
     const name = new.target.name;
     if (!(optimizer instanceof Optimizer)) {
-      throw new TypeError(`${name}: optimizer must be an Optimizer such as new SGD(...), got ${describeValue(optimizer)}`);
+      throw new TypeError(
+        `${name}: optimizer must be an Optimizer such as new SGD(...), got ${describeValue(optimizer)}`,
+      );
     }
     this.optimizer = optimizer;
     this.baseLr = optimizer.lr;
@@ -62,7 +64,13 @@ export class StepLR extends LRScheduler {
 
   constructor(optimizer: Optimizer, stepSize: number, options: { gamma?: number } = {}) {
     super(optimizer);
-    this.stepSize = checkNumber('StepLR', 'stepSize', stepSize, (v) => Number.isInteger(v) && v >= 1, 'an integer >= 1');
+    this.stepSize = checkNumber(
+      'StepLR',
+      'stepSize',
+      stepSize,
+      (v) => Number.isInteger(v) && v >= 1,
+      'an integer >= 1',
+    );
     this.gamma = checkNumber('StepLR', 'gamma', options.gamma ?? 0.1, (v) => v >= 0, 'a number >= 0');
   }
 
@@ -109,8 +117,6 @@ export class CosineAnnealingLR extends LRScheduler {
     if ((t - 1 - tMax) % (2 * tMax) === 0) {
       return lr + ((baseLr - etaMin) * (1 - Math.cos(Math.PI / tMax))) / 2;
     }
-    return (
-      ((1 + Math.cos((Math.PI * t) / tMax)) / (1 + Math.cos((Math.PI * (t - 1)) / tMax))) * (lr - etaMin) + etaMin
-    );
+    return ((1 + Math.cos((Math.PI * t) / tMax)) / (1 + Math.cos((Math.PI * (t - 1)) / tMax))) * (lr - etaMin) + etaMin;
   }
 }

@@ -223,7 +223,13 @@ export abstract class Optimizer {
    * pass and takes these operands, the rule runs compiled into one loop (`fusedLoop`); elsewhere
    * it runs as tensor ops. Both compute the same operations in the same order (see `Arithmetic`).
    */
-  private update(p: Parameter<Tensor>, g: Tensor, state: readonly Tensor[], outputs: number, rule: UpdateRule): Tensor[] {
+  private update(
+    p: Parameter<Tensor>,
+    g: Tensor,
+    state: readonly Tensor[],
+    outputs: number,
+    rule: UpdateRule,
+  ): Tensor[] {
     const operands = [p.value, g, ...state];
     const backend = p.value.backend;
     if (backend.fusedElementwise !== undefined) {

@@ -139,4 +139,3 @@ export function compileRule(rule: UpdateRule, inputs: number, outputs: number): 
  * count (see `Optimizer.update`).
  */
 export type UpdateRule = <T>(A: Arithmetic<T>, x: readonly T[], y: T[]) => void;
-
