@@ -24,7 +24,22 @@ export type { ScalarFunction, ScalarOp } from './scalarFunctions';
 export { Random, manualSeed } from './random';
 
 // Module 2: tensors
-export { Tensor, sumTo, tensor, fromFlat, zeros, ones, full, arange, linspace, rand, randn, where, cat, stack } from './tensor';
+export {
+  Tensor,
+  sumTo,
+  tensor,
+  fromFlat,
+  zeros,
+  ones,
+  full,
+  arange,
+  linspace,
+  rand,
+  randn,
+  where,
+  cat,
+  stack,
+} from './tensor';
 export type { TensorLike, NestedArray, TensorOptions, RandomOptions, TensorHistory, VarianceOptions } from './tensor';
 export { TensorData, IndexingError } from './tensorData';
 export type { Shape, Strides, Storage } from './tensorData';
