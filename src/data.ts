@@ -9,7 +9,7 @@
  *
  * @packageDocumentation
  */
-import { Random } from './random';
+import { Random, defaultRng } from './random';
 import { Tensor, fromFlat } from './tensor';
 import { describeValue } from './tensorData';
 
@@ -178,19 +178,27 @@ export function defaultCollate<T>(items: readonly T[]): Collated<T> {
   );
 }
 
+/** `generator`, else a fresh one from `seed`, else the global generator (PyTorch's default). */
+function generatorOf(options: { generator?: Random; seed?: number }): Random {
+  return options.generator ?? (options.seed !== undefined ? new Random(options.seed) : defaultRng());
+}
+
 /** Keyword arguments of `DataLoader`, as PyTorch's. */
 export interface DataLoaderOptions<T, B> {
   /** Items per batch (default 1). */
   batchSize?: number;
   /** Visit the items in a new random order on every pass (default false). */
   shuffle?: boolean;
-  /** The generator of the shuffles (default a `Random` seeded with `seed`). */
+  /** The generator of the shuffles (default: one seeded with `seed`, else the global one of `manualSeed`). */
   generator?: Random;
-  /** Seed of the default generator (default 0). */
+  /** Seed of the shuffles' generator, instead of `generator`. */
   seed?: number;
   /** Leave out a last batch smaller than `batchSize` (default false). */
   dropLast?: boolean;
-  /** The order of the items, instead of `shuffle` (PyTorch's `sampler`): any iterable of indices, read on each pass. */
+  /**
+   * The order of the items, instead of `shuffle` (PyTorch's `sampler`): any iterable of
+   * indices, read on each pass; its `length`, if it has one, counts them.
+   */
   sampler?: Iterable<number>;
   /** Makes a batch from its items (default `defaultCollate`, or the data set's `getBatch`). */
   collateFn?: (items: T[]) => B;
@@ -241,13 +249,20 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B> {
       throw new TypeError(`DataLoader: sampler must be an iterable of indices, got ${describeValue(options.sampler)}`);
     }
     this.sampler = options.sampler;
-    this.generator = options.generator ?? new Random(options.seed ?? 0);
+    this.generator = generatorOf(options);
     this.collateFn = options.collateFn;
   }
 
   /** Number of batches in one pass (PyTorch's `len(loader)`). */
   get length(): number {
-    const n = this.sampler === undefined ? this.dataset.length : [...this.sampler].length;
+    // A sampler's own length when it has one (reading it may draw its next order).
+    const sampler = this.sampler as (Iterable<number> & { length?: number }) | undefined;
+    const n =
+      sampler === undefined
+        ? this.dataset.length
+        : typeof sampler.length === 'number'
+          ? sampler.length
+          : [...sampler].length;
     return this.dropLast ? Math.floor(n / this.batchSize) : Math.ceil(n / this.batchSize);
   }
 
@@ -274,7 +289,8 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B> {
  * Split a data set into non-overlapping random subsets of the given lengths (PyTorch's
  * `random_split`): counts summing to the data set's length, or fractions summing to 1 (each
  * floor(n·f), the remainder handed out one by one from the first). The permutation comes
- * from this library's generator, so the subsets differ from PyTorch's for the same seed.
+ * from this library's generator (`generator`, `seed`, else the global one of `manualSeed`),
+ * so the subsets differ from PyTorch's for the same seed.
  */
 export function randomSplit<T>(
   dataset: Dataset<T>,
@@ -299,7 +315,7 @@ export function randomSplit<T>(
         `or fractions summing to 1 (they sum to ${total})`,
     );
   }
-  const generator = options.generator ?? new Random(options.seed ?? 0);
+  const generator = generatorOf(options);
   const order = generator.shuffle(Array.from({ length: n }, (_, i) => i));
   let offset = 0;
   return counts.map((count) => new Subset(dataset, order.slice(offset, (offset += count))));

@@ -82,6 +82,7 @@ export {
   crossEntropy,
   mseLoss,
   l1Loss,
+  smoothL1Loss,
   oneHot,
   MSELoss,
   L1Loss,
@@ -90,7 +91,7 @@ export {
   NLLLoss,
   CrossEntropyLoss,
 } from './losses';
-export type { Reduction, LossOptions, ClassLossOptions, Labels } from './losses';
+export type { Reduction, SmoothL1Options, LossOptions, ClassLossOptions, Labels } from './losses';
 export { Optimizer, SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta } from './optim';
 export type { SGDOptions, AdamOptions, RMSpropOptions, AdagradOptions, AdadeltaOptions } from './optim';
 export * as lrScheduler from './lrScheduler';

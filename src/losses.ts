@@ -8,7 +8,7 @@
 import { Module } from './module';
 import * as nn from './nn';
 import { EPS } from './operators';
-import { Tensor, fromFlat } from './tensor';
+import { Tensor, fromFlat, where } from './tensor';
 import { IndexingError, describeValue, formatShape, sameShape } from './tensorData';
 
 /** How a loss combines its per-element values, as PyTorch's `reduction`. */
@@ -32,7 +32,9 @@ export type Labels = number[] | Tensor;
 /** The reduction of `options`, checked. */
 function reductionOf(options: LossOptions, what: string): Reduction {
   if (typeof options !== 'object' || options === null)
-    throw new TypeError(`${what}: options must be an object such as { reduction: 'sum' }, got ${describeValue(options)}`);
+    throw new TypeError(
+      `${what}: options must be an object such as { reduction: 'sum' }, got ${describeValue(options)}`,
+    );
   const r = options.reduction ?? 'mean';
   if (r !== 'mean' && r !== 'sum' && r !== 'none') {
     throw new RangeError(`${what}: reduction must be 'mean', 'sum' or 'none', got ${describeValue(r)}`);
@@ -77,6 +79,28 @@ export function l1Loss(input: Tensor, target: Tensor, options: LossOptions = {})
   const reduction = reductionOf(options, 'l1Loss');
   checkSameShape('l1Loss', input, target);
   return reduce(input.sub(target).abs(), reduction);
+}
+
+/** Options of `smoothL1Loss`. */
+export interface SmoothL1Options extends LossOptions {
+  /** Where the loss turns from quadratic to linear (default 1, as PyTorch). */
+  beta?: number;
+}
+
+/**
+ * Huber-like loss, `F.smooth_l1_loss(input, target, beta=1)`: ½d²/β where |d| < β, else
+ * |d| − ½β, for d = input − target.
+ */
+export function smoothL1Loss(input: Tensor, target: Tensor, options: SmoothL1Options = {}): Tensor {
+  const reduction = reductionOf(options, 'smoothL1Loss');
+  checkSameShape('smoothL1Loss', input, target);
+  const beta = options.beta ?? 1;
+  if (typeof beta !== 'number' || !(beta > 0)) {
+    throw new RangeError(`smoothL1Loss: beta must be a number > 0, got ${describeValue(beta)}`);
+  }
+  const d = input.sub(target);
+  const size = d.abs();
+  return reduce(where(size.lt(beta), d.mul(d).mul(0.5 / beta), size.sub(0.5 * beta)), reduction);
 }
 
 /**
@@ -136,7 +160,8 @@ export function nllLoss(logProbs: Tensor, labels: Labels, options: ClassLossOpti
   }
   const values = labels instanceof Tensor ? Array.from(labels.toFlatArray()) : (labels as number[]);
   // One sample: [C] with one label.
-  if (logProbs.dims === 1) return nllLoss(logProbs.unsqueeze(0), values.length === 1 ? values : labels, options).view([]);
+  if (logProbs.dims === 1)
+    return nllLoss(logProbs.unsqueeze(0), values.length === 1 ? values : labels, options).view([]);
   const wanted = [logProbs.shape[0], ...logProbs.shape.slice(2)];
   const sameCount = labelShape.length === 1 && labelShape[0] === logProbs.shape[0] && logProbs.dims === 2;
   if (logProbs.dims < 2 || !(sameCount || sameShape(labelShape, wanted))) {
