@@ -7,10 +7,33 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as minitorch from 'minitorch';
 
-/** A tensor as record.py writes it. */
+/** A tensor as record.py writes it: its values as numbers, or as base64 float64 when large. */
 interface Recorded {
   shape: number[];
-  values: number[];
+  values?: number[];
+  base64?: string;
+}
+
+/** Final weights as record.py writes them: all values, or a summary when large (`summarize`). */
+interface RecordedFinal {
+  shape: number[];
+  values?: number[];
+  summary?: number[];
+}
+
+/** record.py's SUMMARY_STRIDE. */
+const SUMMARY_STRIDE = 97;
+
+/** record.py's summary of large final weights: sum, sum of squares, every 97th value. */
+function summarize(values: Float64Array): number[] {
+  let sum = 0;
+  let squares = 0;
+  for (const v of values) {
+    sum += v;
+    squares += v * v;
+  }
+  const sample = values.filter((_, i) => i % SUMMARY_STRIDE === 0);
+  return [sum, squares, ...sample];
 }
 
 /** The file record.py writes. */
@@ -20,8 +43,9 @@ export interface Recording {
   values: Record<string, Recorded>;
   draws: Array<Recorded | number>;
   states: Record<string, Record<string, Recorded>>;
+  modules: Array<Record<string, Recorded>>;
   logs: Record<string, number[]>;
-  finals: Record<string, Record<string, Recorded>>;
+  finals: Record<string, Record<string, RecordedFinal>>;
 }
 
 /** Where the examples' fixtures live (from build/examples or examples). */
@@ -31,14 +55,22 @@ export function fixturePath(name: string): string {
   return path.join(dir, 'tests', 'fixtures', 'examples', `${name}.json`);
 }
 
+function valuesOf(r: Recorded): ArrayLike<number> {
+  if (r.values !== undefined) return r.values;
+  const bytes = Buffer.from(r.base64 ?? '', 'base64');
+  const out = new Float64Array(bytes.length / 8);
+  for (let i = 0; i < out.length; i++) out[i] = bytes.readDoubleLE(i * 8);
+  return out;
+}
+
 function toTensor(r: Recorded): minitorch.Tensor {
-  return minitorch.fromFlat(r.values, r.shape);
+  return minitorch.fromFlat(valuesOf(r), r.shape);
 }
 
 /** A module's or a tensor's values by name, as record.py's `final` names them. */
-function weightsOf(x: minitorch.Module | minitorch.Tensor): Record<string, number[]> {
-  if (x instanceof minitorch.Tensor) return { '': Array.from(x.toFlatArray()) };
-  return Object.fromEntries(Object.entries(x.stateDict()).map(([k, t]) => [k, Array.from(t.toFlatArray())]));
+function weightsOf(x: minitorch.Module | minitorch.Tensor): Record<string, Float64Array> {
+  if (x instanceof minitorch.Tensor) return { '': x.toFlatArray() };
+  return Object.fromEntries(Object.entries(x.stateDict()).map(([k, t]) => [k, t.toFlatArray()]));
 }
 
 /** What a port reads from its original's recording, and what it records for the comparison. */
@@ -48,8 +80,9 @@ export class Replay {
   /** The port's own series (losses, accuracies), by name. */
   readonly logs: Record<string, number[]> = {};
   /** The port's final weights, by name. */
-  readonly finals: Record<string, Record<string, number[]>> = {};
+  readonly finals: Record<string, Record<string, Float64Array>> = {};
   private next = 0;
+  private nextModule = 0;
 
   constructor(readonly name: string) {
     this.recording = JSON.parse(fs.readFileSync(fixturePath(name), 'utf8')) as Recording;
@@ -93,6 +126,14 @@ export class Replay {
     return module;
   }
 
+  /** Start `module` from the next weights the original recorded with `rec.module(...)`. */
+  loadNext<M extends minitorch.Module>(module: M): M {
+    const state = this.recording.modules[this.nextModule++];
+    if (state === undefined) throw new Error(`${this.name}: the recording has only ${this.nextModule - 1} modules`);
+    module.loadStateDict(Object.fromEntries(Object.entries(state).map(([k, r]) => [k, toTensor(r)])));
+    return module;
+  }
+
   /** One number of the series `name` (the original's `rec.log`). */
   log(name: string, x: number): number {
     (this.logs[name] ??= []).push(x);
@@ -111,18 +152,26 @@ export class Replay {
    */
   compare(): Record<string, number> {
     const out: Record<string, number> = {};
-    const diff = (key: string, mine: number[] | undefined, theirs: number[]) => {
+    const diff = (key: string, mine: ArrayLike<number> | undefined, theirs: ArrayLike<number>) => {
       if (mine === undefined) throw new Error(`${this.name}: the port recorded no ${key}`);
       if (mine.length !== theirs.length) {
         throw new Error(`${this.name}: ${key} has ${mine.length} values, PyTorch's ${theirs.length}`);
       }
       // Relative to the size of PyTorch's value where it is above 1 (losses start large).
-      out[key] = Math.max(0, ...mine.map((x, i) => Math.abs(x - theirs[i]) / Math.max(1, Math.abs(theirs[i]))));
+      let worst = 0;
+      for (let i = 0; i < mine.length; i++) {
+        worst = Math.max(worst, Math.abs(mine[i] - theirs[i]) / Math.max(1, Math.abs(theirs[i])));
+      }
+      out[key] = worst;
     };
     for (const [key, series] of Object.entries(this.recording.logs)) diff(`log ${key}`, this.logs[key], series);
     for (const [name, weights] of Object.entries(this.recording.finals)) {
-      for (const [key, r] of Object.entries(weights))
-        diff(`final ${name}${key ? `.${key}` : ''}`, this.finals[name]?.[key], r.values);
+      for (const [key, r] of Object.entries(weights)) {
+        const mine = this.finals[name]?.[key];
+        const what = `final ${name}${key ? `.${key}` : ''}`;
+        if (r.summary !== undefined) diff(`${what} (summary)`, mine && summarize(mine), r.summary);
+        else diff(what, mine, r.values ?? []);
+      }
     }
     return out;
   }
