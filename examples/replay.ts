@@ -67,6 +67,12 @@ function toTensor(r: Recorded): minitorch.Tensor {
   return minitorch.fromFlat(valuesOf(r), r.shape);
 }
 
+/** `module` with the recorded weights `state` loaded (strictly: every name, every shape). */
+function load<M extends minitorch.Module>(module: M, state: Record<string, Recorded>): M {
+  module.loadStateDict(Object.fromEntries(Object.entries(state).map(([k, r]) => [k, toTensor(r)])));
+  return module;
+}
+
 /** A module's or a tensor's values by name, as record.py's `final` names them. */
 function weightsOf(x: minitorch.Module | minitorch.Tensor): Record<string, Float64Array> {
   if (x instanceof minitorch.Tensor) return { '': x.toFlatArray() };
@@ -122,16 +128,14 @@ export class Replay {
   loadState<M extends minitorch.Module>(name: string, module: M): M {
     const state = this.recording.states[name];
     if (state === undefined) throw new Error(`${this.name}: the recording has no state "${name}"`);
-    module.loadStateDict(Object.fromEntries(Object.entries(state).map(([k, r]) => [k, toTensor(r)])));
-    return module;
+    return load(module, state);
   }
 
   /** Start `module` from the next weights the original recorded with `rec.module(...)`. */
   loadNext<M extends minitorch.Module>(module: M): M {
     const state = this.recording.modules[this.nextModule++];
     if (state === undefined) throw new Error(`${this.name}: the recording has only ${this.nextModule - 1} modules`);
-    module.loadStateDict(Object.fromEntries(Object.entries(state).map(([k, r]) => [k, toTensor(r)])));
-    return module;
+    return load(module, state);
   }
 
   /** One number of the series `name` (the original's `rec.log`). */
