@@ -144,10 +144,14 @@ abstract class ConvLayer extends Module {
       return `(${list.join(', ')}${list.length === 1 ? ',' : ''})`;
     };
     const { stride, padding, dilation, groups } = this.conv;
-    const parts = [`${this.inChannels}, ${this.outChannels}, kernel_size=${tuple(this.kernel, 1)}, stride=${tuple(stride, 1)}`];
+    const parts = [
+      `${this.inChannels}, ${this.outChannels}, kernel_size=${tuple(this.kernel, 1)}, stride=${tuple(stride, 1)}`,
+    ];
     if (typeof padding === 'string') parts.push(`padding=${padding}`);
-    else if ((Array.isArray(padding) ? padding : [padding]).some((p) => p !== 0)) parts.push(`padding=${tuple(padding, 0)}`);
-    if ((Array.isArray(dilation) ? dilation : [dilation]).some((d) => d !== 1)) parts.push(`dilation=${tuple(dilation, 1)}`);
+    else if ((Array.isArray(padding) ? padding : [padding]).some((p) => p !== 0))
+      parts.push(`padding=${tuple(padding, 0)}`);
+    if ((Array.isArray(dilation) ? dilation : [dilation]).some((d) => d !== 1))
+      parts.push(`dilation=${tuple(dilation, 1)}`);
     if (groups !== 1) parts.push(`groups=${groups}`);
     if (this.bias === null) parts.push('bias=false');
     return parts.join(', ');

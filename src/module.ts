@@ -79,9 +79,9 @@ export class Module {
     // END SOLUTION
   }
 
-  /** Direct child modules, in field order. */
+  /** Direct child modules, in field order, each once (a module held by two fields is one child, as in PyTorch). */
   children(): Module[] {
-    return this.namedChildren().map(([, m]) => m);
+    return [...new Set(this.namedChildren().map(([, m]) => m))];
   }
 
   /** All descendant modules (children, their children, …), depth first; not `this`. */

@@ -81,7 +81,9 @@ function convolve(
     throw new RangeError(`${op}: groups must be an integer >= 1, got ${JSON.stringify(groups)}`);
   }
   if (padding === 'same' && stride.some((s) => s !== 1)) {
-    throw new RangeError(`${op}: padding 'same' needs stride 1 (as in PyTorch), got stride ${JSON.stringify(options.stride)}`);
+    throw new RangeError(
+      `${op}: padding 'same' needs stride 1 (as in PyTorch), got stride ${JSON.stringify(options.stride)}`,
+    );
   }
   const plain = stride.every((s) => s === 1) && dilation.every((d) => d === 1) && groups === 1;
   let out: Tensor;
@@ -129,7 +131,7 @@ function convolve(
     const padded = input.shape.slice(2).map((n, i) => n + sides[i][0] + sides[i][1]);
     if (padding !== 'end' && padded.some((n, i) => n < kernel[i])) {
       throw new IndexingError(
-        `${op}: kernel ${formatShape(kernel)} (dilated) is larger than the padded input ${formatShape(padded)}`,
+        `${op}: kernel ${formatShape(kernel)}${dilation.some((d) => d > 1) ? ' (dilated)' : ''} is larger than the padded input ${formatShape(padded)}`,
       );
     }
     let x = input;
@@ -277,19 +279,14 @@ function poolWindows(
     );
   }
   if (padding[0] > 0 || padding[1] > 0) {
+    // Pad with zeros; for max pooling, put the pad value into the windows afterwards by picking
+    // (`where`), since the windows are gathered by products and 0 · −∞ would be NaN.
     const [, , h0, w0] = input.shape;
-    // Pad with zeros, then put the pad value where nothing was (a constant, so no gradient).
-    const mask = full([1, 1, h0, w0], 1, { backend: input.backend });
-    let x = input;
-    let inside = mask;
-    for (const [dim, p] of [
-      [2, padding[0]],
-      [3, padding[1]],
-    ]) {
-      x = padDim(x, dim, p, p);
-      inside = padDim(inside, dim, p, p);
-    }
-    input = padValue === 0 ? x : where(inside, x, padValue);
+    const pad = (t: Tensor): Tensor => padDim(padDim(t, 2, padding[0], padding[0]), 3, padding[1], padding[1]);
+    const windows = strideWindows(pad(input), kernel, stride);
+    if (padValue === 0) return windows;
+    const inside = strideWindows(pad(full([1, 1, h0, w0], 1, { backend: input.backend })), kernel, stride);
+    return where(inside, windows, padValue);
   }
   const [, , h, w] = input.shape;
   const tiles = stride[0] === kernel[0] && stride[1] === kernel[1] && h % kernel[0] === 0 && w % kernel[1] === 0;

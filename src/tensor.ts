@@ -90,6 +90,7 @@ export class Tensor implements Variable<Tensor> {
    * needs a gradient, record how it was made.
    */
   static apply<K extends TensorOp>(op: K, inputs: Tensor[], arg: OpArgs[K]): Tensor {
+    // The one op that crosses backends: `to`'s result lives on its target (see `Tensor.to`).
     const backend = op === 'to' ? (arg as OpArgs['to']).target : inputs[0].backend;
     for (const t of op === 'to' ? [] : inputs) {
       if (t.backend !== backend) {
@@ -706,7 +707,7 @@ export class Tensor implements Variable<Tensor> {
       const n = this.shape[d];
       if (typeof spec === 'number') {
         if (!Number.isInteger(spec) || spec < -n || spec >= n) {
-          throw new IndexingError(`at: index ${describeValue(spec)} is out of range for dim ${d} of size ${n}`);
+          throw new IndexingError(`at: index ${spec} is out of range for dim ${d} of size ${n}`);
         }
         picks.push(spec < 0 ? spec + n : spec);
       } else if (typeof spec === 'string') {
@@ -720,6 +721,7 @@ export class Tensor implements Variable<Tensor> {
       }
       d += 1;
     }
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the selections start from this tensor
     let out: Tensor = this;
     if (isGradEnabled() && !this.isConstant()) {
       // Tracked: select along each dim (a selection matmul, whose backward places the gradient).
@@ -765,6 +767,13 @@ export class Tensor implements Variable<Tensor> {
   /** Copy `src`'s values in place (broadcast to this shape; from any backend). */
   copy_(src: Tensor): this {
     if (!(src instanceof Tensor)) throw new TypeError(`copy_: src must be a Tensor, got ${describeValue(src)}`);
+    const fits =
+      src.dims <= this.dims && src.shape.every((s, i) => s === 1 || s === this.shape[this.dims - src.dims + i]);
+    if (!fits) {
+      throw new IndexingError(
+        `copy_: src of shape ${formatShape(src.shape)} cannot be broadcast to this tensor's shape ${formatShape(this.shape)}`,
+      );
+    }
     return this.writeInPlace('copy_', () => src.to(this.backend).expand(this.shape));
   }
   /** Compute the new values without a graph, check they fit, and write them into this storage. */
@@ -998,13 +1007,17 @@ export function arange(...args: Array<number | TensorOptions | undefined>): Tens
  */
 export function linspace(start: number, end: number, steps: number, options: TensorOptions = {}): Tensor {
   if (typeof start !== 'number' || typeof end !== 'number')
-    throw new TypeError(`linspace: start and end must be numbers, got ${describeValue(start)} and ${describeValue(end)}`);
+    throw new TypeError(
+      `linspace: start and end must be numbers, got ${describeValue(start)} and ${describeValue(end)}`,
+    );
   if (!Number.isInteger(steps) || steps < 0)
     throw new RangeError(`linspace: steps must be an integer >= 0, got ${describeValue(steps)}`);
   const step = steps > 1 ? (end - start) / (steps - 1) : 0;
   const half = Math.floor(steps / 2);
   return fromFlat(
-    Array.from({ length: steps }, (_, i) => (i < half ? start + step * i : end - step * (steps - 1 - i))),
+    Array.from({ length: steps }, (_, i) =>
+      i < half || steps === 1 ? start + step * i : end - step * (steps - 1 - i),
+    ),
     [steps],
     options,
   );

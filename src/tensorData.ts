@@ -308,7 +308,9 @@ export class TensorData {
    */
   assign(values: ArrayLike<number>): void {
     if (values.length !== this.size) {
-      throw new IndexingError(`assign: ${values.length} values for shape ${formatShape(this.shape)} (size ${this.size})`);
+      throw new IndexingError(
+        `assign: ${values.length} values for shape ${formatShape(this.shape)} (size ${this.size})`,
+      );
     }
     scatter(this.storage, this.shape, this.strides, values);
     this.versionCounter.value += 1;

@@ -5,7 +5,16 @@
  * @packageDocumentation
  */
 
-import { Shape, Storage, Strides, TensorData, VersionCounter, checkValue, scatter, stridesFromShape } from '../../tensorData';
+import {
+  Shape,
+  Storage,
+  Strides,
+  TensorData,
+  VersionCounter,
+  checkValue,
+  scatter,
+  stridesFromShape,
+} from '../../tensorData';
 
 import { GpuBridge, GpuLimits, deviceLostMessage } from './bridge';
 import { DeviceMemory, DeviceSlot, GpuMemoryBudget } from './memory';

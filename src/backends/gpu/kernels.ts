@@ -32,12 +32,13 @@ fn sigmoid_(x: f32) -> f32 {
 }
 fn log_(x: f32) -> f32 { return log(x + 1e-6); }
 // PyTorch's pow: WGSL's pow is undefined for x <= 0, so the sign and the zero cases are explicit.
+// WGSL refuses an infinite or NaN constant, so those are computed (1/0, 0/0 of runtime values).
 fn pow_(x: f32, y: f32) -> f32 {
   if (y == 0.0) { return 1.0; }
-  if (x == 0.0) { return select(bitcast<f32>(0x7f800000u), 0.0, y > 0.0); }
+  if (x == 0.0) { return select(1.0 / abs(x), 0.0, y > 0.0); }
   let m = pow(abs(x), y);
   if (x > 0.0) { return m; }
-  if (floor(y) != y) { return bitcast<f32>(0x7fc00000u); }
+  if (floor(y) != y) { let z = x - x; return z / z; }
   return select(m, -m, floor(y * 0.5) * 2.0 != y);
 }
 `;
