@@ -5,7 +5,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import * as minitorch from 'minitorch';
+import * as minitorch from '../src';
 
 /** A tensor as record.py writes it: its values as numbers, or as base64 float64 when large. */
 interface Recorded {

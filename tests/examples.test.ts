@@ -4,16 +4,13 @@
  * and final weights) and must reproduce the losses and weights to 1e-9 (relative above 1) on
  * the float64 backends. Where the torch venv exists (.tmp/torchvenv, as `npm run fixtures`
  * uses), each original is run again and its recording must equal the committed one.
- *
- * The ports use the package as a user does (`import * as minitorch from "minitorch"`), so
- * the backend is set on that instance.
  */
 import { expect } from 'chai';
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import * as minitorch from 'minitorch';
+import * as minitorch from '../src';
 import { backendTask } from './helpers/backends';
 import { Replay, fixturePath } from '../examples/replay';
 import * as nnTutorial from '../examples/nn_tutorial/port';

@@ -4,7 +4,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import * as minitorch from 'minitorch';
+import * as minitorch from '../../src'; // a program of your own: from 'minitorch'
 import { Replay } from '../replay';
 
 type Tensor = minitorch.Tensor;

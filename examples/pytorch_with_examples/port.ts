@@ -2,7 +2,7 @@
  * "Learning PyTorch with Examples" in TypeScript, section for section with original.py
  * (what changed beyond syntax: NOTES.md). `npm run example -- pytorch_with_examples`.
  */
-import * as minitorch from 'minitorch';
+import * as minitorch from '../../src'; // a program of your own: from 'minitorch'
 import { Replay } from '../replay';
 
 type Tensor = minitorch.Tensor;

@@ -2,7 +2,7 @@
  * pytorch/examples regression/main.py in TypeScript, line for line with original.py (what
  * changed beyond syntax: NOTES.md). `npm run example -- regression`.
  */
-import * as minitorch from 'minitorch';
+import * as minitorch from '../../src'; // a program of your own: from 'minitorch'
 import { Replay } from '../replay';
 
 type Tensor = minitorch.Tensor;
