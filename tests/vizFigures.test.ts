@@ -20,6 +20,7 @@ import { tileChart, workgroupChart } from '../src/viz/gpuGrid';
 import { loadMnist } from '../src/apps/mnist';
 import { trainMnist } from '../src/apps/mnistTraining';
 import { decodePng } from './helpers/png';
+import * as vegaLite from 'vega-lite';
 
 /** The width attribute of a rendered SVG. */
 const svgWidth = (svg: string) => Number(/<svg[^>]*\swidth="([\d.]+)"/.exec(svg)?.[1]);
@@ -140,7 +141,33 @@ describe('Viz figures fit a notebook column', () => {
     const tiles = tileChart(24, 40, 16) as { data: { values: Array<{ inside: string }> } };
     expect(tiles.data.values.filter((t) => t.inside === 'inside')).to.have.length(6);
     for (const spec of [wg, tiles]) expect(svgWidth(await renderSvg(spec))).to.be.at.most(COLUMN_WIDTH);
+    expect(tiles).to.have.property('title', 'tiled matmul, 24×40 output: workgroup per entry');
     expect(() => tileChart(0, 4, 16)).to.throw(RangeError, /rows must be a positive integer/);
+  });
+});
+
+/** vega-lite's warnings while compiling `spec` (what a notebook prints in red as `WARN …`). */
+function compileWarnings(spec: object): string[] {
+  const warnings: string[] = [];
+  const logger = {
+    level: () => logger,
+    error: (...m: unknown[]) => (warnings.push(`ERROR ${m.join(' ')}`), logger),
+    warn: (...m: unknown[]) => (warnings.push(`WARN ${m.join(' ')}`), logger),
+    info: () => logger,
+    debug: () => logger,
+  };
+  vegaLite.compile(spec as vegaLite.TopLevelSpec, { logger: logger as never });
+  return warnings;
+}
+
+describe('Viz GPU grid charts compile without warnings', () => {
+  it('Viz workgroupChart and tileChart fade idle invocations without vega-lite warnings', () => {
+    expect(compileWarnings(workgroupChart(20, 8))).to.deep.equal([]);
+    expect(compileWarnings(tileChart(24, 40, 16))).to.deep.equal([]);
+    // The check itself sees warnings: a nominal opacity is what vega-lite warns about.
+    const nominal = tileChart(24, 40, 16) as { encoding: { opacity: { type: string } } };
+    nominal.encoding.opacity.type = 'nominal';
+    expect(compileWarnings(nominal).join('\n')).to.match(/Channel opacity should not be used/);
   });
 });
 
