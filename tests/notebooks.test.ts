@@ -9,6 +9,7 @@
  * (`npm run setup:jupyter`): a skipped notebook check would hide broken notebooks.
  */
 import { expect } from 'chai';
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { loadCourse, repoRoot } from '../scripts/course';
@@ -228,4 +229,79 @@ describe('Notebook execution through Jupyter on the tslab kernel', function () {
       expect(chartProblems(resultOf(name).notebook, callsShow(readSource(name)))).to.deep.equal([]);
     });
   }
+});
+
+/**
+ * Run All as JupyterLab sends it, through jupyter_client: three cells queued at once on the
+ * MiniTorch kernel. Prints, as JSON, every iopub status (state and parent) and each reply's
+ * position among them.
+ */
+const QUEUED_RUN_ALL = `
+import json, sys
+from jupyter_client.manager import start_new_kernel
+km, kc = start_new_kernel(kernel_name='minitorch', startup_timeout=120)
+try:
+    kc.wait_for_ready(timeout=120)
+    while True:  # drop what the start-up said
+        try: kc.get_iopub_msg(timeout=0.5)
+        except Exception: break
+    cells = ['await new Promise((r) => setTimeout(r, 400)); 1'] * 3
+    ids = [kc.execute(code) for code in cells]
+    events, replies = [], set()
+    while len(replies) < len(ids) or not events or events[-1] != ['status', 'idle', ids[-1]]:
+        try:
+            m = kc.get_iopub_msg(timeout=1)
+            if m['msg_type'] == 'status':
+                events.append(['status', m['content']['execution_state'], m['parent_header'].get('msg_id')])
+        except Exception:
+            pass
+        while True:
+            try: r = kc.get_shell_msg(timeout=0.01)
+            except Exception: break
+            if r['msg_type'] != 'execute_reply': continue
+            replies.add(r['parent_header']['msg_id'])
+            events.append(['reply', r['content'].get('status'), r['parent_header']['msg_id']])
+    print(json.dumps({'ids': ids, 'events': events}))
+finally:
+    kc.stop_channels()
+    km.shutdown_kernel(now=True)
+`;
+
+describe('Notebook kernel status during a queued Run All', function () {
+  this.timeout(180_000);
+
+  it('Notebook the kernel stays busy from the first queued cell until the last one ends', () => {
+    const python = findPython();
+    checkJupyter(python);
+    const kernel = tempKernel(python);
+    let out: { ids: string[]; events: Array<[string, string, string]> };
+    try {
+      const r = spawnSync(python, ['-c', QUEUED_RUN_ALL], {
+        encoding: 'utf8',
+        env: { ...process.env, JUPYTER_PATH: kernel.jupyterPath },
+        timeout: 170_000,
+      });
+      expect(r.status, `${r.stdout}\n${r.stderr}`).to.equal(0);
+      out = JSON.parse(r.stdout.trim().split('\n').pop()!);
+    } finally {
+      kernel.remove();
+    }
+    const statuses = out.events.filter((e) => e[0] === 'status');
+    const trace = out.events.map((e) => e.join(' ')).join('\n');
+    // What a front end shows is the last status it got: after every status message but the
+    // last, while a cell is still to end, that is busy (an ended cell's idle is followed at
+    // once by a busy for the next).
+    const shown = statuses.map((e) => e[1]);
+    const lastIdle = shown.length - 1;
+    for (let i = 0; i < lastIdle; i++) {
+      if (shown[i] === 'idle') expect(shown[i + 1], `status ${i + 1} of:\n${trace}`).to.equal('busy');
+    }
+    expect(statuses[lastIdle], trace).to.deep.equal(['status', 'idle', out.ids[2]]);
+    // Each cell still gets its own idle (JupyterLab finishes a cell on its reply and idle).
+    for (const id of out.ids) expect(statuses.some((e) => e[1] === 'idle' && e[2] === id), trace).to.equal(true);
+    // And the last status before the last reply is busy: the kernel was busy until it ended.
+    const lastReply = out.events.findIndex((e) => e[0] === 'reply' && e[2] === out.ids[2]);
+    const before = out.events.slice(0, lastReply).filter((e) => e[0] === 'status');
+    expect(before[before.length - 1][1], trace).to.equal('busy');
+  });
 });
