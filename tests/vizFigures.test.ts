@@ -14,7 +14,15 @@ import { COLUMN_WIDTH, stridesComparison, broadcastView } from '../src/viz/strid
 import { convolutionSteps, imageGrid } from '../src/viz/images';
 import { encodePng, heatmapPng, schemeColor } from '../src/viz/png';
 import { renderSvg } from '../src/viz/render';
-import { fastestRun, measureParallelZip, sizeLabel, speedupNote, timeSweep, timingChart } from '../src/viz/timing';
+import {
+  fastestRun,
+  machineNote,
+  measureParallelZip,
+  sizeLabel,
+  speedupNote,
+  timeSweep,
+  timingChart,
+} from '../src/viz/timing';
 import { ImageTrainingDisplay, imageTrainingChart } from '../src/viz/progress';
 import { tileChart, workgroupChart } from '../src/viz/gpuGrid';
 import { loadMnist } from '../src/apps/mnist';
@@ -171,6 +179,18 @@ describe('Viz GPU grid charts compile without warnings', () => {
   });
 });
 
+describe('Viz Module 3 machine note', () => {
+  it('Viz machineNote names cores, load and the GPU, and says when the machine is busy or the GPU is software', () => {
+    expect(machineNote({ cores: 2, load: 0.3, gpu: 'NVIDIA H100' })).to.equal(
+      'measured on 2 cores, load average 0.3; GPU NVIDIA H100',
+    );
+    const busy = machineNote({ cores: 2, load: 5.2, gpu: 'llvmpipe (LLVM 15.0.6, 256 bits)' });
+    expect(busy).to.match(/load average 5\.2 \(busy: /).and.match(/a software renderer: the CPU runs the shaders/);
+    expect(machineNote({ cores: 4, load: 1 })).to.equal('measured on 4 cores, load average 1.0; no GPU adapter');
+    expect(machineNote()).to.match(/^measured on \d+ cores, load average \d+\.\d/);
+  });
+});
+
 describe('Viz Module 3 speed-up measurement', () => {
   it('Viz speedupNote says when the machine is busy (injected numbers)', () => {
     const what = 'zip(mul) on 1,048,576 elements';
@@ -252,7 +272,8 @@ describe('Viz Module 4 training feedback', () => {
     const { train, test } = loadMnist({ train: 40, test: 10, seed: 1 });
     const seen: string[] = [];
     let pending = 0;
-    await trainMnist(train, test, {
+    const models = new Set<unknown>();
+    const result = await trainMnist(train, test, {
       epochs: 1,
       batchSize: 16,
       backend: 'simple',
@@ -262,8 +283,12 @@ describe('Viz Module 4 training feedback', () => {
         await new Promise((r) => setImmediate(r));
         pending--;
         seen.push(`${b.epoch}:${b.batch}/${b.batches}`);
+        models.add(b.model);
       },
     });
+    // The model being trained comes along, so a notebook can draw its feature maps live.
+    expect(models.size).to.equal(1);
+    expect([...models][0]).to.equal(result.model);
     expect(seen).to.deep.equal(['1:1/3', '1:2/3', '1:3/3']);
   });
 

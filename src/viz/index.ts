@@ -35,10 +35,18 @@ export {
   measureParallelZip,
   measureMatmul,
   speedupNote,
+  machineNote,
   timingChart,
   sizeLabel,
 } from './timing';
-export type { TimingRow, TimingOptions, SpeedupResult, SpeedupFacts, TimingChartOptions } from './timing';
+export type {
+  TimingRow,
+  TimingOptions,
+  SpeedupResult,
+  SpeedupFacts,
+  MachineFacts,
+  TimingChartOptions,
+} from './timing';
 export { workgroupChart, tileChart } from './gpuGrid';
 export { imageTrainingChart, ImageTrainingDisplay } from './progress';
 export type { LossPoint, AccuracyPoint, ImageTrainingDisplayOptions } from './progress';
