@@ -46,7 +46,7 @@ export interface DemoOptions {
   seed: number;
   /** Folder for the chart files. */
   out: string;
-  /** `--task sentiment`: the SST-2 folder (GLUE's `SST-2/`, with `train.tsv` and `dev.tsv`); '' for the shipped sample. */
+  /** `--task sentiment`: GLUE's `SST-2/` folder (`train.tsv`, `dev.tsv`); '' for the shipped sample. */
   sst2: string;
   /** `--task sentiment`: a GloVe text file (`glove.6B.50d.txt`); '' for the shipped sample. */
   glove: string;
@@ -246,9 +246,14 @@ export function sentimentPaths(options: Pick<DemoOptions, 'sst2' | 'glove'>): {
   }
   const files = { train: path.join(options.sst2, 'train.tsv'), validation: path.join(options.sst2, 'dev.tsv') };
   for (const f of Object.values(files))
-    if (!fs.existsSync(f)) throw new Error(`--sst2 ${options.sst2}: no ${path.basename(f)} there (GLUE's SST-2 folder has train.tsv and dev.tsv)`);
+    if (!fs.existsSync(f))
+      throw new Error(
+        `--sst2 ${options.sst2}: no ${path.basename(f)} there (GLUE's SST-2 folder has train.tsv and dev.tsv)`,
+      );
   if (!fs.existsSync(options.glove) || fs.statSync(options.glove).isDirectory())
-    throw new Error(`--glove ${options.glove}: not a file (e.g. glove.6B.50d.txt from https://nlp.stanford.edu/projects/glove/)`);
+    throw new Error(
+      `--glove ${options.glove}: not a file (e.g. glove.6B.50d.txt from https://nlp.stanford.edu/projects/glove/)`,
+    );
   return { ...files, glove: options.glove, sample: false };
 }
 
@@ -378,8 +383,8 @@ function usage(): string {
     ...('sentiment' in available
       ? [
           '  --task sentiment [--sst2 DIR --glove FILE] defaults: --backend fast --n 450 (training sentences; the first',
-          "    100 of dev.tsv validate) --epochs 30 --lr 0.01; without the files, the small sample in tests/fixtures.",
-          '    DIR is GLUE\'s SST-2 folder (train.tsv, dev.tsv); FILE a GloVe text file such as glove.6B.50d.txt.',
+          '    100 of dev.tsv validate) --epochs 30 --lr 0.01; without the files, the small sample in tests/fixtures.',
+          "    DIR is GLUE's SST-2 folder (train.tsv, dev.tsv); FILE a GloVe text file such as glove.6B.50d.txt.",
           `    MiniTorch's goal on the real files: best validation accuracy above ${100 * SENTIMENT_TARGET}%.`,
         ]
       : []),
@@ -431,7 +436,9 @@ export function parseArgs(argv: string[]): DemoOptions | 'help' {
  * trainer's own defaults fill in every setting the command line left alone.
  */
 function trainerFor(options: DemoOptions, argv: string[]): DemoTrainer {
-  const given = new Set(argv.map((a) => /^--([a-z][a-z0-9]*)/.exec(a)?.[1]).filter((k): k is string => k !== undefined));
+  const given = new Set(
+    argv.map((a) => /^--([a-z][a-z0-9]*)/.exec(a)?.[1]).filter((k): k is string => k !== undefined),
+  );
   const available = availableTrainers();
   if (Object.keys(available).length === 0)
     throw new Error(

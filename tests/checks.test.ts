@@ -12,7 +12,15 @@ import * as fc from 'fast-check';
 import { PropertyRunner, checkedTasks, checksFor } from '../src/course/checks';
 import { PropertySuite, plantedBugs, propertySuiteChecks } from '../src/course/checks/properties';
 import { NotImplementedError } from '../src/errors';
-import { TaskReport, checkTask, reportHtml, reportText, runCheckList, runChecks, sourceLine } from '../src/course/grading';
+import {
+  TaskReport,
+  checkTask,
+  reportHtml,
+  reportText,
+  runCheckList,
+  runChecks,
+  sourceLine,
+} from '../src/course/grading';
 import { isNotDone } from '../scripts/testSummary';
 import { linearClassifier } from '../src/apps/handClassifier';
 import { Random } from '../src/random';
@@ -111,9 +119,9 @@ describe('Grading checkTask runner', () => {
     expect(source[line - 1]).to.include('throw new TypeError');
     // Frames of the check machinery, node_modules and tests are passed over.
     const stack = (...frames: string[]) => Object.assign(new Error('x'), { stack: ['Error: x', ...frames].join('\n') });
-    expect(sourceLine(stack('    at f (/r/src/course/checks/module0.ts:3:1)', '    at g (/r/src/scalar.ts:12:5)'))).to.equal(
-      'src/scalar.ts:12',
-    );
+    expect(
+      sourceLine(stack('    at f (/r/src/course/checks/module0.ts:3:1)', '    at g (/r/src/scalar.ts:12:5)')),
+    ).to.equal('src/scalar.ts:12');
     expect(sourceLine(stack('    at t (/r/tests/x.test.ts:1:1)', '    at m (/r/node_modules/src/a.ts:1:1)'))).to.equal(
       undefined,
     );

@@ -162,7 +162,9 @@ describe('Demo --task sentiment', () => {
       expect(code, log.text()).to.equal(0);
       expect(log.text()).to.include(`on 40 sentences of ${dir}`);
       expect(log.text()).to.match(/best validation accuracy \d+\.\d% on 20 sentences/);
-      expect(log.text()).to.match(/MiniTorch's goal, > 70% best validation accuracy on its 450\/100 split: (not )?reached/);
+      expect(log.text()).to.match(
+        /MiniTorch's goal, > 70% best validation accuracy on its 450\/100 split: (not )?reached/,
+      );
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

@@ -185,8 +185,12 @@ describe('Viz Module 3 machine note', () => {
       'measured on 2 cores, load average 0.3; GPU NVIDIA H100',
     );
     const busy = machineNote({ cores: 2, load: 5.2, gpu: 'llvmpipe (LLVM 15.0.6, 256 bits)' });
-    expect(busy).to.match(/load average 5\.2 \(busy: /).and.match(/a software renderer: the CPU runs the shaders/);
+    expect(busy)
+      .to.match(/load average 5\.2 \(busy: /)
+      .and.match(/a software renderer: the CPU runs the shaders/);
     expect(machineNote({ cores: 4, load: 1 })).to.equal('measured on 4 cores, load average 1.0; no GPU adapter');
+    const compat = machineNote({ cores: 2, load: 0, gpu: 'OpenGL ES 3.2 Mesa 22.3.6 (OpenGL ES, compatibility mode)' });
+    expect(compat).to.match(/a software renderer/);
     expect(machineNote()).to.match(/^measured on \d+ cores, load average \d+\.\d/);
   });
 });

@@ -196,7 +196,10 @@ function foldedDot(output: Variable, all: Variable[], describe: (v: Variable) =>
       if (pending.length > 0) stack.push(...pending);
       else {
         stack.pop();
-        depth.set(v.uniqueId, v.parents.length === 0 ? 0 : 1 + Math.max(...v.parents.map((p) => depth.get(p.uniqueId)!)));
+        depth.set(
+          v.uniqueId,
+          v.parents.length === 0 ? 0 : 1 + Math.max(...v.parents.map((p) => depth.get(p.uniqueId)!)),
+        );
       }
     }
   }

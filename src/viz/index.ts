@@ -39,14 +39,7 @@ export {
   timingChart,
   sizeLabel,
 } from './timing';
-export type {
-  TimingRow,
-  TimingOptions,
-  SpeedupResult,
-  SpeedupFacts,
-  MachineFacts,
-  TimingChartOptions,
-} from './timing';
+export type { TimingRow, TimingOptions, SpeedupResult, SpeedupFacts, MachineFacts, TimingChartOptions } from './timing';
 export { workgroupChart, tileChart } from './gpuGrid';
 export { imageTrainingChart, ImageTrainingDisplay } from './progress';
 export type { LossPoint, AccuracyPoint, ImageTrainingDisplayOptions } from './progress';

@@ -167,8 +167,9 @@ export function machineNote(facts: MachineFacts = {}): string {
   const gpu =
     facts.gpu === undefined
       ? 'no GPU adapter'
-      : /llvmpipe|swiftshader|software|lavapipe/i.test(facts.gpu)
-        ? `GPU ${facts.gpu}, a software renderer: the CPU runs the shaders, so "gpu" is no faster here`
+      : /llvmpipe|swiftshader|software|lavapipe|compatibility mode/i.test(facts.gpu)
+        ? // Compatibility mode (OpenGL ES) is the backend's fallback when no GPU is found: Mesa's software renderer.
+          `GPU ${facts.gpu}, a software renderer: the CPU runs the shaders, so "gpu" is no faster here`
         : `GPU ${facts.gpu}`;
   return `measured on ${cores} cores, load average ${load.toFixed(1)}${busy}; ${gpu}`;
 }
