@@ -1,12 +1,11 @@
 /**
  * PyTorch's loss curves for Module 2's network (`tests/fixtures/torch_curves.json`, made by
- * `npm run torch-curves`): the fixture is current with the scripts and inputs that make it,
- * and the tensor network trained here follows it. CI has no torch: the fixture is the oracle.
+ * `npm run torch-curves`): the fixture is current with the scripts and inputs that make it.
+ * (That the tensor network follows it is a Task 2.5 test in tests/tensorTraining.test.ts.)
+ * The starter leaves this file out with the scripts it checks (course.json).
  */
 import { expect } from 'chai';
 import * as fs from 'fs';
-import { getDataset } from '../src/apps/datasets';
-import { trainTensor } from '../src/apps/tensorTraining';
 import {
   CURVES_FIXTURE,
   CURVE_CASES,
@@ -37,21 +36,4 @@ describe('PyTorch loss curves fixture', () => {
       expect(c.loss.every(([, l]) => l > 0 && Number.isFinite(l))).to.equal(true);
     }
   });
-
-  for (const name of ['simple', 'diag']) {
-    it(`Task 2.5 the tensor network's loss on ${name} follows PyTorch's curve for the same weights, data and lr`, async function () {
-      this.timeout(60_000);
-      const c = fixture.cases.find((x) => x.name === name)!;
-      const { history } = await trainTensor(getDataset(name)(CURVE_POINTS), {
-        hidden: c.hidden,
-        lr: c.lr,
-        epochs: c.epochs,
-        seed: CURVE_SEED,
-        backend: 'simple',
-      });
-      for (const [epoch, loss] of c.loss) {
-        expect(history[epoch - 1].loss, `epoch ${epoch}`).to.be.closeTo(loss, 1e-8 * loss + 1e-12);
-      }
-    });
-  }
 });
