@@ -6,7 +6,9 @@
  *     npm run demo -- --dataset circle --hidden 20 --epochs 1500 --out out/
  *
  * What trains is looked up in `TRAINERS` by `--task` and `--backend`: a module that adds a
- * backend (tensor, fast, gpu) or a task (mnist) adds one entry there.
+ * backend (tensor, fast, gpu) or a task (mnist, sentiment) adds one entry there.
+ *
+ *     npm run demo -- --task sentiment --sst2 path/to/SST-2 --glove path/to/glove.6B.50d.txt
  *
  * @packageDocumentation
  */
