@@ -208,6 +208,22 @@ export const CHALLENGES: Record<string, Challenge> = {
       };
     },
   },
+  '0.5': {
+    // Weights differ from student to student, so the value is the verdict: does the
+    // submission's classifier get 90% of a `simple` set drawn from a secret seed right?
+    modules: ['src/apps/handClassifier', 'src/apps/datasets'],
+    inputs: (rand) => ({ seed: Math.floor(rand() * 1e9), n: 200 }),
+    run(m, { seed, n }: { seed: number; n: number }) {
+      const hand = m['src/apps/handClassifier'];
+      const data = m['src/apps/datasets'].simple(n, seed);
+      return {
+        handWeights: attempt(() => {
+          const { correct } = hand.countCorrect(hand.handWeights(), data);
+          return correct >= 0.9 * n;
+        }),
+      };
+    },
+  },
   '1.1': {
     modules: ['src/autodiff'],
     tolerance: 1e-6,

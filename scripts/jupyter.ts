@@ -53,15 +53,21 @@ export interface KernelInstallOptions {
 
 /** Loaded into the kernel: shows a cell's error without tslab's internal stack frames. */
 export const KERNEL_ERRORS_SCRIPT = path.join(ROOT, 'scripts', 'kernelErrors.js');
+/** Loaded into the kernel: the status stays "busy" while queued cells wait (Run All). */
+export const KERNEL_STATUS_SCRIPT = path.join(ROOT, 'scripts', 'kernelStatus.js');
 
 /**
  * Node options of the kernel: `--enable-source-maps`, so a stack trace from the library names
  * the student's `src/*.ts` lines (dist/ carries the .js.map files) instead of compiled
- * `dist/*.js` ones, and `--require` of `scripts/kernelErrors.js` (quoted, with forward
- * slashes: NODE_OPTIONS reads a backslash as an escape).
+ * `dist/*.js` ones, and a `--require` of each script (`scripts/kernelErrors.js`,
+ * `scripts/kernelStatus.js`), quoted, with forward slashes: NODE_OPTIONS reads a backslash
+ * as an escape.
  */
-export function kernelNodeOptions(errorsScript = KERNEL_ERRORS_SCRIPT): string {
-  return `--enable-source-maps --require ${JSON.stringify(errorsScript.replace(/\\/g, '/'))}`;
+export function kernelNodeOptions(scripts: string | string[] = [KERNEL_ERRORS_SCRIPT, KERNEL_STATUS_SCRIPT]): string {
+  const requires = (Array.isArray(scripts) ? scripts : [scripts]).map(
+    (s) => `--require ${JSON.stringify(s.replace(/\\/g, '/'))}`,
+  );
+  return ['--enable-source-maps', ...requires].join(' ');
 }
 
 /** The MiniTorch kernelspec made from the one `tslab install` wrote: our name, our Node options. */

@@ -7,7 +7,7 @@
  * - no earlier task loses points.
  *
  * `node build/scripts/walkthrough.js [--modules 2-3]` prints each step; the test
- * `tests/walkthrough.test.ts` runs it. To stay cheap (24 steps), a step does not rebuild or
+ * `tests/walkthrough.test.ts` runs it. To stay cheap (25 steps), a step does not rebuild or
  * regrade everything: the starter is type-checked by the starter test, so here each changed
  * file is only transpiled (milliseconds), and mocha runs once per step, on the test files
  * that hold the tests of the tasks it grades:

@@ -103,6 +103,8 @@ export * as data from './data';
 // The course's programs and data sets
 export * as datasets from './apps/datasets';
 export type { Graph, DatasetMaker, DatasetName } from './apps/datasets';
+export * as handClassifier from './apps/handClassifier';
+export type { LinearWeights } from './apps/handClassifier';
 export * as scalarNetwork from './apps/scalarNetwork';
 export { trainScalar } from './apps/scalarNetwork';
 export { compareBackends, trainTensor } from './apps/tensorTraining';

@@ -590,6 +590,15 @@ export class Tensor implements Variable<Tensor> {
     const dims = this.reductionDims(dim, 'mean');
     return this.sum(dims, keepdim).div(shapeSize(dims.map((d) => this.shape[d])));
   }
+  /**
+   * 1 where every value over `dim` (a dim or a list; all when omitted) is non-zero, else 0,
+   * as `torch.all` (MiniTorch's `all`, true of a 0/1 mask). The dims are dropped unless
+   * `keepdim`; a comparison, so it has no gradient. Counting the zeros (`eq(0).sum`) gives
+   * the same answer as MiniTorch's product for 0/1 masks, and for any values.
+   */
+  all(dim?: number | number[], keepdim = false): Tensor {
+    return this.eq(0).sum(this.reductionDims(dim, 'all'), keepdim).eq(0);
+  }
   /** Product over `dim` (all when omitted); the dim is dropped unless `keepdim`. */
   prod(dim?: number, keepdim = false): Tensor {
     if (dim !== undefined && this.dims === 0) this.reductionDims(dim, 'prod');

@@ -39,6 +39,11 @@ const EXPECTED_ERRORS: Record<string, string[]> = { '0.3': ['.zipWith[1]:'], '2.
 /** One wrong function per check: the item it must flag. */
 const WRONG: Record<string, { item: string; patch: (mods: Record<string, any>) => () => void }> = {
   '0.1': { item: 'logBack', patch: swap('src/operators', 'logBack', (x: number, d: number) => d / (x - 1e-6)) },
+  // Weights that put label 1 on the wrong side of x0 = 0.5.
+  '0.5': {
+    item: 'handWeights',
+    patch: swap('src/apps/handClassifier', 'handWeights', () => ({ w1: 10, w2: 0, b: -5 })),
+  },
   '1.1': {
     item: 'arg1',
     // The mutant the tests missed: the caller's array is changed in place.

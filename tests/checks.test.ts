@@ -5,11 +5,24 @@
  * in-notebook runner itself (`Grading` tests).
  */
 import { expect } from 'chai';
+import * as fs from 'fs';
+import * as path from 'path';
+import { repoRoot } from '../scripts/course';
 import * as fc from 'fast-check';
 import { PropertyRunner, checkedTasks, checksFor } from '../src/course/checks';
 import { PropertySuite, plantedBugs, propertySuiteChecks } from '../src/course/checks/properties';
 import { NotImplementedError } from '../src/errors';
-import { checkTask, reportHtml, reportText, runCheckList, runChecks } from '../src/course/grading';
+import {
+  TaskReport,
+  checkTask,
+  reportHtml,
+  reportText,
+  runCheckList,
+  runChecks,
+  sourceLine,
+} from '../src/course/grading';
+import { isNotDone } from '../scripts/testSummary';
+import { linearClassifier } from '../src/apps/handClassifier';
 import { Random } from '../src/random';
 import { arbitrary, smallFloats } from './helpers/arbitraries';
 
@@ -35,6 +48,16 @@ for (const task of checkedTasks()) {
   });
 }
 
+/**
+ * Throw what a stub throws when a report has an unfinished check: a test of the runner that
+ * needs a solved task then fails as "not done yet" in the starter (`npm test`'s summary
+ * groups it under its task), not as a wrong answer listed on its own.
+ */
+function throwIfUnfinished(report: TaskReport): void {
+  const todo = report.results.find((r) => r.status === 'todo');
+  if (todo !== undefined) throw new NotImplementedError(todo.message);
+}
+
 describe('Grading checkTask runner', () => {
   it('Grading covers the tasks of Modules 0 to 2', () => {
     const tasks = checkedTasks();
@@ -46,6 +69,7 @@ describe('Grading checkTask runner', () => {
 
   it('Task 0.1 Grading runChecks reports every check as passing once the task is solved', async () => {
     const report = await runChecks('0.1', { runs: 5 });
+    throwIfUnfinished(report);
     expect(report.task).to.equal('0.1');
     expect(report.results).to.have.length(checksFor('0.1').length);
     expect(report.ok, reportText(report)).to.equal(true);
@@ -80,11 +104,50 @@ describe('Grading checkTask runner', () => {
     expect(reportText(report)).to.include('TODO').and.include('FAIL');
   });
 
+  it("Grading a check's thrown error names the src/*.ts line it came from", async () => {
+    // A bug in library code (here: bad input that linearClassifier rejects) is not a wrong
+    // answer: the row says where it was thrown, through the source maps the tests run with.
+    const report = await runCheckList('9.9', [
+      { name: 'throws in src', run: () => void linearClassifier({ w1: NaN, w2: 0, b: 0 }) },
+    ]);
+    expect(report.results[0].status).to.equal('fail');
+    expect(report.results[0].message).to.match(
+      /^TypeError: linearClassifier: weights\.w1 must be a finite number, got NaN \(at src\/apps\/handClassifier\.ts:\d+\)$/,
+    );
+    const line = Number(/:(\d+)\)$/.exec(report.results[0].message)![1]);
+    const source = fs.readFileSync(path.join(repoRoot(), 'src/apps/handClassifier.ts'), 'utf8').split('\n');
+    expect(source[line - 1]).to.include('throw new TypeError');
+    // Frames of the check machinery, node_modules and tests are passed over.
+    const stack = (...frames: string[]) => Object.assign(new Error('x'), { stack: ['Error: x', ...frames].join('\n') });
+    expect(
+      sourceLine(stack('    at f (/r/src/course/checks/module0.ts:3:1)', '    at g (/r/src/scalar.ts:12:5)')),
+    ).to.equal('src/scalar.ts:12');
+    expect(sourceLine(stack('    at t (/r/tests/x.test.ts:1:1)', '    at m (/r/node_modules/src/a.ts:1:1)'))).to.equal(
+      undefined,
+    );
+  });
+
+  it('Grading a runner test on an unwritten task fails as "not done yet", as the stubs do', () => {
+    const report = { task: '0.3', passed: 0, ok: false, results: [] as TaskReport['results'] };
+    report.results.push({ name: 'map', status: 'todo', message: 'Task 0.3: write map in src/operators.ts', ms: 0 });
+    let error: unknown;
+    try {
+      throwIfUnfinished(report);
+    } catch (e) {
+      error = e;
+    }
+    expect(isNotDone(error as Error), String(error)).to.equal(true);
+    expect(() => throwIfUnfinished({ ...report, results: [{ ...report.results[0], status: 'pass' }] })).to.not.throw();
+  });
+
   it('Task 0.3 Grading checkTask prints the table outside a notebook and rejects an unknown task', async () => {
     const lines: string[] = [];
     const log = console.log;
     console.log = (s: string) => lines.push(s);
     try {
+      // The same checks as the table below, so that an unwritten Task 0.3 (the starter) fails
+      // as "not done yet", not as a wrong answer.
+      throwIfUnfinished(await runChecks('0.3', { runs: 3 }));
       await checkTask('0.3', { runs: 3 });
     } finally {
       console.log = log;

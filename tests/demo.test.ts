@@ -125,6 +125,77 @@ describe('Demo --task mnist', () => {
   });
 });
 
+describe('Demo --task sentiment', () => {
+  const FIXTURES = path.join(__dirname, '..', '..', 'tests', 'fixtures');
+
+  it('Task 4.5 demo --task sentiment trains on the shipped sample and says how to reach the goal on real files', async function () {
+    this.timeout(120000);
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'minitorch-demo-sentiment-'));
+    try {
+      const log = capture();
+      const args = ['--task', 'sentiment', '--epochs', '3', '--out', out];
+      const { code, files } = await main(args, log.stream);
+      expect(code, log.text()).to.equal(0);
+      expect(log.text()).to.include('--task sentiment --backend fast on 450 sentences of the shipped sample');
+      expect(log.text()).to.match(/best validation accuracy \d+\.\d% on 20 sentences/);
+      expect(log.text()).to.include('> 70% best validation accuracy on its 450/100 split');
+      expect(log.text()).to.include('npm run demo -- --task sentiment --sst2 DIR --glove FILE');
+      const names = ['sentiment-loss', 'sentiment-accuracy'];
+      expect(files).to.deep.equal(names.flatMap((n) => [path.join(out, `${n}.svg`), path.join(out, `${n}.html`)]));
+    } finally {
+      fs.rmSync(out, { recursive: true, force: true });
+    }
+  });
+
+  it('Task 4.5 demo --task sentiment reads GLUE SST-2 (train.tsv, dev.tsv) and a GloVe file, and judges the goal', async function () {
+    this.timeout(120000);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'minitorch-demo-sst2-'));
+    try {
+      // Real files have these names and layout; the sample's lines stand in for their content.
+      fs.copyFileSync(path.join(FIXTURES, 'sst2-small-train.tsv'), path.join(dir, 'train.tsv'));
+      fs.copyFileSync(path.join(FIXTURES, 'sst2-small-dev.tsv'), path.join(dir, 'dev.tsv'));
+      const glove = path.join(dir, 'glove.6B.8d.txt');
+      fs.copyFileSync(path.join(FIXTURES, 'glove-small.txt'), glove);
+      const log = capture();
+      const args = ['--task', 'sentiment', '--sst2', dir, '--glove', glove, '--n', '40', '--epochs', '2'];
+      const { code } = await main([...args, '--out', path.join(dir, 'out')], log.stream);
+      expect(code, log.text()).to.equal(0);
+      expect(log.text()).to.include(`on 40 sentences of ${dir}`);
+      expect(log.text()).to.match(/best validation accuracy \d+\.\d% on 20 sentences/);
+      expect(log.text()).to.match(
+        /MiniTorch's goal, > 70% best validation accuracy on its 450\/100 split: (not )?reached/,
+      );
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('demo Errors: --task sentiment wants both files, an SST-2 folder with train.tsv and dev.tsv, and a GloVe file', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'minitorch-demo-sst2-'));
+    try {
+      const empty = path.join(dir, 'empty');
+      fs.mkdirSync(empty);
+      fs.writeFileSync(path.join(dir, 'train.tsv'), 'sentence\tlabel\n');
+      fs.writeFileSync(path.join(dir, 'dev.tsv'), 'sentence\tlabel\n');
+      const cases: Array<[string[], RegExp]> = [
+        [['--sst2', dir], /give both --sst2 DIR and --glove FILE, or neither/],
+        [['--glove', 'x.txt'], /give both --sst2 DIR and --glove FILE, or neither/],
+        [['--sst2', empty, '--glove', 'x.txt'], /--sst2 .*empty: no train\.tsv there/],
+        [['--sst2', dir, '--glove', path.join(dir, 'x.txt')], /--glove .*x\.txt: not a file/],
+      ];
+      for (const [flags, message] of cases) {
+        const log = capture();
+        const { code } = await main(['--task', 'sentiment', ...flags], log.stream);
+        expect(code, log.text()).to.equal(2);
+        expect(log.text()).to.match(message);
+        expect(log.text()).to.not.include('training --task');
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('Demo from the command line', () => {
   // In a fresh process, as a user runs it: the in-process tests above share this process's
   // backend registry, which other suites have already filled, so they cannot catch a demo

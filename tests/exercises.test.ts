@@ -8,7 +8,7 @@ import { NotImplementedError } from '../src/errors';
 import { notDoneMessage, todoMessage, unfinishedExercise, whenDone } from '../src/course/exercises';
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
-import { KERNEL_ERRORS_SCRIPT, kernelNodeOptions, kernelSpecJson } from '../scripts/jupyter';
+import { KERNEL_ERRORS_SCRIPT, KERNEL_STATUS_SCRIPT, kernelNodeOptions, kernelSpecJson } from '../scripts/jupyter';
 import { shapeBroadcast } from '../src/tensorData';
 
 /** Run `fn` with console.log captured; returns what it printed, line by line. */
@@ -120,11 +120,34 @@ describe('Notebook whenDone and unfinished exercises', () => {
     const spec = kernelSpecJson({ argv: ['tslab', 'kernel'], display_name: 'TypeScript', env: { KEEP: '1' } });
     expect(spec.display_name).to.equal('MiniTorch (TypeScript)');
     expect(spec.env).to.deep.equal({ KEEP: '1', NODE_OPTIONS: kernelNodeOptions() });
-    expect(kernelNodeOptions()).to.match(/^--enable-source-maps --require ".*\/scripts\/kernelErrors\.js"$/);
+    expect(kernelNodeOptions()).to.match(
+      /^--enable-source-maps --require ".*\/scripts\/kernelErrors\.js" --require ".*\/scripts\/kernelStatus\.js"$/,
+    );
+    expect(fs.existsSync(KERNEL_STATUS_SCRIPT)).to.equal(true);
     expect(fs.existsSync(KERNEL_ERRORS_SCRIPT)).to.equal(true);
     expect(kernelNodeOptions('C:\\my repo\\scripts\\kernelErrors.js')).to.equal(
       '--enable-source-maps --require "C:/my repo/scripts/kernelErrors.js"',
     );
+  });
+
+  it('Notebook the kernel says busy after a request ends while others are in flight, idle after the last', () => {
+    // tslab's ZmqServer, reduced to what the patch touches: a log of published statuses.
+    class FakeServer {
+      log: string[] = [];
+      publishStatus(status: string, parent: { id: string }): void {
+        this.log.push(`${status} ${parent.id}`);
+      }
+    }
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the kernel's plain-JS preload
+    const { keepBusyWhileQueued } = require(KERNEL_STATUS_SCRIPT) as { keepBusyWhileQueued(c: unknown): void };
+    keepBusyWhileQueued(FakeServer);
+    keepBusyWhileQueued(FakeServer); // a second load changes nothing
+    const server = new FakeServer();
+    const [a, b, c] = [{ id: 'a' }, { id: 'b' }, { id: 'c' }];
+    // Run All: three cells arrive at once, then end in order.
+    for (const m of [a, b, c]) server.publishStatus('busy', m);
+    for (const m of [a, b, c]) server.publishStatus('idle', m);
+    expect(server.log).to.deep.equal(['busy a', 'busy b', 'busy c', 'idle a', 'busy b', 'idle b', 'busy c', 'idle c']);
   });
 
   it('Notebook the kernel shows a cell error without tslab or node:vm frames, keeping the library and cell frames', () => {

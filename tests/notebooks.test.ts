@@ -9,6 +9,7 @@
  * (`npm run setup:jupyter`): a skipped notebook check would hide broken notebooks.
  */
 import { expect } from 'chai';
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { loadCourse, repoRoot } from '../scripts/course';
@@ -184,6 +185,101 @@ describe('Notebook committed notebooks match their sources', () => {
   }
 });
 
+/** The committed notebook `name`. */
+const committed = (name: string) =>
+  JSON.parse(fs.readFileSync(path.join(NOTEBOOK_DIR, `${name}.ipynb`), 'utf8')) as Notebook;
+
+/** The first code cell of `notebook` whose source includes `marker`; fails when there is none. */
+function codeCell(notebook: Notebook, marker: string) {
+  const cell = notebook.cells.find((c) => c.cell_type === 'code' && joinText(c.source).includes(marker));
+  if (cell === undefined) throw new Error(`no code cell with ${JSON.stringify(marker)}`);
+  return cell;
+}
+
+/** A cell's printed text: its streams and plain-text results. */
+function printed(cell: Notebook['cells'][number]): string {
+  return (cell.outputs ?? [])
+    .map((o) => joinText(o.text) + joinText(o.data?.['text/plain'] as string | string[] | undefined))
+    .join('');
+}
+
+/** The MIME types a cell displayed. */
+const shownTypes = (cell: Notebook['cells'][number]) => (cell.outputs ?? []).flatMap((o) => Object.keys(o.data ?? {}));
+
+/** The six 2-D data sets, in MiniTorch's order. */
+const DATASETS = ['simple', 'diag', 'split', 'xor', 'circle', 'spiral'];
+
+describe('Notebook course content (issue 26), in the committed notebooks', () => {
+  it('Notebook module0: Task 0.5 draws the simple set with the hand-set boundary and says k of N correct', () => {
+    const cell = codeCell(committed('module0'), 'handClassifier.countCorrect(weights, simple)');
+    expect(printed(cell)).to.match(/: (\d+) of 100 correct/);
+    expect(Number(/: (\d+) of 100 correct/.exec(printed(cell))![1])).to.be.at.least(90);
+    expect(shownTypes(cell)).to.include('application/vnd.vegalite.v5+json').and.include('image/svg+xml');
+    expect(printed(codeCell(committed('module0'), 'checkTask("0.5")'))).to.not.match(/FAIL|TODO/);
+  });
+
+  it("Notebook module1: the scalar network's graph on one input, folded, with its node count", () => {
+    const cell = codeCell(committed('module1'), 'viz.graphSize(loss)');
+    expect(printed(cell)).to.match(/one point: \d+ values \(\d+ leaves\), \d+ function applications/);
+    expect(joinText(cell.source)).to.include('fold:');
+    expect(shownTypes(cell)).to.include('image/svg+xml');
+  });
+
+  it("Notebook module2: the tensor graph of (x * x) * y + 10.0 * x.sum(), every data set timed against scalars, and PyTorch's curves", () => {
+    const nb = committed('module2');
+    const graph = codeCell(nb, 'gx.mul(gx).mul(gy).add(tensor(10.0).mul(gx.sum()))');
+    expect(shownTypes(graph)).to.include('image/svg+xml');
+    const table = printed(codeCell(nb, 'scalar ms/epoch'));
+    for (const d of DATASETS) expect(table).to.match(new RegExp(`^${d}\\s+\\d+\\s+[\\d.]+%.*\\d+x$`, 'm'));
+    const torch = printed(codeCell(nb, 'torch_curves.json'));
+    for (const d of DATASETS) {
+      const gap = new RegExp(`^${d}\\s.*largest relative gap to PyTorch's loss ([\\d.e+-]+)$`, 'm').exec(torch);
+      expect(gap, `${d} in:\n${torch}`).to.not.equal(null);
+      expect(Number(gap![1])).to.be.below(1e-6);
+    }
+  });
+
+  it("Notebook module3: Task 3.5's one table of every data set on every backend, with the machine's note", () => {
+    const text = printed(codeCell(committed('module3'), 'compareBackends(data, backends'));
+    expect(text).to.match(/^dataset\s+epochs\s+simple: acc\s+ms\/epoch\s+fast: acc\s+ms\/epoch/m);
+    for (const d of DATASETS) expect(text).to.match(new RegExp(`^${d}\\s+\\d+(\\s+\\d+%\\s+[\\d.]+){2,3}$`, 'm'));
+    expect(text).to.match(/^measured on \d+ cores, load average [\d.]+/m);
+  });
+
+  it('Notebook module3: the tile chart and the text around it agree on 24×40 (rows × columns)', () => {
+    const markdown = readSource('module3');
+    expect(markdown).to.include('tileChart(24, 40, 16)').and.include('24×40 output (24 rows, 40 columns');
+    expect(markdown).to.not.include('40×24');
+  });
+
+  it("Notebook module4: conv1's feature maps of a fixed digit redrawn live with the loss, and the sentiment section", () => {
+    const nb = committed('module4');
+    const training = codeCell(nb, 'drawConv1(b.model');
+    expect(joinText(training.source)).to.include('viz.liveDisplay').and.include('b.loss');
+    const shown = (training.outputs ?? []).map((o) => JSON.stringify(o.data ?? {})).join('');
+    expect(shown).to.match(/conv1 maps of a test \d: epoch 3, batch 250\/250, loss \d\.\d{3}/);
+    const sentiment = printed(codeCell(nb, 'sentiment.trainSentiment(sample.train'));
+    expect(sentiment)
+      .to.match(/60 training and 20 validation sentences/)
+      .and.match(/best validation accuracy on the sample: \d+%/);
+    const markdown = readSource('module4');
+    expect(markdown).to.include('npm run demo -- --task sentiment --sst2 ').and.include('--glove ');
+    expect(markdown)
+      .to.match(/best\s+validation accuracy above 70%/)
+      .and.match(/450/);
+  });
+
+  it('Notebook committed notebooks print no vega-lite warnings', () => {
+    for (const name of notebookNames()) {
+      const warned = committed(name).cells.filter((c) => /WARN /.test(printed(c)));
+      expect(
+        warned.map((c) => joinText(c.source).slice(0, 80)),
+        name,
+      ).to.deep.equal([]);
+    }
+  });
+});
+
 describe('Notebook execution through Jupyter on the tslab kernel', function () {
   this.timeout(20 * 60_000);
   const names = notebookNames();
@@ -228,4 +324,83 @@ describe('Notebook execution through Jupyter on the tslab kernel', function () {
       expect(chartProblems(resultOf(name).notebook, callsShow(readSource(name)))).to.deep.equal([]);
     });
   }
+});
+
+/**
+ * Run All as JupyterLab sends it, through jupyter_client: three cells queued at once on the
+ * MiniTorch kernel. Prints, as JSON, every iopub status (state and parent) and each reply's
+ * position among them.
+ */
+const QUEUED_RUN_ALL = `
+import json, sys
+from jupyter_client.manager import start_new_kernel
+km, kc = start_new_kernel(kernel_name='minitorch', startup_timeout=120)
+try:
+    kc.wait_for_ready(timeout=120)
+    while True:  # drop what the start-up said
+        try: kc.get_iopub_msg(timeout=0.5)
+        except Exception: break
+    cells = ['await new Promise((r) => setTimeout(r, 400)); 1'] * 3
+    ids = [kc.execute(code) for code in cells]
+    events, replies = [], set()
+    while len(replies) < len(ids) or not events or events[-1] != ['status', 'idle', ids[-1]]:
+        try:
+            m = kc.get_iopub_msg(timeout=1)
+            if m['msg_type'] == 'status':
+                events.append(['status', m['content']['execution_state'], m['parent_header'].get('msg_id')])
+        except Exception:
+            pass
+        while True:
+            try: r = kc.get_shell_msg(timeout=0.01)
+            except Exception: break
+            if r['msg_type'] != 'execute_reply': continue
+            replies.add(r['parent_header']['msg_id'])
+            events.append(['reply', r['content'].get('status'), r['parent_header']['msg_id']])
+    print(json.dumps({'ids': ids, 'events': events}))
+finally:
+    kc.stop_channels()
+    km.shutdown_kernel(now=True)
+`;
+
+describe('Notebook kernel status during a queued Run All', function () {
+  this.timeout(180_000);
+
+  it('Notebook the kernel stays busy from the first queued cell until the last one ends', () => {
+    const python = findPython();
+    checkJupyter(python);
+    const kernel = tempKernel(python);
+    let out: { ids: string[]; events: Array<[string, string, string]> };
+    try {
+      const r = spawnSync(python, ['-c', QUEUED_RUN_ALL], {
+        encoding: 'utf8',
+        env: { ...process.env, JUPYTER_PATH: kernel.jupyterPath },
+        timeout: 170_000,
+      });
+      expect(r.status, `${r.stdout}\n${r.stderr}`).to.equal(0);
+      out = JSON.parse(r.stdout.trim().split('\n').pop()!);
+    } finally {
+      kernel.remove();
+    }
+    const statuses = out.events.filter((e) => e[0] === 'status');
+    const trace = out.events.map((e) => e.join(' ')).join('\n');
+    // What a front end shows is the last status it got: after every status message but the
+    // last, while a cell is still to end, that is busy (an ended cell's idle is followed at
+    // once by a busy for the next).
+    const shown = statuses.map((e) => e[1]);
+    const lastIdle = shown.length - 1;
+    for (let i = 0; i < lastIdle; i++) {
+      if (shown[i] === 'idle') expect(shown[i + 1], `status ${i + 1} of:\n${trace}`).to.equal('busy');
+    }
+    expect(statuses[lastIdle], trace).to.deep.equal(['status', 'idle', out.ids[2]]);
+    // Each cell still gets its own idle (JupyterLab finishes a cell on its reply and idle).
+    for (const id of out.ids)
+      expect(
+        statuses.some((e) => e[1] === 'idle' && e[2] === id),
+        trace,
+      ).to.equal(true);
+    // And the last status before the last reply is busy: the kernel was busy until it ended.
+    const lastReply = out.events.findIndex((e) => e[0] === 'reply' && e[2] === out.ids[2]);
+    const before = out.events.slice(0, lastReply).filter((e) => e[0] === 'status');
+    expect(before[before.length - 1][1], trace).to.equal('busy');
+  });
 });

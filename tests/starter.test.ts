@@ -13,18 +13,26 @@ import { loadCourse, repoRoot, taskOfTitle } from '../scripts/course';
 import { regionTexts, scanMarkers, spliceRegions, stubSolutions } from '../scripts/markers';
 import { StarterSummary, isLibrarySource, moduleOfFile, repoFiles, writeStarter } from '../scripts/starter';
 import { parseModules } from '../scripts/course';
+import { isNotDone } from '../scripts/testSummary';
 
 const ROOT = repoRoot();
 const COURSE = loadCourse();
 const KNOWN = new Set(Object.keys(COURSE.tasks));
-/** MiniTorch's task numbering (the course map): 0.1–0.4, then M.1–M.5 for Modules 1–4. */
+/**
+ * MiniTorch's task numbering: 0.1–0.5, then M.1–M.5 for Modules 1–4. The shared course map
+ * lists 0.1–0.4; Task 0.5 (MiniTorch's "Visualization", a hand-set classifier) came with
+ * issue 26 and is the one task beyond it.
+ */
 const COURSE_MAP_TASKS = [
   '0.1',
   '0.2',
   '0.3',
   '0.4',
+  '0.5',
   ...[1, 2, 3, 4].flatMap((m) => [1, 2, 3, 4, 5].map((n) => `${m}.${n}`)),
 ];
+/** Tasks of the course beyond the shared course map's rows. */
+const BEYOND_COURSE_MAP = ['0.5'];
 /** The course map in shared/ beside the checkout, when it is there (developers, CI). */
 const COURSE_MAP_FILE = path.join(ROOT, '..', 'shared', 'reference', 'course-map.md');
 
@@ -33,7 +41,7 @@ describe('Course tooling solution markers', () => {
     expect(Object.keys(COURSE.tasks)).to.deep.equal(COURSE_MAP_TASKS);
     if (fs.existsSync(COURSE_MAP_FILE)) {
       const rows = [...fs.readFileSync(COURSE_MAP_FILE, 'utf8').matchAll(/^\| (\d+\.\d+) \|/gm)].map((m) => m[1]);
-      expect(rows).to.deep.equal(COURSE_MAP_TASKS);
+      expect(rows).to.deep.equal(COURSE_MAP_TASKS.filter((t) => !BEYOND_COURSE_MAP.includes(t)));
     }
   });
 
@@ -318,11 +326,15 @@ describe('Course tooling starter repository', function () {
     expect(fs.existsSync(report), r.output.slice(-2000)).to.equal(true);
     const json = JSON.parse(fs.readFileSync(report, 'utf8')) as {
       stats: { tests: number; passes: number };
-      failures: Array<{ fullTitle: string; err: { message?: string } }>;
+      failures: Array<{ fullTitle: string; err: { name?: string; message?: string } }>;
     };
     expect(json.stats.tests).to.be.greaterThan(10);
     expect(json.failures.length).to.equal(json.stats.tests);
     for (const f of json.failures) expect(f.err.message ?? '', f.fullTitle).to.include('Task 0.1: ');
+    // Each fails as "not done yet", so `npm test`'s summary counts it under its task rather
+    // than listing it on its own as a wrong answer (the grading runner's tests once did).
+    const wrong = json.failures.filter((f) => !isNotDone(f.err)).map((f) => `${f.fullTitle}: ${f.err.message}`);
+    expect(wrong).to.deep.equal([]);
   });
 
   it("Course tooling the starter's notebook check for the first operator task reports every check as TODO", async () => {
@@ -378,7 +390,7 @@ describe('Course tooling starter released module by module', function () {
       .and.include('tests/scalarAutodiff.test.ts')
       .and.not.include('tests/tensor.test.ts');
     const tasks = Object.keys(loadCourse(path.join(dir, 'course.json')).tasks);
-    expect(tasks).to.deep.equal(['0.1', '0.2', '0.3', '0.4', '1.1', '1.2', '1.3', '1.4', '1.5']);
+    expect(tasks).to.deep.equal(['0.1', '0.2', '0.3', '0.4', '0.5', '1.1', '1.2', '1.3', '1.4', '1.5']);
     // Later modules' sources are stubs, not solutions, so the package still builds.
     expect(fs.readFileSync(path.join(dir, 'src/tensorData.ts'), 'utf8')).to.include(
       "throw new NotImplementedError('Task 2.1: ",

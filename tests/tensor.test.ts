@@ -182,6 +182,28 @@ describeEachBackend(
       );
     });
 
+    it('Task 2.3 all: 1 where every value along the dims is non-zero, as torch.all', () => {
+      const mask = tensor(
+        [
+          [1, 0, 1],
+          [1, 1, 1],
+        ],
+        { backend },
+      );
+      expect(mask.all().shape).to.deep.equal([]);
+      expect(mask.all().item()).to.equal(0);
+      expect(Array.from(mask.all(1).toFlatArray())).to.deep.equal([0, 1]);
+      expect(Array.from(mask.all(0).toFlatArray())).to.deep.equal([1, 0, 1]);
+      expect(mask.all(0, true).shape).to.deep.equal([1, 3]);
+      expect(mask.all([0, 1]).item()).to.equal(0);
+      expect(mask.permute(1, 0).all(0).toFlatArray()).to.deep.equal(mask.all(1).toFlatArray());
+      // Any non-zero value counts (torch.all), not just 1.
+      const values = tensor([-2.5, 0.1, 7], { backend });
+      expect(values.all().item()).to.equal(1);
+      expect(values.lt(5).all().item()).to.equal(0);
+      expect(() => mask.all(2)).to.throw(/dim/);
+    });
+
     it('Task 2.3 backend reduce: sum, max and prod along each dim of a permuted view', () => {
       const reducers: Array<[ReduceOp, (xs: number[]) => number]> = [
         ['sum', (xs) => xs.reduce((p, q) => p + q, 0)],

@@ -14,12 +14,21 @@ import { COLUMN_WIDTH, stridesComparison, broadcastView } from '../src/viz/strid
 import { convolutionSteps, imageGrid } from '../src/viz/images';
 import { encodePng, heatmapPng, schemeColor } from '../src/viz/png';
 import { renderSvg } from '../src/viz/render';
-import { fastestRun, measureParallelZip, sizeLabel, speedupNote, timeSweep, timingChart } from '../src/viz/timing';
+import {
+  fastestRun,
+  machineNote,
+  measureParallelZip,
+  sizeLabel,
+  speedupNote,
+  timeSweep,
+  timingChart,
+} from '../src/viz/timing';
 import { ImageTrainingDisplay, imageTrainingChart } from '../src/viz/progress';
 import { tileChart, workgroupChart } from '../src/viz/gpuGrid';
 import { loadMnist } from '../src/apps/mnist';
 import { trainMnist } from '../src/apps/mnistTraining';
 import { decodePng } from './helpers/png';
+import * as vegaLite from 'vega-lite';
 
 /** The width attribute of a rendered SVG. */
 const svgWidth = (svg: string) => Number(/<svg[^>]*\swidth="([\d.]+)"/.exec(svg)?.[1]);
@@ -140,7 +149,49 @@ describe('Viz figures fit a notebook column', () => {
     const tiles = tileChart(24, 40, 16) as { data: { values: Array<{ inside: string }> } };
     expect(tiles.data.values.filter((t) => t.inside === 'inside')).to.have.length(6);
     for (const spec of [wg, tiles]) expect(svgWidth(await renderSvg(spec))).to.be.at.most(COLUMN_WIDTH);
+    expect(tiles).to.have.property('title', 'tiled matmul, 24×40 output: workgroup per entry');
     expect(() => tileChart(0, 4, 16)).to.throw(RangeError, /rows must be a positive integer/);
+  });
+});
+
+/** vega-lite's warnings while compiling `spec` (what a notebook prints in red as `WARN …`). */
+function compileWarnings(spec: object): string[] {
+  const warnings: string[] = [];
+  const logger = {
+    level: () => logger,
+    error: (...m: unknown[]) => (warnings.push(`ERROR ${m.join(' ')}`), logger),
+    warn: (...m: unknown[]) => (warnings.push(`WARN ${m.join(' ')}`), logger),
+    info: () => logger,
+    debug: () => logger,
+  };
+  vegaLite.compile(spec as vegaLite.TopLevelSpec, { logger: logger as never });
+  return warnings;
+}
+
+describe('Viz GPU grid charts compile without warnings', () => {
+  it('Viz workgroupChart and tileChart fade idle invocations without vega-lite warnings', () => {
+    expect(compileWarnings(workgroupChart(20, 8))).to.deep.equal([]);
+    expect(compileWarnings(tileChart(24, 40, 16))).to.deep.equal([]);
+    // The check itself sees warnings: a nominal opacity is what vega-lite warns about.
+    const nominal = tileChart(24, 40, 16) as { encoding: { opacity: { type: string } } };
+    nominal.encoding.opacity.type = 'nominal';
+    expect(compileWarnings(nominal).join('\n')).to.match(/Channel opacity should not be used/);
+  });
+});
+
+describe('Viz Module 3 machine note', () => {
+  it('Viz machineNote names cores, load and the GPU, and says when the machine is busy or the GPU is software', () => {
+    expect(machineNote({ cores: 2, load: 0.3, gpu: 'NVIDIA H100' })).to.equal(
+      'measured on 2 cores, load average 0.3; GPU NVIDIA H100',
+    );
+    const busy = machineNote({ cores: 2, load: 5.2, gpu: 'llvmpipe (LLVM 15.0.6, 256 bits)' });
+    expect(busy)
+      .to.match(/load average 5\.2 \(busy: /)
+      .and.match(/a software renderer: the CPU runs the shaders/);
+    expect(machineNote({ cores: 4, load: 1 })).to.equal('measured on 4 cores, load average 1.0; no GPU adapter');
+    const compat = machineNote({ cores: 2, load: 0, gpu: 'OpenGL ES 3.2 Mesa 22.3.6 (OpenGL ES, compatibility mode)' });
+    expect(compat).to.match(/a software renderer/);
+    expect(machineNote()).to.match(/^measured on \d+ cores, load average \d+\.\d/);
   });
 });
 
@@ -225,7 +276,8 @@ describe('Viz Module 4 training feedback', () => {
     const { train, test } = loadMnist({ train: 40, test: 10, seed: 1 });
     const seen: string[] = [];
     let pending = 0;
-    await trainMnist(train, test, {
+    const models = new Set<unknown>();
+    const result = await trainMnist(train, test, {
       epochs: 1,
       batchSize: 16,
       backend: 'simple',
@@ -235,8 +287,12 @@ describe('Viz Module 4 training feedback', () => {
         await new Promise((r) => setImmediate(r));
         pending--;
         seen.push(`${b.epoch}:${b.batch}/${b.batches}`);
+        models.add(b.model);
       },
     });
+    // The model being trained comes along, so a notebook can draw its feature maps live.
+    expect(models.size).to.equal(1);
+    expect([...models][0]).to.equal(result.model);
     expect(seen).to.deep.equal(['1:1/3', '1:2/3', '1:3/3']);
   });
 

@@ -9,7 +9,8 @@ import * as path from 'path';
 import { datasets } from '../src/apps/datasets';
 import { scalar } from '../src/scalar';
 import { tensor } from '../src/tensor';
-import { describeVariable, drawGraph, graphToDot, showGraph } from '../src/viz/graph';
+import { describeVariable, drawGraph, graphSize, graphToDot, showGraph } from '../src/viz/graph';
+import { Network, binaryCrossEntropy } from '../src/apps/scalarNetwork';
 import { renderSvg } from '../src/viz/render';
 import { TrainingDisplay, accuracyChart, decisionBoundaryChart, lossChart, trainingChart } from '../src/viz/training';
 import { schemeColor } from '../src/viz/png';
@@ -89,6 +90,29 @@ describe('Viz computation graph', () => {
     const dot = graphToDot(a.mul(2).sum());
     expect(dot).to.include('"a\\nshape [2, 2]\\ngrad shape [2, 2]"');
     expect(dot).to.include('label="mul"');
+  });
+
+  it('Task 1.5 Viz graphSize counts a scalar network on one input; fold draws one box per layer of ops', () => {
+    const net = new Network(3);
+    const loss = binaryCrossEntropy(net.forward([0.2, 0.7]), 1);
+    const size = graphSize(loss);
+    expect(size.ops.relu).to.equal(6); // two hidden layers of 3
+    expect(size.ops.sigmoid).to.equal(1);
+    expect(size.ops.mul).to.be.at.least(2 * 3 + 3 * 3 + 3); // a product per weight
+    const applications = Object.values(size.ops).reduce((a, b) => a + b, 0);
+    expect(size.values).to.equal(size.leaves + applications);
+    expect(size.leaves).to.be.at.least(net.parameters().length);
+    // Folded: the first layer's six products are one box, each ReLU layer one box.
+    const folded = graphToDot(loss, { fold: 50 });
+    const boxes = [...folded.matchAll(/shape=box/g)].length;
+    expect(boxes).to.be.below(size.values / 2);
+    expect(folded).to.include('"mul ×6"');
+    expect([...folded.matchAll(/"relu ×3"/g)]).to.have.length(2);
+    expect(folded).to.match(/"leaves ×\d+"/);
+    expect(folded).to.match(/-> g\d+ \[label="\d+"/); // grouped arrows say how many they stand for
+    // Under the threshold nothing is folded; a bad threshold is named.
+    expect(graphToDot(loss, { fold: size.values })).to.equal(graphToDot(loss));
+    expect(() => graphToDot(loss, { fold: 0 })).to.throw(RangeError, /options\.fold must be a positive integer/);
   });
 
   it('Task 1.2 Viz showGraph writes graph.svg and .html outside a notebook', async function () {

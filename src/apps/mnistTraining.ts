@@ -130,6 +130,8 @@ export interface BatchProgress {
   batch: number;
   /** Batches per epoch. */
   batches: number;
+  /** The network being trained, to look at (say, to draw its feature maps live); not to step. */
+  model: LeNet;
 }
 
 /** Options of `trainMnist`. */
@@ -196,6 +198,7 @@ export async function trainMnist(
         loss: lossSum / seen,
         batch: Math.ceil(seen / batchSize),
         batches: Math.ceil(train.n / batchSize),
+        model,
       });
     }
     const stats: ImageEpochStats = {

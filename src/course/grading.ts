@@ -47,6 +47,22 @@ export interface CheckOptions {
   seed?: number;
 }
 
+/**
+ * `src/scalar.ts:42` for the first stack frame of `error` in the library's own source, the
+ * line a student opens; undefined when there is none. The kernel and the tests run with
+ * source maps, so frames name `src/*.ts`; the check machinery (`src/course/`) is skipped,
+ * since it only called the code that threw.
+ */
+export function sourceLine(error: Error): string | undefined {
+  for (const line of (error.stack ?? '').split('\n')) {
+    if (!/^\s+at /.test(line) || /node_modules/.test(line)) continue;
+    // The last `src/` in the path (a checkout may sit in a folder named src).
+    const m = /.*[/\\]src[/\\]([\w/\\.-]+?\.ts):(\d+):\d+/.exec(line);
+    if (m !== null && !/^course[/\\]/.test(m[1])) return `src/${m[1].replace(/\\/g, '/')}:${m[2]}`;
+  }
+  return undefined;
+}
+
 /** Run the checks of `task` (e.g. `"1.3"`) and collect the results; never throws for a failing check. */
 export async function runChecks(task: string, options: CheckOptions = {}): Promise<TaskReport> {
   const checks = checksFor(task);
@@ -70,11 +86,12 @@ export async function runCheckList(task: string, checks: Check[], options: Check
       const unfinished = unfinishedExercise(err);
       status = err.name === 'NotImplementedError' ? 'todo' : 'fail';
       if (unfinished !== undefined) message = todoMessage(unfinished);
-      else
-        message =
-          err.name === 'CheckFailure' || err.name === 'NotImplementedError'
-            ? err.message
-            : `${err.name}: ${err.message}`;
+      else if (err.name === 'CheckFailure' || err.name === 'NotImplementedError') message = err.message;
+      else {
+        // A thrown error is a bug in the library's code, not a wrong answer: say where it is.
+        const where = sourceLine(err);
+        message = `${err.name}: ${err.message}${where ? ` (at ${where})` : ''}`;
+      }
     }
     results.push({ name: check.name, status, message, ms: Date.now() - start });
   }

@@ -45,9 +45,10 @@ export function workgroupChart(size: number, workgroupSize: number): VegaLiteSpe
         mark: { type: 'rect', stroke: 'white', strokeWidth: 2 },
         encoding: {
           color: { field: 'workgroup', type: 'nominal', legend: null },
+          // Ordinal, ordered by the scale's domain: vega-lite warns on an unsorted nominal opacity.
           opacity: {
             field: 'active',
-            type: 'nominal',
+            type: 'ordinal',
             scale: { domain: ['computes out[i]', 'i >= size: returns'], range: [1, 0.3] },
             title: null,
             legend: { orient: 'bottom' },
@@ -115,7 +116,7 @@ export function tileChart(rows: number, cols: number, tile: number): VegaLiteSpe
       color: { field: 'workgroup', type: 'nominal', title: 'workgroup_id' },
       opacity: {
         field: 'inside',
-        type: 'nominal',
+        type: 'ordinal',
         scale: { domain: ['inside', 'outside: idle'], range: [1, 0.25] },
         title: null,
       },

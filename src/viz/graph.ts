@@ -27,6 +27,38 @@ export interface GraphOptions {
   describe?: (v: Variable) => NodeDescription;
   /** Layout direction (default `LR`: inputs on the left, the output on the right). */
   rankdir?: 'LR' | 'TB' | 'RL' | 'BT';
+  /**
+   * Fold a graph of more than this many values (default: never): the values made by the
+   * same function at the same depth are drawn as one box, "mul ×12", and so are the leaves
+   * of each kind, so a network's graph shows its layers instead of thousands of boxes.
+   */
+  fold?: number;
+}
+
+/** The size of a computation graph: what makes a network of Scalars slow. */
+export interface GraphSize {
+  /** Values (boxes): every variable the output depends on, constants included, and itself. */
+  values: number;
+  /** Values with no parents: inputs, parameters and constants. */
+  leaves: number;
+  /** Function applications (ovals), by function name. */
+  ops: Record<string, number>;
+}
+
+/** Count the values and function applications `output` was computed from. */
+export function graphSize(output: Variable): GraphSize {
+  checkVariable(output, 'graphSize');
+  const all = collect(output);
+  const ops: Record<string, number> = {};
+  let leaves = 0;
+  for (const v of all) {
+    if (v.parents.length === 0) leaves++;
+    else {
+      const op = describeVariable(v).op ?? 'fn';
+      ops[op] = (ops[op] ?? 0) + 1;
+    }
+  }
+  return { values: all.length, leaves, ops };
 }
 
 /** A number as a short label: 4 significant digits, no trailing zeros. */
@@ -120,7 +152,13 @@ export function graphToDot(output: Variable, options: GraphOptions = {}): string
     '  node [fontname="Helvetica", fontsize=11];',
     '  edge [color="#555555"];',
   ];
-  for (const v of collect(output)) {
+  const all = collect(output);
+  if (options.fold !== undefined) {
+    if (!Number.isInteger(options.fold) || options.fold < 1)
+      throw new RangeError(`graphToDot: options.fold must be a positive integer number of values, got ${options.fold}`);
+    if (all.length > options.fold) return [...lines, ...foldedDot(output, all, describe), '}'].join('\n');
+  }
+  for (const v of all) {
     const { lines: text, op } = describe(v);
     const id = `v${v.uniqueId}`;
     // Output orange, constants grey, everything else blue.
@@ -134,6 +172,71 @@ export function graphToDot(output: Variable, options: GraphOptions = {}): string
   }
   lines.push('}');
   return lines.join('\n');
+}
+
+/**
+ * The folded picture's nodes and edges: one box per group of values, a group being the
+ * values made by one function at one depth (the longest path from a leaf), or the leaves
+ * of one kind (constants, the rest). Edges between groups are drawn once, labelled with how
+ * many arrows they stand for.
+ */
+function foldedDot(output: Variable, all: Variable[], describe: (v: Variable) => NodeDescription): string[] {
+  // Depths, parents before children: a depth-first walk with an explicit stack (a network's
+  // graph is deeper than the call stack would allow).
+  const depth = new Map<number, number>();
+  for (const start of all) {
+    const stack: Variable[] = [start];
+    while (stack.length > 0) {
+      const v = stack[stack.length - 1];
+      if (depth.has(v.uniqueId)) {
+        stack.pop();
+        continue;
+      }
+      const pending = v.parents.filter((p) => !depth.has(p.uniqueId));
+      if (pending.length > 0) stack.push(...pending);
+      else {
+        stack.pop();
+        depth.set(
+          v.uniqueId,
+          v.parents.length === 0 ? 0 : 1 + Math.max(...v.parents.map((p) => depth.get(p.uniqueId)!)),
+        );
+      }
+    }
+  }
+  const groupOf = (v: Variable): string => {
+    if (v === output) return 'output';
+    if (v.parents.length === 0) return v.isConstant() ? 'constants' : 'leaves';
+    return `${describe(v).op ?? 'fn'} @${depth.get(v.uniqueId)}`;
+  };
+  const groups = new Map<string, { count: number; label: string; fill: string }>();
+  const edges = new Map<string, number>();
+  for (const v of all) {
+    const g = groupOf(v);
+    const entry = groups.get(g) ?? {
+      count: 0,
+      label: g === 'output' || v.parents.length === 0 ? g : (describe(v).op ?? 'fn'),
+      fill: g === 'output' ? '#fde2c8' : g === 'constants' ? '#eeeeee' : '#dbe9f6',
+    };
+    entry.count++;
+    groups.set(g, entry);
+    for (const p of v.parents) {
+      const key = `${groupOf(p)}\u0000${g}`;
+      edges.set(key, (edges.get(key) ?? 0) + 1);
+    }
+  }
+  const ids = new Map([...groups.keys()].map((g, i) => [g, `g${i}`]));
+  const lines: string[] = [];
+  for (const [g, { count, label, fill }] of groups) {
+    const text = g === 'output' ? describe(output).lines : [];
+    lines.push(
+      `  ${ids.get(g)} [shape=box, style=filled, fillcolor="${fill}", label=${quote([`${label} ×${count}`, ...text])}];`,
+    );
+  }
+  for (const [key, n] of edges) {
+    const [from, to] = key.split('\u0000');
+    lines.push(`  ${ids.get(from)} -> ${ids.get(to)}${n > 1 ? ` [label="${n}", fontsize=9]` : ''};`);
+  }
+  return lines;
 }
 
 /** The Graphviz instance, loaded on first use (loading the WebAssembly takes a moment). */

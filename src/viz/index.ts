@@ -22,8 +22,8 @@ export {
   thinHistory,
 } from './training';
 export type { Predictor, EpochRecord, TrainingChartOptions, TrainingDisplayOptions } from './training';
-export { graphToDot, dotToSvg, drawGraph, showGraph, describeVariable } from './graph';
-export type { GraphOptions, NodeDescription } from './graph';
+export { graphToDot, dotToSvg, drawGraph, showGraph, describeVariable, graphSize } from './graph';
+export type { GraphOptions, GraphSize, NodeDescription } from './graph';
 export * from './images';
 export { encodePng, pngDataUrl, heatmapPng, schemeColor, COLOR_SCHEMES } from './png';
 export type { Rgb, HeatmapPngOptions } from './png';
@@ -35,10 +35,11 @@ export {
   measureParallelZip,
   measureMatmul,
   speedupNote,
+  machineNote,
   timingChart,
   sizeLabel,
 } from './timing';
-export type { TimingRow, TimingOptions, SpeedupResult, SpeedupFacts, TimingChartOptions } from './timing';
+export type { TimingRow, TimingOptions, SpeedupResult, SpeedupFacts, MachineFacts, TimingChartOptions } from './timing';
 export { workgroupChart, tileChart } from './gpuGrid';
 export { imageTrainingChart, ImageTrainingDisplay } from './progress';
 export type { LossPoint, AccuracyPoint, ImageTrainingDisplayOptions } from './progress';

@@ -126,7 +126,7 @@ export class ImageTrainingDisplay {
   }
 
   /** Record a batch: updates the progress line (throttled) and adds a loss point every tenth of an epoch. */
-  async batch(b: BatchProgress): Promise<void> {
+  async batch(b: Omit<BatchProgress, 'model'>): Promise<void> {
     const now = Date.now();
     const at = b.epoch - 1 + b.done;
     const addPoint = at >= this.nextPoint - 1e-9;

@@ -144,6 +144,36 @@ export function speedupNote(facts: SpeedupFacts): string {
   return `${facts.what}: 2 threads ran only ${x} as fast as 1, short of the ${expected}× an idle machine with two free cores gives: ${busy}, so the second thread had to wait for a core. Run the cell again when the machine is idle to see the real gain.`;
 }
 
+/** What `machineNote` says about the machine; measured by default, injected in tests. */
+export interface MachineFacts {
+  /** Cores the machine has (default: the platform's `cpuCount()`). */
+  cores?: number;
+  /** One-minute load average (default: the platform's `loadAverage()`). */
+  load?: number;
+  /** The GPU adapter's description, or undefined when there is none. */
+  gpu?: string;
+}
+
+/**
+ * One line saying what a table of timings was measured on: cores, load (and that a busy
+ * machine makes every time slower than an idle one gives), and the GPU adapter, with a
+ * warning when it is a software renderer (the CPU running the shaders, so "gpu" loses).
+ */
+export function machineNote(facts: MachineFacts = {}): string {
+  const cores = facts.cores ?? platform.cpuCount();
+  const load = facts.load ?? platform.loadAverage();
+  const busy =
+    load >= cores - 0.5 ? ` (busy: more work than cores, so these times are slower than an idle machine's)` : '';
+  const gpu =
+    facts.gpu === undefined
+      ? 'no GPU adapter'
+      : /llvmpipe|swiftshader|software|lavapipe|compatibility mode/i.test(facts.gpu)
+        ? // Compatibility mode (OpenGL ES) is the backend's fallback when no GPU is found: Mesa's software renderer.
+          `GPU ${facts.gpu}, a software renderer: the CPU runs the shaders, so "gpu" is no faster here`
+        : `GPU ${facts.gpu}`;
+  return `measured on ${cores} cores, load average ${load.toFixed(1)}${busy}; ${gpu}`;
+}
+
 /** The 1-thread over 2-thread time at the largest size of two series. */
 function speedupAt(rows: TimingRow[], one: string, two: string): { size: number; speedup: number } {
   const size = Math.max(...rows.filter((r) => r.series === two).map((r) => r.size));

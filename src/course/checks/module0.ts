@@ -1,16 +1,21 @@
 /**
- * Notebook checks for Module 0: operators (0.1), higher-order functions (0.3) and the
- * Module tree (0.4). The laws are those of `tests/operators.test.ts` and
+ * Notebook checks for Module 0: operators (0.1), higher-order functions (0.3), the
+ * Module tree (0.4) and the hand-set classifier (0.5). The laws are those of `tests/operators.test.ts` and
  * `tests/module.test.ts`, run on a few seeded cases.
  *
  * @packageDocumentation
  */
+import { simple } from '../../apps/datasets';
+import { countCorrect, handWeights, linearClassifier } from '../../apps/handClassifier';
 import { Module, Parameter } from '../../module';
 import * as ops from '../../operators';
 import { assert, assertClose, assertEqual } from './assert';
 import { numericDerivative } from './numeric';
 import { floats, forAll, ints, lists, smallFloats, tuple } from './sample';
 import type { TaskChecks } from './types';
+
+/** Points of the seeded `simple` data set that Task 0.5's classifier is graded on (as in its notebook). */
+const SIMPLE_POINTS = 100;
 
 const pairs = tuple<[number, number]>(smallFloats, smallFloats);
 
@@ -39,7 +44,7 @@ function treeCounts(depth: number, width: number): { params: number; modules: nu
   return { params: 2 + width + right.params, modules: 2 + width + right.modules };
 }
 
-/** Checks of Tasks 0.1, 0.3 and 0.4. */
+/** Checks of Tasks 0.1, 0.3, 0.4 and 0.5. */
 export const module0Checks: TaskChecks = {
   '0.1': [
     {
@@ -253,6 +258,37 @@ export const module0Checks: TaskChecks = {
         assert(tree.training && tree.modules().every((m) => m.training), 'train() sets training = true everywhere');
         (tree.right as Tree).left.eval();
         assert(tree.training && (tree.right as Tree).training, 'eval() on a subtree leaves its parents alone');
+      },
+    },
+  ],
+  '0.5': [
+    {
+      name: 'the hand-set weights are finite numbers w1, w2, b',
+      run: () => {
+        const w = handWeights();
+        for (const name of ['w1', 'w2', 'b'] as const)
+          assert(Number.isFinite(w?.[name]), `handWeights().${name} must be a finite number, got ${w?.[name]}`);
+      },
+    },
+    {
+      name: `the classifier gets at least 90% of the seeded simple data set (${SIMPLE_POINTS} points) right`,
+      run: () => {
+        const { correct, n } = countCorrect(handWeights(), simple(SIMPLE_POINTS));
+        assert(
+          correct >= 0.9 * n,
+          `${correct} of ${n} correct (${((100 * correct) / n).toFixed(0)}%); the boundary w1·x0 + w2·x1 + b = 0 ` +
+            'should lie near the line x0 = 0.5, with label 1 (P > 0.5) on its left',
+        );
+      },
+    },
+    {
+      name: 'it is confident away from the boundary: P(1) > 0.7 at x0 = 0.1, < 0.3 at x0 = 0.9',
+      run: () => {
+        const predict = linearClassifier(handWeights());
+        for (const x1 of [0.1, 0.5, 0.9]) {
+          assert(predict(0.1, x1) > 0.7, `P(label 1 | 0.1, ${x1}) = ${predict(0.1, x1).toFixed(3)}, want > 0.7`);
+          assert(predict(0.9, x1) < 0.3, `P(label 1 | 0.9, ${x1}) = ${predict(0.9, x1).toFixed(3)}, want < 0.3`);
+        }
       },
     },
   ],
