@@ -14,7 +14,16 @@ import { Module, Parameter } from './module';
 import * as nn from './nn';
 import { Random } from './random';
 import { Tensor, fromFlat } from './tensor';
-import { IndexingError, formatShape, shapeSize } from './tensorData';
+import { IndexingError, describeValue, formatShape, shapeSize } from './tensorData';
+import {
+  checkBoolean,
+  checkDimArg,
+  checkInt,
+  checkOptions,
+  checkRange,
+  checkSizePair,
+  tooManyArguments,
+} from './validate';
 
 /** Options shared by layers: where their weights live and how they are initialised. */
 export interface LayerOptions {
@@ -28,6 +37,26 @@ export interface LayerOptions {
 
 /** Options of the convolution layers: the layer options plus PyTorch's stride and padding. */
 export interface ConvLayerOptions extends LayerOptions, nn.ConvOptions {}
+
+/** The keys of `LayerOptions`, for `checkOptions`. */
+const LAYER_OPTIONS = ['backend', 'rng', 'bias'];
+
+/**
+ * Throw unless `options` holds only `LayerOptions` (and `extra` keys) of the right types:
+ * `new Linear(4, 3, false)`, PyTorch's positional bias, is an error, not a layer with a bias.
+ */
+export function checkLayerOptions(where: string, options: LayerOptions, extra: readonly string[] = []): void {
+  checkOptions(where, options, extra.length === 0 ? LAYER_OPTIONS : [...LAYER_OPTIONS, ...extra]);
+  if (options.bias !== undefined) checkBoolean(where, 'bias', options.bias);
+  checkRng(where, options.rng);
+}
+
+/** Throw unless `rng` is omitted or a `Random`. */
+function checkRng(where: string, rng: unknown): void {
+  if (rng !== undefined && !(rng instanceof Random)) {
+    throw new TypeError(`${where}: rng must be a Random (new minitorch.Random(seed)), got ${describeValue(rng)}`);
+  }
+}
 
 /** Values uniform in ±bound from the layer's generator, in draw order. */
 function uniformValues(size: number, bound: number, rng: Random): number[] {
@@ -60,6 +89,10 @@ export class Linear extends Module {
     options: LayerOptions = {},
   ) {
     super();
+    if (arguments.length > 3) tooManyArguments('Linear', 3, arguments.length, 'inFeatures, outFeatures, options');
+    checkInt('Linear', 'inFeatures', inSize);
+    checkInt('Linear', 'outFeatures', outSize);
+    checkLayerOptions('Linear', options);
     const rng = options.rng ?? new Random(0);
     const bound = initBound(inSize);
     // Drawn row by row of [in, out] (the order earlier versions used, so seeded runs repeat) and stored transposed.
@@ -87,9 +120,9 @@ export class Linear extends Module {
 /** A kernel size per spatial dim from a number or a list. */
 function kernelSize(kernel: number | number[], dims: number, what: string): number[] {
   const k = typeof kernel === 'number' ? new Array<number>(dims).fill(kernel) : kernel;
-  if (k.length !== dims || k.some((v) => !Number.isInteger(v) || v < 1)) {
+  if (!Array.isArray(k) || k.length !== dims || k.some((v) => !Number.isInteger(v) || v < 1)) {
     throw new RangeError(
-      `${what}: kernel size must be a positive integer or ${dims} of them, got ${JSON.stringify(kernel)}`,
+      `${what}: kernel size must be a positive integer or ${dims} of them, got ${Array.isArray(kernel) ? JSON.stringify(kernel) : describeValue(kernel)}`,
     );
   }
   return k;
@@ -106,6 +139,10 @@ abstract class ConvLayer extends Module {
 
   constructor(inChannels: number, outChannels: number, kernel: number[], options: ConvLayerOptions) {
     super();
+    const name = this.constructor.name;
+    checkInt(name, 'inChannels', inChannels, 1);
+    checkInt(name, 'outChannels', outChannels, 1);
+    checkLayerOptions(name, options, ['stride', 'padding']);
     const rng = options.rng ?? new Random(0);
     const bound = initBound(inChannels * shapeSize(kernel));
     const shape = [outChannels, inChannels, ...kernel];
@@ -122,6 +159,8 @@ abstract class ConvLayer extends Module {
  */
 export class Conv1d extends ConvLayer {
   constructor(inChannels: number, outChannels: number, kernel: number | [number], options: ConvLayerOptions = {}) {
+    if (arguments.length > 4)
+      tooManyArguments('Conv1d', 4, arguments.length, 'inChannels, outChannels, kernel, options');
     super(inChannels, outChannels, kernelSize(kernel, 1, 'Conv1d'), options);
   }
 
@@ -142,6 +181,8 @@ export class Conv2d extends ConvLayer {
     kernel: number | [number, number],
     options: ConvLayerOptions = {},
   ) {
+    if (arguments.length > 4)
+      tooManyArguments('Conv2d', 4, arguments.length, 'inChannels, outChannels, kernel, options');
     super(inChannels, outChannels, kernelSize(kernel, 2, 'Conv2d'), options);
   }
 
@@ -160,7 +201,10 @@ export class Dropout extends Module {
     options: { rng?: Random } = {},
   ) {
     super();
-    if (!(rate >= 0 && rate <= 1)) throw new RangeError(`Dropout: rate must be in [0, 1], got ${rate}`);
+    if (arguments.length > 2) tooManyArguments('Dropout', 2, arguments.length, 'rate, options');
+    checkRange('Dropout', 'rate', rate, 0, 1);
+    checkOptions('Dropout', options, ['rng']);
+    checkRng('Dropout', options.rng);
     this.rng = options.rng ?? new Random(0);
   }
 
@@ -203,10 +247,25 @@ export class Flatten extends Module {
     readonly endDim = -1,
   ) {
     super();
+    if (arguments.length > 2) tooManyArguments('Flatten', 2, arguments.length, 'startDim, endDim');
+    checkDimArg('Flatten', 'startDim', startDim);
+    checkDimArg('Flatten', 'endDim', endDim);
   }
   forward(x: Tensor): Tensor {
     return x.flatten(this.startDim, this.endDim);
   }
+}
+
+/** Check a pooling layer's arguments when it is made, not at its first forward. */
+function checkPoolLayer(
+  name: string,
+  count: number,
+  kernel: number | [number, number],
+  stride: number | [number, number] | undefined,
+): void {
+  if (count > 2) tooManyArguments(name, 2, count, 'kernel, stride');
+  checkSizePair(name, 'kernel', kernel);
+  if (stride !== undefined) checkSizePair(name, 'stride', stride);
 }
 
 /** `torch.nn.MaxPool2d(kernel, stride = kernel)` */
@@ -216,6 +275,7 @@ export class MaxPool2d extends Module {
     readonly stride?: number | [number, number],
   ) {
     super();
+    checkPoolLayer('MaxPool2d', arguments.length, kernel, stride);
   }
   forward(x: Tensor): Tensor {
     return nn.maxpool2d(x, this.kernel, { stride: this.stride });
@@ -229,6 +289,7 @@ export class AvgPool2d extends Module {
     readonly stride?: number | [number, number],
   ) {
     super();
+    checkPoolLayer('AvgPool2d', arguments.length, kernel, stride);
   }
   forward(x: Tensor): Tensor {
     return nn.avgpool2d(x, this.kernel, { stride: this.stride });
@@ -246,6 +307,11 @@ export class Sequential extends Module {
 
   constructor(...layers: Layer[]) {
     super();
+    layers.forEach((layer: unknown, i) => {
+      if (!(layer instanceof Module) || typeof (layer as Partial<Layer>).forward !== 'function') {
+        throw new TypeError(`Sequential: layer ${i} must be a Module with a forward method, got ${describeValue(layer)}`);
+      }
+    });
     layers.forEach((layer, i) => (this[i] = layer));
     this.length = layers.length;
   }
@@ -272,9 +338,14 @@ export class MLP extends Module {
     options: LayerOptions = {},
   ) {
     super();
+    if (arguments.length > 2) tooManyArguments('MLP', 2, arguments.length, 'sizes, options');
+    if (!Array.isArray(sizes)) {
+      throw new TypeError(`MLP: sizes must be an array of layer sizes such as [2, 10, 1], got ${describeValue(sizes)}`);
+    }
     if (sizes.length < 2 || sizes.some((s) => !Number.isInteger(s) || s < 1)) {
       throw new RangeError(`MLP: sizes must be at least two positive integers, got [${sizes.join(', ')}]`);
     }
+    checkLayerOptions('MLP', options);
     // One generator for all layers, so each layer gets fresh numbers from one seed.
     const rng = options.rng ?? new Random(0);
     this.layers = sizes.slice(1).map((out, i) => new Linear(sizes[i], out, { ...options, rng }));

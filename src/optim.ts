@@ -8,6 +8,7 @@
 import { noGrad } from './autodiff';
 import { Module, Parameter } from './module';
 import { describeValue } from './tensorData';
+import { checkOptions, tooManyArguments } from './validate';
 import * as ops from './operators';
 import { Tensor } from './tensor';
 
@@ -274,7 +275,9 @@ export class SGD extends Optimizer {
   readonly momentum: number;
 
   constructor(params: Parameter[], options: SGDOptions = {}) {
+    if (arguments.length > 2) tooManyArguments('SGD', 2, arguments.length, 'params, options');
     super(params);
+    checkOptions('SGD', options, ['lr', 'momentum']);
     this.lr = checkRate('SGD', 'lr', options.lr ?? 0.01);
     this.momentum = checkRate('SGD', 'momentum', options.momentum ?? 0);
   }
@@ -318,7 +321,12 @@ export class Adam extends Optimizer {
   readonly eps: number;
 
   constructor(params: Parameter[], options: AdamOptions = {}) {
+    if (arguments.length > 2) tooManyArguments('Adam', 2, arguments.length, 'params, options');
     super(params);
+    checkOptions('Adam', options, ['lr', 'betas', 'eps']);
+    if (options.betas !== undefined && !(Array.isArray(options.betas) && options.betas.length === 2)) {
+      throw new TypeError(`Adam: betas must be a pair [beta1, beta2], got ${describeValue(options.betas)}`);
+    }
     this.lr = checkRate('Adam', 'lr', options.lr ?? 1e-3);
     const [b1, b2] = options.betas ?? [0.9, 0.999];
     this.betas = [checkRate('Adam', 'betas[0]', b1, 1), checkRate('Adam', 'betas[1]', b2, 1)];

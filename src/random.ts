@@ -4,6 +4,7 @@
  *
  * @packageDocumentation
  */
+import { describeValue } from './validate';
 
 /**
  * `seed` when it is an integer; otherwise an error naming `where`. `seed >>> 0` turns a string,
@@ -11,14 +12,9 @@
  * stream.
  */
 export function checkSeed(seed: unknown, where: string): number {
-  if (typeof seed !== 'number') throw new TypeError(`${where}: seed must be an integer, got ${describe(seed)}`);
+  if (typeof seed !== 'number') throw new TypeError(`${where}: seed must be an integer, got ${describeValue(seed)}`);
   if (!Number.isSafeInteger(seed)) throw new RangeError(`${where}: seed must be an integer, got ${seed}`);
   return seed;
-}
-
-/** A value as an error shows it (strings quoted, so '1' and 1 differ). */
-function describe(value: unknown): string {
-  return typeof value === 'string' ? `the string ${JSON.stringify(value)}` : `${typeof value} ${String(value)}`;
 }
 
 /**

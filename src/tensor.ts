@@ -26,6 +26,7 @@ import {
 } from './tensorData';
 import { TensorBackend, normalizeDim } from './tensorOps';
 import { EPS } from './operators';
+import { checkBoolean, checkInt, checkNumber, checkOptions, tooManyArguments } from './validate';
 
 /** How a computed tensor was made. */
 export interface TensorHistory {
@@ -182,6 +183,7 @@ export class Tensor implements Variable<Tensor> {
    * single-element tensor (a loss), as in PyTorch.
    */
   backward(grad?: Tensor): void {
+    if (arguments.length > 1) tooManyArguments('backward', 1, arguments.length, 'grad');
     if (grad !== undefined && !(grad instanceof Tensor)) {
       throw new TypeError(
         `backward: grad must be a Tensor of shape ${formatShape(this.shape)}, got ${describeValue(grad)}`,
@@ -209,6 +211,7 @@ export class Tensor implements Variable<Tensor> {
 
   /** Turn gradient tracking on or off for this leaf. */
   requiresGrad_(flag = true): this {
+    checkBoolean('requiresGrad_', 'flag', flag);
     this.requiresGrad = flag;
     return this;
   }
@@ -226,6 +229,7 @@ export class Tensor implements Variable<Tensor> {
 
   /** A copy on another backend (a constant; the data is copied). */
   to(backend: BackendLike): Tensor {
+    if (arguments.length > 1) tooManyArguments('to', 1, arguments.length, 'backend');
     const target = getBackend(backend);
     if (target === this.backend) return this;
     return fromFlat(this.data.toFlatArray(), this.shape, { backend: target });
@@ -233,28 +237,32 @@ export class Tensor implements Variable<Tensor> {
 
   // ---- Elementwise math ----
 
-  /** Lift a number to a tensor on this backend. */
-  private lift(b: TensorLike): Tensor {
+  /** Lift a number to a tensor on this backend (`what`: the op, for the message). */
+  private lift(b: TensorLike, what: string): Tensor {
     if (b instanceof Tensor) return b;
-    if (typeof b !== 'number') throw new TypeError(`expected a Tensor or a number, got ${typeof b}`);
+    if (typeof b !== 'number') throw new TypeError(`${what}: other must be a Tensor or a number, got ${describeValue(b)}`);
     return fromFlat(new Float64Array([b]), [], { backend: this.backend });
   }
 
   /** this + b (broadcasting) */
   add(b: TensorLike): Tensor {
-    return Tensor.apply('add', [this, this.lift(b)], undefined);
+    if (arguments.length > 1) tooManyArguments('add', 1, arguments.length, 'other');
+    return Tensor.apply('add', [this, this.lift(b, 'add')], undefined);
   }
   /** this − b */
   sub(b: TensorLike): Tensor {
-    return this.add(this.lift(b).neg());
+    if (arguments.length > 1) tooManyArguments('sub', 1, arguments.length, 'other');
+    return this.add(this.lift(b, 'sub').neg());
   }
   /** this · b (elementwise) */
   mul(b: TensorLike): Tensor {
-    return Tensor.apply('mul', [this, this.lift(b)], undefined);
+    if (arguments.length > 1) tooManyArguments('mul', 1, arguments.length, 'other');
+    return Tensor.apply('mul', [this, this.lift(b, 'mul')], undefined);
   }
   /** this / b (elementwise) */
   div(b: TensorLike): Tensor {
-    return this.mul(this.lift(b).inv());
+    if (arguments.length > 1) tooManyArguments('div', 1, arguments.length, 'other');
+    return this.mul(this.lift(b, 'div').inv());
   }
   /** −this */
   neg(): Tensor {
@@ -282,31 +290,31 @@ export class Tensor implements Variable<Tensor> {
   }
   /** 1.0 where this < b else 0.0 */
   lt(b: TensorLike): Tensor {
-    return Tensor.apply('lt', [this, this.lift(b)], undefined);
+    return Tensor.apply('lt', [this, this.lift(b, 'lt')], undefined);
   }
   /** 1.0 where this > b else 0.0 */
   gt(b: TensorLike): Tensor {
-    return Tensor.apply('lt', [this.lift(b), this], undefined);
+    return Tensor.apply('lt', [this.lift(b, 'gt'), this], undefined);
   }
   /** 1.0 where this == b else 0.0 */
   eq(b: TensorLike): Tensor {
-    return Tensor.apply('eq', [this, this.lift(b)], undefined);
+    return Tensor.apply('eq', [this, this.lift(b, 'eq')], undefined);
   }
   /** 1.0 where |this − b| < 1e-2 else 0.0 */
   isClose(b: TensorLike): Tensor {
-    return Tensor.apply('isClose', [this, this.lift(b)], undefined);
+    return Tensor.apply('isClose', [this, this.lift(b, 'isClose')], undefined);
   }
   /** 1.0 where this >= b else 0.0 (the complement of `lt`). */
   ge(b: TensorLike): Tensor {
-    return this.lt(b).neg().add(1);
+    return this.lt(this.lift(b, 'ge')).neg().add(1);
   }
   /** 1.0 where this <= b else 0.0 (the complement of `gt`). */
   le(b: TensorLike): Tensor {
-    return this.gt(b).neg().add(1);
+    return this.gt(this.lift(b, 'le')).neg().add(1);
   }
   /** 1.0 where this != b else 0.0 (the complement of `eq`). */
   ne(b: TensorLike): Tensor {
-    return this.eq(b).neg().add(1);
+    return this.eq(this.lift(b, 'ne')).neg().add(1);
   }
   /** √this (its own tensor function: the backend's `sqrt` map). */
   sqrt(): Tensor {
@@ -326,9 +334,10 @@ export class Tensor implements Variable<Tensor> {
    * exp(exponent · ln this), defined for positive bases (NaN below zero, as in PyTorch).
    */
   pow(exponent: TensorLike): Tensor {
+    if (arguments.length > 1) tooManyArguments('pow', 1, arguments.length, 'exponent');
     if (exponent instanceof Tensor) return naturalLog(this).mul(exponent).exp();
     if (typeof exponent !== 'number')
-      throw new TypeError(`pow: expected a Tensor or a number exponent, got ${typeof exponent}`);
+      throw new TypeError(`pow: exponent must be a Tensor or a number, got ${describeValue(exponent)}`);
     if (Number.isInteger(exponent)) {
       if (exponent < 0) return this.pow(-exponent).inv();
       // Exponentiation by squaring: log2(n) multiplications, each differentiable.
@@ -349,6 +358,9 @@ export class Tensor implements Variable<Tensor> {
   }
   /** Limit values to [min, max] (either bound may be omitted); no gradient where clamped. */
   clamp(min?: number | null, max?: number | null): Tensor {
+    if (arguments.length > 2) tooManyArguments('clamp', 2, arguments.length, 'min, max');
+    if (min !== undefined && min !== null) checkNumber('clamp', 'min', min);
+    if (max !== undefined && max !== null) checkNumber('clamp', 'max', max);
     if ((min === undefined || min === null) && (max === undefined || max === null)) {
       throw new RangeError('clamp: give at least one of min and max');
     }
@@ -362,9 +374,10 @@ export class Tensor implements Variable<Tensor> {
   // the backend's `reduce`) keep the dim with size 1, which is what broadcasting back needs.
 
   /** The dims a reduction runs over: every dim when `dim` is omitted, each checked once. */
-  private reductionDims(dim: number | number[] | undefined, what: string): number[] {
+  private reductionDims(dim: number | number[] | undefined, what: string, keepdim: unknown = false): number[] {
+    if (typeof keepdim !== 'boolean') checkBoolean(what, 'keepdim', keepdim);
     if (dim === undefined) return this.shape.map((_, i) => i);
-    const dims = (Array.isArray(dim) ? dim : [dim]).map((d) => normalizeDim(d, this.shape));
+    const dims = (Array.isArray(dim) ? dim : [dim]).map((d) => normalizeDim(d, this.shape, what));
     if (new Set(dims).size !== dims.length)
       throw new IndexingError(`${what}: dim ${formatShape(Array.isArray(dim) ? dim : [dim])} repeats a dimension`);
     return dims;
@@ -377,27 +390,33 @@ export class Tensor implements Variable<Tensor> {
 
   /** Sum over `dim` (a dim or a list; all when omitted); the dims are dropped unless `keepdim`. */
   sum(dim?: number | number[], keepdim = false): Tensor {
-    return this.reduceOver(this.reductionDims(dim, 'sum'), keepdim, (t, d) => Tensor.apply('sum', [t], d));
+    if (arguments.length > 2) tooManyArguments('sum', 2, arguments.length, 'dim, keepdim');
+    return this.reduceOver(this.reductionDims(dim, 'sum', keepdim), keepdim, (t, d) => Tensor.apply('sum', [t], d));
   }
   /** Mean over `dim` (a dim or a list; all when omitted); the dims are dropped unless `keepdim`. */
   mean(dim?: number | number[], keepdim = false): Tensor {
-    const dims = this.reductionDims(dim, 'mean');
+    if (arguments.length > 2) tooManyArguments('mean', 2, arguments.length, 'dim, keepdim');
+    const dims = this.reductionDims(dim, 'mean', keepdim);
     return this.sum(dims, keepdim).div(shapeSize(dims.map((d) => this.shape[d])));
   }
   /** Product over `dim` (all when omitted); the dim is dropped unless `keepdim`. */
   prod(dim?: number, keepdim = false): Tensor {
+    if (arguments.length > 2) tooManyArguments('prod', 2, arguments.length, 'dim, keepdim');
+    if (Array.isArray(dim)) throw new TypeError('prod: dim must be one integer (PyTorch\'s prod takes one dim), got an array');
     if (dim === undefined) return this.reshape(-1).prod(0);
-    return this.reduceOver(this.reductionDims(dim, 'prod'), keepdim, (t, d) => Tensor.apply('prod', [t], d));
+    return this.reduceOver(this.reductionDims(dim, 'prod', keepdim), keepdim, (t, d) => Tensor.apply('prod', [t], d));
   }
   /** Maximum over `dim` or a list of dims (all when omitted), as `torch.amax`. */
   amax(dim?: number | number[], keepdim = false): Tensor {
-    const dims = this.reductionDims(dim, 'amax');
+    if (arguments.length > 2) tooManyArguments('amax', 2, arguments.length, 'dim, keepdim');
+    const dims = this.reductionDims(dim, 'amax', keepdim);
     this.checkNotEmpty(dims, 'amax');
     return this.reduceOver(dims, keepdim, (t, d) => Tensor.apply('max', [t], d));
   }
   /** Minimum over `dim` or a list of dims (all when omitted), as `torch.amin`. */
   amin(dim?: number | number[], keepdim = false): Tensor {
-    this.checkNotEmpty(this.reductionDims(dim, 'amin'), 'amin');
+    if (arguments.length > 2) tooManyArguments('amin', 2, arguments.length, 'dim, keepdim');
+    this.checkNotEmpty(this.reductionDims(dim, 'amin', keepdim), 'amin');
     return this.neg().amax(dim, keepdim).neg();
   }
   /**
@@ -417,6 +436,7 @@ export class Tensor implements Variable<Tensor> {
   max(): Tensor;
   max(dim: number, keepdim?: boolean): { values: Tensor; indices: Tensor };
   max(dim?: number, keepdim = false): Tensor | { values: Tensor; indices: Tensor } {
+    if (arguments.length > 2) tooManyArguments('max', 2, arguments.length, 'dim, keepdim');
     if (dim === undefined) return this.amax();
     return valuesAt(this, dim, this.argmax(dim, true), keepdim);
   }
@@ -424,6 +444,7 @@ export class Tensor implements Variable<Tensor> {
   min(): Tensor;
   min(dim: number, keepdim?: boolean): { values: Tensor; indices: Tensor };
   min(dim?: number, keepdim = false): Tensor | { values: Tensor; indices: Tensor } {
+    if (arguments.length > 2) tooManyArguments('min', 2, arguments.length, 'dim, keepdim');
     if (dim === undefined) return this.amin();
     return valuesAt(this, dim, this.argmin(dim, true), keepdim);
   }
@@ -435,7 +456,10 @@ export class Tensor implements Variable<Tensor> {
    * is not picked stays out.
    */
   takeAlong(dim: number, index: Tensor, keepdim = false): Tensor {
-    const d = normalizeDim(dim, this.shape);
+    if (arguments.length > 3) tooManyArguments('takeAlong', 3, arguments.length, 'dim, index, keepdim');
+    const d = normalizeDim(dim, this.shape, 'takeAlong');
+    checkTensor('takeAlong', 'index', index);
+    checkBoolean('takeAlong', 'keepdim', keepdim);
     const n = this.shape[d];
     // An argmax result needs no check (and on the GPU a check would read it back).
     if (ARG_INDICES.get(index) !== n) checkIndices(index, n, `takeAlong: index along dim ${d} (size ${n})`);
@@ -447,8 +471,10 @@ export class Tensor implements Variable<Tensor> {
    * float tensor; without `dim`, the index into the flattened tensor (0-dim). Not differentiable.
    */
   argmax(dim?: number, keepdim = false): Tensor {
+    if (arguments.length > 2) tooManyArguments('argmax', 2, arguments.length, 'dim, keepdim');
+    checkBoolean('argmax', 'keepdim', keepdim);
     if (dim === undefined) return this.reshape(-1).argmax(0);
-    const d = normalizeDim(dim, this.shape);
+    const d = normalizeDim(dim, this.shape, 'argmax');
     const x = this.detach();
     const n = this.shape[d];
     this.checkNotEmpty([d], 'argmax');
@@ -463,11 +489,14 @@ export class Tensor implements Variable<Tensor> {
   }
   /** Index of the smallest value along `dim` (first on ties); see `argmax`. */
   argmin(dim?: number, keepdim = false): Tensor {
+    if (arguments.length > 2) tooManyArguments('argmin', 2, arguments.length, 'dim, keepdim');
     return this.detach().neg().argmax(dim, keepdim);
   }
   /** log Σ exp over `dim` (a dim or a list), computed stably by shifting by the maximum. */
   logsumexp(dim: number | number[], keepdim = false): Tensor {
-    const dims = this.reductionDims(dim, 'logsumexp');
+    if (arguments.length > 2) tooManyArguments('logsumexp', 2, arguments.length, 'dim, keepdim');
+    if (dim === undefined) throw new TypeError('logsumexp: dim is required (a dim or a list of dims), got undefined');
+    const dims = this.reductionDims(dim, 'logsumexp', keepdim);
     const max = this.detach().amax(dims, true);
     // Shift by the maximum where it is finite; an infinite one (all −∞, or a +∞) would give
     // ∞ − ∞ = NaN, where PyTorch gives −∞ and +∞.
@@ -480,7 +509,9 @@ export class Tensor implements Variable<Tensor> {
    * (default 1, PyTorch's default): Σ(x − mean)² / (N − correction).
    */
   var(dim?: number | number[], options: VarianceOptions = {}): Tensor {
-    const dims = this.reductionDims(dim, 'var');
+    if (arguments.length > 2) tooManyArguments('var', 2, arguments.length, 'dim, options');
+    checkVarianceOptions('var', options);
+    const dims = this.reductionDims(dim, 'var', options.keepdim ?? false);
     const n = shapeSize(dims.map((d) => this.shape[d]));
     const diff = this.sub(this.mean(dims, true));
     return diff
@@ -490,6 +521,8 @@ export class Tensor implements Variable<Tensor> {
   }
   /** Standard deviation: √var (same arguments as `var`). */
   std(dim?: number | number[], options: VarianceOptions = {}): Tensor {
+    if (arguments.length > 2) tooManyArguments('std', 2, arguments.length, 'dim, options');
+    checkVarianceOptions('std', options);
     return this.var(dim, options).sqrt();
   }
 
@@ -502,9 +535,10 @@ export class Tensor implements Variable<Tensor> {
   }
   /** Swap two dimensions. */
   transpose(dim0 = -2, dim1 = -1): Tensor {
+    if (arguments.length > 2) tooManyArguments('transpose', 2, arguments.length, 'dim0, dim1');
     const order = this.shape.map((_, i) => i);
-    const a = normalizeDim(dim0, this.shape);
-    const b = normalizeDim(dim1, this.shape);
+    const a = normalizeDim(dim0, this.shape, 'transpose');
+    const b = normalizeDim(dim1, this.shape, 'transpose');
     [order[a], order[b]] = [order[b], order[a]];
     return this.permute(...order);
   }
@@ -528,22 +562,25 @@ export class Tensor implements Variable<Tensor> {
   }
   /** Drop `dim` if its size is 1 (every size-1 dim when omitted), as PyTorch. */
   squeeze(dim?: number): Tensor {
+    if (arguments.length > 1) tooManyArguments('squeeze', 1, arguments.length, 'dim');
     if (dim === undefined) return this.reshape(this.shape.filter((s) => s !== 1));
-    const d = normalizeDim(dim, this.shape);
+    const d = normalizeDim(dim, this.shape, 'squeeze');
     return this.shape[d] === 1 ? this.reshape(this.shape.filter((_, i) => i !== d)) : this;
   }
   /** Insert a dim of size 1 at `dim` (in −(dims+1) … dims). */
   unsqueeze(dim: number): Tensor {
-    const d = normalizeDim(dim, [...this.shape, 1]);
+    if (arguments.length > 1) tooManyArguments('unsqueeze', 1, arguments.length, 'dim');
+    const d = normalizeDim(dim, [...this.shape, 1], 'unsqueeze');
     const shape = this.shape.slice();
     shape.splice(d, 0, 1);
     return this.reshape(shape);
   }
   /** Merge dims `startDim` … `endDim` into one (a 0-dim tensor becomes 1-D). */
   flatten(startDim = 0, endDim = -1): Tensor {
+    if (arguments.length > 2) tooManyArguments('flatten', 2, arguments.length, 'startDim, endDim');
     if (this.dims === 0) return this.reshape(1);
-    const s = normalizeDim(startDim, this.shape);
-    const e = normalizeDim(endDim, this.shape);
+    const s = normalizeDim(startDim, this.shape, 'flatten');
+    const e = normalizeDim(endDim, this.shape, 'flatten');
     if (s > e)
       throw new IndexingError(
         `flatten: startDim ${startDim} comes after endDim ${endDim} for shape ${formatShape(this.shape)}`,
@@ -552,7 +589,11 @@ export class Tensor implements Variable<Tensor> {
   }
   /** The entries at `indices` along `dim`, in that order (`torch.index_select`). */
   indexSelect(dim: number, indices: number[]): Tensor {
-    const d = normalizeDim(dim, this.shape);
+    if (arguments.length > 2) tooManyArguments('indexSelect', 2, arguments.length, 'dim, indices');
+    const d = normalizeDim(dim, this.shape, 'indexSelect');
+    if (!Array.isArray(indices)) {
+      throw new TypeError(`indexSelect: indices must be an array of integers, got ${describeValue(indices)}`);
+    }
     indices.forEach((i) => {
       if (!Number.isInteger(i) || i < 0 || i >= this.shape[d]) {
         throw new IndexingError(
@@ -564,7 +605,8 @@ export class Tensor implements Variable<Tensor> {
   }
   /** `length` entries along `dim` from `start` (`torch.narrow`). */
   narrow(dim: number, start: number, length: number): Tensor {
-    const d = normalizeDim(dim, this.shape);
+    if (arguments.length > 3) tooManyArguments('narrow', 3, arguments.length, 'dim, start, length');
+    const d = normalizeDim(dim, this.shape, 'narrow');
     if (
       !Number.isInteger(start) ||
       !Number.isInteger(length) ||
@@ -590,6 +632,8 @@ export class Tensor implements Variable<Tensor> {
    * over reduced dims; not differentiable).
    */
   expand(shape: Shape): Tensor {
+    if (arguments.length > 1) tooManyArguments('expand', 1, arguments.length, 'shape (one array)');
+    checkShape(shape, 'expand: shape');
     shapeBroadcast(this.shape, shape);
     return this.fromData(this.backend.map('id', this.data, shape));
   }
@@ -602,6 +646,8 @@ export class Tensor implements Variable<Tensor> {
    * added dim is removed again (two vectors give their 0-dim dot product).
    */
   matmul(b: Tensor): Tensor {
+    if (arguments.length > 1) tooManyArguments('matmul', 1, arguments.length, 'other');
+    checkTensor('matmul', 'other', b);
     if (this.dims === 0 || b.dims === 0) {
       throw new IndexingError(
         `matmul: both arguments need at least 1 dim, got shapes ${formatShape(this.shape)} and ${formatShape(b.shape)}`,
@@ -625,10 +671,12 @@ export class Tensor implements Variable<Tensor> {
   }
   /** The value at `index` (one entry per dim; `[]` for a 0-dim tensor). */
   get(index: number[]): number {
+    if (arguments.length > 1) tooManyArguments('get', 1, arguments.length, 'index (one array)');
     return this.data.get(this.indexArg(index, 'get'));
   }
   /** Write a value at `index` in place (only on tensors that are not part of a graph). */
   set(index: number[], value: number): void {
+    if (arguments.length > 2) tooManyArguments('set', 2, arguments.length, 'index, value');
     if (this.history !== null) throw new Error('set: cannot write into a computed tensor (it is part of a graph)');
     this.data.set(this.indexArg(index, 'set'), value);
   }
@@ -719,7 +767,9 @@ export function sumTo(grad: Tensor, shape: Shape): Tensor {
 
 /** A tensor from flat row-major values and a shape. */
 export function fromFlat(values: ArrayLike<number>, shape: Shape, options: TensorOptions = {}): Tensor {
-  checkShape(shape);
+  if (arguments.length > 3) tooManyArguments('fromFlat', 3, arguments.length, 'values, shape, options');
+  checkTensorOptions('fromFlat', options);
+  checkShape(shape, 'fromFlat: shape');
   if (!ArrayBuffer.isView(values)) {
     // A typed array holds numbers by construction; anything else is checked element by element.
     if (values === null || typeof values !== 'object' || typeof values.length !== 'number') {
@@ -755,6 +805,8 @@ function nestedShape(values: NestedArray): Shape {
 
 /** A tensor from (nested arrays of) numbers: `tensor([[1, 2], [3, 4]])`; `tensor(3)` is 0-dim. */
 export function tensor(values: NestedArray, options: TensorOptions = {}): Tensor {
+  if (arguments.length > 2) tooManyArguments('tensor', 2, arguments.length, 'values, options');
+  checkTensorOptions('tensor', options);
   const shape = nestedShape(values);
   const flat: number[] = [];
   const walk = (v: NestedArray, dim: number, path: number[]): void => {
@@ -776,22 +828,49 @@ export function tensor(values: NestedArray, options: TensorOptions = {}): Tensor
 
 /** A tensor of zeros. */
 export function zeros(shape: Shape, options: TensorOptions = {}): Tensor {
-  return full(shape, 0, options);
+  if (arguments.length > 2) tooManyArguments('zeros', 2, arguments.length, 'shape, options');
+  return filled('zeros', shape, 0, options);
 }
 
 /** A tensor of ones. */
 export function ones(shape: Shape, options: TensorOptions = {}): Tensor {
-  return full(shape, 1, options);
+  if (arguments.length > 2) tooManyArguments('ones', 2, arguments.length, 'shape, options');
+  return filled('ones', shape, 1, options);
 }
 
 /** A tensor filled with `value`. */
 export function full(shape: Shape, value: number, options: TensorOptions = {}): Tensor {
-  checkShape(shape);
+  if (arguments.length > 3) tooManyArguments('full', 3, arguments.length, 'shape, value, options');
+  checkNumber('full', 'value', value);
+  return filled('full', shape, value, options);
+}
+
+/** `zeros`, `ones` and `full`: storage of `shape` filled with `value`, checked as `what`. */
+function filled(what: string, shape: Shape, value: number, options: TensorOptions): Tensor {
+  checkShape(shape, `${what}: shape`);
+  checkTensorOptions(what, options);
   return fromFlat(newStorage(shape).fill(value), shape, options);
+}
+
+/** The keys of `TensorOptions`, for `checkOptions`. */
+const TENSOR_OPTIONS = ['backend', 'requiresGrad'];
+
+/** Throw unless `options` holds only `TensorOptions` (and `extra` keys), of the right types. */
+function checkTensorOptions(what: string, options: TensorOptions, extra: readonly string[] = []): void {
+  checkOptions(what, options, extra.length === 0 ? TENSOR_OPTIONS : [...TENSOR_OPTIONS, ...extra]);
+  if (options?.requiresGrad !== undefined) checkBoolean(what, 'requiresGrad', options.requiresGrad);
+}
+
+/** Throw unless `value` is a Tensor (the argument `name` of `what`). */
+export function checkTensor(what: string, name: string, value: unknown): asserts value is Tensor {
+  if (!(value instanceof Tensor)) throw new TypeError(`${what}: ${name} must be a Tensor, got ${describeValue(value)}`);
 }
 
 /** `[0, 1, …, n−1]` as a 1-D tensor. */
 export function arange(n: number, options: TensorOptions = {}): Tensor {
+  if (arguments.length > 2) tooManyArguments('arange', 2, arguments.length, 'n, options');
+  checkInt('arange', 'n', n);
+  checkTensorOptions('arange', options);
   return fromFlat(
     Array.from({ length: n }, (_, i) => i),
     [n],
@@ -809,7 +888,8 @@ export interface RandomOptions extends TensorOptions {
 
 /** Uniform random values in [0, 1), repeatable from `seed` or `rng`. */
 export function rand(shape: Shape, options: RandomOptions = {}): Tensor {
-  checkShape(shape);
+  if (arguments.length > 2) tooManyArguments('rand', 2, arguments.length, 'shape, options');
+  checkRandomOptions('rand', shape, options);
   const rng = options.rng ?? new Random(options.seed ?? 0);
   return fromFlat(
     Array.from({ length: shapeSize(shape) }, () => rng.next()),
@@ -820,13 +900,30 @@ export function rand(shape: Shape, options: RandomOptions = {}): Tensor {
 
 /** Standard normal random values, repeatable from `seed` or `rng`. */
 export function randn(shape: Shape, options: RandomOptions = {}): Tensor {
-  checkShape(shape);
+  if (arguments.length > 2) tooManyArguments('randn', 2, arguments.length, 'shape, options');
+  checkRandomOptions('randn', shape, options);
   const rng = options.rng ?? new Random(options.seed ?? 0);
   return fromFlat(
     Array.from({ length: shapeSize(shape) }, () => rng.normal()),
     shape,
     options,
   );
+}
+
+/** Check the arguments of `rand` and `randn` (the seed is checked by `Random`). */
+function checkRandomOptions(what: string, shape: Shape, options: RandomOptions): void {
+  checkShape(shape, `${what}: shape`);
+  checkTensorOptions(what, options, ['seed', 'rng']);
+  if (options.rng !== undefined && !(options.rng instanceof Random)) {
+    throw new TypeError(`${what}: rng must be a Random, got ${describeValue(options.rng)}`);
+  }
+}
+
+/** Throw unless `options` holds only `VarianceOptions` of the right types. */
+function checkVarianceOptions(what: string, options: VarianceOptions): void {
+  checkOptions(what, options, ['correction', 'keepdim']);
+  if (options.correction !== undefined) checkNumber(what, 'correction', options.correction);
+  if (options.keepdim !== undefined) checkBoolean(what, 'keepdim', options.keepdim);
 }
 
 /** Keyword options of `var` and `std`. */
@@ -902,6 +999,10 @@ export function mixAlong(t: Tensor, dim: number, sources: Array<number | null>):
  * c·input + (1 − c)·other, so a NaN or infinity in the branch not taken still shows.
  */
 export function where(condition: Tensor, input: TensorLike, other: TensorLike): Tensor {
+  if (arguments.length > 3) tooManyArguments('where', 3, arguments.length, 'condition, input, other');
+  checkTensor('where', 'condition', condition);
+  checkTensorLike('where', 'input', input);
+  checkTensorLike('where', 'other', other);
   const c = condition.detach();
   const lift = (x: TensorLike): Tensor => (x instanceof Tensor ? x : full([], x, { backend: c.backend }));
   // Selects rather than multiplies (c·a + (1−c)·b), so an ∞ or NaN in the branch not taken stays out.
@@ -927,9 +1028,25 @@ function checkIndices(index: Tensor, n: number, what: string): void {
   }
 }
 
+/** Throw unless `value` is a Tensor or a number. */
+function checkTensorLike(what: string, name: string, value: unknown): void {
+  if (!(value instanceof Tensor) && typeof value !== 'number') {
+    throw new TypeError(`${what}: ${name} must be a Tensor or a number, got ${describeValue(value)}`);
+  }
+}
+
+/** Throw unless `tensors` is a non-empty array of Tensors (for cat/stack). */
+function checkTensorList(what: string, tensors: unknown): asserts tensors is Tensor[] {
+  if (!Array.isArray(tensors)) {
+    throw new TypeError(`${what}: tensors must be an array of Tensors, got ${describeValue(tensors)}`);
+  }
+  if (tensors.length === 0) throw new IndexingError(`${what}: expected a non-empty list of tensors`);
+  tensors.forEach((t, i) => checkTensor(what, `tensors[${i}]`, t));
+}
+
 /** Check that every tensor matches the first one's shape except along `dim` (for cat/stack). */
 function checkJoin(what: string, tensors: Tensor[], dim: number | null): void {
-  if (tensors.length === 0) throw new IndexingError(`${what}: expected a non-empty list of tensors`);
+  checkTensorList(what, tensors);
   const first = tensors[0].shape;
   tensors.forEach((t, i) => {
     const same = t.dims === first.length && t.shape.every((s, k) => k === dim || s === first[k]);
@@ -944,8 +1061,9 @@ function checkJoin(what: string, tensors: Tensor[], dim: number | null): void {
 
 /** Join tensors along an existing `dim` (default 0), as `torch.cat`. */
 export function cat(tensors: Tensor[], dim = 0): Tensor {
-  if (tensors.length === 0) throw new IndexingError('cat: expected a non-empty list of tensors');
-  const d = normalizeDim(dim, tensors[0].shape);
+  if (arguments.length > 2) tooManyArguments('cat', 2, arguments.length, 'tensors, dim');
+  checkTensorList('cat', tensors);
+  const d = normalizeDim(dim, tensors[0].shape, 'cat');
   checkJoin('cat', tensors, d);
   const total = tensors.reduce((n, t) => n + t.shape[d], 0);
   // Each input is placed at its offset in a zero tensor of the full length; the sum joins them.
@@ -966,8 +1084,9 @@ export function cat(tensors: Tensor[], dim = 0): Tensor {
 
 /** Join equal-shaped tensors along a new `dim` (default 0), as `torch.stack`. */
 export function stack(tensors: Tensor[], dim = 0): Tensor {
+  if (arguments.length > 2) tooManyArguments('stack', 2, arguments.length, 'tensors, dim');
   checkJoin('stack', tensors, null);
-  const d = normalizeDim(dim, [...tensors[0].shape, 1]);
+  const d = normalizeDim(dim, [...tensors[0].shape, 1], 'stack');
   return cat(
     tensors.map((t) => t.unsqueeze(d)),
     d,

@@ -11,6 +11,10 @@
  *
  * @packageDocumentation
  */
+import { describeValue } from './validate';
+
+// Re-exported: `tensorData.describeValue` was public before the checks moved to validate.ts.
+export { describeValue };
 
 /** The sizes of a tensor's dimensions, e.g. `[2, 3]`. */
 export type Shape = number[];
@@ -197,15 +201,6 @@ export function newStorage(shape: ArrayLike<number>, shared = false): Storage {
 /** Throw unless `value` is a number (a string or `undefined` would be stored as NaN). */
 export function checkValue(value: unknown, what: string): void {
   if (typeof value !== 'number') throw new TypeError(`${what}: values must be numbers, got ${describeValue(value)}`);
-}
-
-/** A value as an error message shows it: its type, and the value itself when short. */
-export function describeValue(value: unknown): string {
-  if (typeof value === 'string') return `the string ${JSON.stringify(value)}`;
-  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint')
-    return `${typeof value} ${String(value)}`;
-  if (value === null || value === undefined) return String(value);
-  return `a ${Array.isArray(value) ? 'array' : typeof value === 'object' ? (value.constructor?.name ?? 'object') : typeof value}`;
 }
 
 /**
