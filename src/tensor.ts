@@ -26,7 +26,7 @@ import {
 } from './tensorData';
 import { TensorBackend, normalizeDim } from './tensorOps';
 import { EPS } from './operators';
-import { checkBoolean, checkInt, checkNumber, checkOptions, tooManyArguments } from './validate';
+import { checkBoolean, checkInt, checkNumber, checkNumbers, checkOptions, tooManyArguments } from './validate';
 
 /** How a computed tensor was made. */
 export interface TensorHistory {
@@ -770,16 +770,7 @@ export function fromFlat(values: ArrayLike<number>, shape: Shape, options: Tenso
   if (arguments.length > 3) tooManyArguments('fromFlat', 3, arguments.length, 'values, shape, options');
   checkTensorOptions('fromFlat', options);
   checkShape(shape, 'fromFlat: shape');
-  if (!ArrayBuffer.isView(values)) {
-    // A typed array holds numbers by construction; anything else is checked element by element.
-    if (values === null || typeof values !== 'object' || typeof values.length !== 'number') {
-      throw new TypeError(`fromFlat: values must be an array of numbers, got ${describeValue(values)}`);
-    }
-    for (let i = 0; i < values.length; i++) {
-      if (typeof values[i] !== 'number')
-        throw new TypeError(`fromFlat: value ${i} must be a number, got ${describeValue(values[i])}`);
-    }
-  }
+  checkNumbers('fromFlat', 'values', values);
   if (values.length !== shapeSize(shape)) {
     throw new IndexingError(
       `${values.length} values do not fit shape ${formatShape(shape)} (size ${shapeSize(shape)})`,
@@ -894,7 +885,7 @@ export function rand(shape: Shape, options: RandomOptions = {}): Tensor {
   return fromFlat(
     Array.from({ length: shapeSize(shape) }, () => rng.next()),
     shape,
-    options,
+    { backend: options.backend, requiresGrad: options.requiresGrad },
   );
 }
 
@@ -906,7 +897,7 @@ export function randn(shape: Shape, options: RandomOptions = {}): Tensor {
   return fromFlat(
     Array.from({ length: shapeSize(shape) }, () => rng.normal()),
     shape,
-    options,
+    { backend: options.backend, requiresGrad: options.requiresGrad },
   );
 }
 

@@ -34,10 +34,11 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 /**
  * Throw unless `options` is omitted or an object whose keys are all in `allowed`: in plain
  * JavaScript a misspelt or unsupported option (`{dilation: 2}`, `{requires_grad: true}`) would
- * otherwise be dropped without a word. `where` names the function (`"nn.conv2d"`).
+ * otherwise be dropped without a word. `where` names the function (`"conv2d"`); `required`: the
+ * options cannot be omitted (a chart's fields).
  */
-export function checkOptions(where: string, options: unknown, allowed: readonly string[]): void {
-  if (options === undefined) return;
+export function checkOptions(where: string, options: unknown, allowed: readonly string[], required = false): void {
+  if (options === undefined && !required) return;
   if (!isPlainObject(options)) {
     const example = allowed.length > 0 ? `{ ${allowed[0]}: … }` : '{}';
     throw new TypeError(`${where}: options must be an object such as ${example}, got ${describeValue(options)}`);
@@ -74,6 +75,17 @@ export function checkRange(where: string, name: string, value: unknown, min: num
     const range = max === Infinity ? `>= ${min}` : `in [${min}, ${max}]`;
     const error = typeof value === 'number' ? RangeError : TypeError;
     throw new error(`${where}: ${name} must be a number ${range}, got ${describeValue(value)}`);
+  }
+  return value;
+}
+
+/** Throw unless `value` is a finite number above 0 (an integer when `integer`); returns it. */
+export function checkPositive(where: string, name: string, value: unknown, integer = false): number {
+  if (typeof value !== 'number' || !(value > 0) || !Number.isFinite(value) || (integer && !Number.isInteger(value))) {
+    const error = typeof value === 'number' ? RangeError : TypeError;
+    throw new error(
+      `${where}: ${name} must be a positive ${integer ? 'integer' : 'number'}, got ${describeValue(value)}`,
+    );
   }
   return value;
 }
@@ -133,6 +145,20 @@ export function checkChoice<T extends string>(where: string, name: string, value
     );
   }
   return value as T;
+}
+
+/** Throw unless `value` is a typed array or an array of numbers (flat values, pixels). */
+export function checkNumbers(where: string, name: string, value: unknown): asserts value is ArrayLike<number> {
+  // A typed array holds numbers by construction; anything else is checked element by element.
+  if (ArrayBuffer.isView(value)) return;
+  if (!Array.isArray(value)) {
+    throw new TypeError(`${where}: ${name} must be an array of numbers, got ${describeValue(value)}`);
+  }
+  for (let i = 0; i < value.length; i++) {
+    if (typeof value[i] !== 'number') {
+      throw new TypeError(`${where}: ${name}[${i}] must be a number, got ${describeValue(value[i])}`);
+    }
+  }
 }
 
 /** Throw unless `value` is an array of integers of at least `min` (a list of labels, of indices). */

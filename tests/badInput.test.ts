@@ -40,7 +40,7 @@ describe('Bad input: indexing', () => {
       /get: index must be an array of numbers, one per dim \(shape \[2\]: e\.g\. x\.get\(\[0\]\)\), got undefined/,
     );
     expect(() => get(0)).to.throw(TypeError, /got number 0/);
-    expect(() => get(['0'])).to.throw(TypeError, /got a array/);
+    expect(() => get(['0'])).to.throw(TypeError, /got an array/);
     const set = x.set.bind(x) as (...a: unknown[]) => void;
     expect(() => set(1, 5)).to.throw(TypeError, /set: index must be an array .*x\.set\(\[0\], value\)/);
     expect(x.toFlatArray()).to.deep.equal(new Float64Array([1, 2]));
