@@ -437,6 +437,7 @@ export class Tensor implements Variable<Tensor> {
   max(dim: number, keepdim?: boolean): { values: Tensor; indices: Tensor };
   max(dim?: number, keepdim = false): Tensor | { values: Tensor; indices: Tensor } {
     if (arguments.length > 2) tooManyArguments('max', 2, arguments.length, 'dim, keepdim');
+    checkBoolean('max', 'keepdim', keepdim);
     if (dim === undefined) return this.amax();
     return valuesAt(this, dim, this.argmax(dim, true), keepdim);
   }
@@ -445,6 +446,7 @@ export class Tensor implements Variable<Tensor> {
   min(dim: number, keepdim?: boolean): { values: Tensor; indices: Tensor };
   min(dim?: number, keepdim = false): Tensor | { values: Tensor; indices: Tensor } {
     if (arguments.length > 2) tooManyArguments('min', 2, arguments.length, 'dim, keepdim');
+    checkBoolean('min', 'keepdim', keepdim);
     if (dim === undefined) return this.amin();
     return valuesAt(this, dim, this.argmin(dim, true), keepdim);
   }

@@ -260,7 +260,7 @@ export class SentimentCNN extends Module {
     this.conv1 = new Conv1d(embeddingDims, featureMaps, 3, layer);
     this.conv2 = new Conv1d(embeddingDims, featureMaps, 4, layer);
     this.conv3 = new Conv1d(embeddingDims, featureMaps, 5, layer);
-    this.linear = new Linear(featureMaps, 1, layer);
+    this.linear = new Linear(featureMaps, 1, { backend: layer.backend, rng: layer.rng });
   }
 
   /** [batch, dims, length] → [batch] probabilities of "positive". */
