@@ -309,7 +309,9 @@ export class Sequential extends Module {
     super();
     layers.forEach((layer: unknown, i) => {
       if (!(layer instanceof Module) || typeof (layer as Partial<Layer>).forward !== 'function') {
-        throw new TypeError(`Sequential: layer ${i} must be a Module with a forward method, got ${describeValue(layer)}`);
+        throw new TypeError(
+          `Sequential: layer ${i} must be a Module with a forward method, got ${describeValue(layer)}`,
+        );
       }
     });
     layers.forEach((layer, i) => (this[i] = layer));

@@ -178,7 +178,12 @@ export interface PoolOptions {
 }
 
 /** Check the arguments every pooling takes; the kernel as [height, width]. */
-function checkPoolArgs(name: string, input: Tensor, kernel: number | [number, number], options: PoolOptions): [number, number] {
+function checkPoolArgs(
+  name: string,
+  input: Tensor,
+  kernel: number | [number, number],
+  options: PoolOptions,
+): [number, number] {
   checkTensor(name, 'input', input);
   checkOptions(name, options, POOL_OPTIONS);
   return checkSizePair(name, 'kernel', kernel);

@@ -240,7 +240,8 @@ export class Tensor implements Variable<Tensor> {
   /** Lift a number to a tensor on this backend (`what`: the op, for the message). */
   private lift(b: TensorLike, what: string): Tensor {
     if (b instanceof Tensor) return b;
-    if (typeof b !== 'number') throw new TypeError(`${what}: other must be a Tensor or a number, got ${describeValue(b)}`);
+    if (typeof b !== 'number')
+      throw new TypeError(`${what}: other must be a Tensor or a number, got ${describeValue(b)}`);
     return fromFlat(new Float64Array([b]), [], { backend: this.backend });
   }
 
@@ -402,7 +403,8 @@ export class Tensor implements Variable<Tensor> {
   /** Product over `dim` (all when omitted); the dim is dropped unless `keepdim`. */
   prod(dim?: number, keepdim = false): Tensor {
     if (arguments.length > 2) tooManyArguments('prod', 2, arguments.length, 'dim, keepdim');
-    if (Array.isArray(dim)) throw new TypeError('prod: dim must be one integer (PyTorch\'s prod takes one dim), got an array');
+    if (Array.isArray(dim))
+      throw new TypeError("prod: dim must be one integer (PyTorch's prod takes one dim), got an array");
     if (dim === undefined) return this.reshape(-1).prod(0);
     return this.reduceOver(this.reductionDims(dim, 'prod', keepdim), keepdim, (t, d) => Tensor.apply('prod', [t], d));
   }

@@ -102,7 +102,9 @@ export function checkInt(where: string, name: string, value: unknown, min = 0): 
 /** Throw unless `value` is an integer dim (negative ones count from the end); returns it. */
 export function checkDimArg(where: string, name: string, value: unknown): number {
   if (typeof value !== 'number' || !Number.isInteger(value)) {
-    throw new TypeError(`${where}: ${name} must be an integer dim (negative counts from the end), got ${describeValue(value)}`);
+    throw new TypeError(
+      `${where}: ${name} must be an integer dim (negative counts from the end), got ${describeValue(value)}`,
+    );
   }
   return value;
 }

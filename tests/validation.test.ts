@@ -43,8 +43,16 @@ const BAD_CALLS: Array<[string, () => unknown, RegExp]> = [
   ['arange(-1)', () => m.arange(-1), /arange: n must be an integer >= 0, got number -1/],
   ['arange(2.5)', () => m.arange(2.5), /arange: n must be an integer >= 0, got number 2\.5/],
   ['arange(3, {}, 1)', () => m.arange(3, {}, 1), /arange: takes at most 2 arguments \(n, options\), got 3/],
-  ['tensor([1], {requires_grad: true})', () => m.tensor([1], { requires_grad: true }), /tensor: unknown option "requires_grad" \(it takes backend, requiresGrad\)/],
-  ['tensor([1], {requiresGrad: 1})', () => m.tensor([1], { requiresGrad: 1 }), /tensor: requiresGrad must be true or false, got number 1/],
+  [
+    'tensor([1], {requires_grad: true})',
+    () => m.tensor([1], { requires_grad: true }),
+    /tensor: unknown option "requires_grad" \(it takes backend, requiresGrad\)/,
+  ],
+  [
+    'tensor([1], {requiresGrad: 1})',
+    () => m.tensor([1], { requiresGrad: 1 }),
+    /tensor: requiresGrad must be true or false, got number 1/,
+  ],
   ['tensor([1], {dtype})', () => m.tensor([1], { dtype: 'float64' }), /tensor: unknown option "dtype"/],
   ['tensor([1], {}, 2)', () => m.tensor([1], {}, 2), /tensor: takes at most 2 arguments/],
   ['zeros([2], {dtype})', () => m.zeros([2], { dtype: 'float32' }), /zeros: unknown option "dtype"/],
@@ -52,9 +60,17 @@ const BAD_CALLS: Array<[string, () => unknown, RegExp]> = [
   ['full([2], "1")', () => m.full([2], '1'), /full: value must be a number, got the string "1"/],
   ['fromFlat({}, [1])', () => m.fromFlat({}, [1]), /fromFlat: values must be an array of numbers, got an object/],
   ['rand([2], {rng: 5})', () => m.rand([2], { rng: 5 }), /rand: rng must be a Random, got number 5/],
-  ['randn([2], {generator})', () => m.randn([2], { generator: 1 }), /randn: unknown option "generator" \(it takes backend, requiresGrad, seed, rng\)/],
+  [
+    'randn([2], {generator})',
+    () => m.randn([2], { generator: 1 }),
+    /randn: unknown option "generator" \(it takes backend, requiresGrad, seed, rng\)/,
+  ],
   ['rand([2], {seed: "1"})', () => m.rand([2], { seed: '1' }), /Random: seed must be an integer, got the string "1"/],
-  ['zeros([2], {backend: 3})', () => m.zeros([2], { backend: 3 }), /backend must be a name \(simple, fast, gpu\) or a backend object, got number 3/],
+  [
+    'zeros([2], {backend: 3})',
+    () => m.zeros([2], { backend: 3 }),
+    /backend must be a name \(simple, fast, gpu\) or a backend object, got number 3/,
+  ],
   ['where(1, x, x)', () => m.where(1, x, x), /where: condition must be a Tensor, got number 1/],
   ['where(c, x, "0")', () => m.where(x, x, '0'), /where: other must be a Tensor or a number, got the string "0"/],
   ['cat(x, x)', () => m.cat(x, x), /cat: tensors must be an array of Tensors, got a Tensor/],
@@ -71,9 +87,21 @@ const BAD_CALLS: Array<[string, () => unknown, RegExp]> = [
   ['x.max(0, "yes")', () => x.max(0, 'yes'), /max: keepdim must be true or false, got the string "yes"/],
   ['x.argmin(0, false, 1)', () => x.argmin(0, false, 1), /argmin: takes at most 2 arguments/],
   ['x.logsumexp()', () => x.logsumexp(), /logsumexp: dim is required/],
-  ['x.var(1, false)', () => x.var(1, false), /var: options must be an object such as \{ correction: … \}, got boolean false/],
-  ['x.std(0, {unbiased: false})', () => x.std(0, { unbiased: false }), /std: unknown option "unbiased" \(it takes correction, keepdim\)/],
-  ['x.var(0, {correction: "1"})', () => x.var(0, { correction: '1' }), /var: correction must be a number, got the string "1"/],
+  [
+    'x.var(1, false)',
+    () => x.var(1, false),
+    /var: options must be an object such as \{ correction: … \}, got boolean false/,
+  ],
+  [
+    'x.std(0, {unbiased: false})',
+    () => x.std(0, { unbiased: false }),
+    /std: unknown option "unbiased" \(it takes correction, keepdim\)/,
+  ],
+  [
+    'x.var(0, {correction: "1"})',
+    () => x.var(0, { correction: '1' }),
+    /var: correction must be a number, got the string "1"/,
+  ],
   ['x.add(x, {alpha: 2})', () => x.add(x, { alpha: 2 }), /add: takes at most 1 argument \(other\), got 2/],
   ['x.sub(x, 2)', () => x.sub(x, 2), /sub: takes at most 1 argument/],
   ['x.div(x, {rounding_mode})', () => x.div(x, { rounding_mode: 'floor' }), /div: takes at most 1 argument/],
@@ -87,7 +115,11 @@ const BAD_CALLS: Array<[string, () => unknown, RegExp]> = [
   ['x.squeeze(0, 1)', () => x.squeeze(0, 1), /squeeze: takes at most 1 argument \(dim\), got 2/],
   ['x.unsqueeze()', () => x.unsqueeze(), /unsqueeze: dim must be an integer, got undefined/],
   ['x.flatten(0.5)', () => x.flatten(0.5), /flatten: dim must be an integer, got number 0\.5/],
-  ['x.indexSelect(0, tensor)', () => x.indexSelect(0, mt.tensor([0])), /indexSelect: indices must be an array of integers, got a Tensor/],
+  [
+    'x.indexSelect(0, tensor)',
+    () => x.indexSelect(0, mt.tensor([0])),
+    /indexSelect: indices must be an array of integers, got a Tensor/,
+  ],
   ['x.narrow(0, 0, 1, 1)', () => x.narrow(0, 0, 1, 1), /narrow: takes at most 3 arguments/],
   ['x.expand(2, 2)', () => x.expand(2, 2), /expand: takes at most 1 argument \(shape \(one array\)\), got 2/],
   ['x.expand(4)', () => x.expand(4), /expand: shape must be an array of sizes/],
@@ -95,108 +127,368 @@ const BAD_CALLS: Array<[string, () => unknown, RegExp]> = [
   ['x.takeAlong(1, [0])', () => x.takeAlong(1, [0]), /takeAlong: index must be a Tensor, got an array/],
   ['x.view(-1, 3)', () => x.view(-1, 3), /view: shape \[-1, 3\] cannot hold the 4 elements/],
   ['x.get([0, 0], 1)', () => x.get([0, 0], 1), /get: takes at most 1 argument/],
-  ['x.set([0, 0], "a")', () => mt.zeros([2, 2]).set([0, 0], 'a' as Loose), /set: values must be numbers, got the string "a"/],
-  ['x.requiresGrad_(1)', () => mt.zeros([1]).requiresGrad_(1 as Loose), /requiresGrad_: flag must be true or false, got number 1/],
+  [
+    'x.set([0, 0], "a")',
+    () => mt.zeros([2, 2]).set([0, 0], 'a' as Loose),
+    /set: values must be numbers, got the string "a"/,
+  ],
+  [
+    'x.requiresGrad_(1)',
+    () => mt.zeros([1]).requiresGrad_(1 as Loose),
+    /requiresGrad_: flag must be true or false, got number 1/,
+  ],
   ['x.to("cuda")', () => x.to('cuda'), /unknown backend "cuda" \(expected one of: simple, fast, gpu\)/],
   ['x.to("fast", true)', () => x.to('fast', true), /to: takes at most 1 argument \(backend\)/],
   ['x.backward(g, true)', () => x.backward(x, true), /backward: takes at most 1 argument \(grad\)/],
   // nn functions
-  ['nn.conv2d(x, w, null, {dilation: 2})', () => m.nn.conv2d(image, kernel, null, { dilation: 2 }), /conv2d: unknown option "dilation" \(it takes stride, padding\)/],
-  ['nn.conv2d(x, w, {stride: 1})', () => m.nn.conv2d(image, kernel, { stride: 1 }), /conv2d: bias must be a Tensor, got an object/],
+  [
+    'nn.conv2d(x, w, null, {dilation: 2})',
+    () => m.nn.conv2d(image, kernel, null, { dilation: 2 }),
+    /conv2d: unknown option "dilation" \(it takes stride, padding\)/,
+  ],
+  [
+    'nn.conv2d(x, w, {stride: 1})',
+    () => m.nn.conv2d(image, kernel, { stride: 1 }),
+    /conv2d: bias must be a Tensor, got an object/,
+  ],
   ['nn.conv2d(x, w, null, {}, 1)', () => m.nn.conv2d(image, kernel, null, {}, 1), /conv2d: takes at most 4 arguments/],
   ['nn.conv1d([1], w)', () => m.nn.conv1d([1], kernel), /conv1d: input must be a Tensor, got an array/],
-  ['nn.conv2d(x, w, null, {stride: 0})', () => m.nn.conv2d(image, kernel, null, { stride: 0 }), /conv2d: stride must be an integer >= 1/],
-  ['nn.maxpool2d(x, 2, {padding: 1})', () => m.nn.maxpool2d(image, 2, { padding: 1 }), /maxpool2d: unknown option "padding" \(it takes stride\)/],
-  ['nn.maxpool2d(x, 2, 1)', () => m.nn.maxpool2d(image, 2, 1), /maxpool2d: options must be an object such as \{ stride: … \}, got number 1/],
-  ['nn.avgpool2d(x, 0)', () => m.nn.avgpool2d(image, 0), /avgpool2d: kernel must be a positive integer or \[height, width\] of them, got number 0/],
-  ['nn.avgpool2d(x, 2, {stride: [1]})', () => m.nn.avgpool2d(image, 2, { stride: [1] }), /avgpool2d: stride must be a positive integer or \[height, width\] of them, got \[1\]/],
+  [
+    'nn.conv2d(x, w, null, {stride: 0})',
+    () => m.nn.conv2d(image, kernel, null, { stride: 0 }),
+    /conv2d: stride must be an integer >= 1/,
+  ],
+  [
+    'nn.maxpool2d(x, 2, {padding: 1})',
+    () => m.nn.maxpool2d(image, 2, { padding: 1 }),
+    /maxpool2d: unknown option "padding" \(it takes stride\)/,
+  ],
+  [
+    'nn.maxpool2d(x, 2, 1)',
+    () => m.nn.maxpool2d(image, 2, 1),
+    /maxpool2d: options must be an object such as \{ stride: … \}, got number 1/,
+  ],
+  [
+    'nn.avgpool2d(x, 0)',
+    () => m.nn.avgpool2d(image, 0),
+    /avgpool2d: kernel must be a positive integer or \[height, width\] of them, got number 0/,
+  ],
+  [
+    'nn.avgpool2d(x, 2, {stride: [1]})',
+    () => m.nn.avgpool2d(image, 2, { stride: [1] }),
+    /avgpool2d: stride must be a positive integer or \[height, width\] of them, got \[1\]/,
+  ],
   ['nn.softmax(x)', () => m.nn.softmax(x), /softmax: dim must be an integer, got undefined/],
   ['nn.logsoftmax(x, 1, 3)', () => m.nn.logsoftmax(x, 1, 3), /logsoftmax: takes at most 2 arguments \(input, dim\)/],
   ['nn.softmax([1], 0)', () => m.nn.softmax([1], 0), /softmax: input must be a Tensor, got an array/],
   ['nn.max(x, 5)', () => m.nn.max(x, 5), /max: dim 5 is out of range/],
   ['nn.argmax(x, "0")', () => m.nn.argmax(x, '0'), /argmax: dim must be an integer, got the string "0"/],
-  ['nn.dropout(x, "0.5")', () => m.nn.dropout(x, '0.5'), /dropout: rate must be a number in \[0, 1\], got the string "0\.5"/],
-  ['nn.dropout(x, 0.5, {training: true})', () => m.nn.dropout(x, 0.5, { training: true }), /dropout: unknown option "training" \(it takes ignore, rng\)/],
-  ['nn.dropout(x, 0.5, {ignore: 1})', () => m.nn.dropout(x, 0.5, { ignore: 1 }), /dropout: ignore must be true or false/],
+  [
+    'nn.dropout(x, "0.5")',
+    () => m.nn.dropout(x, '0.5'),
+    /dropout: rate must be a number in \[0, 1\], got the string "0\.5"/,
+  ],
+  [
+    'nn.dropout(x, 0.5, {training: true})',
+    () => m.nn.dropout(x, 0.5, { training: true }),
+    /dropout: unknown option "training" \(it takes ignore, rng\)/,
+  ],
+  [
+    'nn.dropout(x, 0.5, {ignore: 1})',
+    () => m.nn.dropout(x, 0.5, { ignore: 1 }),
+    /dropout: ignore must be true or false/,
+  ],
   // Layers
-  ['new Linear(4, 3, false)', () => new m.Linear(4, 3, false), /Linear: options must be an object such as \{ backend: … \}, got boolean false/],
+  [
+    'new Linear(4, 3, false)',
+    () => new m.Linear(4, 3, false),
+    /Linear: options must be an object such as \{ backend: … \}, got boolean false/,
+  ],
   ['new Linear(-1, 3)', () => new m.Linear(-1, 3), /Linear: inFeatures must be an integer >= 0, got number -1/],
   ['new Linear("4", 3)', () => new m.Linear('4', 3), /Linear: inFeatures must be an integer >= 0, got the string "4"/],
   ['new Linear(4)', () => new m.Linear(4), /Linear: outFeatures must be an integer >= 0, got undefined/],
-  ['new Linear(4, 3, {bias: 0})', () => new m.Linear(4, 3, { bias: 0 }), /Linear: bias must be true or false, got number 0/],
+  [
+    'new Linear(4, 3, {bias: 0})',
+    () => new m.Linear(4, 3, { bias: 0 }),
+    /Linear: bias must be true or false, got number 0/,
+  ],
   ['new Linear(4, 3, {rng: 1})', () => new m.Linear(4, 3, { rng: 1 }), /Linear: rng must be a Random/],
-  ['new Conv2d(1, 2, 3, 1, 1)', () => new m.Conv2d(1, 2, 3, 1, 1), /Conv2d: takes at most 4 arguments \(inChannels, outChannels, kernel, options\), got 5/],
-  ['new Conv2d(1, 2, 3, {dilation: 2})', () => new m.Conv2d(1, 2, 3, { dilation: 2 }), /Conv2d: unknown option "dilation" \(it takes backend, rng, bias, stride, padding\)/],
+  [
+    'new Conv2d(1, 2, 3, 1, 1)',
+    () => new m.Conv2d(1, 2, 3, 1, 1),
+    /Conv2d: takes at most 4 arguments \(inChannels, outChannels, kernel, options\), got 5/,
+  ],
+  [
+    'new Conv2d(1, 2, 3, {dilation: 2})',
+    () => new m.Conv2d(1, 2, 3, { dilation: 2 }),
+    /Conv2d: unknown option "dilation" \(it takes backend, rng, bias, stride, padding\)/,
+  ],
   ['new Conv1d(0, 2, 3)', () => new m.Conv1d(0, 2, 3), /Conv1d: inChannels must be an integer >= 1, got number 0/],
-  ['new Conv2d(1, 2)', () => new m.Conv2d(1, 2), /Conv2d: kernel size must be a positive integer or 2 of them, got undefined/],
+  [
+    'new Conv2d(1, 2)',
+    () => new m.Conv2d(1, 2),
+    /Conv2d: kernel size must be a positive integer or 2 of them, got undefined/,
+  ],
   ['new MaxPool2d(2, 2, 1)', () => new m.MaxPool2d(2, 2, 1), /MaxPool2d: takes at most 2 arguments \(kernel, stride\)/],
   ['new AvgPool2d(0)', () => new m.AvgPool2d(0), /AvgPool2d: kernel must be a positive integer/],
-  ['new Dropout({p: 0.5})', () => new m.Dropout({ p: 0.5 }), /Dropout: rate must be a number in \[0, 1\], got an object/],
-  ['new Dropout(0.5, {inplace})', () => new m.Dropout(0.5, { inplace: true }), /Dropout: unknown option "inplace" \(it takes rng\)/],
+  [
+    'new Dropout({p: 0.5})',
+    () => new m.Dropout({ p: 0.5 }),
+    /Dropout: rate must be a number in \[0, 1\], got an object/,
+  ],
+  [
+    'new Dropout(0.5, {inplace})',
+    () => new m.Dropout(0.5, { inplace: true }),
+    /Dropout: unknown option "inplace" \(it takes rng\)/,
+  ],
   ['new Flatten("1")', () => new m.Flatten('1'), /Flatten: startDim must be an integer dim/],
-  ['new Sequential(relu, fn)', () => new m.Sequential(new mt.ReLU(), (t: unknown) => t), /Sequential: layer 1 must be a Module with a forward method, got a function/],
+  [
+    'new Sequential(relu, fn)',
+    () => new m.Sequential(new mt.ReLU(), (t: unknown) => t),
+    /Sequential: layer 1 must be a Module with a forward method, got a function/,
+  ],
   ['new MLP(3)', () => new m.MLP(3), /MLP: sizes must be an array of layer sizes such as \[2, 10, 1\], got number 3/],
   ['new MLP([2, 1], {hidden: 3})', () => new m.MLP([2, 1], { hidden: 3 }), /MLP: unknown option "hidden"/],
-  ['new LeNet({classes: 0})', () => new m.LeNet({ classes: 0 }), /LeNet: classes must be an integer >= 1, got number 0/],
-  ['model.loadStateDict(sd, false)', () => new m.Linear(1, 1).loadStateDict({}, false), /loadStateDict: options must be an object such as \{ strict: … \}, got boolean false/],
-  ['model.loadStateDict(sd, {strict: "no"})', () => new m.Linear(1, 1).loadStateDict({}, { strict: 'no' }), /loadStateDict: strict must be true or false/],
+  [
+    'new LeNet({classes: 0})',
+    () => new m.LeNet({ classes: 0 }),
+    /LeNet: classes must be an integer >= 1, got number 0/,
+  ],
+  [
+    'model.loadStateDict(sd, false)',
+    () => new m.Linear(1, 1).loadStateDict({}, false),
+    /loadStateDict: options must be an object such as \{ strict: … \}, got boolean false/,
+  ],
+  [
+    'model.loadStateDict(sd, {strict: "no"})',
+    () => new m.Linear(1, 1).loadStateDict({}, { strict: 'no' }),
+    /loadStateDict: strict must be true or false/,
+  ],
   // Losses
-  ['nllLoss(x, y, {reduction: "sum"})', () => m.nllLoss(x, [0, 1], { reduction: 'sum' }), /nllLoss: takes at most 2 arguments \(logProbs, labels\), got 3/],
-  ['nllLoss(x, [0.5, 1])', () => m.nllLoss(x, [0.5, 1]), /nllLoss: labels\[0\] must be an integer >= 0, got number 0\.5/],
+  [
+    'nllLoss(x, y, {reduction: "sum"})',
+    () => m.nllLoss(x, [0, 1], { reduction: 'sum' }),
+    /nllLoss: takes at most 2 arguments \(logProbs, labels\), got 3/,
+  ],
+  [
+    'nllLoss(x, [0.5, 1])',
+    () => m.nllLoss(x, [0.5, 1]),
+    /nllLoss: labels\[0\] must be an integer >= 0, got number 0\.5/,
+  ],
   ['crossEntropy([1], [0])', () => m.crossEntropy([1], [0]), /crossEntropy: logits must be a Tensor, got an array/],
-  ['binaryCrossEntropy(p, [1])', () => m.binaryCrossEntropy(x, [1]), /binaryCrossEntropy: y must be a Tensor, got an array/],
+  [
+    'binaryCrossEntropy(p, [1])',
+    () => m.binaryCrossEntropy(x, [1]),
+    /binaryCrossEntropy: y must be a Tensor, got an array/,
+  ],
   ['oneHot([0], 0)', () => m.oneHot([0], 0), /oneHot: classes must be an integer >= 1, got number 0/],
   ['oneHot(3, 2)', () => m.oneHot(3, 2), /oneHot: labels must be an array of integers, got number 3/],
   // Optimizers
-  ['new SGD(ps, 0.1)', () => new m.SGD(param(), 0.1), /SGD: options must be an object such as \{ lr: … \}, got number 0\.1/],
-  ['new SGD(ps, {weight_decay})', () => new m.SGD(param(), { lr: 0.1, weight_decay: 1 }), /SGD: unknown option "weight_decay" \(it takes lr, momentum\)/],
+  [
+    'new SGD(ps, 0.1)',
+    () => new m.SGD(param(), 0.1),
+    /SGD: options must be an object such as \{ lr: … \}, got number 0\.1/,
+  ],
+  [
+    'new SGD(ps, {weight_decay})',
+    () => new m.SGD(param(), { lr: 0.1, weight_decay: 1 }),
+    /SGD: unknown option "weight_decay" \(it takes lr, momentum\)/,
+  ],
   ['new SGD(ps, {}, 1)', () => new m.SGD(param(), {}, 1), /SGD: takes at most 2 arguments \(params, options\)/],
-  ['new Adam(ps, {betas: 0.9})', () => new m.Adam(param(), { betas: 0.9 }), /Adam: betas must be a pair \[beta1, beta2\], got number 0\.9/],
-  ['new Adam(ps, {amsgrad: true})', () => new m.Adam(param(), { amsgrad: true }), /Adam: unknown option "amsgrad" \(it takes lr, betas, eps\)/],
+  [
+    'new Adam(ps, {betas: 0.9})',
+    () => new m.Adam(param(), { betas: 0.9 }),
+    /Adam: betas must be a pair \[beta1, beta2\], got number 0\.9/,
+  ],
+  [
+    'new Adam(ps, {amsgrad: true})',
+    () => new m.Adam(param(), { amsgrad: true }),
+    /Adam: unknown option "amsgrad" \(it takes lr, betas, eps\)/,
+  ],
   // safetensors
-  ['safetensors.serialize(model)', () => m.safetensors.serialize(new mt.Linear(1, 1)), /safetensors\.serialize: tensors must be an object of tensors by name \(model\.stateDict\(\)\), got a Linear module/],
-  ['safetensors.serialize(sd, {dtype, shape})', () => m.safetensors.serialize({}, { format: 'pt' }), /safetensors\.serialize: unknown option "format" \(it takes dtype, metadata\)/],
-  ['safetensors.deserialize("file")', () => m.safetensors.deserialize('model.safetensors'), /safetensors\.deserialize: bytes must be a Uint8Array \(a Buffer\), got the string "model\.safetensors"/],
-  ['safetensors.load(path, {device})', () => m.safetensors.load('x.safetensors', { device: 'cpu' }), /safetensors\.load: unknown option "device" \(it takes backend, requiresGrad\)/],
+  [
+    'safetensors.serialize(model)',
+    () => m.safetensors.serialize(new mt.Linear(1, 1)),
+    /safetensors\.serialize: tensors must be an object of tensors by name \(model\.stateDict\(\)\), got a Linear module/,
+  ],
+  [
+    'safetensors.serialize(sd, {dtype, shape})',
+    () => m.safetensors.serialize({}, { format: 'pt' }),
+    /safetensors\.serialize: unknown option "format" \(it takes dtype, metadata\)/,
+  ],
+  [
+    'safetensors.deserialize("file")',
+    () => m.safetensors.deserialize('model.safetensors'),
+    /safetensors\.deserialize: bytes must be a Uint8Array \(a Buffer\), got the string "model\.safetensors"/,
+  ],
+  [
+    'safetensors.load(path, {device})',
+    () => m.safetensors.load('x.safetensors', { device: 'cpu' }),
+    /safetensors\.load: unknown option "device" \(it takes backend, requiresGrad\)/,
+  ],
   ['safetensors.save(sd)', () => m.safetensors.save({}), /safetensors\.save: path must be a string, got an object/],
   // Data sets and the course's programs
-  ['datasets.xor("10")', () => m.datasets.xor('10'), /datasets\.xor: n must be a positive integer number of points, got the string "10"/],
-  ['mnist.loadMnist({train: 10, shuffle: true})', () => m.mnist.loadMnist({ train: 10, shuffle: true }), /loadMnist: unknown option "shuffle" \(it takes train, test, seed\)/],
-  ['mnist.loadIdxDataset(1, "b")', () => m.mnist.loadIdxDataset(1, 'b'), /loadIdxDataset: imagesPath must be a string, got number 1/],
-  ['sentiment.parseGlove(text, {dim: 2})', () => m.sentiment.parseGlove('good 1 2', { dim: 2 }), /parseGlove: unknown option "dim" \(it takes vocabulary, source, dims\)/],
-  ['sentiment.loadGlove(p, {onProgress: 1})', () => (loadGlove as Loose)('g.txt', { onProgress: 1 }), /loadGlove: onProgress must be a function, got number 1/],
-  ['encodeSentences(ex, {}, 4)', () => (encodeSentences as Loose)([], {}, 4), /encodeSentences: embeddings must be what parseGlove or loadGlove returns, got an object/],
-  ['encodeSentences(ex, emb, 4, "fast", 1)', () => (encodeSentences as Loose)([], emb, 4, 'fast', 1), /encodeSentences: takes at most 4 arguments/],
-  ['trainSentiment(t, v, emb, {epoch: 1})', () => (trainSentiment as Loose)([], [], emb, { epoch: 1 }), /trainSentiment: unknown option "epoch"/],
-  ['trainSentiment(t, v, emb, {batchSize: 0})', () => (trainSentiment as Loose)([], [], emb, { batchSize: 0 }), /trainSentiment: batchSize must be an integer >= 1, got number 0/],
-  ['sentiment.SentimentCNN(50, 100, 2)', () => new m.sentiment.SentimentCNN(50, 100, 2), /SentimentCNN: dropoutRate must be a number in \[0, 1\], got number 2/],
-  ['trainTensor(data, {hiden: 3})', () => m.trainTensor(graph, { hiden: 3 }), /trainTensor: unknown option "hiden" \(it takes hidden, lr, epochs, seed, backend, onEpoch\)/],
-  ['trainScalar(data, {lr: "0.1"})', () => m.trainScalar(graph, { lr: '0.1' }), /trainScalar: lr must be a positive number, got the string "0\.1"/],
+  [
+    'datasets.xor("10")',
+    () => m.datasets.xor('10'),
+    /datasets\.xor: n must be a positive integer number of points, got the string "10"/,
+  ],
+  [
+    'mnist.loadMnist({train: 10, shuffle: true})',
+    () => m.mnist.loadMnist({ train: 10, shuffle: true }),
+    /loadMnist: unknown option "shuffle" \(it takes train, test, seed\)/,
+  ],
+  [
+    'mnist.loadIdxDataset(1, "b")',
+    () => m.mnist.loadIdxDataset(1, 'b'),
+    /loadIdxDataset: imagesPath must be a string, got number 1/,
+  ],
+  [
+    'sentiment.parseGlove(text, {dim: 2})',
+    () => m.sentiment.parseGlove('good 1 2', { dim: 2 }),
+    /parseGlove: unknown option "dim" \(it takes vocabulary, source, dims\)/,
+  ],
+  [
+    'sentiment.loadGlove(p, {onProgress: 1})',
+    () => (loadGlove as Loose)('g.txt', { onProgress: 1 }),
+    /loadGlove: onProgress must be a function, got number 1/,
+  ],
+  [
+    'encodeSentences(ex, {}, 4)',
+    () => (encodeSentences as Loose)([], {}, 4),
+    /encodeSentences: embeddings must be what parseGlove or loadGlove returns, got an object/,
+  ],
+  [
+    'encodeSentences(ex, emb, 4, "fast", 1)',
+    () => (encodeSentences as Loose)([], emb, 4, 'fast', 1),
+    /encodeSentences: takes at most 4 arguments/,
+  ],
+  [
+    'trainSentiment(t, v, emb, {epoch: 1})',
+    () => (trainSentiment as Loose)([], [], emb, { epoch: 1 }),
+    /trainSentiment: unknown option "epoch"/,
+  ],
+  [
+    'trainSentiment(t, v, emb, {batchSize: 0})',
+    () => (trainSentiment as Loose)([], [], emb, { batchSize: 0 }),
+    /trainSentiment: batchSize must be an integer >= 1, got number 0/,
+  ],
+  [
+    'sentiment.SentimentCNN(50, 100, 2)',
+    () => new m.sentiment.SentimentCNN(50, 100, 2),
+    /SentimentCNN: dropoutRate must be a number in \[0, 1\], got number 2/,
+  ],
+  [
+    'trainTensor(data, {hiden: 3})',
+    () => m.trainTensor(graph, { hiden: 3 }),
+    /trainTensor: unknown option "hiden" \(it takes hidden, lr, epochs, seed, backend, onEpoch\)/,
+  ],
+  [
+    'trainScalar(data, {lr: "0.1"})',
+    () => m.trainScalar(graph, { lr: '0.1' }),
+    /trainScalar: lr must be a positive number, got the string "0\.1"/,
+  ],
   ['trainScalar(data, {}, 1)', () => m.trainScalar(graph, {}, 1), /trainScalar: takes at most 2 arguments/],
-  ['compareBackends(data, ["fast"], {backend})', () => m.compareBackends(graph, ['fast'], { batch: 1 }), /compareBackends: unknown option "batch"/],
-  ['trainMnist(tr, te, {epochs: 0})', () => m.trainMnist({}, {}, { epochs: 0 }), /trainMnist: epochs must be an integer >= 1, got number 0/],
-  ['evaluateImages(model, data, {batch})', () => m.evaluateImages({}, {}, { batch: 5 }), /evaluateImages: unknown option "batch" \(it takes batchSize, backend\)/],
+  [
+    'compareBackends(data, ["fast"], {backend})',
+    () => m.compareBackends(graph, ['fast'], { batch: 1 }),
+    /compareBackends: unknown option "batch"/,
+  ],
+  [
+    'trainMnist(tr, te, {epochs: 0})',
+    () => m.trainMnist({}, {}, { epochs: 0 }),
+    /trainMnist: epochs must be an integer >= 1, got number 0/,
+  ],
+  [
+    'evaluateImages(model, data, {batch})',
+    () => m.evaluateImages({}, {}, { batch: 5 }),
+    /evaluateImages: unknown option "batch" \(it takes batchSize, backend\)/,
+  ],
   // Pictures
-  ['viz.lineChart(rows)', () => m.viz.lineChart([{ a: 1 }]), /lineChart: options must be an object such as \{ x: … \}, got undefined/],
-  ['viz.lineChart(rows, {x, y, colour})', () => m.viz.lineChart([{ a: 1, b: 2 }], { x: 'a', y: 'b', colour: 'c' }), /lineChart: unknown option "colour" \(it takes x, y, color, title, width, height\)/],
-  ['viz.heatmap(rows, {x, y, value, colorScheme})', () => m.viz.heatmap([], { x: 'a', y: 'b', value: 'c', colorScheme: 'x' }), /heatmap: unknown option "colorScheme"/],
-  ['viz.show(spec, {file})', () => m.viz.show({}, { file: 'a.svg' }), /show: unknown option "file" \(it takes name, outDir\)/],
+  [
+    'viz.lineChart(rows)',
+    () => m.viz.lineChart([{ a: 1 }]),
+    /lineChart: options must be an object such as \{ x: … \}, got undefined/,
+  ],
+  [
+    'viz.lineChart(rows, {x, y, colour})',
+    () => m.viz.lineChart([{ a: 1, b: 2 }], { x: 'a', y: 'b', colour: 'c' }),
+    /lineChart: unknown option "colour" \(it takes x, y, color, title, width, height\)/,
+  ],
+  [
+    'viz.heatmap(rows, {x, y, value, colorScheme})',
+    () => m.viz.heatmap([], { x: 'a', y: 'b', value: 'c', colorScheme: 'x' }),
+    /heatmap: unknown option "colorScheme"/,
+  ],
+  [
+    'viz.show(spec, {file})',
+    () => m.viz.show({}, { file: 'a.svg' }),
+    /show: unknown option "file" \(it takes name, outDir\)/,
+  ],
   ['viz.liveDisplay({dir})', () => m.viz.liveDisplay({ dir: 'out' }), /liveDisplay: unknown option "dir"/],
-  ['viz.graphToDot(y, {direction})', () => m.viz.graphToDot(mt.scalar(1), { direction: 'LR' }), /graphToDot: unknown option "direction" \(it takes describe, rankdir\)/],
-  ['viz.stridesChart(layout, {cellSize})', () => m.viz.stridesChart({}, { cellSize: 3 }), /stridesChart: unknown option "cellSize" \(it takes title, cell\)/],
-  ['viz.fastestRun(f, {repeat: 3})', () => m.viz.fastestRun(() => undefined, { repeat: 3 }), /fastestRun: unknown option "repeat" \(it takes warmup, runs, budgetMs\)/],
-  ['viz.lossChart(h, {xTitle})', () => m.viz.lossChart([], { xTitle: 'epoch' }), /lossChart: unknown option "xTitle" \(it takes title, width, height, resolution\)/],
-  ['new viz.TrainingDisplay(data, {every: 5, out})', () => new m.viz.TrainingDisplay(graph, { every: 5, out: 'x' }), /TrainingDisplay: unknown option "out"/],
-  ['viz.imageGrid(items)', () => m.viz.imageGrid([]), /imageGrid: options must be an object such as \{ height: … \}, got undefined/],
-  ['viz.heatmapPng(v, 1, 1, {colors})', () => m.viz.heatmapPng([0], 1, 1, { colors: 'x' }), /heatmapPng: unknown option "colors"/],
+  [
+    'viz.graphToDot(y, {direction})',
+    () => m.viz.graphToDot(mt.scalar(1), { direction: 'LR' }),
+    /graphToDot: unknown option "direction" \(it takes describe, rankdir\)/,
+  ],
+  [
+    'viz.stridesChart(layout, {cellSize})',
+    () => m.viz.stridesChart({}, { cellSize: 3 }),
+    /stridesChart: unknown option "cellSize" \(it takes title, cell\)/,
+  ],
+  [
+    'viz.fastestRun(f, {repeat: 3})',
+    () => m.viz.fastestRun(() => undefined, { repeat: 3 }),
+    /fastestRun: unknown option "repeat" \(it takes warmup, runs, budgetMs\)/,
+  ],
+  [
+    'viz.lossChart(h, {xTitle})',
+    () => m.viz.lossChart([], { xTitle: 'epoch' }),
+    /lossChart: unknown option "xTitle" \(it takes title, width, height, resolution\)/,
+  ],
+  [
+    'new viz.TrainingDisplay(data, {every: 5, out})',
+    () => new m.viz.TrainingDisplay(graph, { every: 5, out: 'x' }),
+    /TrainingDisplay: unknown option "out"/,
+  ],
+  [
+    'viz.imageGrid(items)',
+    () => m.viz.imageGrid([]),
+    /imageGrid: options must be an object such as \{ height: … \}, got undefined/,
+  ],
+  [
+    'viz.heatmapPng(v, 1, 1, {colors})',
+    () => m.viz.heatmapPng([0], 1, 1, { colors: 'x' }),
+    /heatmapPng: unknown option "colors"/,
+  ],
   // Backends
-  ['setDefaultBackend(5)', () => m.setDefaultBackend(5), /setDefaultBackend: name must be a backend's name such as "fast", got number 5/],
+  [
+    'setDefaultBackend(5)',
+    () => m.setDefaultBackend(5),
+    /setDefaultBackend: name must be a backend's name such as "fast", got number 5/,
+  ],
   ['setDefaultBackend("fast", 1)', () => m.setDefaultBackend('fast', 1), /setDefaultBackend: takes at most 1 argument/],
   ['getBackend(null)', () => m.getBackend(null), /backend must be a name .* or a backend object, got null/],
-  ['registerBackend("cuda", f)', () => m.registerBackend('cuda', () => undefined), /registerBackend: name must be one of "simple", "fast", "gpu", got the string "cuda"/],
-  ['new backends.FastBackend({threads: 2})', () => new m.backends.FastBackend({ threads: 2 }), /FastBackend: unknown option "threads" \(it takes workers, parallelThreshold, simd\)/],
-  ['gpu.sumPractice("123")', () => m.gpu.sumPractice('123'), /sumPractice: values must be an array of numbers, got the string "123"/],
-  ['gpu.mmPractice(a, b, 1.5)', () => m.gpu.mmPractice([1], [1], 1.5), /mmPractice: size must be an integer >= 1, got number 1\.5/],
+  [
+    'registerBackend("cuda", f)',
+    () => m.registerBackend('cuda', () => undefined),
+    /registerBackend: name must be one of "simple", "fast", "gpu", got the string "cuda"/,
+  ],
+  [
+    'new backends.FastBackend({threads: 2})',
+    () => new m.backends.FastBackend({ threads: 2 }),
+    /FastBackend: unknown option "threads" \(it takes workers, parallelThreshold, simd\)/,
+  ],
+  [
+    'gpu.sumPractice("123")',
+    () => m.gpu.sumPractice('123'),
+    /sumPractice: values must be an array of numbers, got the string "123"/,
+  ],
+  [
+    'gpu.mmPractice(a, b, 1.5)',
+    () => m.gpu.mmPractice([1], [1], 1.5),
+    /mmPractice: size must be an integer >= 1, got number 1\.5/,
+  ],
 ];
 
 describe('Bad input: every public function names the argument, what it got and what it expected', () => {
@@ -211,7 +503,9 @@ describe('Bad input: every public function names the argument, what it got and w
         error = e;
       }
       if (!(error instanceof TypeError || error instanceof RangeError)) {
-        failures.push(`${call}: expected a TypeError or RangeError, got ${error === undefined ? 'no error' : String(error)}`);
+        failures.push(
+          `${call}: expected a TypeError or RangeError, got ${error === undefined ? 'no error' : String(error)}`,
+        );
       } else if (!message.test(error.message)) {
         failures.push(`${call}: "${error.message}" does not match ${message}`);
       }
@@ -243,15 +537,19 @@ describe('Bad input: every public function names the argument, what it got and w
       a: 'b',
     });
     expect(parseGlove('good 1 2', { vocabulary: new Set(['good']), source: 's', dims: 2 }).dims).to.equal(2);
-    expect(mt.viz.lineChart([{ a: 1, b: 2 }], { x: 'a', y: 'b', color: 'a', title: 't', width: 1, height: 1 }).mark)
-      .to.be.an('object');
+    expect(
+      mt.viz.lineChart([{ a: 1, b: 2 }], { x: 'a', y: 'b', color: 'a', title: 't', width: 1, height: 1 }).mark,
+    ).to.be.an('object');
     // Optional options may be passed as undefined, as a wrapper forwarding its own would.
     expect(mt.zeros([1], undefined).shape).to.deep.equal([1]);
   });
 
   it('the shared checks: options objects, extra arguments, numbers and sizes', () => {
     expect(() => checkOptions('f', undefined, ['a'])).to.not.throw();
-    expect(() => checkOptions('f', undefined, ['a'], true)).to.throw(TypeError, /f: options must be an object such as \{ a: … \}, got undefined/);
+    expect(() => checkOptions('f', undefined, ['a'], true)).to.throw(
+      TypeError,
+      /f: options must be an object such as \{ a: … \}, got undefined/,
+    );
     expect(() => checkOptions('f', { a: 1, b: undefined }, ['a', 'b'])).to.not.throw();
     expect(() => checkOptions('f', Object.create(null), [])).to.not.throw();
     // An object literal from another realm (a notebook's vm context) is an options object too.
@@ -269,10 +567,16 @@ describe('Bad input: every public function names the argument, what it got and w
     expect(() => checkInt('f', 'n', 2 ** 53)).to.throw(RangeError, /f: n must be an integer >= 0/);
     expect(() => checkInt('f', 'n', 1, 2)).to.throw(RangeError, /n must be an integer >= 2, got number 1/);
     expect(checkRange('f', 'p', 1, 0, 1)).to.equal(1);
-    expect(() => checkRange('f', 'p', NaN, 0, 1)).to.throw(RangeError, /p must be a number in \[0, 1\], got number NaN/);
+    expect(() => checkRange('f', 'p', NaN, 0, 1)).to.throw(
+      RangeError,
+      /p must be a number in \[0, 1\], got number NaN/,
+    );
     expect(() => checkRange('f', 'p', Infinity, 0)).to.not.throw();
     expect(() => checkPositive('f', 'lr', Infinity)).to.throw(RangeError, /lr must be a positive number/);
-    expect(() => checkPositive('f', 'k', 2.5, true)).to.throw(RangeError, /k must be a positive integer, got number 2\.5/);
+    expect(() => checkPositive('f', 'k', 2.5, true)).to.throw(
+      RangeError,
+      /k must be a positive integer, got number 2\.5/,
+    );
     expect(checkSizePair('f', 'k', 2)).to.deep.equal([2, 2]);
     expect(checkSizePair('f', 'k', [2, 3])).to.deep.equal([2, 3]);
     expect(() => checkSizePair('f', 'k', [2, 0])).to.throw(RangeError, /got \[2,0\]/);

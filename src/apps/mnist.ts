@@ -106,8 +106,7 @@ export function readIdx(path: string): IdxArray {
  * `limit` keeps only the first images.
  */
 export function loadIdxDataset(imagesPath: string, labelsPath: string, options: { limit?: number } = {}): ImageDataset {
-  if (arguments.length > 3)
-    tooManyArguments('loadIdxDataset', 3, arguments.length, 'imagesPath, labelsPath, options');
+  if (arguments.length > 3) tooManyArguments('loadIdxDataset', 3, arguments.length, 'imagesPath, labelsPath, options');
   checkString('loadIdxDataset', 'imagesPath', imagesPath);
   checkString('loadIdxDataset', 'labelsPath', labelsPath);
   checkOptions('loadIdxDataset', options, ['limit']);

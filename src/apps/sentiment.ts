@@ -298,16 +298,7 @@ export interface SentimentTrainOptions {
 /** Throw unless `options` are `SentimentTrainOptions` of the right types. */
 function checkSentimentTrainOptions(options: SentimentTrainOptions): void {
   const where = 'trainSentiment';
-  checkOptions(where, options, [
-    'epochs',
-    'batchSize',
-    'lr',
-    'maxLength',
-    'featureMaps',
-    'seed',
-    'backend',
-    'onEpoch',
-  ]);
+  checkOptions(where, options, ['epochs', 'batchSize', 'lr', 'maxLength', 'featureMaps', 'seed', 'backend', 'onEpoch']);
   for (const key of ['epochs', 'batchSize', 'maxLength', 'featureMaps'] as const) {
     if (options[key] !== undefined) checkInt(where, key, options[key], 1);
   }
@@ -388,7 +379,8 @@ export function loadSentimentFiles(
       `loadSentimentFiles: paths must be an object { train, validation, glove } of file paths, got ${describeValue(paths)}`,
     );
   }
-  for (const key of ['train', 'validation', 'glove'] as const) checkString('loadSentimentFiles', `paths.${key}`, paths[key]);
+  for (const key of ['train', 'validation', 'glove'] as const)
+    checkString('loadSentimentFiles', `paths.${key}`, paths[key]);
   checkOptions('loadSentimentFiles', options, ['onProgress']);
   const train = parseSst2(platform.readText(paths.train), paths.train);
   const validation = parseSst2(platform.readText(paths.validation), paths.validation);

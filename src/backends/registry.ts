@@ -87,7 +87,9 @@ export function getBackend(backend?: BackendLike): TensorBackend {
     return backend;
   }
   if (!Object.prototype.hasOwnProperty.call(factories, backend)) {
-    throw new RangeError(`unknown backend "${String(backend)}" (expected one of: ${Object.keys(factories).join(', ')})`);
+    throw new RangeError(
+      `unknown backend "${String(backend)}" (expected one of: ${Object.keys(factories).join(', ')})`,
+    );
   }
   let instance = instances.get(backend);
   if (instance === undefined) {

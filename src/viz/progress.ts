@@ -112,7 +112,12 @@ export class ImageTrainingDisplay {
   private nextPoint: number;
 
   constructor(private readonly options: ImageTrainingDisplayOptions) {
-  checkOptions('ImageTrainingDisplay', options, ['epochs', 'title', 'textEvery', 'pointsPerEpoch', 'name', 'outDir'], true);
+    checkOptions(
+      'ImageTrainingDisplay',
+      options,
+      ['epochs', 'title', 'textEvery', 'pointsPerEpoch', 'name', 'outDir'],
+      true,
+    );
     if (!Number.isInteger(options.epochs) || options.epochs < 1)
       throw new RangeError(`ImageTrainingDisplay: epochs must be a positive integer, got ${options.epochs}`);
     const per = options.pointsPerEpoch ?? 10;

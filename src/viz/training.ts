@@ -257,7 +257,7 @@ export class TrainingDisplay {
     readonly data: Graph,
     private readonly options: TrainingDisplayOptions = {},
   ) {
-  checkOptions('TrainingDisplay', options, ['every', 'title', 'name', 'outDir']);
+    checkOptions('TrainingDisplay', options, ['every', 'title', 'name', 'outDir']);
     this.every = options.every ?? 10;
     if (!Number.isInteger(this.every) || this.every < 1)
       throw new RangeError(`TrainingDisplay: every must be a positive integer, got ${options.every}`);
