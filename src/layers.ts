@@ -14,7 +14,7 @@ import { Module, Parameter } from './module';
 import * as nn from './nn';
 import { Random } from './random';
 import { Tensor, fromFlat } from './tensor';
-import { IndexingError, describeValue, formatShape, shapeSize } from './tensorData';
+import { IndexingError, formatShape, shapeSize } from './tensorData';
 import {
   checkBoolean,
   checkDimArg,
@@ -22,6 +22,7 @@ import {
   checkOptions,
   checkRange,
   checkSizePair,
+  describeValue,
   tooManyArguments,
 } from './validate';
 

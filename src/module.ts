@@ -10,8 +10,8 @@
  * @packageDocumentation
  */
 import { Tensor, fromFlat } from './tensor';
-import { describeValue, formatShape } from './tensorData';
-import { checkBoolean, checkOptions, tooManyArguments } from './validate';
+import { formatShape } from './tensorData';
+import { checkBoolean, checkOptions, describeValue, tooManyArguments } from './validate';
 
 /** A value that carries a gradient flag (Scalar and Tensor both implement it). */
 interface GradTracked {

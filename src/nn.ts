@@ -8,9 +8,9 @@
  */
 import { Random } from './random';
 import { Tensor, checkTensor, mixAlong, rand, stack } from './tensor';
-import { IndexingError, describeValue, formatShape } from './tensorData';
+import { IndexingError, formatShape } from './tensorData';
 import { normalizeDim } from './tensorOps';
-import { checkBoolean, checkOptions, checkRange, checkSizePair, tooManyArguments } from './validate';
+import { checkBoolean, checkOptions, checkRange, checkSizePair, describeValue, tooManyArguments } from './validate';
 
 /**
  * Keyword arguments of the convolutions, as PyTorch's `F.conv1d`/`F.conv2d`. A number

@@ -7,8 +7,8 @@
  */
 import { noGrad } from './autodiff';
 import { Module, Parameter } from './module';
-import { describeValue } from './tensorData';
-import { checkOptions, tooManyArguments } from './validate';
+
+import { checkOptions, describeValue, tooManyArguments } from './validate';
 import * as ops from './operators';
 import { Tensor } from './tensor';
 

@@ -14,9 +14,9 @@
  */
 import { platform } from './platform';
 import { Tensor, TensorOptions, fromFlat } from './tensor';
-import { checkShape, describeValue, formatShape, shapeSize } from './tensorData';
+import { checkShape, formatShape, shapeSize } from './tensorData';
 import { Module } from './module';
-import { checkOptions, checkString, tooManyArguments } from './validate';
+import { checkOptions, checkString, describeValue, tooManyArguments } from './validate';
 
 /** The element types this library reads and writes. */
 export type Dtype = 'F32' | 'F64';

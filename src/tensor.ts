@@ -17,7 +17,6 @@ import {
   Shape,
   TensorData,
   checkShape,
-  describeValue,
   formatShape,
   sameShape,
   shapeBroadcast,
@@ -26,7 +25,15 @@ import {
 } from './tensorData';
 import { TensorBackend, normalizeDim } from './tensorOps';
 import { EPS } from './operators';
-import { checkBoolean, checkInt, checkNumber, checkNumbers, checkOptions, tooManyArguments } from './validate';
+import {
+  checkBoolean,
+  checkInt,
+  checkNumber,
+  checkNumbers,
+  checkOptions,
+  describeValue,
+  tooManyArguments,
+} from './validate';
 
 /** How a computed tensor was made. */
 export interface TensorHistory {

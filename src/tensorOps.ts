@@ -20,12 +20,12 @@ import {
   TensorData,
   broadcastIndex,
   checkBroadcastTo,
-  describeValue,
   formatShape,
   indexToPosition,
   shapeBroadcast,
   toIndex,
 } from './tensorData';
+import { describeValue } from './validate';
 
 /** Names of elementwise one-input functions. */
 export type UnaryOp = 'id' | 'neg' | 'sigmoid' | 'relu' | 'log' | 'exp' | 'inv' | 'sqrt';
