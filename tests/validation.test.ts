@@ -38,6 +38,19 @@ const graph = mt.datasets.simple(4);
  * function and the argument or option; the table is the sweep of `src/index.ts`'s exports.
  */
 const BAD_CALLS: Array<[string, () => unknown, RegExp]> = [
+  // Modules 0-1
+  ['scalar("1")', () => m.scalar('1'), /Scalar: value must be a number, got the string "1"/],
+  [
+    'centralDifference(f, [1], {eps: 1e-3})',
+    () => m.centralDifference((a: number) => a, [1], { eps: 1e-3 }),
+    /centralDifference: unknown option "eps" \(it takes arg, epsilon\)/,
+  ],
+  [
+    'centralDifference(f, 1)',
+    () => m.centralDifference((a: number) => a, 1),
+    /centralDifference: vals must be an array of numbers, got number 1/,
+  ],
+  ['noGrad(5)', () => m.noGrad(5), /noGrad: fn must be a function, got number 5/],
   // Creation
   ['arange(1, 11)', () => m.arange(1, 11), /arange: options must be an object .*got number 11/],
   ['arange(-1)', () => m.arange(-1), /arange: n must be an integer >= 0, got number -1/],
