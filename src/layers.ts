@@ -13,7 +13,7 @@ import { BackendLike } from './backends/registry';
 import { Module, Parameter } from './module';
 import * as nn from './nn';
 import { Random } from './random';
-import { Tensor, fromFlat } from './tensor';
+import { Tensor, checkTensor, fromFlat } from './tensor';
 import { IndexingError, formatShape, shapeSize } from './tensorData';
 import {
   checkBoolean,
@@ -108,6 +108,7 @@ export class Linear extends Module {
 
   /** [..., inSize] → [..., outSize] */
   forward(x: Tensor): Tensor {
+    checkTensor('Linear.forward', 'x', x);
     if (x.dims < 1 || x.shape[x.dims - 1] !== this.inSize) {
       throw new IndexingError(
         `Linear(${this.inSize}, ${this.outSize}): expected input [batch, ${this.inSize}], got ${formatShape(x.shape)}`,
@@ -223,6 +224,7 @@ export interface Layer extends Module {
 /** `torch.nn.ReLU` */
 export class ReLU extends Module {
   forward(x: Tensor): Tensor {
+    checkTensor('ReLU.forward', 'x', x);
     return x.relu();
   }
 }
@@ -230,6 +232,7 @@ export class ReLU extends Module {
 /** `torch.nn.Sigmoid` */
 export class Sigmoid extends Module {
   forward(x: Tensor): Tensor {
+    checkTensor('Sigmoid.forward', 'x', x);
     return x.sigmoid();
   }
 }
@@ -237,6 +240,7 @@ export class Sigmoid extends Module {
 /** `torch.nn.Tanh` */
 export class Tanh extends Module {
   forward(x: Tensor): Tensor {
+    checkTensor('Tanh.forward', 'x', x);
     return x.tanh();
   }
 }
@@ -253,6 +257,7 @@ export class Flatten extends Module {
     checkDimArg('Flatten', 'endDim', endDim);
   }
   forward(x: Tensor): Tensor {
+    checkTensor('Flatten.forward', 'x', x);
     return x.flatten(this.startDim, this.endDim);
   }
 }

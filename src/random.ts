@@ -40,11 +40,18 @@ export class Random {
 
   /** A float uniform in [lo, hi). */
   uniform(lo = 0, hi = 1): number {
+    if (typeof lo !== 'number' || typeof hi !== 'number') {
+      throw new TypeError(
+        `Random.uniform: lo and hi must be numbers, got ${describeValue(lo)} and ${describeValue(hi)}`,
+      );
+    }
     return lo + (hi - lo) * this.next();
   }
 
   /** An integer uniform in [0, n). */
   int(n: number): number {
+    if (!(Number.isSafeInteger(n) && n >= 1))
+      throw new RangeError(`Random.int: n must be an integer >= 1, got ${describeValue(n)}`);
     return Math.floor(this.next() * n);
   }
 

@@ -762,6 +762,8 @@ function checkSavedVersions(h: TensorHistory): void {
  * dims where `shape` has size 1 (Task 2.4).
  */
 export function sumTo(grad: Tensor, shape: Shape): Tensor {
+  checkTensor('sumTo', 'grad', grad);
+  checkShape(shape, 'sumTo: shape');
   if (sameShape(grad.shape, shape)) return grad;
   // BEGIN SOLUTION 2.4
   const offset = grad.dims - shape.length;
@@ -813,7 +815,10 @@ export function tensor(values: NestedArray, options: TensorOptions = {}): Tensor
   const flat: number[] = [];
   const walk = (v: NestedArray, dim: number, path: number[]): void => {
     if (dim === shape.length) {
-      if (typeof v !== 'number') throw new TypeError(`tensor: element at [${path.join(', ')}] is not a number`);
+      if (typeof v !== 'number') {
+        const where = dim === 0 ? 'values' : `element at [${path.join(', ')}]`;
+        throw new TypeError(`tensor: ${where} is not a number or nested arrays of numbers, got ${describeValue(v)}`);
+      }
       flat.push(v);
       return;
     }

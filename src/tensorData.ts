@@ -174,7 +174,11 @@ export function checkShape(shape: ArrayLike<number>, what = 'shape'): void {
   for (let i = 0; i < shape.length; i++) {
     const d = shape[i];
     if (!Number.isInteger(d) || d < 0) {
-      throw new IndexingError(`${what} ${formatShape(shape)} has an invalid dimension ${d} (must be an integer >= 0)`);
+      // A string size prints like a number in the shape; name its type so the cause shows.
+      const got = typeof d === 'number' ? String(d) : describeValue(d);
+      throw new IndexingError(
+        `${what} ${formatShape(shape)} has an invalid dimension ${got} (must be an integer >= 0)`,
+      );
     }
   }
 }

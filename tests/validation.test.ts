@@ -90,6 +90,11 @@ const BAD_CALLS: Array<[string, () => unknown, RegExp]> = [
   ['cat([x, 1])', () => m.cat([x, 1]), /cat: tensors\[1\] must be a Tensor, got number 1/],
   ['stack([x], 0, 1)', () => m.stack([x], 0, 1), /stack: takes at most 2 arguments/],
   ['cat([x], 2)', () => m.cat([x], 2), /cat: dim 2 is out of range for shape \[2, 2\]/],
+  ['tensor(null)', () => m.tensor(null), /tensor: values is not a number or nested arrays of numbers, got null/],
+  ['tensor([1, "2"])', () => m.tensor([1, '2']), /tensor: element at \[1\] is not a number .*got the string "2"/],
+  ['sumTo(x, 2)', () => m.sumTo(x, 2), /sumTo: shape must be an array of sizes/],
+  ['new Random(1).int(0)', () => new mt.Random(1).int(0), /Random\.int: n must be an integer >= 1, got number 0/],
+  ['new Random(1).uniform("a")', () => new m.Random(1).uniform('a'), /Random\.uniform: lo and hi must be numbers/],
   // Tensor methods
   ['x.sum(0, true, 1)', () => x.sum(0, true, 1), /sum: takes at most 2 arguments \(dim, keepdim\), got 3/],
   ['x.sum(0, 1)', () => x.sum(0, 1), /sum: keepdim must be true or false, got number 1/],
@@ -153,6 +158,7 @@ const BAD_CALLS: Array<[string, () => unknown, RegExp]> = [
   ['x.to("cuda")', () => x.to('cuda'), /unknown backend "cuda" \(expected one of: simple, fast, gpu\)/],
   ['x.to("fast", true)', () => x.to('fast', true), /to: takes at most 1 argument \(backend\)/],
   ['x.backward(g, true)', () => x.backward(x, true), /backward: takes at most 1 argument \(grad\)/],
+  ['x.view("2", 2)', () => x.view('2', 2), /view: shape \[2, 2\] has an invalid dimension the string "2"/],
   // nn functions
   [
     'nn.conv2d(x, w, null, {dilation: 2})',
@@ -276,6 +282,16 @@ const BAD_CALLS: Array<[string, () => unknown, RegExp]> = [
     'model.loadStateDict(sd, {strict: "no"})',
     () => new m.Linear(1, 1).loadStateDict({}, { strict: 'no' }),
     /loadStateDict: strict must be true or false/,
+  ],
+  [
+    'new Linear(2, 2).forward([1, 2])',
+    () => new m.Linear(2, 2).forward([1, 2]),
+    /Linear\.forward: x must be a Tensor, got an array/,
+  ],
+  [
+    'new Sequential(new ReLU()).forward(1)',
+    () => new m.Sequential(new mt.ReLU()).forward(1),
+    /ReLU\.forward: x must be a Tensor, got number 1/,
   ],
   // Losses
   [
@@ -417,6 +433,24 @@ const BAD_CALLS: Array<[string, () => unknown, RegExp]> = [
     () => m.evaluateImages({}, {}, { batch: 5 }),
     /evaluateImages: unknown option "batch" \(it takes batchSize, backend\)/,
   ],
+  [
+    'mnist.parseIdx("x")',
+    () => m.mnist.parseIdx('x'),
+    /parseIdx: bytes must be a Uint8Array \(a Buffer\), got the string "x"/,
+  ],
+  ['sentiment.parseSst2(5)', () => m.sentiment.parseSst2(5), /parseSst2: text must be a string, got number 5/],
+  ['sentiment.tokenize(5)', () => m.sentiment.tokenize(5), /tokenize: sentence must be a string, got number 5/],
+  [
+    'imageBatch(data, 0, "2")',
+    () => m.imageBatch({ n: 1 }, 0, '2'),
+    /imageBatch: end must be an integer >= 0, got the string "2"/,
+  ],
+  [
+    'imageBatch(data, 0, 5)',
+    () => m.imageBatch({ n: 1 }, 0, 5),
+    /imageBatch: end 5 is past the 1 images of the data set/,
+  ],
+  ['predictClasses([1])', () => m.predictClasses([1]), /predictClasses: logProbs must be a Tensor, got an array/],
   // Pictures
   [
     'viz.lineChart(rows)',

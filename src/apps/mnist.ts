@@ -7,7 +7,7 @@
  */
 import { platform } from '../platform';
 import { Random } from '../random';
-import { checkInt, checkOptions, checkString, tooManyArguments } from '../validate';
+import { checkInt, checkOptions, checkString, describeValue, tooManyArguments } from '../validate';
 
 /** Images with integer class labels; pixels are floats in [0, 1], row-major per image. */
 export interface ImageDataset {
@@ -55,6 +55,9 @@ const IDX_TYPES: Record<number, [string, number, (view: DataView, offset: number
  * 32-bit integer, then the values, big-endian.
  */
 export function parseIdx(bytes: Uint8Array, source = 'IDX data'): IdxArray {
+  if (!(bytes instanceof Uint8Array)) {
+    throw new TypeError(`parseIdx: bytes must be a Uint8Array (a Buffer), got ${describeValue(bytes)}`);
+  }
   let buf = bytes;
   if (buf.length >= 2 && buf[0] === 0x1f && buf[1] === 0x8b) {
     try {

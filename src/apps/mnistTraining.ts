@@ -12,7 +12,7 @@ import { ImageDataset } from './mnist';
 import * as nn from '../nn';
 import { Adam, Optimizer } from '../optim';
 import { Random } from '../random';
-import { Tensor, fromFlat } from '../tensor';
+import { Tensor, checkTensor, fromFlat } from '../tensor';
 import { checkFunction, checkInt, checkOptions, checkPositive, tooManyArguments } from '../validate';
 
 /**
@@ -56,6 +56,9 @@ export class LeNet extends Module {
 
 /** Images `[start, end)` of a data set as a [batch, 1, h, w] tensor, with their labels. */
 export function imageBatch(data: ImageDataset, start: number, end: number, backend?: BackendLike): [Tensor, number[]] {
+  checkInt('imageBatch', 'start', start);
+  if (checkInt('imageBatch', 'end', end, start) > data.n)
+    throw new RangeError(`imageBatch: end ${end} is past the ${data.n} images of the data set`);
   const size = data.height * data.width;
   const x = fromFlat(data.images.subarray(start * size, end * size), [end - start, 1, data.height, data.width], {
     backend,
@@ -65,6 +68,9 @@ export function imageBatch(data: ImageDataset, start: number, end: number, backe
 
 /** Predicted class per row of log-probabilities. */
 export function predictClasses(logProbs: Tensor): number[] {
+  checkTensor('predictClasses', 'logProbs', logProbs);
+  if (logProbs.dims !== 2)
+    throw new RangeError(`predictClasses: logProbs must be [batch, classes], got shape [${logProbs.shape.join(', ')}]`);
   const [n, classes] = logProbs.shape;
   const values = logProbs.toFlatArray();
   const out: number[] = [];

@@ -38,6 +38,7 @@ export interface SentimentExample {
  * label per line. Errors name the line.
  */
 export function parseSst2(text: string, source = 'SST-2 data'): SentimentExample[] {
+  checkString('parseSst2', 'text', text);
   // Files saved by some editors start with a byte-order mark; it is not part of the header.
   const lines = stripBom(text).split(/\r?\n/);
   const first = lines.findIndex((l) => l.trim() !== '');
@@ -189,6 +190,7 @@ export function loadGlove(
 
 /** Lower-case words of a sentence (SST-2 is already tokenised by spaces). */
 export function tokenize(sentence: string): string[] {
+  checkString('tokenize', 'sentence', sentence);
   return sentence
     .toLowerCase()
     .split(/\s+/)
