@@ -249,7 +249,7 @@ export class Tensor implements Variable<Tensor> {
     if (b instanceof Tensor) return b;
     if (typeof b !== 'number')
       throw new TypeError(`${what}: other must be a Tensor or a number, got ${describeValue(b)}`);
-    return fromFlat(new Float64Array([b]), [], { backend: this.backend });
+    return checkedFromFlat(new Float64Array([b]), [], { backend: this.backend });
   }
 
   /** this + b (broadcasting) */
@@ -789,6 +789,14 @@ export function fromFlat(values: ArrayLike<number>, shape: Shape, options: Tenso
       `${values.length} values do not fit shape ${formatShape(shape)} (size ${shapeSize(shape)})`,
     );
   }
+  return checkedFromFlat(values, shape, options);
+}
+
+/**
+ * `fromFlat` for arguments already checked (by a public function, or made here): `lift` runs
+ * it for every number in an op, so it skips the checks `fromFlat` makes.
+ */
+function checkedFromFlat(values: ArrayLike<number>, shape: Shape, options: TensorOptions): Tensor {
   const backend = getBackend(options.backend);
   const host = new TensorData(Float64Array.from(values), shape);
   // Creation never runs an exercise kernel, so tensors can be made before Task 2.3 is done.
@@ -830,7 +838,7 @@ export function tensor(values: NestedArray, options: TensorOptions = {}): Tensor
     v.forEach((x, i) => walk(x, dim + 1, [...path, i]));
   };
   walk(values, 0, []);
-  return fromFlat(flat, shape, options);
+  return checkedFromFlat(flat, shape, options);
 }
 
 /** A tensor of zeros. */
@@ -856,7 +864,7 @@ export function full(shape: Shape, value: number, options: TensorOptions = {}): 
 function filled(what: string, shape: Shape, value: number, options: TensorOptions): Tensor {
   checkShape(shape, `${what}: shape`);
   checkTensorOptions(what, options);
-  return fromFlat(newStorage(shape).fill(value), shape, options);
+  return checkedFromFlat(newStorage(shape).fill(value), shape, options);
 }
 
 /** The keys of `TensorOptions`, for `checkOptions`. */
@@ -898,10 +906,10 @@ export function rand(shape: Shape, options: RandomOptions = {}): Tensor {
   if (arguments.length > 2) tooManyArguments('rand', 2, arguments.length, 'shape, options');
   checkRandomOptions('rand', shape, options);
   const rng = options.rng ?? new Random(options.seed ?? 0);
-  return fromFlat(
+  return checkedFromFlat(
     Array.from({ length: shapeSize(shape) }, () => rng.next()),
     shape,
-    { backend: options.backend, requiresGrad: options.requiresGrad },
+    options,
   );
 }
 
@@ -910,10 +918,10 @@ export function randn(shape: Shape, options: RandomOptions = {}): Tensor {
   if (arguments.length > 2) tooManyArguments('randn', 2, arguments.length, 'shape, options');
   checkRandomOptions('randn', shape, options);
   const rng = options.rng ?? new Random(options.seed ?? 0);
-  return fromFlat(
+  return checkedFromFlat(
     Array.from({ length: shapeSize(shape) }, () => rng.normal()),
     shape,
-    { backend: options.backend, requiresGrad: options.requiresGrad },
+    options,
   );
 }
 
