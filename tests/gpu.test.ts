@@ -238,7 +238,7 @@ describe('GPU memory stays bounded without the event loop', function () {
       const B = { backend: 'gpu' };
       const x = m.tensor([1, 2, 3, 4], B);
       const p = new m.Parameter(m.tensor([0.1, 0.2, 0.3, 0.4], B));
-      const o = new m.SGD([p], 0.01);
+      const o = new m.SGD([p], { lr: 0.01 });
       const rows = [];
       for (let s = 1; s <= 10000; s++) {
         o.zeroGrad();
