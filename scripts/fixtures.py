@@ -104,20 +104,70 @@ OPS = {
     "narrow": lambda a, dim, start, length: a.narrow(dim, start, length),
     "cat": lambda *xs, dim=0: torch.cat(xs, dim),
     "stack": lambda *xs, dim=0: torch.stack(xs, dim),
-    "conv1dTorch": lambda x, w, b=None, stride=1, padding=0: F.conv1d(x, w, b, stride, padding),
-    "conv2dTorch": lambda x, w, b=None, stride=1, padding=0: F.conv2d(x, w, b, stride, padding),
-    "maxpool2dStride": lambda x, kernel, stride=None: F.max_pool2d(x, kernel, _pool_args(kernel, stride)),
-    "avgpool2dStride": lambda x, kernel, stride=None: F.avg_pool2d(x, kernel, _pool_args(kernel, stride)),
+    "conv1dTorch": lambda x, w, b=None, stride=1, padding=0, dilation=1, groups=1: F.conv1d(
+        x, w, b, stride, padding, dilation, groups
+    ),
+    "conv2dTorch": lambda x, w, b=None, stride=1, padding=0, dilation=1, groups=1: F.conv2d(
+        x, w, b, stride, padding, dilation, groups
+    ),
+    "maxpool2dStride": lambda x, kernel, stride=None, padding=0: F.max_pool2d(
+        x, kernel, _pool_args(kernel, stride), padding
+    ),
+    "avgpool2dStride": lambda x, kernel, stride=None, padding=0: F.avg_pool2d(
+        x, kernel, _pool_args(kernel, stride), padding
+    ),
     # torch.nn layers with the inputs as their parameters (nn.Linear(i, o) is F.linear, …).
     "linearLayer": lambda x, w, b=None: F.linear(x, w, b),
-    "conv1dLayer": lambda x, w, b, stride=1, padding=0: F.conv1d(x, w, b, stride, padding),
-    "conv2dLayer": lambda x, w, b, stride=1, padding=0: F.conv2d(x, w, b, stride, padding),
-    "maxPool2dLayer": lambda x, kernel, stride=None: torch.nn.MaxPool2d(kernel, stride)(x),
-    "avgPool2dLayer": lambda x, kernel, stride=None: torch.nn.AvgPool2d(kernel, stride)(x),
+    "conv1dLayer": lambda x, w, b, stride=1, padding=0, dilation=1, groups=1: F.conv1d(
+        x, w, b, stride, padding, dilation, groups
+    ),
+    "conv2dLayer": lambda x, w, b=None, stride=1, padding=0, dilation=1, groups=1: F.conv2d(
+        x, w, b, stride, padding, dilation, groups
+    ),
+    "maxPool2dLayer": lambda x, kernel, stride=None, padding=0: torch.nn.MaxPool2d(kernel, stride, padding)(x),
+    "avgPool2dLayer": lambda x, kernel, stride=None, padding=0: torch.nn.AvgPool2d(kernel, stride, padding)(x),
+    # Issue 24: what whole PyTorch programs reach for.
+    "sin": lambda a: torch.sin(a),
+    "cos": lambda a: torch.cos(a),
+    "maximum": lambda a, b: torch.maximum(a, b),
+    "minimum": lambda a, b: torch.minimum(a, b),
+    "powConstExponent": lambda a, b: a ** b.detach(),
+    "squeezeDims": lambda a, dim: a.squeeze(tuple(dim)),
+    "expand": lambda a, shape: a.expand(*shape),
+    "at": lambda a, index: a[tuple(_index(s) for s in index)],
+    "arange": lambda x, start, end, step=1: x * torch.arange(start, end, step, dtype=torch.float64),
+    "linspace": lambda x, start, end, steps: x * torch.linspace(start, end, steps, dtype=torch.float64),
+    "mseLoss": lambda a, b, reduction="mean": F.mse_loss(a, b, reduction=reduction),
+    "l1Loss": lambda a, b, reduction="mean": F.l1_loss(a, b, reduction=reduction),
+    "bceWithLogits": lambda a, y, reduction="mean": F.binary_cross_entropy_with_logits(a, y, reduction=reduction),
+    # The course's log(x + 1e-6) in place of PyTorch's clamped log.
+    "binaryCrossEntropy": lambda p, y, reduction="mean": _reduce(
+        -(y * torch.log(p + 1e-6) + (1 - y) * torch.log(1 - p + 1e-6)), reduction
+    ),
+    "nllLoss": lambda a, labels, reduction="mean", ignoreIndex=-100: F.nll_loss(
+        a, torch.tensor(labels), reduction=reduction, ignore_index=ignoreIndex
+    ),
+    "crossEntropy": lambda a, labels, reduction="mean", ignoreIndex=-100: F.cross_entropy(
+        a, torch.tensor(labels), reduction=reduction, ignore_index=ignoreIndex
+    ),
+    "crossEntropyProbs": lambda a, p, reduction="mean": F.cross_entropy(a, p, reduction=reduction),
     "sequential": lambda x, w1, b1, w2, b2, w3, b3: torch.sigmoid(
         F.linear(torch.tanh(F.linear(torch.relu(F.linear(torch.flatten(x, 1), w1, b1)), w2, b2)), w3, b3)
     ),
 }
+
+
+def _index(spec):
+    """One entry of `Tensor.at`'s index as Python's: an int, a slice string, '...' or None."""
+    if spec is None or isinstance(spec, int):
+        return spec
+    if spec == "...":
+        return Ellipsis
+    return slice(*[int(p) if p.strip() else None for p in spec.split(":")])
+
+
+def _reduce(t, reduction):
+    return t.mean() if reduction == "mean" else t.sum() if reduction == "sum" else t
 
 
 def inp(shape, permute=None, lo=-2.0, hi=2.0, integers=False):
@@ -286,6 +336,87 @@ CASES += [
     case("avgPool2dLayer", [inp([1, 2, 5, 6])], kernel=2),
     # Sequential(Flatten, Linear, ReLU, Linear, Tanh, Linear, Sigmoid)
     case("sequential", [inp([4, 2, 3]), inp([5, 6]), inp([5]), inp([4, 5]), inp([4]), inp([2, 4]), inp([2])]),
+    # Issue 24 (appended, so the cases above keep their values). Options and boundaries:
+    # pooling with stride != kernel on an input the kernel divides, width remainders, kernels as
+    # large as the padded input, padding, dilation, groups, padding "same".
+    case("maxpool2dStride", [inp([1, 2, 4, 4])], kernel=2, stride=1),
+    case("maxpool2dStride", [inp([1, 1, 4, 6])], kernel=[2, 3], stride=[2, 1]),
+    case("maxpool2d", [inp([1, 2, 4, 5])], kernel=[2, 2]),
+    case("avgpool2dStride", [inp([1, 2, 5, 7])], kernel=2),
+    case("avgpool2dStride", [inp([1, 2, 4, 4])], kernel=2, stride=1),
+    case("maxpool2dStride", [inp([1, 2, 3, 3])], kernel=3),
+    case("maxpool2dStride", [inp([2, 2, 5, 5])], kernel=3, stride=2, padding=1),
+    case("maxpool2dStride", [inp([1, 1, 4, 5], lo=-3, hi=-1)], kernel=2, padding=1),
+    case("avgpool2dStride", [inp([1, 2, 5, 6])], kernel=[3, 2], stride=2, padding=[1, 1]),
+    case("maxPool2dLayer", [inp([1, 2, 6, 6])], kernel=2, stride=2, padding=1),
+    case("avgPool2dLayer", [inp([1, 2, 5, 5])], kernel=3, stride=1, padding=1),
+    case("conv2dTorch", [inp([1, 2, 3, 3]), inp([2, 2, 5, 5]), inp([2])], padding=1),
+    case("conv1dTorch", [inp([2, 2, 4]), inp([3, 2, 4])]),
+    case("conv1dTorch", [inp([2, 2, 9]), inp([3, 2, 3]), inp([3])], dilation=2),
+    case("conv1dTorch", [inp([2, 4, 7]), inp([6, 2, 3]), inp([6])], groups=2, padding=1),
+    case("conv1dTorch", [inp([1, 2, 6]), inp([2, 2, 4])], padding="same"),
+    case("conv1dTorch", [inp([1, 2, 7]), inp([2, 2, 3]), inp([2])], padding="same", dilation=2),
+    case("conv2dTorch", [inp([1, 2, 7, 6]), inp([2, 2, 3, 2])], dilation=[2, 1], stride=2, padding=1),
+    case("conv2dTorch", [inp([1, 4, 5, 5]), inp([4, 1, 3, 3]), inp([4])], groups=4, padding="same"),
+    case("conv2dTorch", [inp([1, 2, 5, 6], permute=[0, 1, 3, 2]), inp([2, 2, 2, 3])], padding="same"),
+    case("conv2dLayer", [inp([1, 4, 6, 6]), inp([2, 2, 3, 3]), inp([2])], dilation=2, groups=2, padding=1),
+    case("conv1dLayer", [inp([1, 2, 6]), inp([4, 1, 3]), inp([4])], groups=2, padding="same"),
+    case("permute", [inp([2, 3, 4])], order=[-1, 0, 1]),
+    case("narrow", [inp([5, 2])], dim=0, start=-2, length=2),
+    case("softmax", [inp([])], dim=0),
+    case("logsoftmax", [inp([])], dim=-1),
+    case("sin", [inp([2, 3], lo=-4, hi=4)]),
+    case("sin", [inp([3, 4, 2], permute=[2, 0, 1], lo=-4, hi=4)]),
+    case("cos", [inp([2, 3], lo=-4, hi=4)]),
+    case("cos", [inp([3, 4, 2], permute=[2, 0, 1], lo=-4, hi=4)]),
+    case("maximum", [inp([3, 4], lo=-2, hi=2, integers=True), inp([4], lo=-2, hi=2, integers=True)]),
+    case("maximum", [inp([2, 3]), inp([3, 2], permute=[1, 0])]),
+    case("minimum", [inp([3, 4], lo=-2, hi=2, integers=True), inp([3, 1], lo=-2, hi=2, integers=True)]),
+    case("powConstExponent", [inp([2, 4], lo=-3, hi=3), inp([2, 4], lo=0, hi=3, integers=True)]),
+    case("powConstExponent", [inp([4, 2], permute=[1, 0], lo=-2, hi=2), inp([2, 4], lo=-2, hi=2, integers=True)]),
+    case("powTensor", [inp([2, 3], lo=0.5, hi=2), inp([3], lo=-2, hi=3, integers=True)]),
+    case("squeezeDims", [inp([1, 3, 2, 1], permute=[3, 2, 1, 0])], dim=[0, -1]),
+    case("squeezeDims", [inp([2, 1, 3], permute=[2, 1, 0])], dim=[1, 2]),
+    case("expand", [inp([3, 1])], shape=[2, -1, 4]),
+    case("expand", [inp([3])], shape=[2, 3]),
+    case("at", [inp([3, 4])], index=[":", 0]),
+    case("at", [inp([3, 4])], index=[-1]),
+    case("at", [inp([5, 4])], index=["1:3"]),
+    case("at", [inp([5, 4, 2], permute=[1, 0, 2])], index=["::2", "-3:", None, 1]),
+    case("at", [inp([3, 4, 5])], index=["...", "1:5:2", None]),
+    case("at", [inp([3, 4, 5])], index=[0, "...", -1]),
+    case("arange", [inp([])], start=1, end=11),
+    case("arange", [inp([])], start=-1, end=1, step=0.25),
+    case("arange", [inp([])], start=5, end=0, step=-1.5),
+    case("linspace", [inp([])], start=-3.14, end=3.14, steps=7),
+    case("linspace", [inp([])], start=0, end=1, steps=1),
+    case("mseLoss", [inp([3, 4]), inp([3, 4])]),
+    case("mseLoss", [inp([2, 3], permute=[1, 0]), inp([3, 2])], reduction="sum"),
+    case("mseLoss", [inp([2, 3]), inp([2, 3])], reduction="none"),
+    case("l1Loss", [inp([3, 4]), inp([3, 4])]),
+    case("l1Loss", [inp([2, 3]), inp([2, 3])], reduction="sum"),
+    case("l1Loss", [inp([4]), inp([4])], reduction="none"),
+    case("bceWithLogits", [inp([3, 4], lo=-30, hi=30), inp([3, 4], lo=0, hi=1)]),
+    case("bceWithLogits", [inp([5]), inp([5], lo=0, hi=1, integers=True)], reduction="sum"),
+    case("bceWithLogits", [inp([2, 3]), inp([2, 3], lo=0, hi=1)], reduction="none"),
+    case("binaryCrossEntropy", [inp([4, 1], lo=0.05, hi=0.95), inp([4, 1], lo=0, hi=1, integers=True)]),
+    case("binaryCrossEntropy", [inp([3], lo=0.05, hi=0.95), inp([3], lo=0, hi=1)], reduction="sum"),
+    case("binaryCrossEntropy", [inp([2, 2], lo=0.05, hi=0.95), inp([2, 2], lo=0, hi=1)], reduction="none"),
+    case("nllLoss", [inp([4, 3])], labels=[2, 0, 1, 2]),
+    case("nllLoss", [inp([3, 4], permute=[1, 0])], labels=[0, 2, 1, 0], reduction="sum"),
+    case("nllLoss", [inp([3, 5])], labels=[4, 0, 3], reduction="none"),
+    case("nllLoss", [inp([4, 3])], labels=[2, -100, 1, 2]),
+    case("nllLoss", [inp([4, 3])], labels=[2, 1, 1, 0], ignoreIndex=1, reduction="sum"),
+    case("nllLoss", [inp([2, 3, 4])], labels=[[0, 1, 2, 0], [2, 2, 1, 0]], reduction="none"),
+    case("crossEntropy", [inp([4, 3], lo=-3, hi=3)], labels=[2, 0, 1, 2]),
+    case("crossEntropy", [inp([2, 3, 5])], labels=[[0, 1, 2, 0, 1], [2, 2, 1, 0, 0]]),
+    case("crossEntropy", [inp([2, 3, 2, 2])], labels=[[[0, 1], [2, 0]], [[1, 1], [2, 0]]], reduction="sum"),
+    case("crossEntropy", [inp([3, 4])], labels=[3, 0, 1], reduction="none"),
+    case("crossEntropy", [inp([4])], labels=2),
+    case("crossEntropyProbs", [inp([3, 4]), inp([3, 4], lo=0, hi=1)]),
+    case("crossEntropyProbs", [inp([2, 3]), inp([2, 3], lo=0, hi=1)], reduction="none"),
+    case("crossEntropy", [inp([4, 3])], labels=[2, 0, 0, 1], ignoreIndex=0),
+    case("conv2dLayer", [inp([1, 2, 5, 5]), inp([3, 2, 2, 2])], stride=2),
 ]
 
 

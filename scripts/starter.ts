@@ -129,12 +129,24 @@ export function clearNotebookOutputs(json: string): string {
  */
 function starterPackageJson(json: string, excluded: string[]): string {
   const pkg = JSON.parse(json) as { scripts?: Record<string, string> };
-  const stems = excluded.filter((f) => f.startsWith('scripts/')).map((f) => f.replace(/\.ts$/, ''));
+  // A script runs an excluded file by its own name (`scripts/fixtures.py`) or, for TypeScript,
+  // by its compiled name (`build/scripts/starter.js`).
+  const names = excluded
+    .filter((f) => f.startsWith('scripts/'))
+    .flatMap((f) => (f.endsWith('.ts') ? [f, `${f.slice(0, -3)}.js`] : [f]));
   for (const [name, command] of Object.entries(pkg.scripts ?? {})) {
-    if (stems.some((s) => command.includes(`${s}.js`) || command.includes(`${s}.ts`))) delete pkg.scripts![name];
+    if (names.some((n) => command.includes(n))) delete pkg.scripts![name];
     else pkg.scripts![name] = command.replace(/^npm run lint && /, '');
   }
   return `${JSON.stringify(pkg, null, 2)}\n`;
+}
+
+/** Whether `starter.exclude` leaves `file` out: named itself, or under a named folder (`dir/`). */
+export function isExcluded(file: string, excluded: Set<string>): boolean {
+  if (excluded.has(file)) return true;
+  for (let i = file.indexOf('/'); i >= 0; i = file.indexOf('/', i + 1))
+    if (excluded.has(file.slice(0, i + 1))) return true;
+  return false;
 }
 
 /** The student repository's own README: `scripts/starter-files/README.md` for these modules. */
@@ -186,8 +198,9 @@ export function writeStarter(target: string, root = repoRoot(), options: Starter
     throw new Error(`starter: ${absTarget} is not empty (use --update to add modules to a student repository)`);
   const before = options.update ? releasedModules(absTarget, course) : [];
   const modules = [...new Set([...before, ...(options.modules ?? allModules)])].sort((a, b) => a - b);
-  const files = repoFiles(root).filter((f) => !excluded.has(f));
+  const files = repoFiles(root).filter((f) => !isExcluded(f, excluded));
 
+  const hasDemo = files.includes('scripts/demo.ts');
   // Transform everything first, so a marker problem leaves nothing half-written.
   const outputs = new Map<string, string | null>(); // null: copy the file as is
   const summary: StarterSummary = { files: [], stubbedFiles: [], regions: 0, notebooks: [], modules, kept: [] };
@@ -217,7 +230,7 @@ export function writeStarter(target: string, root = repoRoot(), options: Starter
       outputs.set(f, releaseCourseJson(fs.readFileSync(abs, 'utf8'), modules));
     } else if (f === 'README.md' && fs.existsSync(path.join(root, 'scripts', 'starter-files', 'README.md'))) {
       // The instructor's README documents tooling the student repository does not have.
-      outputs.set(f, studentReadme(root, modules, files.includes('scripts/demo.ts')));
+      outputs.set(f, studentReadme(root, modules, hasDemo));
     } else {
       outputs.set(f, null);
     }
@@ -228,9 +241,16 @@ export function writeStarter(target: string, root = repoRoot(), options: Starter
     const dest = path.join(absTarget, f);
     const content = text ?? fs.readFileSync(path.join(root, f));
     if (options.update && f !== 'course.json' && fs.existsSync(dest)) {
-      // Never touch a file the student has: note it when this release's version differs.
-      if (!fs.readFileSync(dest).equals(Buffer.from(content))) summary.kept.push(f);
-      continue;
+      // Never touch a file the student has changed: note it when this release's version
+      // differs. The README names the released modules, so one still as the previous release
+      // wrote it is the course's, not the student's, and gets this release's.
+      const previousReadme = f === 'README.md' && text !== null ? studentReadme(root, before, hasDemo) : null;
+      const current = fs.readFileSync(dest);
+      const unchangedReadme = previousReadme !== null && current.equals(Buffer.from(previousReadme));
+      if (!unchangedReadme) {
+        if (!current.equals(Buffer.from(content))) summary.kept.push(f);
+        continue;
+      }
     }
     fs.mkdirSync(path.dirname(dest), { recursive: true });
     fs.writeFileSync(dest, content, { mode: fs.statSync(path.join(root, f)).mode });

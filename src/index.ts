@@ -21,10 +21,25 @@ export { Scalar, scalar, lift } from './scalar';
 export type { ScalarLike, ScalarHistory } from './scalar';
 export { scalarFunctions } from './scalarFunctions';
 export type { ScalarFunction, ScalarOp } from './scalarFunctions';
-export { Random } from './random';
+export { Random, manualSeed } from './random';
 
 // Module 2: tensors
-export { Tensor, sumTo, tensor, fromFlat, zeros, ones, full, arange, rand, randn, where, cat, stack } from './tensor';
+export {
+  Tensor,
+  sumTo,
+  tensor,
+  fromFlat,
+  zeros,
+  ones,
+  full,
+  arange,
+  linspace,
+  rand,
+  randn,
+  where,
+  cat,
+  stack,
+} from './tensor';
 export type { TensorLike, NestedArray, TensorOptions, RandomOptions, TensorHistory, VarianceOptions } from './tensor';
 export { TensorData, IndexingError } from './tensorData';
 export type { Shape, Strides, Storage } from './tensorData';
@@ -59,7 +74,22 @@ export {
   MLP,
 } from './layers';
 export type { LayerOptions, ConvLayerOptions, Layer } from './layers';
-export { binaryCrossEntropy, nllLoss, crossEntropy, oneHot } from './losses';
+export {
+  binaryCrossEntropy,
+  bceWithLogits,
+  nllLoss,
+  crossEntropy,
+  mseLoss,
+  l1Loss,
+  oneHot,
+  MSELoss,
+  L1Loss,
+  BCELoss,
+  BCEWithLogitsLoss,
+  NLLLoss,
+  CrossEntropyLoss,
+} from './losses';
+export type { Reduction, LossOptions, ClassLossOptions, Labels } from './losses';
 export { Optimizer, SGD, Adam } from './optim';
 export type { SGDOptions, AdamOptions } from './optim';
 export * as safetensors from './safetensors';

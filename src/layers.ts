@@ -12,7 +12,7 @@
 import { BackendLike } from './backends/registry';
 import { Module, Parameter } from './module';
 import * as nn from './nn';
-import { Random } from './random';
+import { Random, defaultRng } from './random';
 import { Tensor, checkTensor, fromFlat } from './tensor';
 import { IndexingError, formatShape, shapeSize } from './tensorData';
 import {
@@ -94,7 +94,7 @@ export class Linear extends Module {
     checkInt('Linear', 'inFeatures', inSize);
     checkInt('Linear', 'outFeatures', outSize);
     checkLayerOptions('Linear', options);
-    const rng = options.rng ?? new Random(0);
+    const rng = options.rng ?? defaultRng();
     const bound = initBound(inSize);
     // Drawn row by row of [in, out] (the order earlier versions used, so seeded runs repeat) and stored transposed.
     const drawn = uniformValues(inSize * outSize, bound, rng);
@@ -104,6 +104,11 @@ export class Linear extends Module {
     );
     this.weight = parameter(transposed, [outSize, inSize], options);
     this.bias = options.bias === false ? null : parameter(uniformValues(outSize, bound, rng), [outSize], options);
+  }
+
+  /** PyTorch's settings line: `in_features=784, out_features=512, bias=true`. */
+  override extraRepr(): string {
+    return `in_features=${this.inSize}, out_features=${this.outSize}, bias=${this.bias !== null}`;
   }
 
   /** [..., inSize] → [..., outSize] */
@@ -136,22 +141,59 @@ abstract class ConvLayer extends Module {
   weight: Parameter<Tensor>;
   /** [outChannels], or null without a bias. */
   bias: Parameter<Tensor> | null;
-  /** Stride and padding, PyTorch's meaning (padding defaults to 0). */
+  /** Stride, padding, dilation and groups, PyTorch's meaning (padding defaults to 0). */
   readonly conv: nn.ConvOptions;
 
-  constructor(inChannels: number, outChannels: number, kernel: number[], options: ConvLayerOptions) {
+  constructor(
+    readonly inChannels: number,
+    readonly outChannels: number,
+    readonly kernel: number[],
+    options: ConvLayerOptions,
+  ) {
     super();
     const name = this.constructor.name;
     checkInt(name, 'inChannels', inChannels, 1);
     checkInt(name, 'outChannels', outChannels, 1);
-    checkLayerOptions(name, options, ['stride', 'padding']);
-    const rng = options.rng ?? new Random(0);
-    const bound = initBound(inChannels * shapeSize(kernel));
-    const shape = [outChannels, inChannels, ...kernel];
+    checkLayerOptions(name, options, ['stride', 'padding', 'dilation', 'groups']);
+    const rng = options.rng ?? defaultRng();
+    const groups = options.groups ?? 1;
+    if (!Number.isInteger(groups) || groups < 1 || inChannels % groups !== 0 || outChannels % groups !== 0) {
+      throw new RangeError(
+        `${new.target.name}: groups must be a positive integer dividing inChannels ${inChannels} and outChannels ${outChannels}, got ${JSON.stringify(options.groups)}`,
+      );
+    }
+    const bound = initBound((inChannels / groups) * shapeSize(kernel));
+    const shape = [outChannels, inChannels / groups, ...kernel];
     this.weight = parameter(uniformValues(shapeSize(shape), bound, rng), shape, options);
     this.bias =
       options.bias === false ? null : parameter(uniformValues(outChannels, bound, rng), [outChannels], options);
-    this.conv = { stride: options.stride ?? 1, padding: options.padding ?? 0 };
+    this.conv = {
+      stride: options.stride ?? 1,
+      padding: options.padding ?? 0,
+      dilation: options.dilation ?? 1,
+      groups,
+    };
+  }
+
+  /** PyTorch's settings line: `1, 32, kernel_size=(3, 3), stride=(1, 1)` and any non-default option. */
+  override extraRepr(): string {
+    const dims = this.kernel.length;
+    const tuple = (v: number | number[] | undefined, dflt: number): string => {
+      const list = Array.isArray(v) ? v : new Array<number>(dims).fill(v ?? dflt);
+      return `(${list.join(', ')}${list.length === 1 ? ',' : ''})`;
+    };
+    const { stride, padding, dilation, groups } = this.conv;
+    const parts = [
+      `${this.inChannels}, ${this.outChannels}, kernel_size=${tuple(this.kernel, 1)}, stride=${tuple(stride, 1)}`,
+    ];
+    if (typeof padding === 'string') parts.push(`padding=${padding}`);
+    else if ((Array.isArray(padding) ? padding : [padding]).some((p) => p !== 0))
+      parts.push(`padding=${tuple(padding, 0)}`);
+    if ((Array.isArray(dilation) ? dilation : [dilation]).some((d) => d !== 1))
+      parts.push(`dilation=${tuple(dilation, 1)}`);
+    if (groups !== 1) parts.push(`groups=${groups}`);
+    if (this.bias === null) parts.push('bias=false');
+    return parts.join(', ');
   }
 }
 
@@ -207,7 +249,12 @@ export class Dropout extends Module {
     checkRange('Dropout', 'rate', rate, 0, 1);
     checkOptions('Dropout', options, ['rng']);
     checkRng('Dropout', options.rng);
-    this.rng = options.rng ?? new Random(0);
+    this.rng = options.rng ?? defaultRng();
+  }
+
+  /** PyTorch's settings line: `p=0.5`. */
+  override extraRepr(): string {
+    return `p=${this.rate}`;
   }
 
   /** Drop elements while training; pass through in evaluation mode. */
@@ -256,6 +303,10 @@ export class Flatten extends Module {
     checkDimArg('Flatten', 'startDim', startDim);
     checkDimArg('Flatten', 'endDim', endDim);
   }
+  /** PyTorch's settings line: `start_dim=1, end_dim=-1`. */
+  override extraRepr(): string {
+    return `start_dim=${this.startDim}, end_dim=${this.endDim}`;
+  }
   forward(x: Tensor): Tensor {
     checkTensor('Flatten.forward', 'x', x);
     return x.flatten(this.startDim, this.endDim);
@@ -269,36 +320,51 @@ function checkPoolLayer(
   kernel: number | [number, number],
   stride: number | [number, number] | undefined,
 ): void {
-  if (count > 2) tooManyArguments(name, 2, count, 'kernel, stride');
+  if (count > 3) tooManyArguments(name, 3, count, 'kernel, stride, padding');
   checkSizePair(name, 'kernel', kernel);
   if (stride !== undefined) checkSizePair(name, 'stride', stride);
 }
 
-/** `torch.nn.MaxPool2d(kernel, stride = kernel)` */
+/** PyTorch's way of showing a pooling size: `2` or `(2, 3)`. */
+function sizeRepr(v: number | [number, number]): string {
+  return typeof v === 'number' ? String(v) : `(${v.join(', ')})`;
+}
+
+/** `torch.nn.MaxPool2d(kernel, stride = kernel, padding = 0)` */
 export class MaxPool2d extends Module {
   constructor(
     readonly kernel: number | [number, number],
     readonly stride?: number | [number, number],
+    readonly padding: number | [number, number] = 0,
   ) {
     super();
     checkPoolLayer('MaxPool2d', arguments.length, kernel, stride);
   }
+  /** PyTorch's settings line: `kernel_size=2, stride=2, padding=0`. */
+  override extraRepr(): string {
+    return `kernel_size=${sizeRepr(this.kernel)}, stride=${sizeRepr(this.stride ?? this.kernel)}, padding=${sizeRepr(this.padding)}`;
+  }
   forward(x: Tensor): Tensor {
-    return nn.maxpool2d(x, this.kernel, { stride: this.stride });
+    return nn.maxpool2d(x, this.kernel, { stride: this.stride, padding: this.padding });
   }
 }
 
-/** `torch.nn.AvgPool2d(kernel, stride = kernel)` */
+/** `torch.nn.AvgPool2d(kernel, stride = kernel, padding = 0)` */
 export class AvgPool2d extends Module {
   constructor(
     readonly kernel: number | [number, number],
     readonly stride?: number | [number, number],
+    readonly padding: number | [number, number] = 0,
   ) {
     super();
     checkPoolLayer('AvgPool2d', arguments.length, kernel, stride);
   }
+  /** PyTorch's settings line: `kernel_size=2, stride=2, padding=0`. */
+  override extraRepr(): string {
+    return `kernel_size=${sizeRepr(this.kernel)}, stride=${sizeRepr(this.stride ?? this.kernel)}, padding=${sizeRepr(this.padding)}`;
+  }
   forward(x: Tensor): Tensor {
-    return nn.avgpool2d(x, this.kernel, { stride: this.stride });
+    return nn.avgpool2d(x, this.kernel, { stride: this.stride, padding: this.padding });
   }
 }
 
@@ -314,7 +380,7 @@ export class Sequential extends Module {
   constructor(...layers: Layer[]) {
     super();
     layers.forEach((layer: unknown, i) => {
-      if (!(layer instanceof Module) || typeof (layer as Partial<Layer>).forward !== 'function') {
+      if (!(layer instanceof Module) || typeof (layer as unknown as Partial<Layer>).forward !== 'function') {
         throw new TypeError(
           `Sequential: layer ${i} must be a Module with a forward method, got ${describeValue(layer)}`,
         );
@@ -355,7 +421,7 @@ export class MLP extends Module {
     }
     checkLayerOptions('MLP', options);
     // One generator for all layers, so each layer gets fresh numbers from one seed.
-    const rng = options.rng ?? new Random(0);
+    const rng = options.rng ?? defaultRng();
     this.layers = sizes.slice(1).map((out, i) => new Linear(sizes[i], out, { ...options, rng }));
   }
 

@@ -9,6 +9,8 @@
  *
  * @packageDocumentation
  */
+import { noGrad } from './autodiff';
+import { BackendLike, getBackend } from './backends/registry';
 import { Tensor, fromFlat } from './tensor';
 import { formatShape } from './tensorData';
 import { checkBoolean, checkOptions, describeValue, tooManyArguments } from './validate';
@@ -78,9 +80,9 @@ export class Module {
     // END SOLUTION
   }
 
-  /** Direct child modules, in field order. */
+  /** Direct child modules, in field order, each once (a module held by two fields is one child, as in PyTorch). */
   children(): Module[] {
-    return this.namedChildren().map(([, m]) => m);
+    return [...new Set(this.namedChildren().map(([, m]) => m))];
   }
 
   /** All descendant modules (children, their children, …), depth first; not `this`. */
@@ -166,15 +168,88 @@ export class Module {
   }
 
   /**
+   * This module and every descendant with its dotted path (`''` for this one), each once, as
+   * PyTorch's `named_modules()` (unlike `modules()`, which leaves this module out).
+   */
+  namedModules(): Array<[string, Module]> {
+    const out: Array<[string, Module]> = [];
+    const seen = new Set<Module>();
+    const visit = (m: Module, path: string): void => {
+      if (seen.has(m)) return;
+      seen.add(m);
+      out.push([path, m]);
+      for (const [name, child] of m.namedChildren()) visit(child, path === '' ? name : `${path}.${name}`);
+    };
+    visit(this, '');
+    return out;
+  }
+
+  /**
+   * Every tensor parameter under every name it is reachable by, as PyTorch's `state_dict()`
+   * (a module reachable twice, such as tied weights, is listed under both names; only
+   * `namedParameters()` lists each parameter once). A module holding one of its ancestors
+   * is not walked again.
+   */
+  private stateEntries(): Array<[string, Parameter<Tensor>]> {
+    const out: Array<[string, Parameter<Tensor>]> = [];
+    const visit = (m: Module, prefix: string, path: Set<Module>): void => {
+      for (const [name, p] of m.namedOwnParameters()) {
+        if (p.value instanceof Tensor) out.push([prefix + name, p as Parameter<Tensor>]);
+      }
+      for (const [name, child] of m.namedChildren()) {
+        if (!path.has(child)) visit(child, `${prefix}${name}.`, new Set([...path, child]));
+      }
+    };
+    visit(this, '', new Set([this]));
+    return out;
+  }
+
+  /**
    * Every tensor parameter by its dotted name (`conv1.weight`, `0.bias`, …), as PyTorch's
-   * `state_dict()`: detached tensors sharing the parameters' data, in tree order.
+   * `state_dict()`: detached tensors sharing the parameters' data, in tree order; tied
+   * weights appear under each name.
    */
   stateDict(): Record<string, Tensor> {
     const out: Record<string, Tensor> = {};
-    for (const [name, p] of this.namedParameters()) {
-      if (p.value instanceof Tensor) out[name] = p.value.detach();
-    }
+    for (const [name, p] of this.stateEntries()) out[name] = p.value.detach();
     return out;
+  }
+
+  /** Forget every parameter's gradient, as PyTorch's `module.zero_grad()`. */
+  zeroGrad(): this {
+    for (const p of this.parameters()) if (p.value instanceof Tensor) p.value.zeroGrad_();
+    return this;
+  }
+
+  /**
+   * Move every tensor parameter to `backend`, in place as PyTorch's `module.to(device)`: the
+   * `Parameter` objects stay, so an optimizer built before keeps updating them (its state
+   * follows on its next step). Gradients are dropped. Returns `this`.
+   */
+  to(backend: BackendLike): this {
+    const target = getBackend(backend);
+    for (const p of this.parameters()) {
+      if (p.value instanceof Tensor && p.value.backend !== target)
+        p.update(noGrad(() => (p.value as Tensor).to(target)).detach());
+    }
+    return this;
+  }
+
+  /**
+   * Call `fn` on every descendant, children first, then on this module, as PyTorch's
+   * `module.apply(fn)` (used to initialise weights). Returns `this`.
+   */
+  apply(fn: (m: Module) => void): this {
+    if (typeof fn !== 'function') throw new TypeError(`apply: fn must be a function, got ${typeof fn}`);
+    const seen = new Set<Module>();
+    const visit = (m: Module): void => {
+      if (seen.has(m)) return;
+      seen.add(m);
+      for (const child of m.children()) visit(child);
+      fn(m);
+    };
+    visit(this);
+    return this;
   }
 
   /**
@@ -202,10 +277,7 @@ export class Module {
     checkOptions('loadStateDict', options, ['strict']);
     if (options.strict !== undefined) checkBoolean('loadStateDict', 'strict', options.strict);
     const strict = options.strict ?? true;
-    const params = new Map<string, Parameter<Tensor>>();
-    for (const [name, p] of this.namedParameters()) {
-      if (p.value instanceof Tensor) params.set(name, p as Parameter<Tensor>);
-    }
+    const params = new Map<string, Parameter<Tensor>>(this.stateEntries());
     const problems: string[] = [];
     const missing = [...params.keys()].filter((k) => !(k in state));
     const unexpected = Object.keys(state).filter((k) => !params.has(k));
@@ -228,12 +300,27 @@ export class Module {
     }
   }
 
-  /** An indented, PyTorch-like description of the tree. */
+  /**
+   * This module's own settings for `toString`, as PyTorch's `extra_repr()` (e.g. Linear's
+   * `in_features=784, out_features=512, bias=true`); empty by default. Override to show yours.
+   */
+  extraRepr(): string {
+    return '';
+  }
+
+  /**
+   * PyTorch's printout of the tree: `Name(settings)` for a module without children, else its
+   * settings and one `(name): child` line per child, indented as `print(model)` does.
+   */
   toString(): string {
     const children = this.namedChildren();
     const name = this.constructor.name;
-    if (children.length === 0) return `${name}()`;
-    const lines = children.map(([key, m]) => `  (${key}): ${m.toString().split('\n').join('\n  ')}`);
+    const extra = this.extraRepr();
+    if (children.length === 0) return `${name}(${extra})`;
+    const lines = [
+      ...(extra === '' ? [] : extra.split('\n')),
+      ...children.map(([key, m]) => `(${key}): ${m.toString()}`),
+    ].map((line) => `  ${line.split('\n').join('\n  ')}`);
     return `${name}(\n${lines.join('\n')}\n)`;
   }
 }

@@ -7,7 +7,8 @@
  * @packageDocumentation
  */
 import { Random } from './random';
-import { Tensor, checkTensor, mixAlong, rand, stack } from './tensor';
+import { defaultRng } from './random';
+import { Tensor, cat, checkTensor, full, mixAlong, rand, stack, where } from './tensor';
 import { IndexingError, formatShape } from './tensorData';
 import { normalizeDim } from './tensorOps';
 import { checkBoolean, checkOptions, checkRange, checkSizePair, describeValue, tooManyArguments } from './validate';
@@ -20,18 +21,23 @@ export interface ConvOptions {
   /** Step between output positions (default 1). */
   stride?: number | number[];
   /**
-   * Zeros added on both sides of each spatial dim (PyTorch's meaning), or `"end"` (the
-   * default): MiniTorch's course convolution, whose output is as large as the input because
-   * positions past the end read as zero. Layers default to 0, as in PyTorch.
+   * Zeros added on both sides of each spatial dim (PyTorch's meaning); `"same"` (stride 1:
+   * the output as large as the input, the odd zero on the right, as PyTorch); or `"end"`
+   * (the default): MiniTorch's course convolution, whose output is as large as the input
+   * because positions past the end read as zero. Layers default to 0, as in PyTorch.
    */
-  padding?: number | number[] | 'end';
+  padding?: number | number[] | 'same' | 'end';
+  /** Spacing between kernel taps (default 1). */
+  dilation?: number | number[];
+  /** Split the channels into this many groups, each convolved with its own filters (default 1). */
+  groups?: number;
 }
 
 /** The options `conv1d` and `conv2d` take (`checkOptions`). */
-const CONV_OPTIONS = ['stride', 'padding'];
+const CONV_OPTIONS = ['stride', 'padding', 'dilation', 'groups'];
 
 /** The options the poolings take (`checkOptions`). */
-const POOL_OPTIONS = ['stride'];
+const POOL_OPTIONS = ['stride', 'padding'];
 
 /** One positive integer per spatial dim from a number or a list (for error messages: `what`). */
 function perDim(value: number | number[], dims: number, what: string, min: number): number[] {
@@ -42,10 +48,22 @@ function perDim(value: number | number[], dims: number, what: string, min: numbe
   return out;
 }
 
+/** `x` with `before` and `after` zeros added along `dim` (differentiable: a selection matmul). */
+function padDim(x: Tensor, dim: number, before: number, after: number): Tensor {
+  if (before === 0 && after === 0) return x;
+  const n = x.shape[dim];
+  return mixAlong(
+    x,
+    dim,
+    Array.from({ length: n + before + after }, (_, j) => (j >= before && j < n + before ? j - before : null)),
+  );
+}
+
 /**
  * A convolution with PyTorch's arguments, built on the course's kernel (which pads at the
- * end): pad both sides with zeros, convolve, keep the positions whose window lies inside
- * the padded input, take every `stride`-th, add the bias.
+ * end): spread the kernel's taps apart for `dilation`, pad with zeros, convolve, keep the
+ * positions whose window lies inside the padded input, take every `stride`-th; `groups`
+ * convolves each group of channels on its own and joins the outputs; then add the bias.
  */
 function convolve(
   op: 'conv1d' | 'conv2d',
@@ -66,47 +84,76 @@ function convolve(
       `${op}: bias must have shape [${channels}] (one per output channel), got ${formatShape(bias.shape)}`,
     );
   }
-  let out: Tensor;
   const padding = options.padding ?? 'end';
   const stride = perDim(options.stride ?? 1, spatial, `${op}: stride`, 1);
-  if (padding === 'end' && stride.every((s) => s === 1)) {
+  const dilation = perDim(options.dilation ?? 1, spatial, `${op}: dilation`, 1);
+  const groups = options.groups ?? 1;
+  if (!Number.isInteger(groups) || groups < 1) {
+    throw new RangeError(`${op}: groups must be an integer >= 1, got ${JSON.stringify(groups)}`);
+  }
+  if (padding === 'same' && stride.some((s) => s !== 1)) {
+    throw new RangeError(
+      `${op}: padding 'same' needs stride 1 (as in PyTorch), got stride ${JSON.stringify(options.stride)}`,
+    );
+  }
+  const plain = stride.every((s) => s === 1) && dilation.every((d) => d === 1) && groups === 1;
+  let out: Tensor;
+  if (padding === 'end' && plain) {
     out = Tensor.apply(op, [input, weight], undefined);
+  } else if (input.dims !== spatial + 2) {
+    throw new IndexingError(`${op}: input must be ${spatial + 2}-D, got shape ${formatShape(input.shape)}`);
+  } else if (groups > 1) {
+    const inPer = weight.shape[1];
+    if (input.shape[1] !== inPer * groups || channels % groups !== 0) {
+      throw new IndexingError(
+        `${op}: groups ${groups} needs input channels ${inPer} × ${groups} and output channels divisible by ${groups}; ` +
+          `got input ${formatShape(input.shape)} and weight ${formatShape(weight.shape)}`,
+      );
+    }
+    const outPer = channels / groups;
+    const parts = Array.from({ length: groups }, (_, g) =>
+      convolve(op, input.narrow(1, g * inPer, inPer), weight.narrow(0, g * outPer, outPer), null, {
+        ...options,
+        groups: 1,
+      }),
+    );
+    out = cat(parts, 1);
   } else {
-    if (input.dims !== spatial + 2) {
-      throw new IndexingError(`${op}: input must be ${spatial + 2}-D, got shape ${formatShape(input.shape)}`);
+    // Dilation: the kernel with dilation − 1 zeros between its taps.
+    let w = weight;
+    for (let i = 0; i < spatial; i++) {
+      const k = weight.shape[2 + i];
+      const d = dilation[i];
+      if (d > 1)
+        w = mixAlong(
+          w,
+          2 + i,
+          Array.from({ length: d * (k - 1) + 1 }, (_, j) => (j % d === 0 ? j / d : null)),
+        );
     }
-    const pad = padding === 'end' ? new Array<number>(spatial).fill(0) : perDim(padding, spatial, `${op}: padding`, 0);
+    const kernel = w.shape.slice(2);
+    const sides = kernel.map((k, i): [number, number] => {
+      if (padding === 'end') return [0, 0];
+      if (padding === 'same') return [Math.floor((k - 1) / 2), k - 1 - Math.floor((k - 1) / 2)];
+      const p = perDim(padding, spatial, `${op}: padding`, 0)[i];
+      return [p, p];
+    });
+    // Checked before the padding and the convolution run, so a kernel that cannot fit fails fast.
+    const padded = input.shape.slice(2).map((n, i) => n + sides[i][0] + sides[i][1]);
+    if (padding !== 'end' && padded.some((n, i) => n < kernel[i])) {
+      throw new IndexingError(
+        `${op}: kernel ${formatShape(kernel)}${dilation.some((d) => d > 1) ? ' (dilated)' : ''} is larger than the padded input ${formatShape(padded)}`,
+      );
+    }
     let x = input;
+    for (let i = 0; i < spatial; i++) x = padDim(x, 2 + i, sides[i][0], sides[i][1]);
+    out = Tensor.apply(op, [x, w], undefined);
     for (let i = 0; i < spatial; i++) {
-      const dim = 2 + i;
-      const n = x.shape[dim];
-      const k = weight.shape[dim];
-      // Checked before the padding and the convolution run, so a kernel that cannot fit fails fast.
-      if (padding !== 'end' && n + 2 * pad[i] < k) {
-        throw new IndexingError(
-          `${op}: kernel ${formatShape(weight.shape.slice(2))} is larger than the padded input ${formatShape(input.shape.slice(2).map((d, j) => d + 2 * pad[j]))}`,
-        );
-      }
-    }
-    for (let i = 0; i < spatial; i++) {
-      const dim = 2 + i;
-      const n = x.shape[dim];
-      if (pad[i] > 0)
-        x = mixAlong(
-          x,
-          dim,
-          Array.from({ length: n + 2 * pad[i] }, (_, j) => (j >= pad[i] && j < n + pad[i] ? j - pad[i] : null)),
-        );
-    }
-    out = Tensor.apply(op, [x, weight], undefined);
-    for (let i = 0; i < spatial; i++) {
-      const dim = 2 + i;
-      const k = weight.shape[dim];
-      const n = x.shape[dim];
+      const n = x.shape[2 + i];
       // The course's output is as long as the input; PyTorch's stops where the window would leave it.
-      const last = padding === 'end' ? n - 1 : n - k;
+      const last = padding === 'end' ? n - 1 : n - kernel[i];
       const positions = Array.from({ length: Math.floor(last / stride[i]) + 1 }, (_, j) => j * stride[i]);
-      if (positions.length !== n) out = out.indexSelect(dim, positions);
+      if (positions.length !== n) out = out.indexSelect(2 + i, positions);
     }
   }
   if (bias === undefined || bias === null) return out;
@@ -175,6 +222,12 @@ export function tile(input: Tensor, kernel: [number, number]): [Tensor, number, 
 export interface PoolOptions {
   /** Step between windows (default: the kernel, so windows do not overlap). */
   stride?: number | [number, number];
+  /**
+   * Added on both sides of height and width (default 0), at most half the kernel: −∞ for max
+   * pooling; zeros for average pooling, counted in each window's mean (PyTorch's
+   * `count_include_pad=True`).
+   */
+  padding?: number | [number, number];
 }
 
 /** Check the arguments every pooling takes; the kernel as [height, width]. */
@@ -187,6 +240,11 @@ function checkPoolArgs(
   checkTensor(name, 'input', input);
   checkOptions(name, options, POOL_OPTIONS);
   return checkSizePair(name, 'kernel', kernel);
+}
+
+/** A padding given as one number or [height, width] (checked where it is used). */
+function pair(value: number | [number, number]): [number, number] {
+  return typeof value === 'number' ? [value, value] : value;
 }
 
 /**
@@ -226,12 +284,34 @@ function strideWindows(input: Tensor, kernel: [number, number], stride: [number,
  * Pooling windows: the course's `tile` when they do not overlap and divide the input,
  * `strideWindows` otherwise.
  */
-function poolWindows(name: string, input: Tensor, kernel: [number, number], options: PoolOptions): Tensor {
+function poolWindows(
+  name: string,
+  input: Tensor,
+  kernel: [number, number],
+  options: PoolOptions,
+  padValue: number,
+): Tensor {
   const stride = checkSizePair(name, 'stride', options.stride ?? kernel);
   if (input.dims !== 4) {
     throw new IndexingError(
       `${name}: input must be 4-D [batch, channels, height, width], got shape ${formatShape(input.shape)}`,
     );
+  }
+  const padding = pair(options.padding ?? 0);
+  if (padding.some((p, i) => !Number.isInteger(p) || p < 0 || p > kernel[i] / 2)) {
+    throw new RangeError(
+      `${name}: padding must be an integer from 0 to half the kernel ${formatShape(kernel)}, got ${JSON.stringify(options.padding)}`,
+    );
+  }
+  if (padding[0] > 0 || padding[1] > 0) {
+    // Pad with zeros; for max pooling, put the pad value into the windows afterwards by picking
+    // (`where`), since the windows are gathered by products and 0 · −∞ would be NaN.
+    const [, , h0, w0] = input.shape;
+    const pad = (t: Tensor): Tensor => padDim(padDim(t, 2, padding[0], padding[0]), 3, padding[1], padding[1]);
+    const windows = strideWindows(pad(input), kernel, stride);
+    if (padValue === 0) return windows;
+    const inside = strideWindows(pad(full([1, 1, h0, w0], 1, { backend: input.backend })), kernel, stride);
+    return where(inside, windows, padValue);
   }
   const [, , h, w] = input.shape;
   const tiles = stride[0] === kernel[0] && stride[1] === kernel[1] && h % kernel[0] === 0 && w % kernel[1] === 0;
@@ -246,7 +326,7 @@ function poolWindows(name: string, input: Tensor, kernel: [number, number], opti
 export function avgpool2d(input: Tensor, kernel: number | [number, number], options: PoolOptions = {}): Tensor {
   if (arguments.length > 3) tooManyArguments('avgpool2d', 3, arguments.length, 'input, kernel, options');
   const k = checkPoolArgs('avgpool2d', input, kernel, options);
-  const tiled = poolWindows('avgpool2d', input, k, options);
+  const tiled = poolWindows('avgpool2d', input, k, options, 0);
   // BEGIN SOLUTION 4.3
   return tiled.mean(4);
   // END SOLUTION
@@ -255,6 +335,8 @@ export function avgpool2d(input: Tensor, kernel: number | [number, number], opti
 /** Maximum over `dim` (kept with size 1); the gradient goes to the arg-max (Task 4.4). */
 export function max(input: Tensor, dim: number): Tensor {
   checkDimArgs('max', arguments.length, input, dim);
+  // A 0-dim tensor accepts dim 0 and -1, as in PyTorch: its maximum is itself.
+  if (input.dims === 0) return input.amax(dim, true);
   return Tensor.apply('max', [input], normalizeDim(dim, input.shape, 'max'));
 }
 
@@ -277,7 +359,7 @@ export function argmax(input: Tensor, dim: number): Tensor {
 export function maxpool2d(input: Tensor, kernel: number | [number, number], options: PoolOptions = {}): Tensor {
   if (arguments.length > 3) tooManyArguments('maxpool2d', 3, arguments.length, 'input, kernel, options');
   const k = checkPoolArgs('maxpool2d', input, kernel, options);
-  const tiled = poolWindows('maxpool2d', input, k, options);
+  const tiled = poolWindows('maxpool2d', input, k, options, -Infinity);
   // BEGIN SOLUTION 4.4
   // The gradient goes to the first maximum of each window, as PyTorch's: `max` would give it
   // to every tied maximum, and flat image regions tie often.
@@ -318,7 +400,8 @@ export function logsoftmax(input: Tensor, dim: number): Tensor {
 function checkDimArgs(name: string, count: number, input: Tensor, dim: number): void {
   if (count > 2) tooManyArguments(name, 2, count, 'input, dim');
   checkTensor(name, 'input', input);
-  normalizeDim(dim, input.shape, name);
+  // A 0-dim tensor takes dim 0 and -1, as in PyTorch.
+  normalizeDim(dim, input.dims === 0 ? [1] : input.shape, name);
 }
 
 /** Options for `dropout`. */
@@ -345,6 +428,8 @@ export function dropout(input: Tensor, rate: number, options: DropoutOptions = {
   }
   if (options.ignore || rate === 0) return input;
   if (rate === 1) return input.mul(0);
+  // The caller's generator, else the default one (the global stream after `manualSeed`).
+  options = { ...options, rng: options.rng ?? defaultRng() };
   // BEGIN SOLUTION 4.4
   const keep = rand(input.shape, { backend: input.backend, rng: options.rng ?? new Random(0) }).gt(rate);
   return input.mul(keep).mul(1 / (1 - rate));

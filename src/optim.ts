@@ -244,8 +244,9 @@ export abstract class Optimizer {
     outputs: number,
     rule: UpdateRule,
   ): Tensor[] {
-    const operands = [p.value, g, ...state];
     const backend = p.value.backend;
+    // State made before `module.to(backend)` moved the parameter follows it on first use.
+    const operands = [p.value, g, ...state].map((t) => (t.backend === backend ? t : t.to(backend)));
     if (backend.fusedElementwise !== undefined) {
       // Compiled once per shape of the rule's operands (Adam's first step has no m and v yet).
       const key = operands.length * 16 + outputs;

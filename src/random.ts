@@ -71,3 +71,21 @@ export class Random {
     return xs;
   }
 }
+
+/** The generator `manualSeed` started, which default draws continue; null until it is called. */
+let globalRng: Random | null = null;
+
+/**
+ * Seed the global generator, as `torch.manual_seed`: from then on every draw that is not given
+ * an `rng` or `seed` (initial weights, `rand`, `randn`, dropout masks, shuffles) continues this
+ * one stream. Until it is called, each such default is a fresh generator seeded 0, so the
+ * course's runs repeat without it; `manualSeed(null)` goes back to that.
+ */
+export function manualSeed(seed: number | null): void {
+  globalRng = seed === null ? null : new Random(checkSeed(seed, 'manualSeed'));
+}
+
+/** The generator a draw with no `rng` or `seed` uses: the global one after `manualSeed`, else a fresh one seeded 0. */
+export function defaultRng(): Random {
+  return globalRng ?? new Random(0);
+}

@@ -7,9 +7,9 @@
  *
  * @packageDocumentation
  */
-import { Context, Variable, backpropagate, isGradEnabled, newVariableId } from './autodiff';
+import { Context, Variable, backpropagate, isGradEnabled, newVariableId, noGrad } from './autodiff';
 import { BackendLike, getBackend } from './backends/registry';
-import { Random } from './random';
+import { Random, defaultRng } from './random';
 import { OpArgs, TensorFunction, TensorOp, tensorFunctions } from './tensorFunctions';
 import {
   IndexingError,
@@ -25,15 +25,7 @@ import {
 } from './tensorData';
 import { TensorBackend, normalizeDim } from './tensorOps';
 import { EPS } from './operators';
-import {
-  checkBoolean,
-  checkInt,
-  checkNumber,
-  checkNumbers,
-  checkOptions,
-  describeValue,
-  tooManyArguments,
-} from './validate';
+import { checkBoolean, checkNumber, checkNumbers, checkOptions, describeValue, tooManyArguments } from './validate';
 
 /** How a computed tensor was made. */
 export interface TensorHistory {
@@ -98,8 +90,9 @@ export class Tensor implements Variable<Tensor> {
    * needs a gradient, record how it was made.
    */
   static apply<K extends TensorOp>(op: K, inputs: Tensor[], arg: OpArgs[K]): Tensor {
-    const backend = inputs[0].backend;
-    for (const t of inputs) {
+    // The one op that crosses backends: `to`'s result lives on its target (see `Tensor.to`).
+    const backend = op === 'to' ? (arg as OpArgs['to']).target : inputs[0].backend;
+    for (const t of op === 'to' ? [] : inputs) {
       if (t.backend !== backend) {
         throw new Error(
           `${op}: tensors are on different backends ("${backend.name}" and "${t.backend.name}"); move one with .to(...)`,
@@ -234,12 +227,15 @@ export class Tensor implements Variable<Tensor> {
     return new Tensor(this.data, this.backend);
   }
 
-  /** A copy on another backend (a constant; the data is copied). */
+  /**
+   * A copy on another backend (this tensor when it is there already). Differentiable, as
+   * PyTorch's `.to(device)`: the gradient is copied back to this tensor's backend.
+   */
   to(backend: BackendLike): Tensor {
     if (arguments.length > 1) tooManyArguments('to', 1, arguments.length, 'backend');
     const target = getBackend(backend);
     if (target === this.backend) return this;
-    return fromFlat(this.data.toFlatArray(), this.shape, { backend: target });
+    return Tensor.apply('to', [this], { source: this.backend, target });
   }
 
   // ---- Elementwise math ----
@@ -338,12 +334,13 @@ export class Tensor implements Variable<Tensor> {
   }
   /**
    * this ** exponent. A whole-number exponent multiplies (so negative bases work, as in
-   * PyTorch); half-integers use `sqrt`; any other exponent, and a tensor exponent, is
-   * exp(exponent · ln this), defined for positive bases (NaN below zero, as in PyTorch).
+   * PyTorch); half-integers use `sqrt`; any other number is exp(exponent · ln this), defined
+   * for positive bases (NaN below zero, as in PyTorch). A tensor exponent is PyTorch's `pow`
+   * elementwise (negative bases with whole exponents work), with PyTorch's gradients.
    */
   pow(exponent: TensorLike): Tensor {
     if (arguments.length > 1) tooManyArguments('pow', 1, arguments.length, 'exponent');
-    if (exponent instanceof Tensor) return naturalLog(this).mul(exponent).exp();
+    if (exponent instanceof Tensor) return Tensor.apply('pow', [this, exponent], undefined);
     if (typeof exponent !== 'number')
       throw new TypeError(`pow: exponent must be a Tensor or a number, got ${describeValue(exponent)}`);
     if (Number.isInteger(exponent)) {
@@ -363,6 +360,25 @@ export class Tensor implements Variable<Tensor> {
       return whole === 0 ? this.sqrt() : this.sqrt().mul(this.pow(whole));
     }
     return naturalLog(this).mul(exponent).exp();
+  }
+  /** Sine (radians). */
+  sin(): Tensor {
+    return Tensor.apply('sin', [this], undefined);
+  }
+  /** Cosine (radians). */
+  cos(): Tensor {
+    return Tensor.apply('cos', [this], undefined);
+  }
+  /**
+   * The larger of this and `b` elementwise (`torch.maximum`); on a tie each side gets half
+   * the gradient, as in PyTorch.
+   */
+  maximum(b: TensorLike): Tensor {
+    return extremum(this, this.lift(b, 'maximum'));
+  }
+  /** The smaller of this and `b` elementwise (`torch.minimum`); ties as `maximum`. */
+  minimum(b: TensorLike): Tensor {
+    return extremum(this.neg(), this.lift(b, 'minimum').neg()).neg();
   }
   /** Limit values to [min, max] (either bound may be omitted); no gradient where clamped. */
   clamp(min?: number | null, max?: number | null): Tensor {
@@ -385,6 +401,11 @@ export class Tensor implements Variable<Tensor> {
   private reductionDims(dim: number | number[] | undefined, what: string, keepdim: unknown = false): number[] {
     if (typeof keepdim !== 'boolean') checkBoolean(what, 'keepdim', keepdim);
     if (dim === undefined) return this.shape.map((_, i) => i);
+    // A 0-dim tensor accepts dim 0 and -1 and reduces over nothing, as in PyTorch.
+    if (this.dims === 0) {
+      (Array.isArray(dim) ? dim : [dim]).forEach((d) => normalizeDim(d, [1], what));
+      return [];
+    }
     const dims = (Array.isArray(dim) ? dim : [dim]).map((d) => normalizeDim(d, this.shape, what));
     if (new Set(dims).size !== dims.length)
       throw new IndexingError(`${what}: dim ${formatShape(Array.isArray(dim) ? dim : [dim])} repeats a dimension`);
@@ -393,7 +414,8 @@ export class Tensor implements Variable<Tensor> {
   /** Apply a keep-dim reduction along each of `dims`, then drop them unless `keepdim`. */
   private reduceOver(dims: number[], keepdim: boolean, one: (t: Tensor, d: number) => Tensor): Tensor {
     const out = dims.reduce<Tensor>(one, this);
-    return keepdim ? out : out.reshape(this.shape.filter((_, i) => !dims.includes(i)));
+    // Reducing over nothing still gives a new tensor (a view), as in PyTorch.
+    return keepdim && dims.length > 0 ? out : out.reshape(this.shape.filter((_, i) => !dims.includes(i)));
   }
 
   /** Sum over `dim` (a dim or a list; all when omitted); the dims are dropped unless `keepdim`. */
@@ -412,7 +434,8 @@ export class Tensor implements Variable<Tensor> {
     if (arguments.length > 2) tooManyArguments('prod', 2, arguments.length, 'dim, keepdim');
     if (Array.isArray(dim))
       throw new TypeError("prod: dim must be one integer (PyTorch's prod takes one dim), got an array");
-    if (dim === undefined) return this.reshape(-1).prod(0);
+    if (dim !== undefined && this.dims === 0) this.reductionDims(dim, 'prod');
+    if (dim === undefined || this.dims === 0) return this.reshape(-1).prod(0);
     return this.reduceOver(this.reductionDims(dim, 'prod', keepdim), keepdim, (t, d) => Tensor.apply('prod', [t], d));
   }
   /** Maximum over `dim` or a list of dims (all when omitted), as `torch.amax`. */
@@ -448,6 +471,7 @@ export class Tensor implements Variable<Tensor> {
     if (arguments.length > 2) tooManyArguments('max', 2, arguments.length, 'dim, keepdim');
     checkBoolean('max', 'keepdim', keepdim);
     if (dim === undefined) return this.amax();
+    if (this.dims === 0) return { values: this.amax(dim), indices: this.argmax(dim) };
     return valuesAt(this, dim, this.argmax(dim, true), keepdim);
   }
   /** `min()`: the smallest value (0-dim). `min(dim)`: values and indices, as `max`. */
@@ -457,6 +481,7 @@ export class Tensor implements Variable<Tensor> {
     if (arguments.length > 2) tooManyArguments('min', 2, arguments.length, 'dim, keepdim');
     checkBoolean('min', 'keepdim', keepdim);
     if (dim === undefined) return this.amin();
+    if (this.dims === 0) return { values: this.amin(dim), indices: this.argmin(dim) };
     return valuesAt(this, dim, this.argmin(dim, true), keepdim);
   }
   /**
@@ -485,6 +510,10 @@ export class Tensor implements Variable<Tensor> {
     if (arguments.length > 2) tooManyArguments('argmax', 2, arguments.length, 'dim, keepdim');
     checkBoolean('argmax', 'keepdim', keepdim);
     if (dim === undefined) return this.reshape(-1).argmax(0);
+    if (this.dims === 0) {
+      this.reductionDims(dim, 'argmax');
+      return this.zeros([]);
+    }
     const d = normalizeDim(dim, this.shape, 'argmax');
     const x = this.detach();
     const n = this.shape[d];
@@ -541,7 +570,11 @@ export class Tensor implements Variable<Tensor> {
 
   /** Reorder dimensions: result dim i is this tensor's dim `order[i]` (a view). */
   permute(...order: number[]): Tensor {
-    this.data.permute(...order); // validates with a clear message before recording anything
+    // Negative dims count from the end, as in PyTorch; anything else invalid is left to
+    // `data.permute`, which validates with a clear message before anything is recorded.
+    const n = this.dims;
+    order = order.map((d) => (Number.isInteger(d) && d < 0 && d >= -n ? d + n : d));
+    this.data.permute(...order);
     return Tensor.apply('permute', [this], order);
   }
   /** Swap two dimensions. */
@@ -571,12 +604,15 @@ export class Tensor implements Variable<Tensor> {
     const target = inferShape(this, 'reshape', shape);
     return this.contiguous().view(target);
   }
-  /** Drop `dim` if its size is 1 (every size-1 dim when omitted), as PyTorch. */
-  squeeze(dim?: number): Tensor {
+  /**
+   * Drop `dim` (a dim or a list) where its size is 1 (every size-1 dim when omitted), as
+   * PyTorch; a 0-dim tensor accepts dim 0 and -1.
+   */
+  squeeze(dim?: number | number[]): Tensor {
     if (arguments.length > 1) tooManyArguments('squeeze', 1, arguments.length, 'dim');
     if (dim === undefined) return this.reshape(this.shape.filter((s) => s !== 1));
-    const d = normalizeDim(dim, this.shape, 'squeeze');
-    return this.shape[d] === 1 ? this.reshape(this.shape.filter((_, i) => i !== d)) : this;
+    const dims = this.reductionDims(dim, 'squeeze').filter((d) => this.shape[d] === 1);
+    return dims.length === 0 && this.dims > 0 ? this : this.reshape(this.shape.filter((_, i) => !dims.includes(i)));
   }
   /** Insert a dim of size 1 at `dim` (in −(dims+1) … dims). */
   unsqueeze(dim: number): Tensor {
@@ -614,10 +650,11 @@ export class Tensor implements Variable<Tensor> {
     });
     return mixAlong(this, d, indices);
   }
-  /** `length` entries along `dim` from `start` (`torch.narrow`). */
+  /** `length` entries along `dim` from `start` (`torch.narrow`; a negative start counts from the end). */
   narrow(dim: number, start: number, length: number): Tensor {
     if (arguments.length > 3) tooManyArguments('narrow', 3, arguments.length, 'dim, start, length');
     const d = normalizeDim(dim, this.shape, 'narrow');
+    if (Number.isInteger(start) && start < 0 && start >= -this.shape[d]) start += this.shape[d];
     if (
       !Number.isInteger(start) ||
       !Number.isInteger(length) ||
@@ -639,14 +676,25 @@ export class Tensor implements Variable<Tensor> {
     return this.data.isContiguous() ? this : Tensor.apply('contiguous', [this], undefined);
   }
   /**
-   * This tensor broadcast to `shape`, as a constant copy (used to spread gradients back
-   * over reduced dims; not differentiable).
+   * This tensor broadcast to `shape` (a copy; -1 keeps a dim's size), as `torch.expand`.
+   * Differentiable: the gradient is summed back over the broadcast dims.
    */
-  expand(shape: Shape): Tensor {
-    if (arguments.length > 1) tooManyArguments('expand', 1, arguments.length, 'shape (one array)');
-    checkShape(shape, 'expand: shape');
-    shapeBroadcast(this.shape, shape);
-    return this.fromData(this.backend.map('id', this.data, shape));
+  expand(...shape: number[] | [number[]]): Tensor {
+    const wanted = (shape.length === 1 && Array.isArray(shape[0]) ? shape[0] : shape) as number[];
+    const offset = wanted.length - this.dims;
+    const target = wanted.map((s, i) => {
+      if (s !== -1) return s;
+      if (i < offset)
+        throw new IndexingError(`expand: -1 is not allowed for the new leading dim ${i} in ${formatShape(wanted)}`);
+      return this.shape[i - offset];
+    });
+    checkShape(target, 'expand: shape');
+    if (!sameShape(shapeBroadcast(this.shape, target), target)) {
+      throw new IndexingError(`expand: shape ${formatShape(this.shape)} cannot be expanded to ${formatShape(target)}`);
+    }
+    const copy = this.fromData(this.backend.map('id', this.data, target));
+    // Tracked through a broadcast add of zeros, whose backward sums the gradient back.
+    return isGradEnabled() && !this.isConstant() ? this.add(copy.zeros()) : copy;
   }
 
   // ---- Matrix product ----
@@ -672,6 +720,127 @@ export class Tensor implements Variable<Tensor> {
     return out;
   }
 
+  // ---- Indexing ----
+
+  /**
+   * PyTorch's basic indexing, `x[...]`, one argument per entry of the Python index: an
+   * integer (negative counts from the end) picks one position and drops the dim; a slice
+   * string as Python writes it (`':'`, `'1:3'`, `'::2'`, `'-2:'`) keeps the dim; `null`
+   * (Python's `None`) inserts a dim of size 1; `'...'` stands for all the dims not named.
+   * `w[:, 0]` is `w.at(':', 0)`, `x[1:3]` is `x.at('1:3')`, `x[..., None]` is `x.at('...', null)`.
+   * Differentiable (the gradient lands on the picked positions); the result is a copy, not a
+   * view that writes back.
+   */
+  at(...index: Array<number | string | null>): Tensor {
+    const named = index.filter((s) => s !== null && s !== '...').length;
+    const ellipses = index.filter((s) => s === '...').length;
+    if (ellipses > 1) throw new IndexingError(`at: an index can have only one '...', got ${describeValue(index)}`);
+    if (named > this.dims) {
+      throw new IndexingError(
+        `at: ${named} indices for a tensor of ${this.dims} dims (shape ${formatShape(this.shape)})`,
+      );
+    }
+    const rest = new Array<string>(this.dims - named).fill(':');
+    const specs = ellipses === 0 ? [...index, ...rest] : index.flatMap((s) => (s === '...' ? rest : [s]));
+    // Per input dim, the positions it keeps (a number: one position, dim dropped).
+    const picks: Array<number | number[]> = [];
+    const outShape: number[] = [];
+    let d = 0;
+    for (const spec of specs) {
+      if (spec === null) {
+        outShape.push(1);
+        continue;
+      }
+      const n = this.shape[d];
+      if (typeof spec === 'number') {
+        if (!Number.isInteger(spec) || spec < -n || spec >= n) {
+          throw new IndexingError(`at: index ${spec} is out of range for dim ${d} of size ${n}`);
+        }
+        picks.push(spec < 0 ? spec + n : spec);
+      } else if (typeof spec === 'string') {
+        const positions = slicePositions(spec, n, d);
+        picks.push(positions);
+        outShape.push(positions.length);
+      } else {
+        throw new TypeError(
+          `at: each index must be an integer, a slice string such as '1:3', '...' or null, got ${describeValue(spec)}`,
+        );
+      }
+      d += 1;
+    }
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the selections start from this tensor
+    let out: Tensor = this;
+    if (isGradEnabled() && !this.isConstant()) {
+      // Tracked: select along each dim (a selection matmul, whose backward places the gradient).
+      picks.forEach((p, dim) => {
+        const positions = typeof p === 'number' ? [p] : p;
+        if (positions.length !== out.shape[dim] || positions.some((v, i) => v !== i))
+          out = out.indexSelect(dim, positions);
+      });
+    } else {
+      out = this.fromData(gatherData(this, picks));
+    }
+    return out.reshape(outShape);
+  }
+
+  // ---- In place ----
+  // Under noGrad() (or on tensors that track nothing), as hand-written training loops use
+  // them. Each write bumps the storage's version counter, so a backward that saved the old
+  // values throws instead of computing with the new ones.
+
+  /** Add `b` (times `alpha`) in place, as `x.add_(b, alpha=...)`. */
+  add_(b: TensorLike, options: { alpha?: number } = {}): this {
+    const alpha = options.alpha ?? 1;
+    return this.writeInPlace('add_', () => this.add(alpha === 1 ? b : this.lift(b, 'add_').mul(alpha)));
+  }
+  /** Subtract `b` (times `alpha`) in place. */
+  sub_(b: TensorLike, options: { alpha?: number } = {}): this {
+    const alpha = options.alpha ?? 1;
+    return this.writeInPlace('sub_', () => this.sub(alpha === 1 ? b : this.lift(b, 'sub_').mul(alpha)));
+  }
+  /** Multiply by `b` in place. */
+  mul_(b: TensorLike): this {
+    return this.writeInPlace('mul_', () => this.mul(b));
+  }
+  /** Set every element to 0 in place. */
+  zero_(): this {
+    return this.fill_(0);
+  }
+  /** Set every element to `value` in place. */
+  fill_(value: number): this {
+    if (typeof value !== 'number') throw new TypeError(`fill_: value must be a number, got ${describeValue(value)}`);
+    return this.writeInPlace('fill_', () => full(this.shape, value, { backend: this.backend }));
+  }
+  /** Copy `src`'s values in place (broadcast to this shape; from any backend). */
+  copy_(src: Tensor): this {
+    if (!(src instanceof Tensor)) throw new TypeError(`copy_: src must be a Tensor, got ${describeValue(src)}`);
+    const fits =
+      src.dims <= this.dims && src.shape.every((s, i) => s === 1 || s === this.shape[this.dims - src.dims + i]);
+    if (!fits) {
+      throw new IndexingError(
+        `copy_: src of shape ${formatShape(src.shape)} cannot be broadcast to this tensor's shape ${formatShape(this.shape)}`,
+      );
+    }
+    return this.writeInPlace('copy_', () => src.to(this.backend).expand(this.shape));
+  }
+  /** Compute the new values without a graph, check they fit, and write them into this storage. */
+  private writeInPlace(what: string, compute: () => Tensor): this {
+    if (isGradEnabled() && !this.isConstant()) {
+      throw new Error(
+        `${what}: ${this.isLeaf() ? 'a leaf that requires grad' : 'a computed tensor (part of a graph)'} ` +
+          'can only be changed in place inside minitorch.noGrad(() => ...)',
+      );
+    }
+    const value = noGrad(compute);
+    if (!sameShape(value.shape, this.shape)) {
+      throw new IndexingError(
+        `${what}: the result has shape ${formatShape(value.shape)}, which does not fit this tensor's shape ${formatShape(this.shape)}`,
+      );
+    }
+    this.data.assign(value.toFlatArray());
+    return this;
+  }
+
   // ---- Values ----
 
   /** The only value of a 1-element tensor. */
@@ -688,7 +857,8 @@ export class Tensor implements Variable<Tensor> {
   /** Write a value at `index` in place (only on tensors that are not part of a graph). */
   set(index: number[], value: number): void {
     if (arguments.length > 2) tooManyArguments('set', 2, arguments.length, 'index, value');
-    if (this.history !== null) throw new Error('set: cannot write into a computed tensor (it is part of a graph)');
+    if (this.history !== null && isGradEnabled())
+      throw new Error('set: cannot write into a computed tensor (it is part of a graph)');
     this.data.set(this.indexArg(index, 'set'), value);
   }
   /** `index` when it is an array of numbers; else an error showing the form `get` expects. */
@@ -750,7 +920,7 @@ function checkSavedVersions(h: TensorHistory): void {
     if (now === h.savedVersions[i]) return;
     const input = h.inputs.find((x) => x.data.versionCounter === saved.data.versionCounter) ?? saved;
     throw new Error(
-      `backward: tensor "${input.name}" of shape ${formatShape(input.shape)} was modified in place (set) after "${h.op}" saved it ` +
+      `backward: tensor "${input.name}" of shape ${formatShape(input.shape)} was modified in place (set or an in-place op such as add_) after "${h.op}" saved it ` +
         `for the backward pass (it is at version ${now}, "${h.op}" needs version ${h.savedVersions[i]}); ` +
         'recompute the result after changing the tensor, or change a copy',
     );
@@ -881,14 +1051,58 @@ export function checkTensor(what: string, name: string, value: unknown): asserts
   if (!(value instanceof Tensor)) throw new TypeError(`${what}: ${name} must be a Tensor, got ${describeValue(value)}`);
 }
 
-/** `[0, 1, …, n−1]` as a 1-D tensor. */
-export function arange(n: number, options: TensorOptions = {}): Tensor {
-  if (arguments.length > 2) tooManyArguments('arange', 2, arguments.length, 'n, options');
-  checkInt('arange', 'n', n);
-  checkTensorOptions('arange', options);
+/**
+ * `torch.arange`: `arange(end)` is `[0, 1, …, end−1]`; `arange(start, end)` and
+ * `arange(start, end, step)` run from `start` by `step` up to, not including, `end`.
+ * Options (`backend`, `requiresGrad`) come last.
+ */
+export function arange(end: number, options?: TensorOptions): Tensor;
+export function arange(start: number, end: number, options?: TensorOptions): Tensor;
+export function arange(start: number, end: number, step: number, options?: TensorOptions): Tensor;
+export function arange(...args: Array<number | TensorOptions | undefined>): Tensor {
+  const last = args[args.length - 1];
+  const options = (typeof last === 'object' && last !== null ? args.pop() : undefined) as TensorOptions | undefined;
+  while (args.length > 0 && args[args.length - 1] === undefined) args.pop();
+  if (args.length < 1 || args.length > 3 || args.some((a) => typeof a !== 'number' || !Number.isFinite(a))) {
+    throw new TypeError(
+      `arange: expected (end), (start, end) or (start, end, step) as finite numbers, then options; got ${describeValue(args)}`,
+    );
+  }
+  checkTensorOptions('arange', options ?? {});
+  const nums = args as number[];
+  const [start, end, step] = nums.length === 1 ? [0, nums[0], 1] : [nums[0], nums[1], nums[2] ?? 1];
+  if (step === 0) throw new RangeError('arange: step must not be 0');
+  if ((end - start) / step < 0) {
+    throw new RangeError(`arange: end ${end} cannot be reached from start ${start} with step ${step}`);
+  }
+  const n = Math.ceil((end - start) / step);
   return fromFlat(
-    Array.from({ length: n }, (_, i) => i),
+    Array.from({ length: n }, (_, i) => start + i * step),
     [n],
+    options,
+  );
+}
+
+/**
+ * `torch.linspace(start, end, steps)`: `steps` evenly spaced values from `start` to `end`
+ * inclusive, computed as PyTorch does (from both ends, so the last value is exactly `end`).
+ */
+export function linspace(start: number, end: number, steps: number, options: TensorOptions = {}): Tensor {
+  if (arguments.length > 4) tooManyArguments('linspace', 4, arguments.length, 'start, end, steps, options');
+  checkTensorOptions('linspace', options);
+  if (typeof start !== 'number' || typeof end !== 'number')
+    throw new TypeError(
+      `linspace: start and end must be numbers, got ${describeValue(start)} and ${describeValue(end)}`,
+    );
+  if (!Number.isInteger(steps) || steps < 0)
+    throw new RangeError(`linspace: steps must be an integer >= 0, got ${describeValue(steps)}`);
+  const step = steps > 1 ? (end - start) / (steps - 1) : 0;
+  const half = Math.floor(steps / 2);
+  return fromFlat(
+    Array.from({ length: steps }, (_, i) =>
+      i < half || steps === 1 ? start + step * i : end - step * (steps - 1 - i),
+    ),
+    [steps],
     options,
   );
 }
@@ -901,11 +1115,16 @@ export interface RandomOptions extends TensorOptions {
   rng?: Random;
 }
 
+/** The generator of `options`: its `rng`, a fresh one from `seed`, else the default (see `manualSeed`). */
+function randomSource(options: RandomOptions): Random {
+  return options.rng ?? (options.seed !== undefined ? new Random(options.seed) : defaultRng());
+}
+
 /** Uniform random values in [0, 1), repeatable from `seed` or `rng`. */
 export function rand(shape: Shape, options: RandomOptions = {}): Tensor {
   if (arguments.length > 2) tooManyArguments('rand', 2, arguments.length, 'shape, options');
   checkRandomOptions('rand', shape, options);
-  const rng = options.rng ?? new Random(options.seed ?? 0);
+  const rng = randomSource(options);
   return checkedFromFlat(
     Array.from({ length: shapeSize(shape) }, () => rng.next()),
     shape,
@@ -917,7 +1136,7 @@ export function rand(shape: Shape, options: RandomOptions = {}): Tensor {
 export function randn(shape: Shape, options: RandomOptions = {}): Tensor {
   if (arguments.length > 2) tooManyArguments('randn', 2, arguments.length, 'shape, options');
   checkRandomOptions('randn', shape, options);
-  const rng = options.rng ?? new Random(options.seed ?? 0);
+  const rng = randomSource(options);
   return checkedFromFlat(
     Array.from({ length: shapeSize(shape) }, () => rng.normal()),
     shape,
@@ -939,6 +1158,66 @@ function checkVarianceOptions(what: string, options: VarianceOptions): void {
   checkOptions(what, options, ['correction', 'keepdim']);
   if (options.correction !== undefined) checkNumber(what, 'correction', options.correction);
   if (options.keepdim !== undefined) checkBoolean(what, 'keepdim', options.keepdim);
+}
+
+/**
+ * The larger of `a` and `b` elementwise; where they tie each gets half the gradient (how
+ * PyTorch's `maximum` splits it). `minimum` is this on negated inputs.
+ */
+function extremum(a: Tensor, b: Tensor): Tensor {
+  const greater = a.gt(b).detach();
+  const less = a.lt(b).detach();
+  const tie = a.eq(b).detach().mul(0.5);
+  const pick = (mask: Tensor, x: Tensor): Tensor => Tensor.apply('select', [mask, x], undefined);
+  return pick(greater, a).add(pick(less, b)).add(a.mul(tie)).add(b.mul(tie));
+}
+
+/** Python's slice `start:stop:step` over a dim of size `n`, as the positions it keeps (for `at`). */
+function slicePositions(spec: string, n: number, dim: number): number[] {
+  const parts = spec.split(':');
+  const num = (text: string): number | null => {
+    const t = text.trim();
+    if (t === '') return null;
+    if (!/^[+-]?\d+$/.test(t)) {
+      throw new IndexingError(`at: slice '${spec}' for dim ${dim}: '${t}' is not an integer`);
+    }
+    return Number(t);
+  };
+  if (parts.length < 2 || parts.length > 3) {
+    throw new IndexingError(`at: '${spec}' for dim ${dim} is not a slice such as ':', '1:3' or '::2' (or '...')`);
+  }
+  const step = parts.length === 3 ? (num(parts[2]) ?? 1) : 1;
+  if (step <= 0) throw new IndexingError(`at: slice '${spec}' for dim ${dim}: step must be positive, as in PyTorch`);
+  // Python's rules: negative bounds count from the end, then clamp to [0, n].
+  const bound = (v: number | null, dflt: number): number =>
+    v === null ? dflt : Math.min(n, Math.max(0, v < 0 ? v + n : v));
+  const start = bound(num(parts[0]), 0);
+  const stop = bound(num(parts[1]), n);
+  const out: number[] = [];
+  for (let i = start; i < stop; i += step) out.push(i);
+  return out;
+}
+
+/** The values of `t` at `picks` (per dim: one position, or a list), as contiguous data (for constant `at`). */
+function gatherData(t: Tensor, picks: Array<number | number[]>): TensorData {
+  const lists = picks.map((p) => (typeof p === 'number' ? [p] : p));
+  const shape = lists.map((l) => l.length);
+  const out = new Float64Array(shapeSize(shape));
+  const src = t.data.storage;
+  const strides = t.data.strides;
+  const idx = new Array<number>(shape.length).fill(0);
+  for (let i = 0; i < out.length; i++) {
+    let rem = i;
+    let pos = 0;
+    for (let d = shape.length - 1; d >= 0; d--) {
+      idx[d] = rem % shape[d];
+      rem = Math.floor(rem / shape[d]);
+      pos += lists[d][idx[d]] * strides[d];
+    }
+    out[i] = src[pos];
+  }
+  const host = new TensorData(out, shape);
+  return t.backend.upload ? t.backend.upload(host) : host;
 }
 
 /** Keyword options of `var` and `std`. */

@@ -300,6 +300,20 @@ export class TensorData {
     this.versionCounter.value += 1;
   }
 
+  /**
+   * Overwrite every element with `values` (row-major, through the strides) in place: every
+   * view of this storage sees them, and the version counter records one write.
+   */
+  assign(values: ArrayLike<number>): void {
+    if (values.length !== this.size) {
+      throw new IndexingError(
+        `assign: ${values.length} values for shape ${formatShape(this.shape)} (size ${this.size})`,
+      );
+    }
+    scatter(this.storage, this.shape, this.strides, values);
+    this.versionCounter.value += 1;
+  }
+
   /** Every valid index, in row-major order. */
   *indices(): Generator<number[]> {
     const idx = new Array<number>(this.shape.length).fill(0);
@@ -349,5 +363,14 @@ export class TensorData {
   /** Layout summary, e.g. `TensorData(shape=[2, 3], strides=[3, 1])`. */
   toString(): string {
     return `TensorData(shape=${formatShape(this.shape)}, strides=${formatShape(this.strides)})`;
+  }
+}
+
+/** Write row-major `values` into `storage` at the positions `shape` and `strides` give. */
+export function scatter(storage: Storage, shape: Shape, strides: Strides, values: ArrayLike<number>): void {
+  const idx = new Array<number>(shape.length).fill(0);
+  for (let i = 0; i < values.length; i++) {
+    toIndex(i, shape, idx);
+    storage[indexToPosition(idx, strides)] = values[i];
   }
 }

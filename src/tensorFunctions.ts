@@ -15,7 +15,7 @@ import type { Context } from './autodiff';
 import { convShape } from './convOps';
 import type { Tensor } from './tensor';
 import { Shape, TensorData, stridesFromShape } from './tensorData';
-import type { BinaryOp, UnaryOp } from './tensorOps';
+import type { BinaryOp, TensorBackend, UnaryOp } from './tensorOps';
 
 /** The extra, non-tensor argument each op takes (`undefined` for none). */
 export interface OpArgs {
@@ -47,6 +47,13 @@ export interface OpArgs {
   sqrt: undefined;
   /** The dimension to multiply along (kept with size 1). */
   prod: number;
+  /** sin x and cos x (the backends' `sin`/`cos` maps). */
+  sin: undefined;
+  cos: undefined;
+  /** x ** y elementwise, PyTorch's `pow` (inputs: base, exponent). */
+  pow: undefined;
+  /** A copy on another backend (`Tensor.to`); the gradient is copied back. */
+  to: { source: TensorBackend; target: TensorBackend };
   /** `reverse` is false for the forward pass (Module 4). */
   conv1d: undefined;
   conv2d: undefined;
@@ -329,6 +336,46 @@ export const tensorFunctions: TensorFunctionTable = {
       return [others.transpose(dim, -1).mul(grad)];
     },
   },
+  sin: {
+    forward(ctx, inputs) {
+      ctx.saveForBackward(inputs[0]);
+      return mapForward('sin', inputs);
+    },
+    backward: (ctx, grad) => [grad.mul(ctx.savedValues[0].cos())],
+  },
+  cos: {
+    forward(ctx, inputs) {
+      ctx.saveForBackward(inputs[0]);
+      return mapForward('cos', inputs);
+    },
+    backward: (ctx, grad) => [grad.mul(ctx.savedValues[0].sin()).neg()],
+  },
+  pow: {
+    forward(ctx, inputs) {
+      const out = zipForward('pow', inputs);
+      ctx.saveForBackward(inputs[0], inputs[1], inputs[0].fromData(out));
+      return out;
+    },
+    backward(ctx, grad) {
+      // PyTorch's rules: d/dx = y·x^(y−1), 0 where y = 0; d/dy = x^y·ln x, 0 where x = 0 and
+      // y >= 0 (NaN for a negative base, as there). `where` picks, so a NaN not picked stays out.
+      const [x, y, out] = ctx.savedValues;
+      const [needX, needY] = ctx.needsInputGrad;
+      const gradX = needX === false ? null : zeroWhere(y.eq(0), grad.mul(y).mul(x.pow(y.sub(1))));
+      if (needY === false) return [gradX, null];
+      const lnX = x.fromData(x.backend.map('log', x.sub(1e-6).data));
+      return [gradX, zeroWhere(x.eq(0).mul(y.ge(0)), grad.mul(out).mul(lnX))];
+    },
+  },
+  to: {
+    forward(ctx, [a], { target }) {
+      ctx.saveForBackward(a.zeros([])); // an anchor on the source backend, for the backward's result
+      return copyTo(a.data, target);
+    },
+    backward(ctx, grad, { source }) {
+      return [ctx.savedValues[0].fromData(copyTo(grad.data, source))];
+    },
+  },
   conv1d: {
     forward(ctx, [input, weight]) {
       ctx.saveForBackward(input, weight);
@@ -352,6 +399,17 @@ export const tensorFunctions: TensorFunctionTable = {
     },
   },
 };
+
+/** `data`'s values in a new contiguous tensor in `backend`'s memory. */
+function copyTo(data: TensorData, backend: TensorBackend): TensorData {
+  const host = new TensorData(data.toFlatArray(), data.shape);
+  return backend.upload ? backend.upload(host) : host;
+}
+
+/** 0 where the 0/1 mask `c` is 1, else `v` (a backward's constants): picks, so a NaN at `c` stays out. */
+function zeroWhere(c: Tensor, v: Tensor): Tensor {
+  return v.fromData(v.backend.zip('reluBack', c.neg().add(1).data, v.data));
+}
 
 /**
  * Gradients of a convolution, as two more convolutions (MiniTorch's derivation):

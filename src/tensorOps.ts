@@ -28,10 +28,10 @@ import {
 import { describeValue } from './validate';
 
 /** Names of elementwise one-input functions. */
-export type UnaryOp = 'id' | 'neg' | 'sigmoid' | 'relu' | 'log' | 'exp' | 'inv' | 'sqrt';
+export type UnaryOp = 'id' | 'neg' | 'sigmoid' | 'relu' | 'log' | 'exp' | 'inv' | 'sqrt' | 'sin' | 'cos';
 /** Names of elementwise two-input functions. */
 export type BinaryOp =
-  'add' | 'mul' | 'div' | 'lt' | 'eq' | 'isClose' | 'max' | 'logBack' | 'invBack' | 'reluBack' | 'sigmoidBack';
+  'add' | 'mul' | 'div' | 'pow' | 'lt' | 'eq' | 'isClose' | 'max' | 'logBack' | 'invBack' | 'reluBack' | 'sigmoidBack';
 /** Names of reductions along one dimension. */
 export type ReduceOp = 'sum' | 'max' | 'prod';
 
@@ -45,6 +45,8 @@ export const unaryFns: Record<UnaryOp, (x: number) => number> = {
   exp: ops.exp,
   inv: ops.inv,
   sqrt: ops.sqrt,
+  sin: Math.sin,
+  cos: Math.cos,
 };
 
 /** The scalar function behind each binary op. */
@@ -52,6 +54,8 @@ export const binaryFns: Record<BinaryOp, (x: number, y: number) => number> = {
   add: ops.add,
   mul: ops.mul,
   div: (x, y) => x / y,
+  // JavaScript's ** is PyTorch's pow: negative bases with whole exponents, NaN otherwise, 0 ** 0 = 1.
+  pow: (x, y) => x ** y,
   lt: ops.lt,
   eq: ops.eq,
   isClose: ops.isClose,

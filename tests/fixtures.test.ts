@@ -20,12 +20,22 @@ import {
   Sigmoid,
   Tanh,
   Tensor,
+  arange,
+  bceWithLogits,
+  binaryCrossEntropy,
   cat,
+  crossEntropy,
   fromFlat,
+  l1Loss,
+  linspace,
+  mseLoss,
+  nllLoss,
+  tensor,
   nn,
   stack,
   where,
 } from '../src';
+import type { NestedArray, Reduction } from '../src';
 import { describeEachBackend, tolerance } from './helpers/backends';
 
 /** One input of a case: a contiguous leaf of `shape`, seen through `permute`. */
@@ -115,38 +125,74 @@ export const FIXTURE_OPS: Record<string, (inputs: Tensor[], args: Record<string,
   narrow: ([a], { dim, start, length }) => a.narrow(dim as number, start as number, length as number),
   cat: (xs, { dim }) => cat(xs, dim as number),
   stack: (xs, { dim }) => stack(xs, dim as number),
-  conv1dTorch: ([x, w, b], { stride, padding }) =>
-    nn.conv1d(x, w, b, { stride: (stride as number) ?? 1, padding: (padding as number) ?? 0 }),
-  conv2dTorch: ([x, w, b], { stride, padding }) =>
-    nn.conv2d(x, w, b, { stride: (stride as number) ?? 1, padding: (padding as number) ?? 0 }),
-  maxpool2dStride: ([x], { kernel, stride }) =>
-    nn.maxpool2d(x, kernel as number, { stride: stride as number | undefined }),
-  avgpool2dStride: ([x], { kernel, stride }) =>
-    nn.avgpool2d(x, kernel as number, { stride: stride as number | undefined }),
+  conv1dTorch: ([x, w, b], args) => nn.conv1d(x, w, b, convOptions(args)),
+  conv2dTorch: ([x, w, b], args) => nn.conv2d(x, w, b, convOptions(args)),
+  maxpool2dStride: ([x], { kernel, stride, padding }) =>
+    nn.maxpool2d(x, kernel as number, { stride: stride as number | undefined, padding: padding as number | undefined }),
+  avgpool2dStride: ([x], { kernel, stride, padding }) =>
+    nn.avgpool2d(x, kernel as number, { stride: stride as number | undefined, padding: padding as number | undefined }),
   linearLayer: ([x, w, b]) =>
     withParameters(new Linear(w.shape[1], w.shape[0], { bias: b !== undefined, backend: x.backend }), w, b).forward(x),
-  conv1dLayer: ([x, w, b], { stride, padding }) =>
+  conv1dLayer: ([x, w, b], args) =>
     withParameters(
-      new Conv1d(w.shape[1], w.shape[0], w.shape[2], {
-        stride: stride as number,
-        padding: padding as number,
+      new Conv1d(x.shape[1], w.shape[0], w.shape[2], {
+        ...convOptions(args),
+        padding: convOptions(args).padding ?? 0,
         backend: x.backend,
       }),
       w,
       b,
     ).forward(x),
-  conv2dLayer: ([x, w, b], { stride, padding }) =>
+  conv2dLayer: ([x, w, b], args) =>
     withParameters(
-      new Conv2d(w.shape[1], w.shape[0], [w.shape[2], w.shape[3]], {
-        stride: stride as number | undefined,
-        padding: padding as number | undefined,
+      new Conv2d(x.shape[1], w.shape[0], [w.shape[2], w.shape[3]], {
+        ...convOptions(args),
+        padding: convOptions(args).padding ?? 0,
         backend: x.backend,
       }),
       w,
       b,
     ).forward(x),
-  maxPool2dLayer: ([x], { kernel, stride }) => new MaxPool2d(kernel as number, stride as number | undefined).forward(x),
-  avgPool2dLayer: ([x], { kernel, stride }) => new AvgPool2d(kernel as number, stride as number | undefined).forward(x),
+  maxPool2dLayer: ([x], { kernel, stride, padding }) =>
+    new MaxPool2d(kernel as number, stride as number | undefined, padding as number | undefined).forward(x),
+  avgPool2dLayer: ([x], { kernel, stride, padding }) =>
+    new AvgPool2d(kernel as number, stride as number | undefined, padding as number | undefined).forward(x),
+  sin: ([a]) => a.sin(),
+  cos: ([a]) => a.cos(),
+  maximum: ([a, b]) => a.maximum(b),
+  minimum: ([a, b]) => a.minimum(b),
+  powConstExponent: ([a, b]) => a.pow(b.detach()),
+  squeezeDims: ([a], { dim }) => a.squeeze(dim as number[]),
+  expand: ([a], { shape }) => a.expand(shape as number[]),
+  at: ([a], { index }) => a.at(...(index as Array<number | string | null>)),
+  arange: ([x], { start, end, step }) =>
+    x.mul(
+      step === undefined
+        ? arange(start as number, end as number, { backend: x.backend })
+        : arange(start as number, end as number, step as number, { backend: x.backend }),
+    ),
+  linspace: ([x], { start, end, steps }) =>
+    x.mul(linspace(start as number, end as number, steps as number, { backend: x.backend })),
+  mseLoss: ([a, b], { reduction }) => mseLoss(a, b, { reduction: reduction as Reduction | undefined }),
+  l1Loss: ([a, b], { reduction }) => l1Loss(a, b, { reduction: reduction as Reduction | undefined }),
+  bceWithLogits: ([a, y], { reduction }) => bceWithLogits(a, y, { reduction: reduction as Reduction | undefined }),
+  binaryCrossEntropy: ([p, y], { reduction }) =>
+    binaryCrossEntropy(p, y, { reduction: reduction as Reduction | undefined }),
+  // Labels as PyTorch code passes them: a tensor (an array works the same).
+  nllLoss: ([a], { labels, reduction, ignoreIndex }) =>
+    nllLoss(a, tensor(labels as NestedArray, { backend: a.backend }), {
+      reduction: reduction as Reduction | undefined,
+      ignoreIndex: ignoreIndex as number | undefined,
+    }),
+  crossEntropy: ([a], { labels, reduction, ignoreIndex }) =>
+    crossEntropy(
+      a,
+      Array.isArray(labels) && !Array.isArray(labels[0])
+        ? (labels as number[])
+        : tensor(labels as NestedArray, { backend: a.backend }),
+      { reduction: reduction as Reduction | undefined, ignoreIndex: ignoreIndex as number | undefined },
+    ),
+  crossEntropyProbs: ([a, p], { reduction }) => crossEntropy(a, p, { reduction: reduction as Reduction | undefined }),
   sequential: ([x, w1, b1, w2, b2, w3, b3]) => {
     const linear = (w: Tensor, b: Tensor): Linear =>
       withParameters(new Linear(w.shape[1], w.shape[0], { backend: x.backend }), w, b);
@@ -161,6 +207,16 @@ export const FIXTURE_OPS: Record<string, (inputs: Tensor[], args: Record<string,
     ).forward(x);
   },
 };
+
+/** The convolution options of a fixture case (PyTorch's defaults where it gives none). */
+function convOptions(args: Record<string, unknown>): nn.ConvOptions {
+  return {
+    stride: (args.stride as number | number[] | undefined) ?? 1,
+    padding: (args.padding as number | number[] | 'same' | undefined) ?? 0,
+    dilation: args.dilation as number | number[] | undefined,
+    groups: args.groups as number | undefined,
+  };
+}
 
 /** A layer whose weight (and bias) are the fixture's leaves, so their gradients are the ones compared. */
 function withParameters<L extends Linear | Conv1d | Conv2d>(layer: L, weight: Tensor, bias?: Tensor): L {
@@ -198,6 +254,17 @@ const COMPOSED_TASKS: Record<string, string> = {
   avgPool2dLayer: 'Task 4.3',
   linearLayer: 'Task 2.4',
   sequential: 'Task 2.4',
+  at: 'Task 2.4',
+  expand: 'Task 2.4',
+  arange: 'Task 2.4',
+  linspace: 'Task 2.4',
+  mseLoss: 'Task 2.4',
+  l1Loss: 'Task 2.4',
+  bceWithLogits: 'Task 2.4',
+  binaryCrossEntropy: 'Task 2.4',
+  nllLoss: 'Task 2.4',
+  crossEntropy: 'Task 4.4',
+  crossEntropyProbs: 'Task 4.4',
   maxAll: 'Task 4.4',
   maxValues: 'Task 4.4',
   maxIndices: 'Task 4.4',
@@ -258,7 +325,7 @@ function isKernelFreeView(op: string, name: string): boolean {
 function composedNeedsBackward(op: string, name: string): boolean {
   if (op === 'pow') return !name.includes('exponent=0.5)');
   if (op === 'clamp') return name.includes('.permute(');
-  return ['powTensor', 'abs', 'tanh', 'where', 'var', 'std'].includes(op);
+  return ['powTensor', 'abs', 'tanh', 'where', 'var', 'std', 'maximum', 'minimum', 'squeezeDims'].includes(op);
 }
 
 /** Ops whose backward the students write in Task 2.4 (the others' backward is given). */
@@ -335,7 +402,7 @@ describeEachBackend(
     }
   },
   {
-    matmul: /\b(matmul|linear|sigmoidLayer|linearLayer|sequential|indexSelect|narrow|cat|stack)\(/,
+    matmul: /\b(matmul|linear|sigmoidLayer|linearLayer|sequential|indexSelect|narrow|cat|stack|at)\(/,
     kernelFree:
       /of (permute|view|transpose)\(\[[\d, ]*\], |of (squeeze|unsqueeze|flatten|viewInfer)\(\[[\d, ]*\][,)]|of sum\(\[\]\) /,
   },

@@ -243,6 +243,11 @@ describe('Course tooling starter repository', function () {
       JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { scripts: Record<string, string> }
     ).scripts;
     expect(scripts).to.not.have.property('starter');
+    // Tools that rewrite committed files (notebooks from their sources, PyTorch's fixtures) stay
+    // with the instructor.
+    for (const tool of ['notebooks', 'fixtures', 'pytorch-mnist', 'autograder', 'walkthrough', 'export'])
+      expect(scripts, tool).to.not.have.property(tool);
+    expect(fs.existsSync(path.join(dir, 'notebooks', 'src')), 'notebooks/src').to.equal(false);
     expect(scripts).to.have.property('grade');
     // Its README is the student's: every `npm run X` it names is a script the repository has.
     const readme = fs.readFileSync(path.join(dir, 'README.md'), 'utf8');
@@ -393,16 +398,18 @@ describe('Course tooling starter released module by module', function () {
     }
     fs.appendFileSync(path.join(dir, 'src/scalar.ts'), '\n// my notes on the chain rule\n');
     fs.writeFileSync(path.join(dir, 'notes.md'), 'my own file\n');
-    fs.appendFileSync(path.join(dir, 'notebooks/src/module1.md'), '\nMy answer to the question.\n');
     const before = snapshot(dir);
+    expect(before.get('README.md')).to.include('This repository holds Modules 0 and 1');
 
     const update = writeStarter(dir, ROOT, { modules: parseModules('2', COURSE), update: true });
     const after = snapshot(dir);
     expect(update.modules).to.deep.equal([0, 1, 2]);
+    // The README names the released modules: still the course's, it gets this release's.
     for (const [f, text] of before) {
-      if (f !== 'course.json') expect(after.get(f), `${f} changed`).to.equal(text);
+      if (f !== 'course.json' && f !== 'README.md') expect(after.get(f), `${f} changed`).to.equal(text);
     }
-    expect(update.kept).to.include('src/scalar.ts').and.include('notebooks/src/module1.md');
+    expect(after.get('README.md')).to.include('This repository holds Modules 0, 1 and 2');
+    expect(update.kept).to.include('src/scalar.ts').and.not.include('README.md');
     const added = [...after.keys()].filter((f) => !before.has(f));
     expect(added)
       .to.include('notebooks/module2.ipynb')

@@ -27,7 +27,7 @@ import {
   tempKernel,
 } from '../scripts/jupyter';
 import { buildNotebook } from '../scripts/notebookSource';
-import { mapLimit, runNotebook } from '../scripts/notebooks';
+import { mapLimit } from '../scripts/notebooks';
 import { writeStarter } from '../scripts/starter';
 
 const ROOT = repoRoot();
@@ -98,16 +98,21 @@ describe('Course tooling starter notebooks run to the end on the untouched start
     const kernel = tempKernel(python);
     removeKernel = kernel.remove;
     jupyterPath = kernel.jupyterPath;
+    // The notebooks the student opens: the starter's own .ipynb files (outputs cleared), not
+    // their Markdown sources, which stay with the instructor.
+    const notebookDir = path.join(dir, 'notebooks');
     names.push(
       ...fs
-        .readdirSync(path.join(dir, 'notebooks', 'src'))
-        .filter((f) => f.endsWith('.md'))
-        .map((f) => f.slice(0, -3))
+        .readdirSync(notebookDir)
+        .filter((f) => f.endsWith('.ipynb'))
+        .map((f) => f.slice(0, -'.ipynb'.length))
         .sort(),
     );
     await mapLimit(names, 2, async (name) => {
       try {
-        results.set(name, await runNotebook(name, { python, jupyterPath, workDir: tmp, root: dir }));
+        const out = path.join(tmp, `${name}.ipynb`);
+        const input = path.join(notebookDir, `${name}.ipynb`);
+        results.set(name, await executeNotebook(input, out, { python, jupyterPath, cwd: notebookDir }));
       } catch (e) {
         results.set(name, e as Error);
       }

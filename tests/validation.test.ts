@@ -52,10 +52,10 @@ const BAD_CALLS: Array<[string, () => unknown, RegExp]> = [
   ],
   ['noGrad(5)', () => m.noGrad(5), /noGrad: fn must be a function, got number 5/],
   // Creation
-  ['arange(1, 11)', () => m.arange(1, 11), /arange: options must be an object .*got number 11/],
-  ['arange(-1)', () => m.arange(-1), /arange: n must be an integer >= 0, got number -1/],
-  ['arange(2.5)', () => m.arange(2.5), /arange: n must be an integer >= 0, got number 2\.5/],
-  ['arange(3, {}, 1)', () => m.arange(3, {}, 1), /arange: takes at most 2 arguments \(n, options\), got 3/],
+  ['arange(1, 11, {dtype})', () => m.arange(1, 11, { dtype: 'int64' }), /arange: unknown option "dtype"/],
+  ['arange(-1)', () => m.arange(-1), /arange: end -1 cannot be reached from start 0 with step 1/],
+  ['arange(0, 1, 0)', () => m.arange(0, 1, 0), /arange: step must not be 0/],
+  ['arange(3, {}, 1)', () => m.arange(3, {}, 1), /arange: expected \(end\), \(start, end\) or \(start, end, step\)/],
   [
     'tensor([1], {requires_grad: true})',
     () => m.tensor([1], { requires_grad: true }),
@@ -69,6 +69,7 @@ const BAD_CALLS: Array<[string, () => unknown, RegExp]> = [
   ['tensor([1], {dtype})', () => m.tensor([1], { dtype: 'float64' }), /tensor: unknown option "dtype"/],
   ['tensor([1], {}, 2)', () => m.tensor([1], {}, 2), /tensor: takes at most 2 arguments/],
   ['zeros([2], {dtype})', () => m.zeros([2], { dtype: 'float32' }), /zeros: unknown option "dtype"/],
+  ['linspace(0, 1, 5, {dtype})', () => m.linspace(0, 1, 5, { dtype: 'float32' }), /linspace: unknown option "dtype"/],
   ['ones(2, 3)', () => m.ones(2, 3), /ones: shape must be an array of sizes such as \[2, 3\], got number 2/],
   ['full([2], "1")', () => m.full([2], '1'), /full: value must be a number, got the string "1"/],
   ['fromFlat({}, [1])', () => m.fromFlat({}, [1]), /fromFlat: values must be an array of numbers, got an object/],
@@ -139,8 +140,7 @@ const BAD_CALLS: Array<[string, () => unknown, RegExp]> = [
     /indexSelect: indices must be an array of integers, got a Tensor/,
   ],
   ['x.narrow(0, 0, 1, 1)', () => x.narrow(0, 0, 1, 1), /narrow: takes at most 3 arguments/],
-  ['x.expand(2, 2)', () => x.expand(2, 2), /expand: takes at most 1 argument \(shape \(one array\)\), got 2/],
-  ['x.expand(4)', () => x.expand(4), /expand: shape must be an array of sizes/],
+  ['x.expand("2", 2)', () => x.expand('2', 2), /expand: shape \[2, 2\] has an invalid dimension the string "2"/],
   ['x.matmul([1, 2])', () => x.matmul([1, 2]), /matmul: other must be a Tensor, got an array/],
   ['x.takeAlong(1, [0])', () => x.takeAlong(1, [0]), /takeAlong: index must be a Tensor, got an array/],
   ['x.view(-1, 3)', () => x.view(-1, 3), /view: shape \[-1, 3\] cannot hold the 4 elements/],
@@ -161,9 +161,9 @@ const BAD_CALLS: Array<[string, () => unknown, RegExp]> = [
   ['x.view("2", 2)', () => x.view('2', 2), /view: shape \[2, 2\] has an invalid dimension the string "2"/],
   // nn functions
   [
-    'nn.conv2d(x, w, null, {dilation: 2})',
-    () => m.nn.conv2d(image, kernel, null, { dilation: 2 }),
-    /conv2d: unknown option "dilation" \(it takes stride, padding\)/,
+    'nn.conv2d(x, w, null, {dilations: 2})',
+    () => m.nn.conv2d(image, kernel, null, { dilations: 2 }),
+    /conv2d: unknown option "dilations" \(it takes stride, padding, dilation, groups\)/,
   ],
   [
     'nn.conv2d(x, w, {stride: 1})',
@@ -178,9 +178,9 @@ const BAD_CALLS: Array<[string, () => unknown, RegExp]> = [
     /conv2d: stride must be an integer >= 1/,
   ],
   [
-    'nn.maxpool2d(x, 2, {padding: 1})',
-    () => m.nn.maxpool2d(image, 2, { padding: 1 }),
-    /maxpool2d: unknown option "padding" \(it takes stride\)/,
+    'nn.maxpool2d(x, 2, {ceil_mode: true})',
+    () => m.nn.maxpool2d(image, 2, { ceil_mode: true }),
+    /maxpool2d: unknown option "ceil_mode" \(it takes stride, padding\)/,
   ],
   [
     'nn.maxpool2d(x, 2, 1)',
@@ -238,9 +238,9 @@ const BAD_CALLS: Array<[string, () => unknown, RegExp]> = [
     /Conv2d: takes at most 4 arguments \(inChannels, outChannels, kernel, options\), got 5/,
   ],
   [
-    'new Conv2d(1, 2, 3, {dilation: 2})',
-    () => new m.Conv2d(1, 2, 3, { dilation: 2 }),
-    /Conv2d: unknown option "dilation" \(it takes backend, rng, bias, stride, padding\)/,
+    'new Conv2d(1, 2, 3, {padding_mode})',
+    () => new m.Conv2d(1, 2, 3, { padding_mode: 'zeros' }),
+    /Conv2d: unknown option "padding_mode" \(it takes backend, rng, bias, stride, padding, dilation, groups\)/,
   ],
   ['new Conv1d(0, 2, 3)', () => new m.Conv1d(0, 2, 3), /Conv1d: inChannels must be an integer >= 1, got number 0/],
   [
@@ -248,7 +248,11 @@ const BAD_CALLS: Array<[string, () => unknown, RegExp]> = [
     () => new m.Conv2d(1, 2),
     /Conv2d: kernel size must be a positive integer or 2 of them, got undefined/,
   ],
-  ['new MaxPool2d(2, 2, 1)', () => new m.MaxPool2d(2, 2, 1), /MaxPool2d: takes at most 2 arguments \(kernel, stride\)/],
+  [
+    'new MaxPool2d(2, 2, 0, 1)',
+    () => new m.MaxPool2d(2, 2, 0, 1),
+    /MaxPool2d: takes at most 3 arguments \(kernel, stride, padding\)/,
+  ],
   ['new AvgPool2d(0)', () => new m.AvgPool2d(0), /AvgPool2d: kernel must be a positive integer/],
   [
     'new Dropout({p: 0.5})',
@@ -295,14 +299,20 @@ const BAD_CALLS: Array<[string, () => unknown, RegExp]> = [
   ],
   // Losses
   [
-    'nllLoss(x, y, {reduction: "sum"})',
-    () => m.nllLoss(x, [0, 1], { reduction: 'sum' }),
-    /nllLoss: takes at most 2 arguments \(logProbs, labels\), got 3/,
+    'nllLoss(x, y, {weight})',
+    () => m.nllLoss(x, [0, 1], { weight: [1, 2] }),
+    /nllLoss: unknown option "weight" \(it takes reduction, ignoreIndex\)/,
   ],
+  [
+    'mseLoss(x, y, {reduction: "sum"}, 1)',
+    () => m.mseLoss(x, x, { reduction: 'sum' }, 1),
+    /mseLoss: takes at most 3 arguments/,
+  ],
+  ['l1Loss(x, [1])', () => m.l1Loss(x, [1]), /l1Loss: target must be a Tensor, got an array/],
   [
     'nllLoss(x, [0.5, 1])',
     () => m.nllLoss(x, [0.5, 1]),
-    /nllLoss: labels\[0\] must be an integer >= 0, got number 0\.5/,
+    /nllLoss: labels: number 0\.5 at position 0 is not a class in 0\.\.1/,
   ],
   ['crossEntropy([1], [0])', () => m.crossEntropy([1], [0]), /crossEntropy: logits must be a Tensor, got an array/],
   [

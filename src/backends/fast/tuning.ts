@@ -41,6 +41,9 @@ export const COMPUTE_BOUND: ReadonlySet<UnaryOp | BinaryOp> = new Set<UnaryOp | 
   'log',
   'sigmoid',
   'sigmoidBack',
+  'sin',
+  'cos',
+  'pow',
 ]);
 
 /** How many times faster the SIMD kernel does multiply-adds than the TypeScript loop. */

@@ -5,7 +5,16 @@
  * @packageDocumentation
  */
 
-import { Shape, Storage, Strides, TensorData, VersionCounter, checkValue, stridesFromShape } from '../../tensorData';
+import {
+  Shape,
+  Storage,
+  Strides,
+  TensorData,
+  VersionCounter,
+  checkValue,
+  scatter,
+  stridesFromShape,
+} from '../../tensorData';
 
 import { GpuBridge, GpuLimits, deviceLostMessage } from './bridge';
 import { DeviceMemory, DeviceSlot, GpuMemoryBudget } from './memory';
@@ -180,6 +189,14 @@ export class GpuTensorData extends TensorData {
     const values = this.buffer.read().slice();
     values[this.index(index)] = value;
     this.buffer.write(values);
+    this.versionCounter.value += 1;
+  }
+
+  override assign(values: ArrayLike<number>): void {
+    if (values.length !== this.size) super.assign(values); // the size error
+    const storage = this.buffer.read().slice();
+    scatter(storage, this.shape, this.strides, values);
+    this.buffer.write(storage);
     this.versionCounter.value += 1;
   }
 

@@ -31,6 +31,16 @@ fn sigmoid_(x: f32) -> f32 {
   return e / (1.0 + e);
 }
 fn log_(x: f32) -> f32 { return log(x + 1e-6); }
+// PyTorch's pow: WGSL's pow is undefined for x <= 0, so the sign and the zero cases are explicit.
+// WGSL refuses an infinite or NaN constant, so those are computed (1/0, 0/0 of runtime values).
+fn pow_(x: f32, y: f32) -> f32 {
+  if (y == 0.0) { return 1.0; }
+  if (x == 0.0) { return select(1.0 / abs(x), 0.0, y > 0.0); }
+  let m = pow(abs(x), y);
+  if (x > 0.0) { return m; }
+  if (floor(y) != y) { let z = x - x; return z / z; }
+  return select(m, -m, floor(y * 0.5) * 2.0 != y);
+}
 `;
 
 /** Each unary op as a WGSL expression of `x`. */
@@ -43,6 +53,8 @@ const UNARY_WGSL: Record<UnaryOp, string> = {
   exp: 'exp(x)',
   inv: '1.0 / x',
   sqrt: 'sqrt(x)',
+  sin: 'sin(x)',
+  cos: 'cos(x)',
 };
 
 /** Each binary op as a WGSL expression of `x` and `y`. */
@@ -50,6 +62,7 @@ const BINARY_WGSL: Record<BinaryOp, string> = {
   add: 'x + y',
   mul: 'x * y',
   div: 'x / y',
+  pow: 'pow_(x, y)',
   lt: 'select(0.0, 1.0, x < y)',
   eq: 'select(0.0, 1.0, x == y)',
   isClose: 'select(0.0, 1.0, abs(x - y) < 1e-2)',
