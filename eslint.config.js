@@ -43,6 +43,11 @@ module.exports = defineConfig(
     },
   },
   {
+    // The lecture page runs in a browser: its main thread, its workers and its static scripts.
+    files: ['lecture/**'],
+    languageOptions: { globals: { ...globals.browser, ...globals.worker } },
+  },
+  {
     // The plain-JS tooling (scripts/*.js, this file) is CommonJS that runs before any build.
     files: ['**/*.js'],
     languageOptions: { sourceType: 'commonjs' },

@@ -22,6 +22,7 @@ import * as path from 'path';
 import * as katex from 'katex';
 import { repoRoot, UsageError, exitStatus } from './course';
 import { checkJupyter, findPython, notebookFailures, tempKernel } from './jupyter';
+import { buildLecture } from './lecture';
 import { notebookNames, runNotebook } from './notebooks';
 
 /** One exported page. */
@@ -172,8 +173,8 @@ function escapeHtml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
-/** The site's index page: a list of the exported notebooks. */
-export function indexPage(pages: ExportedPage[]): string {
+/** The site's index page: a list of the exported notebooks (and a link to the lecture demos, when built). */
+export function indexPage(pages: ExportedPage[], lecture = false): string {
   const items = pages.map(
     (p) =>
       `    <li><a href="${encodeURI(p.file)}">${escapeHtml(p.title)}</a> <small>(${escapeHtml(p.name)})</small></li>`,
@@ -193,6 +194,11 @@ export function indexPage(pages: ExportedPage[]): string {
     '  <ul>',
     ...items,
     '  </ul>',
+    ...(lecture
+      ? [
+          '  <p><a href="lecture/index.html">Lecture demos</a>: the library itself, live in the page (train, step backwards, race the backends, draw a digit).</p>',
+        ]
+      : []),
     '</body>',
     '</html>',
     '',
@@ -314,21 +320,28 @@ if (require.main === module) {
   try {
     const opts = parseExportArgs(process.argv.slice(2));
     const start = Date.now();
-    exportSite(opts).then(
-      (pages) => {
-        for (const p of pages)
+    exportSite(opts)
+      .then(async (pages) => {
+        // The lecture demos beside the notes (isolated by a service worker where the host sets no headers).
+        await buildLecture(path.join(opts.out, 'lecture'), opts.root);
+        fs.writeFileSync(path.join(opts.out, 'index.html'), indexPage(pages, true));
+        return pages;
+      })
+      .then(
+        (pages) => {
+          for (const p of pages)
+            console.log(
+              `  ${p.file.padEnd(20)} ${String(p.charts).padStart(3)} charts ${String(p.formulas).padStart(3)} formulas  ${p.title}`,
+            );
           console.log(
-            `  ${p.file.padEnd(20)} ${String(p.charts).padStart(3)} charts ${String(p.formulas).padStart(3)} formulas  ${p.title}`,
+            `export: wrote ${pages.length} pages, index.html and lecture/ to ${opts.out} in ${((Date.now() - start) / 1000).toFixed(1)} s`,
           );
-        console.log(
-          `export: wrote ${pages.length} pages and index.html to ${opts.out} in ${((Date.now() - start) / 1000).toFixed(1)} s`,
-        );
-      },
-      (e: Error) => {
-        console.error(e.message);
-        process.exitCode = 1;
-      },
-    );
+        },
+        (e: Error) => {
+          console.error(e.message);
+          process.exitCode = 1;
+        },
+      );
   } catch (e) {
     console.error((e as Error).message);
     process.exitCode = exitStatus(e);

@@ -41,12 +41,15 @@ export {
   stack,
 } from './tensor';
 export type { TensorLike, NestedArray, TensorOptions, RandomOptions, TensorHistory, VarianceOptions } from './tensor';
+export type { BackwardOptions } from './tensor';
+export { tidy, keep, dispose } from './lifetimes';
 export { TensorData, IndexingError } from './tensorData';
 export type { Shape, Strides, Storage } from './tensorData';
 export * as tensorData from './tensorData';
 export * as tensorOps from './tensorOps';
 export { tensorFunctions } from './tensorFunctions';
-export type { OpArgs, TensorOp, TensorFunction, TensorFunctionTable } from './tensorFunctions';
+export type { OpArgs, TensorOp, TensorFunction, TensorFunctionTable, CustomFunction } from './tensorFunctions';
+export * as autograd from './autograd';
 export type { TensorBackend } from './tensorOps';
 export { getBackend, setDefaultBackend, defaultBackend, registerBackend } from './backends/registry';
 export type { BackendName, BackendLike } from './backends/registry';
@@ -81,6 +84,7 @@ export {
   crossEntropy,
   mseLoss,
   l1Loss,
+  smoothL1Loss,
   oneHot,
   MSELoss,
   L1Loss,
@@ -89,10 +93,12 @@ export {
   NLLLoss,
   CrossEntropyLoss,
 } from './losses';
-export type { Reduction, LossOptions, ClassLossOptions, Labels } from './losses';
-export { Optimizer, SGD, Adam } from './optim';
-export type { SGDOptions, AdamOptions } from './optim';
+export type { Reduction, SmoothL1Options, LossOptions, ClassLossOptions, Labels } from './losses';
+export { Optimizer, SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta } from './optim';
+export type { SGDOptions, AdamOptions, RMSpropOptions, AdagradOptions, AdadeltaOptions } from './optim';
+export * as lrScheduler from './lrScheduler';
 export * as safetensors from './safetensors';
+export * as data from './data';
 
 // The course's programs and data sets
 export * as datasets from './apps/datasets';

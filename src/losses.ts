@@ -8,7 +8,7 @@
 import { Module } from './module';
 import * as nn from './nn';
 import { EPS } from './operators';
-import { Tensor, checkTensor, fromFlat } from './tensor';
+import { Tensor, checkTensor, fromFlat, where } from './tensor';
 import { IndexingError, formatShape, sameShape } from './tensorData';
 import { checkInt, checkIntArray, checkOptions, describeValue, tooManyArguments } from './validate';
 
@@ -84,6 +84,28 @@ export function l1Loss(input: Tensor, target: Tensor, options: LossOptions = {})
   const reduction = reductionOf(options, 'l1Loss');
   checkSameShape('l1Loss', input, target);
   return reduce(input.sub(target).abs(), reduction);
+}
+
+/** Options of `smoothL1Loss`. */
+export interface SmoothL1Options extends LossOptions {
+  /** Where the loss turns from quadratic to linear (default 1, as PyTorch). */
+  beta?: number;
+}
+
+/**
+ * Huber-like loss, `F.smooth_l1_loss(input, target, beta=1)`: ½d²/β where |d| < β, else
+ * |d| − ½β, for d = input − target.
+ */
+export function smoothL1Loss(input: Tensor, target: Tensor, options: SmoothL1Options = {}): Tensor {
+  const reduction = reductionOf(options, 'smoothL1Loss');
+  checkSameShape('smoothL1Loss', input, target);
+  const beta = options.beta ?? 1;
+  if (typeof beta !== 'number' || !(beta > 0)) {
+    throw new RangeError(`smoothL1Loss: beta must be a number > 0, got ${describeValue(beta)}`);
+  }
+  const d = input.sub(target);
+  const size = d.abs();
+  return reduce(where(size.lt(beta), d.mul(d).mul(0.5 / beta), size.sub(0.5 * beta)), reduction);
 }
 
 /**

@@ -11,6 +11,7 @@
  */
 import { noGrad } from './autodiff';
 import { BackendLike, getBackend } from './backends/registry';
+import { adoptValue } from './lifetimes';
 import { Tensor, fromFlat } from './tensor';
 import { formatShape } from './tensorData';
 import { checkBoolean, checkOptions, describeValue, tooManyArguments } from './validate';
@@ -29,8 +30,7 @@ function isGradTracked(x: unknown): x is GradTracked {
  * also marks the new value as needing a gradient.
  */
 export class Parameter<T = unknown> {
-  /** The current value (a number, a `Scalar` or a `Tensor`). */
-  value: T;
+  private current!: T;
   /** Optional display name. */
   name: string | undefined;
 
@@ -38,6 +38,18 @@ export class Parameter<T = unknown> {
     this.value = value;
     this.name = name;
     if (isGradTracked(value)) value.requiresGrad_(true);
+  }
+
+  /**
+   * The current value (a number, a `Scalar` or a `Tensor`). A tensor value outlives the
+   * `tidy` it was made in; one replaced inside a `tidy` is released with it.
+   */
+  get value(): T {
+    return this.current;
+  }
+  set value(value: T) {
+    adoptValue(value, this.current);
+    this.current = value;
   }
 
   /** Replace the value (keeps gradient tracking on). */

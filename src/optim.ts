@@ -1,164 +1,41 @@
 /**
  * Optimisers: turn the gradients left on parameters by `backward()` into updated values.
  * Updates run under `noGrad` and replace each parameter's value (`Parameter.update`), so the
- * graph of the last step is dropped.
+ * graph of the last step is dropped. Each optimizer is one update rule (`UpdateRule`, written
+ * once in `updateRules.ts`'s arithmetic) plus its settings; the loop over parameters, the
+ * running state and the fused compilation are shared here.
  *
  * @packageDocumentation
  */
 import { noGrad } from './autodiff';
+import { adopt } from './lifetimes';
 import { Module, Parameter } from './module';
 
-import { checkOptions, describeValue, tooManyArguments } from './validate';
+import { checkOptions as checkOptionKeys, describeValue, tooManyArguments } from './validate';
 import * as ops from './operators';
 import { Tensor } from './tensor';
-
-/**
- * The elementwise arithmetic an update rule is written in, once, for two kinds of values:
- * tensors (one backend op per call) and JavaScript source (the rule compiled into one loop
- * for a backend's fused pass, see `fusedLoop`). Both compute each element exactly as `Tensor`
- * does (a − b as a + (−b), a / b as a · (1/b), with the scalar functions of `operators`), so
- * both ways give the same result to the last bit.
- */
-interface Arithmetic<T> {
-  add(a: T, b: T | number): T;
-  sub(a: T, b: T): T;
-  mul(a: T, b: T | number): T;
-  div(a: T, b: T): T;
-  sqrt(a: T): T;
-}
-
-/** Arithmetic on tensors: each call one op on the tensors' backend. */
-const TENSORS: Arithmetic<Tensor> = {
-  add: (a, b) => a.add(b),
-  sub: (a, b) => a.sub(b),
-  mul: (a, b) => a.mul(b),
-  div: (a, b) => a.div(b),
-  sqrt: (a) => a.sqrt(),
-};
-
-/**
- * Arithmetic that writes the rule down instead of computing it: each call appends one line of
- * a loop body (`const t3 = add(t1, k0);`) and returns the name of its result. Numbers become
- * loop constants `k0, k1, …` read from an array, so a rule whose numbers change every step
- * (Adam's bias corrections) compiles to the same source, once.
- */
-class SourceArithmetic implements Arithmetic<string> {
-  readonly lines: string[] = [];
-  readonly constants: number[] = [];
-
-  private emit(expression: string): string {
-    const name = `t${this.lines.length}`;
-    this.lines.push(`const ${name} = ${expression};`);
-    return name;
-  }
-
-  private operand(b: string | number): string {
-    if (typeof b === 'string') return b;
-    this.constants.push(b);
-    return `k${this.constants.length - 1}`;
-  }
-
-  add(a: string, b: string | number): string {
-    return this.emit(`add(${a}, ${this.operand(b)})`);
-  }
-  sub(a: string, b: string): string {
-    return this.emit(`add(${a}, neg(${b}))`);
-  }
-  mul(a: string, b: string | number): string {
-    return this.emit(`mul(${a}, ${this.operand(b)})`);
-  }
-  div(a: string, b: string): string {
-    return this.emit(`mul(${a}, inv(${b}))`);
-  }
-  sqrt(a: string): string {
-    return this.emit(`sqrt(${a})`);
-  }
-}
-
-/** A compiled rule: fills `y[j][i]` for `i < n` from `x[k][i]` and the rule's constants `k`. */
-type FusedLoop = (
-  fns: typeof ops,
-  k: number[],
-  x: readonly Float64Array[],
-  y: readonly Float64Array[],
-  n: number,
-) => void;
-
-/**
- * Arithmetic that only collects the numbers a rule uses, in the order `SourceArithmetic`
- * names them `k0, k1, …`: the cheap part of tracing, done on every step, as a rule's numbers
- * may change from step to step while its source does not.
- */
-class ConstantArithmetic implements Arithmetic<null> {
-  constants: number[] = [];
-  add(_a: null, b: null | number): null {
-    if (typeof b === 'number') this.constants.push(b);
-    return null;
-  }
-  sub(): null {
-    return null;
-  }
-  mul(_a: null, b: null | number): null {
-    if (typeof b === 'number') this.constants.push(b);
-    return null;
-  }
-  div(): null {
-    return null;
-  }
-  sqrt(): null {
-    return null;
-  }
-}
-
-/**
- * `rule` as one loop over memory (fusion, as in Task 3.2's matmul): the rule is run once on
- * `SourceArithmetic`, which writes its body, and the body is compiled with a loop around it.
- * One pass and no temporaries, where the rule as tensor ops makes a pass and an array per op
- * (Adam: about 15). The loop calls the `operators` functions, which the JIT inlines.
- */
-function compileRule(rule: UpdateRule, inputs: number, outputs: number): FusedLoop {
-  const src = new SourceArithmetic();
-  const x = Array.from({ length: inputs }, (_, k) => `x${k}[i]`);
-  const y = new Array<string>(outputs);
-  rule(src, x, y);
-  const names = (prefix: string, n: number, from: string) =>
-    Array.from({ length: n }, (_, j) => `const ${prefix}${j} = ${from}[${j}];`).join(' ');
-  const body = [
-    'const { add, mul, neg, inv, sqrt } = fns;',
-    names('k', src.constants.length, 'k'),
-    names('x', inputs, 'x'),
-    names('y', outputs, 'y'),
-    'for (let i = 0; i < n; i++) {',
-    ...src.lines.map((line) => `  ${line}`),
-    ...y.map((name, j) => `  y${j}[i] = ${name};`),
-    '}',
-  ].join('\n');
-  return new Function('fns', 'k', 'x', 'y', 'n', body) as FusedLoop;
-}
-
-/**
- * An optimizer's update of one parameter, written once in any `Arithmetic`: from its
- * operands `x` = [value, gradient, ...the rule's running state] (no state before the first
- * step) into `y` = [new value, ...new state]. Which ops it makes may depend on the number of
- * operands and on the optimizer's settings, not on the step: it is compiled once per operand
- * count (see `Optimizer.update`).
- */
-type UpdateRule = <T>(A: Arithmetic<T>, x: readonly T[], y: T[]) => void;
+import { Arithmetic, ConstantArithmetic, FusedLoop, TENSORS, UpdateRule, compileRule } from './updateRules';
 
 /** Anything that holds a gradient: tensor parameters. */
 function tensorParams(params: Parameter[]): Parameter<Tensor>[] {
   return params.filter((p): p is Parameter<Tensor> => p.value instanceof Tensor);
 }
 
-/** Keyword arguments of `SGD`, as PyTorch's `torch.optim.SGD(params, lr, momentum)`. */
+/** Keyword arguments of `SGD`, as PyTorch's `torch.optim.SGD`. */
 export interface SGDOptions {
   /** Learning rate (default 0.01). */
   lr?: number;
   /** Momentum factor (default 0). */
   momentum?: number;
+  /** Dampening of the momentum: the new gradient is scaled by 1 − dampening (default 0). */
+  dampening?: number;
+  /** L2 penalty added to the gradient: g + weightDecay·p (default 0). */
+  weightDecay?: number;
+  /** Nesterov momentum: step along g + momentum·v instead of v (default false). */
+  nesterov?: boolean;
 }
 
-/** Keyword arguments of `Adam`, as PyTorch's `torch.optim.Adam(params, lr, betas, eps)`. */
+/** Keyword arguments of `Adam` and `AdamW`, as PyTorch's `torch.optim.Adam(W)`. */
 export interface AdamOptions {
   /** Learning rate (default 1e-3). */
   lr?: number;
@@ -166,6 +43,59 @@ export interface AdamOptions {
   betas?: [number, number];
   /** Added to the denominator (default 1e-8). */
   eps?: number;
+  /** Adam: L2 penalty added to the gradient (default 0); AdamW: decoupled decay (default 1e-2). */
+  weightDecay?: number;
+}
+
+/** Keyword arguments of `RMSprop`, as PyTorch's `torch.optim.RMSprop`. */
+export interface RMSpropOptions {
+  /** Learning rate (default 1e-2). */
+  lr?: number;
+  /** Decay rate of the running average of g² (default 0.99). */
+  alpha?: number;
+  /** Added to the denominator (default 1e-8). */
+  eps?: number;
+  /** L2 penalty added to the gradient (default 0). */
+  weightDecay?: number;
+  /** Momentum factor (default 0). */
+  momentum?: number;
+  /** Divide by the running variance of g instead of the mean of g² (default false). */
+  centered?: boolean;
+}
+
+/** Keyword arguments of `Adagrad`, as PyTorch's `torch.optim.Adagrad`. */
+export interface AdagradOptions {
+  /** Learning rate (default 1e-2). */
+  lr?: number;
+  /** The rate is lr / (1 + (step − 1)·lrDecay) (default 0). */
+  lrDecay?: number;
+  /** L2 penalty added to the gradient (default 0). */
+  weightDecay?: number;
+  /** Starting value of the sum of squared gradients (default 0). */
+  initialAccumulatorValue?: number;
+  /** Added to the denominator (default 1e-10). */
+  eps?: number;
+}
+
+/** Keyword arguments of `Adadelta`, as PyTorch's `torch.optim.Adadelta`. */
+export interface AdadeltaOptions {
+  /** Scales the step (default 1). */
+  lr?: number;
+  /** Decay rate of the running averages (default 0.9). */
+  rho?: number;
+  /** Added inside the square roots (default 1e-6). */
+  eps?: number;
+  /** L2 penalty added to the gradient (default 0). */
+  weightDecay?: number;
+}
+
+/**
+ * `options` after checking it is an object whose keys are all in `known`: from plain
+ * JavaScript a misspelt or Python-style option (`weight_decay`) would otherwise be ignored.
+ */
+function checkOptions<T extends object>(optimizer: string, options: T, known: Array<keyof T & string>): T {
+  checkOptionKeys(optimizer, options, known, true);
+  return options;
 }
 
 /** A non-negative number (below `below` when given), or a clear error naming the optimiser's option. */
@@ -179,15 +109,45 @@ function checkRate(optimizer: string, name: string, value: number, below = Infin
   return value;
 }
 
-/** Base optimiser: holds the parameters and clears their gradients. */
+/** A boolean option, or an error naming it. */
+function checkFlag(optimizer: string, name: string, value: boolean): boolean {
+  if (typeof value !== 'boolean') {
+    throw new TypeError(`${optimizer}: ${name} must be true or false, got ${describeValue(value)}`);
+  }
+  return value;
+}
+
+/** g + wd·p, PyTorch's L2 weight decay folded into the gradient (g itself when wd is 0). */
+function decayed<T>(A: Arithmetic<T>, p: T, g: T, weightDecay: number): T {
+  return weightDecay > 0 ? A.add(g, A.mul(p, weightDecay)) : g;
+}
+
+/** βs + (1 − β)·v: the running average every adaptive rule keeps. */
+function ema<T>(A: Arithmetic<T>, s: T, v: T, beta: number): T {
+  return A.add(A.mul(s, beta), A.mul(v, 1 - beta));
+}
+
+/**
+ * Base optimiser: holds the parameters, their running state and the learning rate, and
+ * clears their gradients. A subclass gives its rule to `stepWith`.
+ */
 export abstract class Optimizer {
   protected readonly params: Parameter<Tensor>[];
+  /**
+   * Learning rate of the next step. Writable, as PyTorch's `param_groups[0]["lr"]`: the
+   * schedulers of `lrScheduler` set it.
+   */
+  lr: number;
+  /** Number of steps taken. */
+  protected stepCount = 0;
+  /** Each parameter's running state (momentum, averages), as the rule's last outputs left it. */
+  private readonly state = new Map<Parameter<Tensor>, Tensor[]>();
   /** This optimizer's rule compiled into one loop, by operand and output count (see `update`). */
   private readonly loops = new Map<number, FusedLoop>();
   /** The numbers of the last rule traced (a step's rule is the same for every parameter). */
   private traced: { rule: UpdateRule; key: number; constants: number[] } | null = null;
 
-  constructor(params: Parameter[]) {
+  constructor(params: Parameter[], lr: number) {
     const name = this.constructor.name;
     if (!Array.isArray(params)) {
       const got =
@@ -210,6 +170,7 @@ export abstract class Optimizer {
         params.length === 0 ? 'no tensor parameters given' : `none of the ${params.length} parameters holds a tensor`;
       throw new Error(`${name}: ${none} (did you pass model.parameters()?)`);
     }
+    this.lr = checkRate(name, 'lr', lr);
   }
 
   /** Forget every parameter's gradient (call before each backward). */
@@ -219,6 +180,32 @@ export abstract class Optimizer {
 
   /** Update every parameter from its gradient. */
   abstract step(): void;
+
+  /**
+   * One step of `rule` on every parameter that has a gradient: operands [value, gradient,
+   * ...state], outputs [new value, ...`stateCount` new state tensors]. A parameter's state
+   * starts as `initial(p)`, or as nothing (the rule then sees only two operands, so it can
+   * start its state from the gradient, as SGD's momentum does).
+   */
+  protected stepWith(rule: UpdateRule, stateCount: number, initial?: (p: Tensor) => Tensor[]): void {
+    this.lr = checkRate(this.constructor.name, 'lr', this.lr);
+    noGrad(() => {
+      for (const p of this.params) {
+        const g = p.value.grad;
+        if (g === null) continue;
+        const state = this.state.get(p) ?? initial?.(p.value) ?? [];
+        const [value, ...next] = this.update(p, g, state, 1 + stateCount, rule);
+        if (stateCount > 0) {
+          // The new state outlives the `tidy` of the step that made it; the state it replaces
+          // is released with that `tidy` (see `lifetimes.adopt`).
+          const previous = this.state.get(p);
+          next.forEach((t, i) => adopt(t, previous?.[i] ?? null));
+          this.state.set(p, next);
+        }
+        p.update(value);
+      }
+    });
+  }
 
   /** The numbers `rule` uses for this many operands, in the order its compiled loop reads them. */
   private constantsOf(rule: UpdateRule, inputs: number, outputs: number): number[] {
@@ -237,7 +224,7 @@ export abstract class Optimizer {
    * pass and takes these operands, the rule runs compiled into one loop (`fusedLoop`); elsewhere
    * it runs as tensor ops. Both compute the same operations in the same order (see `Arithmetic`).
    */
-  protected update(
+  private update(
     p: Parameter<Tensor>,
     g: Tensor,
     state: readonly Tensor[],
@@ -248,7 +235,7 @@ export abstract class Optimizer {
     // State made before `module.to(backend)` moved the parameter follows it on first use.
     const operands = [p.value, g, ...state].map((t) => (t.backend === backend ? t : t.to(backend)));
     if (backend.fusedElementwise !== undefined) {
-      // Compiled once per shape of the rule's operands (Adam's first step has no m and v yet).
+      // Compiled once per shape of the rule's operands (SGD's first step has no velocity yet).
       const key = operands.length * 16 + outputs;
       const loop = this.loops.get(key) ?? compileRule(rule, operands.length, outputs);
       this.loops.set(key, loop);
@@ -266,106 +253,232 @@ export abstract class Optimizer {
   }
 }
 
-/** Stochastic gradient descent, optionally with momentum: v ← μv + g; p ← p − lr·v. */
+/**
+ * Stochastic gradient descent as PyTorch's: g ← g + wd·p; with momentum μ,
+ * v ← μv + (1 − dampening)·g (v ← g on the first step) and g ← v, or g + μv with Nesterov;
+ * p ← p − lr·g.
+ */
 export class SGD extends Optimizer {
-  private readonly velocity = new Map<Parameter<Tensor>, Tensor>();
-
-  /** Learning rate. */
-  readonly lr: number;
   /** Momentum factor μ (0: plain SGD). */
   readonly momentum: number;
+  /** Dampening of the momentum. */
+  readonly dampening: number;
+  /** L2 penalty. */
+  readonly weightDecay: number;
+  /** Nesterov momentum. */
+  readonly nesterov: boolean;
 
   constructor(params: Parameter[], options: SGDOptions = {}) {
     if (arguments.length > 2) tooManyArguments('SGD', 2, arguments.length, 'params, options');
-    super(params);
-    checkOptions('SGD', options, ['lr', 'momentum']);
-    this.lr = checkRate('SGD', 'lr', options.lr ?? 0.01);
-    this.momentum = checkRate('SGD', 'momentum', options.momentum ?? 0);
+    const o = checkOptions('SGD', options, ['lr', 'momentum', 'dampening', 'weightDecay', 'nesterov']);
+    super(params, o.lr ?? 0.01);
+    this.momentum = checkRate('SGD', 'momentum', o.momentum ?? 0);
+    this.dampening = checkRate('SGD', 'dampening', o.dampening ?? 0);
+    this.weightDecay = checkRate('SGD', 'weightDecay', o.weightDecay ?? 0);
+    this.nesterov = checkFlag('SGD', 'nesterov', o.nesterov ?? false);
+    if (this.nesterov && (this.momentum === 0 || this.dampening !== 0)) {
+      throw new RangeError(
+        `SGD: nesterov needs momentum > 0 and dampening 0, got momentum ${this.momentum}, dampening ${this.dampening}`,
+      );
+    }
   }
 
   step(): void {
-    const { lr, momentum } = this;
-    // v ← μv + g (v is g on the first step, and without momentum); p ← p + (−lr)·v: two
-    // elementwise ops (`sub` would add a negation).
+    const { lr, momentum, dampening, weightDecay, nesterov } = this;
+    // p ← p + (−lr)·d: one op where `sub` would add a negation.
     const rule: UpdateRule = (A, x, y) => {
-      const d = momentum > 0 && x.length > 2 ? A.add(A.mul(x[2], momentum), x[1]) : x[1];
-      y[0] = A.add(x[0], A.mul(d, -lr));
-      if (momentum > 0) y[1] = d;
-    };
-    noGrad(() => {
-      for (const p of this.params) {
-        const g = p.value.grad;
-        if (g === null) continue;
-        const v = this.velocity.get(p);
-        const [param, velocity] = this.update(p, g, v === undefined ? [] : [v], momentum > 0 ? 2 : 1, rule);
-        if (momentum > 0) this.velocity.set(p, velocity);
-        p.update(param);
+      const g = decayed(A, x[0], x[1], weightDecay);
+      let d = g;
+      if (momentum > 0) {
+        const v = x.length > 2 ? A.add(A.mul(x[2], momentum), dampening > 0 ? A.mul(g, 1 - dampening) : g) : g;
+        d = nesterov ? A.add(g, A.mul(v, momentum)) : v;
+        y[1] = v;
       }
-    });
+      y[0] = A.add(x[0], A.mul(d, -lr));
+    };
+    this.stepWith(rule, momentum > 0 ? 1 : 0);
   }
 }
 
 /**
- * Adam (Kingma & Ba): per-parameter step sizes from running averages of the gradient (m)
- * and its square (v), with bias correction for the first steps.
+ * Adam (Kingma & Ba) as PyTorch's: per-parameter step sizes from running averages of the
+ * gradient (m) and its square (v), with bias correction for the first steps. `AdamW`
+ * differs only in how it applies weight decay (`decoupled`).
  */
 export class Adam extends Optimizer {
-  private readonly m = new Map<Parameter<Tensor>, Tensor>();
-  private readonly v = new Map<Parameter<Tensor>, Tensor>();
-  private t = 0;
-
-  /** Learning rate. */
-  readonly lr: number;
   /** Decay rates of the running averages of the gradient and of its square. */
   readonly betas: [number, number];
   /** Added to the denominator for stability. */
   readonly eps: number;
+  /** Weight decay: added to the gradient (Adam) or applied to the weights (AdamW). */
+  readonly weightDecay: number;
+  /** True for AdamW: p ← p·(1 − lr·wd) before the step, instead of g ← g + wd·p. */
+  protected readonly decoupled: boolean = false;
 
   constructor(params: Parameter[], options: AdamOptions = {}) {
-    if (arguments.length > 2) tooManyArguments('Adam', 2, arguments.length, 'params, options');
-    super(params);
-    checkOptions('Adam', options, ['lr', 'betas', 'eps']);
-    if (options.betas !== undefined && !(Array.isArray(options.betas) && options.betas.length === 2)) {
-      throw new TypeError(`Adam: betas must be a pair [beta1, beta2], got ${describeValue(options.betas)}`);
+    if (arguments.length > 2) tooManyArguments(new.target.name, 2, arguments.length, 'params, options');
+    const name = new.target.name;
+    const o = checkOptions(name, options, ['lr', 'betas', 'eps', 'weightDecay']);
+    super(params, o.lr ?? 1e-3);
+    const betas = o.betas ?? [0.9, 0.999];
+    if (!Array.isArray(betas) || betas.length !== 2) {
+      throw new TypeError(`${name}: betas must be two numbers [beta1, beta2], got ${describeValue(betas)}`);
     }
-    this.lr = checkRate('Adam', 'lr', options.lr ?? 1e-3);
-    const [b1, b2] = options.betas ?? [0.9, 0.999];
-    this.betas = [checkRate('Adam', 'betas[0]', b1, 1), checkRate('Adam', 'betas[1]', b2, 1)];
-    this.eps = checkRate('Adam', 'eps', options.eps ?? 1e-8);
+    this.betas = [checkRate(name, 'betas[0]', betas[0], 1), checkRate(name, 'betas[1]', betas[1], 1)];
+    this.eps = checkRate(name, 'eps', o.eps ?? 1e-8);
+    this.weightDecay = checkRate(name, 'weightDecay', o.weightDecay ?? (new.target === AdamW ? 1e-2 : 0));
   }
 
   step(): void {
     const [beta1, beta2] = this.betas;
-    const { lr, eps } = this;
-    this.t += 1;
+    const { lr, eps, weightDecay, decoupled } = this;
+    this.stepCount += 1;
     // The bias corrections of the first steps, as factors: 1/c is one division per step.
-    const inv1 = ops.inv(1 - beta1 ** this.t);
-    const inv2 = ops.inv(1 - beta2 ** this.t);
-    const [keep1, keep2] = [1 - beta1, 1 - beta2];
+    const inv1 = ops.inv(1 - beta1 ** this.stepCount);
+    const inv2 = ops.inv(1 - beta2 ** this.stepCount);
     // m ← β₁m + (1−β₁)g, v ← β₂v + (1−β₂)g², p ← p − lr · (m/c₁) / (√(v/c₂) + ε); m and v
-    // start as (1−β₁)g and (1−β₂)g². The square root is a plain backend map: no gradient needed.
+    // start at zero. The square root is a plain backend map: no gradient needed.
     const rule: UpdateRule = (A, x, y) => {
-      const g = x[1];
-      const g2 = A.mul(g, g);
-      const first = x.length === 2;
-      const m = first ? A.mul(g, keep1) : A.add(A.mul(x[2], beta1), A.mul(g, keep1));
-      const v = first ? A.mul(g2, keep2) : A.add(A.mul(x[3], beta2), A.mul(g2, keep2));
+      const p = decoupled && weightDecay > 0 ? A.mul(x[0], 1 - lr * weightDecay) : x[0];
+      const g = decoupled ? x[1] : decayed(A, x[0], x[1], weightDecay);
+      const m = ema(A, x[2], g, beta1);
+      const v = ema(A, x[3], A.mul(g, g), beta2);
       const denom = A.add(A.sqrt(A.mul(v, inv2)), eps);
-      y[0] = A.sub(x[0], A.div(A.mul(A.mul(m, inv1), lr), denom));
+      y[0] = A.sub(p, A.div(A.mul(A.mul(m, inv1), lr), denom));
       y[1] = m;
       y[2] = v;
     };
-    noGrad(() => {
-      for (const p of this.params) {
-        const g = p.value.grad;
-        if (g === null) continue;
-        const m0 = this.m.get(p);
-        const v0 = this.v.get(p);
-        const [param, m, v] = this.update(p, g, m0 === undefined || v0 === undefined ? [] : [m0, v0], 3, rule);
-        this.m.set(p, m);
-        this.v.set(p, v);
-        p.update(param);
+    this.stepWith(rule, 2, (p) => [p.zeros(), p.zeros()]);
+  }
+}
+
+/** AdamW (Loshchilov & Hutter): Adam with decoupled weight decay (default 1e-2), as PyTorch's. */
+export class AdamW extends Adam {
+  protected override readonly decoupled = true;
+}
+
+/**
+ * RMSprop as PyTorch's: s ← αs + (1 − α)g²; with `centered`, also ḡ ← αḡ + (1 − α)g and
+ * s − ḡ² in place of s; p ← p − lr·g / (√s + ε), through a momentum buffer when momentum > 0.
+ */
+export class RMSprop extends Optimizer {
+  /** Decay rate of the running average of g². */
+  readonly alpha: number;
+  /** Added to the denominator. */
+  readonly eps: number;
+  /** L2 penalty. */
+  readonly weightDecay: number;
+  /** Momentum factor. */
+  readonly momentum: number;
+  /** Whether the running mean of g is subtracted. */
+  readonly centered: boolean;
+
+  constructor(params: Parameter[], options: RMSpropOptions = {}) {
+    const o = checkOptions('RMSprop', options, ['lr', 'alpha', 'eps', 'weightDecay', 'momentum', 'centered']);
+    super(params, o.lr ?? 1e-2);
+    this.alpha = checkRate('RMSprop', 'alpha', o.alpha ?? 0.99, 1);
+    this.eps = checkRate('RMSprop', 'eps', o.eps ?? 1e-8);
+    this.weightDecay = checkRate('RMSprop', 'weightDecay', o.weightDecay ?? 0);
+    this.momentum = checkRate('RMSprop', 'momentum', o.momentum ?? 0);
+    this.centered = checkFlag('RMSprop', 'centered', o.centered ?? false);
+  }
+
+  step(): void {
+    const { lr, alpha, eps, weightDecay, momentum, centered } = this;
+    // State, in order: s, then ḡ when centered, then the momentum buffer when momentum > 0.
+    const rule: UpdateRule = (A, x, y) => {
+      const g = decayed(A, x[0], x[1], weightDecay);
+      let k = 2;
+      const s = ema(A, x[k], A.mul(g, g), alpha);
+      const out = [s];
+      let variance = s;
+      if (centered) {
+        const mean = ema(A, x[++k], g, alpha);
+        variance = A.sub(s, A.mul(mean, mean));
+        out.push(mean);
       }
-    });
+      const step = A.div(g, A.add(A.sqrt(variance), eps));
+      if (momentum > 0) {
+        const buf = A.add(A.mul(x[++k], momentum), step);
+        out.push(buf);
+        y[0] = A.add(x[0], A.mul(buf, -lr));
+      } else {
+        y[0] = A.add(x[0], A.mul(step, -lr));
+      }
+      out.forEach((t, i) => (y[i + 1] = t));
+    };
+    const stateCount = 1 + (centered ? 1 : 0) + (momentum > 0 ? 1 : 0);
+    this.stepWith(rule, stateCount, (p) => Array.from({ length: stateCount }, () => p.zeros()));
+  }
+}
+
+/**
+ * Adagrad as PyTorch's: s ← s + g²; p ← p − lr′·g / (√s + ε), lr′ = lr / (1 + (t − 1)·lrDecay)
+ * at step t.
+ */
+export class Adagrad extends Optimizer {
+  /** Decay of the learning rate with the step count. */
+  readonly lrDecay: number;
+  /** L2 penalty. */
+  readonly weightDecay: number;
+  /** Starting value of the sum of squares. */
+  readonly initialAccumulatorValue: number;
+  /** Added to the denominator. */
+  readonly eps: number;
+
+  constructor(params: Parameter[], options: AdagradOptions = {}) {
+    const o = checkOptions('Adagrad', options, ['lr', 'lrDecay', 'weightDecay', 'initialAccumulatorValue', 'eps']);
+    super(params, o.lr ?? 1e-2);
+    this.lrDecay = checkRate('Adagrad', 'lrDecay', o.lrDecay ?? 0);
+    this.weightDecay = checkRate('Adagrad', 'weightDecay', o.weightDecay ?? 0);
+    this.initialAccumulatorValue = checkRate('Adagrad', 'initialAccumulatorValue', o.initialAccumulatorValue ?? 0);
+    this.eps = checkRate('Adagrad', 'eps', o.eps ?? 1e-10);
+  }
+
+  step(): void {
+    const { weightDecay, eps, initialAccumulatorValue } = this;
+    this.stepCount += 1;
+    const lr = this.lr / (1 + (this.stepCount - 1) * this.lrDecay);
+    const rule: UpdateRule = (A, x, y) => {
+      const g = decayed(A, x[0], x[1], weightDecay);
+      const s = A.add(x[2], A.mul(g, g));
+      y[0] = A.add(x[0], A.mul(A.div(g, A.add(A.sqrt(s), eps)), -lr));
+      y[1] = s;
+    };
+    this.stepWith(rule, 1, (p) => [p.zeros().add(initialAccumulatorValue)]);
+  }
+}
+
+/**
+ * Adadelta (Zeiler) as PyTorch's: s ← ρs + (1 − ρ)g²; d = √(u + ε) / √(s + ε) · g;
+ * u ← ρu + (1 − ρ)d²; p ← p − lr·d.
+ */
+export class Adadelta extends Optimizer {
+  /** Decay rate of the running averages. */
+  readonly rho: number;
+  /** Added inside the square roots. */
+  readonly eps: number;
+  /** L2 penalty. */
+  readonly weightDecay: number;
+
+  constructor(params: Parameter[], options: AdadeltaOptions = {}) {
+    const o = checkOptions('Adadelta', options, ['lr', 'rho', 'eps', 'weightDecay']);
+    super(params, o.lr ?? 1);
+    this.rho = checkRate('Adadelta', 'rho', o.rho ?? 0.9, 1);
+    this.eps = checkRate('Adadelta', 'eps', o.eps ?? 1e-6);
+    this.weightDecay = checkRate('Adadelta', 'weightDecay', o.weightDecay ?? 0);
+  }
+
+  step(): void {
+    const { lr, rho, eps, weightDecay } = this;
+    const rule: UpdateRule = (A, x, y) => {
+      const g = decayed(A, x[0], x[1], weightDecay);
+      const s = ema(A, x[2], A.mul(g, g), rho);
+      const d = A.mul(A.div(A.sqrt(A.add(x[3], eps)), A.sqrt(A.add(s, eps))), g);
+      y[0] = A.add(x[0], A.mul(d, -lr));
+      y[1] = s;
+      y[2] = ema(A, x[3], A.mul(d, d), rho);
+    };
+    this.stepWith(rule, 2, (p) => [p.zeros(), p.zeros()]);
   }
 }

@@ -8,6 +8,7 @@
  * @packageDocumentation
  */
 import { Context, Variable, backpropagate, isGradEnabled, newVariableId, noGrad } from './autodiff';
+import { ReleaseSite, adopt, internalScope, orphan, releaseLocation, track, trackClass } from './lifetimes';
 import { BackendLike, getBackend } from './backends/registry';
 import { Random, defaultRng } from './random';
 import { OpArgs, TensorFunction, TensorOp, tensorFunctions } from './tensorFunctions';
@@ -35,7 +36,30 @@ export interface TensorHistory {
   readonly inputs: Tensor[];
   /** The version of each of `ctx.savedValues` when it was saved (see `checkSavedVersions`). */
   readonly savedVersions: number[];
+  /** Set when a `backward()` without `retainGraph` freed the saved values: a second one throws. */
+  freed?: boolean;
 }
+
+/** Options of `Tensor.backward`. */
+export interface BackwardOptions {
+  /**
+   * Keep the graph's saved values, so that `backward` can run through it again (default
+   * false: they are freed, as in PyTorch's `retain_graph`).
+   */
+  retainGraph?: boolean;
+}
+
+/**
+ * How many live (unreleased) tensors use each recyclable storage (`TensorData.storageKey`):
+ * the storage is given back when the count reaches 0. Views and `detach()` share storage.
+ */
+const storageUsers = new WeakMap<object, number>();
+
+/** Whether the backward pass now running keeps the graph's saved values. */
+let retainingGraph = true;
+
+/** The release site of the library's own temporaries (never shown: nothing reaches them). */
+const INTERNAL_RELEASE: ReleaseSite = { how: 'the library (an internal temporary)', stack: new Error('internal') };
 
 /** A tensor or a plain number (lifted to a 0-dim tensor on the other operand's backend). */
 export type TensorLike = Tensor | number;
@@ -56,25 +80,117 @@ export interface TensorOptions {
  * Create with `tensor`, `zeros`, `ones`, `rand`; compute with methods; call `backward()`.
  */
 export class Tensor implements Variable<Tensor> {
-  /** Storage, shape and strides. */
-  readonly data: TensorData;
+  private readonly _data: TensorData;
   /** The backend that computes with this tensor. */
   readonly backend: TensorBackend;
   /** How this tensor was computed (null for leaves and constants). */
   readonly history: TensorHistory | null;
-  /** Gradient of the last `backward()` output with respect to this leaf (accumulates). */
-  grad: Tensor | null = null;
+  private _grad: Tensor | null = null;
   /** Whether this leaf tracks gradients. */
   requiresGrad: boolean;
   /** Unique id (keys backpropagation). */
   readonly uniqueId = newVariableId();
   private label: string | undefined;
+  /** Where this tensor was released (`dispose`, `tidy`); null while it is live. */
+  private releasedAt: ReleaseSite | null = null;
+  /** Set by `keep()`: no `tidy` releases it. @internal */
+  kept = false;
+  /** Set while a parameter, a gradient slot or an optimizer holds it (see `lifetimes.adopt`). @internal */
+  adopted = false;
+  /** Set when made inside a `tidy` or the library's own scope. @internal */
+  scoped = false;
+  /** A derivative the backward pass made and alone holds: released once used. */
+  private derivative = false;
 
   constructor(data: TensorData, backend: TensorBackend, history: TensorHistory | null = null, requiresGrad = false) {
-    this.data = data;
+    this._data = data;
     this.backend = backend;
     this.history = history;
     this.requiresGrad = requiresGrad;
+    const key = data.storageKey;
+    if (key !== null) storageUsers.set(key, (storageUsers.get(key) ?? 0) + 1);
+    track(this);
+  }
+
+  /** Storage, shape and strides (throws once the tensor is released: see `dispose`). */
+  get data(): TensorData {
+    if (this.releasedAt !== null) this.assertLive();
+    return this._data;
+  }
+
+  /** Gradient of the last `backward()` output with respect to this leaf (accumulates). */
+  get grad(): Tensor | null {
+    return this._grad;
+  }
+  set grad(value: Tensor | null) {
+    // A gradient outlives the `tidy` it was computed in; one replaced inside a tidy goes with it.
+    adopt(value, this._grad);
+    this._grad = value;
+  }
+
+  // ---- Lifetime (see `lifetimes.ts`) ----
+
+  /** True once released by `dispose()` or a `tidy`: any use throws. */
+  get isReleased(): boolean {
+    return this.releasedAt !== null;
+  }
+
+  /**
+   * Release this tensor now: its memory is reused (once no other live tensor shares it, as a
+   * view does) and any later use throws an error naming it and this call. Safe to call twice.
+   */
+  dispose(): void {
+    this.releaseAt({ how: 'dispose()', stack: new Error('dispose') });
+  }
+
+  /** Release, recording `site` for the error on reuse. @internal */
+  releaseAt(site: ReleaseSite): void {
+    if (this.releasedAt !== null) return;
+    this.releasedAt = site;
+    // Its gradient can no longer be reached through it: it goes too (unless kept or returned).
+    if (this._grad !== null) orphan(this._grad, site);
+    const key = this._data.storageKey;
+    if (key === null) return;
+    const users = (storageUsers.get(key) ?? 1) - 1;
+    if (users > 0) {
+      storageUsers.set(key, users);
+      return;
+    }
+    storageUsers.delete(key);
+    this._data.releaseStorage();
+  }
+
+  /** Throw the error of a released tensor (naming it and where it was released), if released. @internal */
+  assertLive(what?: string): void {
+    const site = this.releasedAt;
+    if (site === null) return;
+    throw new Error(
+      `${what === undefined ? '' : `${what}: `}tensor "${this.name}" of shape ${formatShape(this._data.shape)} was released by ${site.how} ` +
+        `(at ${releaseLocation(site)}) and cannot be used any more; return it from the tidy function, ` +
+        'or keep() it, to use it after the tidy',
+    );
+  }
+
+  /** A new tensor on the same storage that only the backward pass holds (released once used). */
+  private static derivativeOf(g: Tensor): Tensor {
+    const d = new Tensor(g.data, g.backend);
+    d.derivative = true;
+    return d;
+  }
+
+  /**
+   * Whether `t` is a derivative of the backward pass whose memory no other live tensor uses
+   * (only recyclable storage is counted; smaller storage is never written in place).
+   */
+  private static ownsAlone(t: Tensor): boolean {
+    if (!t.derivative) return false;
+    const key = t._data.storageKey;
+    return key !== null && storageUsers.get(key) === 1;
+  }
+
+  /** Release `t` if it is a derivative the backward pass alone holds. */
+  private static releaseDerivative(t: Tensor): void {
+    if (t.derivative) t.releaseAt(INTERNAL_RELEASE);
   }
 
   /** Label for graph drawings and error messages (default `t<id>`, built only when read). */
@@ -105,14 +221,21 @@ export class Tensor implements Variable<Tensor> {
     if (needsGrad) ctx.needsInputGrad = needsInputGrad;
     // Forward sees detached inputs, so anything a backward computes from them builds no graph.
     const fn = tensorFunctions[op] as TensorFunction<OpArgs[K]>;
-    const data = fn.forward(
-      ctx,
-      inputs.map((t) => t.detach()),
-      arg,
-    );
-    if (!needsGrad) return new Tensor(data, backend, null);
-    const savedVersions = ctx.savedValues.map((t) => t.data.versionCounter.value);
-    return new Tensor(data, backend, { op, arg, ctx, inputs, savedVersions });
+    const detached = inputs.map((t) => t.detach());
+    const data = fn.forward(ctx, detached, arg);
+    const out = needsGrad
+      ? new Tensor(data, backend, {
+          op,
+          arg,
+          ctx,
+          inputs,
+          savedVersions: ctx.savedValues.map((t) => t.data.versionCounter.value),
+        })
+      : new Tensor(data, backend, null);
+    // The detached inputs that were not saved are gone: they stop counting as users of the
+    // inputs' storage (the inputs themselves still do).
+    for (const d of detached) if (!ctx.savedValues.includes(d)) d.releaseAt(INTERNAL_RELEASE);
+    return out;
   }
 
   /** A new constant tensor with `data` on this tensor's backend. */
@@ -158,32 +281,68 @@ export class Tensor implements Variable<Tensor> {
   accumulateDerivative(d: Tensor): void {
     if (!this.isLeaf()) throw new Error('accumulateDerivative: only leaf tensors store gradients');
     const g = sumTo(d, this.shape);
-    this.grad = this.grad === null ? g : this.grad.add(g);
+    if (this.grad === null) {
+      // The derivative (or its sum to this shape) becomes the gradient: no longer a temporary.
+      g.derivative = false;
+      this.grad = g;
+    } else {
+      this.grad = this.grad.add(g);
+      if (g !== d) g.releaseAt(INTERNAL_RELEASE);
+    }
+    if (this.grad !== d) Tensor.releaseDerivative(d);
   }
   /** Chain rule: each input paired with its gradient, summed back to the input's shape. */
   chainRule(dOutput: Tensor): Array<[Tensor, Tensor]> {
     const h = this.history;
     if (h === null) throw new Error('chainRule: this tensor has no history');
+    if (h.freed) {
+      throw new Error(
+        `backward: tensor "${this.name}" (made by "${h.op}") is part of a graph that a backward() already went ` +
+          `through, which freed the values "${h.op}" saved for it; pass { retainGraph: true } to the first ` +
+          'backward() to go through the graph again, or compute the result again',
+      );
+    }
     checkSavedVersions(h);
     const fn = tensorFunctions[h.op] as TensorFunction<unknown>;
-    const grads = fn.backward(h.ctx, dOutput, h.arg);
-    const out: Array<[Tensor, Tensor]> = [];
-    h.inputs.forEach((x, i) => {
-      if (x.isConstant()) return;
-      const g = grads[i];
-      if (g === null || g === undefined)
-        throw new Error(`backward of "${h.op}" returned no gradient for its input ${i}, which needs one`);
-      out.push([x, sumTo(g, x.shape)]);
-    });
+    // The backward function's temporaries go when it returns; each gradient handed on is a
+    // tensor of its own, which the backward pass releases once it has used it.
+    const out = internalScope(
+      () => {
+        const grads = fn.backward(h.ctx, dOutput, h.arg);
+        const pairs: Array<[Tensor, Tensor]> = [];
+        h.inputs.forEach((x, i) => {
+          if (x.isConstant()) return;
+          const g = grads[i];
+          if (g === null || g === undefined)
+            throw new Error(`backward of "${h.op}" returned no gradient for its input ${i}, which needs one`);
+          pairs.push([x, Tensor.derivativeOf(sumTo(g, x.shape))]);
+        });
+        return pairs;
+      },
+      (pairs) => pairs.map(([, g]) => g),
+      'backward',
+    );
+    Tensor.releaseDerivative(dOutput);
+    if (!retainingGraph && h.ctx.savedValues.length > 0) {
+      for (const saved of h.ctx.savedValues) saved.releaseAt(INTERNAL_RELEASE);
+      h.ctx.savedValues = [];
+      h.freed = true;
+    }
     return out;
   }
 
   /**
    * Backpropagate from this tensor. `grad` defaults to 1 and may only be omitted for a
-   * single-element tensor (a loss), as in PyTorch.
+   * single-element tensor (a loss), as in PyTorch. The values the graph saved for it are
+   * freed after, unless `options.retainGraph`: a second `backward` through it throws.
    */
-  backward(grad?: Tensor): void {
-    if (arguments.length > 1) tooManyArguments('backward', 1, arguments.length, 'grad');
+  backward(grad?: Tensor, options: BackwardOptions = {}): void {
+    if (arguments.length > 2) tooManyArguments('backward', 2, arguments.length, 'grad, options');
+    if (options === null || typeof options !== 'object') {
+      throw new TypeError(
+        `backward: options must be an object such as { retainGraph: true }, got ${describeValue(options)}`,
+      );
+    }
     if (grad !== undefined && !(grad instanceof Tensor)) {
       throw new TypeError(
         `backward: grad must be a Tensor of shape ${formatShape(this.shape)}, got ${describeValue(grad)}`,
@@ -206,7 +365,24 @@ export class Tensor implements Variable<Tensor> {
         `backward: grad shape ${formatShape(grad.shape)} does not match tensor shape ${formatShape(this.shape)}`,
       );
     }
-    backpropagate<Tensor>(this, grad, (a, b) => a.add(b));
+    const previous = retainingGraph;
+    retainingGraph = options.retainGraph ?? false;
+    try {
+      backpropagate<Tensor>(this, Tensor.derivativeOf(grad), (a, b) => {
+        if (Tensor.ownsAlone(a) && a.backend.zipInPlace?.('add', a.data, b.data)) {
+          // Accumulated in place: `a` was a derivative no other tensor shares.
+          Tensor.releaseDerivative(b);
+          return a;
+        }
+        const sum = a.add(b);
+        Tensor.releaseDerivative(a);
+        Tensor.releaseDerivative(b);
+        sum.derivative = true;
+        return sum;
+      });
+    } finally {
+      retainingGraph = previous;
+    }
   }
 
   /** Turn gradient tracking on or off for this leaf. */
@@ -216,7 +392,7 @@ export class Tensor implements Variable<Tensor> {
     return this;
   }
 
-  /** Forget the accumulated gradient. */
+  /** Forget the accumulated gradient (inside `tidy`, the old one is released with it). */
   zeroGrad_(): this {
     this.grad = null;
     return this;
@@ -889,6 +1065,7 @@ export class Tensor implements Variable<Tensor> {
 
   /** PyTorch-style printout, e.g. `tensor([[1.0000, 2.5000], …])`. */
   toString(): string {
+    if (this.releasedAt !== null) return `tensor(<"${this.name}", released by ${this.releasedAt.how}>)`;
     const flat = Array.from(this.toFlatArray());
     const integral = flat.every((v) => Number.isInteger(v));
     const fmt = (v: number): string => (Number.isFinite(v) ? (integral ? `${v}.` : v.toFixed(4)) : String(v));
@@ -908,6 +1085,8 @@ export class Tensor implements Variable<Tensor> {
     return `tensor(${lines(0, 0, '       ')}${grad})`;
   }
 }
+
+trackClass(Tensor);
 
 /**
  * Throw if a tensor that `h`'s op saved for its backward pass was written in place (`set`)

@@ -215,6 +215,15 @@ export interface VersionCounter {
   value: number;
 }
 
+/** Host storage below this many values is left to the garbage collector, never recycled. */
+export const RECYCLE_MIN = 4096;
+
+/**
+ * Where released host storage goes (see `TensorData.releaseStorage`): the fast backend sets
+ * `release` to its pool of result memory by size; unset, released memory is simply dropped.
+ */
+export const storageRecycler: { release?: (storage: Storage) => void } = {};
+
 /**
  * A tensor's data: storage plus the shape and strides that give it meaning.
  * Views (`permute`, `withLayout`) share the storage.
@@ -255,6 +264,25 @@ export class TensorData {
    */
   get storage(): Storage {
     return this._storage;
+  }
+
+  /**
+   * What identifies this data's memory for `releaseStorage` (shared by every view of it), or
+   * null when it is not worth recycling: host memory smaller than `RECYCLE_MIN` values, or
+   * not a whole buffer of its own (small results are carved from shared chunks).
+   */
+  get storageKey(): object | null {
+    const s = this._storage;
+    if (s.length < RECYCLE_MIN || s.byteOffset !== 0 || s.byteLength !== s.buffer.byteLength) return null;
+    return s.buffer;
+  }
+
+  /**
+   * Give the memory back for reuse: called once the last tensor using it is released
+   * (`Tensor.dispose`, `tidy`). Host memory goes to `storageRecycler`, if a backend set one.
+   */
+  releaseStorage(): void {
+    if (this.storageKey !== null) storageRecycler.release?.(this._storage);
   }
 
   /** A zero-filled contiguous tensor of this shape. */

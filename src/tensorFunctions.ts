@@ -57,6 +57,20 @@ export interface OpArgs {
   /** `reverse` is false for the forward pass (Module 4). */
   conv1d: undefined;
   conv2d: undefined;
+  /** A differentiable function written in user code (`autograd.Function`). */
+  custom: CustomFunction;
+}
+
+/**
+ * A user's forward and backward (see `autograd.Function`), as the `custom` op's argument:
+ * `forward` returns a tensor computed from the detached inputs, `backward` one gradient (or
+ * null) per input.
+ */
+export interface CustomFunction {
+  /** The function's name, for messages. */
+  readonly name: string;
+  forward(ctx: Context<Tensor>, inputs: Tensor[]): Tensor;
+  backward(ctx: Context<Tensor>, grad: Tensor): Array<Tensor | null>;
 }
 
 /** Names of every differentiable tensor function. */
@@ -397,6 +411,18 @@ export const tensorFunctions: TensorFunctionTable = {
       return convBackward(ctx, grad, 2);
       // END SOLUTION
     },
+  },
+  custom: {
+    forward(ctx, inputs, fn) {
+      const out = fn.forward(ctx, inputs);
+      if (out.backend !== inputs[0].backend) {
+        throw new Error(
+          `${fn.name}.forward returned a tensor on "${out.backend.name}", its inputs are on "${inputs[0].backend.name}"`,
+        );
+      }
+      return out.data;
+    },
+    backward: (ctx, grad, fn) => fn.backward(ctx, grad),
   },
 };
 

@@ -125,6 +125,12 @@ export interface TensorBackend {
    * belongs to the optimizer, the loop over memory to the backend.
    */
   fusedElementwise?(inputs: readonly TensorData[], outputs: number, fn: ElementwiseFn): TensorData[] | undefined;
+  /**
+   * Optional: `a ← op(a, b)` in `a`'s own memory (`b` broadcast to `a`'s shape), for a
+   * result no one else holds (the backward pass adding up derivatives, see `Tensor.backward`).
+   * Returns false, changing nothing, where it declines (e.g. `a` not contiguous).
+   */
+  zipInPlace?(op: BinaryOp, a: TensorData, b: TensorData): boolean;
 }
 
 /**

@@ -44,9 +44,12 @@ describe('docs/torch.md covers the public API', () => {
     expect(missing(Object.keys(minitorch), '', code)).to.deep.equal([]);
   });
 
-  it('lists every function of minitorch.nn and minitorch.safetensors', () => {
+  it('lists every function of minitorch.nn, safetensors, data, lrScheduler and autograd', () => {
     expect(missing(Object.keys(minitorch.nn), 'nn.', code)).to.deep.equal([]);
     expect(missing(Object.keys(minitorch.safetensors), 'safetensors.', code)).to.deep.equal([]);
+    expect(missing(Object.keys(minitorch.data), 'data.', code)).to.deep.equal([]);
+    expect(missing(Object.keys(minitorch.lrScheduler), 'lrScheduler.', code)).to.deep.equal([]);
+    expect(missing(Object.keys(minitorch.autograd), 'autograd.', code)).to.deep.equal([]);
   });
 
   it('lists every Tensor and Module method', () => {
@@ -222,6 +225,8 @@ describe('Course tooling command lines', () => {
     'demo',
     'grade',
     'bench',
+    'lecture',
+    'lectureBench',
   ];
 
   it('Course tooling every script rejects an unknown flag with its usage and exit 2, before doing anything', function () {

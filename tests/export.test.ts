@@ -62,6 +62,8 @@ describe('Course tooling export helpers', () => {
       { name: 'module0', title: 'Module 0: <operators>', file: 'module0.html', charts: 3, formulas: 0 },
     ]);
     expect(index).to.include('<a href="module0.html">Module 0: &lt;operators&gt;</a>');
+    expect(index).to.not.include('lecture/index.html');
+    expect(indexPage([], true)).to.include('<a href="lecture/index.html">Lecture demos</a>');
   });
 
   it('Course tooling export typesets TeX as MathML in text only, and drops the MathJax loader', () => {

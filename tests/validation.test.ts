@@ -157,7 +157,11 @@ const BAD_CALLS: Array<[string, () => unknown, RegExp]> = [
   ],
   ['x.to("cuda")', () => x.to('cuda'), /unknown backend "cuda" \(expected one of: simple, fast, gpu\)/],
   ['x.to("fast", true)', () => x.to('fast', true), /to: takes at most 1 argument \(backend\)/],
-  ['x.backward(g, true)', () => x.backward(x, true), /backward: takes at most 1 argument \(grad\)/],
+  [
+    'x.backward(g, true)',
+    () => x.backward(x, true),
+    /backward: options must be an object such as \{ retainGraph: true \}, got boolean true/,
+  ],
   ['x.view("2", 2)', () => x.view('2', 2), /view: shape \[2, 2\] has an invalid dimension the string "2"/],
   // nn functions
   [
@@ -331,18 +335,18 @@ const BAD_CALLS: Array<[string, () => unknown, RegExp]> = [
   [
     'new SGD(ps, {weight_decay})',
     () => new m.SGD(param(), { lr: 0.1, weight_decay: 1 }),
-    /SGD: unknown option "weight_decay" \(it takes lr, momentum\)/,
+    /SGD: unknown option "weight_decay" \(it takes lr, momentum, dampening, weightDecay, nesterov\)/,
   ],
   ['new SGD(ps, {}, 1)', () => new m.SGD(param(), {}, 1), /SGD: takes at most 2 arguments \(params, options\)/],
   [
     'new Adam(ps, {betas: 0.9})',
     () => new m.Adam(param(), { betas: 0.9 }),
-    /Adam: betas must be a pair \[beta1, beta2\], got number 0\.9/,
+    /Adam: betas must be two numbers \[beta1, beta2\], got number 0\.9/,
   ],
   [
     'new Adam(ps, {amsgrad: true})',
     () => new m.Adam(param(), { amsgrad: true }),
-    /Adam: unknown option "amsgrad" \(it takes lr, betas, eps\)/,
+    /Adam: unknown option "amsgrad" \(it takes lr, betas, eps, weightDecay\)/,
   ],
   // safetensors
   [

@@ -4,6 +4,7 @@
  * @packageDocumentation
  */
 import { noGrad } from '../autodiff';
+import { tidy } from '../lifetimes';
 import { BackendLike, getBackend } from '../backends/registry';
 import { Conv2d, Dropout, Linear, LayerOptions } from '../layers';
 import { nllLoss } from '../losses';
@@ -95,8 +96,10 @@ export function evaluateImages(
   const predictions: number[] = [];
   noGrad(() => {
     for (let start = 0; start < data.n; start += batchSize) {
-      const [x] = imageBatch(data, start, Math.min(data.n, start + batchSize), options.backend);
-      predictions.push(...predictClasses(model.forward(x)));
+      tidy(() => {
+        const [x] = imageBatch(data, start, Math.min(data.n, start + batchSize), options.backend);
+        predictions.push(...predictClasses(model.forward(x)));
+      });
     }
   });
   model.train();
@@ -195,10 +198,14 @@ export async function trainMnist(
       const pixels = new Float64Array(idx.length * size);
       idx.forEach((j, k) => pixels.set(train.images.subarray(j * size, (j + 1) * size), k * size));
       const labels = idx.map((j) => train.labels[j]);
-      const x = fromFlat(pixels, [idx.length, 1, train.height, train.width], { backend });
-      const { out, loss } = trainStep(model, optim, x, labels);
-      lossSum += loss.item() * idx.length;
-      correct += predictClasses(out).filter((p, k) => p === labels[k]).length;
+      // `tidy` releases the batch's tensors when the step is done: their memory is reused by the next.
+      const [batchLoss, batchCorrect] = tidy(() => {
+        const x = fromFlat(pixels, [idx.length, 1, train.height, train.width], { backend });
+        const { out, loss } = trainStep(model, optim, x, labels);
+        return [loss.item(), predictClasses(out).filter((p, k) => p === labels[k]).length];
+      });
+      lossSum += batchLoss * idx.length;
+      correct += batchCorrect;
       seen += idx.length;
       await options.onBatch?.({
         epoch,

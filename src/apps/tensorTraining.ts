@@ -7,6 +7,7 @@
  * @packageDocumentation
  */
 import { noGrad } from '../autodiff';
+import { tidy } from '../lifetimes';
 import { BackendLike, getBackend } from '../backends/registry';
 import type { Graph } from './datasets';
 import { trainingBackend } from '../course/progress';
@@ -90,14 +91,16 @@ export async function trainTensor(data: Graph, options: TensorTrainOptions = {})
   const history: TensorEpochStats[] = [];
   for (let epoch = 1; epoch <= epochs; epoch++) {
     const start = performance.now();
-    optimizer.zeroGrad();
-    const prob = model.forward(X);
-    const loss = binaryCrossEntropy(prob, y);
-    loss.backward();
-    optimizer.step();
-    // Reading the numbers back is part of the epoch: on the GPU it waits for the work to finish.
-    const lossValue = loss.item();
-    const correct = accuracy(prob, data.y);
+    // `tidy` releases the epoch's tensors when it ends: their memory is reused by the next.
+    const [lossValue, correct] = tidy(() => {
+      optimizer.zeroGrad();
+      const prob = model.forward(X);
+      const loss = binaryCrossEntropy(prob, y);
+      loss.backward();
+      optimizer.step();
+      // Reading the numbers back is part of the epoch: on the GPU it waits for the work to finish.
+      return [loss.item(), accuracy(prob, data.y)];
+    });
     const stats = { epoch, loss: lossValue, accuracy: correct, ms: performance.now() - start };
     history.push(stats);
     if (onEpoch) await onEpoch(stats, predict);

@@ -20,7 +20,9 @@
  */
 import { platform } from '../../platform';
 import { BackendName, registerBackend } from '../registry';
+import { inTidy } from '../../lifetimes';
 import {
+  RECYCLE_MIN,
   Shape,
   TensorData,
   checkBroadcastTo,
@@ -44,6 +46,7 @@ import {
   unaryFns,
 } from '../../tensorOps';
 import { WorkerPool } from './pool';
+import { hasShared, reuse } from './recycle';
 import { KernelArgs, KernelInputs, KernelName, RANGE_KERNELS } from './rangeKernels';
 import { simdAvailable } from './simd';
 import { checkOptions } from '../../validate';
@@ -101,6 +104,7 @@ const POOLS: ChunkPool[] = [
  * view starts zero-filled, like a new array.
  */
 function hostStorage(size: number): Float64Array {
+  if (size >= RECYCLE_MIN) return reuse(size, false, false) ?? newStorage([size]);
   const pool = size <= POOLS[0].largest ? POOLS[0] : size <= POOLS[1].largest ? POOLS[1] : null;
   if (pool === null) return newStorage([size]);
   if (pool.used + size > pool.chunk.length) {
@@ -126,6 +130,20 @@ function toShared(t: TensorData): TensorData {
 /** True when workers can see `t`'s storage. */
 function isShared(t: TensorData): boolean {
   return t.storage.buffer instanceof SharedArrayBuffer;
+}
+
+/** Kernels that write every entry of their output (the others add into it: it must start at 0). */
+const WRITES_EVERY_ENTRY: ReadonlySet<KernelName> = new Set<KernelName>(['map', 'zip', 'reduce']);
+
+/**
+ * Memory for a large result of a parallel call that the workers can write in place: a
+ * released shared buffer of that size (`recycle.ts`), or, inside `tidy`, where this one will
+ * come back too, a new one. Null otherwise: a fresh `SharedArrayBuffer` per call would cost
+ * more than the copy it saves.
+ */
+function sharedResult(size: number, zero: boolean): Float64Array | null {
+  if (size < RECYCLE_MIN) return null;
+  return reuse(size, true, zero) ?? (inTidy() ? newStorage([size], true) : null);
 }
 
 /** `args` ready for a kernel call: each `TensorData` as a plain `StridedArray`. */
@@ -256,9 +274,21 @@ export class FastBackend implements TensorBackend {
     work: number,
   ): TensorData {
     const size = shapeSize(shape);
-    const out = new TensorData(hostStorage(size), shape);
+    const here = total === 0 || this.runsHere(work);
+    const zero = !WRITES_EVERY_ENTRY.has(name);
+    const inPlace = here ? null : sharedResult(size, zero);
+    if (inPlace !== null) {
+      // Recycled shared memory: the workers write the result where it stays, no copy after.
+      const out = new TensorData(inPlace, shape);
+      this.runParallel(name, [out, ...inputs], [out, ...inputs], total);
+      return out;
+    }
+    const out = new TensorData(
+      size >= RECYCLE_MIN ? (reuse(size, false, zero) ?? newStorage([size])) : hostStorage(size),
+      shape,
+    );
     if (total === 0) return out;
-    if (this.runsHere(work)) {
+    if (here) {
       this.runHere(name, [out, ...inputs], total);
       return out;
     }
@@ -278,8 +308,12 @@ export class FastBackend implements TensorBackend {
    * Work of an elementwise call for `runKernel`'s choice: its size for an op whose scalar
    * function is expensive (`COMPUTE_BOUND`), else 0, so it stays on the calling thread.
    */
-  private elementwiseWork(op: UnaryOp | BinaryOp, size: number): number {
-    return COMPUTE_BOUND.has(op) ? size : 0;
+  private elementwiseWork(op: UnaryOp | BinaryOp, size: number, inputs: readonly TensorData[]): number {
+    if (COMPUTE_BOUND.has(op)) return size;
+    // A cheap op pays the workers only when nothing is copied: every operand already in
+    // shared memory and the result written in place (recycled shared memory, see `compute`).
+    if (size < this.parallelThreshold || !(hasShared(size) || inTidy())) return 0;
+    return inputs.every(isShared) ? size : 0;
   }
 
   /**
@@ -307,6 +341,16 @@ export class FastBackend implements TensorBackend {
     return new TensorData(newStorage(shape, true), shape);
   }
 
+  zipInPlace(op: BinaryOp, a: TensorData, b: TensorData): boolean {
+    if (!(op in binaryFns) || !a.isContiguous() || !sameShape(shapeBroadcast(a.shape, b.shape), a.shape)) return false;
+    // Each entry is read and then written at the same position, so `a` can be the output.
+    const work = this.elementwiseWork(op, a.size, [a, b]);
+    if (this.runsHere(work) || !isShared(a)) this.runHere('zip', [a, a, b, op], a.size);
+    else this.runParallel('zip', [a, a, b, op], [a, a, b, op], a.size);
+    a.versionCounter.value += 1;
+    return true;
+  }
+
   /**
    * Data large enough for the workers goes to shared memory once, here; smaller data stays
    * plain (a `SharedArrayBuffer` is costly to allocate, and the scalars a training step lifts
@@ -322,14 +366,14 @@ export class FastBackend implements TensorBackend {
     const shape = outShape ?? a.shape;
     if (outShape !== undefined) checkBroadcastTo(a.shape, outShape);
     const size = shapeSize(shape);
-    return this.compute('map', shape, [a, op], size, this.elementwiseWork(op, size));
+    return this.compute('map', shape, [a, op], size, this.elementwiseWork(op, size, [a]));
   }
 
   zip(op: BinaryOp, a: TensorData, b: TensorData): TensorData {
     if (!(op in binaryFns)) throw new Error(`zip: unknown op "${op}"`);
     const shape = shapeBroadcast(a.shape, b.shape);
     const size = shapeSize(shape);
-    return this.compute('zip', shape, [a, b, op], size, this.elementwiseWork(op, size));
+    return this.compute('zip', shape, [a, b, op], size, this.elementwiseWork(op, size, [a, b]));
   }
 
   reduce(op: ReduceOp, a: TensorData, dim: number): TensorData {

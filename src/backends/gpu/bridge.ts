@@ -13,7 +13,7 @@ import { PlatformWorker, ReplyChannel, platform } from '../../platform';
 /** Commands the worker understands. */
 export type GpuCommand = { noReply?: boolean; seq?: number } & (
   | { op: 'init' }
-  | { op: 'create'; id: number; length: number; data?: Float32Array }
+  | { op: 'create'; id: number; length: number; data?: Float32Array; keep?: boolean }
   | { op: 'write'; id: number; data: Float32Array }
   | { op: 'run'; code: string; buffers: GpuBinding[]; info: Uint32Array; groups: [number, number, number] }
   | { op: 'copy'; from: number; fromOffset: number; to: number; toOffset: number; bytes: number }
@@ -66,6 +66,9 @@ export interface GpuReply {
   /** The `seq` of the command answered. */
   seq?: number;
 }
+
+/** Most commands posted without an answer before `post` waits for the worker (see `post`). */
+const MAX_UNANSWERED = 256;
 
 /** How long to wait for one answer before declaring the worker lost. */
 const TIMEOUT_MS = 120_000;
@@ -125,6 +128,7 @@ export class GpuBridge {
     // Each command carries a sequence number; the worker writes it into the flag after
     // posting its answer, so the caller wakes for its own answer and no other.
     const seq = (this.seq = (this.seq % 0x7fffffff) + 1);
+    this.unanswered = 0;
     this.worker.post({ ...cmd, seq }, transfer);
     const deadline = Date.now() + timeoutMs;
     for (let seen = Atomics.load(this.flag, 0); seen !== seq; seen = Atomics.load(this.flag, 0)) {
@@ -142,9 +146,33 @@ export class GpuBridge {
     }
   }
 
-  /** Send a command without waiting (used to free buffers from a finaliser); nothing after `close`. */
+  /**
+   * Run a kernel. The first run of each shader waits for its answer, so that a shader that
+   * does not compile (an exercise in progress) fails at the op that ran it; later runs of a
+   * shader that compiled are only posted, and the device works while the caller goes on. A
+   * failure of a posted run (a lost device) is the error of the next command that waits.
+   */
+  run(cmd: GpuCommand & { op: 'run' }): void {
+    if (this.compiled.has(cmd.code)) {
+      this.post(cmd);
+      return;
+    }
+    this.call(cmd);
+    this.compiled.add(cmd.code);
+  }
+  /** Shaders that have run once (see `run`). */
+  private readonly compiled = new Set<string>();
+
+  /**
+   * Send a command without waiting; nothing after `close`. Every `MAX_UNANSWERED` posts in a
+   * row, wait for the worker to catch up: a loop that never reads a value back would otherwise
+   * queue commands (and their memory) faster than the device runs them.
+   */
   post(cmd: GpuCommand): void {
     if (this.closed) return;
     this.worker.post({ ...cmd, noReply: true });
+    if (++this.unanswered >= MAX_UNANSWERED) this.call({ op: 'count' });
   }
+  /** Commands posted since the last one answered (see `post`). */
+  private unanswered = 0;
 }

@@ -69,10 +69,14 @@ const finalizer = new FinalizationRegistry<Slot>((slot) => {
   if (memory.remove(slot)) bridge?.post({ op: 'destroy', id: slot.id });
 });
 
-/** Buffers on the device and bytes they take, and how many have been spilled to the host. */
-export function gpuMemoryStats(): { buffers: number; bytes: number; spilled: number } {
-  return memory.stats;
+/**
+ * Buffers on the device and bytes they take, how many have been spilled to the host, and how
+ * many were released (`Tensor.dispose`, `tidy`) and went back to the worker's pool for reuse.
+ */
+export function gpuMemoryStats(): { buffers: number; bytes: number; spilled: number; released: number } {
+  return { ...memory.stats, released: releasedCount };
 }
+let releasedCount = 0;
 
 /**
  * Change how many buffers and bytes the GPU backend keeps on the device before it spills the
@@ -99,10 +103,15 @@ export class GpuBuffer {
   private readonly slot: Slot;
   private cache: Float64Array | null = null;
 
+  /**
+   * `overwritten`: the caller writes every value before anything reads one (a kernel's
+   * output), so a reused device buffer need not be cleared first.
+   */
   constructor(
     readonly length: number,
     data?: ArrayLike<number>,
     what = 'a GPU tensor',
+    private readonly overwritten = false,
   ) {
     const max = limits().maxBufferSize;
     if (length * 4 > max) {
@@ -119,11 +128,16 @@ export class GpuBuffer {
     return this.slot.id;
   }
 
-  /** Put the values on the device (a new buffer, or a spilled one coming back). */
+  /**
+   * Put the values on the device (a new buffer, or a spilled one coming back). Only posted:
+   * the worker creates it (from its pool of released buffers of that size, when it has one)
+   * before the next command, and a failure is the error of the next command that waits; a
+   * round trip per result would cost more than most small kernels.
+   */
   private upload(data: Float32Array | undefined): void {
     memory.add(this.slot);
     try {
-      gpuBridge().call({ op: 'create', id: this.slot.id, length: this.length, data });
+      gpuBridge().post({ op: 'create', id: this.slot.id, length: this.length, data, keep: this.overwritten });
     } catch (e) {
       memory.remove(this.slot);
       throw e;
@@ -133,10 +147,29 @@ export class GpuBuffer {
   }
 
   /**
+   * Give the device buffer back now (its last tensor was released): the worker keeps it for
+   * the next buffer of the same size. Using the buffer afterwards is a bug of the caller.
+   */
+  release(): void {
+    if (this.released) return;
+    this.released = true;
+    this.cache = null;
+    releasedCount += 1;
+    if (this.slot.host !== null || this.slot.lost !== undefined) {
+      this.slot.host = null;
+      return;
+    }
+    finalizer.unregister(this.slot);
+    if (memory.remove(this.slot)) bridge?.post({ op: 'destroy', id: this.slot.id });
+  }
+  private released = false;
+
+  /**
    * Make sure the values are on the device, about to be used by a kernel: brings a spilled
    * buffer back, and marks the buffer as recently used so it is spilled last.
    */
   use(): number {
+    if (this.released) throw new Error(`GPU buffer ${this.slot.id} was used after its tensor was released`);
     if (this.slot.lost !== undefined) {
       throw new Error(deviceLostMessage(this.slot.lost));
     }
@@ -182,6 +215,16 @@ export class GpuTensorData extends TensorData {
   /** Downloads the buffer on first access (see the module comment). */
   override get storage(): Storage {
     return this.buffer.read();
+  }
+
+  /** The device buffer: every view of it shares it. */
+  override get storageKey(): object {
+    return this.buffer;
+  }
+
+  /** Back to the worker's pool of device buffers (see `GpuBuffer.release`). */
+  override releaseStorage(): void {
+    this.buffer.release();
   }
 
   override set(index: ArrayLike<number>, value: number): void {

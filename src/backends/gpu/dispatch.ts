@@ -72,7 +72,8 @@ export function launch(plan: KernelPlan, inputs: Operand[], outShape: Shape, int
   // Inputs first: bringing one back from the host must not push out the new output.
   inputs.forEach((op) => op.buffer.use());
   const size = shapeSize(outShape);
-  const out = new GpuTensorData(into?.buffer ?? new GpuBuffer(size, undefined, plan.what), outShape);
+  // Every piece below writes its part of a new output: a reused buffer need not be cleared.
+  const out = new GpuTensorData(into?.buffer ?? new GpuBuffer(size, undefined, plan.what, true), outShape);
   if (size === 0) return out;
   const lim = limits();
   const outOp: Operand = into ?? { buffer: out.buffer, offset: 0, strides: stridesFromShape(outShape), inner: 1 };
@@ -152,7 +153,7 @@ export function runPiece(plan: KernelPlan, shape: Shape, ops: Operand[]): void {
   }
   // Bring the inputs back to the device (and mark them used) once more: the copies above may have spilled them.
   ops.slice(0, -1).forEach((op) => op.buffer.use());
-  gpuBridge().call({
+  gpuBridge().run({
     op: 'run',
     code: plan.code,
     buffers: [...bindings, outBinding],

@@ -28,6 +28,8 @@ let description = '';
 /** The device's limits that decide how the backend splits its work (see `GpuLimits`). */
 let limits: GpuLimits | null = null;
 let pendingError: string | undefined;
+/** The error of a command sent without waiting for its answer (`GpuBridge.post`), for the next call's reply. */
+let deferredError: string | undefined;
 /** Submissions since the queue last drained (see `run`). */
 let inFlight = 0;
 const MAX_IN_FLIGHT = Number(platform.env('MINITORCH_GPU_MAX_IN_FLIGHT') ?? 16);
@@ -41,6 +43,29 @@ const pipelines = new Map<string, GPUComputePipeline>();
 const pool = new Map<number, GPUBuffer[]>();
 let pooled = 0;
 const POOL_LIMIT = 256;
+/**
+ * Released buffers that work still queued may use: they join the pool when the queue has
+ * drained (`settle`). Reusing one at once would make the next write into it (a clear, an
+ * upload) wait for that work: on OpenGL ES, Dawn's write into a buffer the device is still
+ * using stalls until the device is done, which turned a tidied loop's reuse into a loss.
+ */
+const settling: GPUBuffer[] = [];
+
+/** The queue has drained: buffers released before now are idle, and go to the pool. */
+function settle(): void {
+  inFlight = 0;
+  for (const b of settling) {
+    if (pooled >= POOL_LIMIT) {
+      b.destroy();
+      continue;
+    }
+    const list = pool.get(b.size);
+    if (list === undefined) pool.set(b.size, [b]);
+    else list.push(b);
+    pooled += 1;
+  }
+  settling.length = 0;
+}
 /**
  * Why the device was lost (e.g. "destroyed: device was destroyed"), once it has been, and the
  * ids of the buffers that went with it: using one of those says what happened.
@@ -170,6 +195,7 @@ function forgetDevice(reason: string): void {
   for (const id of buffers.keys()) lostIds.add(id);
   buffers.clear();
   pool.clear();
+  settling.length = 0;
   pooled = 0;
   pipelines.clear();
   inFlight = 0;
@@ -199,18 +225,15 @@ function release(id: number): void {
   const b = buffers.get(id);
   if (b === undefined) return;
   buffers.delete(id);
-  const list = pool.get(b.size) ?? [];
-  if (pooled >= POOL_LIMIT) {
+  if (settling.length >= POOL_LIMIT) {
     b.destroy();
     return;
   }
-  list.push(b);
-  pool.set(b.size, list);
-  pooled += 1;
+  settling.push(b);
 }
 
-/** A storage buffer of `bytes`: a pooled one cleared to zero, or a new one (zero already). */
-function allocate(dev: GPUDevice, bytes: number): GPUBuffer {
+/** A storage buffer of `bytes`: a pooled one (cleared to zero if `clear`), or a new one (zero already). */
+function allocate(dev: GPUDevice, bytes: number, clear: boolean): GPUBuffer {
   const reused = pool.get(bytes)?.pop();
   if (reused === undefined) {
     return dev.createBuffer({
@@ -219,9 +242,11 @@ function allocate(dev: GPUDevice, bytes: number): GPUBuffer {
     });
   }
   pooled -= 1;
-  const encoder = dev.createCommandEncoder();
-  encoder.clearBuffer(reused);
-  dev.queue.submit([encoder.finish()]);
+  if (clear) {
+    const encoder = dev.createCommandEncoder();
+    encoder.clearBuffer(reused);
+    dev.queue.submit([encoder.finish()]);
+  }
   return reused;
 }
 
@@ -255,7 +280,8 @@ async function handle(cmd: GpuCommand): Promise<GpuReply> {
     case 'create': {
       const dev = await need();
       // Zero-size tensors still get a 4-byte buffer: WebGPU bindings cannot be empty.
-      const buf = allocate(dev, Math.max(4, cmd.length * 4));
+      // A buffer about to be written whole (values given, or a kernel's output) keeps its old contents.
+      const buf = allocate(dev, Math.max(4, cmd.length * 4), cmd.data === undefined && !cmd.keep);
       if (cmd.data) dev.queue.writeBuffer(buf, 0, cmd.data);
       buffers.set(cmd.id, buf);
       return {};
@@ -303,7 +329,7 @@ async function handle(cmd: GpuCommand): Promise<GpuReply> {
       inFlight += 1;
       if (inFlight >= MAX_IN_FLIGHT) {
         await dev.queue.onSubmittedWorkDone();
-        inFlight = 0;
+        settle();
       }
       return {};
     }
@@ -320,6 +346,7 @@ async function handle(cmd: GpuCommand): Promise<GpuReply> {
       return { value: limits };
     case 'read': {
       const data = await download(await need(), [buffer(cmd.id)]);
+      settle(); // the download waited for everything queued before it
       return { value: data.subarray(0, cmd.length) };
     }
     case 'spill': {
@@ -329,7 +356,7 @@ async function handle(cmd: GpuCommand): Promise<GpuReply> {
       const live = cmd.ids.filter((id) => !lost.includes(id));
       const data = await download(await need(), live.map(buffer));
       cmd.ids.forEach(release);
-      inFlight = 0;
+      settle();
       return { value: { data, lost, reason: lostReason } };
     }
     case 'destroy':
@@ -348,6 +375,7 @@ async function handle(cmd: GpuCommand): Promise<GpuReply> {
     case 'drain':
       // Everything queued before it has run (commands run in order); wait for the device too.
       if (device !== null) await device.queue.onSubmittedWorkDone();
+      settle();
       return {};
   }
 }
@@ -360,7 +388,11 @@ side.onMessage((message) => {
     let reply: GpuReply;
     try {
       reply = await handle(cmd);
-      if (pendingError !== undefined) {
+      if (deferredError !== undefined && !cmd.noReply) {
+        // A command sent without waiting failed earlier: the first one that waits hears it.
+        reply = { error: deferredError };
+        deferredError = undefined;
+      } else if (pendingError !== undefined) {
         reply = { error: `GPU error: ${pendingError}` };
         pendingError = undefined;
       }
@@ -370,7 +402,10 @@ side.onMessage((message) => {
     if (reply.error !== undefined && lostReason !== null && !/device was lost/.test(reply.error) && device === null) {
       reply.error = `the GPU device was lost (${lostReason}); the next GPU operation starts a fresh device. (${reply.error})`;
     }
-    if (cmd.noReply) return;
+    if (cmd.noReply) {
+      deferredError ??= reply.error;
+      return;
+    }
     port.postMessage({ ...reply, seq: cmd.seq });
     Atomics.store(flag, 0, cmd.seq ?? 0);
     Atomics.notify(flag, 0);
