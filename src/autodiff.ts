@@ -10,6 +10,7 @@
  *
  * @packageDocumentation
  */
+import { checkFunction, checkNumbers, checkOptions, checkPositive } from './validate';
 
 /**
  * Central difference approximation of ∂f/∂x_arg at `vals` (Task 1.1):
@@ -20,8 +21,11 @@ export function centralDifference(
   vals: number[],
   options: { arg?: number; epsilon?: number } = {},
 ): number {
+  checkFunction('centralDifference', 'f', f);
+  checkNumbers('centralDifference', 'vals', vals);
+  checkOptions('centralDifference', options, ['arg', 'epsilon']);
   const arg = options.arg ?? 0;
-  const epsilon = options.epsilon ?? 1e-6;
+  const epsilon = checkPositive('centralDifference', 'epsilon', options.epsilon ?? 1e-6);
   if (!Number.isInteger(arg) || arg < 0 || arg >= vals.length) {
     throw new RangeError(`centralDifference: arg ${arg} is out of range for ${vals.length} values`);
   }
@@ -69,6 +73,7 @@ export function isGradEnabled(): boolean {
  * a graph would only waste memory.
  */
 export function noGrad<T>(fn: () => T): T {
+  checkFunction('noGrad', 'fn', fn);
   const prev = gradEnabled;
   gradEnabled = false;
   try {

@@ -23,7 +23,7 @@
  */
 import type { Context } from './autodiff';
 import { Tensor } from './tensor';
-import { describeValue } from './tensorData';
+import { describeValue } from './validate';
 import type { CustomFunction } from './tensorFunctions';
 
 /**

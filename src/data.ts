@@ -11,7 +11,7 @@
  */
 import { Random, defaultRng } from './random';
 import { Tensor, fromFlat } from './tensor';
-import { describeValue } from './tensorData';
+import { describeValue } from './validate';
 
 /**
  * A data set: `length` items, item `i` from `get(i)` for 0 ≤ i < length. Any object of this

@@ -13,8 +13,18 @@ import { BackendLike } from './backends/registry';
 import { Module, Parameter } from './module';
 import * as nn from './nn';
 import { Random, defaultRng } from './random';
-import { Tensor, fromFlat } from './tensor';
+import { Tensor, checkTensor, fromFlat } from './tensor';
 import { IndexingError, formatShape, shapeSize } from './tensorData';
+import {
+  checkBoolean,
+  checkDimArg,
+  checkInt,
+  checkOptions,
+  checkRange,
+  checkSizePair,
+  describeValue,
+  tooManyArguments,
+} from './validate';
 
 /** Options shared by layers: where their weights live and how they are initialised. */
 export interface LayerOptions {
@@ -28,6 +38,26 @@ export interface LayerOptions {
 
 /** Options of the convolution layers: the layer options plus PyTorch's stride and padding. */
 export interface ConvLayerOptions extends LayerOptions, nn.ConvOptions {}
+
+/** The keys of `LayerOptions`, for `checkOptions`. */
+const LAYER_OPTIONS = ['backend', 'rng', 'bias'];
+
+/**
+ * Throw unless `options` holds only `LayerOptions` (and `extra` keys) of the right types:
+ * `new Linear(4, 3, false)`, PyTorch's positional bias, is an error, not a layer with a bias.
+ */
+export function checkLayerOptions(where: string, options: LayerOptions, extra: readonly string[] = []): void {
+  checkOptions(where, options, extra.length === 0 ? LAYER_OPTIONS : [...LAYER_OPTIONS, ...extra]);
+  if (options.bias !== undefined) checkBoolean(where, 'bias', options.bias);
+  checkRng(where, options.rng);
+}
+
+/** Throw unless `rng` is omitted or a `Random`. */
+function checkRng(where: string, rng: unknown): void {
+  if (rng !== undefined && !(rng instanceof Random)) {
+    throw new TypeError(`${where}: rng must be a Random (new minitorch.Random(seed)), got ${describeValue(rng)}`);
+  }
+}
 
 /** Values uniform in ±bound from the layer's generator, in draw order. */
 function uniformValues(size: number, bound: number, rng: Random): number[] {
@@ -60,6 +90,10 @@ export class Linear extends Module {
     options: LayerOptions = {},
   ) {
     super();
+    if (arguments.length > 3) tooManyArguments('Linear', 3, arguments.length, 'inFeatures, outFeatures, options');
+    checkInt('Linear', 'inFeatures', inSize);
+    checkInt('Linear', 'outFeatures', outSize);
+    checkLayerOptions('Linear', options);
     const rng = options.rng ?? defaultRng();
     const bound = initBound(inSize);
     // Drawn row by row of [in, out] (the order earlier versions used, so seeded runs repeat) and stored transposed.
@@ -79,6 +113,7 @@ export class Linear extends Module {
 
   /** [..., inSize] → [..., outSize] */
   forward(x: Tensor): Tensor {
+    checkTensor('Linear.forward', 'x', x);
     if (x.dims < 1 || x.shape[x.dims - 1] !== this.inSize) {
       throw new IndexingError(
         `Linear(${this.inSize}, ${this.outSize}): expected input [batch, ${this.inSize}], got ${formatShape(x.shape)}`,
@@ -92,9 +127,9 @@ export class Linear extends Module {
 /** A kernel size per spatial dim from a number or a list. */
 function kernelSize(kernel: number | number[], dims: number, what: string): number[] {
   const k = typeof kernel === 'number' ? new Array<number>(dims).fill(kernel) : kernel;
-  if (k.length !== dims || k.some((v) => !Number.isInteger(v) || v < 1)) {
+  if (!Array.isArray(k) || k.length !== dims || k.some((v) => !Number.isInteger(v) || v < 1)) {
     throw new RangeError(
-      `${what}: kernel size must be a positive integer or ${dims} of them, got ${JSON.stringify(kernel)}`,
+      `${what}: kernel size must be a positive integer or ${dims} of them, got ${Array.isArray(kernel) ? JSON.stringify(kernel) : describeValue(kernel)}`,
     );
   }
   return k;
@@ -116,6 +151,10 @@ abstract class ConvLayer extends Module {
     options: ConvLayerOptions,
   ) {
     super();
+    const name = this.constructor.name;
+    checkInt(name, 'inChannels', inChannels, 1);
+    checkInt(name, 'outChannels', outChannels, 1);
+    checkLayerOptions(name, options, ['stride', 'padding', 'dilation', 'groups']);
     const rng = options.rng ?? defaultRng();
     const groups = options.groups ?? 1;
     if (!Number.isInteger(groups) || groups < 1 || inChannels % groups !== 0 || outChannels % groups !== 0) {
@@ -164,6 +203,8 @@ abstract class ConvLayer extends Module {
  */
 export class Conv1d extends ConvLayer {
   constructor(inChannels: number, outChannels: number, kernel: number | [number], options: ConvLayerOptions = {}) {
+    if (arguments.length > 4)
+      tooManyArguments('Conv1d', 4, arguments.length, 'inChannels, outChannels, kernel, options');
     super(inChannels, outChannels, kernelSize(kernel, 1, 'Conv1d'), options);
   }
 
@@ -184,6 +225,8 @@ export class Conv2d extends ConvLayer {
     kernel: number | [number, number],
     options: ConvLayerOptions = {},
   ) {
+    if (arguments.length > 4)
+      tooManyArguments('Conv2d', 4, arguments.length, 'inChannels, outChannels, kernel, options');
     super(inChannels, outChannels, kernelSize(kernel, 2, 'Conv2d'), options);
   }
 
@@ -202,7 +245,10 @@ export class Dropout extends Module {
     options: { rng?: Random } = {},
   ) {
     super();
-    if (!(rate >= 0 && rate <= 1)) throw new RangeError(`Dropout: rate must be in [0, 1], got ${rate}`);
+    if (arguments.length > 2) tooManyArguments('Dropout', 2, arguments.length, 'rate, options');
+    checkRange('Dropout', 'rate', rate, 0, 1);
+    checkOptions('Dropout', options, ['rng']);
+    checkRng('Dropout', options.rng);
     this.rng = options.rng ?? defaultRng();
   }
 
@@ -225,6 +271,7 @@ export interface Layer extends Module {
 /** `torch.nn.ReLU` */
 export class ReLU extends Module {
   forward(x: Tensor): Tensor {
+    checkTensor('ReLU.forward', 'x', x);
     return x.relu();
   }
 }
@@ -232,6 +279,7 @@ export class ReLU extends Module {
 /** `torch.nn.Sigmoid` */
 export class Sigmoid extends Module {
   forward(x: Tensor): Tensor {
+    checkTensor('Sigmoid.forward', 'x', x);
     return x.sigmoid();
   }
 }
@@ -239,6 +287,7 @@ export class Sigmoid extends Module {
 /** `torch.nn.Tanh` */
 export class Tanh extends Module {
   forward(x: Tensor): Tensor {
+    checkTensor('Tanh.forward', 'x', x);
     return x.tanh();
   }
 }
@@ -250,14 +299,30 @@ export class Flatten extends Module {
     readonly endDim = -1,
   ) {
     super();
+    if (arguments.length > 2) tooManyArguments('Flatten', 2, arguments.length, 'startDim, endDim');
+    checkDimArg('Flatten', 'startDim', startDim);
+    checkDimArg('Flatten', 'endDim', endDim);
   }
   /** PyTorch's settings line: `start_dim=1, end_dim=-1`. */
   override extraRepr(): string {
     return `start_dim=${this.startDim}, end_dim=${this.endDim}`;
   }
   forward(x: Tensor): Tensor {
+    checkTensor('Flatten.forward', 'x', x);
     return x.flatten(this.startDim, this.endDim);
   }
+}
+
+/** Check a pooling layer's arguments when it is made, not at its first forward. */
+function checkPoolLayer(
+  name: string,
+  count: number,
+  kernel: number | [number, number],
+  stride: number | [number, number] | undefined,
+): void {
+  if (count > 3) tooManyArguments(name, 3, count, 'kernel, stride, padding');
+  checkSizePair(name, 'kernel', kernel);
+  if (stride !== undefined) checkSizePair(name, 'stride', stride);
 }
 
 /** PyTorch's way of showing a pooling size: `2` or `(2, 3)`. */
@@ -273,6 +338,7 @@ export class MaxPool2d extends Module {
     readonly padding: number | [number, number] = 0,
   ) {
     super();
+    checkPoolLayer('MaxPool2d', arguments.length, kernel, stride);
   }
   /** PyTorch's settings line: `kernel_size=2, stride=2, padding=0`. */
   override extraRepr(): string {
@@ -291,6 +357,7 @@ export class AvgPool2d extends Module {
     readonly padding: number | [number, number] = 0,
   ) {
     super();
+    checkPoolLayer('AvgPool2d', arguments.length, kernel, stride);
   }
   /** PyTorch's settings line: `kernel_size=2, stride=2, padding=0`. */
   override extraRepr(): string {
@@ -312,6 +379,13 @@ export class Sequential extends Module {
 
   constructor(...layers: Layer[]) {
     super();
+    layers.forEach((layer: unknown, i) => {
+      if (!(layer instanceof Module) || typeof (layer as unknown as Partial<Layer>).forward !== 'function') {
+        throw new TypeError(
+          `Sequential: layer ${i} must be a Module with a forward method, got ${describeValue(layer)}`,
+        );
+      }
+    });
     layers.forEach((layer, i) => (this[i] = layer));
     this.length = layers.length;
   }
@@ -338,9 +412,14 @@ export class MLP extends Module {
     options: LayerOptions = {},
   ) {
     super();
+    if (arguments.length > 2) tooManyArguments('MLP', 2, arguments.length, 'sizes, options');
+    if (!Array.isArray(sizes)) {
+      throw new TypeError(`MLP: sizes must be an array of layer sizes such as [2, 10, 1], got ${describeValue(sizes)}`);
+    }
     if (sizes.length < 2 || sizes.some((s) => !Number.isInteger(s) || s < 1)) {
       throw new RangeError(`MLP: sizes must be at least two positive integers, got [${sizes.join(', ')}]`);
     }
+    checkLayerOptions('MLP', options);
     // One generator for all layers, so each layer gets fresh numbers from one seed.
     const rng = options.rng ?? defaultRng();
     this.layers = sizes.slice(1).map((out, i) => new Linear(sizes[i], out, { ...options, rng }));

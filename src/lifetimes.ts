@@ -20,7 +20,7 @@
  *
  * @packageDocumentation
  */
-import { describeValue } from './tensorData';
+import { describeValue } from './validate';
 
 /**
  * What the scopes here manage: a tensor. (An interface, so this file needs no import of

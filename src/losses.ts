@@ -8,8 +8,9 @@
 import { Module } from './module';
 import * as nn from './nn';
 import { EPS } from './operators';
-import { Tensor, fromFlat, where } from './tensor';
-import { IndexingError, describeValue, formatShape, sameShape } from './tensorData';
+import { Tensor, checkTensor, fromFlat, where } from './tensor';
+import { IndexingError, formatShape, sameShape } from './tensorData';
+import { checkInt, checkIntArray, checkOptions, describeValue, tooManyArguments } from './validate';
 
 /** How a loss combines its per-element values, as PyTorch's `reduction`. */
 export type Reduction = 'mean' | 'sum' | 'none';
@@ -31,10 +32,8 @@ export type Labels = number[] | Tensor;
 
 /** The reduction of `options`, checked. */
 function reductionOf(options: LossOptions, what: string): Reduction {
-  if (typeof options !== 'object' || options === null)
-    throw new TypeError(
-      `${what}: options must be an object such as { reduction: 'sum' }, got ${describeValue(options)}`,
-    );
+  const classes = /nll|crossentropy/i.test(what);
+  checkOptions(what, options ?? {}, classes ? ['reduction', 'ignoreIndex'] : ['reduction'], true);
   const r = options.reduction ?? 'mean';
   if (r !== 'mean' && r !== 'sum' && r !== 'none') {
     throw new RangeError(`${what}: reduction must be 'mean', 'sum' or 'none', got ${describeValue(r)}`);
@@ -68,6 +67,9 @@ function ln(t: Tensor): Tensor {
 
 /** Mean squared error, `F.mse_loss(input, target)`: (input − target)². */
 export function mseLoss(input: Tensor, target: Tensor, options: LossOptions = {}): Tensor {
+  if (arguments.length > 3) tooManyArguments('mseLoss', 3, arguments.length, 'input, target, options');
+  checkTensor('mseLoss', 'input', input);
+  checkTensor('mseLoss', 'target', target);
   const reduction = reductionOf(options, 'mseLoss');
   checkSameShape('mseLoss', input, target);
   const diff = input.sub(target);
@@ -76,6 +78,9 @@ export function mseLoss(input: Tensor, target: Tensor, options: LossOptions = {}
 
 /** Mean absolute error, `F.l1_loss(input, target)`: |input − target|. */
 export function l1Loss(input: Tensor, target: Tensor, options: LossOptions = {}): Tensor {
+  if (arguments.length > 3) tooManyArguments('l1Loss', 3, arguments.length, 'input, target, options');
+  checkTensor('l1Loss', 'input', input);
+  checkTensor('l1Loss', 'target', target);
   const reduction = reductionOf(options, 'l1Loss');
   checkSameShape('l1Loss', input, target);
   return reduce(input.sub(target).abs(), reduction);
@@ -109,6 +114,9 @@ export function smoothL1Loss(input: Tensor, target: Tensor, options: SmoothL1Opt
  * log(x + 1e-6), so p = 0 or 1 stays finite.
  */
 export function binaryCrossEntropy(p: Tensor, y: Tensor, options: LossOptions = {}): Tensor {
+  if (arguments.length > 3) tooManyArguments('binaryCrossEntropy', 3, arguments.length, 'p, y, options');
+  checkTensor('binaryCrossEntropy', 'p', p);
+  checkTensor('binaryCrossEntropy', 'y', y);
   const reduction = reductionOf(options, 'binaryCrossEntropy');
   if (p.size !== y.size) {
     throw new IndexingError(
@@ -126,6 +134,9 @@ export function binaryCrossEntropy(p: Tensor, y: Tensor, options: LossOptions = 
  * the log together, computed stably as max(x, 0) − x·y + log(1 + e^−|x|).
  */
 export function bceWithLogits(logits: Tensor, target: Tensor, options: LossOptions = {}): Tensor {
+  if (arguments.length > 3) tooManyArguments('bceWithLogits', 3, arguments.length, 'logits, target, options');
+  checkTensor('bceWithLogits', 'logits', logits);
+  checkTensor('bceWithLogits', 'target', target);
   const reduction = reductionOf(options, 'bceWithLogits');
   checkSameShape('bceWithLogits', logits, target);
   const softplus = ln(logits.abs().neg().exp().add(1));
@@ -134,6 +145,10 @@ export function bceWithLogits(logits: Tensor, target: Tensor, options: LossOptio
 
 /** One-hot rows for integer class labels: [n] labels → [n, classes] of 0/1. */
 export function oneHot(labels: number[], classes: number, like?: Tensor): Tensor {
+  if (arguments.length > 3) tooManyArguments('oneHot', 3, arguments.length, 'labels, classes, like');
+  checkIntArray('oneHot', 'labels', labels);
+  checkInt('oneHot', 'classes', classes, 1);
+  if (like !== undefined) checkTensor('oneHot', 'like', like);
   const values = new Float64Array(labels.length * classes);
   labels.forEach((c, i) => {
     if (!Number.isInteger(c) || c < 0 || c >= classes) {
@@ -150,6 +165,7 @@ export function oneHot(labels: number[], classes: number, like?: Tensor): Tensor
  * label), as an array or a tensor.
  */
 export function nllLoss(logProbs: Tensor, labels: Labels, options: ClassLossOptions = {}): Tensor {
+  if (arguments.length > 3) tooManyArguments('nllLoss', 3, arguments.length, 'logProbs, labels, options');
   const reduction = reductionOf(options, 'nllLoss');
   const ignore = options.ignoreIndex ?? -100;
   if (!(logProbs instanceof Tensor))

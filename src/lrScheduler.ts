@@ -7,7 +7,7 @@
  * @packageDocumentation
  */
 import { Optimizer } from './optim';
-import { describeValue } from './tensorData';
+import { describeValue } from './validate';
 
 /** A number that passes `ok`, or an error naming the scheduler's argument and the expectation. */
 function checkNumber(where: string, name: string, value: number, ok: (v: number) => boolean, expected: string): number {

@@ -14,6 +14,7 @@ import { BackendLike, getBackend } from './backends/registry';
 import { adoptValue } from './lifetimes';
 import { Tensor, fromFlat } from './tensor';
 import { formatShape } from './tensorData';
+import { checkBoolean, checkOptions, describeValue, tooManyArguments } from './validate';
 
 /** A value that carries a gradient flag (Scalar and Tensor both implement it). */
 interface GradTracked {
@@ -284,6 +285,9 @@ export class Module {
           `(as stateDict() returns), got ${got}`,
       );
     }
+    if (arguments.length > 2) tooManyArguments('loadStateDict', 2, arguments.length, 'state, options');
+    checkOptions('loadStateDict', options, ['strict']);
+    if (options.strict !== undefined) checkBoolean('loadStateDict', 'strict', options.strict);
     const strict = options.strict ?? true;
     const params = new Map<string, Parameter<Tensor>>(this.stateEntries());
     const problems: string[] = [];
@@ -294,7 +298,7 @@ export class Module {
     for (const [name, p] of params) {
       const t = state[name];
       if (t === undefined) continue;
-      if (!(t instanceof Tensor)) problems.push(`${name}: expected a Tensor, got ${typeof t}`);
+      if (!(t instanceof Tensor)) problems.push(`${name}: expected a Tensor, got ${describeValue(t)}`);
       else if (formatShape(t.shape) !== formatShape(p.value.shape)) {
         problems.push(
           `${name}: shape ${formatShape(t.shape)} in the state dict, ${formatShape(p.value.shape)} in the model`,

@@ -8,9 +8,10 @@
  */
 import { Random } from './random';
 import { defaultRng } from './random';
-import { Tensor, cat, full, mixAlong, rand, stack, where } from './tensor';
+import { Tensor, cat, checkTensor, full, mixAlong, rand, stack, where } from './tensor';
 import { IndexingError, formatShape } from './tensorData';
 import { normalizeDim } from './tensorOps';
+import { checkBoolean, checkOptions, checkRange, checkSizePair, describeValue, tooManyArguments } from './validate';
 
 /**
  * Keyword arguments of the convolutions, as PyTorch's `F.conv1d`/`F.conv2d`. A number
@@ -31,6 +32,12 @@ export interface ConvOptions {
   /** Split the channels into this many groups, each convolved with its own filters (default 1). */
   groups?: number;
 }
+
+/** The options `conv1d` and `conv2d` take (`checkOptions`). */
+const CONV_OPTIONS = ['stride', 'padding', 'dilation', 'groups'];
+
+/** The options the poolings take (`checkOptions`). */
+const POOL_OPTIONS = ['stride', 'padding'];
 
 /** One positive integer per spatial dim from a number or a list (for error messages: `what`). */
 function perDim(value: number | number[], dims: number, what: string, min: number): number[] {
@@ -65,6 +72,10 @@ function convolve(
   bias: Tensor | null | undefined,
   options: ConvOptions,
 ): Tensor {
+  checkTensor(op, 'input', input);
+  checkTensor(op, 'weight', weight);
+  if (bias !== undefined && bias !== null) checkTensor(op, 'bias', bias);
+  checkOptions(op, options, CONV_OPTIONS);
   const spatial = op === 'conv1d' ? 1 : 2;
   const channels = weight.shape[0];
   // Checked before any work, so a bad bias fails fast.
@@ -155,6 +166,7 @@ function convolve(
  * as zero). With `padding` a number, PyTorch's `F.conv1d(input, weight, bias, stride, padding)`.
  */
 export function conv1d(input: Tensor, weight: Tensor, bias?: Tensor | null, options: ConvOptions = {}): Tensor {
+  if (arguments.length > 4) tooManyArguments('conv1d', 4, arguments.length, 'input, weight, bias, options');
   return convolve('conv1d', input, weight, bias, options);
 }
 
@@ -164,6 +176,7 @@ export function conv1d(input: Tensor, weight: Tensor, bias?: Tensor | null, opti
  * number, PyTorch's `F.conv2d(input, weight, bias, stride, padding)`.
  */
 export function conv2d(input: Tensor, weight: Tensor, bias?: Tensor | null, options: ConvOptions = {}): Tensor {
+  if (arguments.length > 4) tooManyArguments('conv2d', 4, arguments.length, 'input, weight, bias, options');
   return convolve('conv2d', input, weight, bias, options);
 }
 
@@ -217,7 +230,19 @@ export interface PoolOptions {
   padding?: number | [number, number];
 }
 
-/** A kernel or stride given as one number or [height, width]. */
+/** Check the arguments every pooling takes; the kernel as [height, width]. */
+function checkPoolArgs(
+  name: string,
+  input: Tensor,
+  kernel: number | [number, number],
+  options: PoolOptions,
+): [number, number] {
+  checkTensor(name, 'input', input);
+  checkOptions(name, options, POOL_OPTIONS);
+  return checkSizePair(name, 'kernel', kernel);
+}
+
+/** A padding given as one number or [height, width] (checked where it is used). */
 function pair(value: number | [number, number]): [number, number] {
   return typeof value === 'number' ? [value, value] : value;
 }
@@ -266,7 +291,7 @@ function poolWindows(
   options: PoolOptions,
   padValue: number,
 ): Tensor {
-  const stride = pair(options.stride ?? kernel);
+  const stride = checkSizePair(name, 'stride', options.stride ?? kernel);
   if (input.dims !== 4) {
     throw new IndexingError(
       `${name}: input must be 4-D [batch, channels, height, width], got shape ${formatShape(input.shape)}`,
@@ -299,7 +324,8 @@ function poolWindows(
  * by default, any `stride` as PyTorch's `F.avg_pool2d`.
  */
 export function avgpool2d(input: Tensor, kernel: number | [number, number], options: PoolOptions = {}): Tensor {
-  const k = pair(kernel);
+  if (arguments.length > 3) tooManyArguments('avgpool2d', 3, arguments.length, 'input, kernel, options');
+  const k = checkPoolArgs('avgpool2d', input, kernel, options);
   const tiled = poolWindows('avgpool2d', input, k, options, 0);
   // BEGIN SOLUTION 4.3
   return tiled.mean(4);
@@ -308,9 +334,10 @@ export function avgpool2d(input: Tensor, kernel: number | [number, number], opti
 
 /** Maximum over `dim` (kept with size 1); the gradient goes to the arg-max (Task 4.4). */
 export function max(input: Tensor, dim: number): Tensor {
+  checkDimArgs('max', arguments.length, input, dim);
   // A 0-dim tensor accepts dim 0 and -1, as in PyTorch: its maximum is itself.
   if (input.dims === 0) return input.amax(dim, true);
-  return Tensor.apply('max', [input], normalizeDim(dim, input.shape));
+  return Tensor.apply('max', [input], normalizeDim(dim, input.shape, 'max'));
 }
 
 /**
@@ -318,6 +345,7 @@ export function max(input: Tensor, dim: number): Tensor {
  * Not differentiable: a constant.
  */
 export function argmax(input: Tensor, dim: number): Tensor {
+  checkDimArgs('argmax', arguments.length, input, dim);
   // BEGIN SOLUTION 4.4
   const d = input.detach();
   return d.eq(max(d, dim));
@@ -329,7 +357,8 @@ export function argmax(input: Tensor, dim: number): Tensor {
  * default, any `stride` as PyTorch's `F.max_pool2d`.
  */
 export function maxpool2d(input: Tensor, kernel: number | [number, number], options: PoolOptions = {}): Tensor {
-  const k = pair(kernel);
+  if (arguments.length > 3) tooManyArguments('maxpool2d', 3, arguments.length, 'input, kernel, options');
+  const k = checkPoolArgs('maxpool2d', input, kernel, options);
   const tiled = poolWindows('maxpool2d', input, k, options, -Infinity);
   // BEGIN SOLUTION 4.4
   // The gradient goes to the first maximum of each window, as PyTorch's: `max` would give it
@@ -343,6 +372,7 @@ export function maxpool2d(input: Tensor, kernel: number | [number, number], opti
  * never overflows; the result is unchanged because softmax ignores a constant shift.
  */
 export function softmax(input: Tensor, dim: number): Tensor {
+  checkDimArgs('softmax', arguments.length, input, dim);
   // BEGIN SOLUTION 4.4
   const shifted = input.sub(max(input.detach(), dim));
   const e = shifted.exp();
@@ -359,10 +389,19 @@ export function softmax(input: Tensor, dim: number): Tensor {
  * the max term being e⁰), so this matches `torch.log_softmax` to rounding.
  */
 export function logsoftmax(input: Tensor, dim: number): Tensor {
+  checkDimArgs('logsoftmax', arguments.length, input, dim);
   // BEGIN SOLUTION 4.4
   // logsumexp shifts by the max and takes the plain log, so this matches PyTorch to rounding.
   return input.sub(input.logsumexp(dim, true));
   // END SOLUTION
+}
+
+/** Check a function of `(input, dim)`: a Tensor, a dim of it, nothing more. */
+function checkDimArgs(name: string, count: number, input: Tensor, dim: number): void {
+  if (count > 2) tooManyArguments(name, 2, count, 'input, dim');
+  checkTensor(name, 'input', input);
+  // A 0-dim tensor takes dim 0 and -1, as in PyTorch.
+  normalizeDim(dim, input.dims === 0 ? [1] : input.shape, name);
 }
 
 /** Options for `dropout`. */
@@ -379,7 +418,14 @@ export interface DropoutOptions {
  * and evaluation needs no rescaling.
  */
 export function dropout(input: Tensor, rate: number, options: DropoutOptions = {}): Tensor {
-  if (!(rate >= 0 && rate <= 1)) throw new RangeError(`dropout: rate must be in [0, 1], got ${rate}`);
+  if (arguments.length > 3) tooManyArguments('dropout', 3, arguments.length, 'input, rate, options');
+  checkTensor('dropout', 'input', input);
+  checkRange('dropout', 'rate', rate, 0, 1);
+  checkOptions('dropout', options, ['ignore', 'rng']);
+  if (options.ignore !== undefined) checkBoolean('dropout', 'ignore', options.ignore);
+  if (options.rng !== undefined && !(options.rng instanceof Random)) {
+    throw new TypeError(`dropout: rng must be a Random, got ${describeValue(options.rng)}`);
+  }
   if (options.ignore || rate === 0) return input;
   if (rate === 1) return input.mul(0);
   // The caller's generator, else the default one (the global stream after `manualSeed`).

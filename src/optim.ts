@@ -10,7 +10,8 @@
 import { noGrad } from './autodiff';
 import { adopt } from './lifetimes';
 import { Module, Parameter } from './module';
-import { describeValue } from './tensorData';
+
+import { checkOptions as checkOptionKeys, describeValue, tooManyArguments } from './validate';
 import * as ops from './operators';
 import { Tensor } from './tensor';
 import { Arithmetic, ConstantArithmetic, FusedLoop, TENSORS, UpdateRule, compileRule } from './updateRules';
@@ -93,14 +94,7 @@ export interface AdadeltaOptions {
  * JavaScript a misspelt or Python-style option (`weight_decay`) would otherwise be ignored.
  */
 function checkOptions<T extends object>(optimizer: string, options: T, known: Array<keyof T & string>): T {
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    throw new TypeError(`${optimizer}: options must be an object such as { lr: 0.1 }, got ${describeValue(options)}`);
-  }
-  for (const key of Object.keys(options)) {
-    if (!(known as string[]).includes(key)) {
-      throw new TypeError(`${optimizer}: unknown option "${key}" (expected one of ${known.join(', ')})`);
-    }
-  }
+  checkOptionKeys(optimizer, options, known, true);
   return options;
 }
 
@@ -275,6 +269,7 @@ export class SGD extends Optimizer {
   readonly nesterov: boolean;
 
   constructor(params: Parameter[], options: SGDOptions = {}) {
+    if (arguments.length > 2) tooManyArguments('SGD', 2, arguments.length, 'params, options');
     const o = checkOptions('SGD', options, ['lr', 'momentum', 'dampening', 'weightDecay', 'nesterov']);
     super(params, o.lr ?? 0.01);
     this.momentum = checkRate('SGD', 'momentum', o.momentum ?? 0);
@@ -321,6 +316,7 @@ export class Adam extends Optimizer {
   protected readonly decoupled: boolean = false;
 
   constructor(params: Parameter[], options: AdamOptions = {}) {
+    if (arguments.length > 2) tooManyArguments(new.target.name, 2, arguments.length, 'params, options');
     const name = new.target.name;
     const o = checkOptions(name, options, ['lr', 'betas', 'eps', 'weightDecay']);
     super(params, o.lr ?? 1e-3);

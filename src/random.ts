@@ -4,6 +4,7 @@
  *
  * @packageDocumentation
  */
+import { describeValue } from './validate';
 
 /**
  * `seed` when it is an integer; otherwise an error naming `where`. `seed >>> 0` turns a string,
@@ -11,14 +12,9 @@
  * stream.
  */
 export function checkSeed(seed: unknown, where: string): number {
-  if (typeof seed !== 'number') throw new TypeError(`${where}: seed must be an integer, got ${describe(seed)}`);
+  if (typeof seed !== 'number') throw new TypeError(`${where}: seed must be an integer, got ${describeValue(seed)}`);
   if (!Number.isSafeInteger(seed)) throw new RangeError(`${where}: seed must be an integer, got ${seed}`);
   return seed;
-}
-
-/** A value as an error shows it (strings quoted, so '1' and 1 differ). */
-function describe(value: unknown): string {
-  return typeof value === 'string' ? `the string ${JSON.stringify(value)}` : `${typeof value} ${String(value)}`;
 }
 
 /**
@@ -44,11 +40,18 @@ export class Random {
 
   /** A float uniform in [lo, hi). */
   uniform(lo = 0, hi = 1): number {
+    if (typeof lo !== 'number' || typeof hi !== 'number') {
+      throw new TypeError(
+        `Random.uniform: lo and hi must be numbers, got ${describeValue(lo)} and ${describeValue(hi)}`,
+      );
+    }
     return lo + (hi - lo) * this.next();
   }
 
   /** An integer uniform in [0, n). */
   int(n: number): number {
+    if (!(Number.isSafeInteger(n) && n >= 1))
+      throw new RangeError(`Random.int: n must be an integer >= 1, got ${describeValue(n)}`);
     return Math.floor(this.next() * n);
   }
 

@@ -15,6 +15,8 @@
 import { platform } from './platform';
 import { Tensor, TensorOptions, fromFlat } from './tensor';
 import { checkShape, formatShape, shapeSize } from './tensorData';
+import { Module } from './module';
+import { checkOptions, checkString, describeValue, tooManyArguments } from './validate';
 
 /** The element types this library reads and writes. */
 export type Dtype = 'F32' | 'F64';
@@ -44,6 +46,20 @@ export class SafetensorsError extends Error {
   }
 }
 
+/** Throw unless `tensors` is an object of tensors by name (a Module or a Tensor is a common slip). */
+function checkTensorRecord(where: string, tensors: unknown): void {
+  if (
+    tensors === null ||
+    typeof tensors !== 'object' ||
+    Array.isArray(tensors) ||
+    tensors instanceof Tensor ||
+    tensors instanceof Module
+  ) {
+    const got = tensors instanceof Module ? `a ${tensors.constructor.name} module` : describeValue(tensors);
+    throw new TypeError(`${where}: tensors must be an object of tensors by name (model.stateDict()), got ${got}`);
+  }
+}
+
 /** One header entry as the format spells it. */
 interface HeaderEntry {
   dtype: string;
@@ -53,6 +69,9 @@ interface HeaderEntry {
 
 /** Encode tensors (and metadata) as the bytes of a safetensors file. */
 export function serialize(tensors: Record<string, Tensor>, options: SaveOptions = {}): Uint8Array {
+  if (arguments.length > 2) tooManyArguments('safetensors.serialize', 2, arguments.length, 'tensors, options');
+  checkTensorRecord('safetensors.serialize', tensors);
+  checkOptions('safetensors.serialize', options, ['dtype', 'metadata']);
   const dtype = options.dtype ?? 'F32';
   if (!(dtype in BYTES))
     throw new SafetensorsError(`cannot write dtype "${dtype}" (supported: ${Object.keys(BYTES).join(', ')})`);
@@ -101,6 +120,11 @@ export function serialize(tensors: Record<string, Tensor>, options: SaveOptions 
  * inside the data and matching the shape, no gaps or overlaps) before any tensor is made.
  */
 export function deserialize(bytes: Uint8Array, options: TensorOptions = {}): SafetensorsContents {
+  if (arguments.length > 2) tooManyArguments('safetensors.deserialize', 2, arguments.length, 'bytes, options');
+  if (!(bytes instanceof Uint8Array)) {
+    throw new TypeError(`safetensors.deserialize: bytes must be a Uint8Array (a Buffer), got ${describeValue(bytes)}`);
+  }
+  checkOptions('safetensors.deserialize', options, ['backend', 'requiresGrad']);
   if (bytes.length < 8)
     throw new SafetensorsError(`file is ${bytes.length} bytes, too short for the 8-byte header length`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -194,10 +218,15 @@ export function deserialize(bytes: Uint8Array, options: TensorOptions = {}): Saf
 
 /** Write tensors (for example `model.stateDict()`) to a `.safetensors` file. */
 export function save(path: string, tensors: Record<string, Tensor>, options: SaveOptions = {}): void {
+  if (arguments.length > 3) tooManyArguments('safetensors.save', 3, arguments.length, 'path, tensors, options');
+  checkString('safetensors.save', 'path', path);
   platform.writeFile(path, serialize(tensors, options));
 }
 
 /** Read a `.safetensors` file: `model.loadStateDict(minitorch.safetensors.load(path).tensors)`. */
 export function load(path: string, options: TensorOptions = {}): SafetensorsContents {
+  if (arguments.length > 2) tooManyArguments('safetensors.load', 2, arguments.length, 'path, options');
+  checkString('safetensors.load', 'path', path);
+  checkOptions('safetensors.load', options, ['backend', 'requiresGrad']);
   return deserialize(platform.readFile(path), options);
 }

@@ -3,6 +3,7 @@
  *
  * @packageDocumentation
  */
+import { describeValue } from './validate';
 import { Context, Variable, backpropagate, isGradEnabled, newVariableId } from './autodiff';
 import { ScalarOp, scalarFunctions } from './scalarFunctions';
 
@@ -36,7 +37,7 @@ export class Scalar implements Variable<number> {
   requiresGrad: boolean;
 
   constructor(value: number, options: { name?: string; requiresGrad?: boolean; history?: ScalarHistory } = {}) {
-    if (typeof value !== 'number') throw new TypeError(`Scalar: expected a number, got ${typeof value}`);
+    if (typeof value !== 'number') throw new TypeError(`Scalar: value must be a number, got ${describeValue(value)}`);
     this.data = value;
     this.history = options.history ?? null;
     this.requiresGrad = options.requiresGrad ?? true;
@@ -165,7 +166,7 @@ export class Scalar implements Variable<number> {
 export function lift(x: ScalarLike): Scalar {
   if (x instanceof Scalar) return x;
   if (typeof x !== 'number' || Number.isNaN(x)) {
-    throw new TypeError(`expected a number or Scalar, got ${String(x)}`);
+    throw new TypeError(`expected a number or Scalar, got ${describeValue(x)}`);
   }
   return new Scalar(x, { requiresGrad: false });
 }

@@ -18,7 +18,6 @@ import {
   Shape,
   TensorData,
   checkShape,
-  describeValue,
   formatShape,
   sameShape,
   shapeBroadcast,
@@ -27,6 +26,7 @@ import {
 } from './tensorData';
 import { TensorBackend, normalizeDim } from './tensorOps';
 import { EPS } from './operators';
+import { checkBoolean, checkNumber, checkNumbers, checkOptions, describeValue, tooManyArguments } from './validate';
 
 /** How a computed tensor was made. */
 export interface TensorHistory {
@@ -337,6 +337,7 @@ export class Tensor implements Variable<Tensor> {
    * freed after, unless `options.retainGraph`: a second `backward` through it throws.
    */
   backward(grad?: Tensor, options: BackwardOptions = {}): void {
+    if (arguments.length > 2) tooManyArguments('backward', 2, arguments.length, 'grad, options');
     if (options === null || typeof options !== 'object') {
       throw new TypeError(
         `backward: options must be an object such as { retainGraph: true }, got ${describeValue(options)}`,
@@ -386,6 +387,7 @@ export class Tensor implements Variable<Tensor> {
 
   /** Turn gradient tracking on or off for this leaf. */
   requiresGrad_(flag = true): this {
+    checkBoolean('requiresGrad_', 'flag', flag);
     this.requiresGrad = flag;
     return this;
   }
@@ -406,6 +408,7 @@ export class Tensor implements Variable<Tensor> {
    * PyTorch's `.to(device)`: the gradient is copied back to this tensor's backend.
    */
   to(backend: BackendLike): Tensor {
+    if (arguments.length > 1) tooManyArguments('to', 1, arguments.length, 'backend');
     const target = getBackend(backend);
     if (target === this.backend) return this;
     return Tensor.apply('to', [this], { source: this.backend, target });
@@ -413,28 +416,33 @@ export class Tensor implements Variable<Tensor> {
 
   // ---- Elementwise math ----
 
-  /** Lift a number to a tensor on this backend. */
-  private lift(b: TensorLike): Tensor {
+  /** Lift a number to a tensor on this backend (`what`: the op, for the message). */
+  private lift(b: TensorLike, what: string): Tensor {
     if (b instanceof Tensor) return b;
-    if (typeof b !== 'number') throw new TypeError(`expected a Tensor or a number, got ${typeof b}`);
-    return fromFlat(new Float64Array([b]), [], { backend: this.backend });
+    if (typeof b !== 'number')
+      throw new TypeError(`${what}: other must be a Tensor or a number, got ${describeValue(b)}`);
+    return checkedFromFlat(new Float64Array([b]), [], { backend: this.backend });
   }
 
   /** this + b (broadcasting) */
   add(b: TensorLike): Tensor {
-    return Tensor.apply('add', [this, this.lift(b)], undefined);
+    if (arguments.length > 1) tooManyArguments('add', 1, arguments.length, 'other');
+    return Tensor.apply('add', [this, this.lift(b, 'add')], undefined);
   }
   /** this − b */
   sub(b: TensorLike): Tensor {
-    return this.add(this.lift(b).neg());
+    if (arguments.length > 1) tooManyArguments('sub', 1, arguments.length, 'other');
+    return this.add(this.lift(b, 'sub').neg());
   }
   /** this · b (elementwise) */
   mul(b: TensorLike): Tensor {
-    return Tensor.apply('mul', [this, this.lift(b)], undefined);
+    if (arguments.length > 1) tooManyArguments('mul', 1, arguments.length, 'other');
+    return Tensor.apply('mul', [this, this.lift(b, 'mul')], undefined);
   }
   /** this / b (elementwise) */
   div(b: TensorLike): Tensor {
-    return this.mul(this.lift(b).inv());
+    if (arguments.length > 1) tooManyArguments('div', 1, arguments.length, 'other');
+    return this.mul(this.lift(b, 'div').inv());
   }
   /** −this */
   neg(): Tensor {
@@ -462,31 +470,31 @@ export class Tensor implements Variable<Tensor> {
   }
   /** 1.0 where this < b else 0.0 */
   lt(b: TensorLike): Tensor {
-    return Tensor.apply('lt', [this, this.lift(b)], undefined);
+    return Tensor.apply('lt', [this, this.lift(b, 'lt')], undefined);
   }
   /** 1.0 where this > b else 0.0 */
   gt(b: TensorLike): Tensor {
-    return Tensor.apply('lt', [this.lift(b), this], undefined);
+    return Tensor.apply('lt', [this.lift(b, 'gt'), this], undefined);
   }
   /** 1.0 where this == b else 0.0 */
   eq(b: TensorLike): Tensor {
-    return Tensor.apply('eq', [this, this.lift(b)], undefined);
+    return Tensor.apply('eq', [this, this.lift(b, 'eq')], undefined);
   }
   /** 1.0 where |this − b| < 1e-2 else 0.0 */
   isClose(b: TensorLike): Tensor {
-    return Tensor.apply('isClose', [this, this.lift(b)], undefined);
+    return Tensor.apply('isClose', [this, this.lift(b, 'isClose')], undefined);
   }
   /** 1.0 where this >= b else 0.0 (the complement of `lt`). */
   ge(b: TensorLike): Tensor {
-    return this.lt(b).neg().add(1);
+    return this.lt(this.lift(b, 'ge')).neg().add(1);
   }
   /** 1.0 where this <= b else 0.0 (the complement of `gt`). */
   le(b: TensorLike): Tensor {
-    return this.gt(b).neg().add(1);
+    return this.gt(this.lift(b, 'le')).neg().add(1);
   }
   /** 1.0 where this != b else 0.0 (the complement of `eq`). */
   ne(b: TensorLike): Tensor {
-    return this.eq(b).neg().add(1);
+    return this.eq(this.lift(b, 'ne')).neg().add(1);
   }
   /** √this (its own tensor function: the backend's `sqrt` map). */
   sqrt(): Tensor {
@@ -507,9 +515,10 @@ export class Tensor implements Variable<Tensor> {
    * elementwise (negative bases with whole exponents work), with PyTorch's gradients.
    */
   pow(exponent: TensorLike): Tensor {
+    if (arguments.length > 1) tooManyArguments('pow', 1, arguments.length, 'exponent');
     if (exponent instanceof Tensor) return Tensor.apply('pow', [this, exponent], undefined);
     if (typeof exponent !== 'number')
-      throw new TypeError(`pow: expected a Tensor or a number exponent, got ${typeof exponent}`);
+      throw new TypeError(`pow: exponent must be a Tensor or a number, got ${describeValue(exponent)}`);
     if (Number.isInteger(exponent)) {
       if (exponent < 0) return this.pow(-exponent).inv();
       // Exponentiation by squaring: log2(n) multiplications, each differentiable.
@@ -541,14 +550,17 @@ export class Tensor implements Variable<Tensor> {
    * the gradient, as in PyTorch.
    */
   maximum(b: TensorLike): Tensor {
-    return extremum(this, this.lift(b));
+    return extremum(this, this.lift(b, 'maximum'));
   }
   /** The smaller of this and `b` elementwise (`torch.minimum`); ties as `maximum`. */
   minimum(b: TensorLike): Tensor {
-    return extremum(this.neg(), this.lift(b).neg()).neg();
+    return extremum(this.neg(), this.lift(b, 'minimum').neg()).neg();
   }
   /** Limit values to [min, max] (either bound may be omitted); no gradient where clamped. */
   clamp(min?: number | null, max?: number | null): Tensor {
+    if (arguments.length > 2) tooManyArguments('clamp', 2, arguments.length, 'min, max');
+    if (min !== undefined && min !== null) checkNumber('clamp', 'min', min);
+    if (max !== undefined && max !== null) checkNumber('clamp', 'max', max);
     if ((min === undefined || min === null) && (max === undefined || max === null)) {
       throw new RangeError('clamp: give at least one of min and max');
     }
@@ -562,14 +574,15 @@ export class Tensor implements Variable<Tensor> {
   // the backend's `reduce`) keep the dim with size 1, which is what broadcasting back needs.
 
   /** The dims a reduction runs over: every dim when `dim` is omitted, each checked once. */
-  private reductionDims(dim: number | number[] | undefined, what: string): number[] {
+  private reductionDims(dim: number | number[] | undefined, what: string, keepdim: unknown = false): number[] {
+    if (typeof keepdim !== 'boolean') checkBoolean(what, 'keepdim', keepdim);
     if (dim === undefined) return this.shape.map((_, i) => i);
     // A 0-dim tensor accepts dim 0 and -1 and reduces over nothing, as in PyTorch.
     if (this.dims === 0) {
-      (Array.isArray(dim) ? dim : [dim]).forEach((d) => normalizeDim(d, [1]));
+      (Array.isArray(dim) ? dim : [dim]).forEach((d) => normalizeDim(d, [1], what));
       return [];
     }
-    const dims = (Array.isArray(dim) ? dim : [dim]).map((d) => normalizeDim(d, this.shape));
+    const dims = (Array.isArray(dim) ? dim : [dim]).map((d) => normalizeDim(d, this.shape, what));
     if (new Set(dims).size !== dims.length)
       throw new IndexingError(`${what}: dim ${formatShape(Array.isArray(dim) ? dim : [dim])} repeats a dimension`);
     return dims;
@@ -583,11 +596,13 @@ export class Tensor implements Variable<Tensor> {
 
   /** Sum over `dim` (a dim or a list; all when omitted); the dims are dropped unless `keepdim`. */
   sum(dim?: number | number[], keepdim = false): Tensor {
-    return this.reduceOver(this.reductionDims(dim, 'sum'), keepdim, (t, d) => Tensor.apply('sum', [t], d));
+    if (arguments.length > 2) tooManyArguments('sum', 2, arguments.length, 'dim, keepdim');
+    return this.reduceOver(this.reductionDims(dim, 'sum', keepdim), keepdim, (t, d) => Tensor.apply('sum', [t], d));
   }
   /** Mean over `dim` (a dim or a list; all when omitted); the dims are dropped unless `keepdim`. */
   mean(dim?: number | number[], keepdim = false): Tensor {
-    const dims = this.reductionDims(dim, 'mean');
+    if (arguments.length > 2) tooManyArguments('mean', 2, arguments.length, 'dim, keepdim');
+    const dims = this.reductionDims(dim, 'mean', keepdim);
     return this.sum(dims, keepdim).div(shapeSize(dims.map((d) => this.shape[d])));
   }
   /**
@@ -601,19 +616,24 @@ export class Tensor implements Variable<Tensor> {
   }
   /** Product over `dim` (all when omitted); the dim is dropped unless `keepdim`. */
   prod(dim?: number, keepdim = false): Tensor {
+    if (arguments.length > 2) tooManyArguments('prod', 2, arguments.length, 'dim, keepdim');
+    if (Array.isArray(dim))
+      throw new TypeError("prod: dim must be one integer (PyTorch's prod takes one dim), got an array");
     if (dim !== undefined && this.dims === 0) this.reductionDims(dim, 'prod');
     if (dim === undefined || this.dims === 0) return this.reshape(-1).prod(0);
-    return this.reduceOver(this.reductionDims(dim, 'prod'), keepdim, (t, d) => Tensor.apply('prod', [t], d));
+    return this.reduceOver(this.reductionDims(dim, 'prod', keepdim), keepdim, (t, d) => Tensor.apply('prod', [t], d));
   }
   /** Maximum over `dim` or a list of dims (all when omitted), as `torch.amax`. */
   amax(dim?: number | number[], keepdim = false): Tensor {
-    const dims = this.reductionDims(dim, 'amax');
+    if (arguments.length > 2) tooManyArguments('amax', 2, arguments.length, 'dim, keepdim');
+    const dims = this.reductionDims(dim, 'amax', keepdim);
     this.checkNotEmpty(dims, 'amax');
     return this.reduceOver(dims, keepdim, (t, d) => Tensor.apply('max', [t], d));
   }
   /** Minimum over `dim` or a list of dims (all when omitted), as `torch.amin`. */
   amin(dim?: number | number[], keepdim = false): Tensor {
-    this.checkNotEmpty(this.reductionDims(dim, 'amin'), 'amin');
+    if (arguments.length > 2) tooManyArguments('amin', 2, arguments.length, 'dim, keepdim');
+    this.checkNotEmpty(this.reductionDims(dim, 'amin', keepdim), 'amin');
     return this.neg().amax(dim, keepdim).neg();
   }
   /**
@@ -633,6 +653,8 @@ export class Tensor implements Variable<Tensor> {
   max(): Tensor;
   max(dim: number, keepdim?: boolean): { values: Tensor; indices: Tensor };
   max(dim?: number, keepdim = false): Tensor | { values: Tensor; indices: Tensor } {
+    if (arguments.length > 2) tooManyArguments('max', 2, arguments.length, 'dim, keepdim');
+    checkBoolean('max', 'keepdim', keepdim);
     if (dim === undefined) return this.amax();
     if (this.dims === 0) return { values: this.amax(dim), indices: this.argmax(dim) };
     return valuesAt(this, dim, this.argmax(dim, true), keepdim);
@@ -641,6 +663,8 @@ export class Tensor implements Variable<Tensor> {
   min(): Tensor;
   min(dim: number, keepdim?: boolean): { values: Tensor; indices: Tensor };
   min(dim?: number, keepdim = false): Tensor | { values: Tensor; indices: Tensor } {
+    if (arguments.length > 2) tooManyArguments('min', 2, arguments.length, 'dim, keepdim');
+    checkBoolean('min', 'keepdim', keepdim);
     if (dim === undefined) return this.amin();
     if (this.dims === 0) return { values: this.amin(dim), indices: this.argmin(dim) };
     return valuesAt(this, dim, this.argmin(dim, true), keepdim);
@@ -653,7 +677,10 @@ export class Tensor implements Variable<Tensor> {
    * is not picked stays out.
    */
   takeAlong(dim: number, index: Tensor, keepdim = false): Tensor {
-    const d = normalizeDim(dim, this.shape);
+    if (arguments.length > 3) tooManyArguments('takeAlong', 3, arguments.length, 'dim, index, keepdim');
+    const d = normalizeDim(dim, this.shape, 'takeAlong');
+    checkTensor('takeAlong', 'index', index);
+    checkBoolean('takeAlong', 'keepdim', keepdim);
     const n = this.shape[d];
     // An argmax result needs no check (and on the GPU a check would read it back).
     if (ARG_INDICES.get(index) !== n) checkIndices(index, n, `takeAlong: index along dim ${d} (size ${n})`);
@@ -665,12 +692,14 @@ export class Tensor implements Variable<Tensor> {
    * float tensor; without `dim`, the index into the flattened tensor (0-dim). Not differentiable.
    */
   argmax(dim?: number, keepdim = false): Tensor {
+    if (arguments.length > 2) tooManyArguments('argmax', 2, arguments.length, 'dim, keepdim');
+    checkBoolean('argmax', 'keepdim', keepdim);
     if (dim === undefined) return this.reshape(-1).argmax(0);
     if (this.dims === 0) {
       this.reductionDims(dim, 'argmax');
       return this.zeros([]);
     }
-    const d = normalizeDim(dim, this.shape);
+    const d = normalizeDim(dim, this.shape, 'argmax');
     const x = this.detach();
     const n = this.shape[d];
     this.checkNotEmpty([d], 'argmax');
@@ -685,11 +714,14 @@ export class Tensor implements Variable<Tensor> {
   }
   /** Index of the smallest value along `dim` (first on ties); see `argmax`. */
   argmin(dim?: number, keepdim = false): Tensor {
+    if (arguments.length > 2) tooManyArguments('argmin', 2, arguments.length, 'dim, keepdim');
     return this.detach().neg().argmax(dim, keepdim);
   }
   /** log Σ exp over `dim` (a dim or a list), computed stably by shifting by the maximum. */
   logsumexp(dim: number | number[], keepdim = false): Tensor {
-    const dims = this.reductionDims(dim, 'logsumexp');
+    if (arguments.length > 2) tooManyArguments('logsumexp', 2, arguments.length, 'dim, keepdim');
+    if (dim === undefined) throw new TypeError('logsumexp: dim is required (a dim or a list of dims), got undefined');
+    const dims = this.reductionDims(dim, 'logsumexp', keepdim);
     const max = this.detach().amax(dims, true);
     // Shift by the maximum where it is finite; an infinite one (all −∞, or a +∞) would give
     // ∞ − ∞ = NaN, where PyTorch gives −∞ and +∞.
@@ -702,7 +734,9 @@ export class Tensor implements Variable<Tensor> {
    * (default 1, PyTorch's default): Σ(x − mean)² / (N − correction).
    */
   var(dim?: number | number[], options: VarianceOptions = {}): Tensor {
-    const dims = this.reductionDims(dim, 'var');
+    if (arguments.length > 2) tooManyArguments('var', 2, arguments.length, 'dim, options');
+    checkVarianceOptions('var', options);
+    const dims = this.reductionDims(dim, 'var', options.keepdim ?? false);
     const n = shapeSize(dims.map((d) => this.shape[d]));
     const diff = this.sub(this.mean(dims, true));
     return diff
@@ -712,6 +746,8 @@ export class Tensor implements Variable<Tensor> {
   }
   /** Standard deviation: √var (same arguments as `var`). */
   std(dim?: number | number[], options: VarianceOptions = {}): Tensor {
+    if (arguments.length > 2) tooManyArguments('std', 2, arguments.length, 'dim, options');
+    checkVarianceOptions('std', options);
     return this.var(dim, options).sqrt();
   }
 
@@ -728,9 +764,10 @@ export class Tensor implements Variable<Tensor> {
   }
   /** Swap two dimensions. */
   transpose(dim0 = -2, dim1 = -1): Tensor {
+    if (arguments.length > 2) tooManyArguments('transpose', 2, arguments.length, 'dim0, dim1');
     const order = this.shape.map((_, i) => i);
-    const a = normalizeDim(dim0, this.shape);
-    const b = normalizeDim(dim1, this.shape);
+    const a = normalizeDim(dim0, this.shape, 'transpose');
+    const b = normalizeDim(dim1, this.shape, 'transpose');
     [order[a], order[b]] = [order[b], order[a]];
     return this.permute(...order);
   }
@@ -757,22 +794,25 @@ export class Tensor implements Variable<Tensor> {
    * PyTorch; a 0-dim tensor accepts dim 0 and -1.
    */
   squeeze(dim?: number | number[]): Tensor {
+    if (arguments.length > 1) tooManyArguments('squeeze', 1, arguments.length, 'dim');
     if (dim === undefined) return this.reshape(this.shape.filter((s) => s !== 1));
     const dims = this.reductionDims(dim, 'squeeze').filter((d) => this.shape[d] === 1);
     return dims.length === 0 && this.dims > 0 ? this : this.reshape(this.shape.filter((_, i) => !dims.includes(i)));
   }
   /** Insert a dim of size 1 at `dim` (in −(dims+1) … dims). */
   unsqueeze(dim: number): Tensor {
-    const d = normalizeDim(dim, [...this.shape, 1]);
+    if (arguments.length > 1) tooManyArguments('unsqueeze', 1, arguments.length, 'dim');
+    const d = normalizeDim(dim, [...this.shape, 1], 'unsqueeze');
     const shape = this.shape.slice();
     shape.splice(d, 0, 1);
     return this.reshape(shape);
   }
   /** Merge dims `startDim` … `endDim` into one (a 0-dim tensor becomes 1-D). */
   flatten(startDim = 0, endDim = -1): Tensor {
+    if (arguments.length > 2) tooManyArguments('flatten', 2, arguments.length, 'startDim, endDim');
     if (this.dims === 0) return this.reshape(1);
-    const s = normalizeDim(startDim, this.shape);
-    const e = normalizeDim(endDim, this.shape);
+    const s = normalizeDim(startDim, this.shape, 'flatten');
+    const e = normalizeDim(endDim, this.shape, 'flatten');
     if (s > e)
       throw new IndexingError(
         `flatten: startDim ${startDim} comes after endDim ${endDim} for shape ${formatShape(this.shape)}`,
@@ -781,7 +821,11 @@ export class Tensor implements Variable<Tensor> {
   }
   /** The entries at `indices` along `dim`, in that order (`torch.index_select`). */
   indexSelect(dim: number, indices: number[]): Tensor {
-    const d = normalizeDim(dim, this.shape);
+    if (arguments.length > 2) tooManyArguments('indexSelect', 2, arguments.length, 'dim, indices');
+    const d = normalizeDim(dim, this.shape, 'indexSelect');
+    if (!Array.isArray(indices)) {
+      throw new TypeError(`indexSelect: indices must be an array of integers, got ${describeValue(indices)}`);
+    }
     indices.forEach((i) => {
       if (!Number.isInteger(i) || i < 0 || i >= this.shape[d]) {
         throw new IndexingError(
@@ -793,7 +837,8 @@ export class Tensor implements Variable<Tensor> {
   }
   /** `length` entries along `dim` from `start` (`torch.narrow`; a negative start counts from the end). */
   narrow(dim: number, start: number, length: number): Tensor {
-    const d = normalizeDim(dim, this.shape);
+    if (arguments.length > 3) tooManyArguments('narrow', 3, arguments.length, 'dim, start, length');
+    const d = normalizeDim(dim, this.shape, 'narrow');
     if (Number.isInteger(start) && start < 0 && start >= -this.shape[d]) start += this.shape[d];
     if (
       !Number.isInteger(start) ||
@@ -845,6 +890,8 @@ export class Tensor implements Variable<Tensor> {
    * added dim is removed again (two vectors give their 0-dim dot product).
    */
   matmul(b: Tensor): Tensor {
+    if (arguments.length > 1) tooManyArguments('matmul', 1, arguments.length, 'other');
+    checkTensor('matmul', 'other', b);
     if (this.dims === 0 || b.dims === 0) {
       throw new IndexingError(
         `matmul: both arguments need at least 1 dim, got shapes ${formatShape(this.shape)} and ${formatShape(b.shape)}`,
@@ -929,12 +976,12 @@ export class Tensor implements Variable<Tensor> {
   /** Add `b` (times `alpha`) in place, as `x.add_(b, alpha=...)`. */
   add_(b: TensorLike, options: { alpha?: number } = {}): this {
     const alpha = options.alpha ?? 1;
-    return this.writeInPlace('add_', () => this.add(alpha === 1 ? b : this.lift(b).mul(alpha)));
+    return this.writeInPlace('add_', () => this.add(alpha === 1 ? b : this.lift(b, 'add_').mul(alpha)));
   }
   /** Subtract `b` (times `alpha`) in place. */
   sub_(b: TensorLike, options: { alpha?: number } = {}): this {
     const alpha = options.alpha ?? 1;
-    return this.writeInPlace('sub_', () => this.sub(alpha === 1 ? b : this.lift(b).mul(alpha)));
+    return this.writeInPlace('sub_', () => this.sub(alpha === 1 ? b : this.lift(b, 'sub_').mul(alpha)));
   }
   /** Multiply by `b` in place. */
   mul_(b: TensorLike): this {
@@ -989,10 +1036,12 @@ export class Tensor implements Variable<Tensor> {
   }
   /** The value at `index` (one entry per dim; `[]` for a 0-dim tensor). */
   get(index: number[]): number {
+    if (arguments.length > 1) tooManyArguments('get', 1, arguments.length, 'index (one array)');
     return this.data.get(this.indexArg(index, 'get'));
   }
   /** Write a value at `index` in place (only on tensors that are not part of a graph). */
   set(index: number[], value: number): void {
+    if (arguments.length > 2) tooManyArguments('set', 2, arguments.length, 'index, value');
     if (this.history !== null && isGradEnabled())
       throw new Error('set: cannot write into a computed tensor (it is part of a graph)');
     this.data.set(this.indexArg(index, 'set'), value);
@@ -1071,6 +1120,8 @@ function checkSavedVersions(h: TensorHistory): void {
  * dims where `shape` has size 1 (Task 2.4).
  */
 export function sumTo(grad: Tensor, shape: Shape): Tensor {
+  checkTensor('sumTo', 'grad', grad);
+  checkShape(shape, 'sumTo: shape');
   if (sameShape(grad.shape, shape)) return grad;
   // BEGIN SOLUTION 2.4
   const offset = grad.dims - shape.length;
@@ -1087,22 +1138,23 @@ export function sumTo(grad: Tensor, shape: Shape): Tensor {
 
 /** A tensor from flat row-major values and a shape. */
 export function fromFlat(values: ArrayLike<number>, shape: Shape, options: TensorOptions = {}): Tensor {
-  checkShape(shape);
-  if (!ArrayBuffer.isView(values)) {
-    // A typed array holds numbers by construction; anything else is checked element by element.
-    if (values === null || typeof values !== 'object' || typeof values.length !== 'number') {
-      throw new TypeError(`fromFlat: values must be an array of numbers, got ${describeValue(values)}`);
-    }
-    for (let i = 0; i < values.length; i++) {
-      if (typeof values[i] !== 'number')
-        throw new TypeError(`fromFlat: value ${i} must be a number, got ${describeValue(values[i])}`);
-    }
-  }
+  if (arguments.length > 3) tooManyArguments('fromFlat', 3, arguments.length, 'values, shape, options');
+  checkTensorOptions('fromFlat', options);
+  checkShape(shape, 'fromFlat: shape');
+  checkNumbers('fromFlat', 'values', values);
   if (values.length !== shapeSize(shape)) {
     throw new IndexingError(
       `${values.length} values do not fit shape ${formatShape(shape)} (size ${shapeSize(shape)})`,
     );
   }
+  return checkedFromFlat(values, shape, options);
+}
+
+/**
+ * `fromFlat` for arguments already checked (by a public function, or made here): `lift` runs
+ * it for every number in an op, so it skips the checks `fromFlat` makes.
+ */
+function checkedFromFlat(values: ArrayLike<number>, shape: Shape, options: TensorOptions): Tensor {
   const backend = getBackend(options.backend);
   const host = new TensorData(Float64Array.from(values), shape);
   // Creation never runs an exercise kernel, so tensors can be made before Task 2.3 is done.
@@ -1123,11 +1175,16 @@ function nestedShape(values: NestedArray): Shape {
 
 /** A tensor from (nested arrays of) numbers: `tensor([[1, 2], [3, 4]])`; `tensor(3)` is 0-dim. */
 export function tensor(values: NestedArray, options: TensorOptions = {}): Tensor {
+  if (arguments.length > 2) tooManyArguments('tensor', 2, arguments.length, 'values, options');
+  checkTensorOptions('tensor', options);
   const shape = nestedShape(values);
   const flat: number[] = [];
   const walk = (v: NestedArray, dim: number, path: number[]): void => {
     if (dim === shape.length) {
-      if (typeof v !== 'number') throw new TypeError(`tensor: element at [${path.join(', ')}] is not a number`);
+      if (typeof v !== 'number') {
+        const where = dim === 0 ? 'values' : `element at [${path.join(', ')}]`;
+        throw new TypeError(`tensor: ${where} is not a number or nested arrays of numbers, got ${describeValue(v)}`);
+      }
       flat.push(v);
       return;
     }
@@ -1139,23 +1196,47 @@ export function tensor(values: NestedArray, options: TensorOptions = {}): Tensor
     v.forEach((x, i) => walk(x, dim + 1, [...path, i]));
   };
   walk(values, 0, []);
-  return fromFlat(flat, shape, options);
+  return checkedFromFlat(flat, shape, options);
 }
 
 /** A tensor of zeros. */
 export function zeros(shape: Shape, options: TensorOptions = {}): Tensor {
-  return full(shape, 0, options);
+  if (arguments.length > 2) tooManyArguments('zeros', 2, arguments.length, 'shape, options');
+  return filled('zeros', shape, 0, options);
 }
 
 /** A tensor of ones. */
 export function ones(shape: Shape, options: TensorOptions = {}): Tensor {
-  return full(shape, 1, options);
+  if (arguments.length > 2) tooManyArguments('ones', 2, arguments.length, 'shape, options');
+  return filled('ones', shape, 1, options);
 }
 
 /** A tensor filled with `value`. */
 export function full(shape: Shape, value: number, options: TensorOptions = {}): Tensor {
-  checkShape(shape);
-  return fromFlat(newStorage(shape).fill(value), shape, options);
+  if (arguments.length > 3) tooManyArguments('full', 3, arguments.length, 'shape, value, options');
+  checkNumber('full', 'value', value);
+  return filled('full', shape, value, options);
+}
+
+/** `zeros`, `ones` and `full`: storage of `shape` filled with `value`, checked as `what`. */
+function filled(what: string, shape: Shape, value: number, options: TensorOptions): Tensor {
+  checkShape(shape, `${what}: shape`);
+  checkTensorOptions(what, options);
+  return checkedFromFlat(newStorage(shape).fill(value), shape, options);
+}
+
+/** The keys of `TensorOptions`, for `checkOptions`. */
+const TENSOR_OPTIONS = ['backend', 'requiresGrad'];
+
+/** Throw unless `options` holds only `TensorOptions` (and `extra` keys), of the right types. */
+function checkTensorOptions(what: string, options: TensorOptions, extra: readonly string[] = []): void {
+  checkOptions(what, options, extra.length === 0 ? TENSOR_OPTIONS : [...TENSOR_OPTIONS, ...extra]);
+  if (options?.requiresGrad !== undefined) checkBoolean(what, 'requiresGrad', options.requiresGrad);
+}
+
+/** Throw unless `value` is a Tensor (the argument `name` of `what`). */
+export function checkTensor(what: string, name: string, value: unknown): asserts value is Tensor {
+  if (!(value instanceof Tensor)) throw new TypeError(`${what}: ${name} must be a Tensor, got ${describeValue(value)}`);
 }
 
 /**
@@ -1175,6 +1256,7 @@ export function arange(...args: Array<number | TensorOptions | undefined>): Tens
       `arange: expected (end), (start, end) or (start, end, step) as finite numbers, then options; got ${describeValue(args)}`,
     );
   }
+  checkTensorOptions('arange', options ?? {});
   const nums = args as number[];
   const [start, end, step] = nums.length === 1 ? [0, nums[0], 1] : [nums[0], nums[1], nums[2] ?? 1];
   if (step === 0) throw new RangeError('arange: step must not be 0');
@@ -1194,6 +1276,8 @@ export function arange(...args: Array<number | TensorOptions | undefined>): Tens
  * inclusive, computed as PyTorch does (from both ends, so the last value is exactly `end`).
  */
 export function linspace(start: number, end: number, steps: number, options: TensorOptions = {}): Tensor {
+  if (arguments.length > 4) tooManyArguments('linspace', 4, arguments.length, 'start, end, steps, options');
+  checkTensorOptions('linspace', options);
   if (typeof start !== 'number' || typeof end !== 'number')
     throw new TypeError(
       `linspace: start and end must be numbers, got ${describeValue(start)} and ${describeValue(end)}`,
@@ -1226,9 +1310,10 @@ function randomSource(options: RandomOptions): Random {
 
 /** Uniform random values in [0, 1), repeatable from `seed` or `rng`. */
 export function rand(shape: Shape, options: RandomOptions = {}): Tensor {
-  checkShape(shape);
+  if (arguments.length > 2) tooManyArguments('rand', 2, arguments.length, 'shape, options');
+  checkRandomOptions('rand', shape, options);
   const rng = randomSource(options);
-  return fromFlat(
+  return checkedFromFlat(
     Array.from({ length: shapeSize(shape) }, () => rng.next()),
     shape,
     options,
@@ -1237,13 +1322,30 @@ export function rand(shape: Shape, options: RandomOptions = {}): Tensor {
 
 /** Standard normal random values, repeatable from `seed` or `rng`. */
 export function randn(shape: Shape, options: RandomOptions = {}): Tensor {
-  checkShape(shape);
+  if (arguments.length > 2) tooManyArguments('randn', 2, arguments.length, 'shape, options');
+  checkRandomOptions('randn', shape, options);
   const rng = randomSource(options);
-  return fromFlat(
+  return checkedFromFlat(
     Array.from({ length: shapeSize(shape) }, () => rng.normal()),
     shape,
     options,
   );
+}
+
+/** Check the arguments of `rand` and `randn` (the seed is checked by `Random`). */
+function checkRandomOptions(what: string, shape: Shape, options: RandomOptions): void {
+  checkShape(shape, `${what}: shape`);
+  checkTensorOptions(what, options, ['seed', 'rng']);
+  if (options.rng !== undefined && !(options.rng instanceof Random)) {
+    throw new TypeError(`${what}: rng must be a Random, got ${describeValue(options.rng)}`);
+  }
+}
+
+/** Throw unless `options` holds only `VarianceOptions` of the right types. */
+function checkVarianceOptions(what: string, options: VarianceOptions): void {
+  checkOptions(what, options, ['correction', 'keepdim']);
+  if (options.correction !== undefined) checkNumber(what, 'correction', options.correction);
+  if (options.keepdim !== undefined) checkBoolean(what, 'keepdim', options.keepdim);
 }
 
 /**
@@ -1379,6 +1481,10 @@ export function mixAlong(t: Tensor, dim: number, sources: Array<number | null>):
  * c·input + (1 − c)·other, so a NaN or infinity in the branch not taken still shows.
  */
 export function where(condition: Tensor, input: TensorLike, other: TensorLike): Tensor {
+  if (arguments.length > 3) tooManyArguments('where', 3, arguments.length, 'condition, input, other');
+  checkTensor('where', 'condition', condition);
+  checkTensorLike('where', 'input', input);
+  checkTensorLike('where', 'other', other);
   const c = condition.detach();
   const lift = (x: TensorLike): Tensor => (x instanceof Tensor ? x : full([], x, { backend: c.backend }));
   // Selects rather than multiplies (c·a + (1−c)·b), so an ∞ or NaN in the branch not taken stays out.
@@ -1404,9 +1510,25 @@ function checkIndices(index: Tensor, n: number, what: string): void {
   }
 }
 
+/** Throw unless `value` is a Tensor or a number. */
+function checkTensorLike(what: string, name: string, value: unknown): void {
+  if (!(value instanceof Tensor) && typeof value !== 'number') {
+    throw new TypeError(`${what}: ${name} must be a Tensor or a number, got ${describeValue(value)}`);
+  }
+}
+
+/** Throw unless `tensors` is a non-empty array of Tensors (for cat/stack). */
+function checkTensorList(what: string, tensors: unknown): asserts tensors is Tensor[] {
+  if (!Array.isArray(tensors)) {
+    throw new TypeError(`${what}: tensors must be an array of Tensors, got ${describeValue(tensors)}`);
+  }
+  if (tensors.length === 0) throw new IndexingError(`${what}: expected a non-empty list of tensors`);
+  tensors.forEach((t, i) => checkTensor(what, `tensors[${i}]`, t));
+}
+
 /** Check that every tensor matches the first one's shape except along `dim` (for cat/stack). */
 function checkJoin(what: string, tensors: Tensor[], dim: number | null): void {
-  if (tensors.length === 0) throw new IndexingError(`${what}: expected a non-empty list of tensors`);
+  checkTensorList(what, tensors);
   const first = tensors[0].shape;
   tensors.forEach((t, i) => {
     const same = t.dims === first.length && t.shape.every((s, k) => k === dim || s === first[k]);
@@ -1421,8 +1543,9 @@ function checkJoin(what: string, tensors: Tensor[], dim: number | null): void {
 
 /** Join tensors along an existing `dim` (default 0), as `torch.cat`. */
 export function cat(tensors: Tensor[], dim = 0): Tensor {
-  if (tensors.length === 0) throw new IndexingError('cat: expected a non-empty list of tensors');
-  const d = normalizeDim(dim, tensors[0].shape);
+  if (arguments.length > 2) tooManyArguments('cat', 2, arguments.length, 'tensors, dim');
+  checkTensorList('cat', tensors);
+  const d = normalizeDim(dim, tensors[0].shape, 'cat');
   checkJoin('cat', tensors, d);
   const total = tensors.reduce((n, t) => n + t.shape[d], 0);
   // Each input is placed at its offset in a zero tensor of the full length; the sum joins them.
@@ -1443,8 +1566,9 @@ export function cat(tensors: Tensor[], dim = 0): Tensor {
 
 /** Join equal-shaped tensors along a new `dim` (default 0), as `torch.stack`. */
 export function stack(tensors: Tensor[], dim = 0): Tensor {
+  if (arguments.length > 2) tooManyArguments('stack', 2, arguments.length, 'tensors, dim');
   checkJoin('stack', tensors, null);
-  const d = normalizeDim(dim, [...tensors[0].shape, 1]);
+  const d = normalizeDim(dim, [...tensors[0].shape, 1], 'stack');
   return cat(
     tensors.map((t) => t.unsqueeze(d)),
     d,

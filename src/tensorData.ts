@@ -11,6 +11,9 @@
  *
  * @packageDocumentation
  */
+// Only imported: a re-export would compile to an accessor on this module's exports, which slows
+// every call the kernels make through it (`tensorData_1.toIndex`), by about a quarter.
+import { describeValue } from './validate';
 
 /** The sizes of a tensor's dimensions, e.g. `[2, 3]`. */
 export type Shape = number[];
@@ -171,7 +174,11 @@ export function checkShape(shape: ArrayLike<number>, what = 'shape'): void {
   for (let i = 0; i < shape.length; i++) {
     const d = shape[i];
     if (!Number.isInteger(d) || d < 0) {
-      throw new IndexingError(`${what} ${formatShape(shape)} has an invalid dimension ${d} (must be an integer >= 0)`);
+      // A string size prints like a number in the shape; name its type so the cause shows.
+      const got = typeof d === 'number' ? String(d) : describeValue(d);
+      throw new IndexingError(
+        `${what} ${formatShape(shape)} has an invalid dimension ${got} (must be an integer >= 0)`,
+      );
     }
   }
 }
@@ -197,15 +204,6 @@ export function newStorage(shape: ArrayLike<number>, shared = false): Storage {
 /** Throw unless `value` is a number (a string or `undefined` would be stored as NaN). */
 export function checkValue(value: unknown, what: string): void {
   if (typeof value !== 'number') throw new TypeError(`${what}: values must be numbers, got ${describeValue(value)}`);
-}
-
-/** A value as an error message shows it: its type, and the value itself when short. */
-export function describeValue(value: unknown): string {
-  if (typeof value === 'string') return `the string ${JSON.stringify(value)}`;
-  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint')
-    return `${typeof value} ${String(value)}`;
-  if (value === null || value === undefined) return String(value);
-  return `a ${Array.isArray(value) ? 'array' : typeof value === 'object' ? (value.constructor?.name ?? 'object') : typeof value}`;
 }
 
 /**

@@ -20,12 +20,12 @@ import {
   TensorData,
   broadcastIndex,
   checkBroadcastTo,
-  describeValue,
   formatShape,
   indexToPosition,
   shapeBroadcast,
   toIndex,
 } from './tensorData';
+import { describeValue } from './validate';
 
 /** Names of elementwise one-input functions. */
 export type UnaryOp = 'id' | 'neg' | 'sigmoid' | 'relu' | 'log' | 'exp' | 'inv' | 'sqrt' | 'sin' | 'cos';
@@ -235,11 +235,15 @@ export function reduceKernel(
 }
 
 /** Check `dim` is a valid dimension of `shape` (negative dims count from the end). */
-export function normalizeDim(dim: number, shape: ArrayLike<number>): number {
+export function normalizeDim(dim: number, shape: ArrayLike<number>, what?: string): number {
   const n = shape.length;
-  if (!Number.isInteger(dim)) throw new TypeError(`dim must be an integer, got ${describeValue(dim)}`);
+  if (!Number.isInteger(dim)) {
+    throw new TypeError(`${what === undefined ? '' : `${what}: `}dim must be an integer, got ${describeValue(dim)}`);
+  }
   if (dim < -n || dim >= n) {
-    throw new IndexingError(`dim ${dim} is out of range for shape ${formatShape(shape)} (${n} dims)`);
+    throw new IndexingError(
+      `${what === undefined ? '' : `${what}: `}dim ${dim} is out of range for shape ${formatShape(shape)} (${n} dims)`,
+    );
   }
   return dim < 0 ? dim + n : dim;
 }

@@ -152,3 +152,20 @@ describe('Course tooling Gradescope autograder', function () {
     expect(JSON.stringify(results)).to.not.include('passes 98');
   });
 });
+
+describe('Course tooling autograder output path', () => {
+  it('Course tooling a zip in a folder that does not exist, or a folder, is refused before anything is made', () => {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'minitorch-bundle-path-'));
+    try {
+      const missing = path.join(tmp, 'no', 'such', 'dir');
+      expect(() => writeBundle(path.join(missing, 'ag.zip'))).to.throw(
+        /autograder: the folder .*no\/such\/dir does not exist/,
+      );
+      expect(fs.existsSync(path.join(tmp, 'no')), 'no folder is created').to.equal(false);
+      expect(() => writeBundle(tmp)).to.throw(/autograder: .* is a folder; give the path of the zip file to write/);
+      expect(fs.readdirSync(tmp)).to.deep.equal([]);
+    } finally {
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+});

@@ -40,7 +40,7 @@ describe('Bad input: indexing', () => {
       /get: index must be an array of numbers, one per dim \(shape \[2\]: e\.g\. x\.get\(\[0\]\)\), got undefined/,
     );
     expect(() => get(0)).to.throw(TypeError, /got number 0/);
-    expect(() => get(['0'])).to.throw(TypeError, /got a array/);
+    expect(() => get(['0'])).to.throw(TypeError, /got an array/);
     const set = x.set.bind(x) as (...a: unknown[]) => void;
     expect(() => set(1, 5)).to.throw(TypeError, /set: index must be an array .*x\.set\(\[0\], value\)/);
     expect(x.toFlatArray()).to.deep.equal(new Float64Array([1, 2]));
@@ -134,7 +134,7 @@ describe('Bad input: indices and reductions', () => {
     expect(x.takeAlong(1, tensor([[2], [0]])).toArray()).to.deep.equal([3, 4]);
   });
 
-  it('a maximum of nothing is an error (PyTorch raises), a sum of nothing is 0 and a mean NaN', () => {
+  it('a maximum or minimum of nothing is an error (PyTorch raises), before any kernel runs', () => {
     expect(() => zeros([0]).max()).to.throw(IndexingError, /amax: dim 0 of shape \[0\] is empty; it needs values/);
     expect(() => zeros([2, 0]).amax(1)).to.throw(IndexingError, /dim 1 of shape \[2, 0\] is empty/);
     expect(() => zeros([0]).min()).to.throw(IndexingError, /amin: dim 0 of shape \[0\] is empty/);
@@ -246,6 +246,17 @@ describeEachBackend('Reductions with NaN and infinities', (backend, name) => {
         .logsumexp(1)
         .item(),
     ).to.be.closeTo(Math.log(2), tolerance(name));
+  });
+
+  it('Task 2.3 a sum of nothing is 0, a product 1 and a mean NaN, as in PyTorch (no crash)', () => {
+    expect(zeros([0], { backend }).sum().item()).to.equal(0);
+    expect(zeros([0], { backend }).prod().item()).to.equal(1);
+    expect(zeros([0], { backend }).mean().item()).to.satisfy(Number.isNaN);
+    expect(zeros([0, 3], { backend }).mean().item()).to.satisfy(Number.isNaN);
+    expect(zeros([0, 3], { backend }).sum(0).toArray()).to.deep.equal([0, 0, 0]);
+    const rows = zeros([2, 0], { backend });
+    expect(rows.sum(1).toArray()).to.deep.equal([0, 0]);
+    expect(Array.from(rows.mean(1).toFlatArray())).to.deep.equal([NaN, NaN]);
   });
 
   it('Task 2.3 where takes each value from its own branch: an ∞ or NaN in the other branch stays out', () => {

@@ -150,7 +150,7 @@ describe('Tensor lifetimes: tidy, keep, dispose', () => {
 
   it('tidy, keep and dispose name what they got when it is not what they take', () => {
     expect(messageOf(() => tidy(5 as never))).to.match(/tidy: expected a function to run.*got number 5/);
-    expect(messageOf(() => keep({} as never))).to.match(/keep: expected a Tensor, got a Object/);
+    expect(messageOf(() => keep({} as never))).to.match(/keep: expected a Tensor, got an object/);
     expect(messageOf(() => dispose(3))).to.match(/dispose: expected a Tensor or a list of tensors, got number 3/);
     const made: Tensor[] = [];
     expect(

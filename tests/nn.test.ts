@@ -309,7 +309,7 @@ describeEachBackend('Task 4.4 max, softmax, maxpool2d, dropout', (backend, name)
     expect(kept / out.length).to.be.closeTo(0.7, 0.05);
     expect(nn.dropout(x, 0.3, { ignore: true })).to.equal(x);
     expect(Array.from(nn.dropout(x, 1).toFlatArray()).every((v) => v === 0)).to.equal(true);
-    expect(() => nn.dropout(x, 1.5)).to.throw(/rate must be in \[0, 1\], got 1.5/);
+    expect(() => nn.dropout(x, 1.5)).to.throw(/rate must be a number in \[0, 1\], got number 1.5/);
   });
 });
 

@@ -200,7 +200,10 @@ describe('Errors in Module 1 autodiff', () => {
   });
 
   it('Errors a Scalar must hold a number and lift rejects NaN and strings', () => {
-    expect(() => new Scalar('3' as unknown as number)).to.throw(TypeError, /expected a number/);
+    expect(() => new Scalar('3' as unknown as number)).to.throw(
+      TypeError,
+      /Scalar: value must be a number, got the string "3"/,
+    );
     expect(() => lift(NaN)).to.throw(TypeError, /expected a number or Scalar/);
     expect(() => scalar(1).add('x' as unknown as number)).to.throw(TypeError, /expected a number or Scalar/);
   });

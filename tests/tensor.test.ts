@@ -306,11 +306,11 @@ describeEachBackend(
       expect(t.get([0])).to.equal(0);
       expect(() => fromFlat(['a'] as unknown as number[], [1], opts)).to.throw(
         TypeError,
-        /value 0 must be a number, got the string "a"/,
+        /fromFlat: values\[0\] must be a number, got the string "a"/,
       );
       expect(() => fromFlat([1, undefined] as unknown as number[], [2], opts)).to.throw(
         TypeError,
-        /value 1 .*undefined/,
+        /values\[1\] .*undefined/,
       );
       expect(() => t.sum('1' as unknown as number)).to.throw(TypeError, /dim must be an integer, got the string "1"/);
       expect(() => t.sum(0.5)).to.throw(TypeError, /dim must be an integer, got number 0.5/);

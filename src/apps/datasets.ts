@@ -8,6 +8,7 @@
  * @packageDocumentation
  */
 import { Random, checkSeed } from '../random';
+import { describeValue } from '../validate';
 
 /** A labelled 2-D dataset: `X[i] = [x0, x1]` in the unit square (spiral: around it), `y[i]` is 0 or 1. */
 export interface Graph {
@@ -25,7 +26,8 @@ export type DatasetMaker = (n: number, seed?: number) => Graph;
 /** Throw unless `n` is a usable number of points. */
 function checkCount(name: string, n: number): void {
   if (!Number.isInteger(n) || n < 1) {
-    throw new RangeError(`datasets.${name}: n must be a positive integer number of points, got ${n}`);
+    const error = typeof n === 'number' ? RangeError : TypeError;
+    throw new error(`datasets.${name}: n must be a positive integer number of points, got ${describeValue(n)}`);
   }
 }
 

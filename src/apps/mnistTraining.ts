@@ -13,7 +13,8 @@ import { ImageDataset } from './mnist';
 import * as nn from '../nn';
 import { Adam, Optimizer } from '../optim';
 import { Random } from '../random';
-import { Tensor, fromFlat } from '../tensor';
+import { Tensor, checkTensor, fromFlat } from '../tensor';
+import { checkFunction, checkInt, checkOptions, checkPositive, tooManyArguments } from '../validate';
 
 /**
  * MiniTorch's network: conv 1→4 (3×3), conv 4→8 (3×3), 4×4 average pool, linear 392→64,
@@ -28,6 +29,9 @@ export class LeNet extends Module {
 
   constructor(options: LayerOptions & { classes?: number } = {}) {
     super();
+    if (arguments.length > 1) tooManyArguments('LeNet', 1, arguments.length, 'options');
+    checkOptions('LeNet', options, ['backend', 'rng', 'classes']);
+    if (options.classes !== undefined) checkInt('LeNet', 'classes', options.classes, 1);
     const rng = options.rng ?? new Random(0);
     const layer = { backend: options.backend, rng };
     // padding 'end': the course's convolution, as large as its input (PyTorch's layers default to 0).
@@ -53,6 +57,9 @@ export class LeNet extends Module {
 
 /** Images `[start, end)` of a data set as a [batch, 1, h, w] tensor, with their labels. */
 export function imageBatch(data: ImageDataset, start: number, end: number, backend?: BackendLike): [Tensor, number[]] {
+  checkInt('imageBatch', 'start', start);
+  if (checkInt('imageBatch', 'end', end, start) > data.n)
+    throw new RangeError(`imageBatch: end ${end} is past the ${data.n} images of the data set`);
   const size = data.height * data.width;
   const x = fromFlat(data.images.subarray(start * size, end * size), [end - start, 1, data.height, data.width], {
     backend,
@@ -62,6 +69,9 @@ export function imageBatch(data: ImageDataset, start: number, end: number, backe
 
 /** Predicted class per row of log-probabilities. */
 export function predictClasses(logProbs: Tensor): number[] {
+  checkTensor('predictClasses', 'logProbs', logProbs);
+  if (logProbs.dims !== 2)
+    throw new RangeError(`predictClasses: logProbs must be [batch, classes], got shape [${logProbs.shape.join(', ')}]`);
   const [n, classes] = logProbs.shape;
   const values = logProbs.toFlatArray();
   const out: number[] = [];
@@ -79,7 +89,9 @@ export function evaluateImages(
   data: ImageDataset,
   options: { batchSize?: number; backend?: BackendLike } = {},
 ): { accuracy: number; predictions: number[] } {
-  const batchSize = options.batchSize ?? 100;
+  if (arguments.length > 3) tooManyArguments('evaluateImages', 3, arguments.length, 'model, data, options');
+  checkOptions('evaluateImages', options, ['batchSize', 'backend']);
+  const batchSize = checkInt('evaluateImages', 'batchSize', options.batchSize ?? 100, 1);
   model.eval();
   const predictions: number[] = [];
   noGrad(() => {
@@ -163,8 +175,13 @@ export async function trainMnist(
   test: ImageDataset,
   options: MnistTrainOptions = {},
 ): Promise<{ model: LeNet; history: ImageEpochStats[] }> {
-  const epochs = options.epochs ?? 3;
-  const batchSize = options.batchSize ?? 32;
+  if (arguments.length > 3) tooManyArguments('trainMnist', 3, arguments.length, 'train, test, options');
+  checkOptions('trainMnist', options, ['epochs', 'batchSize', 'lr', 'seed', 'backend', 'onBatch', 'onEpoch']);
+  const epochs = checkInt('trainMnist', 'epochs', options.epochs ?? 3, 1);
+  const batchSize = checkInt('trainMnist', 'batchSize', options.batchSize ?? 32, 1);
+  if (options.lr !== undefined) checkPositive('trainMnist', 'lr', options.lr);
+  if (options.onBatch !== undefined) checkFunction('trainMnist', 'onBatch', options.onBatch);
+  if (options.onEpoch !== undefined) checkFunction('trainMnist', 'onEpoch', options.onEpoch);
   const backend = getBackend(options.backend ?? 'fast');
   const rng = new Random(options.seed ?? 0);
   const model = new LeNet({ backend, rng });

@@ -12,6 +12,7 @@ import type { Graph } from './datasets';
 import { Module, Parameter } from '../module';
 import { Random } from '../random';
 import { Scalar, ScalarLike } from '../scalar';
+import { checkFunction, checkOptions, checkPositive, tooManyArguments } from '../validate';
 
 /** A fresh trainable Scalar, uniform in [-1, 1) like MiniTorch's `2 * (random() - 0.5)`. */
 function initialScalar(rng: Random, name: string): Parameter<Scalar> {
@@ -187,20 +188,16 @@ export function checkGraph(data: Graph, caller: string): void {
   });
 }
 
-/** Throw unless `value` is a positive number (integer when `integer`). */
-function checkPositive(caller: string, what: string, value: number, integer: boolean): void {
-  if (!(value > 0) || !Number.isFinite(value) || (integer && !Number.isInteger(value))) {
-    throw new RangeError(`${caller}: ${what} must be a positive ${integer ? 'integer' : 'number'}, got ${value}`);
-  }
-}
-
 /**
  * Train a `Network` on a 2-D dataset with full-batch gradient descent, as MiniTorch's
  * `run_scalar.py` does: each epoch backpropagates every point's loss (scaled by 1/n, so the
  * derivatives add up to the mean loss's) and then takes one SGD step.
  */
 export async function trainScalar(data: Graph, options: TrainOptions = {}): Promise<TrainResult> {
+  if (arguments.length > 2) tooManyArguments('trainScalar', 2, arguments.length, 'data, options');
+  checkOptions('trainScalar', options, ['hidden', 'lr', 'epochs', 'seed', 'onEpoch']);
   const { hidden = 10, lr = 0.1, epochs = 500, seed = 42, onEpoch } = options;
+  if (onEpoch !== undefined) checkFunction('trainScalar', 'onEpoch', onEpoch);
   checkGraph(data, 'trainScalar');
   checkPositive('trainScalar', 'hidden', hidden, true);
   checkPositive('trainScalar', 'lr', lr, false);

@@ -17,6 +17,15 @@ import * as nn from '../nn';
 import { Adam } from '../optim';
 import { Random } from '../random';
 import { Tensor, fromFlat } from '../tensor';
+import {
+  checkFunction,
+  checkInt,
+  checkOptions,
+  checkRange,
+  checkString,
+  describeValue,
+  tooManyArguments,
+} from '../validate';
 
 /** One labelled sentence (label 1 = positive). */
 export interface SentimentExample {
@@ -29,6 +38,7 @@ export interface SentimentExample {
  * label per line. Errors name the line.
  */
 export function parseSst2(text: string, source = 'SST-2 data'): SentimentExample[] {
+  checkString('parseSst2', 'text', text);
   // Files saved by some editors start with a byte-order mark; it is not part of the header.
   const lines = stripBom(text).split(/\r?\n/);
   const first = lines.findIndex((l) => l.trim() !== '');
@@ -153,6 +163,9 @@ export interface GloveOptions {
  * spaces). With `vocabulary`, keep only those words.
  */
 export function parseGlove(text: string, options: GloveOptions = {}): Embeddings {
+  if (arguments.length > 2) tooManyArguments('parseGlove', 2, arguments.length, 'text, options');
+  checkString('parseGlove', 'text', text);
+  checkOptions('parseGlove', options, ['vocabulary', 'source', 'dims']);
   const reader = new GloveReader(options.source ?? 'GloVe data', options.vocabulary, options.dims);
   for (const line of text.split('\n')) reader.line(line);
   return reader.result();
@@ -166,6 +179,10 @@ export function loadGlove(
   path: string,
   options: Omit<GloveOptions, 'source'> & { onProgress?: (bytes: number, total: number) => void } = {},
 ): Embeddings {
+  if (arguments.length > 2) tooManyArguments('loadGlove', 2, arguments.length, 'path, options');
+  checkString('loadGlove', 'path', path);
+  checkOptions('loadGlove', options, ['vocabulary', 'dims', 'onProgress']);
+  if (options.onProgress !== undefined) checkFunction('loadGlove', 'onProgress', options.onProgress);
   const reader = new GloveReader(path, options.vocabulary, options.dims);
   platform.readLines(path, (line) => reader.line(line), options.onProgress);
   return reader.result();
@@ -173,6 +190,7 @@ export function loadGlove(
 
 /** Lower-case words of a sentence (SST-2 is already tokenised by spaces). */
 export function tokenize(sentence: string): string[] {
+  checkString('tokenize', 'sentence', sentence);
   return sentence
     .toLowerCase()
     .split(/\s+/)
@@ -189,8 +207,15 @@ export function encodeSentences(
   maxLength: number,
   backend?: BackendLike,
 ): Tensor {
+  if (arguments.length > 4)
+    tooManyArguments('encodeSentences', 4, arguments.length, 'examples, embeddings, maxLength, backend');
   if (!Array.isArray(examples))
-    throw new TypeError(`encodeSentences: examples must be an array, got ${typeof examples}`);
+    throw new TypeError(`encodeSentences: examples must be an array, got ${describeValue(examples)}`);
+  if (typeof embeddings !== 'object' || embeddings === null || !(embeddings.vectors instanceof Map)) {
+    throw new TypeError(
+      `encodeSentences: embeddings must be what parseGlove or loadGlove returns, got ${describeValue(embeddings)}`,
+    );
+  }
   if (!Number.isInteger(maxLength) || maxLength < 1) {
     throw new RangeError(
       `encodeSentences: maxLength must be a positive integer (words per sentence), got ${maxLength}`,
@@ -226,12 +251,18 @@ export class SentimentCNN extends Module {
     options: { backend?: BackendLike; rng?: Random } = {},
   ) {
     super();
+    if (arguments.length > 4)
+      tooManyArguments('SentimentCNN', 4, arguments.length, 'embeddingDims, featureMaps, dropoutRate, options');
+    checkInt('SentimentCNN', 'embeddingDims', embeddingDims, 1);
+    checkInt('SentimentCNN', 'featureMaps', featureMaps, 1);
+    checkRange('SentimentCNN', 'dropoutRate', dropoutRate, 0, 1);
+    checkOptions('SentimentCNN', options, ['backend', 'rng']);
     // padding 'end': the course's convolution, as long as its input (PyTorch's layers default to 0).
     const layer = { backend: options.backend, rng: options.rng ?? new Random(0), padding: 'end' as const };
     this.conv1 = new Conv1d(embeddingDims, featureMaps, 3, layer);
     this.conv2 = new Conv1d(embeddingDims, featureMaps, 4, layer);
     this.conv3 = new Conv1d(embeddingDims, featureMaps, 5, layer);
-    this.linear = new Linear(featureMaps, 1, layer);
+    this.linear = new Linear(featureMaps, 1, { backend: layer.backend, rng: layer.rng });
   }
 
   /** [batch, dims, length] → [batch] probabilities of "positive". */
@@ -266,6 +297,17 @@ export interface SentimentTrainOptions {
   onEpoch?: (stats: { epoch: number; loss: number; trainAccuracy: number; validationAccuracy: number }) => void;
 }
 
+/** Throw unless `options` are `SentimentTrainOptions` of the right types. */
+function checkSentimentTrainOptions(options: SentimentTrainOptions): void {
+  const where = 'trainSentiment';
+  checkOptions(where, options, ['epochs', 'batchSize', 'lr', 'maxLength', 'featureMaps', 'seed', 'backend', 'onEpoch']);
+  for (const key of ['epochs', 'batchSize', 'maxLength', 'featureMaps'] as const) {
+    if (options[key] !== undefined) checkInt(where, key, options[key], 1);
+  }
+  if (options.lr !== undefined) checkRange(where, 'lr', options.lr, 0);
+  if (options.onEpoch !== undefined) checkFunction(where, 'onEpoch', options.onEpoch);
+}
+
 /** Train the sentiment CNN with Adam and binary cross-entropy. */
 export function trainSentiment(
   train: SentimentExample[],
@@ -276,6 +318,9 @@ export function trainSentiment(
   model: SentimentCNN;
   history: Array<{ epoch: number; loss: number; trainAccuracy: number; validationAccuracy: number }>;
 } {
+  if (arguments.length > 4)
+    tooManyArguments('trainSentiment', 4, arguments.length, 'train, validation, embeddings, options');
+  checkSentimentTrainOptions(options);
   const backend = getBackend(options.backend ?? 'fast');
   const maxLength = options.maxLength ?? 52;
   const batchSize = options.batchSize ?? 10;
@@ -330,6 +375,15 @@ export function loadSentimentFiles(
   validation: SentimentExample[];
   embeddings: Embeddings;
 } {
+  if (arguments.length > 2) tooManyArguments('loadSentimentFiles', 2, arguments.length, 'paths, options');
+  if (typeof paths !== 'object' || paths === null) {
+    throw new TypeError(
+      `loadSentimentFiles: paths must be an object { train, validation, glove } of file paths, got ${describeValue(paths)}`,
+    );
+  }
+  for (const key of ['train', 'validation', 'glove'] as const)
+    checkString('loadSentimentFiles', `paths.${key}`, paths[key]);
+  checkOptions('loadSentimentFiles', options, ['onProgress']);
   const train = parseSst2(platform.readText(paths.train), paths.train);
   const validation = parseSst2(platform.readText(paths.validation), paths.validation);
   const vocabulary = new Set([...train, ...validation].flatMap((e) => tokenize(e.sentence)));

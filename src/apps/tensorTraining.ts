@@ -16,6 +16,7 @@ import { binaryCrossEntropy } from '../losses';
 import { SGD } from '../optim';
 import { Random } from '../random';
 import { Tensor, fromFlat } from '../tensor';
+import { checkFunction, checkOptions, checkPositive, tooManyArguments } from '../validate';
 
 /** One epoch of tensor training: the Module 1 record plus how long it took. */
 export interface TensorEpochStats {
@@ -60,12 +61,8 @@ export interface TensorTrainResult {
   predict: (x0: number, x1: number) => number;
 }
 
-/** Throw unless `value` is a positive number (an integer when `integer`). */
-function checkPositive(what: string, value: number, integer: boolean): void {
-  if (!(value > 0) || !Number.isFinite(value) || (integer && !Number.isInteger(value))) {
-    throw new RangeError(`trainTensor: ${what} must be a positive ${integer ? 'integer' : 'number'}, got ${value}`);
-  }
-}
+/** The keys of `TensorTrainOptions`, for `checkOptions`. */
+const TRAIN_OPTIONS = ['hidden', 'lr', 'epochs', 'seed', 'backend', 'onEpoch'];
 
 /**
  * Train `MLP([2, hidden, hidden, 1])` on a 2-D dataset with full-batch gradient descent:
@@ -73,13 +70,16 @@ function checkPositive(what: string, value: number, integer: boolean): void {
  * the mean binary cross-entropy, and one SGD step.
  */
 export async function trainTensor(data: Graph, options: TensorTrainOptions = {}): Promise<TensorTrainResult> {
+  if (arguments.length > 2) tooManyArguments('trainTensor', 2, arguments.length, 'data, options');
+  checkOptions('trainTensor', options, TRAIN_OPTIONS);
   const { hidden = 10, lr = 0.1, epochs = 500, seed = 42, onEpoch } = options;
+  if (onEpoch !== undefined) checkFunction('trainTensor', 'onEpoch', onEpoch);
   if (!data || !Array.isArray(data.X) || data.X.length === 0 || data.X.length !== data.y.length) {
     throw new Error(`trainTensor: data must be a non-empty {X, y} with one label per point`);
   }
-  checkPositive('hidden', hidden, true);
-  checkPositive('lr', lr, false);
-  checkPositive('epochs', epochs, true);
+  checkPositive('trainTensor', 'hidden', hidden, true);
+  checkPositive('trainTensor', 'lr', lr);
+  checkPositive('trainTensor', 'epochs', epochs, true);
   const backend = getBackend(options.backend ?? trainingBackend());
   const n = data.X.length;
   const X = fromFlat(data.X.flat(), [n, 2], { backend });
@@ -151,6 +151,8 @@ export async function compareBackends(
   backends: BackendLike[],
   options: TensorTrainOptions = {},
 ): Promise<BackendRun[]> {
+  if (arguments.length > 3) tooManyArguments('compareBackends', 3, arguments.length, 'data, backends, options');
+  checkOptions('compareBackends', options, TRAIN_OPTIONS);
   if (!Array.isArray(backends) || backends.length === 0) {
     throw new Error('compareBackends: give at least one backend, e.g. ["simple", "fast"]');
   }

@@ -8,6 +8,7 @@
  * @packageDocumentation
  */
 import { SimpleBackend, TensorBackend } from '../tensorOps';
+import { checkChoice, checkFunction, describeValue, tooManyArguments } from '../validate';
 
 /** Names of the built-in backends. */
 export type BackendName = 'simple' | 'fast' | 'gpu';
@@ -50,6 +51,8 @@ const instances = new Map<BackendName, TensorBackend>();
 
 /** Install the factory for a built-in backend (called by `fast/backend.ts` and `gpu/`). */
 export function registerBackend(name: BackendName, factory: () => TensorBackend): void {
+  checkChoice('registerBackend', 'name', name, Object.keys(factories) as BackendName[]);
+  checkFunction('registerBackend', 'factory', factory);
   factories[name] = factory;
   instances.delete(name);
 }
@@ -63,6 +66,10 @@ export function defaultBackend(): TensorBackend {
 
 /** Change the backend used when none is given. */
 export function setDefaultBackend(name: BackendName): void {
+  if (arguments.length > 1) tooManyArguments('setDefaultBackend', 1, arguments.length, 'name');
+  if (typeof name !== 'string') {
+    throw new TypeError(`setDefaultBackend: name must be a backend's name such as "fast", got ${describeValue(name)}`);
+  }
   getBackend(name); // fail now, with the backend's own message, rather than at first use
   defaultName = name;
 }
@@ -70,9 +77,19 @@ export function setDefaultBackend(name: BackendName): void {
 /** Resolve a name or object to a backend instance (created once per name). */
 export function getBackend(backend?: BackendLike): TensorBackend {
   if (backend === undefined) return defaultBackend();
-  if (typeof backend !== 'string') return backend;
+  if (typeof backend !== 'string') {
+    // Any object with the backend's ops is one (a user's own backend); anything else is a mistake.
+    if (typeof (backend as Partial<TensorBackend> | null)?.map !== 'function') {
+      throw new TypeError(
+        `backend must be a name (${Object.keys(factories).join(', ')}) or a backend object, got ${describeValue(backend)}`,
+      );
+    }
+    return backend;
+  }
   if (!Object.prototype.hasOwnProperty.call(factories, backend)) {
-    throw new Error(`unknown backend "${String(backend)}" (expected one of: ${Object.keys(factories).join(', ')})`);
+    throw new RangeError(
+      `unknown backend "${String(backend)}" (expected one of: ${Object.keys(factories).join(', ')})`,
+    );
   }
   let instance = instances.get(backend);
   if (instance === undefined) {

@@ -11,6 +11,7 @@
  * @packageDocumentation
  */
 import { VEGA_LITE_SCHEMA, VegaLiteSpec } from './render';
+import { checkOptions } from '../validate';
 
 /** Rows of data: one object per point. */
 export type Rows = ReadonlyArray<object>;
@@ -106,6 +107,7 @@ function xyEncoding(rows: Rows, options: ChartOptions, xType: FieldType, extra: 
 
 /** Lines through the points in x order; one line per value of `color` (e.g. train vs. test). */
 export function lineChart(data: Rows, options: ChartOptions): VegaLiteSpec {
+  checkOptions('lineChart', options, ['x', 'y', 'color', 'title', 'width', 'height'], true);
   checkData('lineChart', data, { x: options.x, y: options.y, color: options.color });
   return {
     ...baseSpec(data, options),
@@ -116,6 +118,7 @@ export function lineChart(data: Rows, options: ChartOptions): VegaLiteSpec {
 
 /** A point per row, coloured by `color` (e.g. a dataset's class labels). Axes need not start at 0. */
 export function scatterChart(data: Rows, options: ChartOptions): VegaLiteSpec {
+  checkOptions('scatterChart', options, ['x', 'y', 'color', 'title', 'width', 'height'], true);
   checkData('scatterChart', data, { x: options.x, y: options.y, color: options.color });
   return {
     ...baseSpec(data, options),
@@ -126,6 +129,7 @@ export function scatterChart(data: Rows, options: ChartOptions): VegaLiteSpec {
 
 /** A bar per row at each category `x` with height `y`; bars with a `color` field are stacked. */
 export function barChart(data: Rows, options: ChartOptions): VegaLiteSpec {
+  checkOptions('barChart', options, ['x', 'y', 'color', 'title', 'width', 'height'], true);
   checkData('barChart', data, { x: options.x, y: options.y, color: options.color });
   // Numbers on x are still categories here (bar per epoch, per class): ordinal keeps their order.
   const xType = inferType(data, options.x) === 'nominal' ? 'nominal' : 'ordinal';
@@ -138,6 +142,7 @@ export function barChart(data: Rows, options: ChartOptions): VegaLiteSpec {
 
 /** A grid of cells at (x, y) coloured by `value`: a matrix, weights, a decision surface. */
 export function heatmap(data: Rows, options: HeatmapOptions): VegaLiteSpec {
+  checkOptions('heatmap', options, ['x', 'y', 'value', 'scheme', 'title', 'width', 'height'], true);
   checkData('heatmap', data, { x: options.x, y: options.y, value: options.value });
   return {
     ...baseSpec(data, options),

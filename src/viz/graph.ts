@@ -12,6 +12,7 @@
  */
 import type { Variable } from '../autodiff';
 import { ShowOptions, showSvg } from './show';
+import { checkOptions } from '../validate';
 
 /** What a drawn node says: its lines of text, and the function that made it (if any). */
 export interface NodeDescription {
@@ -144,6 +145,7 @@ function checkVariable(x: unknown, caller: string): asserts x is Variable {
  * twice has two arrows leaving it.
  */
 export function graphToDot(output: Variable, options: GraphOptions = {}): string {
+  checkOptions('graphToDot', options, ['describe', 'rankdir']);
   checkVariable(output, 'graphToDot');
   const describe = options.describe ?? describeVariable;
   const lines = [
@@ -256,6 +258,7 @@ export async function dotToSvg(dot: string): Promise<string> {
  * after `output.backward()` to see the derivatives too.
  */
 export async function drawGraph(output: Variable, options: GraphOptions = {}): Promise<string> {
+  checkOptions('drawGraph', options, ['describe', 'rankdir']);
   checkVariable(output, 'drawGraph');
   return dotToSvg(graphToDot(output, options));
 }
@@ -268,6 +271,7 @@ export async function showGraph(
   output: Variable,
   options: GraphOptions & ShowOptions = {},
 ): Promise<string | undefined> {
-  const svg = await drawGraph(output, options);
+  checkOptions('showGraph', options, ['describe', 'rankdir', 'name', 'outDir']);
+  const svg = await drawGraph(output, { describe: options.describe, rankdir: options.rankdir });
   return showSvg(svg, { name: options.name ?? 'graph', outDir: options.outDir });
 }

@@ -7,6 +7,7 @@
  */
 import { heatmapPng } from './png';
 import { VEGA_LITE_SCHEMA, VegaLiteSpec } from './render';
+import { checkOptions } from '../validate';
 
 /** One picture in a grid: row-major pixel values and a caption. */
 export interface ImageItem {
@@ -60,6 +61,7 @@ function pictureDomain(pixels: ArrayLike<number>, scheme: string): [number, numb
  * scale each picture to its own range (`redblue` symmetric around 0).
  */
 export function imageGrid(items: ImageItem[], options: ImageGridOptions): VegaLiteSpec {
+  checkOptions('imageGrid', options, ['height', 'width', 'columns', 'cellSize', 'scheme', 'title'], true);
   const { height, width } = options;
   if (!Number.isInteger(height) || !Number.isInteger(width) || height < 1 || width < 1) {
     throw new RangeError(`imageGrid: height and width must be positive integers, got ${height}×${width}`);
@@ -140,6 +142,7 @@ export function confusionMatrix(
   classes: number,
   options: { title?: string } = {},
 ): VegaLiteSpec {
+  checkOptions('confusionMatrix', options, ['title']);
   if (actual.length !== predicted.length) {
     throw new RangeError(`confusionMatrix: ${actual.length} true labels but ${predicted.length} predictions`);
   }
@@ -231,6 +234,7 @@ export function convolutionSteps(
   kernel: number[][],
   options: { steps?: number; cellSize?: number; start?: number } = {},
 ): VegaLiteSpec {
+  checkOptions('convolutionSteps', options, ['steps', 'cellSize', 'start']);
   const h = input.length;
   const w = input[0]?.length ?? 0;
   const kh = kernel.length;

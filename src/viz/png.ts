@@ -10,6 +10,7 @@
  * @packageDocumentation
  */
 import { platform } from '../platform';
+import { checkOptions } from '../validate';
 
 /** An RGB colour, each channel 0–255. */
 export type Rgb = readonly [number, number, number];
@@ -141,6 +142,7 @@ export function heatmapPng(
   width: number,
   options: HeatmapPngOptions = {},
 ): string {
+  checkOptions('heatmapPng', options, ['scheme', 'domain', 'outWidth', 'outHeight']);
   if (values.length !== height * width)
     throw new RangeError(`heatmapPng: ${values.length} values for a ${height}×${width} grid`);
   let [lo, hi] = options.domain ?? [Infinity, -Infinity];

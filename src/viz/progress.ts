@@ -10,6 +10,7 @@ import type { BatchProgress, ImageEpochStats } from '../apps/mnistTraining';
 import { VEGA_LITE_SCHEMA, VegaLiteSpec } from './render';
 import { LiveDisplay, ShowOptions, liveDisplay } from './show';
 import { integerAxis } from './training';
+import { checkOptions } from '../validate';
 
 /** A running-loss point: `epoch` is fractional (1.5 = half way through epoch 2, counted from 0 at the start). */
 export interface LossPoint {
@@ -33,6 +34,7 @@ export function imageTrainingChart(
   accuracy: readonly AccuracyPoint[],
   options: { title?: string; epochs?: number } = {},
 ): VegaLiteSpec {
+  checkOptions('imageTrainingChart', options, ['title', 'epochs']);
   const epochs =
     options.epochs ?? Math.max(1, Math.ceil(Math.max(0, ...loss.map((p) => p.epoch), ...accuracy.map((p) => p.epoch))));
   const x = {
@@ -110,6 +112,12 @@ export class ImageTrainingDisplay {
   private nextPoint: number;
 
   constructor(private readonly options: ImageTrainingDisplayOptions) {
+    checkOptions(
+      'ImageTrainingDisplay',
+      options,
+      ['epochs', 'title', 'textEvery', 'pointsPerEpoch', 'name', 'outDir'],
+      true,
+    );
     if (!Number.isInteger(options.epochs) || options.epochs < 1)
       throw new RangeError(`ImageTrainingDisplay: epochs must be a positive integer, got ${options.epochs}`);
     const per = options.pointsPerEpoch ?? 10;

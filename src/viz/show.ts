@@ -17,6 +17,10 @@
  */
 import { platform } from '../platform';
 import { renderSvg, withV5Schema } from './render';
+import { checkOptions } from '../validate';
+
+/** The keys of `ShowOptions`, for `checkOptions`. */
+const SHOW_OPTIONS = ['name', 'outDir'];
 
 /** Where and under which name `show` writes its files outside a notebook. */
 export interface ShowOptions {
@@ -162,6 +166,7 @@ function svgBundle(svg: string): MimeBundle {
  * returns the SVG's path.
  */
 export async function show(spec: object, options: ShowOptions = {}): Promise<string | undefined> {
+  checkOptions('show', options, SHOW_OPTIONS);
   const full = withV5Schema(spec);
   const title = titleOf(full);
   const svg = await renderSvg(full);
@@ -174,6 +179,7 @@ export async function show(spec: object, options: ShowOptions = {}): Promise<str
  * notebook (returns undefined), else as `<outDir>/<name>.svg` and `.html` (returns the path).
  */
 export async function showSvg(svg: string, options: ShowOptions = {}): Promise<string | undefined> {
+  checkOptions('showSvg', options, SHOW_OPTIONS);
   checkSvg(svg, 'showSvg');
   if (sendToNotebook(svgBundle(svg))) return undefined;
   return writeFiles(svg, options, undefined);
@@ -191,6 +197,7 @@ function randomHex(bytes: number): string {
  * Outside a notebook every update overwrites the same files (`name` defaults to `live`).
  */
 export function liveDisplay(options: ShowOptions = {}): LiveDisplay {
+  checkOptions('liveDisplay', options, SHOW_OPTIONS);
   const displayId = randomHex(8);
   const fileOptions = { ...options, name: options.name ?? 'live' };
   fileName(fileOptions, undefined); // reject a bad name now, not at the first update

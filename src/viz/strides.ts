@@ -18,6 +18,7 @@ import {
   toIndex,
 } from '../tensorData';
 import { VEGA_LITE_SCHEMA, VegaLiteSpec } from './render';
+import { checkOptions } from '../validate';
 
 /** Anything with a layout: a `TensorData`, or a `Tensor` (through its `data`). */
 export type TensorLayout = TensorData | { data: TensorData };
@@ -102,6 +103,7 @@ export function stridesRows(layout: TensorLayout): { storage: object[]; grid: ob
  * reads; its label `sP` is that position.
  */
 export function stridesChart(layout: TensorLayout, options: StridesChartOptions = {}): VegaLiteSpec {
+  checkOptions('stridesChart', options, ['title', 'cell']);
   const data = dataOf(layout);
   const { storage, grid } = stridesRows(data);
   const cell = options.cell ?? 32;
@@ -173,6 +175,7 @@ export function stridesComparison(
   layouts: Array<[string, TensorLayout]>,
   options: { title?: string; cell?: number } = {},
 ): VegaLiteSpec {
+  checkOptions('stridesComparison', options, ['title', 'cell']);
   if (layouts.length === 0) throw new Error('stridesComparison: give at least one [title, layout] pair');
   const cell = options.cell ?? 32;
   const spacing = 30;

@@ -17,6 +17,7 @@ import { platform } from '../platform';
 import { FastBackend } from '../backends/fast/backend';
 import type { BinaryOp, TensorBackend } from '../tensorOps';
 import { VEGA_LITE_SCHEMA, VegaLiteSpec } from './render';
+import { checkOptions } from '../validate';
 
 /** One measurement: a series (e.g. "2 threads") at a size, in milliseconds. */
 export interface TimingRow {
@@ -35,11 +36,15 @@ export interface TimingOptions {
   budgetMs?: number;
 }
 
+/** The keys of `TimingOptions`, for `checkOptions`. */
+const TIMING_OPTIONS = ['warmup', 'runs', 'budgetMs'];
+
 /**
  * The fastest of several runs of `f`, in ms, after `warmup` untimed runs. Throws on a bad
  * count.
  */
 export function fastestRun(f: () => void, options: TimingOptions = {}): number {
+  checkOptions('fastestRun', options, TIMING_OPTIONS);
   const warmup = options.warmup ?? 3;
   const runs = options.runs ?? 9;
   if (!Number.isInteger(runs) || runs < 1 || !Number.isInteger(warmup) || warmup < 0) {
@@ -71,10 +76,12 @@ export function timeSweep(
   options: TimingOptions = {},
 ): TimingRow[] {
   const rows: TimingRow[] = [];
+  // Only the timing keys: callers pass their own options on (`measureMatmul`'s sizes, …).
+  const timing = { warmup: options.warmup, runs: options.runs, budgetMs: options.budgetMs };
   for (const size of sizes) {
     for (const [name, setup] of Object.entries(series)) {
       const run = setup(size);
-      if (run !== undefined) rows.push({ size, series: name, ms: fastestRun(run, options) });
+      if (run !== undefined) rows.push({ size, series: name, ms: fastestRun(run, timing) });
     }
   }
   return rows;
@@ -191,6 +198,7 @@ function speedupAt(rows: TimingRow[], one: string, two: string): { size: number;
 export function measureParallelZip(
   options: TimingOptions & { sizes?: number[]; ops?: BinaryOp[] } = {},
 ): SpeedupResult {
+  checkOptions('measureParallelZip', options, [...TIMING_OPTIONS, 'sizes', 'ops']);
   const sizes = options.sizes ?? [1 << 14, 1 << 16, 1 << 18, 1 << 20];
   const ops = options.ops ?? ['mul', 'sigmoidBack'];
   const backends: Array<[string, FastBackend]> = [
@@ -237,6 +245,7 @@ export function measureMatmul(
     two?: string;
   } = {},
 ): SpeedupResult {
+  checkOptions('measureMatmul', options, [...TIMING_OPTIONS, 'sizes', 'skip', 'one', 'two']);
   const sizes = options.sizes ?? [32, 64, 128, 256];
   const series: Record<string, (n: number) => (() => void) | undefined> = {};
   for (const [name, backend] of backends) {
@@ -280,6 +289,7 @@ export function sizeLabel(n: number): string {
  * exactly the sizes measured (no 40…240 in between, no colliding labels).
  */
 export function timingChart(rows: readonly TimingRow[], options: TimingChartOptions = {}): VegaLiteSpec {
+  checkOptions('timingChart', options, ['title', 'sizeTitle', 'width', 'height']);
   if (
     !Array.isArray(rows) ||
     rows.some((r) => typeof r?.size !== 'number' || typeof r?.ms !== 'number' || typeof r?.series !== 'string')

@@ -15,6 +15,10 @@ import type { EpochStats } from '../apps/scalarNetwork';
 import { heatmapPng } from './png';
 import { VEGA_LITE_SCHEMA, VegaLiteSpec } from './render';
 import { LiveDisplay, ShowOptions, liveDisplay } from './show';
+import { checkOptions } from '../validate';
+
+/** The keys of `TrainingChartOptions`, for `checkOptions`. */
+const TRAINING_CHART_OPTIONS = ['title', 'width', 'height', 'resolution'];
 
 /** A model as the charts see it: the probability that the point (x0, x1) has label 1. */
 export type Predictor = (x0: number, x1: number) => number;
@@ -71,6 +75,7 @@ export function decisionBoundaryChart(
   data: Graph,
   options: TrainingChartOptions = {},
 ): VegaLiteSpec {
+  checkOptions('decisionBoundaryChart', options, TRAINING_CHART_OPTIONS);
   if (data.X.length !== data.y.length)
     throw new Error(`decisionBoundaryChart: X has ${data.X.length} points but y has ${data.y.length} labels`);
   // The unit square, grown to take in points outside it (the spiral's outer turns).
@@ -177,11 +182,13 @@ function curve(
 
 /** Mean loss per epoch. */
 export function lossChart(history: readonly EpochRecord[], options: TrainingChartOptions = {}): VegaLiteSpec {
+  checkOptions('lossChart', options, TRAINING_CHART_OPTIONS);
   return curve(history, 'loss', { title: 'loss', ...options }, { zero: true });
 }
 
 /** Accuracy per epoch, on a fixed 0–1 axis so runs compare at a glance. */
 export function accuracyChart(history: readonly EpochRecord[], options: TrainingChartOptions = {}): VegaLiteSpec {
+  checkOptions('accuracyChart', options, TRAINING_CHART_OPTIONS);
   return curve(history, 'accuracy', { title: 'accuracy', ...options }, { domain: [0, 1] });
 }
 
@@ -250,6 +257,7 @@ export class TrainingDisplay {
     readonly data: Graph,
     private readonly options: TrainingDisplayOptions = {},
   ) {
+    checkOptions('TrainingDisplay', options, ['every', 'title', 'name', 'outDir']);
     this.every = options.every ?? 10;
     if (!Number.isInteger(this.every) || this.every < 1)
       throw new RangeError(`TrainingDisplay: every must be a positive integer, got ${options.every}`);

@@ -49,6 +49,7 @@ import { WorkerPool } from './pool';
 import { hasShared, reuse } from './recycle';
 import { KernelArgs, KernelInputs, KernelName, RANGE_KERNELS } from './rangeKernels';
 import { simdAvailable } from './simd';
+import { checkOptions } from '../../validate';
 import {
   COMPUTE_BOUND,
   MULTIPLY_ADDS_PER_OP,
@@ -184,6 +185,7 @@ export class FastBackend implements TensorBackend {
   private readonly scratch: Float64Array[] = [];
 
   constructor(options: FastBackendOptions = {}) {
+    checkOptions('FastBackend', options, ['workers', 'parallelThreshold', 'simd']);
     const workers = options.workers ?? platform.cpuCount();
     if (!Number.isInteger(workers) || workers < 1) {
       throw new RangeError(`FastBackend: workers must be a positive integer, got ${workers}`);

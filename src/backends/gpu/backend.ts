@@ -46,6 +46,7 @@ import {
 import { GpuBuffer, GpuTensorData, gpuBridge, limits } from './buffers';
 import { KernelPlan, Operand, groups1d, launch, loopBudget } from './dispatch';
 import { convPieces } from './conv';
+import { checkInt, checkNumbers } from '../../validate';
 
 /**
  * Hooks the layer above the backend may replace. `convShader`: the WGSL convolution shader to
@@ -333,6 +334,7 @@ export class GpuBackend implements TensorBackend {
  * PRACTICE_BLOCK values, computed in workgroup memory.
  */
 export function sumPractice(values: ArrayLike<number>): Float64Array {
+  checkNumbers('sumPractice', 'values', values);
   const a = new GpuBuffer(values.length, values, 'sumPractice');
   const blocks = Math.max(1, Math.ceil(values.length / PRACTICE_BLOCK));
   const plan: KernelPlan = {
@@ -351,6 +353,9 @@ export function sumPractice(values: ArrayLike<number>): Float64Array {
  * (row-major, size ≤ PRACTICE_BLOCK) in one workgroup's shared memory.
  */
 export function mmPractice(a: ArrayLike<number>, b: ArrayLike<number>, size: number): Float64Array {
+  checkNumbers('mmPractice', 'a', a);
+  checkNumbers('mmPractice', 'b', b);
+  checkInt('mmPractice', 'size', size, 1);
   if (size < 1 || size > PRACTICE_BLOCK || a.length !== size * size || b.length !== size * size) {
     throw new RangeError(
       `mmPractice: needs two ${size}×${size} matrices with 1 ≤ size ≤ ${PRACTICE_BLOCK}, got ${a.length} and ${b.length} values`,
