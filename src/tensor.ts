@@ -99,8 +99,12 @@ export class Tensor implements Variable<Tensor> {
   adopted = false;
   /** Set when made inside a `tidy` or the library's own scope. @internal */
   scoped = false;
-  /** A derivative the backward pass made and alone holds: released once used. */
-  private derivative = false;
+  /**
+   * A derivative the backward pass made and alone holds: released once used. (Not called
+   * `derivative`: that is where a Scalar keeps its gradient, and duck-typed readers such as
+   * `viz.describeVariable` look there first.)
+   */
+  private backwardTemporary = false;
 
   constructor(data: TensorData, backend: TensorBackend, history: TensorHistory | null = null, requiresGrad = false) {
     this._data = data;
@@ -174,7 +178,7 @@ export class Tensor implements Variable<Tensor> {
   /** A new tensor on the same storage that only the backward pass holds (released once used). */
   private static derivativeOf(g: Tensor): Tensor {
     const d = new Tensor(g.data, g.backend);
-    d.derivative = true;
+    d.backwardTemporary = true;
     return d;
   }
 
@@ -183,14 +187,14 @@ export class Tensor implements Variable<Tensor> {
    * (only recyclable storage is counted; smaller storage is never written in place).
    */
   private static ownsAlone(t: Tensor): boolean {
-    if (!t.derivative) return false;
+    if (!t.backwardTemporary) return false;
     const key = t._data.storageKey;
     return key !== null && storageUsers.get(key) === 1;
   }
 
   /** Release `t` if it is a derivative the backward pass alone holds. */
   private static releaseDerivative(t: Tensor): void {
-    if (t.derivative) t.releaseAt(INTERNAL_RELEASE);
+    if (t.backwardTemporary) t.releaseAt(INTERNAL_RELEASE);
   }
 
   /** Label for graph drawings and error messages (default `t<id>`, built only when read). */
@@ -283,7 +287,7 @@ export class Tensor implements Variable<Tensor> {
     const g = sumTo(d, this.shape);
     if (this.grad === null) {
       // The derivative (or its sum to this shape) becomes the gradient: no longer a temporary.
-      g.derivative = false;
+      g.backwardTemporary = false;
       this.grad = g;
     } else {
       this.grad = this.grad.add(g);
@@ -377,7 +381,7 @@ export class Tensor implements Variable<Tensor> {
         const sum = a.add(b);
         Tensor.releaseDerivative(a);
         Tensor.releaseDerivative(b);
-        sum.derivative = true;
+        sum.backwardTemporary = true;
         return sum;
       });
     } finally {
