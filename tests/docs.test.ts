@@ -221,6 +221,7 @@ describe('Course tooling command lines', () => {
     'demo',
     'grade',
     'bench',
+    'mutation',
   ];
 
   it('Course tooling every script rejects an unknown flag with its usage and exit 2, before doing anything', function () {
