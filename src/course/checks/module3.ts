@@ -97,6 +97,35 @@ export const module3Checks: TaskChecks = {
         }),
     },
     {
+      // Each thread gets a range of one result: writing past it would write another's.
+      name: 'fastMapRange and fastZipRange write only outputs start…end−1',
+      run: (ctx) =>
+        forAll(ctx, shapes(1, 3, 4), (shape, rng) => {
+          const a = randomData(rng, shape);
+          const b = randomData(rng, shape);
+          const reverse = shape.map((_, i) => shape.length - 1 - i);
+          const n = shapeSize(shape);
+          const start = rng.int(n);
+          const end = start + rng.int(n - start + 1);
+          const check = (what: string, want: TensorData, run: (out: TensorData) => void) => {
+            const out = new TensorData(new Float64Array(n).fill(-99), want.shape);
+            run(out);
+            const w = want.toFlatArray();
+            out.toFlatArray().forEach((v, i) => {
+              const expected = start <= i && i < end ? w[i] : -99;
+              assertClose(v, expected, `${what} of [${want.shape}], start ${start}, end ${end}: element ${i}`, 1e-9);
+            });
+          };
+          for (const [label, x, y] of [
+            ['contiguous', a, b],
+            ['permuted', a.permute(...reverse), b.permute(...reverse)],
+          ] as const) {
+            check(`neg (${label})`, simple.map('neg', x), (out) => fastMapRange(out, x, 'neg', start, end));
+            check(`add (${label})`, simple.zip('add', x, y), (out) => fastZipRange(out, x, y, 'add', start, end));
+          }
+        }),
+    },
+    {
       name: 'fastReduceRange matches reduce along every dim',
       run: (ctx) =>
         forAll(ctx, shapes(1, 3, 4), (shape, rng) => {

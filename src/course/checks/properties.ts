@@ -34,13 +34,21 @@ export interface PlantedBug {
 
 /**
  * Wrong operators, each caught by one of the laws the exercise asks for (and by no law that
- * only a lucky input would reveal): sigmoid's range, value at 0, symmetry and monotonicity,
- * lt's transitivity, mul's symmetry, and the distributive law. A suite that leaves a law out
+ * only a lucky input would reveal): sigmoid's range, value at 0, symmetry and monotonicity
+ * (strict, near 0 too), lt's transitivity, mul's symmetry, and the distributive law. A suite that leaves a law out
  * loses that bug's points (the shifted sigmoid is caught by its value at 0 and by symmetry,
  * which implies sigmoid(0) = 0.5).
  */
 export const plantedBugs: PlantedBug[] = [
   { bug: 'sigmoid decreases', ops: { ...referenceOperators, sigmoid: (x) => 0.5 - 0.5 * Math.tanh(x / 2) } },
+  {
+    // Increasing far from 0, so a monotonicity law tried only at large |a| misses it.
+    bug: 'sigmoid is flat on [-1, 1] (not strictly increasing)',
+    ops: {
+      ...referenceOperators,
+      sigmoid: (x) => referenceOperators.sigmoid(Math.sign(x) * Math.max(0, Math.abs(x) - 1)),
+    },
+  },
   {
     bug: 'sigmoid is shifted (sigmoid(0) is not 0.5)',
     ops: { ...referenceOperators, sigmoid: (x) => 0.5 + 0.5 * Math.tanh((x + 1) / 2) },
