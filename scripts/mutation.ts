@@ -277,7 +277,8 @@ function measuredOn(root: string): string {
     }
   };
   const commit = git('rev-parse', '--short', 'HEAD') || 'unknown';
-  const dirty = git('status', '--porcelain', '--untracked-files=no') !== '';
+  // The table itself changes between the tasks of a run: it does not count.
+  const dirty = git('status', '--porcelain', '--untracked-files=no', '--', '.', `:!${TABLE_FILE}`) !== '';
   return `${new Date().toISOString().slice(0, 10)} ${commit}${dirty ? '+' : ''}`;
 }
 
@@ -295,6 +296,7 @@ export async function mutateTask(
   const { Stryker } = require('@stryker-mutator/core') as {
     Stryker: new (options: object) => { runMutationTest(): Promise<StrykerMutant[]> };
   };
+  const tempDir = path.join('.tmp', 'stryker', `${process.pid}-${task}`);
   const stryker = new Stryker({
     mutate: ranges.map((r) => `${r.file}:${r.startLine}-${r.endLine}`),
     testRunner: 'mocha',
@@ -303,7 +305,7 @@ export async function mutateTask(
     testRunnerNodeArgs: ['--expose-gc', '--enable-source-maps'],
     coverageAnalysis: 'perTest',
     concurrency,
-    tempDirName: path.join('.tmp', 'stryker'),
+    tempDirName: tempDir,
     cleanTempDir: true,
     // What the task's tests never read (node_modules and .git Stryker leaves out itself).
     ignorePatterns: ['/.venv', '/.tmp', '/out', '/site', '/.jupyter', '/notebooks', '/dist'],
@@ -313,16 +315,13 @@ export async function mutateTask(
     incremental: false,
     disableTypeChecks: false,
   });
-  // Stryker removes its sandbox when it succeeds; remove the ones this run left otherwise.
-  const tmp = path.join(root, '.tmp', 'stryker');
-  const before = new Set(fs.existsSync(tmp) ? fs.readdirSync(tmp) : []);
   let results: StrykerMutant[];
   try {
     results = await stryker.runMutationTest();
   } finally {
-    for (const entry of fs.existsSync(tmp) ? fs.readdirSync(tmp) : []) {
-      if (!before.has(entry)) fs.rmSync(path.join(tmp, entry), { recursive: true, force: true });
-    }
+    // Stryker removes its sandbox when it succeeds, not always when it fails. The folder is
+    // this run's own, so runs side by side do not remove each other's.
+    fs.rmSync(path.join(root, tempDir), { recursive: true, force: true });
   }
   const texts = new Map<string, string[]>();
   const linesOf = (file: string): string[] => {
