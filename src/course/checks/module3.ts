@@ -98,7 +98,7 @@ export const module3Checks: TaskChecks = {
     },
     {
       // Each thread gets a range of one result: writing past it would write another's.
-      name: 'fastMapRange and fastZipRange write only outputs start…end−1',
+      name: 'fastMapRange, fastZipRange and fastReduceRange write only outputs start…end−1',
       run: (ctx) =>
         forAll(ctx, shapes(1, 3, 4), (shape, rng) => {
           const a = randomData(rng, shape);
@@ -107,21 +107,27 @@ export const module3Checks: TaskChecks = {
           const n = shapeSize(shape);
           const start = rng.int(n);
           const end = start + rng.int(n - start + 1);
-          const check = (what: string, want: TensorData, run: (out: TensorData) => void) => {
-            const out = new TensorData(new Float64Array(n).fill(-99), want.shape);
+          // Run a kernel on outputs s…e−1 of a result filled with -99; compare with `want`.
+          const check = (what: string, want: TensorData, s: number, e: number, run: (out: TensorData) => void) => {
+            const out = new TensorData(new Float64Array(want.size).fill(-99), want.shape);
             run(out);
             const w = want.toFlatArray();
             out.toFlatArray().forEach((v, i) => {
-              const expected = start <= i && i < end ? w[i] : -99;
-              assertClose(v, expected, `${what} of [${want.shape}], start ${start}, end ${end}: element ${i}`, 1e-9);
+              const expected = s <= i && i < e ? w[i] : -99;
+              assertClose(v, expected, `${what} of [${want.shape}], start ${s}, end ${e}: element ${i}`, 1e-9);
             });
           };
           for (const [label, x, y] of [
             ['contiguous', a, b],
             ['permuted', a.permute(...reverse), b.permute(...reverse)],
           ] as const) {
-            check(`neg (${label})`, simple.map('neg', x), (out) => fastMapRange(out, x, 'neg', start, end));
-            check(`add (${label})`, simple.zip('add', x, y), (out) => fastZipRange(out, x, y, 'add', start, end));
+            check(`neg (${label})`, simple.map('neg', x), start, end, (out) => fastMapRange(out, x, 'neg', start, end));
+            const sum = simple.zip('add', x, y);
+            check(`add (${label})`, sum, start, end, (out) => fastZipRange(out, x, y, 'add', start, end));
+            const dim = x.shape.length - 1;
+            const total = simple.reduce('sum', x, dim);
+            const [rs, re] = [Math.min(start, total.size), Math.min(end, total.size)];
+            check(`sum (${label})`, total, rs, re, (out) => fastReduceRange(out, x, 'sum', dim, rs, re));
           }
         }),
     },
