@@ -180,6 +180,40 @@ export const module3Checks: TaskChecks = {
         }
       },
     },
+    {
+      // A thread's range may start in any batch entry, and must leave the other rows alone.
+      name: 'matmulRange computes exactly rows start…end−1, wherever the range starts',
+      run: (ctx) => {
+        const cases: Array<[number[], number[]]> = [
+          [
+            [2, 1, 3, 4],
+            [5, 4, 2],
+          ],
+          [
+            [3, 2, 5],
+            [3, 5, 2],
+          ],
+        ];
+        for (const [aShape, bShape] of cases) {
+          const a = randomData(ctx.rng, aShape);
+          const b = randomData(ctx.rng, bShape);
+          const want = simple.matmul(a, b);
+          const p = want.shape[want.shape.length - 1];
+          const rows = want.size / p;
+          const w = want.toFlatArray();
+          for (let start = 0; start < rows; start++) {
+            const end = Math.min(rows, start + 2);
+            const out = new TensorData(new Float64Array(want.size).fill(-99), want.shape);
+            matmulRange(out, a, b, start, end);
+            out.toFlatArray().forEach((v, i) => {
+              const row = Math.floor(i / p);
+              const expected = start <= row && row < end ? w[i] : -99;
+              assertClose(v, expected, `[${aShape}] @ [${bShape}], rows ${start}…${end - 1}: element ${i}`, 1e-9);
+            });
+          }
+        }
+      },
+    },
   ],
   '3.3': [
     {
