@@ -227,6 +227,7 @@ describe('Course tooling command lines', () => {
     'bench',
     'lecture',
     'lectureBench',
+    'mutation',
   ];
 
   it('Course tooling every script rejects an unknown flag with its usage and exit 2, before doing anything', function () {

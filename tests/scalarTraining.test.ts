@@ -92,14 +92,17 @@ describe('Scalar network', () => {
     expect(binaryCrossEntropy(scalar(0.8), 0).data).to.be.closeTo(-Math.log(0.2), 1e-5);
   });
 
-  it('Task 1.5 sgdStep moves parameters against their derivative and resets it', () => {
+  it('Task 1.5 sgdStep moves parameters against their derivative, resets it and keeps the name', () => {
     const p = new Parameter(scalar(1));
+    const name = p.value.name;
     const untouched = new Parameter(scalar(5));
     p.value.mul(3).backward();
     sgdStep([p, untouched], 0.1);
     expect(p.value.data).to.be.closeTo(0.7, 1e-12);
     expect(p.value.derivative).to.equal(null);
     expect(p.value.isLeaf()).to.equal(true);
+    // The name labels the parameter in graph drawings, across steps.
+    expect(p.value.name).to.equal(name);
     expect(untouched.value.data).to.equal(5);
   });
 

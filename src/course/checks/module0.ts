@@ -38,6 +38,17 @@ class Tree extends Module {
   }
 }
 
+/** Two children, a shared module or parameter in each, say; `back` may point up the tree. */
+class Pair extends Module {
+  back: Module | null = null;
+  constructor(
+    public first: Module | Parameter,
+    public second: Module | Parameter,
+  ) {
+    super();
+  }
+}
+
 /** Parameters and modules a `Tree(depth, width)` holds (itself excluded from modules). */
 function treeCounts(depth: number, width: number): { params: number; modules: number } {
   const right = depth > 1 ? treeCounts(depth - 1, width) : { params: 1, modules: 0 };
@@ -78,6 +89,8 @@ export const module0Checks: TaskChecks = {
         assertEqual(ops.isClose(1, 1.005), 1.0, 'isClose(1, 1.005)');
         assertEqual(ops.isClose(1, 1.02), 0.0, 'isClose(1, 1.02)');
         assertEqual(ops.isClose(-3, 3), 0.0, 'isClose(-3, 3)');
+        // 0.01 - 0 is exactly 1e-2: the tolerance is strict, |x - y| < 1e-2.
+        assertEqual(ops.isClose(0.01, 0), 0.0, 'isClose(0.01, 0) (strictly closer than 1e-2)');
       },
     },
     {
@@ -86,6 +99,8 @@ export const module0Checks: TaskChecks = {
         forAll(ctx, pairs, ([a, d]) => {
           assertEqual(ops.relu(a), a > 0 ? a : 0, `relu(${a})`);
           if (a !== 0) assertEqual(ops.reluBack(a, d), a > 0 ? d : 0, `reluBack(${a}, ${d})`);
+          // relu has no slope at 0; MiniTorch and PyTorch take it as 0 (x > 0, not x >= 0).
+          assertEqual(ops.reluBack(0, d), 0, `reluBack(0, ${d}) (the slope at 0 is taken as 0)`);
         }),
     },
     {
@@ -126,6 +141,8 @@ export const module0Checks: TaskChecks = {
           near(ops.invBack(-x, d), d * numericDerivative(ops.inv, -x), `invBack(${-x}, ${d})`);
           near(ops.reluBack(x, d), d * numericDerivative(ops.relu, x), `reluBack(${x}, ${d})`);
           near(ops.reluBack(-x, d), d * numericDerivative(ops.relu, -x), `reluBack(${-x}, ${d})`);
+          // At 0 only EPS is left in x + EPS, so a sign slip there is plain to see.
+          assertClose(ops.logBack(0, d), d / ops.EPS, `logBack(0, ${d}) (log(x) is ln(x + EPS))`, 0, 1e-9);
         }),
     },
   ],
@@ -258,6 +275,41 @@ export const module0Checks: TaskChecks = {
         assert(tree.training && tree.modules().every((m) => m.training), 'train() sets training = true everywhere');
         (tree.right as Tree).left.eval();
         assert(tree.training && (tree.right as Tree).training, 'eval() on a subtree leaves its parents alone');
+      },
+    },
+    {
+      name: 'modules() goes depth first in field order; a shared module, parameter or back-link counts once',
+      run: () => {
+        const t = new Tree(2, 1);
+        const right = t.right as Tree;
+        const order = [t.left, right, right.left, right.right, right.layers[0], t.layers[0]];
+        assert(
+          t.modules().length === order.length && t.modules().every((m, i) => m === order[i]),
+          'Tree(2, 1).modules() is left, right, right.left, right.right, right.layers.0, layers.0',
+        );
+        // A module reachable twice, and a child that links back to the root (a cycle).
+        const shared = new Leaf();
+        const root = new Pair(new Pair(shared, new Leaf()), new Pair(shared, new Leaf()));
+        (root.first as Pair).back = root;
+        const mods = root.modules();
+        assertEqual(mods.length, 5, 'modules() of a root whose two children share a leaf and link back to it');
+        assert(!mods.includes(root), 'modules() leaves out the module itself, even when a child links back to it');
+        assert(mods.filter((m) => m === shared).length === 1, 'modules() lists a shared module once');
+        const names = root.namedParameters().map(([n]) => n);
+        assertEqual(
+          names.join(' '),
+          'first.first.weight first.second.weight second.second.weight',
+          'namedParameters()',
+        );
+        // One Parameter held by two modules (tied weights) is listed once, under its first name.
+        const tied = new Parameter(3);
+        const twins = new Pair(new Pair(tied, new Leaf()), new Pair(new Leaf(), tied));
+        const tiedNames = twins.namedParameters().map(([n]) => n);
+        assertEqual(
+          tiedNames.join(' '),
+          'first.first first.second.weight second.first.weight',
+          'namedParameters() with one Parameter in two modules',
+        );
       },
     },
   ],

@@ -91,6 +91,17 @@ export const module1Checks: TaskChecks = {
           assertClose(centralDifference(f, [x, y], { arg: 1 }), x + 2 * y, `∂/∂y (xy + y²) at (${x}, ${y})`, 1e-4);
         }),
     },
+    {
+      // Nudging the caller's array in place (`up = vals`) gives the right derivative and a
+      // wrong array: the caller's next use of it sees x ± epsilon.
+      name: "centralDifference leaves the caller's values unchanged",
+      run: (ctx) =>
+        forAll(ctx, tuple<[number, number]>(floats(-5, 5), floats(-5, 5)), ([x, y]) => {
+          const vals = [x, y];
+          centralDifference((a, b) => a * b, vals, { arg: 1, epsilon: 0.25 });
+          assertEqual(vals, [x, y], `the values after centralDifference(f, [${x}, ${y}], { arg: 1 })`);
+        }),
+    },
   ],
   '1.2': [
     {

@@ -30,6 +30,7 @@ import {
   uniformTensor,
 } from './sample';
 import type { TaskChecks } from './types';
+import { mapKernel, reduceKernel, zipKernel } from '../../tensorOps';
 import { trainTensor } from '../../apps/tensorTraining';
 
 /** A TensorData of `shape` holding 0, 1, 2, … in row-major order. */
@@ -277,6 +278,50 @@ export const module2Checks: TaskChecks = {
           }
           const total = t.toFlatArray().reduce((p, q) => p + q, 0);
           assertClose(t.sum().item(), total, `sum() of [${shape}]`, 1e-9);
+        }),
+    },
+    {
+      // The fast backend hands each thread a range of a result; a kernel that wrote one past
+      // its range would write into the next thread's.
+      name: 'mapKernel, zipKernel and reduceKernel write only the ordinals start…end−1',
+      run: (ctx) =>
+        forAll(ctx, shapes(1, 3, 4), (shape, rng) => {
+          const size = shapeSize(shape);
+          const start = rng.int(size);
+          const end = start + rng.int(size - start + 1);
+          const strided = (storage: Float64Array, sh: number[]) => ({
+            storage,
+            shape: sh,
+            strides: stridesFromShape(sh),
+          });
+          const a = strided(counting(shape).toFlatArray(), shape);
+          const untouched = (out: Float64Array, what: string, want: (i: number) => number) =>
+            out.forEach((v, i) =>
+              assertEqual(
+                v,
+                start <= i && i < end ? want(i) : -1,
+                `${what}(start ${start}, end ${end}) of [${shape}] at ${i}`,
+              ),
+            );
+          const mapped = new Float64Array(size).fill(-1);
+          mapKernel((x) => 2 * x, strided(mapped, shape), a, start, end);
+          untouched(mapped, 'mapKernel', (i) => 2 * i);
+          const zipped = new Float64Array(size).fill(-1);
+          zipKernel((x, y) => x + y, strided(zipped, shape), a, a, start, end);
+          untouched(zipped, 'zipKernel', (i) => 2 * i);
+          // Summing the last dim: output i adds the n inputs n·i … n·i + n − 1.
+          const n = shape[shape.length - 1];
+          const outShape = [...shape.slice(0, -1), 1];
+          const reduced = new Float64Array(size / n).fill(-1);
+          const [rs, re] = [Math.min(start, size / n), Math.min(end, size / n)];
+          reduceKernel((p, q) => p + q, 0, strided(reduced, outShape), a, shape.length - 1, rs, re);
+          reduced.forEach((v, i) =>
+            assertEqual(
+              v,
+              rs <= i && i < re ? n * n * i + (n * (n - 1)) / 2 : -1,
+              `reduceKernel(start ${rs}, end ${re}) at ${i}`,
+            ),
+          );
         }),
     },
   ],

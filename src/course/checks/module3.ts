@@ -97,6 +97,41 @@ export const module3Checks: TaskChecks = {
         }),
     },
     {
+      // Each thread gets a range of one result: writing past it would write another's.
+      name: 'fastMapRange, fastZipRange and fastReduceRange write only outputs start…end−1',
+      run: (ctx) =>
+        forAll(ctx, shapes(1, 3, 4), (shape, rng) => {
+          const a = randomData(rng, shape);
+          const b = randomData(rng, shape);
+          const reverse = shape.map((_, i) => shape.length - 1 - i);
+          const n = shapeSize(shape);
+          const start = rng.int(n);
+          const end = start + rng.int(n - start + 1);
+          // Run a kernel on outputs s…e−1 of a result filled with -99; compare with `want`.
+          const check = (what: string, want: TensorData, s: number, e: number, run: (out: TensorData) => void) => {
+            const out = new TensorData(new Float64Array(want.size).fill(-99), want.shape);
+            run(out);
+            const w = want.toFlatArray();
+            out.toFlatArray().forEach((v, i) => {
+              const expected = s <= i && i < e ? w[i] : -99;
+              assertClose(v, expected, `${what} of [${want.shape}], start ${s}, end ${e}: element ${i}`, 1e-9);
+            });
+          };
+          for (const [label, x, y] of [
+            ['contiguous', a, b],
+            ['permuted', a.permute(...reverse), b.permute(...reverse)],
+          ] as const) {
+            check(`neg (${label})`, simple.map('neg', x), start, end, (out) => fastMapRange(out, x, 'neg', start, end));
+            const sum = simple.zip('add', x, y);
+            check(`add (${label})`, sum, start, end, (out) => fastZipRange(out, x, y, 'add', start, end));
+            const dim = x.shape.length - 1;
+            const total = simple.reduce('sum', x, dim);
+            const [rs, re] = [Math.min(start, total.size), Math.min(end, total.size)];
+            check(`sum (${label})`, total, rs, re, (out) => fastReduceRange(out, x, 'sum', dim, rs, re));
+          }
+        }),
+    },
+    {
       name: 'fastReduceRange matches reduce along every dim',
       run: (ctx) =>
         forAll(ctx, shapes(1, 3, 4), (shape, rng) => {
@@ -142,6 +177,40 @@ export const module3Checks: TaskChecks = {
           const out = TensorData.zeros(outShape);
           inHalves(shapeSize(outShape.slice(0, -1)), (s, e) => matmulRange(out, a, b, s, e));
           assertSameData(out, simple.matmul(a, b), `[${aShape}] @ [${bShape}]`);
+        }
+      },
+    },
+    {
+      // A thread's range may start in any batch entry, and must leave the other rows alone.
+      name: 'matmulRange computes exactly rows start…end−1, wherever the range starts',
+      run: (ctx) => {
+        const cases: Array<[number[], number[]]> = [
+          [
+            [2, 1, 3, 4],
+            [5, 4, 2],
+          ],
+          [
+            [3, 2, 5],
+            [3, 5, 2],
+          ],
+        ];
+        for (const [aShape, bShape] of cases) {
+          const a = randomData(ctx.rng, aShape);
+          const b = randomData(ctx.rng, bShape);
+          const want = simple.matmul(a, b);
+          const p = want.shape[want.shape.length - 1];
+          const rows = want.size / p;
+          const w = want.toFlatArray();
+          for (let start = 0; start < rows; start++) {
+            const end = Math.min(rows, start + 2);
+            const out = new TensorData(new Float64Array(want.size).fill(-99), want.shape);
+            matmulRange(out, a, b, start, end);
+            out.toFlatArray().forEach((v, i) => {
+              const row = Math.floor(i / p);
+              const expected = start <= row && row < end ? w[i] : -99;
+              assertClose(v, expected, `[${aShape}] @ [${bShape}], rows ${start}…${end - 1}: element ${i}`, 1e-9);
+            });
+          }
         }
       },
     },

@@ -13,8 +13,9 @@ import { Random } from '../../random';
 import { fromFlat } from '../../tensor';
 import { assert, assertClose, assertEqual } from './assert';
 import { gradCheck } from './numeric';
-import { forAll, ints, tuple, uniformTensor } from './sample';
-import type { TaskChecks } from './types';
+import { allIndices, forAll, ints, tuple, uniformTensor } from './sample';
+import type { Check, TaskChecks } from './types';
+import { conv1dKernel, conv2dKernel } from '../../convOps';
 
 /** Sizes for small convolutions: batch, in, out channels, width, kernel width. */
 const convSizes = tuple<[number, number, number, number, number]>(
@@ -24,6 +25,70 @@ const convSizes = tuple<[number, number, number, number, number]>(
   ints(2, 6),
   ints(1, 3),
 );
+
+/** Strides of `shape` ([batch, channels, ...spatial]) stored channels last: a permuted layout. */
+function channelsLast(shape: number[]): number[] {
+  const strides = new Array<number>(shape.length);
+  strides[1] = 1;
+  let acc = shape[1];
+  for (let d = shape.length - 1; d >= 2; d--) {
+    strides[d] = acc;
+    acc *= shape[d];
+  }
+  strides[0] = acc;
+  return strides;
+}
+
+/** What a convolution kernel of `convOps.ts` takes (forward: `reverse` false). */
+type ConvKernel = typeof conv1dKernel;
+
+/**
+ * A convolution kernel called directly on channels-last operands (every stride but the
+ * batch's differs from a contiguous layout) for output ordinals start…end−1 only: it must
+ * read and write through the strides it is given, and leave the other outputs alone (the
+ * fast backend gives each thread a range of one result).
+ */
+function checkConvKernel(kernel: ConvKernel, name: string, dims: number): Check {
+  return {
+    name: `${name} follows the strides of out, input and weight, and writes only outputs start…end−1`,
+    run: (ctx) =>
+      forAll(
+        ctx,
+        tuple<[number, number, number, number, number]>(ints(1, 2), ints(2, 3), ints(2, 3), ints(2, 4), ints(1, 3)),
+        ([b, cin, cout, size, k], rng) => {
+          const spatial = new Array<number>(dims).fill(size);
+          const taps = new Array<number>(dims).fill(k);
+          const operand = (shape: number[], draw: () => number) => ({
+            storage: Float64Array.from({ length: shape.reduce((p, q) => p * q, 1) }, draw),
+            shape,
+            strides: channelsLast(shape),
+          });
+          const at = (a: ReturnType<typeof operand>, ix: number[]) =>
+            a.storage[ix.reduce((p, v, d) => p + v * a.strides[d], 0)];
+          const input = operand([b, cin, ...spatial], () => rng.int(7) - 3);
+          const weight = operand([cout, cin, ...taps], () => rng.int(5) - 2);
+          const out = operand([b, cout, ...spatial], () => -99);
+          const n = out.storage.length;
+          const start = rng.int(n);
+          const end = start + rng.int(n - start + 1);
+          kernel(out, input, weight, false, start, end);
+          allIndices(out.shape).forEach((ix, ordinal) => {
+            let want = -99;
+            if (start <= ordinal && ordinal < end) {
+              const [bi, oc, ...pos] = ix;
+              want = 0;
+              for (let ic = 0; ic < cin; ic++)
+                for (const t of allIndices(taps)) {
+                  const p = pos.map((v, d) => v + t[d]);
+                  if (p.every((v) => v < size)) want += at(weight, [oc, ic, ...t]) * at(input, [bi, ic, ...p]);
+                }
+            }
+            assertEqual(at(out, ix), want, `${name} out[${ix}] of start ${start}, end ${end}, channels-last operands`);
+          });
+        },
+      ),
+  };
+}
 
 /** Checks of Tasks 4.1 to 4.5. */
 export const module4Checks: TaskChecks = {
@@ -55,6 +120,7 @@ export const module4Checks: TaskChecks = {
           'conv1d',
         ),
     },
+    checkConvKernel(conv1dKernel, 'conv1dKernel', 1),
   ],
   '4.2': [
     {
@@ -79,6 +145,7 @@ export const module4Checks: TaskChecks = {
           'conv2d',
         ),
     },
+    checkConvKernel(conv2dKernel, 'conv2dKernel', 2),
   ],
   '4.3': [
     {
@@ -130,7 +197,7 @@ export const module4Checks: TaskChecks = {
       },
     },
     {
-      name: 'maxpool2d takes window maxima; dropout drops about the rate and is off when ignored',
+      name: 'maxpool2d takes window maxima; dropout drops about the rate, draws from its rng, is off when ignored',
       run: () => {
         const x = fromFlat([1, 5, 3, 4, 2, 0, 9, 8], [1, 1, 2, 4]);
         assertEqual(Array.from(nn.maxpool2d(x, [2, 2]).toFlatArray()), [5, 9], 'maxpool2d');
@@ -142,6 +209,14 @@ export const module4Checks: TaskChecks = {
             .filter((v) => v !== 0).length / 2000;
         assertClose(kept, 0.75, 'fraction kept by dropout(0.25)', 0.05);
         assert(nn.dropout(ones, 0.25, { ignore: true }) === ones, 'dropout with ignore returns its input');
+        // The mask comes from options.rng, so a seeded run repeats and two seeds differ.
+        const mask = (rng: Random) => nn.dropout(ones, 0.5, { rng }).toFlatArray();
+        assertEqual(mask(new Random(3)), mask(new Random(3)), 'dropout masks from two Random(3)');
+        const [three, four] = [mask(new Random(3)), mask(new Random(4))];
+        assert(
+          three.some((v, i) => v !== four[i]),
+          'dropout with Random(3) and with Random(4) dropped the same elements: draw the mask from options.rng',
+        );
       },
     },
   ],

@@ -34,11 +34,21 @@ export interface PlantedBug {
 
 /**
  * Wrong operators, each caught by one of the laws the exercise asks for (and by no law that
- * only a lucky input would reveal): sigmoid's range, value at 0 and monotonicity, mul's
- * symmetry, and the distributive law.
+ * only a lucky input would reveal): sigmoid's range, value at 0, symmetry and monotonicity
+ * (strict, near 0 too), lt's transitivity, mul's symmetry, and the distributive law. A suite that leaves a law out
+ * loses that bug's points (the shifted sigmoid is caught by its value at 0 and by symmetry,
+ * which implies sigmoid(0) = 0.5).
  */
 export const plantedBugs: PlantedBug[] = [
   { bug: 'sigmoid decreases', ops: { ...referenceOperators, sigmoid: (x) => 0.5 - 0.5 * Math.tanh(x / 2) } },
+  {
+    // Increasing far from 0, so a monotonicity law tried only at large |a| misses it.
+    bug: 'sigmoid is flat on [-1, 1] (not strictly increasing)',
+    ops: {
+      ...referenceOperators,
+      sigmoid: (x) => referenceOperators.sigmoid(Math.sign(x) * Math.max(0, Math.abs(x) - 1)),
+    },
+  },
   {
     bug: 'sigmoid is shifted (sigmoid(0) is not 0.5)',
     ops: { ...referenceOperators, sigmoid: (x) => 0.5 + 0.5 * Math.tanh((x + 1) / 2) },
@@ -47,10 +57,17 @@ export const plantedBugs: PlantedBug[] = [
     bug: 'sigmoid leaves [0, 1]',
     ops: { ...referenceOperators, sigmoid: (x) => 1.2 * referenceOperators.sigmoid(x) - 0.1 },
   },
-  { bug: 'mul is not symmetric', ops: { ...referenceOperators, mul: (x, y) => x * y + x - y } },
   {
-    bug: 'add is off by one, so mul does not distribute over it',
-    ops: { ...referenceOperators, add: (x, y) => x + y + 1 },
+    bug: 'sigmoid is not symmetric (1 - sigmoid(a) is not sigmoid(-a))',
+    ops: { ...referenceOperators, sigmoid: (x) => referenceOperators.sigmoid(x < 0 ? 0.8 * x : x) },
+  },
+  { bug: 'lt is not transitive', ops: { ...referenceOperators, lt: (x, y) => Number(x < y && y - x < 50) } },
+  // (x + 1) · y: distributes over add, so only symmetry tells.
+  { bug: 'mul is not symmetric', ops: { ...referenceOperators, mul: (x, y) => (x + 1) * y } },
+  {
+    // Off by (x + y)² / 100: add(a, neg(a)) is still 0, so only the distributive law tells.
+    bug: 'add is off, so mul does not distribute over it',
+    ops: { ...referenceOperators, add: (x, y) => x + y + (x + y) ** 2 / 100 },
   },
 ];
 
