@@ -145,7 +145,7 @@ function checkVariable(x: unknown, caller: string): asserts x is Variable {
  * twice has two arrows leaving it.
  */
 export function graphToDot(output: Variable, options: GraphOptions = {}): string {
-  checkOptions('graphToDot', options, ['describe', 'rankdir']);
+  checkOptions('graphToDot', options, ['describe', 'rankdir', 'fold']);
   checkVariable(output, 'graphToDot');
   const describe = options.describe ?? describeVariable;
   const lines = [
@@ -258,7 +258,7 @@ export async function dotToSvg(dot: string): Promise<string> {
  * after `output.backward()` to see the derivatives too.
  */
 export async function drawGraph(output: Variable, options: GraphOptions = {}): Promise<string> {
-  checkOptions('drawGraph', options, ['describe', 'rankdir']);
+  checkOptions('drawGraph', options, ['describe', 'rankdir', 'fold']);
   checkVariable(output, 'drawGraph');
   return dotToSvg(graphToDot(output, options));
 }
@@ -271,7 +271,7 @@ export async function showGraph(
   output: Variable,
   options: GraphOptions & ShowOptions = {},
 ): Promise<string | undefined> {
-  checkOptions('showGraph', options, ['describe', 'rankdir', 'name', 'outDir']);
+  checkOptions('showGraph', options, ['describe', 'rankdir', 'fold', 'name', 'outDir']);
   const svg = await drawGraph(output, { describe: options.describe, rankdir: options.rankdir });
   return showSvg(svg, { name: options.name ?? 'graph', outDir: options.outDir });
 }
