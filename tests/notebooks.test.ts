@@ -210,7 +210,7 @@ const shownTypes = (cell: Notebook['cells'][number]) => (cell.outputs ?? []).fla
 const DATASETS = ['simple', 'diag', 'split', 'xor', 'circle', 'spiral'];
 
 describe('Notebook course content (issue 26), in the committed notebooks', () => {
-  it('Notebook module0: Task 0.5 draws the simple set with the hand-set boundary and says k of N correct', () => {
+  it('Notebook module0: the hand-set classifier (exercise 0.5) draws the simple set with the hand-set boundary and says k of N correct', () => {
     const cell = codeCell(committed('module0'), 'handClassifier.countCorrect(weights, simple)');
     expect(printed(cell)).to.match(/: (\d+) of 100 correct/);
     expect(Number(/: (\d+) of 100 correct/.exec(printed(cell))![1])).to.be.at.least(90);
@@ -239,7 +239,7 @@ describe('Notebook course content (issue 26), in the committed notebooks', () =>
     }
   });
 
-  it("Notebook module3: Task 3.5's one table of every data set on every backend, with the machine's note", () => {
+  it("Notebook module3: the training table (exercise 3.5), one of every data set on every backend, with the machine's note", () => {
     const text = printed(codeCell(committed('module3'), 'compareBackends(data, backends'));
     expect(text).to.match(/^dataset\s+epochs\s+simple: acc\s+ms\/epoch\s+fast: acc\s+ms\/epoch/m);
     for (const d of DATASETS) expect(text).to.match(new RegExp(`^${d}\\s+\\d+(\\s+\\d+%\\s+[\\d.]+){2,3}$`, 'm'));

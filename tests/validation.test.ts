@@ -490,7 +490,7 @@ const BAD_CALLS: Array<[string, () => unknown, RegExp]> = [
   [
     'viz.graphToDot(y, {direction})',
     () => m.viz.graphToDot(mt.scalar(1), { direction: 'LR' }),
-    /graphToDot: unknown option "direction" \(it takes describe, rankdir\)/,
+    /graphToDot: unknown option "direction" \(it takes describe, rankdir, fold\)/,
   ],
   [
     'viz.stridesChart(layout, {cellSize})',
