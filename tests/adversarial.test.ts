@@ -1,8 +1,8 @@
 /**
  * Course tooling: submissions that try to raise their own score. A Module 0 bundle
- * (`--modules 0`, 30 points) is built and set up once in Gradescope's layout, then each
+ * (`--modules 0`, 35 points) is built and set up once in Gradescope's layout, then each
  * submission below is graded by the real `run_autograder`, as root as on Gradescope. Every
- * one is a student's Task 0.1 (honest score 10 / 30) plus a few lines inside the `mul`
+ * one is a student's Task 0.1 (honest score 10 / 35) plus a few lines inside the `mul`
  * solution region; each must get exactly its honest score, or 0 with a visible "TAMPERING
  * DETECTED". After each run no process of the grading user may be left, nor any file of it
  * in the temp folders. The parts that need a privilege drop are skipped, saying so, when the
@@ -55,7 +55,7 @@ const PAYLOADS: Record<string, string> = {
     M.Runnable.prototype.run = function (this: any, fn: (e?: unknown) => void) { try { this.fn && this.fn.call(this.ctx); } catch {} fn(); };`,
   'a detached process that overwrites results.json after the grader writes it': `${FIND_ROOT}
     const target = findRoot() + '/results/results.json';
-    const fake = JSON.stringify({ score: 30, max_score: 30, tests: [] });
+    const fake = JSON.stringify({ score: 35, max_score: 35, tests: [] });
     require('child_process').spawn('/bin/sh', ['-c', 'for i in $(seq 1 400); do echo \\'' + fake + '\\' > ' + target + ' 2>/dev/null; sleep 0.05; done'], { detached: true, stdio: 'ignore' }).unref();`,
   "replace chai's expect and assert with a no-op proxy": `
     const chai = require('chai');
@@ -65,7 +65,7 @@ const PAYLOADS: Record<string, string> = {
   'process.exit(0) on the first call': `
     process.exit(0);`,
   'write a fake results.json directly': `${FIND_ROOT}
-    try { require('fs').writeFileSync(findRoot() + '/results/results.json', JSON.stringify({ score: 30, max_score: 30, tests: [] })); } catch {}`,
+    try { require('fs').writeFileSync(findRoot() + '/results/results.json', JSON.stringify({ score: 35, max_score: 35, tests: [] })); } catch {}`,
   'patch Function.prototype.call to swallow errors': `
     const apply = Reflect.apply;
     Function.prototype.call = function (this: any, self: unknown, ...args: unknown[]) { try { return apply(this, self, args); } catch { return undefined; } };`,
@@ -200,14 +200,15 @@ describe('Course tooling adversarial submissions', function () {
     if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
   });
 
-  it('Course tooling the Module 0 bundle grades Module 0 only: maximum 30, its tasks, the reference root-only', () => {
+  it('Course tooling the Module 0 bundle grades Module 0 only: maximum 35, its tasks, the reference root-only', () => {
     const { results } = submit({ 'src/operators.ts': operators('') });
-    expect(results.max_score).to.equal(30);
+    expect(results.max_score).to.equal(35);
     expect(results.tests.map((t) => [t.number, t.score, t.max_score])).to.deep.equal([
       ['0.1', 10, 10],
       ['0.2', 0, 5],
       ['0.3', 0, 5],
       ['0.4', 0, 10],
+      ['0.5', 0, 5],
     ]);
     expect(results.score, 'the honest score of every submission below').to.equal(10);
     const names = unzip(fs.readFileSync(path.join(tmp, 'autograder.zip'))).map((e) => e.name);
@@ -236,7 +237,7 @@ describe('Course tooling adversarial submissions', function () {
 
   for (const [name, payload] of Object.entries(PAYLOADS)) {
     const expected = EXPECTED[name];
-    it(`Course tooling adversarial: ${name} → ${expected === 'tampering' ? 'TAMPERING DETECTED, 0' : `${expected} / 30`}`, function () {
+    it(`Course tooling adversarial: ${name} → ${expected === 'tampering' ? 'TAMPERING DETECTED, 0' : `${expected} / 35`}`, function () {
       if (NEEDS_ROOT.has(name) && !AS_ROOT) this.skip(); // needs the privilege drop: run the tests as root (CI does)
       const before = fs.readFileSync(path.join(tmp, 'source', 'repo', 'build', 'scripts', 'grade.js'));
       const { results, output } = submit({ 'src/operators.ts': operators(payload) });
@@ -249,7 +250,7 @@ describe('Course tooling adversarial submissions', function () {
         expect(results.score, summary).to.equal(expected);
         expect(results.output).to.not.include('TAMPERING');
       }
-      expect(results.max_score).to.equal(30);
+      expect(results.max_score).to.equal(35);
       // Nothing the submission did outlives the run: the file on disk stays what was graded.
       const file = path.join(tmp, 'results', 'results.json');
       const written = fs.readFileSync(file, 'utf8');
