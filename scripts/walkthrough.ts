@@ -117,7 +117,8 @@ export async function walkthrough(options: WalkOptions = {}): Promise<WalkResult
     const written = writeStarter(dir, root).files;
     fs.symlinkSync(path.join(root, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
     const tsOptions = transpileOptions(root);
-    for (const f of written.filter((f) => /^(src|tests|scripts)\/.*\.ts$/.test(f) && !f.endsWith('.d.ts')))
+    // Everything tsconfig.test.json compiles: the ported examples too (tests/examples.test.ts loads them).
+    for (const f of written.filter((f) => /^(src|tests|scripts|examples)\/.*\.ts$/.test(f) && !f.endsWith('.d.ts')))
       transpile(dir, f, tsOptions);
     const wasm = path.join(root, 'build', 'src', 'matmulF64.wasm');
     if (fs.existsSync(wasm)) fs.copyFileSync(wasm, path.join(dir, 'build', 'src', 'matmulF64.wasm'));
