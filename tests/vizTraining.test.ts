@@ -115,6 +115,16 @@ describe('Viz computation graph', () => {
     expect(() => graphToDot(loss, { fold: 0 })).to.throw(RangeError, /options\.fold must be a positive integer/);
   });
 
+  it('Task 1.5 Viz showGraph draws the folded graph when given fold', async function () {
+    this.timeout(20000);
+    const loss = binaryCrossEntropy(new Network(3).forward([0.2, 0.7]), 1);
+    const dir = tmp();
+    await showGraph(loss, { fold: 50, rankdir: 'TB', outDir: dir });
+    const svg = fs.readFileSync(path.join(dir, 'graph.svg'), 'utf8');
+    expect(svg).to.include('mul ×6');
+    expect(svg).to.include('relu ×3');
+  });
+
   it('Task 1.2 Viz showGraph writes graph.svg and .html outside a notebook', async function () {
     this.timeout(20000);
     const dir = tmp();

@@ -272,6 +272,6 @@ export async function showGraph(
   options: GraphOptions & ShowOptions = {},
 ): Promise<string | undefined> {
   checkOptions('showGraph', options, ['describe', 'rankdir', 'fold', 'name', 'outDir']);
-  const svg = await drawGraph(output, { describe: options.describe, rankdir: options.rankdir });
+  const svg = await drawGraph(output, { describe: options.describe, rankdir: options.rankdir, fold: options.fold });
   return showSvg(svg, { name: options.name ?? 'graph', outDir: options.outDir });
 }
