@@ -114,9 +114,10 @@ describe('Course tooling Gradescope autograder', function () {
   it('Course tooling a submission that does not compile: a syntax error costs its file, a type error is reported', () => {
     const broken = solution('src/operators.ts').replace('  return x * y;\n', '  return x * ;\n');
     const mistyped = solution('src/operatorProperties.ts').replace(
-      'const floats = fc.double(',
-      "const unused: number = 'text';\n  const floats = fc.double(",
+      '  // BEGIN SOLUTION 0.2\n',
+      "  // BEGIN SOLUTION 0.2\n  const unused: number = 'text';\n",
     );
+    expect(mistyped).to.include("const unused: number = 'text'");
     // A zip of the repository puts everything under one folder: that is found too.
     const { results } = submit({
       'minitorch/src/operators.ts': broken,
