@@ -43,7 +43,7 @@ describe('minitorch.data', () => {
     expect(() => ds.get(10)).to.throw(/TensorDataset.get: index must be an integer in \[-10, 9\], got number 10/);
   });
 
-  it('Task 2.2 shuffling visits every item once per pass, a new order each pass, repeatable from the seed', () => {
+  it('Task 2.1 shuffling visits every item once per pass, a new order each pass, repeatable from the seed', () => {
     const ds = new TensorDataset(arange(50));
     const pass = (loader: Iterable<Tensor[]>) => [...loader].flatMap(([b]) => Array.from(b.toFlatArray()));
     const loader = new DataLoader(ds, { batchSize: 8, shuffle: true, generator: new Random(7) });
