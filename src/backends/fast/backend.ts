@@ -132,18 +132,25 @@ function isShared(t: TensorData): boolean {
   return t.storage.buffer instanceof SharedArrayBuffer;
 }
 
+/** An operand at most 1/SMALL_OPERAND of an op's size is cheap to copy for the workers. */
+const SMALL_OPERAND = 64;
+
 /** Kernels that write every entry of their output (the others add into it: it must start at 0). */
 const WRITES_EVERY_ENTRY: ReadonlySet<KernelName> = new Set<KernelName>(['map', 'zip', 'reduce']);
 
 /**
- * Memory for a large result of a parallel call that the workers can write in place: a
- * released shared buffer of that size (`recycle.ts`), or, inside `tidy`, where this one will
- * come back too, a new one. Null otherwise: a fresh `SharedArrayBuffer` per call would cost
- * more than the copy it saves.
+ * Shared memory for a large result, or null for plain memory. Inside `tidy` every large result
+ * is shared memory, wherever it is computed: it comes back to `recycle.ts` when the scope ends,
+ * so after the first step no fresh `SharedArrayBuffer` is made, and the ops that read it later
+ * (the activation after a bias add, their gradients, pooling's copies) can split across the
+ * workers with nothing copied. Outside `tidy` only a parallel call takes shared memory, and
+ * only a released buffer: a fresh `SharedArrayBuffer` per call would cost more than the copy it
+ * saves.
  */
-function sharedResult(size: number, zero: boolean): Float64Array | null {
+function sharedResult(size: number, zero: boolean, parallel: boolean): Float64Array | null {
   if (size < RECYCLE_MIN) return null;
-  return reuse(size, true, zero) ?? (inTidy() ? newStorage([size], true) : null);
+  if (inTidy()) return reuse(size, true, zero) ?? newStorage([size], true);
+  return parallel ? reuse(size, true, zero) : null;
 }
 
 /** `args` ready for a kernel call: each `TensorData` as a plain `StridedArray`. */
@@ -276,11 +283,12 @@ export class FastBackend implements TensorBackend {
     const size = shapeSize(shape);
     const here = total === 0 || this.runsHere(work);
     const zero = !WRITES_EVERY_ENTRY.has(name);
-    const inPlace = here ? null : sharedResult(size, zero);
+    const inPlace = this.threads > 1 ? sharedResult(size, zero, !here) : null;
     if (inPlace !== null) {
-      // Recycled shared memory: the workers write the result where it stays, no copy after.
+      // Shared memory: the workers write the result where it stays, no copy after.
       const out = new TensorData(inPlace, shape);
-      this.runParallel(name, [out, ...inputs], [out, ...inputs], total);
+      if (here) this.runHere(name, [out, ...inputs], total);
+      else this.runParallel(name, [out, ...inputs], [out, ...inputs], total);
       return out;
     }
     const out = new TensorData(
@@ -313,7 +321,9 @@ export class FastBackend implements TensorBackend {
     // A cheap op pays the workers only when nothing is copied: every operand already in
     // shared memory and the result written in place (recycled shared memory, see `compute`).
     if (size < this.parallelThreshold || !(hasShared(size) || inTidy())) return 0;
-    return inputs.every(isShared) ? size : 0;
+    // An operand that is not shared is copied for the workers: worth it only when it is small
+    // next to the op (a bias, a broadcast scalar), not for an operand as large as the result.
+    return inputs.every((t) => isShared(t) || t.storage.length * SMALL_OPERAND <= size) ? size : 0;
   }
 
   /**

@@ -30,9 +30,32 @@ let limits: GpuLimits | null = null;
 let pendingError: string | undefined;
 /** The error of a command sent without waiting for its answer (`GpuBridge.post`), for the next call's reply. */
 let deferredError: string | undefined;
-/** Submissions since the queue last drained (see `run`). */
+/** Kernels submitted since the queue last drained (see `run`). */
 let inFlight = 0;
-const MAX_IN_FLIGHT = Number(platform.env('MINITORCH_GPU_MAX_IN_FLIGHT') ?? 16);
+const MAX_IN_FLIGHT = Number(platform.env('MINITORCH_GPU_MAX_IN_FLIGHT') ?? 64);
+
+/**
+ * The compute pass that consecutive kernels are recorded into, submitted as one command
+ * buffer by `flush`. A submission costs far more than a dispatch (on OpenGL ES, Dawn flushes
+ * and fences each one), and a training step is hundreds of small kernels. Kernels run in the
+ * order recorded, and WebGPU orders the storage accesses of one pass's dispatches, so a batch
+ * computes what one submission per kernel did. Anything else that touches the queue (a write,
+ * a copy, a read, a drain) flushes first, so it sees every kernel sent before it.
+ */
+let batch: { encoder: GPUCommandEncoder; pass: GPUComputePassEncoder; info: GPUBuffer[] } | null = null;
+/** Most kernels in one batch: the device starts on them while more are recorded. */
+const MAX_BATCH = 16;
+/** Commands received and not yet handled: a batch is submitted when none is left (see `run`). */
+let waiting = 0;
+
+/** Submit the open batch, if any. */
+function flush(): void {
+  if (batch === null) return;
+  batch.pass.end();
+  device?.queue.submit([batch.encoder.finish()]);
+  for (const b of batch.info) b.destroy();
+  batch = null;
+}
 const buffers = new Map<number, GPUBuffer>();
 const pipelines = new Map<string, GPUComputePipeline>();
 /**
@@ -192,6 +215,7 @@ fn main() {
  */
 function forgetDevice(reason: string): void {
   lostReason = reason;
+  batch = null; // recorded for a device that is gone: nothing to submit
   for (const id of buffers.keys()) lostIds.add(id);
   buffers.clear();
   pool.clear();
@@ -271,8 +295,16 @@ async function download(dev: GPUDevice, sources: GPUBuffer[]): Promise<Float32Ar
   return data;
 }
 
+/**
+ * Commands that leave an open batch open: a kernel joins it; a new buffer (fresh, or idle in
+ * the pool) is not used by any kernel in it, so writing it first is safe; a release only
+ * queues the buffer for the pool, which it joins after a drain (which flushes).
+ */
+const BATCHES: ReadonlySet<GpuCommand['op']> = new Set<GpuCommand['op']>(['run', 'create', 'destroy', 'count']);
+
 /** Run one command; returns the reply's payload. */
 async function handle(cmd: GpuCommand): Promise<GpuReply> {
+  if (!BATCHES.has(cmd.op)) flush();
   switch (cmd.op) {
     case 'init':
       if (device === null) await acquire();
@@ -316,18 +348,22 @@ async function handle(cmd: GpuCommand): Promise<GpuReply> {
         ),
         { binding: cmd.buffers.length, resource: { buffer: info } },
       ];
-      const encoder = dev.createCommandEncoder();
-      const pass = encoder.beginComputePass();
-      pass.setPipeline(pipeline);
-      pass.setBindGroup(0, dev.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries }));
-      pass.dispatchWorkgroups(cmd.groups[0], cmd.groups[1], cmd.groups[2]);
-      pass.end();
-      dev.queue.submit([encoder.finish()]);
-      info.destroy();
-      // Let the queue drain now and then: with thousands of submissions in flight, Dawn's
+      if (batch === null) {
+        const encoder = dev.createCommandEncoder();
+        batch = { encoder, pass: encoder.beginComputePass(), info: [] };
+      }
+      batch.pass.setPipeline(pipeline);
+      batch.pass.setBindGroup(0, dev.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries }));
+      batch.pass.dispatchWorkgroups(cmd.groups[0], cmd.groups[1], cmd.groups[2]);
+      batch.info.push(info);
+      // Submit when the batch is full, or when no command waits behind this one (the caller
+      // is computing, or waiting for an answer): the device should not sit idle meanwhile.
+      if (batch.info.length >= MAX_BATCH || waiting <= 1) flush();
+      // Let the queue drain now and then: with thousands of kernels in flight, Dawn's
       // OpenGL ES backend crashes on the next pipeline creation or readback.
       inFlight += 1;
       if (inFlight >= MAX_IN_FLIGHT) {
+        flush();
         await dev.queue.onSubmittedWorkDone();
         settle();
       }
@@ -384,6 +420,7 @@ async function handle(cmd: GpuCommand): Promise<GpuReply> {
 let queue: Promise<void> = Promise.resolve();
 side.onMessage((message) => {
   const cmd = message as GpuCommand;
+  waiting += 1;
   queue = queue.then(async () => {
     let reply: GpuReply;
     try {
@@ -399,6 +436,7 @@ side.onMessage((message) => {
     } catch (e) {
       reply = { error: e instanceof Error ? e.message : String(e) };
     }
+    waiting -= 1;
     if (reply.error !== undefined && lostReason !== null && !/device was lost/.test(reply.error) && device === null) {
       reply.error = `the GPU device was lost (${lostReason}); the next GPU operation starts a fresh device. (${reply.error})`;
     }
