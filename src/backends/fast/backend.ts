@@ -53,6 +53,7 @@ import { checkOptions } from '../../validate';
 import {
   COMPUTE_BOUND,
   MULTIPLY_ADDS_PER_OP,
+  NO_COPY_ADVANTAGE,
   PARALLEL_THRESHOLD,
   SIMD_MIN_MULTIPLY_ADDS,
   SIMD_SPEEDUP,
@@ -320,10 +321,10 @@ export class FastBackend implements TensorBackend {
     if (COMPUTE_BOUND.has(op)) return size;
     // A cheap op pays the workers only when nothing is copied: every operand already in
     // shared memory and the result written in place (recycled shared memory, see `compute`).
-    if (size < this.parallelThreshold || !(hasShared(size) || inTidy())) return 0;
+    if (!(hasShared(size) || inTidy())) return 0;
     // An operand that is not shared is copied for the workers: worth it only when it is small
     // next to the op (a bias, a broadcast scalar), not for an operand as large as the result.
-    return inputs.every((t) => isShared(t) || t.storage.length * SMALL_OPERAND <= size) ? size : 0;
+    return inputs.every((t) => isShared(t) || t.storage.length * SMALL_OPERAND <= size) ? size * NO_COPY_ADVANTAGE : 0;
   }
 
   /**
@@ -392,7 +393,7 @@ export class FastBackend implements TensorBackend {
     const shape = reducedShape(a.shape, d);
     // Summing is as cheap per element as `add`: the workers only pay when they can read the
     // input where it is (shared memory), not after a copy of all of it.
-    return this.compute('reduce', shape, [a, op, d], shapeSize(shape), isShared(a) ? a.size : 0);
+    return this.compute('reduce', shape, [a, op, d], shapeSize(shape), isShared(a) ? a.size * NO_COPY_ADVANTAGE : 0);
   }
 
   matmul(a: TensorData, b: TensorData): TensorData {

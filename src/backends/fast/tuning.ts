@@ -46,6 +46,14 @@ export const COMPUTE_BOUND: ReadonlySet<UnaryOp | BinaryOp> = new Set<UnaryOp | 
   'pow',
 ]);
 
+/**
+ * How much sooner (in size) a cheap elementwise op or a sum goes to the workers when nothing
+ * has to be copied for them: every operand already in shared memory and the result written in
+ * place (inside `tidy`, see `FastBackend.compute`). Waking a helper is then all it costs, so
+ * a quarter of `PARALLEL_THRESHOLD` (32k values, e.g. a conv layer's 100k activations) pays.
+ */
+export const NO_COPY_ADVANTAGE = 4;
+
 /** How many times faster the SIMD kernel does multiply-adds than the TypeScript loop. */
 export const SIMD_SPEEDUP = 4;
 

@@ -44,9 +44,15 @@ const MAX_IN_FLIGHT = Number(platform.env('MINITORCH_GPU_MAX_IN_FLIGHT') ?? 64);
  */
 let batch: { encoder: GPUCommandEncoder; pass: GPUComputePassEncoder; info: GPUBuffer[] } | null = null;
 /** Most kernels in one batch: the device starts on them while more are recorded. */
-const MAX_BATCH = 16;
-/** Commands received and not yet handled: a batch is submitted when none is left (see `run`). */
-let waiting = 0;
+const MAX_BATCH = 32;
+/**
+ * Run `fn` once the commands already received are handled: in Node, `setImmediate` runs after
+ * the event loop has delivered every queued message; a page has no such call, and a zero
+ * timeout comes close.
+ */
+const afterQueuedCommands: (fn: () => void) => void =
+  typeof setImmediate === 'function' ? (fn) => void setImmediate(fn) : (fn) => void setTimeout(fn, 0);
+let flushScheduled = false;
 
 /** Submit the open batch, if any. */
 function flush(): void {
@@ -356,9 +362,16 @@ async function handle(cmd: GpuCommand): Promise<GpuReply> {
       batch.pass.setBindGroup(0, dev.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries }));
       batch.pass.dispatchWorkgroups(cmd.groups[0], cmd.groups[1], cmd.groups[2]);
       batch.info.push(info);
-      // Submit when the batch is full, or when no command waits behind this one (the caller
-      // is computing, or waiting for an answer): the device should not sit idle meanwhile.
-      if (batch.info.length >= MAX_BATCH || waiting <= 1) flush();
+      // Submit when the batch is full, or once the commands queued behind this one are
+      // recorded (the caller is computing or waiting): the device should not sit idle.
+      if (batch.info.length >= MAX_BATCH) flush();
+      else if (!flushScheduled) {
+        flushScheduled = true;
+        afterQueuedCommands(() => {
+          flushScheduled = false;
+          flush();
+        });
+      }
       // Let the queue drain now and then: with thousands of kernels in flight, Dawn's
       // OpenGL ES backend crashes on the next pipeline creation or readback.
       inFlight += 1;
@@ -420,7 +433,6 @@ async function handle(cmd: GpuCommand): Promise<GpuReply> {
 let queue: Promise<void> = Promise.resolve();
 side.onMessage((message) => {
   const cmd = message as GpuCommand;
-  waiting += 1;
   queue = queue.then(async () => {
     let reply: GpuReply;
     try {
@@ -436,7 +448,6 @@ side.onMessage((message) => {
     } catch (e) {
       reply = { error: e instanceof Error ? e.message : String(e) };
     }
-    waiting -= 1;
     if (reply.error !== undefined && lostReason !== null && !/device was lost/.test(reply.error) && device === null) {
       reply.error = `the GPU device was lost (${lostReason}); the next GPU operation starts a fresh device. (${reply.error})`;
     }
