@@ -6,6 +6,7 @@
  */
 import { noGrad } from '../../src/autodiff';
 import { getBackend } from '../../src/backends/registry';
+import { tidy } from '../../src/lifetimes';
 import type { ImageDataset } from '../../src/apps/mnist';
 import { LeNet, evaluateImages, imageBatch, trainStep } from '../../src/apps/mnistTraining';
 import { Conv2d, Dropout, Linear } from '../../src/layers';
@@ -89,17 +90,19 @@ export async function mnistTraining(ctx: JobContext): Promise<unknown> {
   const model = new LeNet({ backend, rng: new Random(seed) });
   const optim = new Adam(model.parameters(), { lr });
   const [probe] = imageBatch(test, 0, 1, backend);
-  const maps = () => ({ maps: Array.from(noGrad(() => model.conv1.forward(probe)).toFlatArray()) });
+  const maps = () => ({ maps: tidy(() => Array.from(noGrad(() => model.conv1.forward(probe)).toFlatArray())) });
   ctx.emit({ probe: Array.from(test.images.subarray(0, 784)), probeLabel: test.labels[0], ...maps(), step: 0 });
   let step = 0;
   let drawn = 0;
   for (let epoch = 1; epoch <= epochs; epoch++) {
     for (let start = 0; start < n; start += batch) {
       await ctx.turn();
-      const [x, labels] = imageBatch(train, start, Math.min(n, start + batch), backend);
       const begin = performance.now();
-      const { loss } = trainStep(model, optim, x, labels);
-      const value = loss.item();
+      // In tidy, as trainMnist runs it: the step's tensors are released when it ends.
+      const value = tidy(() => {
+        const [x, labels] = imageBatch(train, start, Math.min(n, start + batch), backend);
+        return trainStep(model, optim, x, labels).loss.item();
+      });
       step += 1;
       const now = performance.now();
       const draw = now - drawn > 250 || !ctx.isPlaying;

@@ -6,6 +6,7 @@
 import { noGrad, topologicalSort } from '../../src/autodiff';
 import { FastBackend } from '../../src/backends/fast/backend';
 import { getBackend } from '../../src/backends/registry';
+import { tidy } from '../../src/lifetimes';
 import { prestartWorkers } from '../../src/platform/browser';
 import type { TensorBackend } from '../../src/tensorOps';
 import { MLP } from '../../src/layers';
@@ -115,25 +116,32 @@ function tensorRun(ctx: JobContext, label: string, backend: TensorBackend): Tens
   };
 }
 
-/** One full-batch epoch, as `trainTensor` runs it; reading the loss back waits for the device. */
+/**
+ * One full-batch epoch, as `trainTensor` runs it (in `tidy`, so its tensors are released when
+ * it ends); reading the loss back waits for the device.
+ */
 function tensorEpoch(run: TensorRun): { loss: number; accuracy: number; ms: number } {
   const start = performance.now();
-  run.optimizer.zeroGrad();
-  const prob = run.model.forward(run.X);
-  const loss = bce(prob, run.y);
-  loss.backward();
-  run.optimizer.step();
-  const value = loss.item();
-  const p = prob.toFlatArray();
-  const correct = run.labels.filter((label, i) => (p[i] > 0.5 ? 1 : 0) === label).length;
-  return { loss: value, accuracy: correct / run.labels.length, ms: performance.now() - start };
+  return tidy(() => {
+    run.optimizer.zeroGrad();
+    const prob = run.model.forward(run.X);
+    const loss = bce(prob, run.y);
+    loss.backward();
+    run.optimizer.step();
+    const value = loss.item();
+    const p = prob.toFlatArray();
+    const correct = run.labels.filter((label, i) => (p[i] > 0.5 ? 1 : 0) === label).length;
+    return { loss: value, accuracy: correct / run.labels.length, ms: performance.now() - start };
+  });
 }
 
 /** The decision surface of a tensor network, in one forward pass over the grid. */
 function tensorSurface(run: TensorRun): number[] {
   const grid = gridPoints();
-  return noGrad(() =>
-    Array.from(run.model.forward(fromFlat(grid.flat(), [grid.length, 2], { backend: run.on })).toFlatArray()),
+  return tidy(() =>
+    noGrad(() =>
+      Array.from(run.model.forward(fromFlat(grid.flat(), [grid.length, 2], { backend: run.on })).toFlatArray()),
+    ),
   );
 }
 
