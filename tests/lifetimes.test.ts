@@ -184,6 +184,37 @@ describe('Tensor lifetimes: tidy, keep, dispose', () => {
     expect(sums).to.deep.equal([8192, 16384, 24576]);
   });
 
+  it('Task 3.1 fast, 2 workers: in tidy a chain of cheap large ops runs on the workers with nothing copied, as simple computes it', () => {
+    const two = new FastBackend({ workers: 2 });
+    const values = rand([200, 200], { backend: 'simple', seed: 5 }).sub(0.5);
+    const chain = (x: Tensor) => {
+      const y = x.add(1); // x is a plain upload: this op runs here, its result is shared memory
+      return y.relu().mul(y).add(y).sum(0); // operands shared, results in place: the workers share these
+    };
+    const expected = chain(values).toFlatArray();
+    const calls = { parallel: 0, copied: 0 };
+    const internals = two as unknown as { sharedCopy: (...a: unknown[]) => unknown };
+    const copy = internals.sharedCopy;
+    const run = two.pool.run;
+    internals.sharedCopy = (...a: unknown[]) => {
+      calls.copied += 1;
+      return copy.apply(two, a);
+    };
+    two.pool.run = (...a: Parameters<typeof run>) => {
+      calls.parallel += 1;
+      return run.apply(two.pool, a);
+    };
+    try {
+      const got = tidy(() => chain(values.to(two)).toFlatArray());
+      expect(Array.from(got)).to.deep.equal(Array.from(expected));
+    } finally {
+      internals.sharedCopy = copy;
+      two.pool.run = run;
+    }
+    expect(calls.parallel, 'ops that went to the workers').to.equal(4);
+    expect(calls.copied, 'operands copied for the workers').to.equal(0);
+  });
+
   it("Task 3.1 fast: the backward pass adds a leaf's derivatives in place, with the same gradient as simple", () => {
     const grads: Float64Array[] = [];
     let inPlace = 0;
