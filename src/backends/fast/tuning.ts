@@ -34,7 +34,8 @@ export const SIMD_MIN_MULTIPLY_ADDS = 1 << 15;
  * more than a copy of its operands (a transcendental function). A worker reads and writes only
  * shared memory, and most operands are earlier results in plain memory, so handing an op over
  * copies its operands into shared memory and the worker's share of the result back. For the
- * cheap ops those copies cost about what the second core saves: they stay on the calling thread.
+ * cheap ops those copies cost about what the second core saves: they go to the workers only
+ * when nothing is copied (see `NO_COPY_ADVANTAGE`), which inside `tidy` is the rule.
  */
 export const COMPUTE_BOUND: ReadonlySet<UnaryOp | BinaryOp> = new Set<UnaryOp | BinaryOp>([
   'exp',

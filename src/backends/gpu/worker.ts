@@ -34,17 +34,61 @@ let deferredError: string | undefined;
 let inFlight = 0;
 const MAX_IN_FLIGHT = Number(platform.env('MINITORCH_GPU_MAX_IN_FLIGHT') ?? 64);
 
+/** A kernel waiting in the batch: its pipeline, its buffers' bindings, its info words and grid. */
+interface Recorded {
+  pipeline: GPUComputePipeline;
+  bindings: GPUBufferBinding[];
+  info: Uint32Array;
+  groups: [number, number, number];
+}
+
 /**
- * The compute pass that consecutive kernels are recorded into, submitted as one command
- * buffer by `flush`. A submission costs far more than a dispatch (on OpenGL ES, Dawn flushes
- * and fences each one), and a training step is hundreds of small kernels. Kernels run in the
- * order recorded, and WebGPU orders the storage accesses of one pass's dispatches, so a batch
- * computes what one submission per kernel did. Anything else that touches the queue (a write,
- * a copy, a read, a drain) flushes first, so it sees every kernel sent before it.
+ * Kernels recorded since the last submission, sent as one command buffer by `flush`. A
+ * submission costs far more than a dispatch (on OpenGL ES, Dawn flushes and fences each one),
+ * and a training step is hundreds of small kernels. The kernels run in the order recorded, one
+ * compute pass, whose dispatches WebGPU orders storage accesses between, so a batch computes
+ * what one submission per kernel did. Their info words share one buffer, at offsets: a buffer
+ * per kernel cost more than the kernel. Anything else that touches the queue (a write, a copy,
+ * a read, a drain) flushes first, so it sees every kernel sent before it.
  */
-let batch: { encoder: GPUCommandEncoder; pass: GPUComputePassEncoder; info: GPUBuffer[] } | null = null;
+let batch: Recorded[] = [];
 /** Most kernels in one batch: the device starts on them while more are recorded. */
 const MAX_BATCH = 32;
+
+/** Submit the recorded kernels, if any. */
+function flush(): void {
+  const dev = device;
+  const kernels = batch;
+  batch = [];
+  if (kernels.length === 0 || dev === null) return;
+  // Each kernel's info words at an offset the device can bind.
+  const align = dev.limits.minStorageBufferOffsetAlignment;
+  const offsets: number[] = [];
+  let bytes = 0;
+  for (const k of kernels) {
+    offsets.push(bytes);
+    bytes += Math.ceil(Math.max(4, k.info.byteLength) / align) * align;
+  }
+  const info = dev.createBuffer({ size: bytes, usage: GPUBufferUsage.STORAGE, mappedAtCreation: true });
+  const words = new Uint32Array(info.getMappedRange());
+  kernels.forEach((k, i) => words.set(k.info, offsets[i] / 4));
+  info.unmap();
+  const encoder = dev.createCommandEncoder();
+  const pass = encoder.beginComputePass();
+  kernels.forEach((k, i) => {
+    const entries: GPUBindGroupEntry[] = k.bindings.map((resource, binding) => ({ binding, resource }));
+    entries.push({
+      binding: k.bindings.length,
+      resource: { buffer: info, offset: offsets[i], size: Math.max(4, k.info.byteLength) },
+    });
+    pass.setPipeline(k.pipeline);
+    pass.setBindGroup(0, dev.createBindGroup({ layout: k.pipeline.getBindGroupLayout(0), entries }));
+    pass.dispatchWorkgroups(...k.groups);
+  });
+  pass.end();
+  dev.queue.submit([encoder.finish()]);
+  info.destroy();
+}
 /**
  * Run `fn` once the commands already received are handled: in Node, `setImmediate` runs after
  * the event loop has delivered every queued message; a page has no such call, and a zero
@@ -53,15 +97,6 @@ const MAX_BATCH = 32;
 const afterQueuedCommands: (fn: () => void) => void =
   typeof setImmediate === 'function' ? (fn) => void setImmediate(fn) : (fn) => void setTimeout(fn, 0);
 let flushScheduled = false;
-
-/** Submit the open batch, if any. */
-function flush(): void {
-  if (batch === null) return;
-  batch.pass.end();
-  device?.queue.submit([batch.encoder.finish()]);
-  for (const b of batch.info) b.destroy();
-  batch = null;
-}
 const buffers = new Map<number, GPUBuffer>();
 const pipelines = new Map<string, GPUComputePipeline>();
 /**
@@ -221,7 +256,7 @@ fn main() {
  */
 function forgetDevice(reason: string): void {
   lostReason = reason;
-  batch = null; // recorded for a device that is gone: nothing to submit
+  batch = []; // recorded for a device that is gone: nothing to submit
   for (const id of buffers.keys()) lostIds.add(id);
   buffers.clear();
   pool.clear();
@@ -256,6 +291,7 @@ function release(id: number): void {
   if (b === undefined) return;
   buffers.delete(id);
   if (settling.length >= POOL_LIMIT) {
+    flush(); // a recorded kernel may use it: submit them before it goes
     b.destroy();
     return;
   }
@@ -338,33 +374,14 @@ async function handle(cmd: GpuCommand): Promise<GpuReply> {
         });
         pipelines.set(cmd.code, pipeline);
       }
-      const info = dev.createBuffer({
-        size: Math.max(4, cmd.info.byteLength),
-        usage: GPUBufferUsage.STORAGE,
-        mappedAtCreation: true,
-      });
-      new Uint32Array(info.getMappedRange()).set(cmd.info);
-      info.unmap();
       // A binding is a whole buffer, or the part of it from `offset` (bytes) on.
-      const entries = [
-        ...cmd.buffers.map((b, binding) =>
-          typeof b === 'number'
-            ? { binding, resource: { buffer: buffer(b) } }
-            : { binding, resource: { buffer: buffer(b.id), offset: b.offset, size: b.size } },
-        ),
-        { binding: cmd.buffers.length, resource: { buffer: info } },
-      ];
-      if (batch === null) {
-        const encoder = dev.createCommandEncoder();
-        batch = { encoder, pass: encoder.beginComputePass(), info: [] };
-      }
-      batch.pass.setPipeline(pipeline);
-      batch.pass.setBindGroup(0, dev.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries }));
-      batch.pass.dispatchWorkgroups(cmd.groups[0], cmd.groups[1], cmd.groups[2]);
-      batch.info.push(info);
+      const bindings = cmd.buffers.map((b) =>
+        typeof b === 'number' ? { buffer: buffer(b) } : { buffer: buffer(b.id), offset: b.offset, size: b.size },
+      );
+      batch.push({ pipeline, bindings, info: cmd.info, groups: cmd.groups });
       // Submit when the batch is full, or once the commands queued behind this one are
       // recorded (the caller is computing or waiting): the device should not sit idle.
-      if (batch.info.length >= MAX_BATCH) flush();
+      if (batch.length >= MAX_BATCH) flush();
       else if (!flushScheduled) {
         flushScheduled = true;
         afterQueuedCommands(() => {
