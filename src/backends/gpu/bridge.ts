@@ -70,6 +70,9 @@ export interface GpuReply {
 /** Most commands posted without an answer before `post` waits for the worker (see `post`). */
 const MAX_UNANSWERED = 256;
 
+/** Most posted commands sent together as one message (see `GpuBridge.post`). */
+const OUTBOX_SIZE = 32;
+
 /** How long to wait for one answer before declaring the worker lost. */
 const TIMEOUT_MS = 120_000;
 /** How long process exit waits for the worker to finish its queue (see `close`). */
@@ -129,6 +132,7 @@ export class GpuBridge {
     // posting its answer, so the caller wakes for its own answer and no other.
     const seq = (this.seq = (this.seq % 0x7fffffff) + 1);
     this.unanswered = 0;
+    this.sendOutbox();
     this.worker.post({ ...cmd, seq }, transfer);
     const deadline = Date.now() + timeoutMs;
     for (let seen = Atomics.load(this.flag, 0); seen !== seq; seen = Atomics.load(this.flag, 0)) {
@@ -170,9 +174,23 @@ export class GpuBridge {
    */
   post(cmd: GpuCommand): void {
     if (this.closed) return;
-    this.worker.post({ ...cmd, noReply: true });
+    this.outbox.push({ ...cmd, noReply: true });
+    if (this.outbox.length >= OUTBOX_SIZE) this.sendOutbox();
     if (++this.unanswered >= MAX_UNANSWERED) this.call({ op: 'count' });
   }
   /** Commands posted since the last one answered (see `post`). */
   private unanswered = 0;
+  /**
+   * Posted commands not sent yet: they go as one message, when there are `OUTBOX_SIZE` of them
+   * or before the next `call` (which every read of values is), since each message costs both
+   * threads more than most commands do.
+   */
+  private outbox: GpuCommand[] = [];
+
+  /** Send the posted commands waiting in the outbox, in order. */
+  private sendOutbox(): void {
+    if (this.outbox.length === 0) return;
+    this.worker.post(this.outbox);
+    this.outbox = [];
+  }
 }

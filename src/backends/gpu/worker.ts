@@ -449,7 +449,12 @@ async function handle(cmd: GpuCommand): Promise<GpuReply> {
 // Commands run strictly in order, one at a time, whatever their awaits.
 let queue: Promise<void> = Promise.resolve();
 side.onMessage((message) => {
-  const cmd = message as GpuCommand;
+  // Posted commands arrive together, as an array (see `GpuBridge.post`); a call alone.
+  for (const cmd of Array.isArray(message) ? (message as GpuCommand[]) : [message as GpuCommand]) enqueue(cmd);
+});
+
+/** Queue `cmd` to run after every command received before it, and answer it if it asks. */
+function enqueue(cmd: GpuCommand): void {
   queue = queue.then(async () => {
     let reply: GpuReply;
     try {
@@ -476,4 +481,4 @@ side.onMessage((message) => {
     Atomics.store(flag, 0, cmd.seq ?? 0);
     Atomics.notify(flag, 0);
   });
-});
+}
