@@ -136,8 +136,17 @@ function isShared(t: TensorData): boolean {
 /** An operand at most 1/SMALL_OPERAND of an op's size is cheap to copy for the workers. */
 const SMALL_OPERAND = 64;
 
-/** Kernels that write every entry of their output (the others add into it: it must start at 0). */
-const WRITES_EVERY_ENTRY: ReadonlySet<KernelName> = new Set<KernelName>(['map', 'zip', 'reduce']);
+/**
+ * Kernels that write every entry of their output (the others add into it: it must start at 0).
+ * The SIMD kernels accumulate in WebAssembly memory and copy whole rows or planes out.
+ */
+const WRITES_EVERY_ENTRY: ReadonlySet<KernelName> = new Set<KernelName>([
+  'map',
+  'zip',
+  'reduce',
+  'matmulSimd',
+  'conv2dSimd',
+]);
 
 /**
  * Shared memory for a large result, or null for plain memory. Inside `tidy` every large result
