@@ -728,7 +728,12 @@ async function main(): Promise<void> {
       tidied.buffersWarm / tidied.buffersEnd,
       1,
     );
-    goal('gpu MLP loop: steps/s in tidy >= 1.5x without', plain.msPerStep / tidied.msPerStep, 1.5);
+    // Without tidy the loop must stay bounded: spills keep the device's buffers near the budget.
+    goal(
+      'gpu MLP loop without tidy: device buffers bounded (2 x after warm-up / at the end >= 1)',
+      (2 * plain.buffersWarm) / plain.buffersEnd,
+      1,
+    );
   }
   // Below the parallel threshold both run the same code on the calling thread: allow 10% noise.
   const worst = Math.min(
