@@ -139,6 +139,7 @@ OPS = {
     "linspace": lambda x, start, end, steps: x * torch.linspace(start, end, steps, dtype=torch.float64),
     "mseLoss": lambda a, b, reduction="mean": F.mse_loss(a, b, reduction=reduction),
     "l1Loss": lambda a, b, reduction="mean": F.l1_loss(a, b, reduction=reduction),
+    "smoothL1Loss": lambda a, b, beta=1.0, reduction="mean": F.smooth_l1_loss(a, b, beta=beta, reduction=reduction),
     "bceWithLogits": lambda a, y, reduction="mean": F.binary_cross_entropy_with_logits(a, y, reduction=reduction),
     # The course's log(x + 1e-6) in place of PyTorch's clamped log.
     "binaryCrossEntropy": lambda p, y, reduction="mean": _reduce(
@@ -417,6 +418,14 @@ CASES += [
     case("crossEntropyProbs", [inp([2, 3]), inp([2, 3], lo=0, hi=1)], reduction="none"),
     case("crossEntropy", [inp([4, 3])], labels=[2, 0, 0, 1], ignoreIndex=0),
     case("conv2dLayer", [inp([1, 2, 5, 5]), inp([3, 2, 2, 2])], stride=2),
+    # Kernels exactly as large as the padded input (one output position), and smoothL1Loss's
+    # beta and reductions (the regression example uses only its defaults).
+    case("maxpool2dStride", [inp([1, 2, 3, 4], lo=-3, hi=-1)], kernel=[5, 4], padding=[1, 0]),
+    case("avgpool2dStride", [inp([1, 2, 2, 2])], kernel=4, padding=1),
+    case("conv1dTorch", [inp([2, 2, 3]), inp([3, 2, 5]), inp([3])], padding=1),
+    case("smoothL1Loss", [inp([3, 4]), inp([3, 4])]),
+    case("smoothL1Loss", [inp([4, 3], permute=[1, 0]), inp([3, 4])], beta=0.5, reduction="sum"),
+    case("smoothL1Loss", [inp([2, 5]), inp([2, 5])], beta=2.0, reduction="none"),
 ]
 
 
