@@ -318,6 +318,7 @@ const BAD_CALLS: Array<[string, () => unknown, RegExp]> = [
     () => m.smoothL1Loss(x, x, { delta: 1 }),
     /smoothL1Loss: unknown option "delta" \(it takes reduction, beta\)/,
   ],
+  ['new PyTorchMnistNet(1)', () => new m.PyTorchMnistNet(1), /PyTorchMnistNet: takes at most 0 arguments/],
   ['new NLLLoss({}, 1)', () => new m.NLLLoss({}, 1), /NLLLoss: takes at most 1 argument \(options\), got 2/],
   [
     'new BCELoss(null)',
