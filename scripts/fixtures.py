@@ -426,6 +426,10 @@ CASES += [
     case("smoothL1Loss", [inp([3, 4]), inp([3, 4])]),
     case("smoothL1Loss", [inp([4, 3], permute=[1, 0]), inp([3, 4])], beta=0.5, reduction="sum"),
     case("smoothL1Loss", [inp([2, 5]), inp([2, 5])], beta=2.0, reduction="none"),
+    # One PyTorch option without padding is PyTorch's call (padding 0), not the course's.
+    case("conv2dTorch", [inp([1, 2, 7, 7]), inp([2, 2, 3, 3]), inp([2])], dilation=2),
+    case("conv2dTorch", [inp([2, 2, 6, 5]), inp([2, 2, 2, 2])], stride=2),
+    case("conv1dTorch", [inp([1, 4, 6]), inp([4, 2, 3])], groups=2),
 ]
 
 

@@ -211,14 +211,16 @@ export const FIXTURE_OPS: Record<string, (inputs: Tensor[], args: Record<string,
   },
 };
 
-/** The convolution options of a fixture case (PyTorch's defaults where it gives none). */
+/**
+ * The convolution options a fixture case gives, as the PyTorch call passes them: padding
+ * defaults to 0 once any option is given (so `{ dilation: 2 }` alone is PyTorch's call); a
+ * case with none says `padding: 0`, since a call without options is the course's convolution.
+ */
 function convOptions(args: Record<string, unknown>): nn.ConvOptions {
-  return {
-    stride: (args.stride as number | number[] | undefined) ?? 1,
-    padding: (args.padding as number | number[] | 'same' | undefined) ?? 0,
-    dilation: args.dilation as number | number[] | undefined,
-    groups: args.groups as number | undefined,
-  };
+  const given = Object.fromEntries(
+    ['stride', 'padding', 'dilation', 'groups'].filter((k) => args[k] !== undefined).map((k) => [k, args[k]]),
+  ) as nn.ConvOptions;
+  return Object.keys(given).length === 0 ? { padding: 0 } : given;
 }
 
 /** A layer whose weight (and bias) are the fixture's leaves, so their gradients are the ones compared. */
