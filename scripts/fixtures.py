@@ -152,6 +152,10 @@ OPS = {
         a, torch.tensor(labels), reduction=reduction, ignore_index=ignoreIndex
     ),
     "crossEntropyProbs": lambda a, p, reduction="mean": F.cross_entropy(a, p, reduction=reduction),
+    "all": lambda a, dim=None, keepdim=False: (
+        a.all() if dim is None else a.all(dim=tuple(dim) if isinstance(dim, list) else dim, keepdim=keepdim)
+    ).double(),
+    "takeAlong": lambda a, dim, index, keepdim=False: _keep(torch.gather(a, dim, torch.tensor(index)), dim, keepdim),
     "sequential": lambda x, w1, b1, w2, b2, w3, b3: torch.sigmoid(
         F.linear(torch.tanh(F.linear(torch.relu(F.linear(torch.flatten(x, 1), w1, b1)), w2, b2)), w3, b3)
     ),
@@ -165,6 +169,10 @@ def _index(spec):
     if spec == "...":
         return Ellipsis
     return slice(*[int(p) if p.strip() else None for p in spec.split(":")])
+
+
+def _keep(t, dim, keepdim):
+    return t if keepdim else t.squeeze(dim)
 
 
 def _reduce(t, reduction):
@@ -430,6 +438,12 @@ CASES += [
     case("conv2dTorch", [inp([1, 2, 7, 7]), inp([2, 2, 3, 3]), inp([2])], dilation=2),
     case("conv2dTorch", [inp([2, 2, 6, 5]), inp([2, 2, 2, 2])], stride=2),
     case("conv1dTorch", [inp([1, 4, 6]), inp([4, 2, 3])], groups=2),
+    # all (no bool dtype: 1/0) and takeAlong (torch.gather with one index per slice).
+    case("all", [inp([3, 4], lo=0, hi=3, integers=True)]),
+    case("all", [inp([3, 4], lo=0, hi=3, integers=True)], dim=1),
+    case("all", [inp([2, 3, 2], permute=[2, 0, 1], lo=0, hi=5, integers=True)], dim=[0, 2], keepdim=True),
+    case("takeAlong", [inp([3, 4])], dim=1, index=[[2], [0], [3]]),
+    case("takeAlong", [inp([3, 4], permute=[1, 0])], dim=0, index=[[1, 0, 2]], keepdim=True),
 ]
 
 

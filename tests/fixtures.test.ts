@@ -196,6 +196,9 @@ export const FIXTURE_OPS: Record<string, (inputs: Tensor[], args: Record<string,
       { reduction: reduction as Reduction | undefined, ignoreIndex: ignoreIndex as number | undefined },
     ),
   crossEntropyProbs: ([a, p], { reduction }) => crossEntropy(a, p, { reduction: reduction as Reduction | undefined }),
+  all: ([a], { dim, keepdim }) => a.all(dim as Dims, keepdim as boolean | undefined),
+  takeAlong: ([a], { dim, index, keepdim }) =>
+    a.takeAlong(dim as number, tensor(index as NestedArray, { backend: a.backend }), keepdim as boolean | undefined),
   sequential: ([x, w1, b1, w2, b2, w3, b3]) => {
     const linear = (w: Tensor, b: Tensor): Linear =>
       withParameters(new Linear(w.shape[1], w.shape[0], { backend: x.backend }), w, b);
@@ -266,6 +269,8 @@ const COMPOSED_TASKS: Record<string, string> = {
   mseLoss: 'Task 2.4',
   l1Loss: 'Task 2.4',
   smoothL1Loss: 'Task 2.4',
+  all: 'Task 2.3',
+  takeAlong: 'Task 2.4',
   bceWithLogits: 'Task 2.4',
   binaryCrossEntropy: 'Task 2.4',
   nllLoss: 'Task 2.4',
