@@ -444,6 +444,9 @@ CASES += [
     case("all", [inp([2, 3, 2], permute=[2, 0, 1], lo=0, hi=5, integers=True)], dim=[0, 2], keepdim=True),
     case("takeAlong", [inp([3, 4])], dim=1, index=[[2], [0], [3]]),
     case("takeAlong", [inp([3, 4], permute=[1, 0])], dim=0, index=[[1, 0, 2]], keepdim=True),
+    # Stride unlike the kernel in height only, on an input the kernel divides (not the tiles).
+    case("maxpool2dStride", [inp([1, 2, 4, 4])], kernel=2, stride=[1, 2]),
+    case("avgpool2dStride", [inp([1, 1, 6, 4])], kernel=[3, 2], stride=[1, 2]),
 ]
 
 
