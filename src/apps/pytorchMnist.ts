@@ -18,17 +18,24 @@ import { tooManyArguments } from '../validate';
  * (normalised by MNIST's mean 0.1307 and deviation 0.3081, as the example does).
  */
 export class PyTorchMnistNet extends Module {
-  conv1 = new Conv2d(1, 32, 3, { stride: 1 });
-  conv2 = new Conv2d(32, 64, 3, { stride: 1 });
-  dropout1 = new Dropout(0.25);
-  dropout2 = new Dropout(0.5);
-  fc1 = new Linear(9216, 128);
-  fc2 = new Linear(128, 10);
+  conv1: Conv2d;
+  conv2: Conv2d;
+  dropout1: Dropout;
+  dropout2: Dropout;
+  fc1: Linear;
+  fc2: Linear;
 
   constructor() {
     super();
-    // PyTorch's Net() takes nothing; an argument meant for another network is a mistake.
+    // PyTorch's Net() takes nothing; an argument meant for another network is a mistake,
+    // reported before any weight is drawn.
     if (arguments.length > 0) tooManyArguments('PyTorchMnistNet', 0, arguments.length, 'none');
+    this.conv1 = new Conv2d(1, 32, 3, { stride: 1 });
+    this.conv2 = new Conv2d(32, 64, 3, { stride: 1 });
+    this.dropout1 = new Dropout(0.25);
+    this.dropout2 = new Dropout(0.5);
+    this.fc1 = new Linear(9216, 128);
+    this.fc2 = new Linear(128, 10);
   }
 
   /** [batch, 1, 28, 28] → [batch, 10] log-probabilities, statement by statement as `Net.forward`. */
