@@ -139,6 +139,7 @@ OPS = {
     "linspace": lambda x, start, end, steps: x * torch.linspace(start, end, steps, dtype=torch.float64),
     "mseLoss": lambda a, b, reduction="mean": F.mse_loss(a, b, reduction=reduction),
     "l1Loss": lambda a, b, reduction="mean": F.l1_loss(a, b, reduction=reduction),
+    "smoothL1Loss": lambda a, b, beta=1.0, reduction="mean": F.smooth_l1_loss(a, b, beta=beta, reduction=reduction),
     "bceWithLogits": lambda a, y, reduction="mean": F.binary_cross_entropy_with_logits(a, y, reduction=reduction),
     # The course's log(x + 1e-6) in place of PyTorch's clamped log.
     "binaryCrossEntropy": lambda p, y, reduction="mean": _reduce(
@@ -151,6 +152,10 @@ OPS = {
         a, torch.tensor(labels), reduction=reduction, ignore_index=ignoreIndex
     ),
     "crossEntropyProbs": lambda a, p, reduction="mean": F.cross_entropy(a, p, reduction=reduction),
+    "all": lambda a, dim=None, keepdim=False: (
+        a.all() if dim is None else a.all(dim=tuple(dim) if isinstance(dim, list) else dim, keepdim=keepdim)
+    ).double(),
+    "takeAlong": lambda a, dim, index, keepdim=False: _keep(torch.gather(a, dim, torch.tensor(index)), dim, keepdim),
     "sequential": lambda x, w1, b1, w2, b2, w3, b3: torch.sigmoid(
         F.linear(torch.tanh(F.linear(torch.relu(F.linear(torch.flatten(x, 1), w1, b1)), w2, b2)), w3, b3)
     ),
@@ -164,6 +169,10 @@ def _index(spec):
     if spec == "...":
         return Ellipsis
     return slice(*[int(p) if p.strip() else None for p in spec.split(":")])
+
+
+def _keep(t, dim, keepdim):
+    return t if keepdim else t.squeeze(dim)
 
 
 def _reduce(t, reduction):
@@ -417,6 +426,27 @@ CASES += [
     case("crossEntropyProbs", [inp([2, 3]), inp([2, 3], lo=0, hi=1)], reduction="none"),
     case("crossEntropy", [inp([4, 3])], labels=[2, 0, 0, 1], ignoreIndex=0),
     case("conv2dLayer", [inp([1, 2, 5, 5]), inp([3, 2, 2, 2])], stride=2),
+    # Kernels exactly as large as the padded input (one output position), and smoothL1Loss's
+    # beta and reductions (the regression example uses only its defaults).
+    case("maxpool2dStride", [inp([1, 2, 3, 4], lo=-3, hi=-1)], kernel=[5, 4], padding=[1, 0]),
+    case("avgpool2dStride", [inp([1, 2, 2, 2])], kernel=4, padding=1),
+    case("conv1dTorch", [inp([2, 2, 3]), inp([3, 2, 5]), inp([3])], padding=1),
+    case("smoothL1Loss", [inp([3, 4]), inp([3, 4])]),
+    case("smoothL1Loss", [inp([4, 3], permute=[1, 0]), inp([3, 4])], beta=0.5, reduction="sum"),
+    case("smoothL1Loss", [inp([2, 5]), inp([2, 5])], beta=2.0, reduction="none"),
+    # One PyTorch option without padding is PyTorch's call (padding 0), not the course's.
+    case("conv2dTorch", [inp([1, 2, 7, 7]), inp([2, 2, 3, 3]), inp([2])], dilation=2),
+    case("conv2dTorch", [inp([2, 2, 6, 5]), inp([2, 2, 2, 2])], stride=2),
+    case("conv1dTorch", [inp([1, 4, 6]), inp([4, 2, 3])], groups=2),
+    # all (no bool dtype: 1/0) and takeAlong (torch.gather with one index per slice).
+    case("all", [inp([3, 4], lo=0, hi=3, integers=True)]),
+    case("all", [inp([3, 4], lo=0, hi=3, integers=True)], dim=1),
+    case("all", [inp([2, 3, 2], permute=[2, 0, 1], lo=0, hi=5, integers=True)], dim=[0, 2], keepdim=True),
+    case("takeAlong", [inp([3, 4])], dim=1, index=[[2], [0], [3]]),
+    case("takeAlong", [inp([3, 4], permute=[1, 0])], dim=0, index=[[1, 0, 2]], keepdim=True),
+    # Stride unlike the kernel in height only, on an input the kernel divides (not the tiles).
+    case("maxpool2dStride", [inp([1, 2, 4, 4])], kernel=2, stride=[1, 2]),
+    case("avgpool2dStride", [inp([1, 1, 6, 4])], kernel=[3, 2], stride=[1, 2]),
 ]
 
 

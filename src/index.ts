@@ -112,6 +112,7 @@ export type { BackendRun, TensorEpochStats, TensorTrainOptions, TensorTrainResul
 export * as mnist from './apps/mnist';
 export { LeNet, trainMnist, evaluateImages, imageBatch, predictClasses } from './apps/mnistTraining';
 export type { ImageEpochStats, MnistTrainOptions, BatchProgress } from './apps/mnistTraining';
+export { PyTorchMnistNet } from './apps/pytorchMnist';
 export * as sentiment from './apps/sentiment';
 
 // Notebooks: pictures, checks, unwritten exercises

@@ -30,10 +30,10 @@ export interface ClassLossOptions extends LossOptions {
 /** Class labels: a plain array, or a tensor of integer values (what PyTorch code passes). */
 export type Labels = number[] | Tensor;
 
-/** The reduction of `options`, checked. */
-function reductionOf(options: LossOptions, what: string): Reduction {
+/** The reduction of `options`, checked; `more` names the loss's other options. */
+function reductionOf(options: LossOptions, what: string, more: readonly string[] = []): Reduction {
   const classes = /nll|crossentropy/i.test(what);
-  checkOptions(what, options ?? {}, classes ? ['reduction', 'ignoreIndex'] : ['reduction'], true);
+  checkOptions(what, options, ['reduction', ...(classes ? ['ignoreIndex'] : []), ...more], true);
   const r = options.reduction ?? 'mean';
   if (r !== 'mean' && r !== 'sum' && r !== 'none') {
     throw new RangeError(`${what}: reduction must be 'mean', 'sum' or 'none', got ${describeValue(r)}`);
@@ -97,7 +97,7 @@ export interface SmoothL1Options extends LossOptions {
  * |d| − ½β, for d = input − target.
  */
 export function smoothL1Loss(input: Tensor, target: Tensor, options: SmoothL1Options = {}): Tensor {
-  const reduction = reductionOf(options, 'smoothL1Loss');
+  const reduction = reductionOf(options, 'smoothL1Loss', ['beta']);
   checkSameShape('smoothL1Loss', input, target);
   const beta = options.beta ?? 1;
   if (typeof beta !== 'number' || !(beta > 0)) {
@@ -230,6 +230,7 @@ export function crossEntropy(logits: Tensor, labels: Labels, options: ClassLossO
 export class MSELoss extends Module {
   constructor(readonly options: LossOptions = {}) {
     super();
+    if (arguments.length > 1) tooManyArguments('MSELoss', 1, arguments.length, 'options');
     reductionOf(options, 'MSELoss');
   }
   /** The loss of `input` against `target`. */
@@ -242,6 +243,7 @@ export class MSELoss extends Module {
 export class L1Loss extends Module {
   constructor(readonly options: LossOptions = {}) {
     super();
+    if (arguments.length > 1) tooManyArguments('L1Loss', 1, arguments.length, 'options');
     reductionOf(options, 'L1Loss');
   }
   /** The loss of `input` against `target`. */
@@ -254,6 +256,7 @@ export class L1Loss extends Module {
 export class BCELoss extends Module {
   constructor(readonly options: LossOptions = {}) {
     super();
+    if (arguments.length > 1) tooManyArguments('BCELoss', 1, arguments.length, 'options');
     reductionOf(options, 'BCELoss');
   }
   /** The loss of probabilities `p` against labels `y`. */
@@ -266,6 +269,7 @@ export class BCELoss extends Module {
 export class BCEWithLogitsLoss extends Module {
   constructor(readonly options: LossOptions = {}) {
     super();
+    if (arguments.length > 1) tooManyArguments('BCEWithLogitsLoss', 1, arguments.length, 'options');
     reductionOf(options, 'BCEWithLogitsLoss');
   }
   /** The loss of raw scores against labels `y`. */
@@ -278,6 +282,7 @@ export class BCEWithLogitsLoss extends Module {
 export class NLLLoss extends Module {
   constructor(readonly options: ClassLossOptions = {}) {
     super();
+    if (arguments.length > 1) tooManyArguments('NLLLoss', 1, arguments.length, 'options');
     reductionOf(options, 'NLLLoss');
   }
   /** The loss of log-probabilities against class labels. */
@@ -290,6 +295,7 @@ export class NLLLoss extends Module {
 export class CrossEntropyLoss extends Module {
   constructor(readonly options: ClassLossOptions = {}) {
     super();
+    if (arguments.length > 1) tooManyArguments('CrossEntropyLoss', 1, arguments.length, 'options');
     reductionOf(options, 'CrossEntropyLoss');
   }
   /** The loss of raw scores against class labels (or class probabilities). */

@@ -97,7 +97,11 @@ export class Module {
     return [...new Set(this.namedChildren().map(([, m]) => m))];
   }
 
-  /** All descendant modules (children, their children, …), depth first; not `this`. */
+  /**
+   * All descendant modules (children, their children, …), depth first, each once; not `this`
+   * (the course's Task 0.4). PyTorch's `modules()` starts with the module itself: its
+   * equivalent here is `[m, ...m.modules()]`, or `namedModules()` for `named_modules()`.
+   */
   modules(): Module[] {
     // BEGIN SOLUTION 0.4
     // Iterative walk with a visited set: a module shared by two parents is listed once,

@@ -22,9 +22,11 @@ export interface ConvOptions {
   stride?: number | number[];
   /**
    * Zeros added on both sides of each spatial dim (PyTorch's meaning); `"same"` (stride 1:
-   * the output as large as the input, the odd zero on the right, as PyTorch); or `"end"`
-   * (the default): MiniTorch's course convolution, whose output is as large as the input
-   * because positions past the end read as zero. Layers default to 0, as in PyTorch.
+   * the output as large as the input, the odd zero on the right, as PyTorch); or `"end"`:
+   * MiniTorch's course convolution, whose output is as large as the input because positions
+   * past the end read as zero. The default is `"end"` for a call with no other option (the
+   * course's), else 0 (a call with `stride`, `dilation` or `groups` is PyTorch's). Layers
+   * default to 0, as in PyTorch.
    */
   padding?: number | number[] | 'same' | 'end';
   /** Spacing between kernel taps (default 1). */
@@ -84,7 +86,10 @@ function convolve(
       `${op}: bias must have shape [${channels}] (one per output channel), got ${formatShape(bias.shape)}`,
     );
   }
-  const padding = options.padding ?? 'end';
+  // A PyTorch option asks for PyTorch's convolution, whose padding defaults to 0; only the
+  // course's own call (no options) keeps the course's same-size output.
+  const pytorchCall = options.stride !== undefined || options.dilation !== undefined || options.groups !== undefined;
+  const padding = options.padding ?? (pytorchCall ? 0 : 'end');
   const stride = perDim(options.stride ?? 1, spatial, `${op}: stride`, 1);
   const dilation = perDim(options.dilation ?? 1, spatial, `${op}: dilation`, 1);
   const groups = options.groups ?? 1;
@@ -161,9 +166,10 @@ function convolve(
 }
 
 /**
- * 1-D convolution (Task 4.1): input [batch, in, width], weight [out, in, k]. By default the
- * course's convolution: stride 1, output as wide as the input (positions past the end read
- * as zero). With `padding` a number, PyTorch's `F.conv1d(input, weight, bias, stride, padding)`.
+ * 1-D convolution (Task 4.1): input [batch, in, width], weight [out, in, k]. Without options
+ * the course's convolution: stride 1, output as wide as the input (positions past the end
+ * read as zero). With any option (`padding` a number or `'same'`, `stride`, `dilation`,
+ * `groups`), PyTorch's `F.conv1d(input, weight, bias, stride, padding, dilation, groups)`.
  */
 export function conv1d(input: Tensor, weight: Tensor, bias?: Tensor | null, options: ConvOptions = {}): Tensor {
   if (arguments.length > 4) tooManyArguments('conv1d', 4, arguments.length, 'input, weight, bias, options');
@@ -171,9 +177,10 @@ export function conv1d(input: Tensor, weight: Tensor, bias?: Tensor | null, opti
 }
 
 /**
- * 2-D convolution (Task 4.2): input [batch, in, h, w], weight [out, in, kh, kw]. By default
- * the course's convolution (stride 1, output the size of the input); with `padding` a
- * number, PyTorch's `F.conv2d(input, weight, bias, stride, padding)`.
+ * 2-D convolution (Task 4.2): input [batch, in, h, w], weight [out, in, kh, kw]. Without
+ * options the course's convolution (stride 1, output the size of the input); with any
+ * option (`padding` a number or `'same'`, `stride`, `dilation`, `groups`), PyTorch's
+ * `F.conv2d(input, weight, bias, stride, padding, dilation, groups)`.
  */
 export function conv2d(input: Tensor, weight: Tensor, bias?: Tensor | null, options: ConvOptions = {}): Tensor {
   if (arguments.length > 4) tooManyArguments('conv2d', 4, arguments.length, 'input, weight, bias, options');

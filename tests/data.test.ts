@@ -92,6 +92,10 @@ describe('minitorch.data', () => {
     // PyTorch: floor(10·f) each, the remainder one by one from the first.
     expect(randomSplit(ds, [0.55, 0.25, 0.2]).map((s) => s.length)).to.deep.equal([6, 2, 2]);
     expect(randomSplit(ds, [0.34, 0.33, 0.33]).map((s) => s.length)).to.deep.equal([4, 3, 3]);
+    // Seven items leave remainders to hand out: torch.utils.data.random_split's lengths.
+    const seven = { length: 7, get: (i: number) => i };
+    expect(randomSplit(seven, [0.55, 0.25, 0.2]).map((s) => s.length)).to.deep.equal([4, 2, 1]);
+    expect(randomSplit(seven, [0.1, 0.2, 0.3, 0.4]).map((s) => s.length)).to.deep.equal([1, 2, 2, 2]);
   });
 
   it('bad arguments name the argument, what it got and what was expected', () => {

@@ -30,6 +30,7 @@ import {
   linspace,
   mseLoss,
   nllLoss,
+  smoothL1Loss,
   tensor,
   nn,
   stack,
@@ -175,6 +176,8 @@ export const FIXTURE_OPS: Record<string, (inputs: Tensor[], args: Record<string,
     x.mul(linspace(start as number, end as number, steps as number, { backend: x.backend })),
   mseLoss: ([a, b], { reduction }) => mseLoss(a, b, { reduction: reduction as Reduction | undefined }),
   l1Loss: ([a, b], { reduction }) => l1Loss(a, b, { reduction: reduction as Reduction | undefined }),
+  smoothL1Loss: ([a, b], { beta, reduction }) =>
+    smoothL1Loss(a, b, { beta: beta as number | undefined, reduction: reduction as Reduction | undefined }),
   bceWithLogits: ([a, y], { reduction }) => bceWithLogits(a, y, { reduction: reduction as Reduction | undefined }),
   binaryCrossEntropy: ([p, y], { reduction }) =>
     binaryCrossEntropy(p, y, { reduction: reduction as Reduction | undefined }),
@@ -193,6 +196,9 @@ export const FIXTURE_OPS: Record<string, (inputs: Tensor[], args: Record<string,
       { reduction: reduction as Reduction | undefined, ignoreIndex: ignoreIndex as number | undefined },
     ),
   crossEntropyProbs: ([a, p], { reduction }) => crossEntropy(a, p, { reduction: reduction as Reduction | undefined }),
+  all: ([a], { dim, keepdim }) => a.all(dim as Dims, keepdim as boolean | undefined),
+  takeAlong: ([a], { dim, index, keepdim }) =>
+    a.takeAlong(dim as number, tensor(index as NestedArray, { backend: a.backend }), keepdim as boolean | undefined),
   sequential: ([x, w1, b1, w2, b2, w3, b3]) => {
     const linear = (w: Tensor, b: Tensor): Linear =>
       withParameters(new Linear(w.shape[1], w.shape[0], { backend: x.backend }), w, b);
@@ -208,14 +214,16 @@ export const FIXTURE_OPS: Record<string, (inputs: Tensor[], args: Record<string,
   },
 };
 
-/** The convolution options of a fixture case (PyTorch's defaults where it gives none). */
+/**
+ * The convolution options a fixture case gives, as the PyTorch call passes them: padding
+ * defaults to 0 once any option is given (so `{ dilation: 2 }` alone is PyTorch's call); a
+ * case with none says `padding: 0`, since a call without options is the course's convolution.
+ */
 function convOptions(args: Record<string, unknown>): nn.ConvOptions {
-  return {
-    stride: (args.stride as number | number[] | undefined) ?? 1,
-    padding: (args.padding as number | number[] | 'same' | undefined) ?? 0,
-    dilation: args.dilation as number | number[] | undefined,
-    groups: args.groups as number | undefined,
-  };
+  const given = Object.fromEntries(
+    ['stride', 'padding', 'dilation', 'groups'].filter((k) => args[k] !== undefined).map((k) => [k, args[k]]),
+  ) as nn.ConvOptions;
+  return Object.keys(given).length === 0 ? { padding: 0 } : given;
 }
 
 /** A layer whose weight (and bias) are the fixture's leaves, so their gradients are the ones compared. */
@@ -260,6 +268,9 @@ const COMPOSED_TASKS: Record<string, string> = {
   linspace: 'Task 2.4',
   mseLoss: 'Task 2.4',
   l1Loss: 'Task 2.4',
+  smoothL1Loss: 'Task 2.4',
+  all: 'Task 2.3',
+  takeAlong: 'Task 2.4',
   bceWithLogits: 'Task 2.4',
   binaryCrossEntropy: 'Task 2.4',
   nllLoss: 'Task 2.4',

@@ -241,7 +241,7 @@ describe('Notebook course content (issue 26), in the committed notebooks', () =>
 
   it("Notebook module3: the training table (exercise 3.5), one of every data set on every backend, with the machine's note", () => {
     const text = printed(codeCell(committed('module3'), 'compareBackends(data, backends'));
-    expect(text).to.match(/^dataset\s+epochs\s+simple: acc\s+ms\/epoch\s+fast: acc\s+ms\/epoch/m);
+    expect(text).to.match(/^dataset\s+epochs\s+simple acc\s+simple ms\/epoch\s+fast acc\s+fast ms\/epoch/m);
     for (const d of DATASETS) expect(text).to.match(new RegExp(`^${d}\\s+\\d+(\\s+\\d+%\\s+[\\d.]+){2,3}$`, 'm'));
     expect(text).to.match(/^measured on \d+ cores, load average [\d.]+/m);
   });

@@ -1,8 +1,8 @@
 /**
  * Weights from PyTorch: the safetensors reader and writer, `stateDict`/`loadStateDict`, and
- * PyTorch's classic MNIST example network ported line for line, loading the weights that
- * scripts/pytorch_mnist.py trained and saved, and matching PyTorch's float64 outputs and
- * gradients on a fixed batch to 1e-9.
+ * PyTorch's classic MNIST example network ported line for line (`PyTorchMnistNet`), loading
+ * the weights that scripts/pytorch_mnist.py trained and saved, and matching PyTorch's float64
+ * outputs and gradients on a fixed batch to 1e-9.
  *
  * The fixture is the full network (1.2 million parameters) in float32, as PyTorch trained
  * it (4.8 MB); both sides compute in float64 from those float32 values. fc1.weight's
@@ -15,11 +15,10 @@ import * as os from 'os';
 import * as path from 'path';
 import {
   Conv2d,
-  Dropout,
   Flatten,
   Linear,
   MaxPool2d,
-  Module,
+  PyTorchMnistNet,
   ReLU,
   Sequential,
   Tensor,
@@ -40,35 +39,6 @@ function fixture(name: string): string {
     dir = path.dirname(dir);
   }
   throw new Error(`tests/fixtures/${name} not found: run \`npm run pytorch-mnist\``);
-}
-
-/**
- * pytorch/examples mnist/main.py's `Net`, line for line:
- * `self.conv1 = nn.Conv2d(1, 32, 3, 1)` … `output = F.log_softmax(x, dim=1)`.
- */
-class Net extends Module {
-  conv1 = new Conv2d(1, 32, 3, { stride: 1 });
-  conv2 = new Conv2d(32, 64, 3, { stride: 1 });
-  dropout1 = new Dropout(0.25);
-  dropout2 = new Dropout(0.5);
-  fc1 = new Linear(9216, 128);
-  fc2 = new Linear(128, 10);
-
-  forward(input: Tensor): Tensor {
-    let x = this.conv1.forward(input);
-    x = x.relu();
-    x = this.conv2.forward(x);
-    x = x.relu();
-    x = nn.maxpool2d(x, 2);
-    x = this.dropout1.forward(x);
-    x = x.flatten(1);
-    x = this.fc1.forward(x);
-    x = x.relu();
-    x = this.dropout2.forward(x);
-    x = this.fc2.forward(x);
-    const output = nn.logsoftmax(x, 1);
-    return output;
-  }
 }
 
 /** Every value within `tol` of PyTorch's (relative above 1). */
@@ -170,7 +140,7 @@ describe('Task 0.4 stateDict and loadStateDict (named by namedParameters)', () =
     const state = model().stateDict();
     expect(Object.keys(state)).to.deep.equal(['0.weight', '0.bias', '2.weight']);
     expect(state['0.weight'].shape).to.deep.equal([4, 3]);
-    expect(new Net().namedParameters().map(([n]) => n)).to.deep.equal([
+    expect(new PyTorchMnistNet().namedParameters().map(([n]) => n)).to.deep.equal([
       'conv1.weight',
       'conv1.bias',
       'conv2.weight',
@@ -216,9 +186,9 @@ for (const backend of BACKENDS_F64) {
       // onto each parameter's backend.
       const previous = defaultBackend().name as BackendName;
       setDefaultBackend(backend);
-      let net: Net;
+      let net: PyTorchMnistNet;
       try {
-        net = new Net();
+        net = new PyTorchMnistNet();
       } finally {
         setDefaultBackend(previous);
       }

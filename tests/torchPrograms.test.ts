@@ -9,22 +9,29 @@ import {
   TensorBackend,
   backends,
   getBackend,
+  BCELoss,
+  BCEWithLogitsLoss,
   Conv1d,
   Conv2d,
   CrossEntropyLoss,
   Dropout,
   Flatten,
   IndexingError,
+  L1Loss,
   Linear,
   MSELoss,
   MaxPool2d,
   Module,
+  NLLLoss,
   ReLU,
   Random,
   SGD,
   Sequential,
   arange,
+  bceWithLogits,
+  binaryCrossEntropy,
   full,
+  l1Loss,
   linspace,
   manualSeed,
   mseLoss,
@@ -35,7 +42,11 @@ import {
   tensor,
   zeros,
 } from '../src';
+import type { LossOptions, Reduction, Tensor } from '../src';
 import { describeEachBackend } from './helpers/backends';
+
+/** A loss function of two tensors and its options. */
+type LossFn = (a: Tensor, b: Tensor, options?: LossOptions) => Tensor;
 
 describeEachBackend(
   'PyTorch programs: tensors',
@@ -251,7 +262,7 @@ describe('PyTorch programs: modules', () => {
     expect(rand([3]).toFlatArray()).to.deep.equal(rand([3], { seed: 0 }).toFlatArray());
   });
 
-  it("Task 4.4 dropout draws its mask from the caller's rng; rate 0 is the identity", () => {
+  it("Task 4.4 dropout draws its mask from the caller's rng; rate 0 returns the input itself", () => {
     const x = arange(1, 41).reshape(4, 10);
     const out = nn.dropout(x, 0.25, { rng: new Random(5) });
     const keep = rand([4, 10], { rng: new Random(5) }).gt(0.25);
@@ -262,7 +273,8 @@ describe('PyTorch programs: modules', () => {
         .toArray(),
     );
     expect(nn.dropout(x, 0.25, { rng: new Random(6) }).toArray()).to.not.deep.equal(out.toArray());
-    expect(nn.dropout(x, 0).toArray()).to.deep.equal(x.toArray());
+    // As F.dropout(x, 0.0): x itself, and no draw from the global stream.
+    expect(nn.dropout(x, 0)).to.equal(x);
   });
 
   it('Task 4.4 CrossEntropyLoss is crossEntropy with its options; labels may be a tensor', () => {
@@ -290,8 +302,52 @@ describe('PyTorch programs: modules', () => {
     ]);
     expect(nllLoss(lp, tensor([1, 0])).item()).to.equal(nllLoss(lp, [1, 0]).item());
     expect(nllLoss(lp, tensor([1, 0]), { reduction: 'none' }).toArray()).to.deep.equal([2, 3]);
+    // Every module form is its function (checked against PyTorch by the fixtures) with its options.
+    const p = tensor([[0.2, 0.7, 0.9]]);
+    const labels = tensor([[0, 1, 1]]);
+    const pairs: Array<[new (o?: { reduction?: Reduction }) => { forward(a: Tensor, b: Tensor): Tensor }, LossFn]> = [
+      [MSELoss, mseLoss],
+      [L1Loss, l1Loss],
+      [BCELoss, binaryCrossEntropy],
+      [BCEWithLogitsLoss, bceWithLogits],
+    ];
+    for (const reduction of ['mean', 'sum', 'none'] as const) {
+      for (const [Loss, fn] of pairs) {
+        expect(new Loss({ reduction }).forward(p, labels).toArray(), `${Loss.name} ${reduction}`).to.deep.equal(
+          fn(p, labels, { reduction }).toArray(),
+        );
+      }
+      const options = { reduction, ignoreIndex: 0 };
+      expect(new NLLLoss(options).forward(lp, tensor([1, 0])).toArray()).to.deep.equal(
+        nllLoss(lp, [1, 0], options).toArray(),
+      );
+    }
+    expect(String(new NLLLoss())).to.equal('NLLLoss()');
   });
 });
+
+describe('PyTorch programs: pow', () => {
+  it("Task 2.4 pow with a tensor exponent: negative bases with whole exponents work; the exponent's gradient is NaN there, as PyTorch", () => {
+    const x = tensor([-2, -1.5, 3, 0, 0, -2], { requiresGrad: true });
+    const p = tensor([3, 2, 0.5, 2, 0, 0.5], { requiresGrad: true });
+    const y = x.pow(p);
+    y.sum().backward();
+    const r3 = Math.sqrt(3);
+    // d/dx = p·x^(p−1); d/dp = x^p·ln x, NaN for a negative base and 0 at a zero base (PyTorch's rule).
+    expectValues(y.toFlatArray(), [-8, 2.25, r3, 0, 1, NaN]);
+    expectValues(x.grad!.toFlatArray(), [12, -3, 0.5 / r3, 0, 0, NaN]);
+    expectValues(p.grad!.toFlatArray(), [NaN, NaN, r3 * Math.log(3), 0, 0, NaN]);
+  });
+});
+
+/** Each value within 1e-12 of the expected one, NaN where NaN is expected. */
+function expectValues(got: ArrayLike<number>, want: number[]): void {
+  expect(got.length).to.equal(want.length);
+  want.forEach((w, i) => {
+    if (Number.isNaN(w)) expect(Number.isNaN(got[i]), `NaN at ${i}`).to.equal(true);
+    else expect(got[i], `at ${i}`).to.be.closeTo(w, 1e-12);
+  });
+}
 
 describe('PyTorch programs: clear errors', () => {
   it('arange, linspace and at() name the bad argument', () => {
@@ -313,6 +369,7 @@ describe('PyTorch programs: clear errors', () => {
     expect(() => mseLoss(zeros([2, 3]), zeros([3]))).to.throw(IndexingError, /mseLoss: .* same shape/);
     expect(() => mseLoss(zeros([2]), zeros([2]), { reduction: 'avg' as 'mean' })).to.throw(RangeError, /reduction/);
     expect(() => new MSELoss({ reduction: 'all' as 'sum' })).to.throw(RangeError, /MSELoss: reduction/);
+    expect(() => mseLoss(zeros([2]), zeros([2]), null as unknown as object)).to.throw(TypeError, /mseLoss: options/);
     expect(() => nllLoss(zeros([2, 3]), [0, 5])).to.throw(RangeError, /nllLoss: labels: .*5/);
     expect(() => nllLoss(zeros([2, 3]), [0, 1, 2])).to.throw(IndexingError, /labels \[3\]/);
     const img = zeros([1, 4, 5, 5]);

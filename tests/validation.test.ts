@@ -314,6 +314,18 @@ const BAD_CALLS: Array<[string, () => unknown, RegExp]> = [
   ],
   ['l1Loss(x, [1])', () => m.l1Loss(x, [1]), /l1Loss: target must be a Tensor, got an array/],
   [
+    'smoothL1Loss(x, y, {delta})',
+    () => m.smoothL1Loss(x, x, { delta: 1 }),
+    /smoothL1Loss: unknown option "delta" \(it takes reduction, beta\)/,
+  ],
+  ['new PyTorchMnistNet(1)', () => new m.PyTorchMnistNet(1), /PyTorchMnistNet: takes at most 0 arguments/],
+  ['new NLLLoss({}, 1)', () => new m.NLLLoss({}, 1), /NLLLoss: takes at most 1 argument \(options\), got 2/],
+  [
+    'new BCELoss(null)',
+    () => new m.BCELoss(null),
+    /BCELoss: options must be an object such as \{ reduction: … \}, got null/,
+  ],
+  [
     'nllLoss(x, [0.5, 1])',
     () => m.nllLoss(x, [0.5, 1]),
     /nllLoss: labels: number 0\.5 at position 0 is not a class in 0\.\.1/,

@@ -19,6 +19,7 @@ import {
   scatterChart,
   show,
   showSvg,
+  textTable,
   withV5Schema,
 } from '../src/viz';
 
@@ -34,6 +35,27 @@ const curves = [0, 1, 2, 3, 4].flatMap((x) => [
   { x, y: x * x, series: 'square' },
   { x, y: 2 * x, series: 'double' },
 ]);
+
+describe('Viz textTable', () => {
+  it('Viz textTable lines every column up: as wide as its widest cell, header included', () => {
+    const text = textTable(
+      ['dataset', 'epochs', 'simple ms/epoch', 'acc'],
+      [
+        ['simple', 50, '5.36', '90%'],
+        ['spiral', 200, '17.25', '100%'],
+      ],
+    );
+    expect(text.split('\n')).to.deep.equal([
+      'dataset  epochs  simple ms/epoch   acc',
+      'simple       50             5.36   90%',
+      'spiral      200            17.25  100%',
+    ]);
+    expect(textTable(['name'], [['a'], ['long']])).to.equal('name\na\nlong');
+    expect(() => textTable(['a', 'b'], [['x']])).to.throw(RangeError, /row 0 must have 2 cells .*got 1 cells/);
+    expect(() => textTable(['a'], [[undefined as unknown as string]])).to.throw(TypeError, /row 0, column 0/);
+    expect(() => textTable([], [])).to.throw(TypeError, /header must be a non-empty array of strings/);
+  });
+});
 
 describe('Viz chart builders', () => {
   it('Viz lineChart draws one line per series', async () => {

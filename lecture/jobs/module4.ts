@@ -9,8 +9,7 @@ import { getBackend } from '../../src/backends/registry';
 import { tidy } from '../../src/lifetimes';
 import type { ImageDataset } from '../../src/apps/mnist';
 import { LeNet, evaluateImages, imageBatch, trainStep } from '../../src/apps/mnistTraining';
-import { Conv2d, Dropout, Linear } from '../../src/layers';
-import { Module } from '../../src/module';
+import { PyTorchMnistNet } from '../../src/apps/pytorchMnist';
 import * as nn from '../../src/nn';
 import { Adam } from '../../src/optim';
 import { Random } from '../../src/random';
@@ -123,29 +122,13 @@ export async function mnistTraining(ctx: JobContext): Promise<unknown> {
   return { accuracy };
 }
 
-/** pytorch/examples' MNIST network, with the field names its saved weights use. */
-class PytorchNet extends Module {
-  conv1 = new Conv2d(1, 32, 3, { stride: 1 });
-  conv2 = new Conv2d(32, 64, 3, { stride: 1 });
-  dropout1 = new Dropout(0.25);
-  dropout2 = new Dropout(0.5);
-  fc1 = new Linear(9216, 128);
-  fc2 = new Linear(128, 10);
-
-  forward(input: Tensor): Tensor {
-    const features = nn.maxpool2d(this.conv2.forward(this.conv1.forward(input).relu()).relu(), 2);
-    const hidden = this.fc1.forward(this.dropout1.forward(features).flatten(1)).relu();
-    return nn.logsoftmax(this.fc2.forward(this.dropout2.forward(hidden)), 1);
-  }
-}
-
-let pytorch: Promise<PytorchNet> | null = null;
+let pytorch: Promise<PyTorchMnistNet> | null = null;
 
 /** PyTorch's network with the weights the project ships (tests/fixtures), loaded once. */
-function pytorchNet(): Promise<PytorchNet> {
+function pytorchNet(): Promise<PyTorchMnistNet> {
   pytorch ??= fetch('pytorch_mnist_net.safetensors').then(async (r) => {
     if (!r.ok) throw new Error(`pytorch_mnist_net.safetensors: the server answered ${r.status}`);
-    const net = new PytorchNet();
+    const net = new PyTorchMnistNet();
     net.loadStateDict(safetensors.deserialize(new Uint8Array(await r.arrayBuffer())).tensors);
     return net.eval();
   });

@@ -2,23 +2,12 @@
 import { drawHeatmap, drawLines, drawSurface, makeCanvas } from '../draw';
 import { renderDot } from '../graphviz';
 import { type Keys, control, el, playControls } from '../ui';
-import type { ViewDef } from './types';
+import type { TrainEvent, ViewDef } from './types';
 
 export const DATASETS = ['simple', 'diag', 'split', 'xor', 'circle', 'spiral', 'custom'];
 
 /** The settings every 2-D training view shares. */
 export const TRAIN_DEFAULTS = { dataset: 'xor', n: '50', hidden: '10', lr: '0.5', epochs: '300', seed: '1' };
-
-interface TrainEvent {
-  epoch: number;
-  loss?: number;
-  accuracy?: number;
-  ms?: number;
-  points?: { X: number[][]; y: number[] };
-  surface?: number[];
-  units?: number[][];
-  graph?: { nodes: number; dot: string | null };
-}
 
 /** Percent with one decimal. */
 export const percent = (x: number): string => `${(100 * x).toFixed(1)}%`;

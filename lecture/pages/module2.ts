@@ -3,7 +3,7 @@ import { drawLines, drawSurface, makeCanvas } from '../draw';
 import { type Keys, control, el, playControls } from '../ui';
 import { instant } from './module0';
 import { DATASETS, TRAIN_DEFAULTS, percent } from './module1';
-import type { ViewDef } from './types';
+import type { TrainEvent, ViewDef } from './types';
 
 interface Layout {
   shape: number[];
@@ -104,16 +104,6 @@ export const strides: ViewDef = {
   },
 };
 
-interface TensorEvent {
-  epoch: number;
-  loss?: number;
-  accuracy?: number;
-  ms?: number;
-  points?: { X: number[][]; y: number[] };
-  surface?: number[];
-  backend?: string;
-}
-
 export const tensorTrain: ViewDef = {
   module: 2,
   short: 'tensor training',
@@ -135,7 +125,7 @@ export const tensorTrain: ViewDef = {
       accuracy: [] as Array<number | null>,
       ms: [] as Array<number | null>,
     };
-    let points: TensorEvent['points'] | null = null;
+    let points: TrainEvent['points'] | null = null;
     let lastSurface: number[] | null = null;
     let keys: Keys & { restart: () => void } = { restart: () => undefined };
     const restart = () => keys.restart();
@@ -153,7 +143,7 @@ export const tensorTrain: ViewDef = {
         h.accuracy = [];
         h.ms = [];
       },
-      onEvent: (e: TensorEvent) => {
+      onEvent: (e: TrainEvent) => {
         if (e.points) points = e.points;
         if (e.surface) lastSurface = e.surface;
         if (e.backend) api.metric('runs-on', e.backend);

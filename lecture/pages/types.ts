@@ -13,3 +13,20 @@ export interface ViewDef {
   /** Build the view into `api.root`; returns its lecture-mode keys. */
   render(api: ViewApi): Keys | void;
 }
+
+/** What a 2-D training job sends (Module 1's scalar and Module 2's tensor training); all but `epoch` optional. */
+export interface TrainEvent {
+  epoch: number;
+  loss?: number;
+  accuracy?: number;
+  /** Milliseconds the epoch took. */
+  ms?: number;
+  points?: { X: number[][]; y: number[] };
+  surface?: number[];
+  /** Module 1: the first layer's hidden units, as pictures. */
+  units?: number[][];
+  /** Module 1: one prediction's graph, with its DOT where it is small enough to draw. */
+  graph?: { nodes: number; dot: string | null };
+  /** Module 2: the backend the job ran on. */
+  backend?: string;
+}

@@ -41,5 +41,6 @@ export {
 } from './timing';
 export type { TimingRow, TimingOptions, SpeedupResult, SpeedupFacts, MachineFacts, TimingChartOptions } from './timing';
 export { workgroupChart, tileChart } from './gpuGrid';
+export { textTable } from './table';
 export { imageTrainingChart, ImageTrainingDisplay } from './progress';
 export type { LossPoint, AccuracyPoint, ImageTrainingDisplayOptions } from './progress';
