@@ -64,8 +64,10 @@ function gatherRows(values: Float64Array, t: Tensor, indices: readonly number[])
 
 /**
  * Tensors that share their first dimension, seen as a data set of rows (PyTorch's
- * `TensorDataset`): item `i` is `[t0[i], t1[i], …]`. The rows are constants (PyTorch's are
- * views that would carry a gradient back to the tensors).
+ * `TensorDataset`): item `i` is `[t0[i], t1[i], …]`, each row a view (`t.at(i)`), as in
+ * PyTorch: it shares the tensor's memory and carries a gradient back to it. Batches
+ * (`getBatch`, what `DataLoader` takes) are copies of the rows, made from the values read
+ * once when the data set is made (a GPU tensor is not read back per batch).
  */
 export class TensorDataset implements Dataset<Tensor[]> {
   /** The tensors, as given. */
@@ -95,10 +97,10 @@ export class TensorDataset implements Dataset<Tensor[]> {
     return this.tensors[0].shape[0];
   }
 
-  /** Row `index` of every tensor. */
+  /** Row `index` of every tensor, as views (`dataset[i]` in PyTorch; negative counts from the end). */
   get(index: number): Tensor[] {
     const i = checkIndex('TensorDataset.get', index, this.length);
-    return this.tensors.map((t, k) => gatherRows(this.values[k], t, [i]).squeeze(0));
+    return this.tensors.map((t) => t.at(i));
   }
 
   /** Rows `indices` of every tensor, each as one tensor (what `DataLoader` stacks). */

@@ -8,6 +8,7 @@
  * @packageDocumentation
  */
 import { Context, Variable, backpropagate, isGradEnabled, newVariableId, noGrad } from './autodiff';
+import { IndexEntry, parseIndex } from './basicIndex';
 import { ReleaseSite, adopt, internalScope, orphan, releaseLocation, track, trackClass } from './lifetimes';
 import { BackendLike, getBackend } from './backends/registry';
 import { Random, defaultRng } from './random';
@@ -917,59 +918,14 @@ export class Tensor implements Variable<Tensor> {
    * string as Python writes it (`':'`, `'1:3'`, `'::2'`, `'-2:'`) keeps the dim; `null`
    * (Python's `None`) inserts a dim of size 1; `'...'` stands for all the dims not named.
    * `w[:, 0]` is `w.at(':', 0)`, `x[1:3]` is `x.at('1:3')`, `x[..., None]` is `x.at('...', null)`.
-   * Differentiable (the gradient lands on the picked positions); the result is a copy, not a
-   * view that writes back.
+   *
+   * The result is a view, as in PyTorch: it shares this tensor's memory and version counter
+   * (a start position plus strides, see `basicIndex.ts`), so `noGrad(() => x.at(0).fill_(5))`
+   * changes row 0 of `x`, and a write into `x` shows in the view. Differentiable: the
+   * gradient lands on the picked positions. A negative step is an error (as in PyTorch).
    */
-  at(...index: Array<number | string | null>): Tensor {
-    const named = index.filter((s) => s !== null && s !== '...').length;
-    const ellipses = index.filter((s) => s === '...').length;
-    if (ellipses > 1) throw new IndexingError(`at: an index can have only one '...', got ${describeValue(index)}`);
-    if (named > this.dims) {
-      throw new IndexingError(
-        `at: ${named} indices for a tensor of ${this.dims} dims (shape ${formatShape(this.shape)})`,
-      );
-    }
-    const rest = new Array<string>(this.dims - named).fill(':');
-    const specs = ellipses === 0 ? [...index, ...rest] : index.flatMap((s) => (s === '...' ? rest : [s]));
-    // Per input dim, the positions it keeps (a number: one position, dim dropped).
-    const picks: Array<number | number[]> = [];
-    const outShape: number[] = [];
-    let d = 0;
-    for (const spec of specs) {
-      if (spec === null) {
-        outShape.push(1);
-        continue;
-      }
-      const n = this.shape[d];
-      if (typeof spec === 'number') {
-        if (!Number.isInteger(spec) || spec < -n || spec >= n) {
-          throw new IndexingError(`at: index ${spec} is out of range for dim ${d} of size ${n}`);
-        }
-        picks.push(spec < 0 ? spec + n : spec);
-      } else if (typeof spec === 'string') {
-        const positions = slicePositions(spec, n, d);
-        picks.push(positions);
-        outShape.push(positions.length);
-      } else {
-        throw new TypeError(
-          `at: each index must be an integer, a slice string such as '1:3', '...' or null, got ${describeValue(spec)}`,
-        );
-      }
-      d += 1;
-    }
-    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the selections start from this tensor
-    let out: Tensor = this;
-    if (isGradEnabled() && !this.isConstant()) {
-      // Tracked: select along each dim (a selection matmul, whose backward places the gradient).
-      picks.forEach((p, dim) => {
-        const positions = typeof p === 'number' ? [p] : p;
-        if (positions.length !== out.shape[dim] || positions.some((v, i) => v !== i))
-          out = out.indexSelect(dim, positions);
-      });
-    } else {
-      out = this.fromData(gatherData(this, picks));
-    }
-    return out.reshape(outShape);
+  at(...index: IndexEntry[]): Tensor {
+    return Tensor.apply('at', [this], parseIndex(this.shape, index));
   }
 
   // ---- In place ----
@@ -1362,54 +1318,6 @@ function extremum(a: Tensor, b: Tensor): Tensor {
   const tie = a.eq(b).detach().mul(0.5);
   const pick = (mask: Tensor, x: Tensor): Tensor => Tensor.apply('select', [mask, x], undefined);
   return pick(greater, a).add(pick(less, b)).add(a.mul(tie)).add(b.mul(tie));
-}
-
-/** Python's slice `start:stop:step` over a dim of size `n`, as the positions it keeps (for `at`). */
-function slicePositions(spec: string, n: number, dim: number): number[] {
-  const parts = spec.split(':');
-  const num = (text: string): number | null => {
-    const t = text.trim();
-    if (t === '') return null;
-    if (!/^[+-]?\d+$/.test(t)) {
-      throw new IndexingError(`at: slice '${spec}' for dim ${dim}: '${t}' is not an integer`);
-    }
-    return Number(t);
-  };
-  if (parts.length < 2 || parts.length > 3) {
-    throw new IndexingError(`at: '${spec}' for dim ${dim} is not a slice such as ':', '1:3' or '::2' (or '...')`);
-  }
-  const step = parts.length === 3 ? (num(parts[2]) ?? 1) : 1;
-  if (step <= 0) throw new IndexingError(`at: slice '${spec}' for dim ${dim}: step must be positive, as in PyTorch`);
-  // Python's rules: negative bounds count from the end, then clamp to [0, n].
-  const bound = (v: number | null, dflt: number): number =>
-    v === null ? dflt : Math.min(n, Math.max(0, v < 0 ? v + n : v));
-  const start = bound(num(parts[0]), 0);
-  const stop = bound(num(parts[1]), n);
-  const out: number[] = [];
-  for (let i = start; i < stop; i += step) out.push(i);
-  return out;
-}
-
-/** The values of `t` at `picks` (per dim: one position, or a list), as contiguous data (for constant `at`). */
-function gatherData(t: Tensor, picks: Array<number | number[]>): TensorData {
-  const lists = picks.map((p) => (typeof p === 'number' ? [p] : p));
-  const shape = lists.map((l) => l.length);
-  const out = new Float64Array(shapeSize(shape));
-  const src = t.data.storage;
-  const strides = t.data.strides;
-  const idx = new Array<number>(shape.length).fill(0);
-  for (let i = 0; i < out.length; i++) {
-    let rem = i;
-    let pos = 0;
-    for (let d = shape.length - 1; d >= 0; d--) {
-      idx[d] = rem % shape[d];
-      rem = Math.floor(rem / shape[d]);
-      pos += lists[d][idx[d]] * strides[d];
-    }
-    out[i] = src[pos];
-  }
-  const host = new TensorData(out, shape);
-  return t.backend.upload ? t.backend.upload(host) : host;
 }
 
 /** Keyword options of `var` and `std`. */

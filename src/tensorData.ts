@@ -165,6 +165,21 @@ export function isContiguousLayout(shape: ArrayLike<number>, strides: ArrayLike<
   return true;
 }
 
+/**
+ * The storage values a layout of `shape` and `strides` can reach from its first position: 1 +
+ * the largest position (0 for an empty layout). An offset view's storage is cut to this span
+ * (`TensorData.withOffset`), so a contiguous view's storage holds exactly its values, as a
+ * contiguous tensor's does.
+ */
+export function layoutSpan(shape: ArrayLike<number>, strides: ArrayLike<number>): number {
+  let last = 0;
+  for (let i = 0; i < shape.length; i++) {
+    if (shape[i] === 0) return 0;
+    last += (shape[i] - 1) * strides[i];
+  }
+  return last + 1;
+}
+
 /** Check that `shape` is a list of non-negative integers; throw a clear error if not. */
 export function checkShape(shape: ArrayLike<number>, what = 'shape'): void {
   // `zeros(2, 3)` passes a number where an array belongs; say so rather than fail later.
@@ -226,10 +241,17 @@ export const storageRecycler: { release?: (storage: Storage) => void } = {};
 
 /**
  * A tensor's data: storage plus the shape and strides that give it meaning.
- * Views (`permute`, `withLayout`) share the storage.
+ * Views (`permute`, `withLayout`, `withOffset`) share the storage.
+ *
+ * There is no storage-offset field: a view that starts further in (`withOffset`, what basic
+ * indexing makes) gets as its storage a `subarray` of its base's, which is the same memory
+ * seen from that position, so every kernel reads it unchanged. It remembers its base's whole
+ * storage (`root`): that is what lifetimes count and recycle, never the subarray.
  */
 export class TensorData {
   private readonly _storage: Storage;
+  /** The whole storage this data's memory belongs to (its own, or its base's for an offset view). */
+  private readonly root: Storage;
   /** In-place writes so far to this storage, shared with every view of it. */
   readonly versionCounter: VersionCounter;
   /** Dimension sizes. */
@@ -239,7 +261,17 @@ export class TensorData {
   /** Number of elements. */
   readonly size: number;
 
-  constructor(storage: Storage, shape: Shape, strides?: Strides, versionCounter: VersionCounter = { value: 0 }) {
+  /**
+   * `root`: for a view into another tensor's memory (`withOffset`), that tensor's whole
+   * storage, which the view keeps in use (default: `storage` itself).
+   */
+  constructor(
+    storage: Storage,
+    shape: Shape,
+    strides?: Strides,
+    versionCounter: VersionCounter = { value: 0 },
+    root: Storage = storage,
+  ) {
     checkShape(shape);
     const size = shapeSize(shape);
     const st = strides ?? stridesFromShape(shape);
@@ -252,6 +284,7 @@ export class TensorData {
       );
     }
     this._storage = storage;
+    this.root = root;
     this.versionCounter = versionCounter;
     this.shape = shape.slice();
     this.strides = st.slice();
@@ -269,10 +302,11 @@ export class TensorData {
   /**
    * What identifies this data's memory for `releaseStorage` (shared by every view of it), or
    * null when it is not worth recycling: host memory smaller than `RECYCLE_MIN` values, or
-   * not a whole buffer of its own (small results are carved from shared chunks).
+   * not a whole buffer of its own (small results are carved from shared chunks). An offset
+   * view answers for its base's storage, so the base's memory lives while the view does.
    */
   get storageKey(): object | null {
-    const s = this._storage;
+    const s = this.root;
     if (s.length < RECYCLE_MIN || s.byteOffset !== 0 || s.byteLength !== s.buffer.byteLength) return null;
     return s.buffer;
   }
@@ -282,7 +316,7 @@ export class TensorData {
    * (`Tensor.dispose`, `tidy`). Host memory goes to `storageRecycler`, if a backend set one.
    */
   releaseStorage(): void {
-    if (this.storageKey !== null) storageRecycler.release?.(this._storage);
+    if (this.storageKey !== null) storageRecycler.release?.(this.root);
   }
 
   /** A zero-filled contiguous tensor of this shape. */
@@ -353,7 +387,17 @@ export class TensorData {
 
   /** The same storage seen with another shape and strides (a view). */
   withLayout(shape: Shape, strides: Strides): TensorData {
-    return new TensorData(this.storage, shape, strides, this.versionCounter);
+    return new TensorData(this.storage, shape, strides, this.versionCounter, this.root);
+  }
+
+  /**
+   * The same memory seen from storage position `offset` on, with `shape` and `strides` (a
+   * view: writes through either are seen by both, and they share the version counter). On
+   * the host the view's storage is a `subarray` of this one, cut to what the layout reaches.
+   */
+  withOffset(offset: number, shape: Shape, strides: Strides): TensorData {
+    const storage = this.storage.subarray(offset, offset + layoutSpan(shape, strides));
+    return new TensorData(storage, shape, strides, this.versionCounter, this.root);
   }
 
   /**

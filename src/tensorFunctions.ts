@@ -12,6 +12,7 @@
  * @packageDocumentation
  */
 import type { Context } from './autodiff';
+import { BasicIndex, indexLayout } from './basicIndex';
 import { convShape } from './convOps';
 import type { Tensor } from './tensor';
 import { Shape, TensorData, stridesFromShape } from './tensorData';
@@ -40,6 +41,8 @@ export interface OpArgs {
   view: Shape;
   /** A contiguous copy. */
   contiguous: undefined;
+  /** PyTorch's basic indexing, as a view sharing the input's memory (`Tensor.at`). */
+  at: BasicIndex;
   matmul: undefined;
   /** The dimension to take the maximum over (kept with size 1). */
   max: number;
@@ -278,6 +281,21 @@ export const tensorFunctions: TensorFunctionTable = {
     },
     backward(ctx, grad) {
       return [grad.contiguous().view(...ctx.savedValues[0].shape)];
+    },
+  },
+  at: {
+    forward(_ctx, [a], index) {
+      const { offset, shape, strides } = indexLayout(index, a.data.strides);
+      return a.data.withOffset(offset, shape, strides);
+    },
+    backward(_ctx, grad, index) {
+      // The gradient lands on the picked positions of zeros of the input's shape: the same
+      // index laid over a contiguous layout, written on the host and uploaded once. Nothing
+      // of the input is needed, so writing through the view after the forward is no error.
+      const host = TensorData.zeros(index.inputShape);
+      const { offset, shape, strides } = indexLayout(index, host.strides);
+      host.withOffset(offset, shape, strides).assign(grad.data.toFlatArray());
+      return [grad.fromData(grad.backend.upload ? grad.backend.upload(host) : host)];
     },
   },
   contiguous: {

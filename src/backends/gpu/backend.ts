@@ -69,7 +69,7 @@ export function spanFits(stride: number): number {
 
 /** A new view of `t`'s buffer. */
 function view(t: GpuTensorData, shape: Shape, strides: Strides = stridesFromShape(shape)): GpuTensorData {
-  return new GpuTensorData(t.buffer, shape, strides);
+  return new GpuTensorData(t.buffer, shape, strides, undefined, t.offset);
 }
 
 /** The WebGPU backend. */
@@ -96,7 +96,7 @@ export class GpuBackend implements TensorBackend {
     const x = this.upload(a);
     const input: Operand = {
       buffer: x.buffer,
-      offset: 0,
+      offset: x.offset,
       strides: alignedStrides(x.shape, x.strides, shape),
       inner: 1,
     };
@@ -115,7 +115,7 @@ export class GpuBackend implements TensorBackend {
     const y = this.upload(b);
     const operand = (t: GpuTensorData): Operand => ({
       buffer: t.buffer,
-      offset: 0,
+      offset: t.offset,
       strides: alignedStrides(t.shape, t.strides, shape),
       inner: 1,
     });
@@ -131,7 +131,7 @@ export class GpuBackend implements TensorBackend {
   reduce(op: ReduceOp, a: TensorData, dim: number): TensorData {
     const d = normalizeDim(dim, a.shape);
     const x = this.upload(a);
-    return this.reduceFrom(op, x.buffer, 0, x.shape, x.strides, d, `${op} over dim ${d} of ${formatShape(a.shape)}`);
+    return this.reduceFrom(op, x.buffer, x.offset, x.shape, x.strides, d, `${op} over dim ${d} of ${formatShape(a.shape)}`);
   }
 
   /**
@@ -205,8 +205,8 @@ export class GpuBackend implements TensorBackend {
     const ys = [...alignedStrides(y.shape.slice(0, -2), y.strides.slice(0, -2), batch), 0, y.strides[y.dims - 1]];
     const what = `matmul of ${formatShape(a.shape)} and ${formatShape(b.shape)}`;
     return this.matmulFrom(
-      { buffer: x.buffer, offset: 0, strides: xs, inner: 0 },
-      { buffer: y.buffer, offset: 0, strides: ys, inner: 0 },
+      { buffer: x.buffer, offset: x.offset, strides: xs, inner: 0 },
+      { buffer: y.buffer, offset: y.offset, strides: ys, inner: 0 },
       shape,
       m,
       x.strides[x.dims - 1],

@@ -201,20 +201,29 @@ export class GpuBuffer {
   }
 }
 
-/** `TensorData` whose storage lives on the GPU; views share the buffer. */
+/**
+ * `TensorData` whose storage lives on the GPU; views share the buffer. An offset view (basic
+ * indexing, `withOffset`) is the same buffer from element `offset` on: kernels bind it at
+ * that offset (or copy the part they read, where the offset is not aligned for a binding;
+ * see `runPiece`), and `storage`, `set` and `assign` read and write the buffer there, so
+ * writes through a view reach its base and the other way round.
+ */
 export class GpuTensorData extends TensorData {
   constructor(
     readonly buffer: GpuBuffer,
     shape: Shape,
     strides: Strides = stridesFromShape(shape),
     versionCounter?: VersionCounter,
+    /** Where this data starts in `buffer`, in elements (0 but for an offset view). */
+    readonly offset = 0,
   ) {
     super(EMPTY, shape, strides, versionCounter);
   }
 
   /** Downloads the buffer on first access (see the module comment). */
   override get storage(): Storage {
-    return this.buffer.read();
+    const all = this.buffer.read();
+    return this.offset === 0 ? all : all.subarray(this.offset);
   }
 
   /** The device buffer: every view of it shares it. */
@@ -230,7 +239,7 @@ export class GpuTensorData extends TensorData {
   override set(index: ArrayLike<number>, value: number): void {
     checkValue(value, 'set');
     const values = this.buffer.read().slice();
-    values[this.index(index)] = value;
+    values[this.offset + this.index(index)] = value;
     this.buffer.write(values);
     this.versionCounter.value += 1;
   }
@@ -238,13 +247,17 @@ export class GpuTensorData extends TensorData {
   override assign(values: ArrayLike<number>): void {
     if (values.length !== this.size) super.assign(values); // the size error
     const storage = this.buffer.read().slice();
-    scatter(storage, this.shape, this.strides, values);
+    scatter(storage.subarray(this.offset), this.shape, this.strides, values);
     this.buffer.write(storage);
     this.versionCounter.value += 1;
   }
 
   override withLayout(shape: Shape, strides: Strides): TensorData {
-    return new GpuTensorData(this.buffer, shape, strides, this.versionCounter);
+    return new GpuTensorData(this.buffer, shape, strides, this.versionCounter, this.offset);
+  }
+
+  override withOffset(offset: number, shape: Shape, strides: Strides): TensorData {
+    return new GpuTensorData(this.buffer, shape, strides, this.versionCounter, this.offset + offset);
   }
 }
 export const EMPTY = new Float64Array(0);

@@ -171,13 +171,13 @@ export function convPieces(cv: Conv2d, add: (a: GpuTensorData, b: GpuTensorData)
               [
                 {
                   buffer: x.buffer,
-                  offset: c0 * xs[1] + rows.start * xs[2] + cols.start * xs[3],
+                  offset: x.offset + c0 * xs[1] + rows.start * xs[2] + cols.start * xs[3],
                   strides: [xs[0], 0, 0, 0],
                   inner: span(xs, c, rows.size, cols.size),
                 },
                 {
                   buffer: w.buffer,
-                  offset: c0 * ws[1] + ky0 * ws[2] + kx0 * ws[3],
+                  offset: w.offset + c0 * ws[1] + ky0 * ws[2] + kx0 * ws[3],
                   strides: [0, ws[0], 0, 0],
                   inner: span(ws, c, ky, kx),
                 },
