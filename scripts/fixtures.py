@@ -448,6 +448,16 @@ CASES += [
     case("maxpool2dStride", [inp([1, 2, 4, 4])], kernel=2, stride=[1, 2]),
     case("avgpool2dStride", [inp([1, 1, 6, 4])], kernel=[3, 2], stride=[1, 2]),
 ]
+# Basic indexing (views in both libraries): a negative int, negative slice bounds with a
+# step, new dims around '...', a permuted input, an empty slice. Last, so that the random
+# inputs of the cases above stay as they were.
+CASES += [
+    case("at", [inp([6])], index=[-2]),
+    case("at", [inp([7, 3])], index=["-5:-1:2", -3]),
+    case("at", [inp([7, 3])], index=["1::3", None, "...", None]),
+    case("at", [inp([2, 3, 4], permute=[2, 0, 1])], index=[None, -1, "...", "::2"]),
+    case("at", [inp([4, 5])], index=["3:1", 2]),
+]
 
 
 def values_for(spec, gen):

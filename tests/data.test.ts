@@ -3,7 +3,7 @@
  * (batch counts, drop-last, one shuffle per pass, default collation, split lengths).
  */
 import { expect } from 'chai';
-import { Random, Tensor, arange, data, tensor } from '../src';
+import { Random, Tensor, arange, data, noGrad, tensor } from '../src';
 
 const { DataLoader, TensorDataset, randomSplit, defaultCollate } = data;
 
@@ -41,6 +41,23 @@ describe('minitorch.data', () => {
 
     expect(() => new TensorDataset(x, arange(9))).to.throw(/tensor 0 has 10 rows, tensor 1 has 9/);
     expect(() => ds.get(10)).to.throw(/TensorDataset.get: index must be an integer in \[-10, 9\], got number 10/);
+  });
+
+  it('Task 2.4 TensorDataset.get(i) gives views, as dataset[i]: writes reach the tensors, and so does the gradient', () => {
+    const x = arange(6).view(3, 2).requiresGrad_();
+    const y = arange(3);
+    const ds = new TensorDataset(x, y);
+    const [x1, y1] = ds.get(-2);
+    noGrad(() => y1.fill_(7));
+    expect(y.toArray()).to.deep.equal([0, 7, 2]);
+    x1.mul(tensor([3, 4]))
+      .sum()
+      .backward();
+    expect(x.grad!.toArray()).to.deep.equal([
+      [0, 0],
+      [3, 4],
+      [0, 0],
+    ]);
   });
 
   it('Task 2.1 shuffling visits every item once per pass, a new order each pass, repeatable from the seed', () => {

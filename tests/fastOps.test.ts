@@ -233,6 +233,18 @@ describe('Task 3.1 parallel and calling-thread sizes', () => {
     expect(fast.pool.started).to.equal(0);
   });
 
+  it('Task 3.1 the workers read an offset view (a subarray of shared memory) from its offset', () => {
+    const base = parallel.upload(hostData([3, 7, 5], 31));
+    expect(base.storage.buffer).to.be.instanceOf(SharedArrayBuffer);
+    // x[1, 2:, ::2] of [3, 7, 5]: starts 45 values in, strides [5, 2].
+    const view = base.withOffset(45, [5, 3], [5, 2]);
+    expect(view.storage.byteOffset).to.equal(45 * 8);
+    const host = hostData([3, 7, 5], 31).withOffset(45, [5, 3], [5, 2]);
+    expectSame(parallel.map('exp', view), simple.map('exp', host));
+    expectSame(parallel.zip('mul', view, view), simple.zip('mul', host, host));
+    expectSame(parallel.reduce('sum', view, 0), simple.reduce('sum', host, 0));
+  });
+
   // Compares matmul too: needs Task 3.2's matmulRange.
   it('Task 3.2 one and two workers give identical results', () => {
     const two = new FastBackend({ workers: 2, parallelThreshold: 0 });

@@ -10,7 +10,7 @@ import * as os from 'os';
 import * as path from 'path';
 import * as v8 from 'v8';
 import * as vm from 'vm';
-import { NotImplementedError, Tensor, fromFlat, getBackend, gpu, nn, rand } from '../src';
+import { NotImplementedError, Tensor, fromFlat, getBackend, gpu, nn, noGrad, rand } from '../src';
 import { NO_ADAPTER_HELP } from '../src/backends/gpu/bridge';
 import { DeviceMemory, DeviceSlot } from '../src/backends/gpu/memory';
 
@@ -110,6 +110,29 @@ describe('GPU backend map, zip and reduce', function () {
     x.set([1, 0], 5);
     expect(x.get([1, 0])).to.equal(5);
     expect(x.add(0).get([1, 0])).to.equal(5);
+  });
+
+  it('Task 3.3 kernels read an offset view (basic indexing) from its offset, bound there or copied; writes reach the base', () => {
+    const [x, xs] = pair([3, 70, 5], 10);
+    const before = gpu.gpuStats.reads;
+    // x[1] starts 350 values in (aligned for a binding), x[0, 1:, ::2] 5 values in (not aligned).
+    for (const index of [[1], [0, '1:', '::2'], ['...', 3], [-1, 69]] as Array<Array<number | string>>) {
+      const v = x.at(...index);
+      const vs = xs.at(...index);
+      expectSame(v.exp().add(v), vs.exp().add(vs));
+      expectSame(v.sum(0), vs.sum(0));
+      expectSame(v.contiguous(), vs);
+    }
+    expect(gpu.gpuStats.reads, 'nothing read back').to.equal(before);
+    const row = x.at(2, '10:12');
+    row.set([1, 2], 8);
+    noGrad(() => row.at(0).fill_(-5));
+    expect(x.get([2, 11, 2])).to.equal(8);
+    expect(x.at(2, 10).toArray()).to.deep.equal([-5, -5, -5, -5, -5]);
+    const rs = xs.at(2, '10:12');
+    rs.set([1, 2], 8);
+    noGrad(() => rs.at(0).fill_(-5));
+    expectSame(x, xs);
   });
 
   it('without an adapter the error says what to install', () => {
@@ -354,6 +377,8 @@ describe('Task 3.4 GPU matmul', function () {
     expectSame(a.matmul(b), as.matmul(bs));
     const [c, cs] = pair([6, 9], 3);
     expectSame(c.permute(1, 0).matmul(c), cs.permute(1, 0).matmul(cs));
+    // Offset views (basic indexing): a row block and a column block of c.
+    expectSame(c.at('1:4').matmul(c.at(':', '2:5')), cs.at('1:4').matmul(cs.at(':', '2:5')));
   });
 
   it('Task 3.4 practice: a square matmul in one workgroup', () => {
@@ -401,6 +426,16 @@ describe('Task 4.2 GPU convolution', function () {
     expectConvSame(1, [1, 1, 1], [1, 1, 1]);
     expectConvSame(2, [2, 3, 13, 11], [4, 3, 3, 2]);
     expectConvSame(2, [1, 1, 28, 28], [4, 1, 3, 3]);
+  });
+
+  it('Task 4.2 convolution reads offset views (basic indexing) from their offsets', () => {
+    const [x, xs] = pair([3, 4, 13, 11], 12);
+    const [w, ws] = pair([2, 5, 3, 3], 13);
+    expectSame(nn.conv2d(x.at('1:'), w.at(1, null, '1:')), nn.conv2d(xs.at('1:'), ws.at(1, null, '1:')));
+    expectSame(
+      nn.conv1d(x.at(':', '...', 3), w.at(':', '1:', 1)),
+      nn.conv1d(xs.at(':', '...', 3), ws.at(':', '1:', 1)),
+    );
   });
 
   it('Task 4.2 convolution runs on the device: nothing is read back', function () {

@@ -7,6 +7,7 @@ import { expect } from 'chai';
 import { spawnSync } from 'child_process';
 import * as path from 'path';
 import { Adam, Parameter, SGD, Tensor, dispose, fromFlat, keep, rand, tensor, tidy, zeros } from '../src';
+import { storageRecycler } from '../src/tensorData';
 import { FastBackend } from '../src/backends/fast/backend';
 import { recycleStats } from '../src/backends/fast/recycle';
 
@@ -213,6 +214,38 @@ describe('Tensor lifetimes: tidy, keep, dispose', () => {
     }
     expect(calls.parallel, 'ops that went to the workers').to.equal(4);
     expect(calls.copied, 'operands copied for the workers').to.equal(0);
+  });
+
+  it("Task 3.1 fast: a view keeps its base's memory in use; the whole buffer is released with the last of them", () => {
+    const released: Float64Array[] = [];
+    const original = storageRecycler.release;
+    storageRecycler.release = (storage) => {
+      released.push(storage);
+      original?.(storage);
+    };
+    try {
+      // A result of the fast backend, large enough to be recycled.
+      const x = fromFlat(
+        Float64Array.from({ length: 8192 }, (_, i) => i),
+        [2, 4096],
+        { backend: 'fast' },
+      ).mul(1);
+      const memory = x.data.storage;
+      const row = x.at(1);
+      x.dispose();
+      expect(released, 'the view still uses the memory').to.deep.equal([]);
+      // Results of that size made now take other memory: the view keeps its values.
+      tidy(() => fromFlat(new Float64Array(8192).fill(-1), [8192], { backend: 'fast' }).mul(2).add(1));
+      expect(released.includes(memory)).to.equal(false);
+      expect([row.get([0]), row.get([4095])]).to.deep.equal([4096, 8191]);
+      row.dispose();
+      // The base's whole buffer goes back, once, never the view's part of it.
+      const mine = released.filter((s) => s.buffer === memory.buffer);
+      expect(mine.length).to.equal(1);
+      expect(mine[0]).to.equal(memory);
+    } finally {
+      storageRecycler.release = original;
+    }
   });
 
   it("Task 3.1 fast: the backward pass adds a leaf's derivatives in place, with the same gradient as simple", () => {

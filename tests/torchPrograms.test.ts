@@ -6,6 +6,7 @@
  */
 import { expect } from 'chai';
 import {
+  Tensor,
   TensorBackend,
   backends,
   getBackend,
@@ -91,6 +92,99 @@ describeEachBackend(
       expect(x.at(0, '2:1').shape).to.deep.equal([0, 4]);
       expect(x.at(1, 2, 3).toArray()).to.equal(23);
       expect(x.at(0).isConstant()).to.equal(true);
+    });
+
+    it("Task 2.1 at() is a view with PyTorch's strides for each form: an int, a stepped slice, None, '...'", () => {
+      const x = arange(24, opts).reshape(2, 3, 4); // strides [12, 4, 1]
+      const layout = (t: Tensor) => [t.shape, t.data.strides];
+      expect(layout(x.at(1))).to.deep.equal([
+        [3, 4],
+        [4, 1],
+      ]);
+      expect(layout(x.at(':', -1))).to.deep.equal([
+        [2, 4],
+        [12, 1],
+      ]);
+      expect(layout(x.at('...', '1::2'))).to.deep.equal([
+        [2, 3, 2],
+        [12, 4, 2],
+      ]);
+      expect(layout(x.at(null, 0, '::2'))).to.deep.equal([
+        [1, 2, 4],
+        [0, 8, 1],
+      ]);
+      expect(layout(x.at(1, '...', null))).to.deep.equal([
+        [3, 4, 1],
+        [4, 1, 0],
+      ]);
+      expect(layout(x.at(-1, -1, -1))).to.deep.equal([[], []]);
+      // Of a permuted tensor: the index is laid over its strides, and of a view of a view.
+      const t = x.permute(2, 0, 1); // [4, 2, 3], strides [1, 12, 4]
+      expect(layout(t.at('1:', 1))).to.deep.equal([
+        [3, 3],
+        [1, 4],
+      ]);
+      expect(t.at('1:', 1).at(-1, '::2').toArray()).to.deep.equal([15, 23]);
+      // A contiguous view holds exactly its values: contiguous() gives it back as it is.
+      const row = x.at(1, 2);
+      expect(row.contiguous()).to.equal(row);
+      expect(row.data.storage.length).to.equal(4);
+      expect(Array.from(row.data.storage)).to.deep.equal([20, 21, 22, 23]);
+    });
+
+    it('Task 2.4 at() writes through both ways, shares the version counter and sends the gradient to the picked positions', () => {
+      const x = arange(12, opts).reshape(3, 4);
+      const row = x.at(1);
+      const col = x.at(':', 2);
+      noGrad(() => row.fill_(5));
+      noGrad(() => col.add_(100));
+      noGrad(() => x.at('::2', '1::2').copy_(tensor([-1, -3], opts)));
+      expect(x.toArray()).to.deep.equal([
+        [0, -1, 102, -3],
+        [5, 5, 105, 5],
+        [8, -1, 110, -3],
+      ]);
+      // A write into the base shows in the views taken before it.
+      noGrad(() => x.mul_(2));
+      expect(row.toArray()).to.deep.equal([10, 10, 210, 10]);
+      expect(col.toArray()).to.deep.equal([204, 210, 220]);
+      // One version counter: a backward that saved the base throws after a write through a view,
+      // and one that saved the view throws after a write into the base.
+      const w = tensor(
+        [
+          [1, 2, 3],
+          [4, 5, 6],
+        ],
+        { backend, requiresGrad: true },
+      );
+      const viaBase = w.mul(w).sum();
+      noGrad(() => w.at(0, 0).fill_(7));
+      expect(() => viaBase.backward()).to.throw(Error, /modified in place/);
+      const v = w.at(':', 1);
+      const viaView = v.mul(v).sum();
+      noGrad(() => w.add_(1));
+      expect(() => viaView.backward()).to.throw(Error, /modified in place/);
+      // The gradient: scattered into zeros of w's shape, every form, a view of a view included.
+      const g = tensor(
+        [
+          [1, 2, 3],
+          [4, 5, 6],
+        ],
+        { backend, requiresGrad: true },
+      );
+      const picked = g
+        .at(':', 1)
+        .mul(tensor([10, 20], opts))
+        .sum();
+      picked
+        .add(g.at(-1, '::2').sum())
+        .add(g.at(null, '...', 0).at(0, 0))
+        .backward();
+      expect(g.grad!.toArray()).to.deep.equal([
+        [1, 10, 0],
+        [1, 20, 1],
+      ]);
+      expect(() => g.at(0).fill_(1)).to.throw(Error, /fill_: a computed tensor .*noGrad/);
     });
 
     it('Task 2.4 x.to(another backend) is differentiable: the gradient returns to x on its backend', () => {
@@ -360,7 +454,10 @@ describe('PyTorch programs: clear errors', () => {
     expect(() => x.at('::0')).to.throw(IndexingError, /step must be positive/);
     expect(() => x.at('1:a')).to.throw(IndexingError, /'a' is not an integer/);
     expect(() => x.at(2)).to.throw(IndexingError, /index 2 is out of range for dim 0/);
-    expect(() => x.at('...', '...')).to.throw(IndexingError, /only one '...'/);
+    expect(() => x.at('...', 0, '...')).to.throw(IndexingError, /only one '...'/);
+    expect(() => x.at('::-1')).to.throw(IndexingError, /slice '::-1' for dim 0: step must be positive.*got -1/);
+    expect(() => x.at(0, -4)).to.throw(IndexingError, /index -4 is out of range for dim 1 of size 3/);
+    expect(() => x.at(null, 0, '...', 0, 1)).to.throw(IndexingError, /3 indices for a tensor of 2 dims/);
     expect(() => x.at({} as unknown as number)).to.throw(TypeError, /slice string/);
     expect(() => x.expand(-1, 2, 3)).to.throw(IndexingError, /expand: -1 is not allowed/);
   });
