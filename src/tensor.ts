@@ -840,7 +840,10 @@ export class Tensor implements Variable<Tensor> {
     });
     return mixAlong(this, d, indices);
   }
-  /** `length` entries along `dim` from `start` (`torch.narrow`; a negative start counts from the end). */
+  /**
+   * `length` entries along `dim` from `start` (`torch.narrow`; a negative start counts from the
+   * end): a view, as `at` gives.
+   */
   narrow(dim: number, start: number, length: number): Tensor {
     if (arguments.length > 3) tooManyArguments('narrow', 3, arguments.length, 'dim, start, length');
     const d = normalizeDim(dim, this.shape, 'narrow');
@@ -856,10 +859,8 @@ export class Tensor implements Variable<Tensor> {
         `narrow: [${start}, ${start + length}) is out of range for dim ${d} of shape ${formatShape(this.shape)}`,
       );
     }
-    return this.indexSelect(
-      d,
-      Array.from({ length }, (_, i) => start + i),
-    );
+    // A view, as PyTorch's: the slice `start:start+length` of dim d (see `at`).
+    return this.at(...new Array<string>(d).fill(':'), `${start}:${start + length}`);
   }
   /** A contiguous copy (or this tensor, if it is contiguous already). */
   contiguous(): Tensor {
