@@ -12,6 +12,7 @@ import {
   TensorData,
   VersionCounter,
   checkValue,
+  layoutSpan,
   scatter,
   stridesFromShape,
 } from '../../tensorData';
@@ -220,10 +221,13 @@ export class GpuTensorData extends TensorData {
     super(EMPTY, shape, strides, versionCounter);
   }
 
-  /** Downloads the buffer on first access (see the module comment). */
+  /**
+   * Downloads the buffer on first access (see the module comment); an offset view's part of
+   * it, cut to what its layout reaches, as on the host (`TensorData.withOffset`).
+   */
   override get storage(): Storage {
     const all = this.buffer.read();
-    return this.offset === 0 ? all : all.subarray(this.offset);
+    return this.offset === 0 ? all : all.subarray(this.offset, this.offset + layoutSpan(this.shape, this.strides));
   }
 
   /** The device buffer: every view of it shares it. */
