@@ -131,7 +131,15 @@ export class GpuBackend implements TensorBackend {
   reduce(op: ReduceOp, a: TensorData, dim: number): TensorData {
     const d = normalizeDim(dim, a.shape);
     const x = this.upload(a);
-    return this.reduceFrom(op, x.buffer, x.offset, x.shape, x.strides, d, `${op} over dim ${d} of ${formatShape(a.shape)}`);
+    return this.reduceFrom(
+      op,
+      x.buffer,
+      x.offset,
+      x.shape,
+      x.strides,
+      d,
+      `${op} over dim ${d} of ${formatShape(a.shape)}`,
+    );
   }
 
   /**
