@@ -316,11 +316,13 @@ function tasksOf(op: string, name: string): string {
 
 /**
  * Cases that only re-read their input's storage with other strides (no kernel runs): views
- * of a contiguous input, and summing a 0-dim tensor (nothing to reduce).
+ * of a contiguous input (basic indexing included: its backward writes the gradient through
+ * the same strides), and summing a 0-dim tensor (nothing to reduce).
  */
 function isKernelFreeView(op: string, name: string): boolean {
   if (name === 'sum([])') return true;
-  return ['view', 'squeeze', 'unsqueeze', 'flatten', 'viewInfer'].includes(op) && !name.includes('.permute(');
+  const views = ['view', 'squeeze', 'unsqueeze', 'flatten', 'viewInfer', 'at', 'narrow'];
+  return views.includes(op) && !name.includes('.permute(');
 }
 
 /**
@@ -412,8 +414,9 @@ describeEachBackend(
   },
   {
     matmul: /\b(matmul|linear|sigmoidLayer|linearLayer|sequential|indexSelect|cat|stack)\(/,
-    // Views run no kernel on any backend: basic indexing (`at`, `narrow`) included, whose
-    // backward writes the gradient on the host (Task 2.3 on simple, 2.4 for a permuted input).
+    // Basic indexing (`at`, `narrow`) runs no kernel on any backend, forward or backward (the
+    // gradient is written through the view's strides on the host): Task 2.1, or 2.4 for a
+    // permuted input (permute's backward).
     kernelFree:
       /of (permute|view|transpose)\(\[[\d, ]*\], |of (squeeze|unsqueeze|flatten|viewInfer)\(\[[\d, ]*\][,)]|of sum\(\[\]\) |of (at|narrow)\(/,
   },
