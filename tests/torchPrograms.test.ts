@@ -43,7 +43,7 @@ import {
   tensor,
   zeros,
 } from '../src';
-import type { LossOptions, Reduction, Tensor } from '../src';
+import type { LossOptions, Reduction } from '../src';
 import { describeEachBackend } from './helpers/backends';
 
 /** A loss function of two tensors and its options. */
