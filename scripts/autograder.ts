@@ -158,8 +158,11 @@ fi
 # the same packages.
 chmod -R go-rwx ../reference
 ln -sfn ../repo/node_modules ../reference/node_modules
-# Compiled once here, incrementally: a submission then recompiles only what it changed.
-./node_modules/.bin/tsc -p tsconfig.test.json --incremental --tsBuildInfoFile build/tsbuildinfo.json
+# Compiled once here, incrementally: a submission then type-checks only what it changed. The
+# grader's own compiler (the typescript package), not node_modules/.bin/tsc, which may be
+# another package's (tslab's TypeScript 5.0): a build info of another version is not reused,
+# and every submission would be checked from scratch.
+node node_modules/typescript/bin/tsc -p tsconfig.test.json --incremental --tsBuildInfoFile build/tsbuildinfo.json
 node scripts/build-wasm.js build/src
 # The tests, listed once from this starter (a submission can neither hide nor add one).
 node build/scripts/autograder.js list
