@@ -14,7 +14,8 @@
  * build/scripts/autograder.js run`) is the trusted side: it never loads submitted code. It
  * copies the repository to a fresh work folder, takes from the submission only the bodies of
  * the solution regions (`BEGIN SOLUTION` … `END SOLUTION`) of the student's source files,
- * compiles (type errors are reported; the tests run on what was emitted), lists the tests
+ * transpiles the files that changed and type-checks beside the tests (type errors are
+ * reported; the tests run on what was emitted), lists the tests
  * from its own pristine copy, and runs them with `npm run grade`'s code as an unprivileged
  * user (`scripts/sandbox.ts`) that can read neither the reference nor anything it could
  * forge, and can write nothing the grader reads; canary tests that must fail are planted in

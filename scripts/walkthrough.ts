@@ -248,7 +248,9 @@ export async function walkthrough(options: WalkOptions = {}): Promise<WalkResult
       return { steps, problems };
     };
 
-    await Promise.all(Array.from({ length: lanes }, () => lane()));
+    // Every lane ends before the folder goes (the finally below), even when one fails.
+    const ended = await Promise.allSettled(Array.from({ length: lanes }, () => lane()));
+    for (const e of ended) if (e.status === 'rejected') throw e.reason;
     const steps = modules.flatMap((m) => walked.get(m)!.steps);
     const problems = modules.flatMap((m) => walked.get(m)!.problems);
     return { steps, problems, seconds: (Date.now() - started) / 1000 };
