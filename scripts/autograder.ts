@@ -14,7 +14,8 @@
  * build/scripts/autograder.js run`) is the trusted side: it never loads submitted code. It
  * copies the repository to a fresh work folder, takes from the submission only the bodies of
  * the solution regions (`BEGIN SOLUTION` … `END SOLUTION`) of the student's source files,
- * compiles (type errors are reported; the tests run on what was emitted), lists the tests
+ * transpiles the files that changed and type-checks beside the tests (type errors are
+ * reported; the tests run on what was emitted), lists the tests
  * from its own pristine copy, and runs them with `npm run grade`'s code as an unprivileged
  * user (`scripts/sandbox.ts`) that can read neither the reference nor anything it could
  * forge, and can write nothing the grader reads; canary tests that must fail are planted in
@@ -29,7 +30,7 @@
  * @packageDocumentation
  */
 import * as crypto from 'crypto';
-import { spawnSync } from 'child_process';
+import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -158,8 +159,11 @@ fi
 # the same packages.
 chmod -R go-rwx ../reference
 ln -sfn ../repo/node_modules ../reference/node_modules
-# Compiled once here, incrementally: a submission then recompiles only what it changed.
-./node_modules/.bin/tsc -p tsconfig.test.json --incremental --tsBuildInfoFile build/tsbuildinfo.json
+# Compiled once here, incrementally: a submission then type-checks only what it changed. The
+# grader's own compiler (the typescript package), not node_modules/.bin/tsc, which may be
+# another package's (tslab's TypeScript 5.0): a build info of another version is not reused,
+# and every submission would be checked from scratch.
+node node_modules/typescript/bin/tsc -p tsconfig.test.json --incremental --tsBuildInfoFile build/tsbuildinfo.json
 node scripts/build-wasm.js build/src
 # The tests, listed once from this starter (a submission can neither hide nor add one).
 node build/scripts/autograder.js list
@@ -194,6 +198,57 @@ function transpileOptions(root: string): ts.CompilerOptions {
   const config = ts.readConfigFile(path.join(root, 'tsconfig.json'), ts.sys.readFile);
   const parsed = ts.convertCompilerOptionsFromJson(config.config.compilerOptions, root);
   return { ...parsed.options, declaration: false, sourceMap: false, noEmit: false };
+}
+
+/** The options of `tsc -p tsconfig.test.json` in `root` (its `extends` followed), to emit one file as it does. */
+function testBuildOptions(root: string): ts.CompilerOptions {
+  const read = ts.readConfigFile(path.join(root, 'tsconfig.test.json'), ts.sys.readFile);
+  return ts.parseJsonConfigFileContent(read.config, ts.sys, root).options;
+}
+
+/**
+ * Emit `text` (the source `file` of the repository `dir`) where `tsc -p tsconfig.test.json`
+ * puts it, `build/<file>.js`, with its source map when the options ask for one.
+ */
+function emitOne(dir: string, file: string, text: string, options: ts.CompilerOptions): void {
+  const out = ts.transpileModule(text, { compilerOptions: options, fileName: path.join(dir, file) });
+  const dest = path.join(dir, 'build', file.replace(/\.ts$/, '.js'));
+  fs.mkdirSync(path.dirname(dest), { recursive: true });
+  fs.writeFileSync(dest, out.outputText);
+  if (out.sourceMapText !== undefined) fs.writeFileSync(`${dest}.map`, out.sourceMapText);
+}
+
+/**
+ * Type-check the work folder (`tsc --noEmit`, incremental from setup.sh's build) in the
+ * background; resolves once its output, paths made relative, is in `log`. Ended with the run.
+ */
+function typeCheck(work: string, log: string): Promise<void> {
+  const tsc = spawn(
+    process.execPath,
+    [
+      path.join(work, 'node_modules', 'typescript', 'bin', 'tsc'),
+      '-p',
+      'tsconfig.test.json',
+      '--incremental',
+      '--tsBuildInfoFile',
+      'build/tsbuildinfo.json',
+      '--noEmit',
+    ],
+    { cwd: work, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  const end = () => tsc.kill('SIGKILL');
+  cleanUps.add(end);
+  let output = '';
+  tsc.stdout.on('data', (d: Buffer) => (output += d.toString()));
+  tsc.stderr.on('data', (d: Buffer) => (output += d.toString()));
+  return new Promise((resolve) =>
+    tsc.on('close', () => {
+      cleanUps.delete(end);
+      fs.mkdirSync(path.dirname(log), { recursive: true });
+      fs.writeFileSync(log, output.replaceAll(`${work}${path.sep}`, ''));
+      resolve();
+    }),
+  );
 }
 
 /**
@@ -417,25 +472,16 @@ export async function runAutograder(root: string): Promise<GradescopeResults> {
     fs.symlinkSync(path.join(source, 'node_modules'), path.join(work, 'node_modules'), 'dir');
     const note = takeRegions(work, path.join(root, 'submission'));
     console.log(note);
-    // Compiling reads submitted code but runs none of it.
-    const tsc = spawnSync(
-      process.execPath,
-      [
-        path.join(work, 'node_modules', 'typescript', 'bin', 'tsc'),
-        '-p',
-        'tsconfig.test.json',
-        '--incremental',
-        '--tsBuildInfoFile',
-        'build/tsbuildinfo.json',
-      ],
-      {
-        cwd: work,
-        encoding: 'utf8',
-      },
-    );
+    // The tests need only the JavaScript of the files the submission changed: each is
+    // transpiled alone (milliseconds), and the type check, which reads submitted code but runs
+    // none of it, goes on beside the tests (it is seconds of CPU); its errors are reported.
+    const tsOptions = testBuildOptions(work);
+    for (const f of listFiles(work).filter(isStudentSource)) {
+      const text = fs.readFileSync(path.join(work, f), 'utf8');
+      if (text !== fs.readFileSync(path.join(source, f), 'utf8')) emitOne(work, f, text, tsOptions);
+    }
     const tscLog = path.join(work, 'build', 'tsc.log');
-    fs.mkdirSync(path.dirname(tscLog), { recursive: true });
-    fs.writeFileSync(tscLog, `${tsc.stdout ?? ''}${tsc.stderr ?? ''}`.replaceAll(`${work}${path.sep}`, ''));
+    const typeChecked = typeCheck(work, tscLog);
     // AUTOGRADER_TASKS=0.1,0.2 grades some tasks only (quick checks of the bundle, tests).
     const only = process.env.AUTOGRADER_TASKS ? ['--task', process.env.AUTOGRADER_TASKS] : [];
     const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'minitorch-autograde-out-'));
@@ -469,6 +515,7 @@ export async function runAutograder(root: string): Promise<GradescopeResults> {
     // released tasks, which is all the hooks add to a plain `npm test`.
     opts.ownSuite = false;
     opts.onProgress = (line) => console.log(line);
+    opts.tscDone = typeChecked;
     const { scores, results, tampering } = await grade(opts);
     const notes = [note];
     if (user === null) notes.push('(Not run as root: the tests ran without dropping privileges.)');

@@ -59,6 +59,8 @@ export interface GradeOptions {
   cwd: string;
   /** Compiler output to include in the report (type errors), or null. */
   tscLog: string | null;
+  /** Resolves once `tscLog` is written, when the compiler runs beside the tests (the autograder). */
+  tscDone?: Promise<void>;
   /** Called with a line of progress while the tests run (default: none). */
   onProgress?: (line: string) => void;
   /** Only list the tests (the dry run) and return them, running nothing. */
@@ -644,16 +646,20 @@ export async function grade(
 ): Promise<{ scores: TaskScore[]; results: GradescopeResults; listing: ReportedTest[]; tampering: string[] }> {
   const start = Date.now();
   const notes: string[] = [];
-  if (opts.tscLog && fs.existsSync(opts.tscLog)) {
+  /** The compiler's problems go first in the notes; read once the compiler is done. */
+  const compilerNote = async () => {
+    await opts.tscDone;
+    if (!opts.tscLog || !fs.existsSync(opts.tscLog)) return;
     const log = fs.readFileSync(opts.tscLog, 'utf8').trim();
     if (log)
-      notes.push(
+      notes.unshift(
         `The TypeScript compiler reported problems (the tests ran on what it emitted):\n${log.slice(0, 4000)}`,
       );
-  }
+  };
   const listing = opts.listing ? { tests: opts.listing, output: '' } : await listTests(opts);
   if (listing.tests === null) {
     notes.push(`Could not load the tests:\n${listing.output.slice(-4000)}`);
+    await compilerNote();
     // Every task still appears, with no points, so the maximum stays the course's.
     const none = gradedTasks(opts)
       .sort(compareTasks)
@@ -687,6 +693,7 @@ export async function grade(
     listed.map((t) => ({ fullTitle: t.fullTitle, file: t.file, task: taskOfTitle(t.fullTitle)! })),
   );
   notes.push(...run.notes);
+  await compilerNote();
   const scores = scoreTasks(run.tests, opts.course, opts.tasks);
   for (const t of opts.tasks) {
     if (!scores.some((s) => s.task === t)) notes.push(`No tests found for Task ${t}.`);

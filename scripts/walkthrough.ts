@@ -19,6 +19,10 @@
  *
  * With `--modules`, the tasks of earlier modules are restored first, unchecked.
  *
+ * The modules are independent walks (each starts from the starter with every earlier module
+ * solved), so they run in two lanes at once, each in a copy of its own: one module's slow GPU
+ * tests overlap the other modules' steps instead of following them.
+ *
  * @packageDocumentation
  */
 import * as fs from 'fs';
@@ -50,6 +54,8 @@ export interface WalkOptions {
   recheckMs?: number;
   /** Progress lines (default: none). */
   log?: (line: string) => void;
+  /** Modules walked at the same time, each in its own copy (default: 2, or 1 on one core). */
+  lanes?: number;
 }
 
 /** One step: the task solved, the tasks graded and their scores. */
@@ -140,72 +146,113 @@ export async function walkthrough(options: WalkOptions = {}): Promise<WalkResult
     };
     // One listing for the whole walk: which files hold which task's tests.
     const listing = (await grade({ ...baseOptions, listOnly: true })).listing;
-    const filesOf = (graded: string[]): string[] => [
-      ...new Set(listing.filter((t) => graded.includes(taskOfTitle(t.fullTitle) ?? '')).map((t) => t.file)),
-    ];
-    /** Titles of the passing tests of each task in the last run, to explain a problem. */
-    let passing = new Map<string, string[]>();
-    let failingOf = new Map<string, string[]>();
-    const gradeTasks = async (graded: string[]): Promise<Record<string, number>> => {
-      const only = listing.filter((t: ReportedTest) => graded.includes(taskOfTitle(t.fullTitle) ?? ''));
-      const { scores } = await grade({ ...baseOptions, tasks: graded, spec: filesOf(graded), listing: only });
-      passing = new Map(
-        scores.map((s) => [s.task, s.tests.filter((t) => t.status === 'passed').map((t) => t.fullTitle)]),
-      );
-      failingOf = new Map(
-        scores.map((s) => [
-          s.task,
-          s.tests
-            .filter((t) => t.status === 'failed')
-            .map((t) => `${t.fullTitle}: ${t.message.split('\n')[0].slice(0, 160)}`),
-        ]),
-      );
-      return Object.fromEntries(graded.map((t) => [t, scores.find((s) => s.task === t)?.score ?? 0]));
-    };
-    const early = (when: string, t: string, score: number) =>
-      `${when}: Task ${t} scores ${score} before it is solved; passing: ${(passing.get(t) ?? []).slice(0, 20).join(' | ')}`;
 
-    const steps: WalkStep[] = [];
-    const problems: string[] = [];
-    // Each problem is said as it is found, not only at the end of a long walk.
-    const problem = (line: string) => {
-      log(`PROBLEM ${line}`);
-      problems.push(line);
-    };
-    const best = new Map<string, number>();
-    const ownMs = new Map<string, number>();
-    for (let i = 0; i < checked.length; i++) {
-      const task = checked[i];
-      const module = moduleOf(task);
-      const unsolved = checked.slice(i);
-      if (i === 0 || moduleOf(checked[i - 1]) !== module) {
-        const t0 = Date.now();
-        const scores = await gradeTasks(tasks.filter((t) => compareTasks(t, task) >= 0));
-        for (const [t, s] of Object.entries(scores)) if (s > 0) problem(early(`before ${task}`, t, s));
-        log(
-          `module ${module}: ${Object.keys(scores).length} unsolved tasks score ${Object.values(scores).reduce((a, b) => a + b, 0)} (${((Date.now() - t0) / 1000).toFixed(0)} s)`,
+    // The modules are walked in lanes, each in a copy of its own (see the file comment).
+    const modules = [...new Set(checked.map(moduleOf))];
+    const lanes = Math.max(1, Math.min(options.lanes ?? Math.min(2, os.availableParallelism()), modules.length));
+    const walked = new Map<number, { steps: WalkStep[]; problems: string[] }>();
+    let queued = 0;
+    const lane = async (): Promise<void> => {
+      while (queued < modules.length) {
+        const module = modules[queued++];
+        const own = checked.filter((t) => moduleOf(t) === module);
+        const laneDir = path.join(tmp, `module-${module}`);
+        fs.cpSync(dir, laneDir, { recursive: true, filter: (src) => src !== path.join(dir, 'node_modules') });
+        fs.symlinkSync(path.join(root, 'node_modules'), path.join(laneDir, 'node_modules'), 'dir');
+        // The tasks of the modules before this one, solved first, unchecked.
+        for (const f of restore(root, laneDir, new Set(tasks.filter((t) => compareTasks(t, own[0]) < 0))))
+          transpile(laneDir, f, tsOptions);
+        const moved = listing.map((t) => ({ ...t, file: path.join(laneDir, path.relative(dir, t.file)) }));
+        walked.set(
+          module,
+          await walkModule(own, moved, { ...baseOptions, cwd: laneDir, out: path.join(tmp, `results-${module}.json`) }),
         );
+        fs.rmSync(laneDir, { recursive: true, force: true });
       }
-      for (const f of restore(root, dir, new Set([task]))) transpile(dir, f, tsOptions);
-      const t0 = Date.now();
-      const recheck = [...best.keys()].filter((t) => moduleOf(t) === module && (ownMs.get(t) ?? Infinity) < recheckMs);
-      const next = unsolved[1] !== undefined && moduleOf(unsolved[1]) === module ? [unsolved[1]] : [];
-      const graded = [...recheck, task, ...next];
-      const scores = await gradeTasks(graded);
-      const seconds = (Date.now() - t0) / 1000;
-      ownMs.set(task, seconds * 1000);
-      const full = course.tasks[task].points;
-      if (scores[task] !== full)
-        problem(
-          `after ${task}: Task ${task} scores ${scores[task]} of ${full}; failing: ${(failingOf.get(task) ?? []).slice(0, 8).join(' | ')}`,
+    };
+
+    /** Walk the tasks of one module, in order, in the copy that `opts.cwd` names. */
+    const walkModule = async (
+      own: string[],
+      tests: ReportedTest[],
+      opts: GradeOptions,
+    ): Promise<{ steps: WalkStep[]; problems: string[] }> => {
+      const laneDir = opts.cwd;
+      const filesOf = (graded: string[]): string[] => [
+        ...new Set(tests.filter((t) => graded.includes(taskOfTitle(t.fullTitle) ?? '')).map((t) => t.file)),
+      ];
+      /** Titles of the passing tests of each task in the last run, to explain a problem. */
+      let passing = new Map<string, string[]>();
+      let failingOf = new Map<string, string[]>();
+      const gradeTasks = async (graded: string[]): Promise<Record<string, number>> => {
+        const only = tests.filter((t: ReportedTest) => graded.includes(taskOfTitle(t.fullTitle) ?? ''));
+        const { scores } = await grade({ ...opts, tasks: graded, spec: filesOf(graded), listing: only });
+        passing = new Map(
+          scores.map((s) => [s.task, s.tests.filter((t) => t.status === 'passed').map((t) => t.fullTitle)]),
         );
-      for (const t of next) if (scores[t] > 0) problem(early(`after ${task}`, t, scores[t]));
-      for (const t of recheck)
-        if (scores[t] < best.get(t)!) problem(`after ${task}: Task ${t} fell from ${best.get(t)} to ${scores[t]}`);
-      best.set(task, scores[task]);
-      steps.push({ task, scores, seconds });
-      log(`solved ${task}: ${graded.map((t) => `${t}=${scores[t]}`).join(' ')} (${seconds.toFixed(0)} s)`);
-    }
+        failingOf = new Map(
+          scores.map((s) => [
+            s.task,
+            s.tests
+              .filter((t) => t.status === 'failed')
+              .map((t) => `${t.fullTitle}: ${t.message.split('\n')[0].slice(0, 160)}`),
+          ]),
+        );
+        return Object.fromEntries(graded.map((t) => [t, scores.find((s) => s.task === t)?.score ?? 0]));
+      };
+      const early = (when: string, t: string, score: number) =>
+        `${when}: Task ${t} scores ${score} before it is solved; passing: ${(passing.get(t) ?? []).slice(0, 20).join(' | ')}`;
+
+      const steps: WalkStep[] = [];
+      const problems: string[] = [];
+      // Each problem is said as it is found, not only at the end of a long walk.
+      const problem = (line: string) => {
+        log(`PROBLEM ${line}`);
+        problems.push(line);
+      };
+      const best = new Map<string, number>();
+      const ownMs = new Map<string, number>();
+      const module = moduleOf(own[0]);
+      for (let i = 0; i < own.length; i++) {
+        const task = own[i];
+        if (i === 0) {
+          const t0 = Date.now();
+          const scores = await gradeTasks(tasks.filter((t) => compareTasks(t, task) >= 0));
+          for (const [t, s] of Object.entries(scores)) if (s > 0) problem(early(`before ${task}`, t, s));
+          log(
+            `module ${module}: ${Object.keys(scores).length} unsolved tasks score ${Object.values(scores).reduce((a, b) => a + b, 0)} (${((Date.now() - t0) / 1000).toFixed(0)} s)`,
+          );
+        }
+        for (const f of restore(root, laneDir, new Set([task]))) transpile(laneDir, f, tsOptions);
+        const t0 = Date.now();
+        // Two lanes share the cores, so a step takes about twice as long: the bound scales, and
+        // the same tasks are rechecked as in a walk of one lane.
+        const recheck = [...best.keys()].filter((t) => (ownMs.get(t) ?? Infinity) < recheckMs * lanes);
+        const next = own[i + 1] !== undefined ? [own[i + 1]] : [];
+        const graded = [...recheck, task, ...next];
+        const scores = await gradeTasks(graded);
+        const seconds = (Date.now() - t0) / 1000;
+        ownMs.set(task, seconds * 1000);
+        const full = course.tasks[task].points;
+        if (scores[task] !== full)
+          problem(
+            `after ${task}: Task ${task} scores ${scores[task]} of ${full}; failing: ${(failingOf.get(task) ?? []).slice(0, 8).join(' | ')}`,
+          );
+        for (const t of next) if (scores[t] > 0) problem(early(`after ${task}`, t, scores[t]));
+        for (const t of recheck)
+          if (scores[t] < best.get(t)!) problem(`after ${task}: Task ${t} fell from ${best.get(t)} to ${scores[t]}`);
+        best.set(task, scores[task]);
+        steps.push({ task, scores, seconds });
+        log(`solved ${task}: ${graded.map((t) => `${t}=${scores[t]}`).join(' ')} (${seconds.toFixed(0)} s)`);
+      }
+      return { steps, problems };
+    };
+
+    // Every lane ends before the folder goes (the finally below), even when one fails.
+    const ended = await Promise.allSettled(Array.from({ length: lanes }, () => lane()));
+    for (const e of ended) if (e.status === 'rejected') throw e.reason;
+    const steps = modules.flatMap((m) => walked.get(m)!.steps);
+    const problems = modules.flatMap((m) => walked.get(m)!.problems);
     return { steps, problems, seconds: (Date.now() - started) / 1000 };
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
