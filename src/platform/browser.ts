@@ -224,6 +224,10 @@ export function onExit(_fn: () => void): void {
   // it) matters once the browser tears the threads down.
 }
 
+export function afterQueuedMessages(fn: () => void): void {
+  setTimeout(fn, 0);
+}
+
 export function printLine(text: string): void {
   console.log(text);
 }

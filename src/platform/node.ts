@@ -66,12 +66,17 @@ export function workerSide(): WorkerSide | null {
   return {
     data: workerData,
     onMessage: (fn) => port.on('message', fn),
+    receiveNow: () => receiveMessageOnPort(port)?.message,
     onExit: (fn) => process.on('exit', fn),
   };
 }
 
 export function onExit(fn: () => void): void {
   process.once('exit', fn);
+}
+
+export function afterQueuedMessages(fn: () => void): void {
+  setImmediate(fn);
 }
 
 export function printLine(text: string): void {

@@ -47,6 +47,11 @@ export interface WorkerSide {
   readonly data: unknown;
   /** Call `fn` with every message the creating thread posts. */
   onMessage(fn: (message: unknown) => void): void;
+  /**
+   * The next message the creating thread has posted, taken at once without the event loop, or
+   * undefined when none waits. Absent where the host has no such call (a browser page).
+   */
+  receiveNow?(): unknown;
   /** Call `fn` when this thread exits (also mid-task), to tell waiting threads at once. */
   onExit(fn: () => void): void;
 }
@@ -77,6 +82,11 @@ export interface Platform {
   workerSide(): WorkerSide | null;
   /** Run `fn` when the program is about to end (a process's exit, a page's unload). */
   onExit(fn: () => void): void;
+  /**
+   * Run `fn` soon, once the messages already queued for this thread have been delivered
+   * (Node's `setImmediate`; a zero timeout in a page, which comes close).
+   */
+  afterQueuedMessages(fn: () => void): void;
   /** Write one line to the program's output (stdout, or the console in a page). */
   printLine(text: string): void;
   /** Ready the host for WebGPU before the GPU worker starts; returns a function undoing what must not last. */

@@ -89,13 +89,6 @@ function flush(): void {
   dev.queue.submit([encoder.finish()]);
   info.destroy();
 }
-/**
- * Run `fn` once the commands already received are handled: in Node, `setImmediate` runs after
- * the event loop has delivered every queued message; a page has no such call, and a zero
- * timeout comes close.
- */
-const afterQueuedCommands: (fn: () => void) => void =
-  typeof setImmediate === 'function' ? (fn) => void setImmediate(fn) : (fn) => void setTimeout(fn, 0);
 let flushScheduled = false;
 const buffers = new Map<number, GPUBuffer>();
 const pipelines = new Map<string, GPUComputePipeline>();
@@ -384,7 +377,7 @@ async function handle(cmd: GpuCommand): Promise<GpuReply> {
       if (batch.length >= MAX_BATCH) flush();
       else if (!flushScheduled) {
         flushScheduled = true;
-        afterQueuedCommands(() => {
+        platform.afterQueuedMessages(() => {
           flushScheduled = false;
           flush();
         });
