@@ -268,7 +268,7 @@ const COMPOSED_TASKS: Record<string, string> = {
   mseLoss: 'Task 2.4',
   l1Loss: 'Task 2.4',
   smoothL1Loss: 'Task 2.4',
-  all: 'Task 2.3',
+  all: 'Task 2.4', // through sum, whose backward is Task 2.4's
   takeAlong: 'Task 2.4',
   bceWithLogits: 'Task 2.4',
   binaryCrossEntropy: 'Task 2.4',
