@@ -328,7 +328,7 @@ function isKernelFreeView(op: string, name: string): boolean {
 /**
  * PyTorch-surface ops composed from the course's functions whose gradients flow through a
  * backward written in Task 2.4 (mul, inv, exp, relu, sigmoid, sum): `pow` by squaring,
- * `abs` as relu(x) + relu(−x), `tanh` from sigmoid, `var`/`std` as sums of squares, `all` through a sum, `where`
+ * `abs` as relu(x) + relu(−x), `tanh` from sigmoid, `var`/`std` as sums of squares, `where`
  * through the sum that un-broadcasts its branches' gradients. `clamp` selects (a given
  * backward), so it needs Task 2.4 only on a permuted input. `pow(x, 0.5)` is `sqrt`, whose
  * backward is given.
@@ -336,7 +336,7 @@ function isKernelFreeView(op: string, name: string): boolean {
 function composedNeedsBackward(op: string, name: string): boolean {
   if (op === 'pow') return !name.includes('exponent=0.5)');
   if (op === 'clamp') return name.includes('.permute(');
-  return ['powTensor', 'abs', 'tanh', 'where', 'var', 'std', 'maximum', 'minimum', 'squeezeDims', 'all'].includes(op);
+  return ['powTensor', 'abs', 'tanh', 'where', 'var', 'std', 'maximum', 'minimum', 'squeezeDims'].includes(op);
 }
 
 /** Ops whose backward the students write in Task 2.4 (the others' backward is given). */
