@@ -226,12 +226,27 @@ export function crossEntropy(logits: Tensor, labels: Labels, options: ClassLossO
   return nllLoss(logp, labels, options);
 }
 
-/** `torch.nn.MSELoss(reduction)`: `forward(input, target)` is `mseLoss`. */
-export class MSELoss extends Module {
-  constructor(readonly options: LossOptions = {}) {
+/**
+ * A loss as a module, as `torch.nn`'s loss classes are: its options are checked once, when it
+ * is made (named by the subclass), and its `forward` calls the loss function with them.
+ */
+abstract class LossModule<O extends LossOptions> extends Module {
+  /** `given`: how many arguments the subclass's constructor got (one, the options, is allowed). */
+  constructor(
+    readonly options: O,
+    given: number,
+  ) {
     super();
-    if (arguments.length > 1) tooManyArguments('MSELoss', 1, arguments.length, 'options');
-    reductionOf(options, 'MSELoss');
+    const name = new.target.name;
+    if (given > 1) tooManyArguments(name, 1, given, 'options');
+    reductionOf(options, name);
+  }
+}
+
+/** `torch.nn.MSELoss(reduction)`: `forward(input, target)` is `mseLoss`. */
+export class MSELoss extends LossModule<LossOptions> {
+  constructor(options: LossOptions = {}) {
+    super(options, arguments.length);
   }
   /** The loss of `input` against `target`. */
   forward(input: Tensor, target: Tensor): Tensor {
@@ -240,11 +255,9 @@ export class MSELoss extends Module {
 }
 
 /** `torch.nn.L1Loss(reduction)`: `forward(input, target)` is `l1Loss`. */
-export class L1Loss extends Module {
-  constructor(readonly options: LossOptions = {}) {
-    super();
-    if (arguments.length > 1) tooManyArguments('L1Loss', 1, arguments.length, 'options');
-    reductionOf(options, 'L1Loss');
+export class L1Loss extends LossModule<LossOptions> {
+  constructor(options: LossOptions = {}) {
+    super(options, arguments.length);
   }
   /** The loss of `input` against `target`. */
   forward(input: Tensor, target: Tensor): Tensor {
@@ -253,11 +266,9 @@ export class L1Loss extends Module {
 }
 
 /** `torch.nn.BCELoss(reduction)`: `forward(p, y)` is `binaryCrossEntropy`. */
-export class BCELoss extends Module {
-  constructor(readonly options: LossOptions = {}) {
-    super();
-    if (arguments.length > 1) tooManyArguments('BCELoss', 1, arguments.length, 'options');
-    reductionOf(options, 'BCELoss');
+export class BCELoss extends LossModule<LossOptions> {
+  constructor(options: LossOptions = {}) {
+    super(options, arguments.length);
   }
   /** The loss of probabilities `p` against labels `y`. */
   forward(p: Tensor, y: Tensor): Tensor {
@@ -266,11 +277,9 @@ export class BCELoss extends Module {
 }
 
 /** `torch.nn.BCEWithLogitsLoss(reduction)`: `forward(logits, y)` is `bceWithLogits`. */
-export class BCEWithLogitsLoss extends Module {
-  constructor(readonly options: LossOptions = {}) {
-    super();
-    if (arguments.length > 1) tooManyArguments('BCEWithLogitsLoss', 1, arguments.length, 'options');
-    reductionOf(options, 'BCEWithLogitsLoss');
+export class BCEWithLogitsLoss extends LossModule<LossOptions> {
+  constructor(options: LossOptions = {}) {
+    super(options, arguments.length);
   }
   /** The loss of raw scores against labels `y`. */
   forward(logits: Tensor, y: Tensor): Tensor {
@@ -279,11 +288,9 @@ export class BCEWithLogitsLoss extends Module {
 }
 
 /** `torch.nn.NLLLoss(reduction, ignore_index)`: `forward(logProbs, labels)` is `nllLoss`. */
-export class NLLLoss extends Module {
-  constructor(readonly options: ClassLossOptions = {}) {
-    super();
-    if (arguments.length > 1) tooManyArguments('NLLLoss', 1, arguments.length, 'options');
-    reductionOf(options, 'NLLLoss');
+export class NLLLoss extends LossModule<ClassLossOptions> {
+  constructor(options: ClassLossOptions = {}) {
+    super(options, arguments.length);
   }
   /** The loss of log-probabilities against class labels. */
   forward(logProbs: Tensor, labels: Labels): Tensor {
@@ -292,11 +299,9 @@ export class NLLLoss extends Module {
 }
 
 /** `torch.nn.CrossEntropyLoss(reduction, ignore_index)`: `forward(logits, labels)` is `crossEntropy`. */
-export class CrossEntropyLoss extends Module {
-  constructor(readonly options: ClassLossOptions = {}) {
-    super();
-    if (arguments.length > 1) tooManyArguments('CrossEntropyLoss', 1, arguments.length, 'options');
-    reductionOf(options, 'CrossEntropyLoss');
+export class CrossEntropyLoss extends LossModule<ClassLossOptions> {
+  constructor(options: ClassLossOptions = {}) {
+    super(options, arguments.length);
   }
   /** The loss of raw scores against class labels (or class probabilities). */
   forward(logits: Tensor, labels: Labels): Tensor {
