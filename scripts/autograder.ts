@@ -24,8 +24,9 @@
  * ended before `results.json` is written. See README, "Threat model".
  *
  * `run --root DIR` (or `AUTOGRADER_ROOT`) moves the whole layout, `AUTOGRADER_TASKS`
- * (`0.1,0.2`) grades some tasks only, and `AUTOGRADER_TEST_TIMEOUT` / `AUTOGRADER_GRACE`
- * (seconds) shorten the per-test limits: all for tests.
+ * (`0.1,0.2`) grades some tasks only, `AUTOGRADER_TEST_TIMEOUT` / `AUTOGRADER_GRACE`
+ * (seconds) shorten the per-test limits and `AUTOGRADER_CHECK_TIMEOUT` a value check's: all
+ * for tests.
  *
  * @packageDocumentation
  */
@@ -58,6 +59,15 @@ const GRADER_FILES = ['scripts/autograder.ts', 'scripts/markers.ts', 'scripts/st
 /** Time limit of the tests of one submission: with compiling and the value checks, well inside
  * Gradescope's default of 40 minutes. */
 export const TEST_TIME_LIMIT_S = 1500;
+
+/** Time limit of one task's value check (a fresh process that runs every function the check
+ * names once). Its own limit, not a test's: it loads the modules and runs a task's worth of
+ * calls, and a loaded grading machine must not turn a slow start into a capped score. */
+export const CHECK_TIME_LIMIT_S = 30;
+
+/** Time limit of all value checks together, so checks that never answer cannot stretch a run
+ * past Gradescope's limit (an honest submission's checks take seconds in all). */
+export const CHECKS_TIME_LIMIT_S = 300;
 
 /** One file of a zip archive. */
 export interface ZipEntry {
@@ -376,6 +386,8 @@ interface CheckResult {
   agreed: number;
   total: number;
   differences: string[];
+  /** The limit in seconds, when the check was stopped before it answered. */
+  stoppedAfterS?: number;
 }
 
 /**
@@ -388,6 +400,7 @@ async function valueCheck(
   work: string,
   reference: string,
   user: SandboxUser | null,
+  limitS: number,
 ): Promise<CheckResult | null> {
   if (!challenge.modules.every((m) => fs.existsSync(path.join(reference, `${m}.js`)))) return null;
   const input = challenge.inputs(seededRandom(crypto.randomInt(2 ** 31)));
@@ -412,7 +425,11 @@ async function valueCheck(
   });
   child.stdin!.on('error', () => {});
   child.stdin!.end(JSON.stringify({ task, input: wire }));
-  const timer = setTimeout(() => endAll(child, user), Number(process.env.AUTOGRADER_TEST_TIMEOUT ?? 15) * 1000);
+  let stopped = false;
+  const timer = setTimeout(() => {
+    stopped = true;
+    endAll(child, user);
+  }, limitS * 1000);
   await new Promise<void>((resolve) => child.on('close', () => resolve()));
   clearTimeout(timer);
   endAll(child, user);
@@ -425,7 +442,10 @@ async function valueCheck(
       // Not the answer line.
     }
   }
-  return compareChallenge(want, got, challenge.tolerance);
+  const result: CheckResult = compareChallenge(want, got, challenge.tolerance);
+  // An answer that arrived is compared even if the process was then stopped.
+  if (stopped && got === null) result.stoppedAfterS = limitS;
+  return result;
 }
 
 /** Make `dir` readable by others (the grading user) without changing who owns it. */
@@ -520,15 +540,22 @@ export async function runAutograder(root: string): Promise<GradescopeResults> {
     const notes = [note];
     if (user === null) notes.push('(Not run as root: the tests ran without dropping privileges.)');
     // The value checks cap each task's points by the share of its functions whose outputs agree.
+    const checkLimitS = Number(process.env.AUTOGRADER_CHECK_TIMEOUT ?? CHECK_TIME_LIMIT_S);
+    const checksEnd = Date.now() + CHECKS_TIME_LIMIT_S * 1000;
     for (const s of scores) {
       const challenge = CHALLENGES[s.task];
       if (challenge === undefined || s.maxScore === 0) continue;
-      const check = await valueCheck(s.task, challenge, work, reference, user);
+      const leftS = Math.max(0, Math.round((checksEnd - Date.now()) / 1000));
+      const check = await valueCheck(s.task, challenge, work, reference, user, Math.min(checkLimitS, leftS));
       if (check === null) continue;
       const cap = Math.round(((s.maxScore * check.agreed) / check.total) * 100) / 100;
       // (A task none of whose tests pass needs no word on its values.)
       if (check.differences.length > 0 && s.passed > 0) {
-        const line = `Task ${s.task}: on inputs drawn at random by the grader, ${check.agreed} of ${check.total} functions give the reference's outputs (differing: ${check.differences.join(', ')})`;
+        // Unanswered functions count as differing: a check that never ends must not lift the cap.
+        const line =
+          check.stoppedAfterS !== undefined
+            ? `Task ${s.task}: the grader's value check (the task's functions run once on inputs drawn at random) did not answer within ${check.stoppedAfterS} s and was stopped`
+            : `Task ${s.task}: on inputs drawn at random by the grader, ${check.agreed} of ${check.total} functions give the reference's outputs (differing: ${check.differences.join(', ')})`;
         notes.push(s.score > cap ? `${line}; the task's score is capped at ${cap} of ${s.maxScore}.` : `${line}.`);
         s.score = Math.min(s.score, cap);
       }

@@ -155,7 +155,9 @@ describe('Course tooling adversarial submissions', function () {
 
   /** Grade a submission with run_autograder; its results and the run's output. */
   function submit(files: Record<string, string>): { results: GradescopeResults; output: string } {
-    const env = { AUTOGRADER_TEST_TIMEOUT: '5', AUTOGRADER_GRACE: '2' };
+    // A value check gets 3 test limits: on a loaded CI machine a check that writes 50 MB
+    // (the disk case) took over 5 s and capped an honest task at 0.
+    const env = { AUTOGRADER_TEST_TIMEOUT: '5', AUTOGRADER_GRACE: '2', AUTOGRADER_CHECK_TIMEOUT: '15' };
     return gradeSubmission(tmp, path.join(tmp, 'source', 'run_autograder'), files, env, 150_000);
   }
 
@@ -282,6 +284,10 @@ describe('Course tooling adversarial submissions', function () {
     expect(byTask['0.3'].output).to.match(/did not finish within 7 s and was stopped \(build\/tests\/\w+\.test\.js\)/);
     expect(results.output).to.match(
       /Task 0\.3: "Task 0\.3 [^"]+" \(build\/tests\/\w+\.test\.js\) did not finish within 7 s/,
+    );
+    // The value check calls prod in a fresh process, where it sleeps again: stopped and named.
+    expect(results.output).to.match(
+      /Task 0\.3: the grader's value check \([^)]+\) did not answer within 15 s and was stopped/,
     );
     expectNothingLeft();
   });
