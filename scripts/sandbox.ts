@@ -89,8 +89,13 @@ export function spawnLimited(
   user: SandboxUser | null,
   limits: SandboxLimits = DEFAULT_LIMITS,
 ): ChildProcess {
+  // RLIMIT_NPROC counts the user's zombies too. Where PID 1 does not reap orphans (a container
+  // with no init), every process `endAll` killed stays one for good: after a fork bomb, 256
+  // of them would leave no room to start a thread. They hold no resources, so each run may
+  // have its own allowance on top of them.
+  const maxProcesses = user === null ? 0 : limits.maxProcesses + zombiesOf(user.uid).length;
   // bash, not sh: dash's ulimit has no -u.
-  const ulimits = user === null ? '' : `ulimit -u ${limits.maxProcesses} && ulimit -f ${limits.maxFileMiB * 1024} && `;
+  const ulimits = user === null ? '' : `ulimit -u ${maxProcesses} && ulimit -f ${limits.maxFileMiB * 1024} && `;
   return spawn(user === null ? '/bin/sh' : '/bin/bash', ['-c', `${ulimits}exec "$0" "$@"`, command, ...args], {
     ...options,
     detached: true,
@@ -144,16 +149,22 @@ export function endAll(child: ChildProcess | null, user: SandboxUser | null): vo
   throw new Error(`sandbox: processes of ${user.name} survive: ${processesOf(user.uid).join(' ')}`);
 }
 
+/** Zombies of `uid`: processes that ended but were not reaped (pids). */
+export function zombiesOf(uid: number): number[] {
+  return processesOf(uid).filter((pid) => isZombie(pid, false));
+}
+
 /** Processes of `uid` still alive (zombies, dead but not yet reaped, left out). */
 export function liveProcessesOf(uid: number): number[] {
   return processesOf(uid).filter((pid) => !isZombie(pid));
 }
 
-function isZombie(pid: number): boolean {
+/** Whether `pid` is a zombie; `gone` is the answer for a process no longer in /proc. */
+function isZombie(pid: number, gone = true): boolean {
   try {
     return /^State:\s+Z/m.test(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
   } catch {
-    return true;
+    return gone;
   }
 }
 

@@ -9,7 +9,7 @@
  * tests do not run as root (CI runs as root).
  */
 import { expect } from 'chai';
-import { spawnSync } from 'child_process';
+import { ChildProcess, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -17,7 +17,15 @@ import { unzip, writeBundle } from '../scripts/autograder';
 import { repoRoot } from '../scripts/course';
 import type { GradescopeResults } from '../scripts/grade';
 import { spliceRegions } from '../scripts/markers';
-import { SANDBOX_USER, canSandbox, liveProcessesOf } from '../scripts/sandbox';
+import {
+  SANDBOX_USER,
+  canSandbox,
+  endAll,
+  liveProcessesOf,
+  sandboxUser,
+  spawnLimited,
+  zombiesOf,
+} from '../scripts/sandbox';
 import { gradeSubmission } from './helpers/gradescope';
 
 const ROOT = repoRoot();
@@ -269,6 +277,43 @@ describe('Course tooling adversarial submissions', function () {
       expectNothingLeft();
     });
   }
+
+  // Where PID 1 reaps no orphans (a container with no init, as CI's), the processes a fork
+  // bomb leaves are zombies for good, and the kernel counts them against the user's process
+  // limit: the next run could not start a thread (node aborted at start, every task 0).
+  it("Course tooling sandbox: the grading user's zombies do not use up a run's process limit", async function () {
+    if (!AS_ROOT) this.skip(); // needs the privilege drop
+    const user = sandboxUser();
+    const before = zombiesOf(user.uid).length;
+    // 40 children that exit under a parent that never reaps them (sleep exec'd over their shell).
+    const parent = spawnLimited(
+      '/bin/bash',
+      ['-c', 'for i in $(seq 40); do sleep 0.2 & done; exec sleep 30'],
+      { stdio: 'ignore' },
+      user,
+    );
+    try {
+      for (let i = 0; i < 100 && zombiesOf(user.uid).length < before + 40; i++) spawnSync('sleep', ['0.05']);
+      expect(zombiesOf(user.uid).length - before, 'zombies made').to.be.at.least(40);
+      // Node starts about a dozen threads: 30 processes is room for it, not for it and the zombies.
+      const child: ChildProcess = spawnLimited(
+        process.execPath,
+        ['-e', 'console.log("started")'],
+        { stdio: ['ignore', 'pipe', 'pipe'] },
+        user,
+        { maxProcesses: 30, maxFileMiB: 1 },
+      );
+      let out = '';
+      child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+      child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+      const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+      expect(out.trim(), out.slice(-500)).to.equal('started');
+      expect(code).to.equal(0);
+    } finally {
+      endAll(parent, user);
+    }
+    expectNothingLeft();
+  });
 
   it('Course tooling adversarial: a test that sleeps past its limit costs its own task only, and is named', function () {
     const sleeper = `\n    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 600_000);`;
