@@ -92,10 +92,11 @@ export function spawnLimited(
   // RLIMIT_NPROC counts the user's zombies too. Where PID 1 does not reap orphans (a container
   // with no init), every process `endAll` killed stays one for good: after a fork bomb, 256
   // of them would leave no room to start a thread. They hold no resources, so each run may
-  // have its own allowance on top of them.
-  const maxProcesses = user === null ? 0 : limits.maxProcesses + zombiesOf(user.uid).length;
-  // bash, not sh: dash's ulimit has no -u.
-  const ulimits = user === null ? '' : `ulimit -u ${maxProcesses} && ulimit -f ${limits.maxFileMiB * 1024} && `;
+  // have its own allowance on top of them. (bash, not sh: dash's ulimit has no -u.)
+  const ulimits =
+    user === null
+      ? ''
+      : `ulimit -u ${limits.maxProcesses + zombiesOf(user.uid).length} && ulimit -f ${limits.maxFileMiB * 1024} && `;
   return spawn(user === null ? '/bin/sh' : '/bin/bash', ['-c', `${ulimits}exec "$0" "$@"`, command, ...args], {
     ...options,
     detached: true,
