@@ -89,6 +89,7 @@ function flush(): void {
   dev.queue.submit([encoder.finish()]);
   info.destroy();
 }
+/** Whether a `flush` is already scheduled after the queued messages (see the `run` command). */
 let flushScheduled = false;
 const buffers = new Map<number, GPUBuffer>();
 const pipelines = new Map<string, GPUComputePipeline>();
