@@ -102,9 +102,15 @@ function convolve(
     );
   }
   const plain = stride.every((s) => s === 1) && dilation.every((d) => d === 1) && groups === 1;
+  const withBias = bias !== undefined && bias !== null;
+  // A bias added as the convolution computes its outputs saves a pass over them (`convBias`).
+  const convolution = (x: Tensor, w: Tensor, b: Tensor | null): Tensor =>
+    b === null ? Tensor.apply(op, [x, w], undefined) : Tensor.apply('convBias', [x, w, b], spatial);
   let out: Tensor;
+  let biasAdded = false;
   if (padding === 'end' && plain) {
-    out = Tensor.apply(op, [input, weight], undefined);
+    biasAdded = withBias;
+    out = convolution(input, weight, bias ?? null);
   } else if (input.dims !== spatial + 2) {
     throw new IndexingError(`${op}: input must be ${spatial + 2}-D, got shape ${formatShape(input.shape)}`);
   } else if (groups > 1) {
@@ -152,7 +158,9 @@ function convolve(
     }
     let x = input;
     for (let i = 0; i < spatial; i++) x = padDim(x, 2 + i, sides[i][0], sides[i][1]);
-    out = Tensor.apply(op, [x, w], undefined);
+    // With a stride, most outputs are dropped below: the bias is added to the kept ones only.
+    biasAdded = withBias && stride.every((s) => s === 1);
+    out = convolution(x, w, biasAdded ? (bias ?? null) : null);
     for (let i = 0; i < spatial; i++) {
       const n = x.shape[2 + i];
       // The course's output is as long as the input; PyTorch's stops where the window would leave it.
@@ -161,8 +169,8 @@ function convolve(
       if (positions.length !== n) out = out.indexSelect(2 + i, positions);
     }
   }
-  if (bias === undefined || bias === null) return out;
-  return out.add(bias.view(channels, ...new Array<number>(spatial).fill(1)));
+  if (!withBias || biasAdded) return out;
+  return out.add(bias.reshape(channels, ...new Array<number>(spatial).fill(1)));
 }
 
 /**

@@ -60,6 +60,12 @@ export interface OpArgs {
   /** `reverse` is false for the forward pass (Module 4). */
   conv1d: undefined;
   conv2d: undefined;
+  /**
+   * A convolution and its per-channel bias in one op (inputs: input, weight, bias [out]); the
+   * argument is the number of spatial dims. The library's conv layers use it, so a backend can
+   * add the bias as it convolves (`TensorBackend.convBias`) instead of in a pass of its own.
+   */
+  convBias: 1 | 2;
   /** A differentiable function written in user code (`autograd.Function`). */
   custom: CustomFunction;
 }
@@ -430,6 +436,37 @@ export const tensorFunctions: TensorFunctionTable = {
       // END SOLUTION
     },
   },
+  convBias: {
+    forward(ctx, [input, weight, bias], dims) {
+      ctx.saveForBackward(input, weight);
+      const backend = input.backend;
+      const shape = convShape(input.shape, weight.shape, dims);
+      const fused = backend.convBias?.(input.data, weight.data, bias.data, shape);
+      if (fused !== undefined) return fused;
+      const out =
+        dims === 1
+          ? backend.conv1d(input.data, weight.data, shape, false)
+          : backend.conv2d(input.data, weight.data, shape, false);
+      // The bias as [out, 1(, 1)], broadcast over the batch and the positions.
+      const b = bias.data.withLayout(
+        [shape[1], ...shape.slice(2).map(() => 1)],
+        [bias.data.strides[0], ...shape.slice(2).map(() => 0)],
+      );
+      if (backend.zipInPlace?.('add', out, b)) return out;
+      const sum = backend.zip('add', out, b);
+      out.releaseStorage(); // no tensor holds the convolution alone
+      return sum;
+    },
+    backward(ctx, grad, dims) {
+      // The convolution's own backward (Tasks 4.1–4.2) for input and weight.
+      const [gradInput, gradWeight] = (dims === 1 ? tensorFunctions.conv1d : tensorFunctions.conv2d).backward(
+        ctx,
+        grad,
+        undefined,
+      );
+      return [gradInput, gradWeight, ctx.needsInputGrad[2] === false ? null : channelSums(grad)];
+    },
+  },
   custom: {
     forward(ctx, inputs, fn) {
       const out = fn.forward(ctx, inputs);
@@ -443,6 +480,18 @@ export const tensorFunctions: TensorFunctionTable = {
     backward: (ctx, grad, fn) => fn.backward(ctx, grad),
   },
 };
+
+/**
+ * The sum of a [batch, channels, ...positions] gradient per channel, a bias's gradient: the
+ * positions of each (batch, channel) pair are one contiguous row, summed first, so the one
+ * pass over the whole gradient walks memory in order (summing the batch dim first, as
+ * `sumTo` does for a broadcast bias, strides across it).
+ */
+function channelSums(grad: Tensor): Tensor {
+  const [batch, channels] = grad.shape;
+  const positions = grad.shape.slice(2).reduce((a, b) => a * b, 1);
+  return grad.contiguous().view(batch, channels, positions).sum(2).sum(0).view(channels);
+}
 
 /** `data`'s values in a new contiguous tensor in `backend`'s memory. */
 function copyTo(data: TensorData, backend: TensorBackend): TensorData {

@@ -117,6 +117,13 @@ export interface TensorBackend {
   /** 2-D convolution: [batch, in, h, w] with [out, in, kh, kw] into `outShape`. */
   conv2d(input: TensorData, weight: TensorData, outShape: Shape, reverse: boolean): TensorData;
   /**
+   * Optional: a forward convolution (1-D or 2-D, by the rank of `outShape`) with `bias[oc]`
+   * added to every output of channel `oc` as it is computed, where a separate add would be one
+   * more pass over the whole output (a conv layer's bias, see `nn.conv2d`). Returns undefined
+   * where it declines; the caller then convolves and adds.
+   */
+  convBias?(input: TensorData, weight: TensorData, bias: TensorData, outShape: Shape): TensorData | undefined;
+  /**
    * Optional: `outputs` new tensors of the inputs' shape in one pass over memory, instead of a
    * chain of elementwise ops that each allocate and pass over it. `fn` fills slices of the
    * outputs from the same slices of the inputs (see `ElementwiseFn`). A backend may decline

@@ -187,9 +187,10 @@ describe('Tensor lifetimes: tidy, keep, dispose', () => {
 
   it('Task 3.1 fast, 2 workers: in tidy a chain of cheap large ops runs on the workers with nothing copied, as simple computes it', () => {
     const two = new FastBackend({ workers: 2 });
-    const values = rand([200, 200], { backend: 'simple', seed: 5 }).sub(0.5);
+    // 160,000 values: enough for a sum to go to the workers too (cheaper per value, it needs more).
+    const values = rand([400, 400], { backend: 'simple', seed: 5 }).sub(0.5);
     const chain = (x: Tensor) => {
-      const y = x.add(1); // x is a plain upload: this op runs here, its result is shared memory
+      const y = x.add(x); // x is large: uploaded to shared memory, where the result goes too
       return y.relu().mul(y).add(y).sum(0); // operands shared, results in place: the workers share these
     };
     const expected = chain(values).toFlatArray();
@@ -207,12 +208,14 @@ describe('Tensor lifetimes: tidy, keep, dispose', () => {
     };
     try {
       const got = tidy(() => chain(values.to(two)).toFlatArray());
-      expect(Array.from(got)).to.deep.equal(Array.from(expected));
+      // Close, not equal to the bit: the fast backend sums in four running sums.
+      expect(got.length).to.equal(expected.length);
+      got.forEach((v, i) => expect(v, `column ${i}`).to.be.closeTo(expected[i], 1e-9));
     } finally {
       internals.sharedCopy = copy;
       two.pool.run = run;
     }
-    expect(calls.parallel, 'ops that went to the workers').to.equal(4);
+    expect(calls.parallel, 'ops that went to the workers').to.equal(5);
     expect(calls.copied, 'operands copied for the workers').to.equal(0);
   });
 

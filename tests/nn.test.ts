@@ -25,10 +25,44 @@ import {
   tensor,
 } from '../src';
 import { describeEachBackend, tolerance } from './helpers/backends';
+import type { BackendName } from '../src';
 import { gradCheck } from '../src/course/checks';
 
 /** Small random shapes for property tests. */
 const small = (min: number, max: number) => fc.integer({ min, max });
+
+/**
+ * `conv(x, w, bias)` against `conv(x, w)` plus the bias added after, for each [input, weight]:
+ * the outputs and the gradients of input, weight and bias agree. The bias has 4 channels and
+ * is read through an offset and strides (entries 1, 3, 5, 7 of a tensor of 8), whose other
+ * entries get no gradient.
+ */
+function biasMatchesAddingAfter(
+  name: BackendName,
+  conv: (x: Tensor, w: Tensor, b?: Tensor | null) => Tensor,
+  cases: Array<[Tensor, Tensor]>,
+): void {
+  for (const [input, weight] of cases) {
+    const [x, w] = [input.requiresGrad_(), weight.requiresGrad_()];
+    const b = rand([8], { backend: x.backend, seed: 5 }).requiresGrad_();
+    const bias = b.at('1::2');
+    const fused = conv(x, w, bias);
+    const after = conv(x, w).add(bias.reshape(4, ...new Array<number>(x.dims - 2).fill(1)));
+    const values = after.toFlatArray();
+    fused.toFlatArray().forEach((v, i) => expect(v, `output ${i}`).to.be.closeTo(values[i], tolerance(name)));
+    const grads = (out: Tensor) => {
+      for (const t of [x, w, b]) t.zeroGrad_();
+      out.mul(out).sum().backward();
+      return [x, w, b].map((t) => t.grad!.toFlatArray());
+    };
+    const want = grads(after);
+    const got = grads(fused);
+    want.forEach((g, k) =>
+      got[k].forEach((v, i) => expect(v, `gradient ${k}, entry ${i}`).to.be.closeTo(g[i], 50 * tolerance(name))),
+    );
+    expect(Array.from(got[2]).filter((_, i) => i % 2 === 0)).to.deep.equal([0, 0, 0, 0]);
+  }
+}
 
 describeEachBackend('conv1d', (backend, name) => {
   const opts = { backend };
@@ -65,6 +99,14 @@ describeEachBackend('conv1d', (backend, name) => {
       ),
       { numRuns: 20 },
     );
+  });
+
+  it('Task 4.1 a bias added as conv1d runs gives what adding it after gives, values and gradients', () => {
+    // The first is large enough for fast's SIMD convolution (`convBias`), the second is not.
+    biasMatchesAddingAfter(name, nn.conv1d, [
+      [rand([2, 3, 300], { ...opts, seed: 1 }), rand([4, 3, 5], { ...opts, seed: 2 })],
+      [rand([1, 2, 5], { ...opts, seed: 3 }), rand([4, 2, 2], { ...opts, seed: 4 })],
+    ]);
   });
 
   it('Task 4.1 conv1d gradients match central differences', () => {
@@ -130,6 +172,29 @@ describeEachBackend('conv2d', (backend, name) => {
       const input = rand([b, cin, h, w], { ...opts, seed: h * w });
       const weight = rand([cout, cin, kh, kw], { ...opts, seed: kh + kw });
       gradCheck((x, y) => nn.conv2d(x, y), [input, weight]);
+    }
+  });
+
+  it('Task 4.2 a bias added as conv2d runs gives what adding it after gives, values and gradients', () => {
+    // [2, 3, 16, 16] with [4, 3, 3, 3] is large enough for fast's SIMD convolution, which adds
+    // the bias as it computes (`convBias`); [1, 2, 3, 3] with [4, 2, 2, 2] is not, and adds it after.
+    biasMatchesAddingAfter(name, nn.conv2d, [
+      [rand([2, 3, 16, 16], { ...opts, seed: 1 }), rand([4, 3, 3, 3], { ...opts, seed: 2 })],
+      [rand([1, 2, 3, 3], { ...opts, seed: 3 }), rand([4, 2, 2, 2], { ...opts, seed: 4 })],
+    ]);
+  });
+
+  it('Task 4.2 conv2d with PyTorch options takes a bias read through strides, as PyTorch does', () => {
+    const x = rand([1, 2, 6, 5], { ...opts, seed: 6 });
+    const w = rand([4, 2, 3, 3], { ...opts, seed: 7 });
+    const bias = rand([8], { ...opts, seed: 8 }).at('1::2');
+    for (const options of [{ stride: 2, padding: 1 }, { padding: 1 }, { groups: 2, padding: 'same' as const }]) {
+      const ww = options.groups === 2 ? w.at(':', '0:1') : w;
+      const want = nn.conv2d(x, ww, bias.contiguous(), options).toFlatArray();
+      const got = nn.conv2d(x, ww, bias, options).toFlatArray();
+      got.forEach((v, i) =>
+        expect(v, `${JSON.stringify(options)}: output ${i}`).to.be.closeTo(want[i], tolerance(name)),
+      );
     }
   });
 

@@ -181,13 +181,15 @@ export function simdMatmulRange(out: StridedArray, a: StridedArray, b: StridedAr
  * border of zeros, so the kernel reads it in place with no bounds tests; the copy is the
  * input's size, against kh·kw times that for an im2col matrix. A right-anchored (`reverse`)
  * convolution is a left-anchored one over an input padded on the other side with the kernel
- * flipped: `x[o − k] = padded[o + (K − 1 − k)]`.
+ * flipped: `x[o − k] = padded[o + (K − 1 − k)]`. A `bias` ([outChannels], or null) is where
+ * each plane's sums start, so a conv layer's bias costs no pass of its own.
  */
 export function simdConv2dRange(
   out: StridedArray,
   input: StridedArray,
   weight: StridedArray,
   reverse: boolean,
+  bias: StridedArray | null,
   start: number,
   end: number,
 ): void {
@@ -248,7 +250,12 @@ export function simdConv2dRange(
       }
     }
     const channels = stop - r;
-    wo.fill(0, 0, channels * plane); // the kernel's tiles accumulate
+    // The kernel's tiles accumulate: onto zeros, or onto the channel's bias.
+    if (bias === null) wo.fill(0, 0, channels * plane);
+    else {
+      const step = bias.strides[0];
+      for (let c = 0; c < channels; c++) wo.fill(bias.storage[(oc0 + c) * step], c * plane, (c + 1) * plane);
+    }
     k.conv(
       wx.byteOffset,
       wk.byteOffset + oc0 * patch * 8,

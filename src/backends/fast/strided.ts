@@ -204,32 +204,46 @@ export function mapRun(
  * `[start, end)`, for `map('id')` (which `contiguous()` and gradient broadcasts call) on views
  * whose rows are short. Pooling's tiles are permuted views with rows of 4 elements, where
  * the row-by-row walk of `fastMapRange` spends more on the cursor than on copying; here the
- * two innermost dims (after `mergeDims`) are plain nested loops, and a cursor over the outer
- * dims moves once per such plane.
+ * three innermost dims (after `mergeDims`) are plain nested loops, and a cursor over the
+ * outer dims moves once per such block (a 4×4 pooling tile's block is a row of 7 windows,
+ * 112 values).
  */
 export function copyRange(out: StridedArray, a: StridedArray, start: number, end: number): void {
   if (start >= end) return;
   const [shape, strides] = mergeDims(out.shape, alignedStrides(a.shape, a.strides, out.shape));
-  while (shape.length < 2) {
+  while (shape.length < 3) {
     shape.unshift(1);
     strides.unshift(0);
   }
   const dims = shape.length;
-  const [rows, cols] = [shape[dims - 2], shape[dims - 1]];
-  const [rowStep, colStep] = [strides[dims - 2], strides[dims - 1]];
-  const plane = rows * cols;
+  const [n0, n1, n2] = shape.slice(dims - 3);
+  const [s0, s1, s2] = strides.slice(dims - 3);
+  const block = n0 * n1 * n2;
   const o = out.storage;
   const x = a.storage;
-  const outer = { storage: x, shape: shape.slice(0, -2), strides: strides.slice(0, -2) };
-  const planes = new StridedCursor(outer.shape, outer, null, Math.floor(start / plane));
-  for (let i = start; i < end; planes.next()) {
-    const p = Math.floor(i / plane);
-    const stop = Math.min(end, (p + 1) * plane);
-    const r = Math.floor((i - p * plane) / cols);
-    let c = i - p * plane - r * cols; // only the first row of a range starts inside a row
-    for (let row = planes.a + r * rowStep; i < stop; row += rowStep, c = 0) {
-      const rowEnd = Math.min(stop, i + cols - c);
-      for (let from = row + c * colStep; i < rowEnd; i++, from += colStep) o[i] = x[from];
+  const outer = { storage: x, shape: shape.slice(0, -3), strides: strides.slice(0, -3) };
+  const blocks = new StridedCursor(outer.shape, outer, null, Math.floor(start / block));
+  for (let i = start; i < end; blocks.next()) {
+    const blockStart = Math.floor(i / block) * block;
+    const stop = Math.min(end, blockStart + block);
+    if (i === blockStart && stop === i + block) {
+      // A whole block (all but a range's first and last): three plain loops.
+      for (let j0 = 0, p0 = blocks.a; j0 < n0; j0++, p0 += s0)
+        for (let j1 = 0, p1 = p0; j1 < n1; j1++, p1 += s1)
+          for (let j2 = 0, p2 = p1; j2 < n2; j2++, p2 += s2) o[i++] = x[p2];
+      continue;
+    }
+    // Part of a block: only the first may start inside it, after which each index restarts at 0.
+    let r = i - blockStart;
+    let j0 = Math.floor(r / (n1 * n2));
+    r -= j0 * n1 * n2;
+    let j1 = Math.floor(r / n2);
+    let j2 = r - j1 * n2;
+    for (let p0 = blocks.a + j0 * s0; i < stop; j0++, p0 += s0, j1 = 0) {
+      for (let p1 = p0 + j1 * s1; j1 < n1 && i < stop; j1++, p1 += s1, j2 = 0) {
+        const rowEnd = Math.min(stop, i + n2 - j2);
+        for (let p2 = p1 + j2 * s2; i < rowEnd; i++, p2 += s2) o[i] = x[p2];
+      }
     }
   }
 }
@@ -248,9 +262,22 @@ export function foldRun(
   n: number,
 ): number {
   switch (op) {
-    case 'sum':
-      for (let j = 0; j < n; j++, p += step) acc = ops.add(acc, x[p]);
-      return acc;
+    case 'sum': {
+      // Four running sums, not one: each add waits for the one before it in its own chain
+      // (several cycles), so one chain runs at the adder's latency and four at its throughput.
+      let acc1 = 0;
+      let acc2 = 0;
+      let acc3 = 0;
+      let j = 0;
+      for (const step4 = 4 * step; j + 3 < n; j += 4, p += step4) {
+        acc = ops.add(acc, x[p]);
+        acc1 = ops.add(acc1, x[p + step]);
+        acc2 = ops.add(acc2, x[p + 2 * step]);
+        acc3 = ops.add(acc3, x[p + 3 * step]);
+      }
+      for (; j < n; j++, p += step) acc = ops.add(acc, x[p]);
+      return ops.add(ops.add(acc, acc1), ops.add(acc2, acc3));
+    }
     case 'max':
       // maxWithNaN inlined: a NaN anywhere makes the maximum NaN.
       for (let j = 0; j < n; j++, p += step) {

@@ -48,7 +48,7 @@ export const COMPUTE_BOUND: ReadonlySet<UnaryOp | BinaryOp> = new Set<UnaryOp | 
 ]);
 
 /**
- * How much sooner (in size) a cheap elementwise op or a sum goes to the workers when nothing
+ * How much sooner (in size) a cheap elementwise op goes to the workers when nothing
  * has to be copied for them: every operand already in shared memory and the result written in
  * place (inside `tidy`, see `FastBackend.compute`). Waking a helper is then all it costs, so
  * a quarter of `PARALLEL_THRESHOLD` (32k values, e.g. a conv layer's 100k activations) pays.
