@@ -128,6 +128,13 @@ interface PoolWorker {
 /** How long one `Atomics.wait` sleeps before re-checking that workers are alive (ms). */
 const WAIT_SLICE_MS = 200;
 
+/**
+ * How long the calling thread, done with its chunks, polls for the workers' before it sleeps
+ * (ms). Measured on the LeNet step with 2 threads (one process, alternating): 8.0–8.5 ms a
+ * step sleeping at once, 7.2–7.9 ms polling 0.2–3 ms first (the same for any of them).
+ */
+const WAIT_SPIN_MS = 1;
+
 /** The built-in error classes a worker error is rebuilt as (others become `Error`). */
 const ERROR_CLASSES: Record<string, new (message: string) => Error> = {
   Error,
@@ -243,6 +250,11 @@ export class WorkerPool<T extends KernelTable = RangeKernels> {
       );
     }
     let finished = Atomics.load(claim, 1);
+    // Poll before sleeping: a worker's chunk usually ends within a tenth of a millisecond of
+    // the caller's, and a thread woken from `Atomics.wait` resumes about 70 µs after the
+    // notify, on each of a training step's dozen split calls (see `WAIT_SPIN_MS`).
+    for (const until = performance.now() + WAIT_SPIN_MS; finished < chunks && performance.now() < until;)
+      finished = Atomics.load(claim, 1);
     while (finished < chunks) {
       Atomics.wait(claim, 1, finished, WAIT_SLICE_MS);
       finished = Atomics.load(claim, 1);
