@@ -443,10 +443,7 @@ export const tensorFunctions: TensorFunctionTable = {
       const shape = convShape(input.shape, weight.shape, dims);
       const fused = backend.convBias?.(input.data, weight.data, bias.data, shape);
       if (fused !== undefined) return fused;
-      const out =
-        dims === 1
-          ? backend.conv1d(input.data, weight.data, shape, false)
-          : backend.conv2d(input.data, weight.data, shape, false);
+      const out = convData(backend, dims, input.data, weight.data, shape, false);
       // The bias as [out, 1(, 1)], broadcast over the batch and the positions.
       const b = bias.data.withLayout(
         [shape[1], ...shape.slice(2).map(() => 1)],
@@ -504,6 +501,18 @@ function zeroWhere(c: Tensor, v: Tensor): Tensor {
   return v.fromData(v.backend.zip('reluBack', c.neg().add(1).data, v.data));
 }
 
+/** `backend`'s 1-D or 2-D convolution (by `dims`) of `x` with `w` into `shape`. */
+function convData(
+  backend: TensorBackend,
+  dims: 1 | 2,
+  x: TensorData,
+  w: TensorData,
+  shape: Shape,
+  reverse: boolean,
+): TensorData {
+  return dims === 1 ? backend.conv1d(x, w, shape, reverse) : backend.conv2d(x, w, shape, reverse);
+}
+
 /**
  * Gradients of a convolution, as two more convolutions (MiniTorch's derivation):
  * the input gradient convolves the output gradient with the channel-swapped weight,
@@ -515,7 +524,7 @@ function convBackward(ctx: Context<Tensor>, grad: Tensor, dims: 1 | 2): Array<Te
   const [input, weight] = ctx.savedValues;
   const backend = input.backend;
   const conv = (x: TensorData, w: TensorData, shape: Shape, reverse: boolean): TensorData =>
-    dims === 1 ? backend.conv1d(x, w, shape, reverse) : backend.conv2d(x, w, shape, reverse);
+    convData(backend, dims, x, w, shape, reverse);
   const swap = dims === 1 ? [1, 0, 2] : [1, 0, 2, 3];
   const [needInput, needWeight] = ctx.needsInputGrad;
   const g = grad.contiguous();

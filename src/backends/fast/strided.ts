@@ -226,14 +226,7 @@ export function copyRange(out: StridedArray, a: StridedArray, start: number, end
   for (let i = start; i < end; blocks.next()) {
     const blockStart = Math.floor(i / block) * block;
     const stop = Math.min(end, blockStart + block);
-    if (i === blockStart && stop === i + block) {
-      // A whole block (all but a range's first and last): three plain loops.
-      for (let j0 = 0, p0 = blocks.a; j0 < n0; j0++, p0 += s0)
-        for (let j1 = 0, p1 = p0; j1 < n1; j1++, p1 += s1)
-          for (let j2 = 0, p2 = p1; j2 < n2; j2++, p2 += s2) o[i++] = x[p2];
-      continue;
-    }
-    // Part of a block: only the first may start inside it, after which each index restarts at 0.
+    // Only a range's first block may start inside it: after that each index restarts at 0.
     let r = i - blockStart;
     let j0 = Math.floor(r / (n1 * n2));
     r -= j0 * n1 * n2;
